@@ -1,0 +1,66 @@
+"""Plate frame numbers and ranges.
+
+Users see the plate's own frame numbers (1001-1100), never 0-based indices. A range is
+inclusive at both ends, as editors and ``--range 1001-1100`` write it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterator
+
+from faceplate.errors import FrameRangeError
+
+_RANGE_RE = re.compile(r"^\s*(-?\d+)\s*(?:(?:-|:|\.\.)\s*(-?\d+))?\s*$")
+
+
+@dataclass(frozen=True, order=True)
+class FrameRange:
+    """Inclusive range of plate frame numbers."""
+
+    first: int
+    last: int
+
+    def __post_init__(self) -> None:
+        if self.last < self.first:
+            raise FrameRangeError(f"frame range {self.first}-{self.last} ends before it starts; write FIRST-LAST, e.g. 1001-1100")
+
+    @classmethod
+    def parse(cls, text: str) -> "FrameRange":
+        """Parse ``1001-1100``, ``1001:1100``, ``1001..1100`` or a single ``1001``."""
+        match = _RANGE_RE.match(str(text))
+        if not match:
+            raise FrameRangeError(f"cannot read frame range {text!r}; write FIRST-LAST, e.g. 1001-1100")
+        first = int(match.group(1))
+        last = int(match.group(2)) if match.group(2) is not None else first
+        return cls(first, last)
+
+    def __len__(self) -> int:
+        return self.last - self.first + 1
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(range(self.first, self.last + 1))
+
+    def __contains__(self, frame: object) -> bool:
+        return isinstance(frame, int) and self.first <= frame <= self.last
+
+    def __str__(self) -> str:
+        return f"{self.first}-{self.last}"
+
+    def require_within(self, outer: "FrameRange", what: str) -> None:
+        """Raise a clear error when this range is not inside ``outer`` (the media's range)."""
+        if self.first < outer.first or self.last > outer.last:
+            raise FrameRangeError(
+                f"range {self} lies outside {what}, which holds frames {outer}; "
+                f"pick a range inside {outer} (or set the plate's first frame with --first-frame)"
+            )
+
+
+def parse_frame_list(text: str) -> list[int]:
+    """Parse ``1001-1010,1020,1030-1032`` into sorted unique frame numbers."""
+    frames: set[int] = set()
+    for part in str(text).split(","):
+        if part.strip():
+            frames.update(FrameRange.parse(part))
+    return sorted(frames)

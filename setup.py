@@ -1,0 +1,49 @@
+"""Faceplate: per-shot face replacement for post-production.
+
+Two import packages from one distribution:
+- ``faceplate`` (engine/): the heavy engine side (torch, OpenCV, dlib, onnxruntime, OIIO, OCIO).
+- ``faceplate_host`` (plugin/): what Resolve / Nuke load; stdlib + pyblish-base + OTIO only.
+"""
+
+import platform
+
+from setuptools import find_packages, setup
+
+_machine = platform.machine().lower()
+_gpu_wheels = platform.system() in ("Linux", "Windows") and _machine in ("x86_64", "amd64")
+ONNXRUNTIME = "onnxruntime-gpu>=1.20" if _gpu_wheels else "onnxruntime>=1.20"
+
+setup(
+    name="faceplate",
+    version="0.1.0",
+    description="Per-shot face replacement for post-production, driven from the editor",
+    python_requires=">=3.10",
+    package_dir={"faceplate": "engine/faceplate", "faceplate_host": "plugin/faceplate_host"},
+    packages=["faceplate." + p for p in find_packages("engine/faceplate")] + ["faceplate"]
+    + ["faceplate_host." + p for p in find_packages("plugin/faceplate_host")] + ["faceplate_host"],
+    install_requires=[
+        # The CPU build of 2.13.0 installs from local disk here (see Makefile / README);
+        # GPU users install the CUDA build of the same version first, which satisfies this pin.
+        "torch==2.13.*",
+        "numpy>=1.26",
+        "opencv-python-headless>=4.9",
+        "onnx>=1.16",
+        "onnxscript>=0.1",
+        ONNXRUNTIME,
+        "pyblish-base>=1.8",
+        "opentimelineio>=0.17",
+        "OpenImageIO>=2.5",
+        "opencolorio>=2.3",
+        "av>=12",
+        "dlib-bin>=19.24",
+        "face_recognition_models>=0.3",
+        "rich>=13",
+        "safetensors>=0.4",
+        "pydantic>=2.5",
+    ],
+    extras_require={
+        "test": ["pytest>=8", "scikit-image>=0.22"],
+        "demo": ["scikit-image>=0.22"],
+    },
+    entry_points={"console_scripts": ["faceplate=faceplate.cli.main:main"]},
+)
