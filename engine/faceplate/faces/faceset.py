@@ -1,0 +1,102 @@
+"""A faceset on disk: aligned crops as image files plus one JSON Lines index.
+
+``index.jsonl``: the first line is a header (schema label, face type, crop size, template,
+working colour space); every further line is one face. JSON Lines keeps the index readable
+with any tool and lets extraction append as it goes, so an interrupted run can resume.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from faceplate.atomic import write_text_atomic
+from faceplate.errors import WorkspaceError
+
+SCHEMA = "Faceset.1"
+INDEX_NAME = "index.jsonl"
+
+
+@dataclass
+class FaceRecord:
+    """One aligned face. Coordinates are plate pixels; ``frame`` is the plate frame number."""
+
+    id: str
+    source: str  # which clip it came from: "plate" or "source0", "source1", ...
+    frame: int
+    face: int  # index among the faces kept in this frame
+    track: int
+    image: str  # crop path relative to the faceset folder
+    box: list[float]
+    landmarks: list[list[float]]  # [68][2]
+    matrix: list[list[float]]  # [2][3] plate -> crop
+    detector_score: float | None  # None: followed from the previous frame, not detected
+    blur: float  # variance of the Laplacian of the crop at 256 px; higher = sharper
+    embedding: list[float]  # [128]
+    embedding_frame: int  # frame the embedding was computed on (identity re-checked every N frames)
+    status: str = "kept"
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def matrix_array(self) -> np.ndarray:
+        return np.asarray(self.matrix, np.float64)
+
+    @property
+    def landmarks_array(self) -> np.ndarray:
+        return np.asarray(self.landmarks, np.float64)
+
+    def to_json(self) -> str:
+        return json.dumps(vars(self), separators=(",", ":"))  # fields are plain JSON types already
+
+
+def face_id(source: str, frame: int, face: int) -> str:
+    return f"{source}_{frame}_{face:02d}"
+
+
+@dataclass
+class Faceset:
+    folder: Path
+    header: dict
+    records: list[FaceRecord]
+
+    @property
+    def frames(self) -> list[int]:
+        return sorted({r.frame for r in self.records})
+
+    def crop_path(self, record: FaceRecord) -> Path:
+        return self.folder / record.image
+
+
+def make_header(name: str, face_type: str, crop_size: int, template: str, working_space: str, **extra) -> dict:
+    return {"schema": SCHEMA, "name": name, "face_type": face_type, "crop_size": crop_size,
+            "template": template, "working_space": working_space, **extra}
+
+
+def write_faceset(folder: Path, header: dict, records: list[FaceRecord]) -> Path:
+    """Write the whole index atomically (header line + one line per record)."""
+    lines = [json.dumps(header, separators=(",", ":"))] + [r.to_json() for r in records]
+    path = Path(folder) / INDEX_NAME
+    write_text_atomic(path, "\n".join(lines) + "\n")
+    return path
+
+
+def read_faceset(folder: str | Path) -> Faceset:
+    folder = Path(folder)
+    path = folder / INDEX_NAME
+    if not path.is_file():
+        raise WorkspaceError(f"no faceset index at {path}; run `faceplate extract` first")
+    header, records = _parse_lines(path, path.read_text(encoding="utf-8").splitlines())
+    return Faceset(folder, header, records)
+
+
+def _parse_lines(path: Path, lines: list[str]) -> tuple[dict, list[FaceRecord]]:
+    try:
+        header = json.loads(lines[0])
+        if header.get("schema") != SCHEMA:
+            raise WorkspaceError(f"{path} has schema {header.get('schema')!r}, this engine reads {SCHEMA}")
+        return header, [FaceRecord(**json.loads(line)) for line in lines[1:] if line.strip()]
+    except (IndexError, ValueError, TypeError) as exc:
+        raise WorkspaceError(f"faceset index {path} is damaged ({exc}); re-run `faceplate extract`") from exc

@@ -1,0 +1,102 @@
+"""Per-frame face pipeline: working-space frame -> tracked faces -> aligned crops + records.
+
+Stage-agnostic: the extract stage drives it over a plate or source, the render stage will
+drive it over frames that were never extracted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import cv2
+import numpy as np
+
+from faceplate.faces.align import TEMPLATE_NAME, FaceType, crop_matrix, warp_face
+from faceplate.faces.detect import make_detector
+from faceplate.faces.embedding import DlibFaceEmbedder, FaceEmbedder
+from faceplate.faces.faceset import FaceRecord, face_id
+from faceplate.faces.landmarks import DlibLandmarks68
+from faceplate.faces.select import FaceSelector
+from faceplate.faces.track import FaceObservation, FaceTracker
+
+BLUR_SIZE = 256  # blur is measured at a fixed crop size so scores compare across facesets
+
+
+@dataclass
+class ExtractSettings:
+    face_type: str = FaceType.WHOLE_FACE.value
+    crop_size: int = 512
+    detector: str = "hog"
+    detect_size: int = 640  # longer side of the frame copy the detector sees
+    upsample: int = 0  # dlib upsampling passes: finds smaller faces, ~4x slower each
+    redetect_every: int = 10  # full-frame detection period, frames; faces are followed in between
+    embed_every: int = 24  # identity re-check period, frames (~1 s): dlib's embedding is slow
+    all_faces: bool = False
+    reference: str | None = None  # still of the identity to keep
+    crop_format: str = "jpg"
+    source_step: int = 1  # use every Nth frame of source clips
+
+    def __post_init__(self) -> None:
+        FaceType(self.face_type)  # raises ValueError naming the bad value
+
+    def as_dict(self) -> dict:
+        return asdict(self) | {"template": TEMPLATE_NAME}
+
+
+def blur_score(crop: np.ndarray) -> float:
+    """Variance of the Laplacian: low = blurred. Centre of the crop, where the face is."""
+    grey = cv2.cvtColor(cv2.resize(crop, (BLUR_SIZE, BLUR_SIZE), interpolation=cv2.INTER_AREA), cv2.COLOR_RGB2GRAY)
+    q = BLUR_SIZE // 4
+    return float(cv2.Laplacian(grey[q:-q, q:-q], cv2.CV_64F).var())
+
+
+class FacePipeline:
+    """Holds the models once; ``reset()`` between unrelated images (stills)."""
+
+    def __init__(self, settings: ExtractSettings, embedder: FaceEmbedder | None = None,
+                 reference: np.ndarray | None = None):
+        self.settings = settings
+        self.landmarks = DlibLandmarks68()
+        self.embedder = embedder or DlibFaceEmbedder()
+        detector = make_detector(settings.detector, settings.detect_size, settings.upsample)
+        self.tracker = FaceTracker(detector, self.landmarks, redetect_every=settings.redetect_every)
+        self.selector = FaceSelector(self.embedder, reference, settings.all_faces, settings.embed_every)
+
+    def reset(self) -> None:
+        self.tracker.reset()
+        self.selector.reset()
+
+    def locate(self, frame: int, image: np.ndarray) -> list[FaceObservation]:
+        """The faces to keep in one working-space RGB uint8 frame (detect, follow, choose)."""
+        faces = self.tracker.step(image, look_for_new=self.selector.wants_new_faces)
+        return self.selector.choose(frame, image, faces)
+
+    def crop_face(self, source: str, frame: int, index: int, face: FaceObservation,
+                  image: np.ndarray) -> tuple[FaceRecord, np.ndarray]:
+        """Aligned crop and its record. Pure OpenCV/numpy, so it can run on a worker thread."""
+        matrix = crop_matrix(face.landmarks, self.settings.face_type, self.settings.crop_size)
+        crop = warp_face(image, matrix, self.settings.crop_size)
+        rid = face_id(source, frame, index)
+        record = FaceRecord(
+            id=rid, source=source, frame=frame, face=index, track=face.track_id,
+            image=f"faces/{rid}.{self.settings.crop_format}",
+            box=[round(float(v), 2) for v in face.box],
+            landmarks=np.round(face.landmarks, 3).tolist(), matrix=matrix.tolist(),
+            detector_score=None if face.detector_score is None else round(face.detector_score, 4),
+            blur=round(blur_score(crop), 3), embedding=np.round(face.embedding, 6).tolist(),
+            embedding_frame=int(face.embedding_frame),
+        )
+        return record, crop
+
+    def process(self, source: str, frame: int, image: np.ndarray) -> list[tuple[FaceRecord, np.ndarray]]:
+        """Records and RGB crops for the faces kept in one frame (locate + crop, in this thread)."""
+        return [self.crop_face(source, frame, i, face, image) for i, face in enumerate(self.locate(frame, image))]
+
+
+def reference_embedding(image: np.ndarray, pipeline: FacePipeline) -> np.ndarray | None:
+    """Embedding of the largest face in a reference still (RGB uint8), or None if it has none."""
+    detections = pipeline.tracker.detector.detect(image)
+    if not detections:
+        return None
+    best = max(detections, key=lambda d: d.size)
+    return pipeline.embedder.embed(image, pipeline.landmarks.fit(image, best.box))

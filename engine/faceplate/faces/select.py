@@ -1,0 +1,69 @@
+"""Choose which faces to keep in each frame: one identity (default) or every face.
+
+The chosen face is followed by track; its identity is re-checked against the reference every
+``embed_every`` frames (dlib's embedding costs ~90 ms on a CPU core, so it is not computed on
+every frame). When the chosen track ends, the face nearest the reference identity takes over.
+Without a reference, the largest face of the first frame with a face becomes the reference.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from faceplate.faces.embedding import SAME_PERSON_DISTANCE, FaceEmbedder, embedding_distance
+from faceplate.faces.track import FaceObservation
+
+
+class FaceSelector:
+    def __init__(self, embedder: FaceEmbedder, reference: np.ndarray | None = None, all_faces: bool = False,
+                 embed_every: int = 24, max_distance: float = SAME_PERSON_DISTANCE):
+        self.embedder, self.reference, self.all_faces = embedder, reference, all_faces
+        self.embed_every, self.max_distance = embed_every, max_distance
+        self._cache: dict[int, tuple[np.ndarray, int]] = {}  # track id -> (embedding, frame)
+        self._chosen: int | None = None
+
+    def reset(self) -> None:
+        """Forget tracks (between unrelated stills); the reference identity stays."""
+        self._cache.clear()
+        self._chosen = None
+
+    @property
+    def wants_new_faces(self) -> bool:
+        """False while the one chosen face is being followed: other faces would be ignored anyway."""
+        return self.all_faces or self._chosen is None
+
+    def choose(self, frame: int, image: np.ndarray, faces: list[FaceObservation]) -> list[FaceObservation]:
+        if self.all_faces:
+            return [self._with_embedding(frame, image, f) for f in faces]
+        chosen = [f for f in faces if f.track_id == self._chosen]
+        if chosen:
+            face = self._with_embedding(frame, image, chosen[0])
+            if self._matches(face):
+                return [face]
+        self._chosen = None  # lost, or drifted onto someone else: choose again
+        return self._pick_new(frame, image, faces)
+
+    def _pick_new(self, frame: int, image: np.ndarray, faces: list[FaceObservation]) -> list[FaceObservation]:
+        if not faces:
+            return []
+        if self.reference is None:
+            face = self._with_embedding(frame, image, max(faces, key=lambda f: f.size))
+            self.reference, self._chosen = face.embedding, face.track_id
+            return [face]
+        candidates = [self._with_embedding(frame, image, f) for f in faces]
+        best = min(candidates, key=lambda f: embedding_distance(f.embedding, self.reference))
+        if not self._matches(best):
+            return []
+        self._chosen = best.track_id
+        return [best]
+
+    def _matches(self, face: FaceObservation) -> bool:
+        return embedding_distance(face.embedding, self.reference) <= self.max_distance
+
+    def _with_embedding(self, frame: int, image: np.ndarray, face: FaceObservation) -> FaceObservation:
+        cached = self._cache.get(face.track_id)
+        if cached is None or frame - cached[1] >= self.embed_every or frame < cached[1]:
+            cached = (self.embedder.embed(image, face.landmarks), frame)
+            self._cache[face.track_id] = cached
+        face.embedding, face.embedding_frame = cached
+        return face

@@ -1,0 +1,116 @@
+"""Follow faces across consecutive frames: full detection every N frames, cheap in between.
+
+Between full-frame detections each known face is looked for only near where it was
+(``detect_near``); where the detector misses (a turned head), the face is followed from its
+previous landmarks for a bounded number of frames. This keeps extraction several times faster
+than detecting on every frame and bridges poses the frontal detector cannot see.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from faceplate.faces.detect import Detection, FaceDetector
+from faceplate.faces.landmarks import LandmarkModel, landmarks_box
+
+Box = tuple[float, float, float, float]
+
+
+@dataclass
+class FaceObservation:
+    """One face in one frame."""
+
+    track_id: int
+    box: Box
+    landmarks: np.ndarray  # [68, 2] frame pixels
+    detector_score: float | None  # None when followed from the previous frame without a detection
+    embedding: np.ndarray | None = None
+    embedding_frame: int | None = None
+
+    @property
+    def size(self) -> float:
+        return max(self.box[2] - self.box[0], self.box[3] - self.box[1])
+
+
+@dataclass
+class _Track:
+    track_id: int
+    box: Box
+    landmarks: np.ndarray
+    missed: int = 0  # consecutive frames followed without a detection
+    extra: dict = field(default_factory=dict)
+
+
+def box_iou(a: Box, b: Box) -> float:
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def _plausible(landmarks: np.ndarray, image_shape: tuple[int, ...], min_size: float = 12.0) -> bool:
+    """Reject fits that collapsed or left the frame (the follow step's failure modes)."""
+    x0, y0 = landmarks.min(0)
+    x1, y1 = landmarks.max(0)
+    h, w = image_shape[:2]
+    inside = x1 > 0 and y1 > 0 and x0 < w and y0 < h
+    eye_gap = np.linalg.norm(landmarks[36:42].mean(0) - landmarks[42:48].mean(0))
+    return inside and min(x1 - x0, y1 - y0) >= min_size and eye_gap > 0.15 * (x1 - x0)
+
+
+class FaceTracker:
+    """Detect + follow faces frame by frame; ``reset()`` between unrelated images (stills)."""
+
+    def __init__(self, detector: FaceDetector, landmarks: LandmarkModel, redetect_every: int = 10,
+                 max_follow: int = 30, match_iou: float = 0.3):
+        self.detector, self.landmarks = detector, landmarks
+        self.redetect_every, self.max_follow, self.match_iou = redetect_every, max_follow, match_iou
+        self.reset()
+
+    def reset(self) -> None:
+        self._tracks: list[_Track] = []
+        self._next_id = 0
+        self._since_detect = 0
+
+    def step(self, image: np.ndarray, look_for_new: bool = True) -> list[FaceObservation]:
+        """Faces in this frame. ``look_for_new=False`` skips the periodic full-frame detection
+        (the caller already follows every face it wants); it still runs when nothing is followed."""
+        observations = [obs for track in list(self._tracks) if (obs := self._follow(image, track))]
+        self._since_detect += 1
+        if not self._tracks or (look_for_new and self._since_detect >= self.redetect_every):
+            observations += self._detect_new(image)
+            self._since_detect = 0
+        return observations
+
+    def _follow(self, image: np.ndarray, track: _Track) -> FaceObservation | None:
+        near = getattr(self.detector, "detect_near", None)
+        found = [d for d in (near(image, track.box) if near else []) if box_iou(d.box, track.box) >= self.match_iou]
+        if found:
+            det = max(found, key=lambda d: box_iou(d.box, track.box))
+            box, score, track.missed = det.box, det.score, 0
+        else:
+            box, score = landmarks_box(track.landmarks), None
+            track.missed += 1
+        points = self.landmarks.fit(image, box)
+        if track.missed > self.max_follow or not _plausible(points, image.shape):
+            self._tracks.remove(track)
+            return None
+        track.box, track.landmarks = (box if score is not None else landmarks_box(points)), points
+        return FaceObservation(track.track_id, box, points, score)
+
+    def _detect_new(self, image: np.ndarray) -> list[FaceObservation]:
+        new = []
+        for det in self.detector.detect(image):
+            if any(box_iou(det.box, t.box) >= self.match_iou for t in self._tracks):
+                continue  # a face we already follow
+            points = self.landmarks.fit(image, det.box)
+            if not _plausible(points, image.shape):
+                continue
+            track = _Track(self._next_id, det.box, points)
+            self._next_id += 1
+            self._tracks.append(track)
+            new.append(FaceObservation(track.track_id, det.box, points, det.score))
+        return new
