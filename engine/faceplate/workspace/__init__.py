@@ -1,0 +1,4 @@
+from faceplate.workspace.manifest import ClipInfo, Manifest, StageRun
+from faceplate.workspace.workspace import Workspace, init_workspace, open_workspace, probe_clip
+
+__all__ = ["ClipInfo", "Manifest", "StageRun", "Workspace", "init_workspace", "open_workspace", "probe_clip"]

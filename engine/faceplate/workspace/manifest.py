@@ -1,0 +1,66 @@
+"""The shot manifest: what the shot is and a record of every stage run on it.
+
+Saved as ``faceplate.json`` in the workspace, with a versioned schema label. Every stage
+reads it, appends a ``StageRun`` (inputs, parameters, versions, outputs, summary) and writes
+it back atomically.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+SCHEMA = "Workspace.1"
+
+
+def now_iso() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+
+
+class ClipInfo(BaseModel):
+    """A plate or a source clip as the engine read it."""
+
+    path: str
+    kind: str  # video | sequence | stills
+    width: int
+    height: int
+    fps: str | None  # exact fraction, e.g. "30000/1001"
+    frame_range: str  # all frames the media holds, plate numbering, e.g. "1001-1282"
+    first_frame: int
+    colour_space: str
+    timecode: str | None = None
+    rotation: int = 0
+    missing_frames: list[int] = Field(default_factory=list)
+
+
+class StageRun(BaseModel):
+    stage: str
+    status: str  # running | done | failed
+    started: str
+    finished: str | None = None
+    inputs: dict[str, Any] = Field(default_factory=dict)
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    versions: dict[str, str] = Field(default_factory=dict)
+    outputs: dict[str, Any] = Field(default_factory=dict)
+    summary: dict[str, Any] = Field(default_factory=dict)
+    error: str | None = None
+
+
+class Manifest(BaseModel):
+    schema_label: str = Field(SCHEMA, alias="schema")
+    shot: str
+    created: str = Field(default_factory=now_iso)
+    plate: ClipInfo
+    range: str  # the frames to replace, plate numbering
+    sources: list[ClipInfo] = Field(default_factory=list)
+    working_space: str
+    settings: dict[str, Any] = Field(default_factory=dict)
+    stages: list[StageRun] = Field(default_factory=list)
+
+    model_config = {"populate_by_name": True}
+
+    def last_run(self, stage: str) -> StageRun | None:
+        runs = [r for r in self.stages if r.stage == stage]
+        return runs[-1] if runs else None
