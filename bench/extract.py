@@ -1,0 +1,91 @@
+"""Extraction throughput vs decode-only throughput on the same frames, in one run.
+
+    python bench/extract.py [--frames N] [--data ../shared/data]
+
+Plates: plates/s18_natural_scene.mp4 (1280x720, one face) as is, and upscaled to 1920x1080
+(re-encoded H.264 in a temp folder, outside the timing). For each: decode-only frames/s
+(decode + conversion to the working space, what extraction has to read anyway) and full
+extraction frames/s (`faceplate extract` on a fresh workspace: detect, landmarks, align,
+embed, write crops and index).
+Targets (2 CPU cores): >= 10 frames/s at 1080p, and >= 0.25 x the decode-only rate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import av
+import cv2
+
+from faceplate.media import ColourTransform, FrameRange, open_plate, working_uint8
+from faceplate.stages.extract import extract
+from faceplate.workspace import init_workspace
+
+
+def upscale_clip(src: Path, dst: Path, size: tuple[int, int], frames: int) -> None:
+    with av.open(str(src)) as inp, av.open(str(dst), "w") as out:
+        stream = out.add_stream("libx264", rate=inp.streams.video[0].average_rate)
+        stream.width, stream.height, stream.pix_fmt = size[0], size[1], "yuv420p"
+        stream.options = {"crf": "16", "preset": "veryfast"}
+        for i, frame in enumerate(inp.decode(video=0)):
+            if i >= frames:
+                break
+            big = cv2.resize(frame.to_ndarray(format="rgb24"), size, interpolation=cv2.INTER_CUBIC)
+            out.mux(stream.encode(av.VideoFrame.from_ndarray(big, format="rgb24")))
+        out.mux(stream.encode())
+
+
+def decode_fps(path: Path, frames: FrameRange) -> float:
+    start = time.perf_counter()
+    with open_plate(path) as plate:
+        colour = ColourTransform("sRGB Encoded Rec.709 (sRGB)")
+        for _, image in plate.iter_frames(frames):
+            working_uint8(image, colour)
+    return len(frames) / (time.perf_counter() - start)
+
+
+def extract_fps(path: Path, frames: FrameRange, work: Path) -> tuple[float, int]:
+    ws = init_workspace(work, path, str(frames), force=True)
+    start = time.perf_counter()
+    result = extract(ws, ("destination",), force=True, show_progress=False)["destination"]
+    return len(frames) / (time.perf_counter() - start), result.frames_with_face
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", default=os.environ.get("FACEPLATE_TEST_DATA", str(Path(__file__).resolve().parents[2] / "shared" / "data")))
+    parser.add_argument("--frames", type=int, default=150)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    src = Path(args.data) / "plates" / "s18_natural_scene.mp4"
+    if not src.is_file():
+        print(f"bench/extract.py: test plate {src} not found; pass --data or set FACEPLATE_TEST_DATA", file=sys.stderr)
+        return 2
+    frames = FrameRange(1001, 1000 + args.frames)
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        plate_1080 = tmp / "s18_1080p.mp4"
+        upscale_clip(src, plate_1080, (1920, 1080), args.frames)
+        for label, plate in (("720p", src), ("1080p", plate_1080)):
+            dec = decode_fps(plate, frames)
+            ext, found = extract_fps(plate, frames, tmp / f"ws_{label}")
+            results[label] = (dec, ext)
+            print(f"{label}: decode-only {dec:7.1f} frames/s | extract {ext:6.1f} frames/s | ratio {ext / dec:.3f} "
+                  f"| face in {found}/{len(frames)} frames")
+    dec, ext = results["1080p"]
+    print(f"RESULT extract_fps_1080p={ext:.1f} target=10 {'PASS' if ext >= 10 else 'FAIL'}")
+    print(f"RESULT extract_vs_decode_1080p={ext / dec:.3f} target=0.25 {'PASS' if ext / dec >= 0.25 else 'FAIL'}")
+    dec, ext = results["720p"]
+    print(f"RESULT extract_vs_decode_720p={ext / dec:.3f} target=0.25 {'PASS' if ext / dec >= 0.25 else 'FAIL'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
