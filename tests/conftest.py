@@ -1,0 +1,27 @@
+"""Shared fixtures: real test media (FACEPLATE_TEST_DATA) and images shipped in packages."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+
+@pytest.fixture(scope="session")
+def test_data() -> Path:
+    """Folder of real footage (../shared/data); tests that need it skip loudly where unset."""
+    root = os.environ.get("FACEPLATE_TEST_DATA")
+    if not root or not Path(root).is_dir():
+        pytest.skip("FACEPLATE_TEST_DATA is not set to the shared test media folder: real-footage test skipped "
+                    "(.ci/run sets it to ../shared/data)")
+    return Path(root)
+
+
+@pytest.fixture(scope="session")
+def astronaut() -> np.ndarray:
+    """scikit-image's astronaut photo: RGB uint8 512x512, one frontal face."""
+    from skimage import data
+
+    return data.astronaut()
