@@ -80,8 +80,9 @@ class DlibHogDetector:
         if rx1 - rx0 < 16 or ry1 - ry0 < 16:
             return []
         region = image[ry0:ry1, rx0:rx1]
-        factor = min(1.0, 84.0 / max(side, 1.0))  # dlib's HOG window is 80 px
-        small = cv2.resize(region, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA) if factor < 1 else region
+        factor = min(3.0, 84.0 / max(side, 1.0))  # dlib's HOG window is 80 px: shrink big faces, grow small ones
+        interpolation = cv2.INTER_AREA if factor < 1 else cv2.INTER_LINEAR
+        small = cv2.resize(region, None, fx=factor, fy=factor, interpolation=interpolation)
         rects, scores, _ = self._detector.run(np.ascontiguousarray(small), 0, self.threshold)
         found = _to_detections(rects, scores, factor)
         return [Detection((b.box[0] + rx0, b.box[1] + ry0, b.box[2] + rx0, b.box[3] + ry0), b.score) for b in found]

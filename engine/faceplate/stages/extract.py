@@ -7,6 +7,7 @@ in ``.partial`` are kept: re-running after a crash resumes where it stopped.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import shutil
@@ -151,17 +152,21 @@ def _extract_clip(job: ClipJob, pipeline: FacePipeline, staging: Path, partial, 
         wanted = [f for f in job.frames if (f - job.frames.first) % job.step == 0 and f not in skip]
         pending: deque = deque()
         with stage_progress(f"extract {job.label}", len(wanted), enabled=show_progress) as bar:
-            for frame, image in _read_working(plate, job.frames, set(wanted), colour):
-                if stills or job.step > 1:
-                    pipeline.reset()  # unrelated images: nothing to follow between them
-                faces = pipeline.locate(frame, image)
-                for index, face in enumerate(faces):
-                    pending.append(writer.submit(_crop_and_write, pipeline, job.label, frame, index, face, image, staging))
-                result.frames_read += 1
-                if not faces:
-                    result.empty_frames.append(frame)
-                records += _collect(pending, partial, wait=len(pending) > 16)
-                bar.advance()
+            try:
+                for frame, image in _read_working(plate, job.frames, set(wanted), colour):
+                    if stills or job.step > 1:
+                        pipeline.reset()  # unrelated images: nothing to follow between them
+                    faces = pipeline.locate(frame, image)
+                    for index, face in enumerate(faces):
+                        pending.append(writer.submit(_crop_and_write, pipeline, job.label, frame, index, face, image, staging))
+                    result.frames_read += 1
+                    if not faces:
+                        result.empty_frames.append(frame)
+                    records += _collect(pending, partial, wait=len(pending) > 16)
+                    bar.advance()
+            except BaseException:
+                _salvage(pending, partial)  # keep finished crops for the resume, then stop
+                raise
             records += _collect(pending, partial, wait=True, drain=True)
     empty = [f for f in result.empty_frames if f in job.frames]
     if empty:
@@ -173,6 +178,11 @@ def _crop_and_write(pipeline: FacePipeline, source: str, frame: int, index: int,
     record, crop = pipeline.crop_face(source, frame, index, face, image)
     _write_crop(staging / record.image, crop)
     return record
+
+
+def _salvage(pending: deque, partial) -> None:
+    with contextlib.suppress(Exception):
+        _collect(pending, partial, wait=True, drain=True)
 
 
 def _collect(pending: deque, partial, wait: bool = False, drain: bool = False) -> list[FaceRecord]:

@@ -1,0 +1,119 @@
+"""Extraction on real footage from the shared test media (FACEPLATE_TEST_DATA)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from faceplate.errors import ExtractError
+from faceplate.faces.align import invert_matrix, transform_points
+from faceplate.faces.embedding import embedding_distance
+from faceplate.faces.faceset import read_faceset
+from faceplate.faces.pipeline import ExtractSettings
+from faceplate.media import open_plate, read_image
+from faceplate.stages.extract import extract
+from faceplate.workspace import init_workspace
+
+TALKING_HEADS = ["grid_bbaf2n", "grid_brbk7n", "grid_lbax4n", "grid_lbbc2a", "grid_lrwp9a", "grid_lwbsza"]
+HEAD_TURNS = ["d0", "d18", "d19", "d3"]
+HEAD_TURNS_LONG = ["d10", "d6"]
+
+
+def _extract_plate(tmp_path, plate, **settings):
+    ws = init_workspace(tmp_path / "shot", plate)
+    result = extract(ws, ("destination",), ExtractSettings(**settings), show_progress=False)["destination"]
+    return ws, result, read_faceset(ws.faceset_dir("destination"))
+
+
+def _assert_found_in_95_percent(result, faceset, total):
+    assert result.frames_read == total
+    frames = set(faceset.frames)
+    assert len(frames) >= 0.95 * total, f"face found in {len(frames)}/{total} frames; empty: {result.summary()['empty_frames']}"
+    assert len(faceset.records) == len(frames), "single-face mode keeps at most one face per frame"
+
+
+@pytest.mark.parametrize("name", TALKING_HEADS)
+def test_talking_head_face_found_in_95_percent_of_frames(test_data, tmp_path, name):
+    ws, result, faceset = _extract_plate(tmp_path, test_data / "talking_heads" / f"{name}.mpg")
+    _assert_found_in_95_percent(result, faceset, 75)
+    assert faceset.frames[0] >= 1001 and faceset.frames[-1] <= 1075  # plate numbering, not indices
+
+
+@pytest.mark.parametrize("name", HEAD_TURNS + [pytest.param(n, marks=pytest.mark.slow) for n in HEAD_TURNS_LONG])
+def test_head_turn_face_found_in_95_percent_of_frames(test_data, tmp_path, name):
+    path = test_data / "head_turns" / f"{name}.mp4"
+    with open_plate(path) as plate:
+        total = len(plate.info.frame_range)
+    ws, result, faceset = _extract_plate(tmp_path, path)
+    _assert_found_in_95_percent(result, faceset, total)
+
+
+def test_landmarks_reproject_onto_the_plate_within_a_pixel(test_data, tmp_path):
+    path = test_data / "head_turns" / "d18.mp4"
+    ws, _, faceset = _extract_plate(tmp_path, path, crop_format="png")
+    with open_plate(path) as plate:
+        for record in faceset.records[::40]:
+            crop_points = transform_points(record.landmarks_array, record.matrix_array)
+            back = transform_points(crop_points, invert_matrix(record.matrix_array))
+            assert np.abs(back - record.landmarks_array).max() < 1.0
+            # the stored crop really is the plate warped by the stored matrix: sample both at the eyes
+            crop = read_image(faceset.crop_path(record))
+            frame = plate.read(record.frame)
+            for (cx, cy), (px, py) in zip(crop_points[36:48], record.landmarks_array[36:48]):
+                crop_pixel = crop[int(round(cy)), int(round(cx))].astype(float)
+                plate_pixel = frame[int(round(py)), int(round(px))].astype(float)
+                assert np.abs(crop_pixel - plate_pixel).max() <= 40, (record.frame, crop_pixel, plate_pixel)
+
+
+def test_reference_identity_keeps_one_person_in_a_group_shot(test_data, tmp_path):
+    path = test_data / "plates" / "multi_face_video_01.mp4"
+    # find the people in the first frame; take the second-largest as the person to keep
+    ws, _, everyone = _extract_plate(tmp_path / "all", path, all_faces=True, upsample=1)
+    first = [r for r in everyone.records if r.frame == everyone.frames[0]]
+    assert len(first) >= 2, "the group shot shows several people"
+    target = sorted(first, key=lambda r: r.box[2] - r.box[0])[-2]
+    reference = tmp_path / "reference.png"
+    with open_plate(path) as plate:
+        image = plate.read(target.frame)
+    x0, y0, x1, y1 = (int(v) for v in target.box)
+    pad = (x1 - x0) // 2
+    from faceplate.media import write_image
+    write_image(reference, np.ascontiguousarray(image[max(0, y0 - pad):y1 + pad, max(0, x0 - pad):x1 + pad]))
+
+    _, result, kept = _extract_plate(tmp_path / "one", path, reference=str(reference), upsample=1)
+    assert len(kept.frames) >= 0.9 * result.frames_read
+    assert len(kept.records) == len(kept.frames)
+    target_embedding = np.asarray(target.embedding)
+    assert all(embedding_distance(r.embedding, target_embedding) < 0.6 for r in kept.records)
+    centres = np.array([[(r.box[0] + r.box[2]) / 2, (r.box[1] + r.box[3]) / 2] for r in kept.records])
+    jumps = np.linalg.norm(np.diff(centres, axis=0), axis=1)
+    assert jumps.max() < (x1 - x0), "the kept face never jumps to another person"
+
+
+def test_late_face_reports_empty_frames_without_failing(test_data, tmp_path):
+    ws, result, faceset = _extract_plate(tmp_path, test_data / "plates" / "late_face_motion.avi")
+    summary = result.summary()
+    assert summary["empty_frames"].startswith("1001-"), summary
+    assert faceset.frames[0] > 1020  # the face appears only after ~30 empty frames
+    run = ws.manifest.last_run("extract")
+    assert run.status == "done" and run.summary["empty_frames"] == summary["empty_frames"]
+
+
+def test_dogs_have_no_human_face(test_data, tmp_path):
+    ws = init_workspace(tmp_path / "shot", test_data / "stills" / "dogs.jpg")
+    with pytest.raises(ExtractError, match="no face found in any frame"):
+        extract(ws, ("destination",), show_progress=False)
+    assert ws.manifest.last_run("extract").status == "failed"
+    assert not ws.faceset_dir("destination").exists()
+
+
+def test_stills_folder_source_gives_one_face_per_photo(test_data, tmp_path, astronaut):
+    from faceplate.media import write_image
+    plate = tmp_path / "plate.png"
+    write_image(plate, astronaut)
+    ws = init_workspace(tmp_path / "shot", plate, sources=[test_data / "identities" / "John_Salley"])
+    result = extract(ws, ("source",), show_progress=False)["source"]
+    faceset = read_faceset(ws.faceset_dir("source"))
+    assert result.frames_read == 11
+    assert len(faceset.records) >= 10
+    assert all(r.source == "source0" and r.embedding_frame == r.frame for r in faceset.records)

@@ -1,0 +1,94 @@
+"""Shot workspace: manifest contents, stage records and the errors an artist can hit."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import numpy as np
+import pytest
+
+from faceplate.errors import FrameRangeError, MediaError, WorkspaceError
+from faceplate.media import write_image
+from faceplate.workspace import init_workspace, open_workspace
+
+
+@pytest.fixture()
+def png_sequence(tmp_path):
+    folder = tmp_path / "plate"
+    for frame in range(1001, 1011):
+        write_image(folder / f"shot.{frame:04d}.png", np.full((8, 12, 3), frame - 1000, np.uint8))
+    return str(folder / "shot.####.png")
+
+
+def test_init_writes_a_manifest_with_plate_range_and_sources(tmp_path, png_sequence):
+    ws = init_workspace(tmp_path / "shot", png_sequence, "1002-1008", sources=[png_sequence], fps="24")
+    data = json.loads((tmp_path / "shot" / "faceplate.json").read_text())
+    assert data["schema"] == "Workspace.1"
+    assert data["range"] == "1002-1008"
+    assert data["plate"]["frame_range"] == "1001-1010"
+    assert data["plate"]["width"] == 12 and data["plate"]["height"] == 8
+    assert data["plate"]["fps"] == "24"
+    assert data["plate"]["colour_space"] == "sRGB Encoded Rec.709 (sRGB)"
+    assert len(data["sources"]) == 1
+    assert open_workspace(ws.root).manifest.range == "1002-1008"
+
+
+def test_range_outside_the_plate_names_both_ranges(tmp_path, png_sequence):
+    with pytest.raises(FrameRangeError, match=r"1005-1020 lies outside .* 1001-1010"):
+        init_workspace(tmp_path / "shot", png_sequence, "1005-1020")
+    assert not (tmp_path / "shot" / "faceplate.json").exists()
+
+
+def test_missing_plate_names_the_file(tmp_path):
+    with pytest.raises(MediaError, match="nothing.mov"):
+        init_workspace(tmp_path / "shot", tmp_path / "nothing.mov")
+
+
+def test_unknown_colour_space_is_refused_at_init(tmp_path, png_sequence):
+    with pytest.raises(Exception, match="Not A Space"):
+        init_workspace(tmp_path / "shot", png_sequence, colour_space="Not A Space")
+
+
+def test_existing_workspace_needs_force(tmp_path, png_sequence):
+    init_workspace(tmp_path / "shot", png_sequence)
+    with pytest.raises(WorkspaceError, match="--force"):
+        init_workspace(tmp_path / "shot", png_sequence)
+    init_workspace(tmp_path / "shot", png_sequence, "1001-1002", force=True)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can write anywhere; permissions cannot be tested as root")
+def test_unwritable_workspace_is_reported(tmp_path, png_sequence):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    with pytest.raises(WorkspaceError, match="cannot write"):
+        init_workspace(locked / "shot", png_sequence)
+
+
+def test_workspace_on_a_file_path_is_reported(tmp_path, png_sequence):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(WorkspaceError, match="cannot write to workspace"):
+        init_workspace(blocker / "shot", png_sequence)
+
+
+def test_damaged_manifest_is_reported_not_traced(tmp_path, png_sequence):
+    ws = init_workspace(tmp_path / "shot", png_sequence)
+    ws.manifest_path.write_text("{ not json")
+    with pytest.raises(WorkspaceError, match="damaged"):
+        open_workspace(ws.root)
+
+
+def test_stage_runs_are_recorded_done_or_failed(tmp_path, png_sequence):
+    ws = init_workspace(tmp_path / "shot", png_sequence)
+    with ws.stage_run("extract", {"clip": "x"}, {"face_type": "full"}) as run:
+        run.outputs = {"faceset": "facesets/destination"}
+    with pytest.raises(MediaError):
+        with ws.stage_run("extract", {}, {}):
+            raise MediaError("frame 1004 of x.mov is corrupt")
+    runs = open_workspace(ws.root).manifest.stages
+    assert [r.status for r in runs] == ["done", "failed"]
+    assert runs[0].outputs["faceset"] == "facesets/destination"
+    assert runs[1].error == "frame 1004 of x.mov is corrupt"
+    assert runs[0].versions["faceplate"] and runs[0].versions["dlib-bin"]
