@@ -33,12 +33,15 @@ def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
         raise
 
 
-def write_bytes_atomic(target: str | os.PathLike, data: bytes) -> None:
+def write_bytes_atomic(target: str | os.PathLike, data: bytes, durable: bool = True) -> None:
+    """``durable=False`` skips the fsync: still never half-written after a crash of this
+    process, but may be lost on power failure (fine for files an index re-checks, like crops)."""
     with atomic_path(target) as tmp:
         with open(tmp, "wb") as fh:
             fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                fh.flush()
+                os.fsync(fh.fileno())
 
 
 def write_text_atomic(target: str | os.PathLike, text: str) -> None:

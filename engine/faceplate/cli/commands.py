@@ -49,6 +49,7 @@ def register_extract(sub) -> None:
     p.add_argument("--detect-size", type=int, default=d.detect_size, help="longer side of the frame the detector sees")
     p.add_argument("--upsample", type=int, default=d.upsample, help="detector upsampling passes (finds smaller faces)")
     p.add_argument("--redetect-every", type=int, default=d.redetect_every, help="full-frame detection period (frames)")
+    p.add_argument("--confirm-every", type=int, default=d.confirm_every, help="detector re-confirms a followed face every N frames")
     p.add_argument("--embed-every", type=int, default=d.embed_every, help="identity re-check period (frames)")
     p.add_argument("--reference", help="still of the person to keep when a frame has several faces")
     p.add_argument("--all-faces", action="store_true", help="keep every face, each with a track id")
@@ -62,9 +63,11 @@ def run_extract(args) -> None:
     from faceplate.stages.extract import extract
 
     try:
-        settings = ExtractSettings(args.face_type, args.crop_size, args.detector, args.detect_size, args.upsample,
-                                   args.redetect_every, args.embed_every, args.all_faces, args.reference,
-                                   args.crop_format, args.source_step)
+        settings = ExtractSettings(
+            face_type=args.face_type, crop_size=args.crop_size, detector=args.detector, detect_size=args.detect_size,
+            upsample=args.upsample, redetect_every=args.redetect_every, confirm_every=args.confirm_every,
+            embed_every=args.embed_every, all_faces=args.all_faces, reference=args.reference,
+            crop_format=args.crop_format, source_step=args.source_step)
     except ValueError as exc:
         raise ExtractError(f"bad extract setting: {exc}") from exc
     ws = open_workspace(args.shot)

@@ -97,6 +97,12 @@ def transform_points(points: np.ndarray, matrix: np.ndarray) -> np.ndarray:
 
 
 def warp_face(image: np.ndarray, matrix: np.ndarray, size: int) -> np.ndarray:
-    """Aligned crop: ``image`` [H, W, C] warped by ``matrix`` into [size, size, C]."""
-    return cv2.warpAffine(image, np.asarray(matrix, np.float64), (size, size), flags=cv2.INTER_CUBIC,
-                          borderMode=cv2.BORDER_REPLICATE)
+    """Aligned crop: ``image`` [H, W, C] warped by ``matrix`` into [size, size, C].
+
+    Bicubic where the crop enlarges the face a lot (small faces), bilinear otherwise: at mild
+    scales the two differ by less than the crop's own later resampling, at 2.5x the cost.
+    """
+    matrix = np.asarray(matrix, np.float64)
+    enlargement = float(np.sqrt(abs(np.linalg.det(matrix[:, :2]))))
+    flags = cv2.INTER_CUBIC if enlargement > 1.5 else cv2.INTER_LINEAR
+    return cv2.warpAffine(image, matrix, (size, size), flags=flags, borderMode=cv2.BORDER_REPLICATE)

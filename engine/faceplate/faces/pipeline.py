@@ -29,8 +29,9 @@ class ExtractSettings:
     detector: str = "hog"
     detect_size: int = 640  # longer side of the frame copy the detector sees
     upsample: int = 0  # dlib upsampling passes: finds smaller faces, ~4x slower each
-    redetect_every: int = 10  # full-frame detection period, frames; faces are followed in between
-    embed_every: int = 24  # identity re-check period, frames (~1 s): dlib's embedding is slow
+    redetect_every: int = 10  # full-frame detection period (frames) while new faces are wanted
+    confirm_every: int = 2  # the detector re-confirms a followed face every N frames
+    embed_every: int = 32  # identity re-check period, frames (~1 s): dlib's embedding is slow
     all_faces: bool = False
     reference: str | None = None  # still of the identity to keep
     crop_format: str = "jpg"
@@ -59,7 +60,7 @@ class FacePipeline:
         self.landmarks = DlibLandmarks68()
         self.embedder = embedder or DlibFaceEmbedder()
         detector = make_detector(settings.detector, settings.detect_size, settings.upsample)
-        self.tracker = FaceTracker(detector, self.landmarks, redetect_every=settings.redetect_every)
+        self.tracker = FaceTracker(detector, self.landmarks, settings.redetect_every, settings.confirm_every)
         self.selector = FaceSelector(self.embedder, reference, settings.all_faces, settings.embed_every)
 
     def reset(self) -> None:

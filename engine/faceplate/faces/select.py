@@ -16,7 +16,7 @@ from faceplate.faces.track import FaceObservation
 
 class FaceSelector:
     def __init__(self, embedder: FaceEmbedder, reference: np.ndarray | None = None, all_faces: bool = False,
-                 embed_every: int = 24, max_distance: float = SAME_PERSON_DISTANCE):
+                 embed_every: int = 32, max_distance: float = SAME_PERSON_DISTANCE):
         self.embedder, self.reference, self.all_faces = embedder, reference, all_faces
         self.embed_every, self.max_distance = embed_every, max_distance
         self._cache: dict[int, tuple[np.ndarray, int]] = {}  # track id -> (embedding, frame)

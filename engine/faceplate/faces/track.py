@@ -1,8 +1,9 @@
 """Follow faces across consecutive frames: full detection every N frames, cheap in between.
 
-Between full-frame detections each known face is looked for only near where it was
-(``detect_near``); where the detector misses (a turned head), the face is followed from its
-previous landmarks for a bounded number of frames. This keeps extraction several times faster
+Between full-frame detections each known face is followed by moving its last detector box with
+its landmarks; every ``confirm_every`` frames the detector confirms it in a small region around
+the prediction (``detect_near``). Where the detector misses (a turned head), the face is
+followed for a bounded number of frames. This keeps extraction several times faster
 than detecting on every frame and bridges poses the frontal detector cannot see.
 """
 
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from faceplate.faces.detect import Detection, FaceDetector
-from faceplate.faces.landmarks import LandmarkModel, landmarks_box
+from faceplate.faces.landmarks import LandmarkModel
 
 Box = tuple[float, float, float, float]
 
@@ -37,10 +38,27 @@ class FaceObservation:
 @dataclass
 class _Track:
     track_id: int
-    box: Box
-    landmarks: np.ndarray
+    box: Box  # last detector box
+    landmarks: np.ndarray  # latest landmarks
+    anchor: np.ndarray  # landmarks fitted from ``box``: lets us move that box with the face
     missed: int = 0  # consecutive frames followed without a detection
-    extra: dict = field(default_factory=dict)
+    age: int = 0
+
+    def propagated_box(self) -> Box:
+        """The last detector box moved and scaled with the landmarks since then.
+
+        Fitting from a detector-framed box on every frame (rather than alternating with a
+        landmark-derived box) keeps the landmarks free of frame-to-frame jitter."""
+        scale = _spread(self.landmarks) / max(_spread(self.anchor), 1e-6)
+        shift = self.landmarks.mean(0) - self.anchor.mean(0)
+        centre = self.anchor.mean(0)
+        x0, y0, x1, y1 = self.box
+        return (centre[0] + (x0 - centre[0]) * scale + shift[0], centre[1] + (y0 - centre[1]) * scale + shift[1],
+                centre[0] + (x1 - centre[0]) * scale + shift[0], centre[1] + (y1 - centre[1]) * scale + shift[1])
+
+
+def _spread(points: np.ndarray) -> float:
+    return float(np.sqrt(((points - points.mean(0)) ** 2).sum(1).mean()))
 
 
 def box_iou(a: Box, b: Box) -> float:
@@ -65,9 +83,10 @@ class FaceTracker:
     """Detect + follow faces frame by frame; ``reset()`` between unrelated images (stills)."""
 
     def __init__(self, detector: FaceDetector, landmarks: LandmarkModel, redetect_every: int = 10,
-                 max_follow: int = 30, match_iou: float = 0.3):
+                 confirm_every: int = 2, max_follow: int = 30, match_iou: float = 0.3):
         self.detector, self.landmarks = detector, landmarks
-        self.redetect_every, self.max_follow, self.match_iou = redetect_every, max_follow, match_iou
+        self.redetect_every, self.confirm_every = redetect_every, confirm_every
+        self.max_follow, self.match_iou = max_follow, match_iou
         self.reset()
 
     def reset(self) -> None:
@@ -86,30 +105,35 @@ class FaceTracker:
         return observations
 
     def _follow(self, image: np.ndarray, track: _Track) -> FaceObservation | None:
-        near = getattr(self.detector, "detect_near", None)
-        found = [d for d in (near(image, track.box) if near else []) if box_iou(d.box, track.box) >= self.match_iou]
-        if found:
-            det = max(found, key=lambda d: box_iou(d.box, track.box))
-            box, score, track.missed = det.box, det.score, 0
-        else:
-            box, score = landmarks_box(track.landmarks), None
-            track.missed += 1
+        track.age += 1
+        predicted = track.propagated_box()
+        det = self._confirm(image, track, predicted) if track.age % self.confirm_every == 0 else None
+        box = det.box if det else predicted
         points = self.landmarks.fit(image, box)
+        track.missed = 0 if det else track.missed + 1
         if track.missed > self.max_follow or not _plausible(points, image.shape):
             self._tracks.remove(track)
             return None
-        track.box, track.landmarks = (box if score is not None else landmarks_box(points)), points
-        return FaceObservation(track.track_id, box, points, score)
+        if det:
+            track.box, track.anchor = det.box, points
+        track.landmarks = points
+        return FaceObservation(track.track_id, box, points, det.score if det else None)
+
+    def _confirm(self, image: np.ndarray, track: _Track, predicted: Box) -> Detection | None:
+        """A detection near the predicted box, or None (turned head, blur, occlusion)."""
+        near = getattr(self.detector, "detect_near", None)
+        found = [d for d in (near(image, predicted) if near else []) if box_iou(d.box, predicted) >= self.match_iou]
+        return max(found, key=lambda d: box_iou(d.box, predicted)) if found else None
 
     def _detect_new(self, image: np.ndarray) -> list[FaceObservation]:
         new = []
         for det in self.detector.detect(image):
-            if any(box_iou(det.box, t.box) >= self.match_iou for t in self._tracks):
+            if any(box_iou(det.box, t.propagated_box()) >= self.match_iou for t in self._tracks):
                 continue  # a face we already follow
             points = self.landmarks.fit(image, det.box)
             if not _plausible(points, image.shape):
                 continue
-            track = _Track(self._next_id, det.box, points)
+            track = _Track(self._next_id, det.box, points, points)
             self._next_id += 1
             self._tracks.append(track)
             new.append(FaceObservation(track.track_id, det.box, points, det.score))

@@ -11,6 +11,7 @@ import contextlib
 import json
 import logging
 import shutil
+import time
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -51,10 +52,17 @@ class FacesetResult:
     frames_read: int
     empty_frames: list[int] = field(default_factory=list)
     missing_frames: list[int] = field(default_factory=list)
+    model_load_s: float = 0.0  # one-time cost of loading detector, landmark and embedding weights
+    frames_s: float = 0.0  # reading and analysing the frames, writing crops and index
+
+    @property
+    def frames_per_second(self) -> float:
+        return self.frames_read / self.frames_s if self.frames_s else 0.0
 
     def summary(self) -> dict:
         return {"faces": self.faces, "frames_with_face": self.frames_with_face, "frames_read": self.frames_read,
-                "empty_frames": compact_frames(self.empty_frames), "missing_frames": compact_frames(self.missing_frames)}
+                "empty_frames": compact_frames(self.empty_frames), "missing_frames": compact_frames(self.missing_frames),
+                "model_load_s": round(self.model_load_s, 3), "frames_per_second": round(self.frames_per_second, 2)}
 
 
 def compact_frames(frames: list[int]) -> str:
@@ -122,10 +130,12 @@ def _build_faceset(workspace: Workspace, role: str, jobs: list[ClipJob], header:
     final = workspace.faceset_dir(role)
     staging = final.with_name(final.name + ".partial")
     done = _resume_records(staging, header)
+    started = time.perf_counter()
     pipeline = FacePipeline(settings, reference=_reference(settings))
     if done:
         pipeline.selector.reference = np.asarray(done[-1].embedding, np.float32)
-    result = FacesetResult(role, 0, 0, 0)
+    result = FacesetResult(role, 0, 0, 0, model_load_s=time.perf_counter() - started)
+    started = time.perf_counter()
     records = list(done)
     with open(staging / _PARTIAL_LOG, "a", encoding="utf-8") as partial, ThreadPoolExecutor(2) as writer:
         for job in jobs:
@@ -138,6 +148,7 @@ def _build_faceset(workspace: Workspace, role: str, jobs: list[ClipJob], header:
     write_faceset(staging, header, records)
     (staging / _PARTIAL_LOG).unlink()
     _swap_into_place(staging, final)
+    result.frames_s = time.perf_counter() - started
     return result
 
 
@@ -211,7 +222,7 @@ def _write_crop(path: Path, crop: np.ndarray) -> None:
     ok, data = cv2.imencode(path.suffix, np.ascontiguousarray(crop[..., ::-1]), params)
     if not ok:
         raise MediaError(f"could not encode face crop {path}")
-    write_bytes_atomic(path, data.tobytes())
+    write_bytes_atomic(path, data.tobytes(), durable=False)  # resume re-checks crops against the log
 
 
 def _reference(settings: ExtractSettings) -> np.ndarray | None:
