@@ -88,7 +88,23 @@ def test_stage_runs_are_recorded_done_or_failed(tmp_path, png_sequence):
         with ws.stage_run("extract", {}, {}):
             raise MediaError("frame 1004 of x.mov is corrupt")
     runs = open_workspace(ws.root).manifest.stages
-    assert [r.status for r in runs] == ["done", "failed"]
-    assert runs[0].outputs["faceset"] == "facesets/destination"
-    assert runs[1].error == "frame 1004 of x.mov is corrupt"
-    assert runs[0].versions["faceplate"] and runs[0].versions["dlib-bin"]
+    assert [(r.stage, r.status) for r in runs] == [("init", "done"), ("extract", "done"), ("extract", "failed")]
+    assert runs[1].outputs["faceset"] == "facesets/destination"
+    assert runs[2].error == "frame 1004 of x.mov is corrupt"
+    assert runs[1].versions["faceplate"] and runs[1].versions["dlib-bin"]
+
+
+def test_fps_mismatch_with_a_video_plate_is_refused(tmp_path):
+    import av
+
+    video = tmp_path / "plate.mp4"
+    with av.open(str(video), "w") as out:
+        stream = out.add_stream("mpeg4", rate=25)
+        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+        for i in range(5):
+            frame = av.VideoFrame.from_ndarray(np.full((48, 64, 3), i * 40, np.uint8), format="rgb24")
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode())
+    with pytest.raises(MediaError, match=r"fps mismatch: .*plate.mp4 runs at 25 fps but --fps 24 was given"):
+        init_workspace(tmp_path / "shot", video, fps="24")
+    assert init_workspace(tmp_path / "shot", video, fps="25").manifest.plate.fps == "25"

@@ -30,7 +30,7 @@ class ExtractSettings:
     detect_size: int = 640  # longer side of the frame copy the detector sees
     upsample: int = 0  # dlib upsampling passes: finds smaller faces, ~4x slower each
     redetect_every: int = 10  # full-frame detection period (frames) while new faces are wanted
-    confirm_every: int = 2  # the detector re-confirms a followed face every N frames
+    confirm_every: int = 1  # the detector re-finds a followed face every N frames (>1: faster, for slow motion)
     embed_every: int = 32  # identity re-check period, frames (~1 s): dlib's embedding is slow
     all_faces: bool = False
     reference: str | None = None  # still of the identity to keep

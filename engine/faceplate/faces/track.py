@@ -9,7 +9,7 @@ than detecting on every frame and bridges poses the frontal detector cannot see.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -45,20 +45,14 @@ class _Track:
     age: int = 0
 
     def propagated_box(self) -> Box:
-        """The last detector box moved and scaled with the landmarks since then.
+        """The last detector box, moved with the face's landmarks since then.
 
-        Fitting from a detector-framed box on every frame (rather than alternating with a
-        landmark-derived box) keeps the landmarks free of frame-to-frame jitter."""
-        scale = _spread(self.landmarks) / max(_spread(self.anchor), 1e-6)
-        shift = self.landmarks.mean(0) - self.anchor.mean(0)
-        centre = self.anchor.mean(0)
+        Only moved, never rescaled or extrapolated: the landmark fit's scale and position follow
+        the box it starts from, so feeding them back grows errors. A detector-framed box on every
+        frame also keeps the landmarks free of frame-to-frame jitter."""
+        dx, dy = self.landmarks.mean(0) - self.anchor.mean(0)
         x0, y0, x1, y1 = self.box
-        return (centre[0] + (x0 - centre[0]) * scale + shift[0], centre[1] + (y0 - centre[1]) * scale + shift[1],
-                centre[0] + (x1 - centre[0]) * scale + shift[0], centre[1] + (y1 - centre[1]) * scale + shift[1])
-
-
-def _spread(points: np.ndarray) -> float:
-    return float(np.sqrt(((points - points.mean(0)) ** 2).sum(1).mean()))
+        return (x0 + dx, y0 + dy, x1 + dx, y1 + dy)
 
 
 def box_iou(a: Box, b: Box) -> float:
@@ -83,10 +77,11 @@ class FaceTracker:
     """Detect + follow faces frame by frame; ``reset()`` between unrelated images (stills)."""
 
     def __init__(self, detector: FaceDetector, landmarks: LandmarkModel, redetect_every: int = 10,
-                 confirm_every: int = 2, max_follow: int = 30, match_iou: float = 0.3):
+                 confirm_every: int = 1, max_follow: int = 30, match_iou: float = 0.3, min_new_score: float = 0.25, still_iou: float = 0.75):
         self.detector, self.landmarks = detector, landmarks
         self.redetect_every, self.confirm_every = redetect_every, confirm_every
-        self.max_follow, self.match_iou = max_follow, match_iou
+        self.max_follow, self.match_iou, self.min_new_score = max_follow, match_iou, min_new_score
+        self.still_iou = still_iou
         self.reset()
 
     def reset(self) -> None:
@@ -108,14 +103,16 @@ class FaceTracker:
         track.age += 1
         predicted = track.propagated_box()
         det = self._confirm(image, track, predicted) if track.age % self.confirm_every == 0 else None
-        box = det.box if det else predicted
+        # hysteresis: a detection that barely differs from the prediction is detector noise on a
+        # still face; keeping the prediction keeps a still head's landmarks exactly still
+        box = predicted if det is None or box_iou(det.box, predicted) > self.still_iou else det.box
         points = self.landmarks.fit(image, box)
         track.missed = 0 if det else track.missed + 1
         if track.missed > self.max_follow or not _plausible(points, image.shape):
             self._tracks.remove(track)
             return None
         if det:
-            track.box, track.anchor = det.box, points
+            track.box, track.anchor = box, points
         track.landmarks = points
         return FaceObservation(track.track_id, box, points, det.score if det else None)
 
@@ -128,6 +125,8 @@ class FaceTracker:
     def _detect_new(self, image: np.ndarray) -> list[FaceObservation]:
         new = []
         for det in self.detector.detect(image):
+            if det.score < self.min_new_score:
+                continue  # weak detections may confirm a followed face, not start a new one
             if any(box_iou(det.box, t.propagated_box()) >= self.match_iou for t in self._tracks):
                 continue  # a face we already follow
             points = self.landmarks.fit(image, det.box)

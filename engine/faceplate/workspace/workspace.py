@@ -127,7 +127,11 @@ def init_workspace(root: str | Path, plate: str | Path, frame_range: str | Frame
     manifest = Manifest(shot=root.name, plate=plate_clip, range=str(shot_range), sources=source_clips,
                         working_space=WORKING_SPACE, settings=settings or {})
     workspace = Workspace(root, manifest)
-    workspace.save()
+    inputs = {"plate": plate_clip.path, "sources": [c.path for c in source_clips]}
+    parameters = {"range": str(shot_range), "first_frame": first_frame, "colour_space": plate_clip.colour_space,
+                  "fps": plate_clip.fps}
+    with workspace.stage_run("init", inputs, parameters) as run:
+        run.outputs = {"manifest": MANIFEST_NAME}
     return workspace
 
 
