@@ -1,4 +1,8 @@
-"""Subcommand definitions: each registers its arguments and calls one stage function."""
+"""Workspace and extraction subcommands: each registers its arguments and calls one stage function.
+
+Other stages keep their subcommands in their own ``faceplate/cli/<stage>_command.py`` module
+with a ``register(sub)`` function, listed in ``faceplate.cli.main.COMMAND_MODULES``.
+"""
 
 from __future__ import annotations
 
@@ -97,4 +101,6 @@ def register_demo(sub) -> None:
     p.set_defaults(run=lambda a: __import__("faceplate.demo", fromlist=["run_demo"]).run_demo(a.out, quiet=a.quiet))
 
 
-REGISTRY = [register_init, register_extract, register_info, register_demo]
+def register(sub) -> None:
+    for add in (register_init, register_extract, register_info, register_demo):
+        add(sub)

@@ -7,12 +7,17 @@ non-zero exit code (1 for errors, 130 for Ctrl-C).
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import sys
 
 from faceplate import __version__
-from faceplate.cli import commands
 from faceplate.errors import FaceplateError
+
+# One module per group of subcommands, each with register(subparsers); order = help order.
+COMMAND_MODULES = [
+    "faceplate.cli.commands",
+]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -20,8 +25,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"faceplate {__version__}")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars, warnings only")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for register in commands.REGISTRY:
-        register(sub)
+    for module in COMMAND_MODULES:
+        importlib.import_module(module).register(sub)
     return parser
 
 

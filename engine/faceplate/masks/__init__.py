@@ -1,0 +1,1 @@
+"""Face masks: landmark masks (always available) and the learned segmentation model."""

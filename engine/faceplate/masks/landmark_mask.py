@@ -1,0 +1,49 @@
+"""Masks drawn from 68 landmarks in crop coordinates: the face hull, and eyes/mouth regions.
+
+The hull follows the jaw and, for face types that show the forehead (whole_face, head),
+extends above the brows by mirroring the brow-to-chin direction, since the 68 points stop at
+the brows. Eyes and mouth masks drive the eye/mouth priority weighting of the training loss.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from faceplate.faces.align import FaceType
+
+JAW = slice(0, 17)
+BROWS = slice(17, 27)
+RIGHT_EYE, LEFT_EYE = slice(36, 42), slice(42, 48)
+MOUTH = slice(48, 60)
+
+# How far above the brows the forehead reaches, as a fraction of the brow-to-chin height.
+_FOREHEAD = {FaceType.HALF: 0.0, FaceType.FULL: 0.08, FaceType.WHOLE_FACE: 0.30, FaceType.HEAD: 0.45}
+
+
+def forehead_points(landmarks: np.ndarray, face_type: FaceType | str) -> np.ndarray:
+    """Brow points lifted towards the hairline, for the face types that include the forehead."""
+    lift = _FOREHEAD[FaceType(face_type)]
+    brows = landmarks[BROWS]
+    chin = landmarks[8]
+    up = brows.mean(0) - chin  # chin -> brow centre: "up" on this head, whatever its roll
+    return brows + up * lift
+
+
+def face_hull_mask(landmarks: np.ndarray, size: int, face_type: FaceType | str) -> np.ndarray:
+    """uint8 [size, size] mask (255 = face) from crop-space landmarks ``[68, 2]``."""
+    points = np.concatenate([landmarks[JAW], forehead_points(landmarks, face_type)])
+    mask = np.zeros((size, size), np.uint8)
+    cv2.fillConvexPoly(mask, cv2.convexHull(np.round(points).astype(np.int32)), 255, lineType=cv2.LINE_AA)
+    return mask
+
+
+def eyes_mouth_mask(landmarks: np.ndarray, size: int, grow: float = 0.25) -> np.ndarray:
+    """uint8 [size, size] mask of both eyes and the mouth, each hull grown by ``grow`` of its width."""
+    mask = np.zeros((size, size), np.uint8)
+    for part in (RIGHT_EYE, LEFT_EYE, MOUTH):
+        pts = landmarks[part]
+        centre = pts.mean(0)
+        grown = centre + (pts - centre) * (1.0 + 2.0 * grow)
+        cv2.fillConvexPoly(mask, cv2.convexHull(np.round(grown).astype(np.int32)), 255, lineType=cv2.LINE_AA)
+    return mask
