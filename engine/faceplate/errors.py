@@ -32,3 +32,27 @@ class ExtractError(FaceplateError):
 
 class ModelFileError(FaceplateError):
     """A detector / landmark / embedding weights file is missing or unreadable."""
+
+
+class InferenceError(FaceplateError):
+    """An exported model cannot be loaded or run."""
+
+
+class ExportError(FaceplateError):
+    """A trained model cannot be exported, or the export does not match the trained model."""
+
+
+class RenderError(FaceplateError):
+    """The comp layer cannot be rendered for a frame or range."""
+
+
+class TrainError(FaceplateError):
+    """The swap model cannot be trained or loaded: bad settings, too few faces, unreadable checkpoint."""
+
+
+class CurateError(FaceplateError):
+    """A faceset cannot be curated or reviewed (empty, all rejected, bad decisions file)."""
+
+
+class MaskError(FaceplateError):
+    """Masks cannot be made: bad polygon labels, too few labels, or a missing/damaged mask model."""

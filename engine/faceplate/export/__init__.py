@@ -1,0 +1,1 @@
+"""Stage 7a: trained generator -> ONNX with metadata, checked against PyTorch at export."""

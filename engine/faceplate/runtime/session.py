@@ -1,0 +1,61 @@
+"""onnxruntime sessions with explicitly chosen providers: CUDA when it really works, else CPU.
+
+``onnxruntime-gpu`` lists the CUDA provider even on machines without a GPU or CUDA runtime;
+creating a session then silently falls back. We ask for CUDA, check what the session actually
+uses, and log one clear line either way.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+
+from faceplate.errors import InferenceError
+
+log = logging.getLogger(__name__)
+CUDA, CPU = "CUDAExecutionProvider", "CPUExecutionProvider"
+
+
+def _session(path: Path, providers: list[str], threads: int | None) -> ort.InferenceSession:
+    options = ort.SessionOptions()
+    options.log_severity_level = 3  # the fallback below is logged by us, once, in plain words
+    if threads:
+        options.intra_op_num_threads = threads
+    try:
+        return ort.InferenceSession(str(path), sess_options=options, providers=providers)
+    except Exception as exc:  # onnxruntime raises its own untyped errors
+        raise InferenceError(f"cannot load model {path}: {str(exc).splitlines()[0]}; re-export it with `faceplate export`") from exc
+
+
+class OnnxModel:
+    """One loaded model: named inputs/outputs, the provider in use, and its metadata_props."""
+
+    def __init__(self, path: str | Path, device: str = "auto", threads: int | None = None):
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise InferenceError(f"model file {self.path} does not exist; run `faceplate export` first")
+        wanted = [CPU] if device == "cpu" else [CUDA, CPU]
+        if device == "cuda" and CUDA not in ort.get_available_providers():
+            raise InferenceError("--device cuda asked for, but this onnxruntime has no CUDA provider; install onnxruntime-gpu")
+        self.session = _session(self.path, wanted if CUDA in ort.get_available_providers() else [CPU], threads)
+        self.provider = self.session.get_providers()[0]
+        if device == "cuda" and self.provider != CUDA:
+            raise InferenceError("--device cuda asked for, but CUDA could not start (no GPU, or CUDA/cuDNN libraries missing)")
+        if CUDA in wanted and self.provider != CUDA:
+            log.info("onnxruntime: CUDA unavailable here, running %s on the CPU", self.path.name)
+        else:
+            log.info("onnxruntime: running %s on %s", self.path.name, self.provider)
+        self.input_names = [i.name for i in self.session.get_inputs()]
+        self.output_names = [o.name for o in self.session.get_outputs()]
+        self.metadata: dict[str, str] = dict(self.session.get_modelmeta().custom_metadata_map)
+
+    def run(self, *inputs: np.ndarray) -> list[np.ndarray]:
+        feeds = {name: np.ascontiguousarray(value) for name, value in zip(self.input_names, inputs)}
+        return self.session.run(self.output_names, feeds)
+
+
+def open_model(path: str | Path, device: str = "auto", threads: int | None = None) -> OnnxModel:
+    return OnnxModel(path, device, threads)

@@ -1,0 +1,73 @@
+"""Export mechanics on a small conv generator: parity, metadata, dynamic batch, the .dfm contract."""
+
+from dataclasses import dataclass
+
+import numpy as np
+import onnx
+import pytest
+import torch
+
+from faceplate.errors import ExportError
+from faceplate.export.generator_export import export_dfm, export_generator
+from faceplate.export.onnx_export import export_module
+from faceplate.runtime import open_model
+
+
+class TinyGenerator(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        torch.manual_seed(0)
+        self.body = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3, padding=1), torch.nn.LeakyReLU(0.1),
+                                        torch.nn.Conv2d(8, 4, 3, padding=1))
+
+    def forward(self, x):
+        y = self.body(x)
+        return torch.sigmoid(y[:, :3]), torch.sigmoid(y[:, 3:])
+
+
+@dataclass
+class Config:
+    resolution: int = 32
+    face_type: str = "whole_face"
+    arch: str = "tiny"
+
+
+def test_generator_export_matches_torch_and_carries_metadata(tmp_path):
+    report = export_generator(TinyGenerator(), Config(), {"iterations": 1234, "config_hash": "abc"}, tmp_path / "g.onnx")
+    assert report.max_abs_diff <= 1e-4
+    props = {p.key: p.value for p in onnx.load(str(report.path)).metadata_props}
+    assert props["resolution"] == "32" and props["face_type"] == "whole_face" and props["iterations"] == "1234"
+    model = open_model(report.path, device="cpu")
+    assert model.metadata["config_hash"] == "abc"
+    for batch in (1, 7):  # dynamic batch axis
+        face, mask = model.run(np.random.rand(batch, 3, 32, 32).astype(np.float32))
+        assert face.shape == (batch, 3, 32, 32) and mask.shape == (batch, 1, 32, 32)
+
+
+def test_dfm_export_uses_deepfacelive_names_and_layout(tmp_path):
+    report = export_dfm(TinyGenerator(), Config(), {}, tmp_path / "g.dfm")
+    model = open_model(report.path, device="cpu")
+    assert model.input_names == ["in_face:0"]
+    assert model.output_names == ["out_face_mask:0", "out_celeb_face:0", "out_celeb_face_mask:0"]
+    bgr = np.random.rand(1, 32, 32, 3).astype(np.float32)
+    mask, face, celeb_mask = model.run(bgr)
+    assert face.shape == (1, 32, 32, 3) and mask.shape == (1, 32, 32, 1)
+    with torch.no_grad():
+        rgb_face, _ = TinyGenerator()(torch.from_numpy(bgr[..., ::-1].copy()).permute(0, 3, 1, 2))
+    np.testing.assert_allclose(face[..., ::-1], rgb_face.permute(0, 2, 3, 1).numpy(), atol=1e-5)
+
+
+def test_a_mismatching_export_is_refused_and_not_kept(tmp_path, monkeypatch):
+    import faceplate.export.onnx_export as onnx_export
+
+    monkeypatch.setattr(onnx_export, "parity", lambda *a, **k: 0.5)
+    with pytest.raises(ExportError, match="differs from PyTorch"):
+        export_module(TinyGenerator(), torch.rand(1, 3, 16, 16), tmp_path / "g.onnx", ["face"], ["a", "b"], {})
+    assert not (tmp_path / "g.onnx").exists()
+
+
+def test_missing_model_file_says_to_export(tmp_path):
+    from faceplate.errors import InferenceError
+
+    with pytest.raises(InferenceError, match="faceplate export"):
+        open_model(tmp_path / "none.onnx")
