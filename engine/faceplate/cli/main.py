@@ -17,6 +17,10 @@ from faceplate.errors import FaceplateError
 # One module per group of subcommands, each with register(subparsers); order = help order.
 COMMAND_MODULES = [
     "faceplate.cli.commands",
+    "faceplate.cli.curate_command",
+    "faceplate.cli.mask_command",
+    "faceplate.cli.train_command",
+    "faceplate.cli.render_command",
 ]
 
 

@@ -88,20 +88,35 @@ def _read_type(spec: "oiio.ImageSpec") -> str:
     return "float"
 
 
-def read_image(path: str | os.PathLike, frame: int | None = None) -> np.ndarray:
-    """Read an image as ``["H", "W", 3]`` RGB in the display window (outside the data window is 0)."""
+def read_image(path: str | os.PathLike, frame: int | None = None, alpha: bool = False) -> np.ndarray:
+    """Read an image as ``["H", "W", 3]`` RGB in the display window (outside the data window is 0).
+
+    ``alpha=True`` reads ``["H", "W", 4]`` RGBA instead (alpha 1 where the file has none)."""
     inp = _open(path, frame)
     try:
         spec = inp.spec()
         chend = 3 if spec.nchannels >= 3 else 1
+        if alpha:
+            chend = spec.nchannels
         pixels = inp.read_image(0, 0, 0, chend, _read_type(spec))
         if pixels is None or inp.has_error:
             raise MediaError(f"cannot decode {_where(path, frame)}: {inp.geterror() or 'read failed'}; "
                              "the file is truncated or corrupt, re-render or re-copy it")
     finally:
         inp.close()
-    pixels = as_rgb(pixels.reshape(spec.height, spec.width, -1))
+    pixels = pixels.reshape(spec.height, spec.width, -1)
+    pixels = _as_rgba(pixels, spec) if alpha else as_rgb(pixels)
     return _place_in_display_window(pixels, spec)
+
+
+def _as_rgba(pixels: np.ndarray, spec: "oiio.ImageSpec") -> np.ndarray:
+    """RGBA from any channel layout: grey/RGB get an opaque alpha; a lone alpha channel gets black RGB."""
+    names = list(spec.channelnames)
+    if names == ["A"]:
+        return np.concatenate([np.zeros(pixels.shape[:2] + (3,), pixels.dtype), pixels[..., :1]], axis=2)
+    opaque = 1 if pixels.dtype.kind == "f" else np.iinfo(pixels.dtype).max
+    alpha = pixels[..., 3:4] if pixels.shape[2] >= 4 else np.full(pixels.shape[:2] + (1,), opaque, pixels.dtype)
+    return np.ascontiguousarray(np.concatenate([as_rgb(pixels[..., :3]), alpha], axis=2))
 
 
 def _place_in_display_window(pixels: np.ndarray, spec: "oiio.ImageSpec") -> np.ndarray:
@@ -109,7 +124,7 @@ def _place_in_display_window(pixels: np.ndarray, spec: "oiio.ImageSpec") -> np.n
     x0, y0 = spec.x - spec.full_x, spec.y - spec.full_y
     if (x0, y0, spec.width, spec.height) == (0, 0, spec.full_width, spec.full_height):
         return pixels
-    full = np.zeros((spec.full_height, spec.full_width, 3), pixels.dtype)
+    full = np.zeros((spec.full_height, spec.full_width, pixels.shape[2]), pixels.dtype)
     dx0, dy0 = max(x0, 0), max(y0, 0)
     dx1, dy1 = min(x0 + spec.width, spec.full_width), min(y0 + spec.height, spec.full_height)
     if dx1 > dx0 and dy1 > dy0:

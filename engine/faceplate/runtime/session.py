@@ -20,8 +20,9 @@ CUDA, CPU = "CUDAExecutionProvider", "CPUExecutionProvider"
 
 
 def _session(path: Path, providers: list[str], threads: int | None) -> ort.InferenceSession:
+    ort.set_default_logger_severity(4)  # a failed CUDA probe is logged by us, once, in plain words
     options = ort.SessionOptions()
-    options.log_severity_level = 3  # the fallback below is logged by us, once, in plain words
+    options.log_severity_level = 3
     if threads:
         options.intra_op_num_threads = threads
     try:

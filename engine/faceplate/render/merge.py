@@ -1,0 +1,90 @@
+"""Merge one frame: generated faces -> matte, colour match, blend -> premultiplied RGBA layer.
+
+Lifecycle per face (as FaceFusion's processors): ``prepare_face`` (align and crop from the plate)
+-> generator (batched, elsewhere) -> ``merge_frame`` (masks, colour, paste-back, layer).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from faceplate.faces.align import crop_matrix, transform_points, warp_face
+from faceplate.masks.landmark_mask import face_hull_mask
+from faceplate.media import ColourTransform
+from faceplate.render.colour_transfer import transfer_colour
+from faceplate.render.composite import (
+    Region, blend_seamless, crop_region, match_grain, shape_matte, sharpen, warp_to_plate,
+)
+from faceplate.render.face_plan import PlannedFace
+from faceplate.render.settings import MergeSettings
+
+
+@dataclass
+class PreparedFace:
+    matrix: np.ndarray  # plate -> crop (model resolution)
+    crop: np.ndarray  # [R, R, 3] working space 0..1: the generator's input
+    hull: np.ndarray  # [R, R] landmark mask 0..1
+    region: Region  # plate box the face's layer may touch
+    region_working: np.ndarray  # plate pixels of ``region`` in the working space
+
+
+def prepare_face(plate: np.ndarray, face: PlannedFace, colour: ColourTransform, face_type: str,
+                 resolution: int, margin: int) -> PreparedFace:
+    """Aligned working-space crop for one face; only the face's region is colour-converted."""
+    matrix = crop_matrix(face.landmarks, face_type, resolution)
+    region = crop_region(matrix, resolution, plate.shape, margin)
+    region_working = colour.to_working(np.ascontiguousarray(plate[region.slices()]))
+    local = matrix.copy()
+    local[:, 2] += local[:, :2] @ np.array([region.x0, region.y0], np.float64)
+    crop = np.clip(warp_face(region_working, local, resolution), 0.0, 1.0)
+    hull = face_hull_mask(transform_points(face.landmarks, matrix), resolution, face_type).astype(np.float32) / 255
+    return PreparedFace(matrix, crop, hull, region, region_working)
+
+
+def _crop_mask(prepared: PreparedFace, predicted: np.ndarray, learned: np.ndarray | None, parts) -> np.ndarray:
+    """Intersection of the requested masks, in crop space."""
+    available = {"predicted": predicted, "landmark": prepared.hull, "learned": learned}
+    chosen = [available[p] for p in parts if available.get(p) is not None]
+    return np.minimum.reduce(chosen) if chosen else prepared.hull
+
+
+def merge_face(prepared: PreparedFace, generated: np.ndarray, predicted: np.ndarray, learned: np.ndarray | None,
+               settings: MergeSettings, colour: ColourTransform, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(face colours in the plate's space, shaped matte), both over ``prepared.region``."""
+    mask = _crop_mask(prepared, predicted, learned, settings.mask_parts).astype(np.float32)
+    face = transfer_colour(settings.colour_transfer, generated, prepared.crop, mask, mask)
+    region = prepared.region
+    face_plate_px = np.clip(warp_to_plate(face.astype(np.float32), prepared.matrix, region), 0.0, 1.0)  # no bicubic overshoot
+    matte = shape_matte(warp_to_plate(mask, prepared.matrix, region), settings.erode_px, settings.feather_px)
+    if settings.blend == "seamless":
+        face_plate_px = blend_seamless(face_plate_px, prepared.region_working, matte)
+    face_plate_px = sharpen(face_plate_px, settings.sharpen)
+    if settings.grain:
+        face_plate_px = match_grain(face_plate_px, prepared.region_working, matte, seed)
+    return colour.to_plate(np.ascontiguousarray(face_plate_px, dtype=np.float32)), matte
+
+
+def union_region(regions: list[Region]) -> Region:
+    return Region(min(r.x0 for r in regions), min(r.y0 for r in regions),
+                  max(r.x1 for r in regions), max(r.y1 for r in regions))
+
+
+def layer_over(layer: np.ndarray, area: Region, face: np.ndarray, matte: np.ndarray, region: Region) -> None:
+    """Premultiplied 'over' of one face onto the layer (both RGBA over ``area``), in place."""
+    ys = slice(region.y0 - area.y0, region.y1 - area.y0)
+    xs = slice(region.x0 - area.x0, region.x1 - area.x0)
+    alpha = matte[..., None]
+    below = layer[ys, xs]
+    below[..., :3] = face * alpha + below[..., :3] * (1 - alpha)
+    below[..., 3:] = alpha + below[..., 3:] * (1 - alpha)
+
+
+def tight_region(layer: np.ndarray, area: Region) -> tuple[np.ndarray, Region]:
+    """Crop the layer to the bounding box of its non-zero alpha (the EXR data window)."""
+    ys, xs = np.nonzero(layer[..., 3] > 0)
+    if len(ys) == 0:
+        return np.zeros((1, 1, 4), np.float32), Region(0, 0, 1, 1)
+    y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
+    return layer[y0:y1, x0:x1], Region(area.x0 + x0, area.y0 + y0, area.x0 + x1, area.y0 + y1)

@@ -1,0 +1,165 @@
+"""Render stage: frame numbers, files, compositing maths, colour spaces, stability, resume.
+
+A small stand-in generator (exported through the real export path) keeps these tests fast
+and independent of training: it returns the input face tinted, with a full mask.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import OpenImageIO as oiio
+import pytest
+import torch
+
+from faceplate.demo import PLATE_SPACE, build_example
+from faceplate.errors import InferenceError, RenderError
+from faceplate.export.generator_export import export_generator
+from faceplate.faces.pipeline import ExtractSettings
+from faceplate.media import ColourTransform, open_plate, read_image, to_float01, write_image
+from faceplate.render.outputs import RenderPaths
+from faceplate.render.settings import MergeSettings, RangeOverride, RenderSettings
+from faceplate.stages.extract import extract
+from faceplate.stages.render import render
+from faceplate.workspace import init_workspace
+
+
+class TintGenerator(torch.nn.Module):
+    def forward(self, x):
+        tint = torch.tensor([0.85, 0.95, 1.1]).view(1, 3, 1, 1)
+        return torch.clamp(x * tint, 0, 1), torch.ones_like(x[:, :1])
+
+
+@dataclass
+class _Config:
+    resolution: int = 64
+    face_type: str = "whole_face"
+    arch: str = "tint"
+
+
+def _export(ws):
+    export_generator(TintGenerator(), _Config(), {"iterations": 1, "config_hash": "tint"}, ws.root / "export" / "generator.onnx")
+
+
+def _settings(**merge):
+    return RenderSettings(merge=MergeSettings(**merge), batch=4)
+
+
+@pytest.fixture(scope="module")
+def example(tmp_path_factory):
+    return build_example(tmp_path_factory.mktemp("example"))
+
+
+@pytest.fixture()
+def linear_shot(tmp_path, example):
+    ws = init_workspace(tmp_path / "shot", example[0], "1001-1006", [example[1]], colour_space=PLATE_SPACE, fps="24")
+    extract(ws, ("destination",), ExtractSettings(crop_size=128), show_progress=False)
+    _export(ws)
+    return ws
+
+
+def _layer(path):
+    return read_image(path, alpha=True).astype(np.float32)
+
+
+def test_linear_exr_plate_gives_linear_layer_zero_outside_matte(linear_shot):
+    result = render(linear_shot, _settings(), show_progress=False)
+    paths = RenderPaths(linear_shot.root / "render", "faceplate")
+    assert result.frames_written == list(range(1001, 1007))
+    with open_plate(linear_shot.manifest.plate.path) as plate:
+        for frame in (1001, 1006):
+            layer, original = _layer(paths.layer(frame)), plate.read(frame)
+            alpha = layer[..., 3]
+            assert (layer[alpha == 0] == 0).all(), "unmatted pixels are zero"
+            inside = alpha > 0.999
+            assert inside.sum() > 1000
+            assert layer[inside][:, :3].max() <= original.max() + 1e-2
+            assert layer[inside][:, :3].min() >= min(0.0, original.min()) - 1e-3
+
+
+def test_layer_has_a_data_window_inside_the_full_display_window(linear_shot):
+    render(linear_shot, _settings(), frames=[1003], show_progress=False)
+    spec = oiio.ImageInput.open(str(RenderPaths(linear_shot.root / "render", "faceplate").layer(1003))).spec()
+    assert (spec.full_width, spec.full_height) == (960, 540)
+    assert spec.width * spec.height < 0.5 * 960 * 540
+    assert spec.format == oiio.HALF and spec.nchannels == 4 and spec.alpha_channel == 3
+
+
+def test_layer_over_plate_equals_preview_and_plate_is_untouched_outside(linear_shot):
+    render(linear_shot, _settings(colour_transfer="rct"), show_progress=False)
+    paths = RenderPaths(linear_shot.root / "render", "faceplate")
+    colour = ColourTransform(PLATE_SPACE)
+    with open_plate(linear_shot.manifest.plate.path) as plate:
+        for frame in (1001, 1004):
+            base = to_float01(plate.read(frame))
+            layer = _layer(paths.layer(frame))
+            comp = layer[..., :3] + base * (1 - layer[..., 3:])
+            expected = np.clip(colour.to_working(comp) * 255 + 0.5, 0, 255).astype(np.uint8)
+            preview = read_image(paths.preview(frame))
+            assert np.abs(preview.astype(int) - expected.astype(int)).max() <= 2
+            outside = layer[..., 3] == 0
+            plate_shown = np.clip(colour.to_working(base) * 255 + 0.5, 0, 255).astype(np.uint8)
+            assert (preview[outside] == plate_shown[outside]).all(), "outside the matte: the plate, bit for bit"
+
+
+def test_still_face_renders_without_jitter(tmp_path, astronaut):
+    for frame in range(1001, 1025):
+        write_image(tmp_path / "still" / f"still.{frame:04d}.png", astronaut)
+    ws = init_workspace(tmp_path / "shot", str(tmp_path / "still" / "still.####.png"))
+    extract(ws, ("destination",), ExtractSettings(crop_size=128), show_progress=False)
+    _export(ws)
+    render(ws, RenderSettings(merge=MergeSettings(colour_transfer="sot"), preview=False), show_progress=False)
+    paths = RenderPaths(ws.root / "render", "faceplate")
+    layers = np.stack([_layer(paths.layer(f)) for f in range(1001, 1025)])
+    assert layers[..., 3].max() > 0.99
+    assert np.abs(np.diff(layers, axis=0)).max() < 1e-3
+
+
+def test_rerun_skips_finished_frames_and_settings_change_rerenders(linear_shot):
+    first = render(linear_shot, _settings(), show_progress=False)
+    assert first.frames_written == list(range(1001, 1007))
+    again = render(linear_shot, _settings(), show_progress=False)
+    assert again.frames_written == [] and again.frames_skipped == list(range(1001, 1007))
+    subset = render(linear_shot, _settings(feather_px=3.0), frames=[1002, 1005], show_progress=False)
+    assert subset.frames_written == [1002, 1005]
+
+
+def test_range_overrides_change_only_their_frames(linear_shot):
+    paths = RenderPaths(linear_shot.root / "render", "faceplate")
+    settings = RenderSettings(merge=MergeSettings(feather_px=2.0),
+                              overrides=(RangeOverride("1003-1004", {"feather_px": 20.0}),), preview=False)
+    render(linear_shot, settings, show_progress=False)
+    soft = lambda f: ((_layer(paths.matte(f))[..., 3] > 0.01) & (_layer(paths.matte(f))[..., 3] < 0.99)).sum()  # noqa: E731
+    assert soft(1003) > 2 * soft(1002) and soft(1004) > 2 * soft(1005)
+
+
+def test_frames_never_extracted_are_detected_on_the_fly(tmp_path, example):
+    ws = init_workspace(tmp_path / "shot", example[0], "1001-1003", colour_space=PLATE_SPACE)
+    _export(ws)
+    result = render(ws, _settings(), show_progress=False)
+    assert result.frames_written == [1001, 1002, 1003] and result.frames_without_face == []
+
+
+def test_clear_errors_for_missing_model_and_bad_frames(tmp_path, example):
+    ws = init_workspace(tmp_path / "shot", example[0], "1001-1003", colour_space=PLATE_SPACE)
+    with pytest.raises(InferenceError, match="faceplate export"):
+        render(ws, _settings(), show_progress=False)
+    _export(ws)
+    with pytest.raises(RenderError, match="outside the shot range 1001-1003"):
+        render(ws, _settings(), frames=[1010], show_progress=False)
+    with pytest.raises(RenderError, match="colour_transfer 'fancy'"):
+        MergeSettings(colour_transfer="fancy")
+
+
+def test_talking_head_range_writes_exactly_those_frames(test_data, tmp_path):
+    ws = init_workspace(tmp_path / "shot", test_data / "talking_heads" / "grid_bbaf2n.mpg", "1001-1040")
+    extract(ws, ("destination",), ExtractSettings(crop_size=128), show_progress=False)
+    _export(ws)
+    result = render(ws, _settings(colour_transfer="mkl"), show_progress=False)
+    paths = RenderPaths(ws.root / "render", "faceplate")
+    written = sorted(int(p.name.split(".")[1]) for p in (ws.root / "render" / "layer").iterdir())
+    assert written == list(range(1001, 1041)) == result.frames_written
+    assert paths.movie.is_file()
+    with open_plate(paths.movie) as movie:
+        assert len(movie.info.frame_range) == 40
