@@ -1,0 +1,152 @@
+"""Render throughput on a 1920x1080 plate, against its necessary parts, in one run.
+
+    python bench/render.py [--frames N] [--data ../shared/data]
+
+(a) generator alone: onnxruntime vs PyTorch eager, batch 1 and 8 (default model size, res 128
+    liae, random weights: speed does not depend on training);
+(b) decode + layer write alone (the plate read and the RGBA EXR written, nothing in between);
+(c) the full render stage (preview off, so it writes what (b) writes);
+(d) layer EXR with a data window vs the same layer written full frame.
+Targets (2 CPU cores): (c) >= 0.7 x min(a at the render batch, b); (d) >= 3x;
+onnxruntime >= 1.2x PyTorch at batch 1 and >= 1.0x at batch 8.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from extract import upscale_clip  # noqa: E402  (same 1080p plate as the extraction benchmark)
+
+from faceplate.export.generator_export import export_generator
+from faceplate.faces.faceset import read_faceset
+from faceplate.faces.pipeline import ExtractSettings
+from faceplate.media import FrameRange, open_plate, to_float01
+from faceplate.models.autoencoder import build_model
+from faceplate.models.config import ModelConfig
+from faceplate.models.generator import generator_from_model
+from faceplate.render.composite import crop_region
+from faceplate.render.outputs import RenderPaths, write_layer
+from faceplate.render.settings import MergeSettings, RenderSettings
+from faceplate.runtime import open_model
+from faceplate.stages.extract import extract
+from faceplate.stages.render import render
+from faceplate.workspace import init_workspace
+
+BATCH = 8
+
+
+def faces_per_second(run, batch: int, repeats: int) -> float:
+    run(batch)  # warm-up
+    start = time.perf_counter()
+    for _ in range(repeats):
+        run(batch)
+    return batch * repeats / (time.perf_counter() - start)
+
+
+def generator_speeds(onnx_path: Path, generator: torch.nn.Module, res: int) -> dict:
+    session = open_model(onnx_path, device="cpu")
+    data = {b: np.random.rand(b, 3, res, res).astype(np.float32) for b in (1, BATCH)}
+
+    def run_torch(b):
+        with torch.inference_mode():
+            generator(torch.from_numpy(data[b]))
+
+    speeds = {}
+    for b in (1, BATCH):
+        speeds[("ort", b)] = faces_per_second(lambda n: session.run(data[n]), b, max(4, 40 // b))
+        speeds[("torch", b)] = faces_per_second(run_torch, b, max(4, 40 // b))
+    return speeds
+
+
+def decode_and_write_fps(ws, frames: FrameRange, out: Path) -> float:
+    faceset = read_faceset(ws.faceset_dir("destination"))
+    by_frame = {r.frame: r for r in faceset.records}
+    paths = RenderPaths(out, "decode_write")
+    start = time.perf_counter()
+    with open_plate(ws.manifest.plate.path) as plate:
+        for frame, raw in plate.iter_frames(frames):
+            image = to_float01(raw)
+            region = crop_region(by_frame[frame].matrix_array, faceset.header["crop_size"], image.shape, 12)
+            rgba = np.concatenate([image[region.slices()], np.ones((region.height, region.width, 1), np.float32)], 2)
+            write_layer(paths, frame, rgba, region, (image.shape[1], image.shape[0]))
+    return len(frames) / (time.perf_counter() - start)
+
+
+def window_vs_full(out: Path, count: int = 20) -> tuple[float, float]:
+    from faceplate.media import write_image
+
+    layer = np.zeros((1080, 1920, 4), np.float32)
+    layer[300:700, 800:1150] = np.random.rand(400, 350, 4)
+    timings = []
+    for windowed in (True, False):
+        start = time.perf_counter()
+        for i in range(count):
+            if windowed:
+                write_image(out / f"w.{i:04d}.exr", layer[300:700, 800:1150], pixel_type="half",
+                            channel_names=("R", "G", "B", "A"), data_window=(800, 300, 350, 400), display_size=(1920, 1080))
+            else:
+                write_image(out / f"f.{i:04d}.exr", layer, pixel_type="half", channel_names=("R", "G", "B", "A"))
+        timings.append(count / (time.perf_counter() - start))
+    return timings[0], timings[1]
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", default=os.environ.get("FACEPLATE_TEST_DATA", str(Path(__file__).resolve().parents[2] / "shared" / "data")))
+    parser.add_argument("--frames", type=int, default=48)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    torch.set_num_threads(os.cpu_count() or 2)
+    src = Path(args.data) / "plates" / "s18_natural_scene.mp4"
+    if not src.is_file():
+        print(f"bench/render.py: test plate {src} not found; pass --data or set FACEPLATE_TEST_DATA", file=sys.stderr)
+        return 2
+    frames = FrameRange(1001, 1000 + args.frames)
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        plate = tmp / "s18_1080p.mp4"
+        upscale_clip(src, plate, (1920, 1080), args.frames)
+        ws = init_workspace(tmp / "shot", plate, str(frames))
+        extract(ws, ("destination",), ExtractSettings(crop_size=256), show_progress=False)
+        config = ModelConfig()
+        generator = generator_from_model(build_model(config)).eval()
+        onnx_path = ws.root / "export" / "generator.onnx"
+        export_generator(generator, config, {"iterations": 0, "config_hash": config.config_hash()}, onnx_path)
+
+        speeds = generator_speeds(onnx_path, generator, config.resolution)
+        for b in (1, BATCH):
+            print(f"(a) generator batch {b}: onnxruntime {speeds[('ort', b)]:6.1f} faces/s | "
+                  f"PyTorch eager {speeds[('torch', b)]:6.1f} faces/s")
+        decode_write = decode_and_write_fps(ws, frames, tmp / "dw")
+        print(f"(b) decode + layer write: {decode_write:.1f} frames/s")
+        result = render(ws, RenderSettings(merge=MergeSettings(), batch=BATCH, preview=False), show_progress=False)
+        full = len(result.frames_written) / result.seconds
+        print(f"(c) full render: {full:.1f} frames/s ({len(result.frames_written)} frames, preview off)")
+        windowed, whole = window_vs_full(tmp)
+        print(f"(d) layer write: data window {windowed:.1f} frames/s | full frame {whole:.1f} frames/s")
+
+    bound = min(speeds[("ort", BATCH)], decode_write)  # one face per frame
+    print(f"RESULT render_vs_slowest_part={full / bound:.3f} target=0.7 {verdict(full / bound >= 0.7)}")
+    print(f"RESULT data_window_write_speedup={windowed / whole:.2f} target=3 {verdict(windowed / whole >= 3)}")
+    r1, r8 = (speeds[("ort", b)] / speeds[("torch", b)] for b in (1, BATCH))
+    print(f"RESULT ort_vs_torch_batch1={r1:.2f} target=1.2 {verdict(r1 >= 1.2)}")
+    print(f"RESULT ort_vs_torch_batch8={r8:.2f} target=1.0 {verdict(r8 >= 1.0)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
