@@ -1,0 +1,172 @@
+"""The training loop: run a Trainer until its target, logging, previewing, checkpointing, and
+rolling back to the last good checkpoint on NaN/Inf or a loss spike instead of dying.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import statistics
+import time
+from collections import deque
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Callable
+
+import torch
+
+from faceplate.errors import TrainError
+from faceplate.progress import stage_progress
+from faceplate.training import checkpoint as ckpt
+from faceplate.training.data import Batch, BatchStream, FaceData
+from faceplate.training.history import LossLog, reached_plateau
+from faceplate.training.preview import preview_grid, write_loss_plot, write_png
+from faceplate.training.trainer import Trainer
+
+log = logging.getLogger(__name__)
+PREVIEW_ROWS = 4
+
+
+@dataclass
+class TrainResult:
+    iterations: int  # iteration count reached (across resumes)
+    start_iteration: int
+    seconds: float
+    iterations_per_second: float  # steady state: excludes the first step (allocation, warm-up)
+    loss: dict
+    best_loss: float | None
+    rollbacks: int
+    stopped_by: str  # iterations | minutes | plateau | interrupted
+    checkpoint: str
+    device: str
+
+    def summary(self) -> dict:
+        return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in asdict(self).items()}
+
+
+class TrainLoop:
+    def __init__(self, trainer: Trainer, src: FaceData, dst: FaceData, model_dir: Path, show_progress: bool = True,
+                 on_step: Callable[[Trainer, dict], None] | None = None):
+        self.trainer, self.src, self.dst, self.model_dir = trainer, src, dst, Path(model_dir)
+        self.show_progress, self.on_step = show_progress, on_step
+        self.log = LossLog(self.model_dir / "loss.jsonl")
+        self.recent: deque = deque(maxlen=50)
+        self.totals: list[float] = []
+        self.since_save: list[float] = []
+        self.last_losses: dict = {}
+
+    def run(self) -> TrainResult:
+        t, s = self.trainer, self.trainer.settings
+        self.model_dir.mkdir(parents=True, exist_ok=True)
+        self.log.truncate(t.iteration)
+        if ckpt.read_pointer(self.model_dir, "latest") is None or not self._saved_at(t.iteration):
+            t.save(self.model_dir, None)  # a good state to roll back to, from the first step on
+        start_iteration, started = t.iteration, time.perf_counter()
+        steady_from, steady_start = None, None
+        stream = self._stream()
+        total = (s.iterations - t.iteration) if s.iterations else None
+        stopped_by = "interrupted"
+        try:
+            with stage_progress("train", total, unit="it", enabled=self.show_progress) as bar:
+                while (reason := self._stop_reason(started)) is None:
+                    batch = stream.next().to(t.device, t.memory_format)
+                    losses = t.train_step(batch, self._spike_limit())
+                    if losses is None:
+                        stream.close()
+                        self._roll_back()
+                        stream = self._stream()
+                        continue
+                    if steady_start is None:
+                        steady_from, steady_start = t.iteration, time.perf_counter()
+                    self._after_step(batch, losses)
+                    bar.advance(1, description=f"train {t.iteration} src {losses['src']:.4f} dst {losses['dst']:.4f}")
+                stopped_by = reason
+        except KeyboardInterrupt:
+            log.warning("interrupted at iteration %d: saving a checkpoint before exit", t.iteration)
+            self._save()
+            raise
+        finally:
+            stream.close()
+        loop_end = time.perf_counter()
+        folder = self._save()
+        if t.iteration > start_iteration:
+            write_loss_plot(self.model_dir / "loss.png", self.log.records)
+        elapsed = time.perf_counter() - started
+        steady = (t.iteration - steady_from) / (loop_end - steady_start) if steady_start and t.iteration > steady_from else 0.0
+        return TrainResult(t.iteration, start_iteration, elapsed, steady, self.last_losses,
+                           None if math.isinf(t.best_loss) else t.best_loss, t.rollbacks, stopped_by, str(folder),
+                           str(t.device))
+
+    def _stream(self) -> BatchStream:
+        t = self.trainer
+        return BatchStream(self.src, self.dst, t.settings, t.iteration, salt=t.rollbacks, pin=t.device.type == "cuda")
+
+    def _stop_reason(self, started: float) -> str | None:
+        s, it = self.trainer.settings, self.trainer.iteration
+        if s.iterations and it >= s.iterations:
+            return "iterations"
+        if s.minutes and time.perf_counter() - started >= s.minutes * 60:
+            return "minutes"
+        if s.until_plateau and reached_plateau(self.totals, s.plateau_window, s.plateau_tolerance):
+            return "plateau"
+        return None
+
+    def _spike_limit(self) -> float:
+        if len(self.recent) < 20:
+            return math.inf
+        return self.trainer.settings.spike_factor * statistics.median(self.recent)
+
+    def _after_step(self, batch: Batch, losses: dict) -> None:
+        t, s = self.trainer, self.trainer.settings
+        self.recent.append(losses["total"])
+        self.totals.append(losses["total"])
+        self.since_save.append(losses["total"])
+        self.last_losses = losses
+        if t.iteration % s.log_every == 0:
+            self.log.append({"iteration": t.iteration, "time": round(time.time(), 3), **losses})
+        if t.iteration % s.preview_every == 0:
+            self.write_preview(batch)
+            write_loss_plot(self.model_dir / "loss.png", self.log.records)
+        if t.iteration % s.checkpoint_every == 0:
+            self._save()
+        if self.on_step is not None:
+            self.on_step(t, losses)
+
+    def _saved_at(self, iteration: int) -> bool:
+        return (self.model_dir / "checkpoints" / ckpt.checkpoint_name(iteration) / ckpt.WEIGHTS).is_file()
+
+    def _save(self) -> Path:
+        t = self.trainer
+        if self._saved_at(t.iteration) and not self.since_save:
+            return self.model_dir / "checkpoints" / ckpt.checkpoint_name(t.iteration)
+        loss = sum(self.since_save) / len(self.since_save) if self.since_save else None
+        self.since_save = []
+        return t.save(self.model_dir, loss)
+
+    def _roll_back(self) -> None:
+        t, s = self.trainer, self.trainer.settings
+        if t.rollbacks >= s.max_rollbacks:
+            raise TrainError(f"training diverged {t.rollbacks + 1} times (NaN/Inf or loss spikes) at iteration "
+                             f"{t.iteration}; lower --lr or check the facesets for broken crops")
+        pointer = ckpt.read_pointer(self.model_dir, "latest")
+        rollbacks, lr_scale, failed_at = t.rollbacks + 1, t.lr_scale * s.rollback_lr_factor, t.iteration
+        t.restore(pointer["folder"])
+        t.rollbacks, t.lr_scale = rollbacks, lr_scale
+        self.log.truncate(t.iteration)
+        self.recent.clear()
+        self.since_save = []
+        log.warning("loss was NaN/Inf or spiked at iteration %d: rolled back to iteration %d, learning rate x%.3g",
+                    failed_at + 1, t.iteration, lr_scale)
+
+    @torch.no_grad()
+    def write_preview(self, batch: Batch) -> Path:
+        model, n = self.trainer.model, PREVIEW_ROWS
+        model.eval()
+        src, dst = batch.src_target[:n], batch.dst_target[:n]
+        src_src, _ = model.reconstruct_src(src)
+        dst_dst, _ = model.reconstruct_dst(dst)
+        swap, swap_mask = model.swap(dst)
+        model.train()
+        path = self.model_dir / "previews" / f"preview_{self.trainer.iteration:08d}.png"
+        write_png(path, preview_grid([src, src_src, dst, dst_dst, swap, swap_mask]))
+        return path

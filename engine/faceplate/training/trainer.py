@@ -1,0 +1,174 @@
+"""The trainer's state and one optimisation step: model, optimisers, scaler, schedule, checkpoints.
+
+The loop that drives it (targets, logging, previews, rollback) is in ``loop.py``.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from pathlib import Path
+
+import torch
+
+from faceplate.errors import TrainError
+from faceplate.models import PatchDiscriminator, build_model
+from faceplate.models.config import ModelConfig
+from faceplate.training import checkpoint as ckpt
+from faceplate.training.data import Batch
+from faceplate.training.losses import face_losses, gan_discriminator_loss, gan_generator_loss
+from faceplate.training.settings import TrainSettings
+
+log = logging.getLogger(__name__)
+
+
+def select_device(name: str) -> torch.device:
+    available = torch.cuda.is_available()
+    if name == "cuda" and not available:
+        raise TrainError("--device cuda was asked for but no CUDA GPU is visible; use --device auto or cpu")
+    return torch.device("cuda" if name == "cuda" or (name == "auto" and available) else "cpu")
+
+
+def select_precision(device: torch.device, precision: str) -> torch.dtype | None:
+    """Autocast dtype (None = float32). Reduced precision only on CUDA."""
+    if device.type != "cuda" or precision == "fp32":
+        return None
+    if precision == "auto":
+        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    return {"bf16": torch.bfloat16, "fp16": torch.float16}[precision]
+
+
+def describe_device(device: torch.device, dtype: torch.dtype | None) -> str:
+    if device.type == "cuda":
+        name = torch.cuda.get_device_name(device)
+        return f"training on cuda ({name}, {str(dtype).replace('torch.', '') if dtype else 'fp32'}, channels-last)"
+    return f"training on cpu ({torch.get_num_threads()} threads, fp32); no CUDA GPU found"
+
+
+class Trainer:
+    def __init__(self, config: ModelConfig, settings: TrainSettings, device: torch.device | None = None):
+        self.config, self.settings = config, settings
+        self.device = device or select_device(settings.device)
+        self.dtype = select_precision(self.device, settings.precision)
+        self.memory_format = torch.channels_last if self.device.type == "cuda" else torch.contiguous_format
+        torch.manual_seed(settings.seed)
+        self.model = build_model(config).to(self.device, memory_format=self.memory_format)
+        self.opt = torch.optim.Adam(self.model.parameters(), lr=settings.lr, betas=(0.5, 0.999))
+        self.disc = self.disc_opt = None
+        if settings.gan_start is not None and settings.weights.gan > 0:
+            self.disc = PatchDiscriminator().to(self.device, memory_format=self.memory_format)
+            self.disc_opt = torch.optim.Adam(self.disc.parameters(), lr=settings.lr, betas=(0.5, 0.999))
+        self.scaler = torch.amp.GradScaler(self.device.type, enabled=self.dtype == torch.float16)
+        self.iteration, self.lr_scale, self.rollbacks, self.best_loss = 0, 1.0, 0, math.inf
+        self._fake: torch.Tensor | None = None  # last masked src reconstruction, for the discriminator
+
+    # schedule ---------------------------------------------------------------------------------
+    def lr_at(self, iteration: int) -> float:
+        s = self.settings
+        warm = min(1.0, (iteration + 1) / max(1, s.lr_warmup))
+        decay = 1.0
+        if s.iterations:
+            t = min(1.0, iteration / s.iterations)
+            decay = s.lr_min_fraction + (1 - s.lr_min_fraction) * 0.5 * (1 + math.cos(math.pi * t))
+        return s.lr * self.lr_scale * warm * decay
+
+    def gan_active(self) -> bool:
+        return self.disc is not None and self.iteration >= self.settings.gan_start
+
+    # step -------------------------------------------------------------------------------------
+    def compute_losses(self, batch: Batch) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        w = self.settings.weights
+        with torch.autocast(self.device.type, dtype=self.dtype or torch.float32, enabled=self.dtype is not None):
+            (src_rgb, src_mask), (dst_rgb, dst_mask) = self.model.forward_pair(batch.src_in, batch.dst_in)
+        src = face_losses(src_rgb, src_mask, batch.src_target, batch.src_face, batch.src_em, w)
+        dst = face_losses(dst_rgb, dst_mask, batch.dst_target, batch.dst_face, batch.dst_em, w)
+        terms = {"src": sum(src.values()), "dst": sum(dst.values()), "mask": src["mask"] + dst["mask"]}
+        if self.gan_active():
+            with torch.autocast(self.device.type, dtype=self.dtype or torch.float32, enabled=self.dtype is not None):
+                terms["gan"] = w.gan * gan_generator_loss(self.disc(src_rgb * batch.src_face).float())
+            self._fake = (src_rgb * batch.src_face).detach()
+        total = terms["src"] + terms["dst"] + terms.get("gan", 0.0)
+        return total, terms
+
+    def train_step(self, batch: Batch, limit: float = math.inf) -> dict[str, float] | None:
+        """One update; None (and no update) when the loss is NaN/Inf or above ``limit`` (a spike)."""
+        for group in self.opt.param_groups:
+            group["lr"] = self.lr_at(self.iteration)
+        total, terms = self.compute_losses(batch)
+        value = float(total.detach())
+        if not math.isfinite(value) or value > limit:
+            return None
+        self.opt.zero_grad(set_to_none=True)
+        self.scaler.scale(total).backward()
+        self.scaler.unscale_(self.opt)
+        norm = torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.settings.clip_grad)
+        if not torch.isfinite(norm) and not self.scaler.is_enabled():
+            return None
+        self.scaler.step(self.opt)
+        self.scaler.update()
+        if "gan" in terms:
+            self._step_discriminator(batch)
+        self.iteration += 1
+        return {"total": value, **{k: float(v.detach()) for k, v in terms.items()}, "lr": self.lr_at(self.iteration - 1)}
+
+    def _step_discriminator(self, batch: Batch) -> None:
+        for group in self.disc_opt.param_groups:
+            group["lr"] = self.lr_at(self.iteration)
+        with torch.autocast(self.device.type, dtype=self.dtype or torch.float32, enabled=self.dtype is not None):
+            real, fake = self.disc(batch.src_target * batch.src_face), self.disc(self._fake)
+        loss = gan_discriminator_loss(real.float(), fake.float())
+        self.disc_opt.zero_grad(set_to_none=True)
+        loss.backward()
+        self.disc_opt.step()
+
+    # checkpoints ------------------------------------------------------------------------------
+    def save(self, model_dir: Path, loss: float | None) -> Path:
+        is_best = loss is not None and loss < self.best_loss
+        if is_best:
+            self.best_loss = loss
+        weights = {"model": self.model.state_dict()}
+        state = {"iteration": self.iteration, "optimizer": self.opt.state_dict(), "scaler": self.scaler.state_dict(),
+                 "lr_scale": self.lr_scale, "rollbacks": self.rollbacks, "best_loss": self.best_loss,
+                 "rng": {"torch": torch.get_rng_state()}}
+        if self.disc is not None:
+            weights["disc"] = self.disc.state_dict()
+            state["disc_optimizer"] = self.disc_opt.state_dict()
+        if self.device.type == "cuda":
+            state["rng"]["cuda"] = torch.cuda.get_rng_state(self.device)
+        meta = {"model": self.config.to_dict(), "train": self.settings.to_dict(), "loss": loss,
+                "config_hash": self.config.config_hash(), "face_type": self.config.face_type,
+                "resolution": self.config.resolution, "working_space": self.config.working_space}
+        folder = ckpt.save_checkpoint(model_dir, self.iteration, weights, state, meta)
+        ckpt.write_pointer(model_dir, "latest", folder, self.iteration, loss)
+        if is_best:
+            ckpt.write_pointer(model_dir, "best", folder, self.iteration, loss)
+        ckpt.prune_checkpoints(model_dir, self.settings.keep_last)
+        return folder
+
+    def restore(self, folder: Path, with_state: bool = True) -> None:
+        """Load weights (and, with ``with_state``, optimisers, scaler, RNG and counters)."""
+        weights, config, _ = ckpt.load_weights(folder)
+        check_compatible(config, self.config, folder)
+        self.model.load_state_dict(weights["model"])
+        if self.disc is not None and "disc" in weights:
+            self.disc.load_state_dict(weights["disc"])
+        if not with_state:
+            return
+        state = ckpt.load_state(folder)
+        self.opt.load_state_dict(state["optimizer"])
+        self.scaler.load_state_dict(state["scaler"])
+        if self.disc is not None and "disc_optimizer" in state:
+            self.disc_opt.load_state_dict(state["disc_optimizer"])
+        self.iteration, self.lr_scale = state["iteration"], state["lr_scale"]
+        self.rollbacks, self.best_loss = state["rollbacks"], state["best_loss"]
+        torch.set_rng_state(state["rng"]["torch"])
+        if self.device.type == "cuda" and "cuda" in state["rng"]:
+            torch.cuda.set_rng_state(state["rng"]["cuda"], self.device)
+
+
+def check_compatible(found: ModelConfig, wanted: ModelConfig, folder: Path) -> None:
+    shape = ("arch", "resolution", "ae_dims", "e_dims", "d_dims", "d_mask_dims")
+    diff = [f"{k}={getattr(found, k)} (wanted {getattr(wanted, k)})" for k in shape if getattr(found, k) != getattr(wanted, k)]
+    if diff:
+        raise TrainError(f"checkpoint {folder} was trained with {', '.join(diff)}; train with the same model "
+                         "settings or start a new model (--no-resume)")

@@ -1,0 +1,110 @@
+"""Swap model: config, both architectures, the generator contract, loading and ONNX export."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from faceplate.errors import TrainError
+from faceplate.models import ModelConfig, PatchDiscriminator, SwapGenerator, build_model, generator_from_model, load_generator
+from faceplate.training import TrainSettings, Trainer
+
+TINY = dict(resolution=64, ae_dims=32, e_dims=8, d_dims=8, d_mask_dims=4)
+
+
+def test_config_round_trips_and_hash_is_stable():
+    config = ModelConfig(arch="df", **TINY)
+    again = ModelConfig.from_dict(config.to_dict())
+    assert again == config and again.config_hash() == config.config_hash()
+    assert ModelConfig(arch="liae", **TINY).config_hash() != config.config_hash()
+    assert config.to_dict()["schema"] == "ModelConfig.1"
+
+
+def test_defaults_follow_saehd():
+    c = ModelConfig()
+    assert (c.arch, c.resolution, c.ae_dims, c.e_dims, c.d_dims) == ("liae", 128, 256, 64, 64)
+
+
+@pytest.mark.parametrize("bad", [dict(resolution=100), dict(resolution=48), dict(resolution=528), dict(arch="sae"),
+                                 dict(ae_dims=0), dict(face_type="torso")])
+def test_bad_config_raises_a_train_error_naming_the_field(bad):
+    with pytest.raises(TrainError, match=next(iter(bad)).split("_")[0]):
+        ModelConfig(**bad)
+
+
+def test_unknown_config_field_is_refused():
+    with pytest.raises(TrainError, match="unknown fields"):
+        ModelConfig.from_dict(ModelConfig().to_dict() | {"wings": 2})
+
+
+@pytest.mark.parametrize("arch", ["df", "liae"])
+def test_architectures_give_rgb_and_mask_in_unit_range(arch):
+    model = build_model(ModelConfig(arch=arch, **TINY))
+    src, dst = torch.rand(2, 3, 64, 64), torch.rand(3, 3, 64, 64)
+    with torch.no_grad():
+        (src_rgb, src_mask), (dst_rgb, dst_mask) = model.forward_pair(src, dst)
+    assert src_rgb.shape == (2, 3, 64, 64) and src_mask.shape == (2, 1, 64, 64)
+    assert dst_rgb.shape == (3, 3, 64, 64) and dst_mask.shape == (3, 1, 64, 64)
+    for t in (src_rgb, src_mask, dst_rgb, dst_mask):
+        assert 0 <= float(t.min()) and float(t.max()) <= 1
+    # the paired pass is the same computation as the separate ones
+    torch.testing.assert_close(model.reconstruct_dst(dst)[0], dst_rgb, atol=1e-5, rtol=1e-4)
+    torch.testing.assert_close(model.reconstruct_src(src)[1], src_mask, atol=1e-5, rtol=1e-4)
+
+
+@pytest.mark.parametrize("arch", ["df", "liae"])
+def test_generator_is_the_models_swap_path(arch):
+    model = build_model(ModelConfig(arch=arch, **TINY)).eval()
+    generator = generator_from_model(model)
+    x = torch.rand(2, 3, 64, 64)
+    face, mask = generator(x)
+    ref_face, ref_mask = model.swap(x)
+    assert isinstance(generator, SwapGenerator)
+    assert face.shape == (2, 3, 64, 64) and mask.shape == (2, 1, 64, 64)
+    torch.testing.assert_close(face, ref_face)
+    torch.testing.assert_close(mask, ref_mask)
+
+
+def test_gradients_reach_every_generator_weight():
+    model = build_model(ModelConfig(**TINY))
+    face, mask = generator_from_model(model)(torch.rand(2, 3, 64, 64))
+    (face.mean() + mask.mean()).backward()
+    assert all(p.grad is not None for p in generator_from_model(model).parameters())
+
+
+def test_discriminator_gives_patch_logits():
+    assert PatchDiscriminator(8)(torch.rand(2, 3, 64, 64)).shape == (2, 1, 8, 8)
+
+
+def test_load_generator_from_checkpoint_and_model_folder(tmp_path):
+    config = ModelConfig(arch="df", **TINY)
+    trainer = Trainer(config, TrainSettings(iterations=10))
+    trainer.iteration = 7
+    folder = trainer.save(tmp_path / "model", loss=1.0)
+    for path in (folder, tmp_path / "model", tmp_path):
+        generator, loaded, info = load_generator(path)
+        assert loaded == config
+        assert info["iterations"] == 7 and info["config_hash"] == config.config_hash()
+        assert info["resolution"] == 64 and info["face_type"] == "whole_face" and info["working_space"] == "sRGB"
+        x = torch.rand(1, 3, 64, 64)
+        torch.testing.assert_close(generator(x)[0], trainer.model.swap(x)[0])
+    with pytest.raises(TrainError, match="no checkpoint"):
+        load_generator(tmp_path / "nothing")
+
+
+def test_generator_exports_to_onnx_with_dynamic_batch(tmp_path):
+    ort = pytest.importorskip("onnxruntime")
+    generator = generator_from_model(build_model(ModelConfig(**TINY))).eval()
+    path = tmp_path / "gen.onnx"
+    x = torch.rand(2, 3, 64, 64)
+    batch = torch.export.Dim("batch", min=1, max=64)
+    torch.onnx.export(generator, (x,), str(path), dynamo=True, input_names=["image"], output_names=["face", "mask"],
+                      dynamic_shapes={"x": {0: batch}})
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    x3 = np.random.default_rng(0).random((3, 3, 64, 64), dtype=np.float32)
+    face, mask = session.run(None, {"image": x3})
+    with torch.no_grad():
+        ref_face, ref_mask = generator(torch.from_numpy(x3))
+    np.testing.assert_allclose(face, ref_face.numpy(), atol=1e-4)
+    np.testing.assert_allclose(mask, ref_mask.numpy(), atol=1e-4)
