@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from faceplate.atomic import write_text_atomic
+from faceplate.faces.align import transform_points
 from faceplate.errors import WorkspaceError
 
 SCHEMA = "Faceset.1"
@@ -37,8 +38,12 @@ class FaceRecord:
     blur: float  # variance of the Laplacian of the crop at 256 px; higher = sharper
     embedding: list[float]  # [128]
     embedding_frame: int  # frame the embedding was computed on (identity re-checked every N frames)
-    status: str = "kept"
-    reasons: list[str] = field(default_factory=list)
+    status: str = "kept"  # "kept" or "rejected" (curate); the trainer reads only kept faces
+    reasons: list[str] = field(default_factory=list)  # why curate rejected (or a hand restored) this face
+    pose: list[float] | None = None  # [yaw, pitch, roll] degrees, set by curate
+    scores: dict[str, float] | None = None  # curate's measurements (identity distance, landmark error, ...)
+    mask: str | None = None  # 8-bit mask PNG (crop size) relative to the faceset folder, set by mask
+    eyes_mouth_mask: str | None = None  # 8-bit eyes+mouth PNG for priority losses, set by mask
 
     @property
     def matrix_array(self) -> np.ndarray:
@@ -47,6 +52,15 @@ class FaceRecord:
     @property
     def landmarks_array(self) -> np.ndarray:
         return np.asarray(self.landmarks, np.float64)
+
+    @property
+    def kept(self) -> bool:
+        return self.status == "kept"
+
+    @property
+    def crop_landmarks(self) -> np.ndarray:
+        """Landmarks ``[68, 2]`` in crop pixels."""
+        return transform_points(self.landmarks_array, self.matrix_array)
 
     def to_json(self) -> str:
         return json.dumps(vars(self), separators=(",", ":"))  # fields are plain JSON types already
@@ -66,8 +80,23 @@ class Faceset:
     def frames(self) -> list[int]:
         return sorted({r.frame for r in self.records})
 
+    @property
+    def crop_size(self) -> int:
+        return int(self.header["crop_size"])
+
+    @property
+    def kept(self) -> list[FaceRecord]:
+        return [r for r in self.records if r.kept]
+
     def crop_path(self, record: FaceRecord) -> Path:
         return self.folder / record.image
+
+    def mask_path(self, record: FaceRecord) -> Path | None:
+        return self.folder / record.mask if record.mask else None
+
+    def save(self) -> Path:
+        """Rewrite the index in place (same header, so extraction still sees it as up to date)."""
+        return write_faceset(self.folder, self.header, self.records)
 
 
 def make_header(name: str, face_type: str, crop_size: int, template: str, working_space: str, **extra) -> dict:

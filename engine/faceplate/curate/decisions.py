@@ -1,0 +1,106 @@
+"""Manual curate decisions: ``facesets/<role>/decisions.json``, which win over every rule.
+
+    {"schema": "Decisions.1",
+     "decisions": {"plate_1001_00": {"status": "rejected", "note": "hand over mouth", "at": "2024-..."}}}
+
+``status`` is ``rejected`` (manual reject) or ``kept`` (manual restore). A decisions *input* file
+(``--decisions FILE``) is either that JSON or plain text, one face a line: ``reject ID [note]``,
+``restore ID [note]``, ``forget ID`` (drop the manual decision: the rules decide again) or a bare
+``ID`` (= reject); ``#`` starts a comment.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from faceplate.atomic import write_text_atomic
+from faceplate.errors import CurateError
+from faceplate.faces.faceset import FaceRecord
+from faceplate.workspace.manifest import now_iso
+
+SCHEMA = "Decisions.1"
+DECISIONS_NAME = "decisions.json"
+MANUAL = "manual"  # every reason a decision adds starts with this word
+FORGET = "forget"
+_VERBS = {"reject": "rejected", "rejected": "rejected", "restore": "kept", "kept": "kept", "keep": "kept",
+          "forget": FORGET}
+
+
+@dataclass
+class Decision:
+    id: str
+    status: str  # "rejected", "kept", or "forget" (remove an earlier decision)
+    note: str = ""
+
+
+def read_decisions(folder: Path) -> dict[str, dict]:
+    path = Path(folder) / DECISIONS_NAME
+    if not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise CurateError(f"{path} is not valid JSON ({exc}); fix or delete it") from exc
+    if data.get("schema") != SCHEMA:
+        raise CurateError(f"{path} has schema {data.get('schema')!r}, this engine reads {SCHEMA}")
+    return dict(data.get("decisions", {}))
+
+
+def write_decisions(folder: Path, decisions: dict[str, dict]) -> Path:
+    path = Path(folder) / DECISIONS_NAME
+    write_text_atomic(path, json.dumps({"schema": SCHEMA, "decisions": decisions}, indent=1, sort_keys=True) + "\n")
+    return path
+
+
+def merge_decisions(existing: dict[str, dict], new: list[Decision]) -> dict[str, dict]:
+    merged = dict(existing)
+    for d in new:
+        if d.status == FORGET:
+            merged.pop(d.id, None)
+        else:
+            merged[d.id] = {"status": d.status, "note": d.note, "at": now_iso()}
+    return merged
+
+
+def parse_decision_file(path: str | Path) -> list[Decision]:
+    path = Path(path)
+    if not path.is_file():
+        raise CurateError(f"decisions file {path} does not exist")
+    text = path.read_text(encoding="utf-8")
+    if text.lstrip().startswith("{"):
+        return _from_json(path, text)
+    found = []
+    for number, line in enumerate(text.splitlines(), 1):
+        words = line.split("#", 1)[0].split(maxsplit=2)
+        if not words:
+            continue
+        if words[0].lower() in _VERBS and len(words) >= 2:
+            found.append(Decision(words[1], _VERBS[words[0].lower()], words[2] if len(words) > 2 else ""))
+        elif len(words) == 1:
+            found.append(Decision(words[0], "rejected"))
+        else:
+            raise CurateError(f"{path} line {number}: expected 'reject ID', 'restore ID' or 'ID', got {line.strip()!r}")
+    return found
+
+
+def _from_json(path: Path, text: str) -> list[Decision]:
+    try:
+        data = json.loads(text)
+        return [Decision(i, _VERBS[d["status"]], d.get("note", "")) for i, d in data["decisions"].items()]
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise CurateError(f"{path} is not a {SCHEMA} decisions file ({exc!r}); see docs/curate_and_mask.md") from exc
+
+
+def apply_decisions(records: list[FaceRecord], decisions: dict[str, dict]) -> None:
+    """Set each record's status from its rule reasons, then let a manual decision override it."""
+    for record in records:
+        rules = [r for r in record.reasons if not r.startswith(MANUAL)]
+        decision = decisions.get(record.id)
+        if decision is None:
+            record.status, record.reasons = ("rejected" if rules else "kept"), rules
+            continue
+        verb = "reject" if decision["status"] == "rejected" else "restore"
+        note = f": {decision['note']}" if decision.get("note") else ""
+        record.status, record.reasons = decision["status"], [f"{MANUAL} {verb}{note}"] + rules

@@ -1,0 +1,120 @@
+"""Curate rules: each looks at a faceset's measurements and says which faces to reject, and why.
+
+Every reason starts with the rule's name, so the review sheet can group by it:
+``blur 12.3 < 45.0 (faceset median 140)``, ``identity 0.91 > 0.55 ...``, ``landmarks: ...``,
+``pose yaw 62 outside ...``, ``duplicate of plate_1002_00 ...``. Thresholds are relative to the
+faceset's own distribution where a fixed number would not travel between shots (blur).
+Duplicates are looked for last, among faces no other rule rejected, sharpest first, so a
+blurred or wrong face never stands in for a good one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from faceplate.curate.measure import FacesetMeasures
+
+RULES = ("identity", "landmarks", "blur", "pose", "duplicate")
+
+
+@dataclass
+class CurateSettings:
+    roles: tuple[str, ...] = ("destination", "source")
+    rules: tuple[str, ...] = RULES
+    blur_fraction: float = 0.3  # reject below this fraction of the faceset's median blur score
+    identity_distance: float = 0.55  # max embedding distance to the faceset's dominant identity centre
+    refit_max: float = 0.15  # max re-fit landmark disagreement, fraction of the outer-eye distance
+    duplicate_similarity: float = 0.995  # thumbnail correlation at or above which two faces are duplicates
+    duplicate_shape: float = 0.01  # ...and no landmark moved more than this fraction of the crop
+    # (the largest single move, not an average: a mouth that opened is a new expression to learn)
+    pose_margin: float = 15.0  # degrees beyond the other faceset's yaw/pitch range (1st-99th percentile)
+    pose_roles: tuple[str, ...] = ("source",)  # pose rule rejects only here (destination faces must render)
+    sort: str | None = None  # reorder the index: yaw, pitch, blur, identity, histogram
+
+    def __post_init__(self) -> None:
+        unknown = set(self.rules) - set(RULES)
+        if unknown:
+            raise ValueError(f"unknown curate rule(s) {sorted(unknown)}; known: {', '.join(RULES)}")
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def blur_reasons(m: FacesetMeasures, s: CurateSettings) -> dict[int, str]:
+    median = float(np.median(m.blur))
+    limit = s.blur_fraction * median
+    return {i: f"blur {b:.1f} < {limit:.1f} (faceset median {median:.0f})" for i, b in enumerate(m.blur) if b < limit}
+
+
+def identity_reasons(m: FacesetMeasures, s: CurateSettings) -> dict[int, str]:
+    limit = s.identity_distance
+    return {i: f"identity {d:.2f} > {limit:.2f} from the faceset's main identity ({m.identity_faces} faces)"
+            for i, d in enumerate(m.identity) if d > limit}
+
+
+def landmark_reasons(m: FacesetMeasures, s: CurateSettings) -> dict[int, str]:
+    found = {i: f"landmarks: {problem}" for i, problem in enumerate(m.geometry) if problem}
+    for i, err in enumerate(m.refit):
+        if i not in found and err > s.refit_max:  # NaN (not measured) compares False
+            found[i] = f"landmarks: re-fit disagrees by {err:.2f} eye distances (> {s.refit_max:.2f})"
+    return found
+
+
+def pose_reasons(m: FacesetMeasures, other: np.ndarray | None, other_role: str, s: CurateSettings) -> dict[int, str]:
+    """Faces posed beyond what ``other`` (the other faceset's ``[M, 3]`` poses) covers, plus a margin."""
+    if other is None or len(other) == 0:
+        return {}
+    found = {}
+    for axis, name in ((0, "yaw"), (1, "pitch")):
+        lo, hi = np.percentile(other[:, axis], [1, 99])
+        for i, value in enumerate(m.pose[:, axis]):
+            if i not in found and not lo - s.pose_margin <= value <= hi + s.pose_margin:
+                found[i] = (f"pose {name} {value:.0f} outside the {other_role}'s {lo:.0f}..{hi:.0f} "
+                            f"(+{s.pose_margin:.0f} margin)")
+    return found
+
+
+def duplicate_reasons(m: FacesetMeasures, ids: list[str], candidates: list[int], s: CurateSettings) -> dict[int, str]:
+    """Greedy, sharpest first: a face too close to an already kept one is a duplicate of it."""
+    order = sorted(candidates, key=lambda i: -m.blur[i])
+    kept = np.zeros(len(order), np.int64)
+    found, count = {}, 0
+    for i in order:
+        if count:
+            others = kept[:count]
+            similar = m.thumbs[others] @ m.thumbs[i]
+            moves = (m.shape[others] - m.shape[i]).reshape(len(others), -1, 2)
+            shape = np.sqrt((moves**2).sum(2)).max(1)
+            hits = np.flatnonzero((similar >= s.duplicate_similarity) & (shape <= s.duplicate_shape))
+            if hits.size:
+                j = int(hits[np.argmax(similar[hits])])
+                found[i] = f"duplicate of {ids[others[j]]} (similarity {similar[j]:.3f})"
+                continue
+        kept[count], count = i, count + 1
+    return found
+
+
+def rule_reasons(m: FacesetMeasures, ids: list[str], s: CurateSettings, role: str,
+                 other_pose: np.ndarray | None = None, other_role: str = "") -> list[list[str]]:
+    """Reasons per face (empty list = kept by the rules)."""
+    reasons: list[list[str]] = [[] for _ in ids]
+    found = []
+    if "identity" in s.rules:  # first: a wrong person is reviewed as that, whatever else is wrong
+        found.append(identity_reasons(m, s))
+    if "landmarks" in s.rules:
+        found.append(landmark_reasons(m, s))
+    if "blur" in s.rules:
+        found.append(blur_reasons(m, s))
+    if "pose" in s.rules and role in s.pose_roles:
+        found.append(pose_reasons(m, other_pose, other_role, s))
+    for rule in found:
+        for i, reason in rule.items():
+            reasons[i].append(reason)
+    if "duplicate" in s.rules:
+        candidates = [i for i, r in enumerate(reasons) if not r]
+        for i, reason in duplicate_reasons(m, ids, candidates, s).items():
+            reasons[i].append(reason)
+    return reasons
+

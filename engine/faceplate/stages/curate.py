@@ -1,0 +1,146 @@
+"""Stage 3, curate: score every face, reject by rule with a reason, let manual decisions win.
+
+Nothing is deleted: a rejected face keeps its crop and record (``status='rejected'``, reasons
+in the index) and comes back by a manual restore. Every run re-scores from the crops, so it is
+idempotent; manual decisions (``facesets/<role>/decisions.json``) are applied last. All facesets
+are measured and judged before anything is written, so an error leaves the workspace as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from faceplate.atomic import write_text_atomic
+from faceplate.curate.coverage import coverage_report
+from faceplate.curate.decisions import DECISIONS_NAME, Decision, apply_decisions, merge_decisions, read_decisions, write_decisions
+from faceplate.curate.measure import FacesetMeasures, measure_faceset, record_scores
+from faceplate.curate.order import sort_order
+from faceplate.curate.rules import CurateSettings, rule_reasons
+from faceplate.errors import CurateError
+from faceplate.faces.faceset import INDEX_NAME, Faceset, read_faceset
+from faceplate.workspace import Workspace
+
+log = logging.getLogger(__name__)
+COVERAGE_NAME = "coverage.json"
+__all__ = ["CurateSettings", "CurateResult", "curate", "load_facesets", "route_decisions", "reason_kind"]
+
+
+@dataclass
+class CurateResult:
+    role: str
+    faces: int
+    kept: int
+    reasons: dict[str, int] = field(default_factory=dict)  # rejected faces per reason kind
+    seconds: float = 0.0
+
+    @property
+    def faces_per_second(self) -> float:
+        return self.faces / self.seconds if self.seconds else 0.0
+
+    def summary(self) -> dict:
+        return {"faces": self.faces, "kept": self.kept, "rejected": self.faces - self.kept,
+                "reasons": self.reasons, "faces_per_second": round(self.faces_per_second, 1)}
+
+
+def reason_kind(reason: str) -> str:
+    """'blur 12.3 < 45' -> 'blur'; 'landmarks: ...' -> 'landmarks'; 'manual reject' -> 'manual'."""
+    return reason.split(maxsplit=1)[0].rstrip(":") if reason else ""
+
+
+def load_facesets(workspace: Workspace, roles: tuple[str, ...]) -> dict[str, Faceset]:
+    found = {r: read_faceset(workspace.faceset_dir(r)) for r in roles if (workspace.faceset_dir(r) / INDEX_NAME).is_file()}
+    if not found:
+        raise CurateError(f"no faceset ({', '.join(roles)}) in {workspace.root}; run `faceplate extract` first")
+    return found
+
+
+def route_decisions(facesets: dict[str, Faceset], decisions: list[Decision]) -> dict[str, list[Decision]]:
+    """Decisions grouped by the role whose faceset holds the id; CurateError naming unknown ids."""
+    owner = {r.id: role for role, fs in facesets.items() for r in fs.records}
+    unknown = sorted({d.id for d in decisions if d.id not in owner})
+    if unknown:
+        raise CurateError(f"{len(unknown)} face id(s) not in the facesets ({', '.join(facesets)}): "
+                          f"{', '.join(unknown[:5])}{' ...' if len(unknown) > 5 else ''}; ids look like plate_1001_00")
+    routed: dict[str, list[Decision]] = {role: [] for role in facesets}
+    for d in decisions:
+        routed[owner[d.id]].append(d)
+    return routed
+
+
+def curate(workspace: Workspace, settings: CurateSettings | None = None, decisions: list[Decision] = (),
+           landmarks=None) -> dict[str, CurateResult]:
+    """Curate each role's faceset; ``landmarks`` (a LandmarkModel) is loaded when not given."""
+    settings = settings or CurateSettings()
+    facesets = load_facesets(workspace, settings.roles)
+    inputs = {"facesets": [str(fs.folder.relative_to(workspace.root)) for fs in facesets.values()]}
+    with workspace.stage_run("curate", inputs, {**settings.as_dict(), "decisions": len(decisions)}) as run:
+        routed = route_decisions(facesets, list(decisions))
+        if landmarks is None and "landmarks" in settings.rules:
+            from faceplate.faces.landmarks import DlibLandmarks68
+            landmarks = DlibLandmarks68()
+        measured, results = {}, {}
+        for role, fs in facesets.items():
+            started = time.perf_counter()
+            measured[role] = measure_faceset(fs, landmarks if "landmarks" in settings.rules else None)
+            results[role] = CurateResult(role, len(fs.records), 0, seconds=time.perf_counter() - started)
+        merged = {role: merge_decisions(read_decisions(fs.folder), routed[role]) for role, fs in facesets.items()}
+        for role, fs in facesets.items():
+            started = time.perf_counter()
+            _judge(role, fs, measured, merged[role], settings, results[role])
+            results[role].seconds += time.perf_counter() - started
+        outputs = _write_all(workspace, facesets, merged)
+        run.outputs, run.summary = outputs, {role: r.summary() for role, r in results.items()}
+    return results
+
+
+def _judge(role: str, fs: Faceset, measured: dict[str, FacesetMeasures], decisions: dict, settings: CurateSettings,
+           result: CurateResult) -> None:
+    m = measured[role]
+    other_role = next((r for r in measured if r != role), "")
+    other_pose = measured[other_role].pose if other_role else None
+    reasons = rule_reasons(m, [r.id for r in fs.records], settings, role, other_pose, other_role)
+    for i, record in enumerate(fs.records):
+        record.reasons, record.pose = reasons[i], [float(v) for v in m.pose[i]]
+        record.scores = record_scores(m, i)
+    apply_decisions(fs.records, decisions)
+    result.kept = sum(r.kept for r in fs.records)
+    result.reasons = dict(Counter(reason_kind(r.reasons[0]) for r in fs.records if not r.kept))
+    if result.kept == 0:
+        raise CurateError(f"every one of the {result.faces} {role} faces would be rejected ({_count_text(result.reasons)}); "
+                          "nothing was written: loosen the thresholds (e.g. --blur-fraction, --identity-distance), "
+                          "restore faces by hand, or extract a better range")
+    if settings.sort:
+        order = sort_order(fs.records, settings.sort, m.hists)
+        fs.records[:] = [fs.records[i] for i in order]
+
+
+def _count_text(counts: dict[str, int]) -> str:
+    return ", ".join(f"{k}: {v}" for k, v in sorted(counts.items(), key=lambda kv: -kv[1]))
+
+
+def _write_all(workspace: Workspace, facesets: dict[str, Faceset], decisions: dict[str, dict]) -> dict:
+    outputs = {}
+    for role, fs in facesets.items():
+        if decisions[role] or (fs.folder / DECISIONS_NAME).is_file():
+            write_decisions(fs.folder, decisions[role])
+        fs.save()
+        outputs[role] = str((fs.folder / INDEX_NAME).relative_to(workspace.root))
+    if {"source", "destination"} <= set(facesets):
+        report = coverage_report(_kept_poses(facesets["source"]), _kept_poses(facesets["destination"]))
+        path = workspace.root / "facesets" / COVERAGE_NAME
+        write_text_atomic(path, json.dumps(report, indent=1) + "\n")
+        outputs["coverage"] = str(path.relative_to(workspace.root))
+        if report["uncovered"]:
+            log.warning("%d destination pose bin(s) have too few source faces (%.0f%% covered); see %s",
+                        len(report["uncovered"]), 100 * report["covered_fraction"], path)
+    return outputs
+
+
+def _kept_poses(fs: Faceset) -> np.ndarray:
+    return np.asarray([r.pose for r in fs.kept if r.pose], np.float64).reshape(-1, 3)
