@@ -1,8 +1,10 @@
-"""`faceplate demo`: build the bundled example shot and run the stages on it.
+"""`faceplate demo`: build the bundled example shot and run every stage on it.
 
 The example is made from scikit-image's astronaut photo (public domain, NASA), shipped inside
 the scikit-image package: a 24-frame linear-light EXR plate (1001-1024) with a slow push-in
-and drift, plus a folder of source stills. Nothing is downloaded.
+and drift, and a 16-frame source sequence of the same photo regraded, mirrored and rotated.
+Nothing is downloaded. Training is cut to a tiny model and a few hundred iterations so the
+whole job runs in a few minutes on a laptop CPU: it shows the pipeline, not a finished swap.
 """
 
 from __future__ import annotations
@@ -17,13 +19,13 @@ from faceplate.errors import FaceplateError
 from faceplate.faces.faceset import read_faceset
 from faceplate.media import FrameRange, write_image
 from faceplate.media.colour import ColourTransform
-from faceplate.stages.extract import extract
 from faceplate.workspace import init_workspace
 
 log = logging.getLogger(__name__)
 PLATE_RANGE = FrameRange(1001, 1024)
 PLATE_SIZE = (960, 540)
 PLATE_SPACE = "Linear Rec.709 (sRGB)"
+SOURCE_FRAMES = 16
 
 
 def _astronaut() -> np.ndarray:
@@ -44,8 +46,8 @@ def _camera_move(photo: np.ndarray, t: float) -> np.ndarray:
     return cv2.warpAffine(photo, matrix, (w, h), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT)
 
 
-def build_example(folder: Path) -> tuple[str, Path]:
-    """Write the plate sequence and source stills; returns (plate pattern, sources folder)."""
+def build_example(folder: Path) -> tuple[str, str]:
+    """Write the plate and source sequences; returns their patterns."""
     photo = _astronaut()
     to_linear = ColourTransform(PLATE_SPACE)  # plate space <-> sRGB working space
     plate_dir, source_dir = folder / "plate", folder / "source"
@@ -53,22 +55,51 @@ def build_example(folder: Path) -> tuple[str, Path]:
         t = (frame - PLATE_RANGE.first) / (len(PLATE_RANGE) - 1)
         encoded = _camera_move(photo, t).astype(np.float32) / 255.0
         write_image(plate_dir / f"astronaut.{frame:04d}.exr", to_linear.to_plate(encoded), pixel_type="half")
-    source_dir.mkdir(parents=True, exist_ok=True)
-    variants = {"a_straight": photo, "b_mirrored": photo[:, ::-1], "c_warm": np.clip(photo * [1.08, 1.0, 0.9], 0, 255)}
-    for name, image in variants.items():
-        write_image(source_dir / f"{name}.png", np.ascontiguousarray(image.astype(np.uint8)))
-    return str(plate_dir / "astronaut.####.exr"), source_dir
+    for i, frame in enumerate(range(1001, 1001 + SOURCE_FRAMES)):
+        write_image(source_dir / f"astronaut_src.{frame:04d}.png", _source_variant(photo, i))
+    return str(plate_dir / "astronaut.####.exr"), str(source_dir / "astronaut_src.####.png")
+
+
+def _source_variant(photo: np.ndarray, i: int) -> np.ndarray:
+    """Frame i of a slow source 'clip': the photo turning through 30 degrees, pushing in, regraded."""
+    t = i / (SOURCE_FRAMES - 1)
+    grade = np.array([1.0 + 0.08 * t, 1.0, 1.0 - 0.08 * t])
+    matrix = cv2.getRotationMatrix2D((256, 200), -15.0 + 30.0 * t, 0.8 + 0.3 * t)
+    moved = cv2.warpAffine(photo, matrix, (512, 512), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT)
+    return np.clip(moved * grade, 0, 255).astype(np.uint8)
+
+
+def demo_run_settings():
+    """A tiny model and a short run: enough to exercise every stage in minutes on a CPU.
+
+    The example's source is one photo, so its aligned crops are near-duplicates by design:
+    the duplicate rule is left out here (it stays on by default)."""
+    from faceplate.curate.rules import RULES, CurateSettings
+    from faceplate.models.config import ModelConfig
+    from faceplate.stages.run_all import RunSettings
+    from faceplate.training.settings import TrainSettings
+
+    return RunSettings(
+        train=TrainSettings(iterations=300, batch_size=4, checkpoint_every=100, preview_every=100, log_every=10),
+        model=ModelConfig(resolution=64, ae_dims=64, e_dims=16, d_dims=16, d_mask_dims=8),
+        learned_masks=False,
+        curate=CurateSettings(rules=tuple(r for r in RULES if r != "duplicate")),
+    )
 
 
 def run_demo(out: Path, quiet: bool = False) -> Path:
+    from faceplate.stages.run_all import run_all
+
     out = Path(out)
     plate, sources = build_example(out / "example")
     shot = out / "shot"
     ws = init_workspace(shot, plate, str(PLATE_RANGE), [sources], colour_space=PLATE_SPACE, fps="24", force=True)
     log.info("example shot %s: plate %s, frames %s", shot, plate, PLATE_RANGE)
-    extract(ws, show_progress=not quiet)
+    steps = run_all(ws, demo_run_settings(), show_progress=not quiet)
     for role in ("destination", "source"):
         faceset = read_faceset(ws.faceset_dir(role))
-        log.info("%s faceset: %d faces, frames %s..%s -> %s", role, len(faceset.records), faceset.frames[0],
-                 faceset.frames[-1], faceset.folder)
+        log.info("%s faceset: %d faces -> %s", role, len(faceset.records), faceset.folder)
+    rendered = steps["render"]
+    log.info("comp layer: %s (frames %s)", rendered.layer_pattern, rendered.summary()["frames_written"] or "already rendered")
+    log.info("review movie: %s", rendered.movie)
     return shot

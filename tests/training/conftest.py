@@ -1,5 +1,5 @@
-"""A small real shot (two talking_heads/ speakers, 40 frames, 128 px crops) extracted once per
-session, copied into each test's own folder; and tiny training settings for 2 CPU cores."""
+"""Fixtures for the training tests: a small real shot extracted once per session, copied into each
+test's own folder. Helpers live in training_helpers.py, ``test_data`` in tests/conftest.py."""
 
 from __future__ import annotations
 
@@ -7,30 +7,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from training_helpers import build_shot
 
-from faceplate.models import ModelConfig
-from faceplate.training import TrainSettings
 from faceplate.workspace import open_workspace
-
-PLATE, SOURCE = "grid_bbaf2n", "grid_lbax4n"
-TINY_MODEL = ModelConfig(resolution=64, ae_dims=64, e_dims=16, d_dims=16, d_mask_dims=8)
-
-
-def tiny_settings(**overrides) -> TrainSettings:
-    values = dict(iterations=20, batch_size=4, lr=5e-4, lr_warmup=5, log_every=1, checkpoint_every=5,
-                  preview_every=10, seed=3)
-    return TrainSettings(**(values | overrides))
-
-
-def build_shot(test_data: Path, root: Path, plate: str = PLATE, source: str = SOURCE, frames: str = "1001-1040"):
-    from faceplate.faces.pipeline import ExtractSettings
-    from faceplate.stages.extract import extract
-    from faceplate.workspace import init_workspace
-
-    heads = test_data / "talking_heads"
-    ws = init_workspace(root, heads / f"{plate}.mpg", frames, sources=[heads / f"{source}.mpg"])
-    extract(ws, settings=ExtractSettings(crop_size=128), show_progress=False)
-    return ws
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,7 @@ import torch
 from faceplate.stages.train import train
 from faceplate.training import checkpoint as ckpt
 
-from conftest import TINY_MODEL, tiny_settings
+from training_helpers import TINY_MODEL, tiny_settings
 
 
 class Killed(Exception):

@@ -21,6 +21,7 @@ COMMAND_MODULES = [
     "faceplate.cli.mask_command",
     "faceplate.cli.train_command",
     "faceplate.cli.render_command",
+    "faceplate.cli.run_command",
 ]
 
 
@@ -39,6 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO, format="faceplate: %(message)s",
                         stream=sys.stderr)
+    for chatty in ("torch", "onnxscript", "onnx_ir"):  # exporter internals: their INFO is not for artists
+        logging.getLogger(chatty).setLevel(logging.ERROR)
     try:
         args.run(args)
     except FaceplateError as exc:

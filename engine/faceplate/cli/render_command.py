@@ -10,7 +10,7 @@ from pathlib import Path
 
 from faceplate.errors import RenderError
 from faceplate.media.frames import parse_frame_list
-from faceplate.render.settings import MergeSettings, RangeOverride, RenderSettings
+from faceplate.render.settings import MergeSettings, RangeOverride, settings_from_dict
 from faceplate.workspace import open_workspace
 
 log = logging.getLogger("faceplate")
@@ -72,19 +72,11 @@ def _coerce(example, value: str):
         raise RenderError(f"cannot read {value!r} as {type(example).__name__}") from None
 
 
-def settings_from_manifest(stored: dict | None) -> RenderSettings:
-    stored = stored or {}
-    merge = MergeSettings(**stored.get("merge", {}))
-    overrides = tuple(RangeOverride(o["frames"], o.get("changes", {})) for o in stored.get("overrides", []))
-    rest = {k: v for k, v in stored.items() if k not in ("merge", "overrides")}
-    return RenderSettings(merge=merge, overrides=overrides, **rest)
-
-
 def run_render(args) -> None:
     from faceplate.stages.render import render
 
     ws = open_workspace(args.shot)
-    settings = settings_from_manifest(ws.manifest.settings.get("render"))
+    settings = settings_from_dict(ws.manifest.settings.get("render"))
     changes = {f.name: getattr(args, f.name, None) for f in fields(MergeSettings)}
     merge = replace(settings.merge, **{k: v for k, v in changes.items() if v is not None})
     overrides = settings.overrides + tuple(_parse_override(o) for o in args.override)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,7 +40,8 @@ def export_module(module: torch.nn.Module, example: torch.Tensor, path: str | Pa
     module = module.eval()
     dims = {batch_axis: torch.export.Dim("batch", min=1, max=1024)}
     try:
-        with contextlib.redirect_stdout(io.StringIO()), torch.no_grad():
+        with contextlib.redirect_stdout(io.StringIO()), torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)  # torch's own deprecations inside the exporter
             program = torch.onnx.export(module, (example,), input_names=input_names, output_names=output_names,
                                         dynamic_shapes=(dims,), opset_version=OPSET, dynamo=True, verbose=False)
     except Exception as exc:  # the exporter raises many unrelated types

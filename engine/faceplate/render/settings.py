@@ -82,3 +82,12 @@ class RenderSettings:
 
     def digest(self) -> str:
         return hashlib.sha256(json.dumps(asdict(self), sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def settings_from_dict(stored: dict | None) -> RenderSettings:
+    """RenderSettings from the manifest's ``settings.render`` (as ``asdict`` wrote it)."""
+    stored = stored or {}
+    merge = MergeSettings(**stored.get("merge", {}))
+    overrides = tuple(RangeOverride(o["frames"], o.get("changes", {})) for o in stored.get("overrides", []))
+    rest = {k: v for k, v in stored.items() if k not in ("merge", "overrides")}
+    return RenderSettings(merge=merge, overrides=overrides, **rest)

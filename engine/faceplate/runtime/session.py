@@ -47,7 +47,7 @@ class OnnxModel:
             raise InferenceError("--device cuda asked for, but CUDA could not start (no GPU, or CUDA/cuDNN libraries missing)")
         if CUDA in wanted and self.provider != CUDA:
             log.info("onnxruntime: CUDA unavailable here, running %s on the CPU", self.path.name)
-        else:
+        elif device != "cpu":  # an explicit CPU request (parity checks, benchmarks) needs no news
             log.info("onnxruntime: running %s on %s", self.path.name, self.provider)
         self.input_names = [i.name for i in self.session.get_inputs()]
         self.output_names = [o.name for o in self.session.get_outputs()]

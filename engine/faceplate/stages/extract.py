@@ -257,8 +257,14 @@ def _resume_records(staging: Path, header: dict) -> list[FaceRecord]:
     return []
 
 
+KEPT_ACROSS_RUNS = ("decisions.json",)  # the artist's manual rejects/restores outlive re-extraction
+
+
 def _swap_into_place(staging: Path, final: Path) -> None:
     (staging / "header.json").unlink(missing_ok=True)
+    for name in KEPT_ACROSS_RUNS:
+        if (final / name).is_file():
+            shutil.copy2(final / name, staging / name)
     old = final.with_name(final.name + ".old")
     shutil.rmtree(old, ignore_errors=True)
     if final.exists():

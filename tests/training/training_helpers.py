@@ -1,0 +1,45 @@
+"""Helpers for the training tests: a small real shot (two talking_heads/ speakers, 128 px crops)
+and tiny training settings for 2 CPU cores.
+
+(A uniquely named module, not conftest, so ``from training_helpers import ...`` cannot pick up
+another test folder's conftest.)
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from types import ModuleType
+
+from faceplate.models import ModelConfig
+from faceplate.training import TrainSettings
+
+PLATE, SOURCE = "grid_bbaf2n", "grid_lbax4n"
+TINY_MODEL = ModelConfig(resolution=64, ae_dims=64, e_dims=16, d_dims=16, d_mask_dims=8)
+REPO = Path(__file__).resolve().parents[2]
+
+
+def tiny_settings(**overrides) -> TrainSettings:
+    values = dict(iterations=20, batch_size=4, lr=5e-4, lr_warmup=5, log_every=1, checkpoint_every=5,
+                  preview_every=10, seed=3)
+    return TrainSettings(**(values | overrides))
+
+
+def build_shot(test_data: Path, root: Path, plate: str = PLATE, source: str = SOURCE, frames: str = "1001-1040"):
+    from faceplate.faces.pipeline import ExtractSettings
+    from faceplate.stages.extract import extract
+    from faceplate.workspace import init_workspace
+
+    heads = test_data / "talking_heads"
+    ws = init_workspace(root, heads / f"{plate}.mpg", frames, sources=[heads / f"{source}.mpg"])
+    extract(ws, settings=ExtractSettings(crop_size=128), show_progress=False)
+    return ws
+
+
+def load_bench(name: str) -> ModuleType:
+    """``bench/<name>.py`` as a module (bench/ is scripts, not a package), for sharing its configs."""
+    path = REPO / "bench" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"faceplate_bench_{name}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
