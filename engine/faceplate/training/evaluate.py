@@ -1,8 +1,10 @@
 """Judging a trained swap on held-back faces: swap crops through the generator, embed them with
-dlib's identity model, and measure expression (landmark) agreement. Used by the quality test and
-``bench/quality.py``."""
+dlib's identity model, and measure expression (landmark) agreement. ``judge_swap`` is the one
+measure used by the quality test and ``bench/quality.py``."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -75,3 +77,77 @@ def landmark_error(a: np.ndarray, b: np.ndarray) -> float:
     """Mean 68-point distance between two landmark sets, over the inter-ocular distance of ``a``."""
     interocular = np.linalg.norm(a[36:42].mean(0) - a[42:48].mean(0))
     return float(np.linalg.norm(a - b, axis=1).mean() / max(interocular, 1e-6))
+
+
+@dataclass
+class SwapQuality:
+    """A swap judged on held-back destination crops. Identity: dlib embeddings of the pasted swaps
+    against the mean embedding of each faceset's kept faces. Expression: 68-landmark errors over the
+    inter-ocular distance, every landmark set re-detected by the same model on the crop at the model
+    resolution (so detector error at that size is on both sides of the ratio)."""
+
+    frames: int
+    id_fraction: float  # share of frames whose swap is nearer the source identity than the destination's
+    swap_to_src: float  # mean embedding distance, swap -> source identity
+    swap_to_dst: float  # mean embedding distance, swap -> destination identity
+    plate_to_src: float  # mean embedding distance, unswapped crop -> source identity
+    swap_error: float  # landmarks: swap vs its destination crop
+    random_error: float  # landmarks: destination crop vs a randomly paired source crop
+    floor_error: float | None  # landmarks: the destination's own reconstruction vs its crop
+    stored_swap_error: float  # swap vs the faceset's stored (full-resolution) landmarks
+    stored_random_error: float  # stored destination vs stored source landmarks
+
+    @property
+    def expression_ratio(self) -> float:
+        return self.swap_error / self.random_error
+
+    @property
+    def stored_expression_ratio(self) -> float:
+        """Reference = stored landmarks: detector error on a small crop counts against the swap only."""
+        return self.stored_swap_error / self.stored_random_error
+
+
+def identity_mean(faceset: Faceset) -> np.ndarray:
+    """Mean stored embedding of the faceset's kept faces."""
+    return np.mean([r.embedding for r in faceset.kept], axis=0)
+
+
+def judge_swap(generator: torch.nn.Module, dst: Faceset, src: Faceset, held: list[FaceRecord],
+               reconstruct: torch.nn.Module | None = None, seed: int = 0) -> SwapQuality:
+    """Swap the ``held`` destination crops with ``generator`` (x -> (face, mask)) and judge them.
+    ``reconstruct`` (same interface, dst -> dst) gives the expression floor."""
+    from faceplate.faces.embedding import DlibFaceEmbedder, embedding_distance
+    from faceplate.faces.landmarks import DlibLandmarks68
+
+    res = int(generator.config.resolution)
+    embedder, landmarker = DlibFaceEmbedder(), DlibLandmarks68()
+    crops = read_crops(dst, held, res)
+    pasted = np.stack([paste_face(c, f, m) for c, f, m in zip(crops, *swap_crops(generator, crops))])
+    stored = [crop_landmarks(dst, r, res) for r in held]
+    dst_points = refit_landmarks(landmarker, crops, stored)
+    swap_points = refit_landmarks(landmarker, pasted, stored)
+
+    src_mean, dst_mean = identity_mean(src), identity_mean(dst)
+    swaps = embed_crops(embedder, pasted, swap_points)
+    plates = embed_crops(embedder, crops, dst_points)
+    to_src = np.array([embedding_distance(e, src_mean) for e in swaps])
+    to_dst = np.array([embedding_distance(e, dst_mean) for e in swaps])
+
+    kept = src.kept
+    pairs = [kept[i] for i in np.random.default_rng(seed).integers(len(kept), size=len(held))]
+    src_stored = [crop_landmarks(src, r, res) for r in pairs]
+    src_points = refit_landmarks(landmarker, read_crops(src, pairs, res), src_stored)
+    floor = None
+    if reconstruct is not None:
+        recon = swap_crops(reconstruct, crops)[0]
+        floor = _mean_error(dst_points, refit_landmarks(landmarker, recon, stored))
+    return SwapQuality(
+        frames=len(held), id_fraction=float(np.mean(to_src < to_dst)), swap_to_src=float(to_src.mean()),
+        swap_to_dst=float(to_dst.mean()), plate_to_src=float(np.mean([embedding_distance(e, src_mean) for e in plates])),
+        swap_error=_mean_error(dst_points, swap_points), random_error=_mean_error(dst_points, src_points),
+        floor_error=floor, stored_swap_error=_mean_error(stored, swap_points),
+        stored_random_error=_mean_error(stored, src_stored))
+
+
+def _mean_error(a: list[np.ndarray], b: list[np.ndarray]) -> float:
+    return float(np.mean([landmark_error(x, y) for x, y in zip(a, b)]))
