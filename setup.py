@@ -38,6 +38,7 @@ setup(
         "dlib-bin>=19.24",
         "face_recognition_models>=0.3",
         "rich>=13",
+        "matplotlib>=3.7",  # loss-curve plots during training
         "safetensors>=0.4",
         "pydantic>=2.5",
     ],
