@@ -99,3 +99,37 @@ def test_cli_trains_resumes_and_reports_errors(shot, capsys):
     assert meta["train"]["batch_size"] == 2
     assert main(["-q", "train", str(shot.root), "--resolution", "100", "--no-resume"]) == 1
     assert "resolution 100" in capsys.readouterr().err
+
+
+def test_ctrl_c_finishes_the_step_saves_and_resumes(tmp_path):
+    """A real SIGINT to `faceplate train`: exit 130, a checkpoint at the iteration reached, resume goes on."""
+    import json
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from faceplate.demo import PLATE_SPACE, build_example
+    from faceplate.faces.pipeline import ExtractSettings
+    from faceplate.stages.extract import extract
+    from faceplate.workspace import init_workspace
+
+    plate, source = build_example(tmp_path / "example")
+    ws = init_workspace(tmp_path / "shot", plate, "1001-1012", [source], colour_space=PLATE_SPACE)
+    extract(ws, settings=ExtractSettings(crop_size=128), show_progress=False)
+    command = [sys.executable, "-m", "faceplate.cli.main", "-q", "train", str(ws.root), "--resolution", "64",
+               "--ae-dims", "32", "--e-dims", "8", "--d-dims", "8", "--d-mask-dims", "4", "--batch", "2",
+               "--checkpoint-every", "100000", "--preview-every", "100000"]
+    run = subprocess.Popen(command + ["--iterations", "100000"], stderr=subprocess.PIPE, text=True)
+    loss_log = ws.root / "model" / "loss.jsonl"
+    deadline = time.time() + 120
+    while time.time() < deadline and not (loss_log.is_file() and loss_log.read_text().count("\n") >= 2):
+        time.sleep(0.5)
+    run.send_signal(signal.SIGINT)
+    _, err = run.communicate(timeout=120)
+    assert run.returncode == 130, err
+    latest = json.loads((ws.root / "model" / "latest.json").read_text())
+    assert latest["iteration"] >= 20
+    resumed = subprocess.run(command + ["--iterations", str(latest["iteration"] + 3)], capture_output=True, text=True)
+    assert resumed.returncode == 0, resumed.stderr
+    assert json.loads((ws.root / "model" / "latest.json").read_text())["iteration"] == latest["iteration"] + 3

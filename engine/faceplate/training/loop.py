@@ -4,9 +4,12 @@ rolling back to the last good checkpoint on NaN/Inf or a loss spike instead of d
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
+import signal
 import statistics
+import threading
 import time
 from collections import deque
 from dataclasses import asdict, dataclass
@@ -67,8 +70,11 @@ class TrainLoop:
         total = (s.iterations - t.iteration) if s.iterations else None
         stopped_by = "interrupted"
         try:
-            with stage_progress("train", total, unit="it", enabled=self.show_progress) as bar:
+            with stage_progress("train", total, unit="it", enabled=self.show_progress) as bar, \
+                    _interrupt_between_steps() as interrupted:
                 while (reason := self._stop_reason(started)) is None:
+                    if interrupted.is_set():
+                        raise KeyboardInterrupt
                     batch = stream.next().to(t.device, t.memory_format)
                     losses = t.train_step(batch, self._spike_limit())
                     if losses is None:
@@ -170,3 +176,25 @@ class TrainLoop:
         path = self.model_dir / "previews" / f"preview_{self.trainer.iteration:08d}.png"
         write_png(path, preview_grid([src, src_src, dst, dst_dst, swap, swap_mask]))
         return path
+
+
+@contextlib.contextmanager
+def _interrupt_between_steps():
+    """Ctrl-C during a step takes effect after it, so the saved checkpoint's weights, optimiser
+    and iteration counter always agree. A second Ctrl-C stops at once."""
+    flag = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield flag  # signals only reach the main thread; elsewhere keep Python's default
+        return
+
+    def on_sigint(signum, frame):
+        if flag.is_set():
+            raise KeyboardInterrupt
+        flag.set()
+        log.warning("Ctrl-C: finishing this step, then saving a checkpoint (Ctrl-C again to stop now)")
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        yield flag
+    finally:
+        signal.signal(signal.SIGINT, previous)
