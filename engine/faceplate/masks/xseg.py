@@ -1,55 +1,32 @@
 """Run the exported mask model with onnxruntime only (no torch): what render and the mask stage use.
 
-``load_mask_session(path)`` opens ``SHOT/masks/xseg.onnx`` on CUDA when onnxruntime offers it and
-it actually starts, else on the CPU, and logs which; ``predict_masks`` turns RGB uint8 crops of any
+``load_mask_session(path)`` opens ``SHOT/masks/xseg.onnx`` through ``faceplate.runtime`` (CUDA when it
+really works, else the CPU, logged); ``predict_masks`` turns RGB uint8 crops of any
 size into float masks of the same size.
 """
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 import numpy as np
-import onnxruntime as ort
 
-from faceplate.errors import MaskError
+from faceplate.errors import InferenceError, MaskError
+from faceplate.runtime import OnnxModel, open_model, select_providers  # noqa: F401  (select_providers: part of this API)
 
-log = logging.getLogger(__name__)
-CUDA, CPU = "CUDAExecutionProvider", "CPUExecutionProvider"
 
 
 @dataclass
 class MaskSession:
-    session: ort.InferenceSession
+    model: OnnxModel
     resolution: int
     face_type: str
-    provider: str  # the provider that runs it
-    input_name: str
 
-
-def select_providers(prefer_gpu: bool = True) -> list[str]:
-    """CUDA first when onnxruntime has it and an NVIDIA driver is present, else the CPU alone.
-
-    onnxruntime-gpu lists CUDA even on machines without a GPU; asking for it there only prints
-    a load error before falling back, so the driver library is checked first.
-    """
-    available = ort.get_available_providers()
-    return [CUDA, CPU] if prefer_gpu and CUDA in available and _has_cuda_driver() else [CPU]
-
-
-def _has_cuda_driver() -> bool:
-    import ctypes
-
-    for name in ("libcuda.so.1", "libcuda.so", "nvcuda.dll"):
-        try:
-            ctypes.CDLL(name)
-            return True
-        except OSError:
-            continue
-    return False
+    @property
+    def provider(self) -> str:  # the provider that runs it
+        return self.model.provider
 
 
 def load_mask_session(path: str | Path, prefer_gpu: bool = True, threads: int = 0) -> MaskSession:
@@ -57,25 +34,18 @@ def load_mask_session(path: str | Path, prefer_gpu: bool = True, threads: int = 
     path = Path(path)
     if not path.is_file():
         raise MaskError(f"no mask model at {path}; train one with `faceplate mask SHOT --train`")
-    options = ort.SessionOptions()
-    options.log_severity_level = 3  # CUDA missing on a CPU machine is expected, not an error to print
-    if threads:
-        options.intra_op_num_threads = threads
     try:
-        session = ort.InferenceSession(str(path), sess_options=options, providers=select_providers(prefer_gpu))
-    except Exception as exc:  # noqa: BLE001 - onnxruntime raises its own untyped errors
+        model = open_model(path, "auto" if prefer_gpu else "cpu", threads or None)
+    except InferenceError as exc:
         raise MaskError(f"cannot load mask model {path} ({exc})") from exc
-    meta = session.get_modelmeta().custom_metadata_map
-    if "resolution" not in meta:
+    if "resolution" not in model.metadata:
         raise MaskError(f"{path} is not a Faceplate mask model (no 'resolution' in its metadata)")
-    provider = session.get_providers()[0]
-    log.info("mask model %s runs on %s", path.name, "CUDA" if provider == CUDA else "the CPU")
-    return MaskSession(session, int(meta["resolution"]), meta.get("face_type", ""), provider, session.get_inputs()[0].name)
+    return MaskSession(model, int(model.metadata["resolution"]), model.metadata.get("face_type", ""))
 
 
 def run_mask_model(ms: MaskSession, batch: np.ndarray) -> np.ndarray:
     """Raw model I/O: ``[B, 3, R, R]`` float32 [0, 1] -> ``[B, 1, R, R]`` float32 [0, 1]."""
-    return ms.session.run(None, {ms.input_name: np.ascontiguousarray(batch, np.float32)})[0]
+    return ms.model.run(np.ascontiguousarray(batch, np.float32))[0]
 
 
 def predict_masks(ms: MaskSession, crops: list[np.ndarray] | np.ndarray) -> np.ndarray:

@@ -19,6 +19,26 @@ log = logging.getLogger(__name__)
 CUDA, CPU = "CUDAExecutionProvider", "CPUExecutionProvider"
 
 
+def has_cuda_driver() -> bool:
+    """True when an NVIDIA driver library loads: without one, asking for CUDA only prints errors."""
+    import ctypes
+
+    for name in ("libcuda.so.1", "libcuda.so", "nvcuda.dll"):
+        try:
+            ctypes.CDLL(name)
+            return True
+        except OSError:
+            continue
+    return False
+
+
+def select_providers(device: str = "auto") -> list[str]:
+    """CUDA then CPU where onnxruntime has CUDA and a driver is present (or CUDA was demanded), else CPU."""
+    if device == "cpu" or CUDA not in ort.get_available_providers():
+        return [CPU]
+    return [CUDA, CPU] if device == "cuda" or has_cuda_driver() else [CPU]
+
+
 def _session(path: Path, providers: list[str], threads: int | None) -> ort.InferenceSession:
     ort.set_default_logger_severity(4)  # a failed CUDA probe is logged by us, once, in plain words
     options = ort.SessionOptions()
@@ -38,17 +58,16 @@ class OnnxModel:
         self.path = Path(path)
         if not self.path.is_file():
             raise InferenceError(f"model file {self.path} does not exist; run `faceplate export` first")
-        wanted = [CPU] if device == "cpu" else [CUDA, CPU]
         if device == "cuda" and CUDA not in ort.get_available_providers():
             raise InferenceError("--device cuda asked for, but this onnxruntime has no CUDA provider; install onnxruntime-gpu")
-        self.session = _session(self.path, wanted if CUDA in ort.get_available_providers() else [CPU], threads)
+        wanted = select_providers(device)
+        self.session = _session(self.path, wanted, threads)
         self.provider = self.session.get_providers()[0]
         if device == "cuda" and self.provider != CUDA:
             raise InferenceError("--device cuda asked for, but CUDA could not start (no GPU, or CUDA/cuDNN libraries missing)")
-        if CUDA in wanted and self.provider != CUDA:
-            log.info("onnxruntime: CUDA unavailable here, running %s on the CPU", self.path.name)
-        elif device != "cpu":  # an explicit CPU request (parity checks, benchmarks) needs no news
-            log.info("onnxruntime: running %s on %s", self.path.name, self.provider)
+        if device != "cpu":  # an explicit CPU request (parity checks, benchmarks) needs no news
+            where = self.provider if self.provider == CUDA else "the CPU (CUDA unavailable here)"
+            log.info("onnxruntime: running %s on %s", self.path.name, where)
         self.input_names = [i.name for i in self.session.get_inputs()]
         self.output_names = [o.name for o in self.session.get_outputs()]
         self.metadata: dict[str, str] = dict(self.session.get_modelmeta().custom_metadata_map)

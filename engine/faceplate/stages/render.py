@@ -31,7 +31,7 @@ from faceplate.render.generator import OnnxGenerator
 from faceplate.render.merge import PreparedFace, layer_over, merge_face, prepare_face, tight_region, union_region
 from faceplate.render.outputs import RenderPaths, composite_over, encode_movie, write_layer, write_preview
 from faceplate.render.settings import RenderSettings
-from faceplate.runtime import OnnxModel, open_model
+from faceplate.masks.xseg import MaskSession, load_mask_session, predict_masks
 from faceplate.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -93,14 +93,14 @@ def render(workspace: Workspace, settings: RenderSettings, frames: list[int] | N
     return result
 
 
-def _learned_mask_model(workspace: Workspace, settings: RenderSettings, device: str) -> OnnxModel | None:
+def _learned_mask_model(workspace: Workspace, settings: RenderSettings, device: str) -> MaskSession | None:
     wants = "learned" in settings.merge.mask_parts or any("learned" in str(o.changes.get("mask", "")) for o in settings.overrides)
     path = workspace.root / "masks" / "xseg.onnx"
     if not wants:
         return None
     if not path.is_file():
         raise RenderError(f"mask uses 'learned' but {path} does not exist; run `faceplate mask` or drop 'learned'")
-    return open_model(path, device)
+    return load_mask_session(path, prefer_gpu=device != "cpu")
 
 
 def _frames_to_render(paths: RenderPaths, frames: list[int], settings: RenderSettings, generator: OnnxGenerator) -> list[int]:
@@ -162,7 +162,8 @@ def _dispatch(batch: list[_Job], generator, learned, settings, colour, paths, si
     crops = [face.crop for job in batch for face in job.faces]
     if crops:
         faces, masks = generator.generate(np.stack(crops))
-        learned_masks = learned.run(np.stack(crops).transpose(0, 3, 1, 2).astype(np.float32))[0][:, 0] if learned else None
+        # the mask model has its own resolution: predict_masks resizes in and out
+        learned_masks = predict_masks(learned, [np.round(c * 255).astype(np.uint8) for c in crops]) if learned else None
         i = 0
         for job in batch:
             for _ in job.faces:
