@@ -11,7 +11,8 @@ from faceplate.errors import MediaError
 from faceplate.faces.faceset import read_faceset
 from faceplate.faces.pipeline import FacePipeline
 from faceplate.demo import PLATE_RANGE, PLATE_SPACE, build_example
-from faceplate.stages.extract import compact_frames, extract
+from faceplate.media.frames import compact_frames
+from faceplate.stages.extract import extract
 from faceplate.workspace import init_workspace
 
 

@@ -64,3 +64,17 @@ def parse_frame_list(text: str) -> list[int]:
         if part.strip():
             frames.update(FrameRange.parse(part))
     return sorted(frames)
+
+
+def compact_frames(frames: list[int]) -> str:
+    """[1001, 1002, 1003, 1010] -> '1001-1003,1010' (how artists write frame lists)."""
+    parts, frames = [], sorted(frames)
+    start = prev = None
+    for f in frames + [None]:
+        if f is not None and prev is not None and f == prev + 1:
+            prev = f
+            continue
+        if start is not None:
+            parts.append(str(start) if start == prev else f"{start}-{prev}")
+        start = prev = f
+    return ",".join(parts)

@@ -26,6 +26,7 @@ from faceplate.faces.align import TEMPLATE_NAME
 from faceplate.faces.faceset import INDEX_NAME, FaceRecord, make_header, write_faceset
 from faceplate.faces.pipeline import ExtractSettings, FacePipeline, reference_embedding
 from faceplate.media import ColourTransform, FrameRange, open_plate, working_uint8
+from faceplate.media.frames import compact_frames
 from faceplate.media.colour import default_plate_space
 from faceplate.prefetch import prefetch
 from faceplate.progress import stage_progress
@@ -63,20 +64,6 @@ class FacesetResult:
         return {"faces": self.faces, "frames_with_face": self.frames_with_face, "frames_read": self.frames_read,
                 "empty_frames": compact_frames(self.empty_frames), "missing_frames": compact_frames(self.missing_frames),
                 "model_load_s": round(self.model_load_s, 3), "frames_per_second": round(self.frames_per_second, 2)}
-
-
-def compact_frames(frames: list[int]) -> str:
-    """[1001, 1002, 1003, 1010] -> '1001-1003,1010' (how artists write frame lists)."""
-    parts, frames = [], sorted(frames)
-    start = prev = None
-    for f in frames + [None]:
-        if f is not None and prev is not None and f == prev + 1:
-            prev = f
-            continue
-        if start is not None:
-            parts.append(str(start) if start == prev else f"{start}-{prev}")
-        start = prev = f
-    return ",".join(parts)
 
 
 def jobs_for(workspace: Workspace, role: str, settings: ExtractSettings) -> list[ClipJob]:

@@ -23,6 +23,7 @@ from faceplate.errors import RenderError
 from faceplate.faces.faceset import INDEX_NAME, read_faceset
 from faceplate.faces.pipeline import ExtractSettings
 from faceplate.media import ColourTransform, FrameRange, open_plate, to_float01
+from faceplate.media.frames import compact_frames
 from faceplate.prefetch import prefetch
 from faceplate.progress import stage_progress
 from faceplate.render.composite import Region
@@ -48,8 +49,6 @@ class RenderResult:
     movie: str | None = None
 
     def summary(self) -> dict:
-        from faceplate.stages.extract import compact_frames
-
         fps = len(self.frames_written) / self.seconds if self.seconds else 0.0
         return {"frames_written": compact_frames(self.frames_written), "frames_skipped": compact_frames(self.frames_skipped),
                 "frames_without_face": compact_frames(self.frames_without_face), "frames_per_second": round(fps, 2),
