@@ -118,7 +118,8 @@ def _build_faceset(workspace: Workspace, role: str, jobs: list[ClipJob], header:
     staging = final.with_name(final.name + ".partial")
     done = _resume_records(staging, header)
     started = time.perf_counter()
-    pipeline = FacePipeline(settings, reference=_reference(settings))
+    pipeline = FacePipeline(settings)
+    pipeline.selector.reference = _reference(settings, pipeline)
     if done:
         pipeline.selector.reference = np.asarray(done[-1].embedding, np.float32)
     result = FacesetResult(role, 0, 0, 0, model_load_s=time.perf_counter() - started)
@@ -212,12 +213,12 @@ def _write_crop(path: Path, crop: np.ndarray) -> None:
     write_bytes_atomic(path, data.tobytes(), durable=False)  # resume re-checks crops against the log
 
 
-def _reference(settings: ExtractSettings) -> np.ndarray | None:
+def _reference(settings: ExtractSettings, pipeline: FacePipeline) -> np.ndarray | None:
     if not settings.reference:
         return None
     with open_plate(settings.reference) as still:
         image = working_uint8(still.read(still.info.frame_range.first), ColourTransform(default_plate_space(still.info)))
-    embedding = reference_embedding(image, FacePipeline(settings))
+    embedding = reference_embedding(image, pipeline)  # same loaded models: no second 0.9 s load
     if embedding is None:
         raise ExtractError(f"no face found in the reference image {settings.reference}; give a still where the face is visible")
     return embedding
