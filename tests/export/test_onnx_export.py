@@ -44,6 +44,18 @@ def test_generator_export_matches_torch_and_carries_metadata(tmp_path):
         assert face.shape == (batch, 3, 32, 32) and mask.shape == (batch, 1, 32, 32)
 
 
+def test_fp16_export_keeps_float32_io_and_stays_near_the_float32_model(tmp_path):
+    report = export_generator(TinyGenerator(), Config(), {"iterations": 5}, tmp_path / "g.fp16.onnx", precision="fp16")
+    assert 0 < report.max_abs_diff <= 2e-2  # measured against the float32 torch model: fp16 is not exact
+    proto = onnx.load(str(report.path))
+    weights = {t.data_type for t in proto.graph.initializer if len(t.dims) == 4}
+    assert weights == {onnx.TensorProto.FLOAT16}, "conv weights are stored in half precision"
+    model = open_model(report.path, device="cpu")
+    assert model.metadata["precision"] == "fp16"
+    face, mask = model.run(np.random.rand(2, 3, 32, 32).astype(np.float32))
+    assert face.dtype == np.float32 and face.shape == (2, 3, 32, 32)
+
+
 def test_dfm_export_uses_deepfacelive_names_and_layout(tmp_path):
     report = export_dfm(TinyGenerator(), Config(), {}, tmp_path / "g.dfm")
     model = open_model(report.path, device="cpu")

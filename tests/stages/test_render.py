@@ -6,6 +6,8 @@ and independent of training: it returns the input face tinted, with a full mask.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -101,6 +103,22 @@ def test_layer_over_plate_equals_preview_and_plate_is_untouched_outside(linear_s
             outside = layer[..., 3] == 0
             plate_shown = np.clip(colour.to_working(base) * 255 + 0.5, 0, 255).astype(np.uint8)
             assert (preview[outside] == plate_shown[outside]).all(), "outside the matte: the plate, bit for bit"
+
+
+def test_render_runs_where_torch_cannot_be_imported(linear_shot):
+    """Render nodes and hosts have no torch: the whole render must run without it."""
+    script = (
+        "import sys\n"
+        "class NoTorch:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'torch' or name.startswith('torch.'):\n"
+        "            raise ImportError('torch is blocked in this test')\n"
+        "sys.meta_path.insert(0, NoTorch())\n"
+        "from faceplate.cli.main import main\n"
+        "sys.exit(main(['render', sys.argv[1], '--frames', '1002', '--no-preview', '--device', 'cpu']))\n")
+    done = subprocess.run([sys.executable, "-c", script, str(linear_shot.root)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert RenderPaths(linear_shot.root / "render", "faceplate").layer(1002).is_file()
 
 
 def test_still_face_renders_without_jitter(tmp_path, astronaut):

@@ -21,13 +21,16 @@ def register(sub) -> None:
     p.add_argument("shot", type=Path)
     p.add_argument("--model", help="checkpoint folder to export (default: the workspace's latest)")
     p.add_argument("--dfm", action="store_true", help="also write a DeepFaceLab/DeepFaceLive .dfm")
+    p.add_argument("--fp16", action="store_true",
+                   help="also write a half-precision generator.fp16.onnx, which render uses on CUDA")
     p.set_defaults(run=run_export)
 
     d = MergeSettings()
     p = sub.add_parser("render", help="render the comp layer, matte and preview for the shot range")
     p.add_argument("shot", type=Path)
     p.add_argument("--frames", help="subset to render, plate numbers, e.g. 1001-1010,1050")
-    p.add_argument("--model", help="generator .onnx (default: SHOT/export/generator.onnx)")
+    p.add_argument("--model", help="generator .onnx (default: SHOT/export/generator.onnx, or generator.fp16.onnx "
+                   "when exported and running on CUDA)")
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     p.add_argument("--colour-transfer", choices=["none", "rct", "lct", "mkl", "idt", "sot"])
     p.add_argument("--blend", choices=["overlay", "seamless"])
@@ -47,8 +50,10 @@ def register(sub) -> None:
 def run_export(args) -> None:
     from faceplate.stages.export import export
 
-    result = export(open_workspace(args.shot), args.model, args.dfm)
+    result = export(open_workspace(args.shot), args.model, args.dfm, args.fp16)
     log.info("exported %s (max |onnxruntime - torch| %.2e)", result["onnx"], result["max_abs_diff"])
+    if result["fp16"]:
+        log.info("exported %s (fp16; max |onnxruntime - torch fp32| %.2e)", result["fp16"], result["fp16_max_abs_diff"])
 
 
 def _parse_override(text: str) -> RangeOverride:

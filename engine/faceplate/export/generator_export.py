@@ -7,27 +7,37 @@ input ``in_face:0`` NHWC BGR float 0..1; outputs ``out_face_mask:0``, ``out_cele
 
 from __future__ import annotations
 
+import copy
+
 import torch
 
+from faceplate.export.contract import generator_metadata
 from faceplate.export.onnx_export import ExportReport, export_module
-from faceplate.faces.align import TEMPLATE_NAME
 
-SCHEMA = "FaceplateGenerator.1"
-
-
-def generator_metadata(config, meta: dict) -> dict[str, str]:
-    return {
-        "schema": SCHEMA, "face_type": config.face_type, "resolution": str(config.resolution),
-        "template": TEMPLATE_NAME, "working_space": meta.get("working_space", "sRGB Encoded Rec.709 (sRGB)"),
-        "iterations": str(meta.get("iterations", 0)), "config_hash": str(meta.get("config_hash", "")),
-        "arch": getattr(config, "arch", ""), "input": "face: [B,3,R,R] RGB 0..1 working space",
-        "outputs": "swapped: [B,3,R,R] RGB 0..1; mask: [B,1,R,R] 0..1",
-    }
+FP16_TOLERANCE = 2e-2  # half precision drifts ~1e-3 per layer; more than this means a broken export
 
 
-def export_generator(generator: torch.nn.Module, config, meta: dict, path) -> ExportReport:
+class HalfPrecision(torch.nn.Module):
+    """A half-precision copy of a generator with float32 input and outputs: on CUDA it moves and
+    multiplies half the bytes, while callers keep one interface for both files."""
+
+    def __init__(self, generator: torch.nn.Module):
+        super().__init__()
+        self.generator = copy.deepcopy(generator).half()
+
+    def forward(self, face: torch.Tensor):
+        return tuple(out.float() for out in self.generator(face.half()))
+
+
+def export_generator(generator: torch.nn.Module, config, meta: dict, path, precision: str = "fp32") -> ExportReport:
+    """Export ``generator`` in ``precision`` (fp32, or fp16 for CUDA); parity is always measured
+    against the float32 PyTorch generator, so the report says what fp16 costs."""
     example = torch.rand(2, 3, config.resolution, config.resolution)
-    return export_module(generator, example, path, ["face"], ["swapped", "mask"], generator_metadata(config, meta))
+    module = HalfPrecision(generator) if precision == "fp16" else generator
+    metadata = generator_metadata(config, meta) | {"precision": precision}
+    tolerance = FP16_TOLERANCE if precision == "fp16" else 1e-4
+    return export_module(module, example, path, ["face"], ["swapped", "mask"], metadata, tolerance=tolerance,
+                         reference=generator)
 
 
 class DfmContract(torch.nn.Module):

@@ -34,8 +34,10 @@ class ExportReport:
 
 def export_module(module: torch.nn.Module, example: torch.Tensor, path: str | Path, input_names: list[str],
                   output_names: list[str], metadata: dict[str, str], tolerance: float = 1e-4,
-                  batch_axis: int = 0) -> ExportReport:
-    """Export ``module`` (inputs shaped like ``example``) and verify onnxruntime matches PyTorch."""
+                  batch_axis: int = 0, reference: torch.nn.Module | None = None) -> ExportReport:
+    """Export ``module`` (inputs shaped like ``example``) and verify onnxruntime matches PyTorch
+    (``reference``, default the module itself: a reduced-precision export is compared with the
+    float32 original)."""
     path = Path(path)
     module = module.eval()
     dims = {batch_axis: torch.export.Dim("batch", min=1, max=1024)}
@@ -51,7 +53,7 @@ def export_module(module: torch.nn.Module, example: torch.Tensor, path: str | Pa
     onnx.helper.set_model_props(model, {k: str(v) for k, v in metadata.items()})
     with atomic_path(path) as tmp:
         onnx.save(model, str(tmp))
-        diff = parity(module, tmp, example, batch_axis)
+        diff = parity(reference or module, tmp, example, batch_axis)
     if diff > tolerance:
         path.unlink(missing_ok=True)
         raise ExportError(f"exported {path.name} differs from PyTorch by {diff:.2e} (> {tolerance:.0e}); not kept")
@@ -61,6 +63,7 @@ def export_module(module: torch.nn.Module, example: torch.Tensor, path: str | Pa
 
 def parity(module: torch.nn.Module, onnx_path: Path, example: torch.Tensor, batch_axis: int = 0) -> float:
     """Largest absolute difference between PyTorch and onnxruntime (CPU) on a batch of 3."""
+    module = module.eval()
     shape = list(example.shape)
     shape[batch_axis] = 3
     batch = torch.rand(*shape, generator=torch.Generator().manual_seed(0))

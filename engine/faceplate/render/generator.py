@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from faceplate.errors import RenderError
-from faceplate.export.generator_export import SCHEMA
+from faceplate.export.contract import SCHEMA
 from faceplate.runtime import OnnxModel, open_model
 
 
@@ -23,6 +23,7 @@ class OnnxGenerator:
         self.resolution = int(meta["resolution"])
         self.face_type = meta["face_type"]
         self.metadata = meta
+        self.precision = meta.get("precision", "fp32")
 
     def generate(self, crops: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         batch = np.ascontiguousarray(crops.transpose(0, 3, 1, 2), dtype=np.float32)

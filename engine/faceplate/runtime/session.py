@@ -39,7 +39,25 @@ def select_providers(device: str = "auto") -> list[str]:
     return [CUDA, CPU] if device == "cuda" or has_cuda_driver() else [CPU]
 
 
+_preloaded = False
+
+
+def _preload_cuda_libraries() -> None:
+    """Load CUDA/cuDNN from pip's nvidia-* packages (or the system) before the CUDA provider needs
+    them: without torch imported first they are not on the loader's path."""
+    global _preloaded
+    if _preloaded or not hasattr(ort, "preload_dlls"):
+        return
+    _preloaded = True
+    try:
+        ort.preload_dlls()
+    except Exception as exc:  # best effort: the session check below reports what really runs
+        log.debug("onnxruntime could not preload CUDA libraries: %s", exc)
+
+
 def _session(path: Path, providers: list[str], threads: int | None) -> ort.InferenceSession:
+    if CUDA in providers:
+        _preload_cuda_libraries()
     ort.set_default_logger_severity(4)  # a failed CUDA probe is logged by us, once, in plain words
     options = ort.SessionOptions()
     options.log_severity_level = 3
@@ -54,7 +72,7 @@ def _session(path: Path, providers: list[str], threads: int | None) -> ort.Infer
 class OnnxModel:
     """One loaded model: named inputs/outputs, the provider in use, and its metadata_props."""
 
-    def __init__(self, path: str | Path, device: str = "auto", threads: int | None = None):
+    def __init__(self, path: str | Path, device: str = "auto", threads: int | None = None, io_binding: bool = True):
         self.path = Path(path)
         if not self.path.is_file():
             raise InferenceError(f"model file {self.path} does not exist; run `faceplate export` first")
@@ -71,11 +89,22 @@ class OnnxModel:
         self.input_names = [i.name for i in self.session.get_inputs()]
         self.output_names = [o.name for o in self.session.get_outputs()]
         self.metadata: dict[str, str] = dict(self.session.get_modelmeta().custom_metadata_map)
+        self.io_binding = io_binding and self.provider == CUDA
 
     def run(self, *inputs: np.ndarray) -> list[np.ndarray]:
         feeds = {name: np.ascontiguousarray(value) for name, value in zip(self.input_names, inputs)}
-        return self.session.run(self.output_names, feeds)
+        if not self.io_binding:
+            return self.session.run(self.output_names, feeds)
+        # On the GPU: inputs copied up once, outputs left in device memory by the session and
+        # copied down once, with no staging buffers per call.
+        binding = self.session.io_binding()
+        for name, value in feeds.items():
+            binding.bind_cpu_input(name, value)
+        for name in self.output_names:
+            binding.bind_output(name, "cuda")
+        self.session.run_with_iobinding(binding)
+        return binding.copy_outputs_to_cpu()
 
 
-def open_model(path: str | Path, device: str = "auto", threads: int | None = None) -> OnnxModel:
-    return OnnxModel(path, device, threads)
+def open_model(path: str | Path, device: str = "auto", threads: int | None = None, io_binding: bool = True) -> OnnxModel:
+    return OnnxModel(path, device, threads, io_binding)

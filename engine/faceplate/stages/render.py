@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ import numpy as np
 
 from faceplate.atomic import write_text_atomic
 from faceplate.errors import RenderError
+from faceplate.export.contract import GENERATOR, GENERATOR_FP16
 from faceplate.faces.faceset import INDEX_NAME, read_faceset
 from faceplate.faces.pipeline import ExtractSettings
 from faceplate.media import ColourTransform, FrameRange, open_plate, to_float01
@@ -29,12 +31,15 @@ from faceplate.progress import stage_progress
 from faceplate.render.composite import Region
 from faceplate.render.face_plan import FacePlan, extracted_frames, plan_by_detection, plan_from_faceset, smooth_tracks
 from faceplate.render.generator import OnnxGenerator
+from faceplate.runtime.session import CUDA, select_providers
 from faceplate.render.merge import PreparedFace, layer_over, merge_face, prepare_face, tight_region, union_region
 from faceplate.render.outputs import RenderPaths, composite_over, encode_movie, write_layer, write_preview
 from faceplate.render.settings import RenderSettings
 from faceplate.masks.xseg import MaskSession, load_mask_session, predict_masks
 from faceplate.workspace import Workspace
 
+# merge + write threads: two on a 2-core machine, more where cores are free (a GPU does the inference)
+MERGE_WORKERS = max(2, min(8, (os.cpu_count() or 2) - 2))
 log = logging.getLogger(__name__)
 SIDECAR_SCHEMA = "Render.1"
 
@@ -63,8 +68,13 @@ class _Job:
     outputs: list[tuple] = field(default_factory=list)  # (face, predicted mask, learned mask | None) per face
 
 
-def default_model_path(workspace: Workspace) -> Path:
-    return workspace.root / "export" / "generator.onnx"
+def default_model_path(workspace: Workspace, device: str = "auto") -> Path:
+    """``export/generator.onnx``, or its half-precision twin where one was exported and CUDA will run it
+    (on the CPU half precision only costs time)."""
+    half = workspace.root / "export" / GENERATOR_FP16
+    if half.is_file() and select_providers(device)[0] == CUDA:
+        return half
+    return workspace.root / "export" / GENERATOR
 
 
 def render(workspace: Workspace, settings: RenderSettings, frames: list[int] | None = None,
@@ -74,7 +84,7 @@ def render(workspace: Workspace, settings: RenderSettings, frames: list[int] | N
     outside = [f for f in frames if f not in shot_range]
     if outside:
         raise RenderError(f"frames {outside[0]}.. are outside the shot range {shot_range}; pick frames inside it")
-    generator = OnnxGenerator(model_path or default_model_path(workspace), device)
+    generator = OnnxGenerator(model_path or default_model_path(workspace, device), device)
     learned = _learned_mask_model(workspace, settings, device)
     paths = RenderPaths(workspace.root / "render", settings.name, settings.layer_format)
     todo = _frames_to_render(paths, frames, settings, generator)
@@ -138,7 +148,7 @@ def _render_frames(workspace, settings, generator, learned, paths, todo, device,
         wanted = set(todo)
         reader = prefetch(((f, to_float01(raw)) for f, raw in plate.iter_frames(FrameRange(todo[0], todo[-1]))
                            if f in wanted), depth=4)
-        with ThreadPoolExecutor(2) as workers, stage_progress("render", len(todo), enabled=show_progress) as bar:
+        with ThreadPoolExecutor(MERGE_WORKERS) as workers, stage_progress("render", len(todo), enabled=show_progress) as bar:
             pending, batch = [], []
             for frame, image in reader:
                 faces = [prepare_face(image, f, colour, generator.face_type, generator.resolution, margin)
@@ -147,7 +157,7 @@ def _render_frames(workspace, settings, generator, learned, paths, todo, device,
                 if sum(len(j.faces) for j in batch) >= settings.batch:
                     pending += _dispatch(batch, generator, learned, settings, colour, paths, size, workers)
                     batch = []
-                pending = _collect(pending, result, bar)
+                pending = _collect(pending, result, bar, keep=2 * MERGE_WORKERS + settings.batch)
             pending += _dispatch(batch, generator, learned, settings, colour, paths, size, workers)
             _collect(pending, result, bar, wait=True)
     result.seconds = time.perf_counter() - started
@@ -171,10 +181,13 @@ def _dispatch(batch: list[_Job], generator, learned, settings, colour, paths, si
     return [(job.frame, bool(job.faces), workers.submit(_finish_frame, job, settings, colour, paths, size)) for job in batch]
 
 
-def _collect(pending: list, result: RenderResult, bar, wait: bool = False) -> list:
+def _collect(pending: list, result: RenderResult, bar, wait: bool = False, keep: int | None = None) -> list:
+    """Account for finished frames; waits for the oldest while more than ``keep`` are in flight
+    (each holds a full plate frame: without a bound a fast GPU queues the whole shot in memory)."""
     still = []
-    for frame, had_face, future in pending:
-        if wait or future.done():
+    for index, (frame, had_face, future) in enumerate(pending):
+        in_flight = len(pending) - index
+        if wait or future.done() or (keep is not None and in_flight > keep):
             future.result()  # re-raises a failed write with its message
             result.frames_written.append(frame)
             if not had_face:

@@ -1,7 +1,16 @@
-"""Training the swap model (stages 5-6): data, augmentation, losses, trainer, checkpoints."""
+"""Training the swap model (stages 5-6): data, augmentation, losses, trainer, checkpoints.
 
-from faceplate.training.loop import TrainLoop, TrainResult
-from faceplate.training.settings import LossWeights, TrainSettings
-from faceplate.training.trainer import Trainer
+Names load on first use: ``faceplate.training.settings`` must stay importable without torch.
+"""
 
-__all__ = ["LossWeights", "TrainLoop", "TrainResult", "TrainSettings", "Trainer"]
+import importlib
+
+_WHERE = {"LossWeights": "settings", "TrainSettings": "settings", "TrainLoop": "loop", "TrainResult": "loop",
+          "Trainer": "trainer"}
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str):
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)

@@ -1,0 +1,21 @@
+"""What export writes and render reads, without torch: file names, the metadata schema.
+
+Render runs on machines (and in hosts) without torch, so this lives apart from the exporter.
+"""
+
+from __future__ import annotations
+
+from faceplate.faces.align import TEMPLATE_NAME
+
+SCHEMA = "FaceplateGenerator.1"
+GENERATOR, GENERATOR_FP16, GENERATOR_DFM = "generator.onnx", "generator.fp16.onnx", "generator.dfm"
+
+
+def generator_metadata(config, meta: dict) -> dict[str, str]:
+    return {
+        "schema": SCHEMA, "face_type": config.face_type, "resolution": str(config.resolution),
+        "template": TEMPLATE_NAME, "working_space": meta.get("working_space", "sRGB Encoded Rec.709 (sRGB)"),
+        "iterations": str(meta.get("iterations", 0)), "config_hash": str(meta.get("config_hash", "")),
+        "arch": getattr(config, "arch", ""), "input": "face: [B,3,R,R] RGB 0..1 working space",
+        "outputs": "swapped: [B,3,R,R] RGB 0..1; mask: [B,1,R,R] 0..1",
+    }
