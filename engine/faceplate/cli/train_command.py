@@ -41,7 +41,7 @@ def register(sub) -> None:
     p.add_argument("--checkpoint-every", type=int, help=f"iterations between checkpoints (default {d.checkpoint_every})")
     p.add_argument("--preview-every", type=int, help=f"iterations between previews (default {d.preview_every})")
     p.add_argument("--keep-last", type=int, help=f"checkpoints kept besides the best (default {d.keep_last})")
-    p.add_argument("--workers", type=int, help=f"background batch-building threads (default {d.workers})")
+    p.add_argument("--workers", type=int, help="background batch-building threads (default: 1 on the CPU, up to 4 for a GPU)")
     p.add_argument("--seed", type=int, help=f"random seed (default {d.seed})")
     p.set_defaults(run=run_train)
 

@@ -8,6 +8,7 @@ batches a run would have seen, and workers can build batches ahead in any order.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -126,11 +127,14 @@ class BatchStream:
 
     def __init__(self, src: FaceData, dst: FaceData, settings: TrainSettings, start: int, salt: int = 0,
                  depth: int = 3, pin: bool = False):
+        """``pin``: batches go to a GPU (page-locked memory, more builders when ``settings.workers`` is 0)."""
         self.src, self.dst, self.settings, self.salt, self.pin = src, dst, settings, salt, pin
         self.next_iteration = start + 1
-        self.pool = ThreadPoolExecutor(settings.workers, thread_name_prefix="batches")
+        # auto (0): one builder keeps pace with a CPU step; a GPU step is far shorter and needs several
+        workers = settings.workers or (min(4, os.cpu_count() or 1) if pin else 1)
+        self.pool = ThreadPoolExecutor(workers, thread_name_prefix="batches")
         self.pending: deque = deque()
-        self.depth = depth
+        self.depth = max(depth, workers + 1)  # every builder busy
         self._fill()
 
     def _build(self, iteration: int) -> Batch:

@@ -52,7 +52,7 @@ class TrainSettings:
     min_faces: int = 8
     device: str = "auto"  # auto | cpu | cuda
     precision: str = "auto"  # auto | fp32 | bf16 | fp16 (reduced precision on CUDA only)
-    workers: int = 1  # background batch-building threads
+    workers: int = 0  # background batch-building threads (0: auto, 1 on the CPU, up to 4 for a GPU)
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -82,7 +82,7 @@ def validate_settings(s: TrainSettings) -> None:
         (s.checkpoint_every >= 1 and s.preview_every >= 1 and s.log_every >= 1, "checkpoint/preview/log_every",
          "must be at least 1"),
         (s.keep_last >= 1, "keep_last", "must be at least 1"),
-        (s.workers >= 1, "workers", "must be at least 1"),
+        (s.workers >= 0, "workers", "must be 0 (auto) or more"),
     ]
     for ok, name, what in checks:
         if not ok:

@@ -95,21 +95,23 @@ class Trainer:
         for group in self.opt.param_groups:
             group["lr"] = self.lr_at(self.iteration)
         total, terms = self.compute_losses(batch)
-        value = float(total.detach())
-        if not math.isfinite(value) or value > limit:
-            return None
         self.opt.zero_grad(set_to_none=True)
         self.scaler.scale(total).backward()
         self.scaler.unscale_(self.opt)
         norm = torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.settings.clip_grad)
-        if not torch.isfinite(norm) and not self.scaler.is_enabled():
+        # One device->host read per step (loss, terms, gradient norm together): on a GPU every read
+        # is a stall, so the checks come after backward and a bad step just drops its gradients.
+        value, norm_value, *term_values = torch.stack(
+            [total.detach().float(), norm.detach().float(), *(v.detach().float() for v in terms.values())]).tolist()
+        if not math.isfinite(value) or value > limit or (not math.isfinite(norm_value) and not self.scaler.is_enabled()):
+            self.opt.zero_grad(set_to_none=True)
             return None
         self.scaler.step(self.opt)
         self.scaler.update()
         if "gan" in terms:
             self._step_discriminator(batch)
         self.iteration += 1
-        return {"total": value, **{k: float(v.detach()) for k, v in terms.items()}, "lr": self.lr_at(self.iteration - 1)}
+        return {"total": value, **dict(zip(terms, term_values)), "lr": self.lr_at(self.iteration - 1)}
 
     def _step_discriminator(self, batch: Batch) -> None:
         for group in self.disc_opt.param_groups:
