@@ -1,6 +1,6 @@
 """Render throughput on a 1920x1080 plate, against its necessary parts, in one run.
 
-    python bench/render.py [--frames N] [--data ../shared/data]
+    python bench/render.py [--frames N] [--device cpu|cuda] [--workspace DIR] [--data ../shared/data]
 
 (a) generator alone: onnxruntime vs PyTorch eager, batch 1 and 8 (default model size, res 128
     liae, random weights: speed does not depend on training);
@@ -9,11 +9,17 @@
 (d) layer EXR with a data window vs the same layer written full frame.
 Targets (2 CPU cores): (c) >= 0.7 x min(a at the render batch, b); (d) >= 3x;
 onnxruntime >= 1.2x PyTorch at batch 1 and >= 1.0x at batch 8.
+With ``--device cuda`` (a GPU and onnxruntime-gpu), (a) adds onnxruntime CUDA fp32 (IO binding
+and plain run) and fp16, and PyTorch CUDA fp32 and fp16 (inputs from and outputs to host memory
+for all), and (c) renders on CUDA with the fp16 export. ``--workspace DIR`` keeps the 1080p plate
+and its extraction in DIR, or reuses them (a GPU machine without the dlib weights can render a
+workspace extracted elsewhere).
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import logging
 import os
 import sys
@@ -40,7 +46,8 @@ from faceplate.render.settings import MergeSettings, RenderSettings
 from faceplate.runtime import open_model
 from faceplate.stages.extract import extract
 from faceplate.stages.render import render
-from faceplate.workspace import init_workspace
+from faceplate.workspace import init_workspace, open_workspace
+from faceplate.workspace.workspace import MANIFEST_NAME
 
 BATCH = 8
 
@@ -53,19 +60,37 @@ def faces_per_second(run, batch: int, repeats: int) -> float:
     return batch * repeats / (time.perf_counter() - start)
 
 
-def generator_speeds(onnx_path: Path, generator: torch.nn.Module, res: int) -> dict:
-    session = open_model(onnx_path, device="cpu")
+def generator_speeds(export_dir: Path, generator: torch.nn.Module, res: int, device: str) -> dict:
+    """faces/s per (engine, batch); CUDA engines only with ``device == "cuda"``."""
     data = {b: np.random.rand(b, 3, res, res).astype(np.float32) for b in (1, BATCH)}
-
-    def run_torch(b):
-        with torch.inference_mode():
-            generator(torch.from_numpy(data[b]))
-
+    engines = {"ort": _ort(export_dir / "generator.onnx", "cpu"), "torch": _torch(generator, "cpu")}
+    if device == "cuda":
+        engines |= {"ort cuda fp32": _ort(export_dir / "generator.onnx", "cuda"),
+                    "ort cuda fp32 no-binding": _ort(export_dir / "generator.onnx", "cuda", io_binding=False),
+                    "ort cuda fp16": _ort(export_dir / "generator.fp16.onnx", "cuda"),
+                    "torch cuda fp32": _torch(generator, "cuda"),
+                    "torch cuda fp16": _torch(generator, "cuda", torch.float16)}
     speeds = {}
-    for b in (1, BATCH):
-        speeds[("ort", b)] = faces_per_second(lambda n: session.run(data[n]), b, max(4, 40 // b))
-        speeds[("torch", b)] = faces_per_second(run_torch, b, max(4, 40 // b))
+    for name, run in engines.items():
+        for b in (1, BATCH):
+            repeats = max(4, 40 // b) if "cuda" not in name else 200 // b
+            speeds[(name, b)] = faces_per_second(lambda n: run(data[n]), b, repeats)
     return speeds
+
+
+def _ort(path: Path, device: str, io_binding: bool = True):
+    session = open_model(path, device=device, io_binding=io_binding)
+    return lambda x: session.run(x)
+
+
+def _torch(generator: torch.nn.Module, device: str, dtype: torch.dtype = torch.float32):
+    """Eager PyTorch from and to host memory, as render would use it."""
+    model = copy.deepcopy(generator).to(device, dtype)
+
+    def run(x):
+        with torch.inference_mode():
+            return [o.float().cpu() for o in model(torch.from_numpy(x).to(device, dtype))]
+    return run
 
 
 def decode_and_write_fps(ws, frames: FrameRange, out: Path) -> float:
@@ -104,42 +129,63 @@ def verdict(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
 
 
+def prepared_plate(root: Path, src: Path, frames: FrameRange):
+    """The 1080p plate and its extraction in ``root``, made once and reused (also after a move)."""
+    plate = root / "s18_1080p.mp4"
+    if (root / MANIFEST_NAME).is_file():
+        ws = open_workspace(root)
+        ws.manifest.plate.path = str(plate.resolve())  # the folder may have moved to another machine
+        ws.save()
+        return ws
+    root.mkdir(parents=True, exist_ok=True)
+    upscale_clip(src, plate, (1920, 1080), len(frames))
+    ws = init_workspace(root, plate, str(frames))
+    extract(ws, ("destination",), ExtractSettings(crop_size=256), show_progress=False)
+    return ws
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", default=os.environ.get("FACEPLATE_TEST_DATA", str(Path(__file__).resolve().parents[2] / "shared" / "data")))
     parser.add_argument("--frames", type=int, default=48)
+    parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"], help="cuda adds the GPU figures")
+    parser.add_argument("--workspace", type=Path, help="keep the plate and its extraction here, or reuse them")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     torch.set_num_threads(os.cpu_count() or 2)
     src = Path(args.data) / "plates" / "s18_natural_scene.mp4"
-    if not src.is_file():
+    if not src.is_file() and not args.workspace:
         print(f"bench/render.py: test plate {src} not found; pass --data or set FACEPLATE_TEST_DATA", file=sys.stderr)
         return 2
     frames = FrameRange(1001, 1000 + args.frames)
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        plate = tmp / "s18_1080p.mp4"
-        upscale_clip(src, plate, (1920, 1080), args.frames)
-        ws = init_workspace(tmp / "shot", plate, str(frames))
-        extract(ws, ("destination",), ExtractSettings(crop_size=256), show_progress=False)
+        ws = prepared_plate(args.workspace or tmp / "shot", src, frames)
         config = ModelConfig()
         generator = generator_from_model(build_model(config)).eval()
-        onnx_path = ws.root / "export" / "generator.onnx"
-        export_generator(generator, config, {"iterations": 0, "config_hash": config.config_hash()}, onnx_path)
+        export_dir = ws.root / "export"
+        meta = {"iterations": 0, "config_hash": config.config_hash()}
+        export_generator(generator, config, meta, export_dir / "generator.onnx")
+        if args.device == "cuda":
+            export_generator(generator, config, meta, export_dir / "generator.fp16.onnx", precision="fp16")
+        else:
+            (export_dir / "generator.fp16.onnx").unlink(missing_ok=True)
 
-        speeds = generator_speeds(onnx_path, generator, config.resolution)
+        speeds = generator_speeds(export_dir, generator, config.resolution, args.device)
         for b in (1, BATCH):
-            print(f"(a) generator batch {b}: onnxruntime {speeds[('ort', b)]:6.1f} faces/s | "
-                  f"PyTorch eager {speeds[('torch', b)]:6.1f} faces/s")
+            print(f"(a) generator batch {b}: " + " | ".join(
+                f"{name} {value:6.1f}" for (name, batch), value in speeds.items() if batch == b) + " faces/s")
         decode_write = decode_and_write_fps(ws, frames, tmp / "dw")
         print(f"(b) decode + layer write: {decode_write:.1f} frames/s")
-        result = render(ws, RenderSettings(merge=MergeSettings(), batch=BATCH, preview=False), show_progress=False)
+        result = render(ws, RenderSettings(merge=MergeSettings(), batch=BATCH, preview=False), device=args.device,
+                        show_progress=False)
         full = len(result.frames_written) / result.seconds
-        print(f"(c) full render: {full:.1f} frames/s ({len(result.frames_written)} frames, preview off)")
+        print(f"(c) full render on {args.device}: {full:.1f} frames/s ({len(result.frames_written)} frames, preview off)")
         windowed, whole = window_vs_full(tmp)
         print(f"(d) layer write: data window {windowed:.1f} frames/s | full frame {whole:.1f} frames/s")
 
-    bound = min(speeds[("ort", BATCH)], decode_write)  # one face per frame
+    engine = "ort cuda fp16" if args.device == "cuda" else "ort"
+    bound = min(speeds[(engine, BATCH)], decode_write)  # one face per frame
     print(f"RESULT render_vs_slowest_part={full / bound:.3f} target=0.7 {verdict(full / bound >= 0.7)}")
     print(f"RESULT data_window_write_speedup={windowed / whole:.2f} target=3 {verdict(windowed / whole >= 3)}")
     r1, r8 = (speeds[("ort", b)] / speeds[("torch", b)] for b in (1, BATCH))
