@@ -18,6 +18,7 @@ import torch
 
 from faceplate.atomic import atomic_path
 from faceplate.errors import ExportError
+from faceplate.export.graph_passes import fold_repeated_conv_inputs
 from faceplate.runtime import open_model
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,7 @@ def export_module(module: torch.nn.Module, example: torch.Tensor, path: str | Pa
         raise ExportError(f"ONNX export of {type(module).__name__} failed: {str(exc).splitlines()[0]}") from exc
     model = program.model_proto
     model.ir_version = min(model.ir_version, MAX_IR_VERSION)
+    fold_repeated_conv_inputs(model)  # exact: liae's decoder convs read [x, x]; parity below checks it
     onnx.helper.set_model_props(model, {k: str(v) for k, v in metadata.items()})
     with atomic_path(path) as tmp:
         onnx.save(model, str(tmp))
