@@ -31,11 +31,11 @@ from faceplate.progress import stage_progress
 from faceplate.render.composite import Region
 from faceplate.render.face_plan import FacePlan, extracted_frames, plan_by_detection, plan_from_faceset, smooth_tracks
 from faceplate.render.generator import OnnxGenerator
-from faceplate.runtime.session import CUDA, select_providers
 from faceplate.render.merge import PreparedFace, layer_over, merge_face, prepare_face, tight_region, union_region
 from faceplate.render.outputs import RenderPaths, composite_over, encode_movie, write_layer, write_preview
 from faceplate.render.settings import RenderSettings
 from faceplate.masks.xseg import MaskSession, load_mask_session, predict_masks
+from faceplate.runtime.session import CUDA, select_providers
 from faceplate.workspace import Workspace
 
 # merge + write threads: two on a 2-core machine, more where cores are free (a GPU does the inference)
