@@ -1,0 +1,35 @@
+"""`faceplate export` on a workspace: the fp32 file always, the fp16 twin on request (and never stale),
+the measured differences in the manifest, and render's choice of file."""
+
+from __future__ import annotations
+
+import pytest
+
+from faceplate.cli.main import main
+from faceplate.demo import PLATE_SPACE, build_example
+from faceplate.models import ModelConfig
+from faceplate.stages.render import default_model_path
+from faceplate.training import TrainSettings, Trainer
+from faceplate.workspace import init_workspace, open_workspace
+
+
+@pytest.fixture()
+def trained_shot(tmp_path):
+    plate, source = build_example(tmp_path / "example")
+    ws = init_workspace(tmp_path / "shot", plate, "1001-1004", [source], colour_space=PLATE_SPACE, fps="24")
+    config = ModelConfig(resolution=64, ae_dims=32, e_dims=8, d_dims=8, d_mask_dims=4)
+    Trainer(config, TrainSettings(iterations=1)).save(ws.root / "model", loss=1.0)
+    return ws.root
+
+
+def test_fp16_export_is_recorded_and_an_export_without_it_removes_the_old_copy(trained_shot):
+    assert main(["export", str(trained_shot), "--fp16"]) == 0
+    export = trained_shot / "export"
+    assert (export / "generator.onnx").is_file() and (export / "generator.fp16.onnx").is_file()
+    run = open_workspace(trained_shot).manifest.stages[-1]
+    assert run.stage == "export" and run.outputs["fp16"] == "export/generator.fp16.onnx"
+    assert 0 <= run.summary["fp16_max_abs_diff"] <= 2e-2 and run.summary["max_abs_diff"] <= 1e-4
+    assert default_model_path(open_workspace(trained_shot), "cpu").name == "generator.onnx"  # fp16 is for CUDA
+
+    assert main(["export", str(trained_shot)]) == 0
+    assert not (export / "generator.fp16.onnx").exists(), "a half copy of an older model must not stay behind"
