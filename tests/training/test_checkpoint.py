@@ -100,3 +100,15 @@ def test_learning_rate_warms_up_and_decays():
     lrs = [trainer.lr_at(i) for i in range(101)]
     assert lrs[0] == pytest.approx(1e-4) and max(lrs) <= 1e-3
     assert lrs[100] == pytest.approx(1e-4) and lrs[50] > lrs[90]
+
+
+def test_a_rejected_step_under_fp16_loss_scaling_leaves_the_trainer_usable(monkeypatch):
+    """fp16 training (GPUs without bf16) scales the loss; a NaN step must not leave the scaler
+    half-way (PyTorch refuses a second unscale_ before an update)."""
+    trainer = _trained(TrainSettings(iterations=10, lr_warmup=1), steps=1)
+    trainer.scaler = torch.amp.GradScaler("cpu", enabled=True)  # what the CUDA fp16 path uses
+    real = Trainer.compute_losses
+    monkeypatch.setattr(Trainer, "compute_losses", lambda self, b: (real(self, b)[0] * float("nan"), real(self, b)[1]))
+    assert trainer.train_step(_batch(1)) is None
+    monkeypatch.setattr(Trainer, "compute_losses", real)
+    assert trainer.train_step(_batch(2)) is not None and trainer.iteration == 2

@@ -105,6 +105,7 @@ class Trainer:
             [total.detach().float(), norm.detach().float(), *(v.detach().float() for v in terms.values())]).tolist()
         if not math.isfinite(value) or value > limit or (not math.isfinite(norm_value) and not self.scaler.is_enabled()):
             self.opt.zero_grad(set_to_none=True)
+            self.scaler.update()  # closes the unscale_ above (fp16 loss scaling); a no-op otherwise
             return None
         self.scaler.step(self.opt)
         self.scaler.update()
