@@ -15,8 +15,10 @@ judged by ``faceplate.training.evaluate.judge_swap``:
   so detector error on small crops is on both sides. Target <= 0.6. The destination's own
   reconstruction error (dst -> dst) is printed as the floor, and the ratio against the stored
   full-resolution landmarks (which charges the 64 px detector error, ~0.07, to the swap alone).
-A pose-matched baseline is printed too: each held-back crop against the source crop whose
-landmarks are nearest (the best any pasted source face could do), i.e. what identity shape alone costs.
+Baselines printed beside them (``evaluate.expression_baselines``): the nearest source face (the
+best any pasted source face does), the nearest trained destination face (no identity change) and
+an exact swap (the destination's landmarks moved onto the source's mean face shape): what
+``expression_ratio`` can reach on this pair at all.
 
 ``--workspace DIR`` keeps the extracted pair (with its held-back frames) and the model in DIR, or
 reuses the pair; ``--keep-every N`` keeps a checkpoint every N iterations and judges each one
@@ -137,8 +139,7 @@ def judge(ws, held, checkpoint: Path, brief: bool = False) -> ev.SwapQuality:
     if brief:
         print(f"iteration {info['iterations']:>6}: id_fraction {q.id_fraction:.3f}, expression_ratio "
               f"{q.expression_ratio:.3f}, floor {ratio:.3f}, pose-matched source {q.matched_ratio:.3f}, "
-              f"same-identity nearest {q.self_matched_ratio:.3f}, exact swap {q.ideal_ratio:.3f}, "
-              f"shape-corrected {q.shape_corrected_ratio:.3f}", flush=True)
+              f"same-identity nearest {q.self_matched_ratio:.3f}, exact swap {q.ideal_ratio:.3f}", flush=True)
         return q
     print(f"checkpoint iteration {info['iterations']}: identity distance of the swaps to source {q.swap_to_src:.3f}, "
           f"to destination {q.swap_to_dst:.3f} (plates to source {q.plate_to_src:.3f})")
@@ -146,10 +147,8 @@ def judge(ws, held, checkpoint: Path, brief: bool = False) -> ev.SwapQuality:
           f"dst reconstruction (floor) {q.floor_error:.4f} (ratio {ratio:.3f}), "
           f"pose-matched source {q.matched_error:.4f} (ratio {q.matched_ratio:.3f})")
     print(f"nearest trained destination face (no identity change) {q.self_matched_error:.4f} (ratio "
-          f"{q.self_matched_ratio:.3f}); with each identity's mean face shape taken out: swap "
-          f"{q.shape_corrected_swap_error:.4f}, random {q.shape_corrected_random_error:.4f} "
-          f"(ratio {q.shape_corrected_ratio:.3f}); an exact swap (destination pose and expression on the source's "
-          f"mean face shape) would score {q.ideal_error:.4f} (expression_ratio {q.ideal_ratio:.3f})")
+          f"{q.self_matched_ratio:.3f}); an exact swap (destination pose and expression on the source's mean face "
+          f"shape) would score {q.ideal_error:.4f} (expression_ratio {q.ideal_ratio:.3f})")
     print(f"against the stored full-resolution landmarks instead: swap {q.stored_swap_error:.4f}, random "
           f"{q.stored_random_error:.4f} (ratio {q.stored_expression_ratio:.3f})")
     return q

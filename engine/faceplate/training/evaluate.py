@@ -98,9 +98,7 @@ class SwapQuality:
     stored_random_error: float  # stored destination vs stored source landmarks
     matched_error: float  # landmarks: destination crop vs the source crop nearest to it (best possible paste)
     self_matched_error: float  # landmarks: destination crop vs the nearest trained destination crop (same identity)
-    shape_corrected_swap_error: float  # swap vs the destination's landmarks moved onto the source's mean face shape
-    shape_corrected_random_error: float  # randomly paired source crop vs the same target
-    ideal_error: float  # that target vs the destination crop: the score of an exact swap of this pair
+    ideal_error: float  # destination vs its landmarks moved onto the source's mean face shape (an exact swap)
 
     @property
     def expression_ratio(self) -> float:
@@ -123,13 +121,6 @@ class SwapQuality:
         """The expression ratio an exact swap would score: the destination's pose and expression on
         the source's mean face shape, measured against the destination as ``expression_ratio`` is."""
         return self.ideal_error / self.random_error
-
-    @property
-    def shape_corrected_ratio(self) -> float:
-        """Expression ratio with each identity's mean landmark shape taken out: the swap is expected at
-        the destination's landmarks minus the destination's mean shape plus the source's, so only
-        how well it follows pose and expression counts, not the (wanted) change of face shape."""
-        return self.shape_corrected_swap_error / self.shape_corrected_random_error
 
     @property
     def stored_expression_ratio(self) -> float:
@@ -168,12 +159,8 @@ def judge_swap(generator: torch.nn.Module, dst: Faceset, src: Faceset, held: lis
     kept_points = refit_landmarks(landmarker, read_crops(src, kept, res), kept_stored)
     picks = np.random.default_rng(seed).integers(len(kept), size=len(held))
     src_stored, src_points = [kept_stored[i] for i in picks], [kept_points[i] for i in picks]
-    matched = [min(landmark_error(d, s) for s in kept_points) for d in dst_points]
     trained = dst.kept
     trained_points = refit_landmarks(landmarker, read_crops(dst, trained, res), [crop_landmarks(dst, r, res) for r in trained])
-    self_matched = [min(landmark_error(d, t) for t in trained_points) for d in dst_points]
-    shape_shift = np.mean(kept_points, axis=0) - np.mean(trained_points, axis=0)
-    expected = [d + shape_shift for d in dst_points]  # destination pose and expression on the source's face shape
     floor = None
     if reconstruct is not None:
         recon = swap_crops(reconstruct, crops)[0]
@@ -183,9 +170,20 @@ def judge_swap(generator: torch.nn.Module, dst: Faceset, src: Faceset, held: lis
         swap_to_dst=float(to_dst.mean()), plate_to_src=float(np.mean([embedding_distance(e, src_mean) for e in plates])),
         swap_error=_mean_error(dst_points, swap_points), random_error=_mean_error(dst_points, src_points),
         floor_error=floor, stored_swap_error=_mean_error(stored, swap_points),
-        stored_random_error=_mean_error(stored, src_stored), matched_error=float(np.mean(matched)),
-        self_matched_error=float(np.mean(self_matched)), shape_corrected_swap_error=_mean_error(expected, swap_points),
-        shape_corrected_random_error=_mean_error(expected, src_points), ideal_error=_mean_error(dst_points, expected))
+        stored_random_error=_mean_error(stored, src_stored), **expression_baselines(dst_points, kept_points, trained_points))
+
+
+def expression_baselines(dst_points: list[np.ndarray], src_points: list[np.ndarray],
+                         trained_points: list[np.ndarray]) -> dict[str, float]:
+    """What the landmark error can reach on this pair: the nearest source face (best paste), the
+    nearest trained destination face (no identity change), and an exact swap (each destination
+    landmark set moved by the difference of the two identities' mean shapes)."""
+    shape_shift = np.mean(src_points, axis=0) - np.mean(trained_points, axis=0)
+    return {
+        "matched_error": float(np.mean([min(landmark_error(d, s) for s in src_points) for d in dst_points])),
+        "self_matched_error": float(np.mean([min(landmark_error(d, t) for t in trained_points) for d in dst_points])),
+        "ideal_error": _mean_error(dst_points, [d + shape_shift for d in dst_points]),
+    }
 
 
 def _mean_error(a: list[np.ndarray], b: list[np.ndarray]) -> float:
