@@ -37,15 +37,6 @@ class FacesetMeasures:
     shape: np.ndarray  # [N, 136] crop-space landmarks / crop size
 
 
-def read_crop(faceset: Faceset, record: FaceRecord) -> np.ndarray:
-    """RGB uint8 crop; CurateError naming the file when it is missing or unreadable."""
-    path = faceset.crop_path(record)
-    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    if image is None:
-        raise CurateError(f"face crop {path} of {record.id} is missing or unreadable; re-run `faceplate extract --force`")
-    return np.ascontiguousarray(image[..., ::-1])
-
-
 def measure_faceset(faceset: Faceset, landmarks: LandmarkModel | None = None) -> FacesetMeasures:
     records, size = faceset.records, faceset.crop_size
     if not records:
@@ -57,7 +48,7 @@ def measure_faceset(faceset: Faceset, landmarks: LandmarkModel | None = None) ->
     refit, thumbs, hists = np.full(n, np.nan), np.zeros((n, THUMB * THUMB), np.float32), np.zeros((n, 48), np.float32)
     geometry, pose, shape = [], np.zeros((n, 3)), np.zeros((n, 136), np.float32)
     for i, record in enumerate(records):
-        crop, points = read_crop(faceset, record), record.crop_landmarks
+        crop, points = faceset.read_crop(record, CurateError), record.crop_landmarks
         thumbs[i], hists[i] = thumbnail_feature(crop), histogram_feature(crop)
         shape[i] = (points / size).ravel()
         geometry.append(geometry_problem(points, face_type, size))

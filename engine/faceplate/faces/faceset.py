@@ -11,11 +11,12 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from faceplate.atomic import write_text_atomic
 from faceplate.faces.align import transform_points
-from faceplate.errors import WorkspaceError
+from faceplate.errors import FaceplateError, WorkspaceError
 
 SCHEMA = "Faceset.1"
 INDEX_NAME = "index.jsonl"
@@ -90,6 +91,15 @@ class Faceset:
 
     def crop_path(self, record: FaceRecord) -> Path:
         return self.folder / record.image
+
+    def read_crop(self, record: FaceRecord, error: type[FaceplateError] = WorkspaceError) -> np.ndarray:
+        """The record's crop, RGB uint8; ``error`` (the calling stage's) names the file when it is
+        missing or unreadable."""
+        path = self.crop_path(record)
+        image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+        if image is None:
+            raise error(f"face crop {path} of {record.id} is missing or unreadable; re-run `faceplate extract --force`")
+        return np.ascontiguousarray(image[..., ::-1])
 
     def mask_path(self, record: FaceRecord) -> Path | None:
         return self.folder / record.mask if record.mask else None

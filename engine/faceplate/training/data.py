@@ -19,8 +19,7 @@ import numpy as np
 import torch
 
 from faceplate.errors import TrainError
-from faceplate.faces.align import transform_points
-from faceplate.faces.faceset import FaceRecord, read_faceset
+from faceplate.faces.faceset import Faceset, FaceRecord, read_faceset
 from faceplate.masks.landmark_mask import eyes_mouth_mask, face_hull_mask
 from faceplate.training import augment
 from faceplate.training.settings import TrainSettings
@@ -54,35 +53,30 @@ def load_faces(folder: Path, resolution: int, min_faces: int = 8, records: list[
     """Kept faces of the faceset in ``folder`` resized to ``resolution``, with landmark masks
     (or the record's learned mask file where it names one)."""
     faceset = read_faceset(folder)
-    kept = records if records is not None else [r for r in faceset.records if r.status == "kept"]
+    kept = records if records is not None else faceset.kept
     if len(kept) < min_faces:
         raise TrainError(f"faceset {folder} has {len(kept)} kept faces; training needs at least {min_faces}: "
                          "extract more frames or un-reject faces in curation")
-    crop_size = int(faceset.header.get("crop_size", 512))
-    face_type = faceset.header.get("face_type", "whole_face")
     with ThreadPoolExecutor(4) as pool:
-        loaded = list(pool.map(lambda r: _load_face(folder, r, resolution, crop_size, face_type), kept))
+        loaded = list(pool.map(lambda r: _load_face(faceset, r, resolution), kept))
     images = torch.from_numpy(np.stack([im for im, _ in loaded])).permute(0, 3, 1, 2).contiguous()
     masks = torch.from_numpy(np.stack([m for _, m in loaded])).contiguous()
     return FaceData(images, masks, [r.id for r in kept])
 
 
-def _load_face(folder: Path, record: FaceRecord, res: int, crop_size: int, face_type: str):
-    path = folder / record.image
-    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    if image is None:
-        raise TrainError(f"cannot read face crop {path} (record {record.id}); re-run `faceplate extract --force`")
+def _load_face(faceset: Faceset, record: FaceRecord, res: int):
+    image = faceset.read_crop(record, TrainError)
     interp = cv2.INTER_AREA if image.shape[0] > res else cv2.INTER_CUBIC
-    image = cv2.resize(image, (res, res), interpolation=interp)[..., ::-1]
-    points = transform_points(record.landmarks_array, record.matrix_array) * (res / crop_size)
-    face = _learned_mask(folder, record, res)
+    image = cv2.resize(image, (res, res), interpolation=interp)
+    points = record.crop_landmarks * (res / faceset.crop_size)
+    face = _learned_mask(faceset.folder, record, res)
     if face is None:
-        face = face_hull_mask(points, res, face_type)
+        face = face_hull_mask(points, res, faceset.header.get("face_type", "whole_face"))
     return np.ascontiguousarray(image), np.stack([face, eyes_mouth_mask(points, res)])
 
 
 def _learned_mask(folder: Path, record: FaceRecord, res: int) -> np.ndarray | None:
-    name = getattr(record, "mask", None)
+    name = record.mask
     if not name:
         return None
     mask = cv2.imread(str(folder / name), cv2.IMREAD_GRAYSCALE)

@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 import torch
 
-from faceplate.faces.align import transform_points
+from faceplate.errors import TrainError
 from faceplate.faces.faceset import Faceset, FaceRecord
 
 EMBED_SIZE = 256  # crops are enlarged to this before embedding (dlib's chip is 150 px)
@@ -18,17 +18,13 @@ EMBED_SIZE = 256  # crops are enlarged to this before embedding (dlib's chip is 
 
 def crop_landmarks(faceset: Faceset, record: FaceRecord, size: int) -> np.ndarray:
     """The record's landmarks ``[68, 2]`` in a ``size`` x ``size`` copy of its crop."""
-    crop_size = int(faceset.header.get("crop_size", 512))
-    return transform_points(record.landmarks_array, record.matrix_array) * (size / crop_size)
+    return record.crop_landmarks * (size / faceset.crop_size)
 
 
 def read_crops(faceset: Faceset, records: list[FaceRecord], size: int) -> np.ndarray:
     """RGB uint8 ``[N, size, size, 3]``."""
-    out = []
-    for r in records:
-        image = cv2.imread(str(faceset.crop_path(r)), cv2.IMREAD_COLOR)[..., ::-1]
-        out.append(cv2.resize(image, (size, size), interpolation=cv2.INTER_AREA))
-    return np.stack(out)
+    return np.stack([cv2.resize(faceset.read_crop(r, TrainError), (size, size), interpolation=cv2.INTER_AREA)
+                     for r in records])
 
 
 @torch.no_grad()
