@@ -24,8 +24,8 @@ def dominant_identity(embeddings: np.ndarray, radius: float = CLUSTER_RADIUS, sa
     best = int(np.argmax(near.astype(np.float32) @ counts))
     members = near[best]
     centre = np.average(unique[members], axis=0, weights=counts[members])
-    distances = pairwise_distances(np.asarray(embeddings, np.float32), centre[None])[:, 0]
-    return centre.astype(np.float32), int((distances <= radius).sum())
+    centre = centre.astype(np.float32)
+    return centre, int((identity_distances(embeddings, centre) <= radius).sum())
 
 
 def pairwise_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:

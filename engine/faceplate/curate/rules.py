@@ -19,6 +19,11 @@ from faceplate.curate.measure import FacesetMeasures
 RULES = ("identity", "landmarks", "blur", "pose", "duplicate")
 
 
+def reason_kind(reason: str) -> str:
+    """'blur 12.3 < 45' -> 'blur'; 'landmarks: ...' -> 'landmarks'; 'manual reject' -> 'manual'."""
+    return reason.split(maxsplit=1)[0].rstrip(":") if reason else ""
+
+
 @dataclass
 class CurateSettings:
     roles: tuple[str, ...] = ("destination", "source")

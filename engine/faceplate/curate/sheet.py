@@ -17,6 +17,7 @@ import cv2
 import numpy as np
 
 from faceplate.atomic import atomic_path, write_text_atomic
+from faceplate.curate.rules import reason_kind
 from faceplate.faces.faceset import Faceset, FaceRecord
 
 THUMB, COLUMNS, PER_PAGE = 96, 10, 100
@@ -24,7 +25,7 @@ THUMB, COLUMNS, PER_PAGE = 96, 10, 100
 
 def face_group(record: FaceRecord) -> str:
     """'kept', 'restored', or the rejecting rule ('blur', 'identity', ..., 'manual')."""
-    first = record.reasons[0].split(maxsplit=1)[0].rstrip(":") if record.reasons else ""
+    first = reason_kind(record.reasons[0]) if record.reasons else ""
     if record.kept:
         return "restored" if first == "manual" else "kept"
     return first or "rejected"

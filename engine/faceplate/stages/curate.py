@@ -21,14 +21,14 @@ from faceplate.curate.coverage import coverage_report
 from faceplate.curate.decisions import DECISIONS_NAME, Decision, apply_decisions, merge_decisions, read_decisions, write_decisions
 from faceplate.curate.measure import FacesetMeasures, measure_faceset, record_scores
 from faceplate.curate.order import sort_order
-from faceplate.curate.rules import CurateSettings, rule_reasons
-from faceplate.errors import CurateError
+from faceplate.curate.rules import CurateSettings, reason_kind, rule_reasons
+from faceplate.errors import CurateError, FaceplateError
 from faceplate.faces.faceset import INDEX_NAME, Faceset, read_faceset
 from faceplate.workspace import Workspace
 
 log = logging.getLogger(__name__)
 COVERAGE_NAME = "coverage.json"
-__all__ = ["CurateSettings", "CurateResult", "curate", "load_facesets", "route_decisions", "reason_kind"]
+__all__ = ["CurateSettings", "CurateResult", "curate", "load_facesets", "merged_decisions", "route_decisions"]
 
 
 @dataclass
@@ -48,15 +48,11 @@ class CurateResult:
                 "reasons": self.reasons, "faces_per_second": round(self.faces_per_second, 1)}
 
 
-def reason_kind(reason: str) -> str:
-    """'blur 12.3 < 45' -> 'blur'; 'landmarks: ...' -> 'landmarks'; 'manual reject' -> 'manual'."""
-    return reason.split(maxsplit=1)[0].rstrip(":") if reason else ""
-
-
-def load_facesets(workspace: Workspace, roles: tuple[str, ...]) -> dict[str, Faceset]:
+def load_facesets(workspace: Workspace, roles: tuple[str, ...], error: type[FaceplateError] = CurateError) -> dict[str, Faceset]:
+    """The facesets of ``roles`` that were extracted; ``error`` (the calling stage's) when none was."""
     found = {r: read_faceset(workspace.faceset_dir(r)) for r in roles if (workspace.faceset_dir(r) / INDEX_NAME).is_file()}
     if not found:
-        raise CurateError(f"no faceset ({', '.join(roles)}) in {workspace.root}; run `faceplate extract` first")
+        raise error(f"no faceset ({', '.join(roles)}) in {workspace.root}; run `faceplate extract` first")
     return found
 
 
@@ -73,6 +69,12 @@ def route_decisions(facesets: dict[str, Faceset], decisions: list[Decision]) -> 
     return routed
 
 
+def merged_decisions(facesets: dict[str, Faceset], decisions: list[Decision]) -> tuple[dict, dict]:
+    """(new decisions per role, each role's stored decisions with the new ones merged in)."""
+    routed = route_decisions(facesets, list(decisions))
+    return routed, {role: merge_decisions(read_decisions(fs.folder), routed[role]) for role, fs in facesets.items()}
+
+
 def curate(workspace: Workspace, settings: CurateSettings | None = None, decisions: list[Decision] = (),
            landmarks=None) -> dict[str, CurateResult]:
     """Curate each role's faceset; ``landmarks`` (a LandmarkModel) is loaded when not given."""
@@ -80,7 +82,7 @@ def curate(workspace: Workspace, settings: CurateSettings | None = None, decisio
     facesets = load_facesets(workspace, settings.roles)
     inputs = {"facesets": [str(fs.folder.relative_to(workspace.root)) for fs in facesets.values()]}
     with workspace.stage_run("curate", inputs, {**settings.as_dict(), "decisions": len(decisions)}) as run:
-        routed = route_decisions(facesets, list(decisions))
+        _, merged = merged_decisions(facesets, decisions)
         if landmarks is None and "landmarks" in settings.rules:
             from faceplate.faces.landmarks import DlibLandmarks68
             landmarks = DlibLandmarks68()
@@ -89,7 +91,6 @@ def curate(workspace: Workspace, settings: CurateSettings | None = None, decisio
             started = time.perf_counter()
             measured[role] = measure_faceset(fs, landmarks if "landmarks" in settings.rules else None)
             results[role] = CurateResult(role, len(fs.records), 0, seconds=time.perf_counter() - started)
-        merged = {role: merge_decisions(read_decisions(fs.folder), routed[role]) for role, fs in facesets.items()}
         for role, fs in facesets.items():
             started = time.perf_counter()
             _judge(role, fs, measured, merged[role], settings, results[role])

@@ -20,9 +20,10 @@ import numpy as np
 
 from faceplate.atomic import write_bytes_atomic
 from faceplate.errors import MaskError
-from faceplate.faces.faceset import INDEX_NAME, Faceset, FaceRecord, read_faceset
+from faceplate.faces.faceset import Faceset, FaceRecord
 from faceplate.masks.landmark_mask import eyes_mouth_mask, face_hull_mask
 from faceplate.masks.polygons import Label, load_labels
+from faceplate.stages.curate import load_facesets
 from faceplate.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -81,9 +82,7 @@ def mask(workspace: Workspace, settings: MaskSettings | None = None) -> dict:
 
 
 def _load_facesets(workspace: Workspace, roles: tuple[str, ...]) -> dict[str, Faceset]:
-    found = {r: read_faceset(workspace.faceset_dir(r)) for r in roles if (workspace.faceset_dir(r) / INDEX_NAME).is_file()}
-    if not found:
-        raise MaskError(f"no faceset ({', '.join(roles)}) in {workspace.root}; run `faceplate extract` first")
+    found = load_facesets(workspace, roles, MaskError)
     for role, fs in found.items():
         if not fs.records:
             raise MaskError(f"the {role} faceset {fs.folder} is empty; nothing to mask")
@@ -126,7 +125,7 @@ def _training_samples(facesets: dict[str, Faceset], labels: list[Label], setting
         pairs = [(kept[i][0], kept[i][1], None) for i in sorted(pick)]
     images, masks = [], []
     for fs, record, label in pairs:
-        crop = read_crop_rgb(fs, record)
+        crop = fs.read_crop(record, MaskError)
         m = label if label is not None else landmark_masks(fs, record)[0]
         images.append(cv2.resize(crop, (r, r), interpolation=cv2.INTER_AREA))
         masks.append(cv2.resize(m, (r, r), interpolation=cv2.INTER_AREA))
@@ -153,7 +152,7 @@ def _write_masks(fs: Faceset, role: str, session, labels: list[Label], settings:
     records = fs.records
     for start in range(0, len(records), settings.apply_batch):
         chunk = records[start:start + settings.apply_batch]
-        crops = [read_crop_rgb(fs, r) for r in chunk] if session is not None else []
+        crops = [fs.read_crop(r, MaskError) for r in chunk] if session is not None else []
         learned = predict_masks(session, crops) if crops else [None] * len(chunk)
         for record, prob in zip(chunk, learned):
             hull, eyes_mouth = landmark_masks(fs, record)
@@ -170,13 +169,6 @@ def landmark_masks(fs: Faceset, record: FaceRecord) -> tuple[np.ndarray, np.ndar
     """(face hull, eyes+mouth) uint8 masks at crop size from the record's landmarks."""
     points = record.crop_landmarks
     return face_hull_mask(points, fs.crop_size, fs.header["face_type"]), eyes_mouth_mask(points, fs.crop_size)
-
-
-def read_crop_rgb(fs: Faceset, record: FaceRecord) -> np.ndarray:
-    image = cv2.imread(str(fs.crop_path(record)), cv2.IMREAD_COLOR)
-    if image is None:
-        raise MaskError(f"face crop {fs.crop_path(record)} is missing or unreadable; re-run `faceplate extract --force`")
-    return np.ascontiguousarray(image[..., ::-1])
 
 
 def _write_png(fs: Faceset, relative: str, mask: np.ndarray) -> str:

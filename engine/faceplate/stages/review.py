@@ -11,10 +11,10 @@ import json
 from pathlib import Path
 
 from faceplate.curate.coverage import coverage_html
-from faceplate.curate.decisions import Decision, apply_decisions, merge_decisions, read_decisions, write_decisions
+from faceplate.curate.decisions import Decision, apply_decisions, write_decisions
 from faceplate.curate.sheet import write_review
 from faceplate.errors import CurateError
-from faceplate.stages.curate import COVERAGE_NAME, load_facesets, route_decisions
+from faceplate.stages.curate import COVERAGE_NAME, load_facesets, merged_decisions
 from faceplate.workspace import Workspace
 
 REVIEW_DIR = "review"
@@ -27,8 +27,7 @@ def review(workspace: Workspace, roles: tuple[str, ...] = ("destination", "sourc
     facesets = load_facesets(workspace, roles)
     inputs = {"facesets": [str(fs.folder.relative_to(workspace.root)) for fs in facesets.values()]}
     with workspace.stage_run("review", inputs, {"decisions": len(decisions), "out": str(out)}) as run:
-        routed = route_decisions(facesets, list(decisions))
-        merged = {role: merge_decisions(read_decisions(fs.folder), routed[role]) for role, fs in facesets.items()}
+        routed, merged = merged_decisions(facesets, decisions)
         for role, fs in facesets.items():
             apply_decisions(fs.records, merged[role])
             if not fs.kept:
