@@ -12,6 +12,7 @@ import logging
 import sys
 from pathlib import Path
 
+from faceplate.cli.roles import add_role_flag, roles_from
 from faceplate.errors import ExtractError
 from faceplate.faces.pipeline import ExtractSettings
 from faceplate.workspace import init_workspace, open_workspace, probe_clip
@@ -46,7 +47,7 @@ def register_extract(sub) -> None:
     d = ExtractSettings()
     p = sub.add_parser("extract", help="detect, align and crop faces into the workspace's facesets")
     p.add_argument("shot", type=Path)
-    p.add_argument("--role", choices=["destination", "source", "both"], default="both")
+    add_role_flag(p)
     p.add_argument("--face-type", default=d.face_type, choices=["half", "full", "whole_face", "head"])
     p.add_argument("--crop-size", type=int, default=d.crop_size, help=f"stored crop size in pixels (default {d.crop_size})")
     p.add_argument("--detector", default=d.detector, choices=["hog", "cnn"])
@@ -75,8 +76,7 @@ def run_extract(args) -> None:
     except ValueError as exc:
         raise ExtractError(f"bad extract setting: {exc}") from exc
     ws = open_workspace(args.shot)
-    roles = ("destination", "source") if args.role == "both" else (args.role,)
-    for role, result in extract(ws, roles, settings, force=args.force, show_progress=not args.quiet).items():
+    for role, result in extract(ws, roles_from(args), settings, force=args.force, show_progress=not args.quiet).items():
         if result is None:
             log.info("%s: up to date, nothing to do (use --force to redo)", role)
             continue

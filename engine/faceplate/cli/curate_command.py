@@ -7,14 +7,14 @@ import json
 import logging
 from pathlib import Path
 
+from faceplate.cli.roles import add_role_flag, roles_from
 from faceplate.errors import CurateError
 
 log = logging.getLogger("faceplate")
-_ROLES = {"destination": ("destination",), "source": ("source",), "both": ("destination", "source")}
 
 
 def add_decision_flags(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--role", choices=list(_ROLES), default="both")
+    add_role_flag(p)
     p.add_argument("--reject", nargs="+", default=[], metavar="ID", help="reject these faces by hand (e.g. plate_1001_00)")
     p.add_argument("--restore", nargs="+", default=[], metavar="ID", help="restore these faces by hand")
     p.add_argument("--forget", nargs="+", default=[], metavar="ID", help="drop earlier manual decisions: the rules decide again")
@@ -56,7 +56,7 @@ def run_curate(args) -> None:
     from faceplate.workspace import open_workspace
 
     try:
-        settings = CurateSettings(roles=_ROLES[args.role], rules=tuple(args.rules), blur_fraction=args.blur_fraction,
+        settings = CurateSettings(roles=roles_from(args), rules=tuple(args.rules), blur_fraction=args.blur_fraction,
                                   identity_distance=args.identity_distance, refit_max=args.refit_max,
                                   duplicate_similarity=args.duplicate_similarity, pose_margin=args.pose_margin, sort=args.sort)
     except ValueError as exc:
@@ -84,7 +84,7 @@ def run_review(args) -> None:
     from faceplate.stages.review import review
     from faceplate.workspace import open_workspace
 
-    page = review(open_workspace(args.shot), _ROLES[args.role], collect_decisions(args), args.out)
+    page = review(open_workspace(args.shot), roles_from(args), collect_decisions(args), args.out)
     log.info("review sheet: %s", page)
 
 

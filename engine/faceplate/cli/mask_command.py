@@ -6,10 +6,10 @@ import argparse
 import logging
 from pathlib import Path
 
+from faceplate.cli.roles import add_role_flag, roles_from
 from faceplate.errors import MaskError
 
 log = logging.getLogger("faceplate")
-_ROLES = {"destination": ("destination",), "source": ("source",), "both": ("destination", "source")}
 
 
 def register(sub) -> None:
@@ -18,7 +18,7 @@ def register(sub) -> None:
     d = MaskSettings()
     p = sub.add_parser("mask", help="face masks for every crop: landmark hull, then the learned (XSeg-like) model")
     p.add_argument("shot", type=Path)
-    p.add_argument("--role", choices=list(_ROLES), default="both")
+    add_role_flag(p)
     p.add_argument("--labels", type=Path, help="polygon file (FacePolygons.1): include/exclude polygons per crop")
     p.add_argument("--train", action=argparse.BooleanOptionalAction, default=None,
                    help="train the mask model (default: when labels are given or no model exists yet)")
@@ -38,7 +38,7 @@ def run_mask(args) -> None:
     if args.iterations < 1 or args.batch < 1:
         raise MaskError("--iterations and --batch must be at least 1")
     try:
-        settings = MaskSettings(roles=_ROLES[args.role], labels=str(args.labels) if args.labels else None, train=args.train,
+        settings = MaskSettings(roles=roles_from(args), labels=str(args.labels) if args.labels else None, train=args.train,
                                 learned=not args.landmark_only, iterations=args.iterations, resolution=args.resolution,
                                 batch=args.batch, min_labels=args.min_labels, device=args.device)
     except ValueError as exc:
