@@ -38,9 +38,10 @@ from pathlib import Path
 
 import torch
 
-from faceplate.faces.faceset import read_faceset, write_faceset
+from faceplate.faces.faceset import read_faceset
 from faceplate.faces.pipeline import ExtractSettings
-from faceplate.models import ModelConfig, build_model, load_generator
+from faceplate.models import ModelConfig, load_generator
+from faceplate.models.generator import load_model
 from faceplate.stages.extract import extract
 from faceplate.stages.train import train
 from faceplate.training import TrainSettings
@@ -62,22 +63,24 @@ def cpu_quality_settings(minutes: float, **overrides) -> TrainSettings:
     return TrainSettings(**(values | overrides))
 
 
-def hold_back(ws) -> list:
-    folder = ws.faceset_dir("destination")
-    faceset = read_faceset(folder)
+def held_back(faceset) -> list:
+    """Every 4th block of 8 destination frames: never trained on, spread over the clip's poses."""
     first = faceset.frames[0]
-    held = [r for r in faceset.records if ((r.frame - first) // 8) % 4 == 3]
+    return [r for r in faceset.records if ((r.frame - first) // 8) % 4 == 3]
+
+
+def hold_back(ws) -> list:
+    faceset = read_faceset(ws.faceset_dir("destination"))
+    held = held_back(faceset)
     for r in held:
         r.status = "rejected"
-    write_faceset(folder, faceset.header, faceset.records)
+    faceset.save()
     return held
 
 
 def dst_reconstructor(checkpoint: Path) -> torch.nn.Module:
     """dst -> dst of a checkpoint, with the generator's interface (the expression floor)."""
-    weights, config, _ = ckpt.load_weights(checkpoint)
-    model = build_model(config).eval()
-    model.load_state_dict(weights["model"])
+    model = load_model(checkpoint)[0]
 
     class Dst(torch.nn.Module):
         def forward(self, x):
@@ -90,9 +93,7 @@ def prepared_pair(root: Path, data: Path):
     """d18 -> d19 extracted in ``root`` with every 4th block of 8 destination frames held back (reused when there)."""
     if (root / MANIFEST_NAME).is_file():
         ws = open_workspace(root)
-        dst = read_faceset(ws.faceset_dir("destination"))
-        first = dst.frames[0]
-        return ws, [r for r in dst.records if ((r.frame - first) // 8) % 4 == 3]
+        return ws, held_back(read_faceset(ws.faceset_dir("destination")))
     turns = data / "head_turns"
     ws = init_workspace(root, turns / "d19.mp4", sources=[turns / "d18.mp4"])
     extract(ws, settings=ExtractSettings(crop_size=128), show_progress=False)

@@ -11,7 +11,8 @@ import pytest
 import torch
 
 from faceplate.errors import MaskError
-from faceplate.masks.xseg import load_mask_session, predict_masks, run_mask_model, select_providers
+from faceplate.masks.xseg import load_mask_session, predict_masks, run_mask_model
+from faceplate.runtime import select_providers
 from faceplate.masks.xseg_export import export_onnx
 from faceplate.masks.xseg_model import XSegConfig, XSegNet, load_checkpoint, save_checkpoint
 from faceplate.masks.xseg_train import XSegTrainSettings, train_xseg

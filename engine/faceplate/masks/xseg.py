@@ -14,8 +14,7 @@ import cv2
 import numpy as np
 
 from faceplate.errors import InferenceError, MaskError
-from faceplate.runtime import OnnxModel, open_model, select_providers  # noqa: F401  (select_providers: part of this API)
-
+from faceplate.runtime import OnnxModel, open_model
 
 
 @dataclass

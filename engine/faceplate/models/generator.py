@@ -43,14 +43,21 @@ def load_generator(path: str | Path) -> tuple[SwapGenerator, ModelConfig, dict]:
     Returns the generator (eval mode, float32, CPU), its config and info with at least
     ``iterations``, ``config_hash``, ``face_type``, ``resolution``, ``working_space``.
     """
+    model, config, sidecar, folder = load_model(path)
+    generator = generator_from_model(model).eval()
+    info = {"iterations": sidecar["iteration"], "config_hash": config.config_hash(), "face_type": config.face_type,
+            "resolution": config.resolution, "working_space": config.working_space, "arch": config.arch,
+            "checkpoint": str(folder)}
+    return generator, config, info
+
+
+def load_model(path: str | Path) -> tuple[nn.Module, ModelConfig, dict, Path]:
+    """(full training model in eval mode, config, checkpoint meta, checkpoint folder) from a checkpoint
+    folder or a workspace model folder (best, else latest)."""
     from faceplate.training.checkpoint import load_weights, resolve_checkpoint
 
     folder = resolve_checkpoint(Path(path), prefer="best")
     weights, config, sidecar = load_weights(folder)
     model = build_model(config)
     model.load_state_dict(weights["model"])
-    generator = generator_from_model(model).eval()
-    info = {"iterations": sidecar["iteration"], "config_hash": config.config_hash(), "face_type": config.face_type,
-            "resolution": config.resolution, "working_space": config.working_space, "arch": config.arch,
-            "checkpoint": str(folder)}
-    return generator, config, info
+    return model.eval(), config, sidecar, folder

@@ -76,15 +76,19 @@ class Trainer:
         return self.disc is not None and self.iteration >= self.settings.gan_start
 
     # step -------------------------------------------------------------------------------------
+    def autocast(self):
+        """The forward passes' precision context: the chosen reduced precision on CUDA, else a no-op."""
+        return torch.autocast(self.device.type, dtype=self.dtype or torch.float32, enabled=self.dtype is not None)
+
     def compute_losses(self, batch: Batch) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         w = self.settings.weights
-        with torch.autocast(self.device.type, dtype=self.dtype or torch.float32, enabled=self.dtype is not None):
+        with self.autocast():
             (src_rgb, src_mask), (dst_rgb, dst_mask) = self.model.forward_pair(batch.src_in, batch.dst_in)
         src = face_losses(src_rgb, src_mask, batch.src_target, batch.src_face, batch.src_em, w)
         dst = face_losses(dst_rgb, dst_mask, batch.dst_target, batch.dst_face, batch.dst_em, w)
         terms = {"src": sum(src.values()), "dst": sum(dst.values()), "mask": src["mask"] + dst["mask"]}
         if self.gan_active():
-            with torch.autocast(self.device.type, dtype=self.dtype or torch.float32, enabled=self.dtype is not None):
+            with self.autocast():
                 terms["gan"] = w.gan * gan_generator_loss(self.disc(src_rgb * batch.src_face).float())
             self._fake = (src_rgb * batch.src_face).detach()
         total = terms["src"] + terms["dst"] + terms.get("gan", 0.0)
@@ -117,7 +121,7 @@ class Trainer:
     def _step_discriminator(self, batch: Batch) -> None:
         for group in self.disc_opt.param_groups:
             group["lr"] = self.lr_at(self.iteration)
-        with torch.autocast(self.device.type, dtype=self.dtype or torch.float32, enabled=self.dtype is not None):
+        with self.autocast():
             real, fake = self.disc(batch.src_target * batch.src_face), self.disc(self._fake)
         loss = gan_discriminator_loss(real.float(), fake.float())
         self.disc_opt.zero_grad(set_to_none=True)
