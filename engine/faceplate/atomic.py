@@ -1,33 +1,61 @@
-"""Atomic file writes: write next to the target, fsync, then rename over it.
+"""Atomic file writes: write next to the target, flush, fsync, check, then rename over it.
 
-A crash or Ctrl-C mid-write leaves either the old file or the new one, never half of
-either. Every output the engine writes (frames, crops, indexes, manifests) goes through here.
+A crash, Ctrl-C or a full disk mid-write leaves either the old file or the new one, never half of
+either. Every output the engine writes (frames, crops, indexes, manifests, models) goes through
+here. Temporary files are named ``.<stem>.<random>.tmp<suffix>``; :func:`remove_stale_temp_files`
+clears the ones a killed process left behind.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Iterator
 
+from faceplate.errors import DiskFullError, WorkspaceError
+
+_NO_SPACE = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+TEMP_NAME = re.compile(r"^\..+\.[^.]+\.tmp(\.[A-Za-z0-9]+)?$")
+
+
+def disk_full(target: Path, exc: OSError) -> DiskFullError:
+    return DiskFullError(f"no space left to write {target} ({exc.strerror}); the previous file is kept: "
+                         "free some disk space and run the same command again")
+
 
 @contextlib.contextmanager
-def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
-    """Yield a temporary path beside ``target``; on success rename it onto ``target``.
+def atomic_path(target: str | os.PathLike, min_size: int = 1) -> Iterator[Path]:
+    """Yield a temporary path beside ``target``; on success check it holds at least ``min_size``
+    bytes and rename it onto ``target``.
 
     The temporary name keeps the target's extension so writers that pick a format by
     extension (OpenImageIO, OpenCV) still work.
     """
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f".tmp{target.suffix}", dir=target.parent)
-    os.close(fd)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f".tmp{target.suffix}", dir=target.parent)
+        os.close(fd)
+    except OSError as exc:
+        raise (disk_full(target, exc) if exc.errno in _NO_SPACE else
+               WorkspaceError(f"cannot write {target}: {exc.strerror}; check the folder's permissions")) from exc
     tmp = Path(tmp_name)
     try:
         yield tmp
+        size = tmp.stat().st_size
+        if size < min_size:
+            raise DiskFullError(f"writing {target} produced {size} bytes; the previous file is kept: "
+                                "check free disk space and run the same command again")
         os.replace(tmp, target)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        if exc.errno in _NO_SPACE:
+            raise disk_full(target, exc) from exc
+        raise
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -36,13 +64,27 @@ def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
 def write_bytes_atomic(target: str | os.PathLike, data: bytes, durable: bool = True) -> None:
     """``durable=False`` skips the fsync: still never half-written after a crash of this
     process, but may be lost on power failure (fine for files an index re-checks, like crops)."""
-    with atomic_path(target) as tmp:
+    with atomic_path(target, min_size=min(1, len(data))) as tmp:
         with open(tmp, "wb") as fh:
             fh.write(data)
+            fh.flush()
             if durable:
-                fh.flush()
                 os.fsync(fh.fileno())
 
 
 def write_text_atomic(target: str | os.PathLike, text: str) -> None:
     write_bytes_atomic(target, text.encode("utf-8"))
+
+
+def remove_stale_temp_files(root: str | os.PathLike) -> list[Path]:
+    """Delete temporary files a killed writer left under ``root``; returns what was removed.
+    Only call while holding the folder's lock (a live writer's temp file looks the same)."""
+    removed = []
+    for folder, _, names in os.walk(root):
+        for name in names:
+            if TEMP_NAME.match(name):
+                path = Path(folder) / name
+                with contextlib.suppress(OSError):
+                    path.unlink()
+                    removed.append(path)
+    return removed

@@ -5,6 +5,10 @@ frame or field and says what to do. The CLI and the server turn them into one li
 a non-zero exit code / an HTTP status; nothing below them prints or exits.
 """
 
+from __future__ import annotations
+
+from typing import Callable
+
 
 class FaceplateError(Exception):
     """Root of every error the engine raises on purpose."""
@@ -24,6 +28,33 @@ class ColourError(FaceplateError):
 
 class WorkspaceError(FaceplateError):
     """The shot workspace is missing, unreadable, unwritable or inconsistent."""
+
+
+class WorkspaceBusy(WorkspaceError):
+    """Another program holds the shot's lock (one writer per shot)."""
+
+
+class DiskFullError(WorkspaceError):
+    """An output could not be written for lack of space; the previous file was kept."""
+
+
+class StageCancelled(FaceplateError):
+    """The caller asked the stage to stop; finished work is kept and a re-run resumes."""
+
+
+class SettingsError(FaceplateError):
+    """A stage setting is unknown, of the wrong type or out of range.
+
+    ``field`` is the setting's path (``merge.feather_px``); each front end names it its own way
+    (a CLI flag, an API field) through :meth:`describe`. ``str()`` uses the API name.
+    """
+
+    def __init__(self, stage: str, field: str, problem: str):
+        self.stage, self.field, self.problem = stage, field, problem
+        super().__init__(self.describe(lambda f: f"{stage}.{f}"))
+
+    def describe(self, name_of: Callable[[str], str]) -> str:
+        return f"bad {self.stage} setting {name_of(self.field)}: {self.problem}"
 
 
 class ExtractError(FaceplateError):

@@ -31,5 +31,5 @@ def test_fp16_export_is_recorded_and_an_export_without_it_removes_the_old_copy(t
     assert 0 <= run.summary["fp16_max_abs_diff"] <= 2e-2 and run.summary["max_abs_diff"] <= 1e-4
     assert default_model_path(open_workspace(trained_shot), "cpu").name == "generator.onnx"  # fp16 is for CUDA
 
-    assert main(["export", str(trained_shot)]) == 0
+    assert main(["export", str(trained_shot), "--no-fp16"]) == 0  # --fp16 is remembered until turned off
     assert not (export / "generator.fp16.onnx").exists(), "a half copy of an older model must not stay behind"

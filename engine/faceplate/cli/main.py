@@ -1,7 +1,7 @@
 """`faceplate` command: one subcommand per stage, the shot workspace first.
 
 Library code raises FaceplateError; only here is it turned into one line on stderr and a
-non-zero exit code (1 for errors, 130 for Ctrl-C).
+non-zero exit code (1 for errors, 130 for a cancelled or interrupted stage).
 """
 
 from __future__ import annotations
@@ -11,8 +11,10 @@ import importlib
 import logging
 import sys
 
+from rich.console import Console
+
 from faceplate import __version__
-from faceplate.errors import FaceplateError
+from faceplate.errors import FaceplateError, SettingsError, StageCancelled
 
 # One module per group of subcommands, each with register(subparsers); order = help order.
 COMMAND_MODULES = [
@@ -21,6 +23,7 @@ COMMAND_MODULES = [
     "faceplate.cli.mask_command",
     "faceplate.cli.train_command",
     "faceplate.cli.render_command",
+    "faceplate.cli.stage_commands",
     "faceplate.cli.run_command",
 ]
 
@@ -35,17 +38,47 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO, format="faceplate: %(message)s",
-                        stream=sys.stderr)
+def error_line(exc: FaceplateError) -> str:
+    """The one line an artist reads; a setting is named by its CLI flag."""
+    if isinstance(exc, SettingsError):
+        from faceplate.settings import field_info, flag_name
+        from faceplate.stages import STAGES
+
+        cls = STAGES[exc.stage].settings_class if exc.stage in STAGES else None
+        return exc.describe(lambda path: flag_name(path, field_info(cls, path) if cls else None) if path else "")
+    return str(exc)
+
+
+def _configure_logging(console: Console, quiet: bool) -> None:
+    from faceplate.cli.reporter import ConsoleLogHandler
+
+    logger = logging.getLogger("faceplate")
+    logger.handlers[:] = [ConsoleLogHandler(console, logging.WARNING if quiet else logging.INFO)]
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
     for chatty in ("torch", "onnxscript", "onnx_ir"):  # exporter internals: their INFO is not for artists
         logging.getLogger(chatty).setLevel(logging.ERROR)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from faceplate.cli.reporter import ConsoleReporter, cancel_on_signals
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    console = Console(file=sys.stderr)
+    _configure_logging(console, args.quiet)
+    args.reporter = ConsoleReporter(console, show_progress=not args.quiet)
     try:
-        args.run(args)
+        try:
+            with cancel_on_signals(args.reporter):
+                args.run(args)
+        finally:
+            args.reporter.close()  # bars stop before the last line is printed
+    except StageCancelled as exc:
+        print(f"faceplate: {exc}", file=sys.stderr)
+        return 130
     except FaceplateError as exc:
-        print(f"faceplate: error: {exc}", file=sys.stderr)
+        print(f"faceplate: error: {error_line(exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("faceplate: interrupted; finished work is kept and the next run resumes", file=sys.stderr)

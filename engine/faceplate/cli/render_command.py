@@ -1,4 +1,4 @@
-"""`faceplate export` and `faceplate render`."""
+"""`faceplate render`."""
 
 from __future__ import annotations
 
@@ -17,14 +17,6 @@ log = logging.getLogger("faceplate")
 
 
 def register(sub) -> None:
-    p = sub.add_parser("export", help="export the trained generator to ONNX (and optionally .dfm)")
-    p.add_argument("shot", type=Path)
-    p.add_argument("--model", help="checkpoint folder to export (default: the workspace's latest)")
-    p.add_argument("--dfm", action="store_true", help="also write a DeepFaceLab/DeepFaceLive .dfm")
-    p.add_argument("--fp16", action="store_true",
-                   help="also write a half-precision generator.fp16.onnx, which render uses on CUDA")
-    p.set_defaults(run=run_export)
-
     d = MergeSettings()
     p = sub.add_parser("render", help="render the comp layer, matte and preview for the shot range")
     p.add_argument("shot", type=Path)
@@ -45,15 +37,6 @@ def register(sub) -> None:
     p.add_argument("--layer-format", choices=["exr", "png", "tif"])
     p.add_argument("--no-preview", action="store_true")
     p.set_defaults(run=run_render)
-
-
-def run_export(args) -> None:
-    from faceplate.stages.export import export
-
-    result = export(open_workspace(args.shot), args.model, args.dfm, args.fp16)
-    log.info("exported %s (max |onnxruntime - torch| %.2e)", result["onnx"], result["max_abs_diff"])
-    if result["fp16"]:
-        log.info("exported %s (fp16; max |onnxruntime - torch fp32| %.2e)", result["fp16"], result["fp16_max_abs_diff"])
 
 
 def _parse_override(text: str) -> RangeOverride:

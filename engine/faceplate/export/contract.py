@@ -6,6 +6,7 @@ Render runs on machines (and in hosts) without torch, so this lives apart from t
 from __future__ import annotations
 
 from faceplate.faces.align import TEMPLATE_NAME
+from faceplate.settings import setting, stage_settings
 
 SCHEMA = "FaceplateGenerator.1"
 GENERATOR, GENERATOR_FP16, GENERATOR_DFM = "generator.onnx", "generator.fp16.onnx", "generator.dfm"
@@ -19,3 +20,11 @@ def generator_metadata(config, meta: dict) -> dict[str, str]:
         "arch": getattr(config, "arch", ""), "input": "face: [B,3,R,R] RGB 0..1 working space",
         "outputs": "swapped: [B,3,R,R] RGB 0..1; mask: [B,1,R,R] 0..1",
     }
+
+
+@stage_settings
+class ExportSettings:
+    model: str | None = setting(None, "checkpoint or model folder to export (default: the shot's best checkpoint, "
+                                "else its latest)", remember=False)
+    fp16: bool = setting(False, "also write a half-precision generator.fp16.onnx, which render uses on CUDA")
+    dfm: bool = setting(False, "also write a DeepFaceLab/DeepFaceLive .dfm")

@@ -56,10 +56,9 @@ def export_module(module: torch.nn.Module, example: torch.Tensor, path: str | Pa
     with atomic_path(path) as tmp:
         onnx.save(model, str(tmp))
         diff = parity(reference or module, tmp, example, batch_axis)
-    if diff > tolerance:
-        path.unlink(missing_ok=True)
-        raise ExportError(f"exported {path.name} differs from PyTorch by {diff:.2e} (> {tolerance:.0e}); not kept")
-    log.info("exported %s (max |onnxruntime - torch| = %.2e)", path, diff)
+        if diff > tolerance:  # raised inside: the temp file goes, the last good export stays
+            raise ExportError(f"exported {path.name} differs from PyTorch by {diff:.2e} (> {tolerance:.0e}); "
+                              f"not kept{' (the previous export is unchanged)' if path.exists() else ''}")
     return ExportReport(path, diff, {k: str(v) for k, v in metadata.items()})
 
 

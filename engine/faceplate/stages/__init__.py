@@ -1,0 +1,45 @@
+"""The stages, in workflow order: one table every front end (CLI, server, farm, tests) reads.
+
+Each stage module exposes ``run(workspace, settings, reporter) ->
+StageResult`` (see ``contract``); its settings class (see ``faceplate.settings``) is named
+separately and lives where importing it is cheap, so building the CLI or validating a server
+request never imports torch. Modules are imported on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from types import ModuleType
+
+from faceplate.errors import FaceplateError
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    module_name: str
+    settings_ref: str  # "module:Class"
+    help: str
+
+    @property
+    def module(self) -> ModuleType:
+        return importlib.import_module(self.module_name)
+
+    @property
+    def settings_class(self) -> type:
+        module, _, cls = self.settings_ref.partition(":")
+        return getattr(importlib.import_module(module), cls)
+
+
+STAGES: dict[str, Stage] = {s.name: s for s in (
+    Stage("export", "faceplate.stages.export", "faceplate.export.contract:ExportSettings",
+          "export the trained generator to ONNX (and optionally fp16 and .dfm)"),
+)}
+PIPELINE = ("extract", "curate", "mask", "train", "export", "render")  # what `faceplate run` runs
+
+
+def get_stage(name: str) -> Stage:
+    if name not in STAGES:
+        raise FaceplateError(f"unknown stage {name!r}; stages: {', '.join(STAGES)}")
+    return STAGES[name]

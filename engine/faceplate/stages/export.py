@@ -1,43 +1,59 @@
 """Stage 7a, export: the workspace's trained generator -> ``export/generator.onnx`` (float32, runs
 everywhere), optionally ``export/generator.fp16.onnx`` (half precision, chosen by render on CUDA)
-and ``export/generator.dfm`` (DeepFaceLab/DeepFaceLive)."""
+and ``export/generator.dfm`` (DeepFaceLab/DeepFaceLive).
+
+Each file is parity-checked against PyTorch before it replaces the previous one: a refused
+export keeps the last good model.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from faceplate.errors import ExportError
-from faceplate.export.contract import GENERATOR, GENERATOR_DFM, GENERATOR_FP16
+from faceplate.export.contract import GENERATOR, GENERATOR_DFM, GENERATOR_FP16, ExportSettings
+from faceplate.settings import as_plain_dict, remembered
+from faceplate.stages.contract import Meter, Reporter, StageResult, check_cancelled
 from faceplate.workspace import Workspace
 
+SETTINGS = ExportSettings
 
-def export(workspace: Workspace, model: str | Path | None = None, dfm: bool = False, fp16: bool = False) -> dict[str, object]:
-    """Export the best (else latest) or given checkpoint; returns paths and the measured torch/onnx differences."""
+
+def run(workspace: Workspace, settings: ExportSettings, reporter: Reporter) -> StageResult:
+    """Export the best (else latest) or given checkpoint, measuring onnxruntime against PyTorch."""
     from faceplate.export.generator_export import export_dfm, export_generator  # torch lives on this side only
     from faceplate.models.generator import load_generator
 
-    source = Path(model) if model else workspace.root / "model"
+    source = Path(settings.model) if settings.model else workspace.root / "model"
     if not source.exists():
         raise ExportError(f"no trained model at {source}; run `faceplate train` first or pass --model")
     generator, config, meta = load_generator(source)
     meta = {**meta, "working_space": workspace.manifest.working_space}
     out = workspace.root / "export"
-    result: dict[str, object] = {"dfm": None, "fp16": None, "fp16_max_abs_diff": None}
-    with workspace.stage_run("export", {"model": str(source)}, {"dfm": dfm, "fp16": fp16}) as run:
+    files = 1 + settings.fp16 + settings.dfm
+    with workspace.stage_run("export", {"model": str(source)}, as_plain_dict(settings), remembered(settings)) as run:
+        meter = Meter(reporter, "export", files, unit="files")
         report = export_generator(generator, config, meta, out / GENERATOR)
-        run.outputs = {"onnx": str(report.path.relative_to(workspace.root))}
-        run.summary = {"max_abs_diff": report.max_abs_diff, "iterations": meta.get("iterations")}
-        result |= {"onnx": report.path, "max_abs_diff": report.max_abs_diff}
+        meter.advance()
+        result = StageResult("export", outputs={"onnx": str(report.path.relative_to(workspace.root))},
+                             summary={"max_abs_diff": report.max_abs_diff, "iterations": meta.get("iterations")})
+        result.lines.append(f"exported {report.path} from iteration {meta.get('iterations')} "
+                            f"(max |onnxruntime - torch| {report.max_abs_diff:.2e})")
         half = out / GENERATOR_FP16
-        if fp16:
+        if settings.fp16:
+            check_cancelled(reporter, "before the fp16 export")
             half_report = export_generator(generator, config, meta, half, precision="fp16")
-            run.outputs["fp16"] = str(half.relative_to(workspace.root))
-            run.summary["fp16_max_abs_diff"] = half_report.max_abs_diff
-            result |= {"fp16": half, "fp16_max_abs_diff": half_report.max_abs_diff}
+            meter.advance()
+            result.outputs["fp16"] = str(half.relative_to(workspace.root))
+            result.summary["fp16_max_abs_diff"] = half_report.max_abs_diff
+            result.lines.append(f"exported {half} (fp16; max |onnxruntime - torch fp32| {half_report.max_abs_diff:.2e})")
         else:
             half.unlink(missing_ok=True)  # a half copy of an older model must not be rendered
-        if dfm:
+        if settings.dfm:
+            check_cancelled(reporter, "before the .dfm export")
             dfm_report = export_dfm(generator, config, meta, out / GENERATOR_DFM)
-            run.outputs["dfm"] = str(dfm_report.path.relative_to(workspace.root))
-            result["dfm"] = dfm_report.path
+            meter.advance()
+            result.outputs["dfm"] = str(dfm_report.path.relative_to(workspace.root))
+            result.lines.append(f"exported {dfm_report.path}")
+        run.outputs, run.summary = result.outputs, result.summary
     return result

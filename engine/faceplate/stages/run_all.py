@@ -28,7 +28,7 @@ class RunSettings:
 
 def run_all(workspace: Workspace, settings: RunSettings, show_progress: bool = True) -> dict:
     from faceplate.stages.curate import curate
-    from faceplate.stages.export import export
+    from faceplate.stages.runner import run_stage
     from faceplate.stages.extract import extract
     from faceplate.stages.mask import MaskSettings, mask
     from faceplate.stages.render import render
@@ -44,7 +44,7 @@ def run_all(workspace: Workspace, settings: RunSettings, show_progress: bool = T
     log.info("4/6 train")
     steps["train"] = train(workspace, settings.train, settings.model, show_progress=show_progress)
     log.info("5/6 export")
-    steps["export"] = export(workspace)
+    steps["export"] = run_stage(workspace, "export")
     log.info("6/6 render")
     render_settings = settings_from_dict(workspace.manifest.settings.get("render"))
     steps["render"] = render(workspace, render_settings, show_progress=show_progress)

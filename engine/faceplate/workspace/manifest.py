@@ -8,6 +8,7 @@ it back atomically.
 from __future__ import annotations
 
 import datetime as _dt
+import uuid
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -33,11 +34,23 @@ class ClipInfo(BaseModel):
     timecode: str | None = None
     rotation: int = 0
     missing_frames: list[int] = Field(default_factory=list)
+    # fingerprint taken at init: a stage refuses media that changed since (see Workspace.check_media)
+    size_bytes: int | None = None
+    frame_count: int | None = None
+
+
+RUN_STATUSES = ("running", "done", "failed", "cancelled", "interrupted")
 
 
 class StageRun(BaseModel):
+    """One run of a stage. ``interrupted``: its process died (found by the next program to lock
+    the shot); ``cancelled``: it stopped on request. Both leave the shot resumable."""
+
+    id: str = Field(default_factory=lambda: uuid.uuid4().hex[:12])
     stage: str
-    status: str  # running | done | failed
+    status: str  # one of RUN_STATUSES
+    pid: int | None = None
+    host: str | None = None
     started: str
     finished: str | None = None
     inputs: dict[str, Any] = Field(default_factory=dict)
@@ -60,6 +73,9 @@ class Manifest(BaseModel):
     stages: list[StageRun] = Field(default_factory=list)
 
     model_config = {"populate_by_name": True}
+
+    def run_by_id(self, run_id: str) -> StageRun | None:
+        return next((r for r in self.stages if r.id == run_id), None)
 
     def last_run(self, stage: str) -> StageRun | None:
         runs = [r for r in self.stages if r.stage == stage]

@@ -12,21 +12,26 @@ import contextlib
 import importlib.metadata
 import json
 import os
+import logging
 import platform
+import socket
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from pydantic import ValidationError
 
 from faceplate import __version__
-from faceplate.atomic import write_text_atomic
-from faceplate.errors import FaceplateError, MediaError, WorkspaceError
+from faceplate.atomic import remove_stale_temp_files, write_text_atomic
+from faceplate.errors import FaceplateError, MediaError, StageCancelled, WorkspaceError
 from faceplate.media import ColourTransform, FrameRange, open_plate
 from faceplate.media.colour import WORKING_SPACE, default_plate_space
+from faceplate.settings import merge_settings
+from faceplate.workspace.lock import WorkspaceLock
 from faceplate.workspace.manifest import ClipInfo, Manifest, StageRun, now_iso
 
 MANIFEST_NAME = "faceplate.json"
+log = logging.getLogger(__name__)
 _VERSIONED = ("numpy", "opencv-python-headless", "dlib-bin", "av", "OpenImageIO", "opencolorio", "torch",
               "onnxruntime-gpu", "onnxruntime")
 
@@ -40,8 +45,12 @@ def package_versions() -> dict[str, str]:
 
 
 class Workspace:
+    """A shot on disk. Writers hold :meth:`locked` (one writer per shot); every manifest change is a
+    patch applied to the manifest as it is on disk, so no record another run wrote is lost."""
+
     def __init__(self, root: Path, manifest: Manifest):
-        self.root, self.manifest = Path(root), manifest
+        self.root, self.manifest = Path(os.path.abspath(root)), manifest
+        self.lock = WorkspaceLock(self.root)
 
     @property
     def manifest_path(self) -> Path:
@@ -54,47 +63,193 @@ class Workspace:
     def faceset_dir(self, role: str) -> Path:
         return self.root / "facesets" / role
 
-    def save(self) -> None:
-        text = json.dumps(self.manifest.model_dump(by_alias=True), indent=2)
+    def inside(self, relative: str | Path, base: Path | None = None) -> Path:
+        """``base / relative`` (default the shot folder), refused unless it stays inside the shot: paths
+        read back from indexes and manifests are never trusted to point elsewhere."""
+        return path_inside(base or self.root, relative, self.root)
+
+    # --- the lock -----------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def locked(self, stage: str, check_media: bool = True) -> Iterator["Workspace"]:
+        """Hold the shot for ``stage``: refuse if another program does (WorkspaceBusy, nothing
+        touched); mark runs whose process died ``interrupted``; clear their temp files; check the
+        plate and sources are the media the shot was made from."""
+        self.lock.acquire(stage)
         try:
-            write_text_atomic(self.manifest_path, text + "\n")
-        except OSError as exc:
-            raise WorkspaceError(f"cannot write {self.manifest_path}: {exc.strerror}; check the folder's permissions and free space") from exc
+            if self.lock._depth == 1:
+                self.manifest = _read_manifest(self.manifest_path)
+                if check_media:
+                    self.check_media()
+                self._recover_interrupted()
+            yield self
+        finally:
+            self.lock.release()
+
+    def _recover_interrupted(self) -> None:
+        """We hold the lock, so no run can still be going: a 'running' record is a process that died."""
+        stale = [r.id for r in self.manifest.stages if r.status == "running"]
+        removed = remove_stale_temp_files(self.root)
+        if removed:
+            log.info("removed %d temporary file(s) left by an interrupted run", len(removed))
+        if stale:
+            def mark(m: Manifest) -> None:
+                for run in m.stages:
+                    if run.id in stale:
+                        run.status, run.finished = "interrupted", run.finished or now_iso()
+                        run.error = run.error or "the process stopped before the run finished (killed or crashed)"
+            self.update(mark)
+
+    def check_media(self) -> None:
+        """WorkspaceError saying what changed when the plate or a source is not what init recorded."""
+        for clip in [self.manifest.plate, *self.manifest.sources]:
+            check_same_media(clip)
+
+    # --- the manifest -------------------------------------------------------------------------
+    def update(self, patch: Callable[[Manifest], None]) -> None:
+        """Re-read the manifest, apply ``patch``, write it atomically (the caller holds the lock)."""
+        if not self.lock.held:
+            raise WorkspaceError(f"internal: manifest of {self.root} changed without holding the shot's lock")
+        current = _read_manifest(self.manifest_path) if self.manifest_path.is_file() else self.manifest
+        patch(current)
+        self._write(current)
+
+    def _write(self, manifest: Manifest) -> None:
+        try:
+            text = json.dumps(manifest.model_dump(by_alias=True), indent=2, allow_nan=False)
+        except ValueError as exc:  # NaN/inf: settings are validated, so this is a bug, but never write bad JSON
+            raise WorkspaceError(f"internal: the manifest of {self.root} would hold a non-finite number ({exc})") from exc
+        write_text_atomic(self.manifest_path, text + "\n")
+        self.manifest = manifest
+
+    def stored_settings(self, stage: str) -> dict:
+        return dict(self.manifest.settings.get(stage) or {})
+
+    def settings_for(self, stage: str, cls, changes: dict | None = None):
+        """The stage's settings: what the shot remembers, ``changes`` on top, validated."""
+        return merge_settings(cls, self.stored_settings(stage), changes, stage)
 
     @contextlib.contextmanager
-    def stage_run(self, stage: str, inputs: dict[str, Any], parameters: dict[str, Any]) -> Iterator[StageRun]:
-        """Record a stage run: 'running' now, then 'done' or 'failed' with the error's message."""
+    def stage_run(self, stage: str, inputs: dict[str, Any], parameters: dict[str, Any],
+                  remember: dict | None = None) -> Iterator[StageRun]:
+        """Record a stage run: 'running' now (and the settings the shot remembers for ``stage``), then
+        'done', 'cancelled' or 'failed' with the error's message. Call it once the inputs are checked,
+        so refused input leaves the shot untouched."""
         run = StageRun(stage=stage, status="running", started=now_iso(), inputs=inputs, parameters=parameters,
-                       versions=package_versions())
-        self.manifest.stages.append(run)
-        self.save()
-        try:
-            yield run
-        except BaseException as exc:
-            run.status, run.finished = "failed", now_iso()
-            run.error = str(exc) if isinstance(exc, FaceplateError) else f"{type(exc).__name__}: {exc}"
-            self.save()
-            raise
-        run.status, run.finished = "done", now_iso()
-        self.save()
+                       versions=package_versions(), pid=os.getpid(), host=socket.gethostname())
+
+        def start(m: Manifest) -> None:
+            m.stages.append(run.model_copy(deep=True))
+            if remember is not None:
+                m.settings[stage] = remember
+
+        with self.locked(stage):
+            self.update(start)
+            try:
+                yield run
+            except BaseException as exc:
+                cancelled = isinstance(exc, (StageCancelled, KeyboardInterrupt))
+                run.status, run.finished = ("cancelled" if cancelled else "failed"), now_iso()
+                run.error = str(exc) if isinstance(exc, FaceplateError) else f"{type(exc).__name__}: {exc}"
+                self._finish(run)
+                raise
+            run.status, run.finished = "done", now_iso()
+            self._finish(run)
+
+    def _finish(self, run: StageRun) -> None:
+        def patch(m: Manifest) -> None:
+            for i, existing in enumerate(m.stages):
+                if existing.id == run.id:
+                    m.stages[i] = run.model_copy(deep=True)
+                    return
+            m.stages.append(run.model_copy(deep=True))
+        self.update(patch)
+
+
+def path_inside(base: Path, relative: str | Path, root: Path) -> Path:
+    """``base / relative`` if it resolves inside ``root``; WorkspaceError naming it otherwise."""
+    relative = Path(relative)
+    candidate = (Path(base) / relative)
+    resolved = Path(os.path.realpath(candidate))
+    if relative.is_absolute() or not resolved.is_relative_to(os.path.realpath(root)):
+        raise WorkspaceError(f"{relative} points outside the shot {root}; the index or manifest naming it was "
+                             "edited or damaged: restore it or re-run the stage that wrote it")
+    return candidate
+
+
+def check_same_media(clip: ClipInfo) -> None:
+    """WorkspaceError naming what changed (missing, size, frames, resolution) since init."""
+    if clip.size_bytes is None:
+        return  # made by an engine that took no fingerprint
+    try:
+        now = media_fingerprint(clip.path)
+    except MediaError as exc:
+        raise WorkspaceError(f"{clip.path} can no longer be read ({exc}); if it moved, point the shot at it with "
+                             "`faceplate relink SHOT --plate NEW` (or --source OLD=NEW)") from exc
+    recorded = {"size_bytes": clip.size_bytes, "frame_count": clip.frame_count, "width": clip.width, "height": clip.height}
+    changed = [f"{k} {recorded[k]} -> {now[k]}" for k in recorded if recorded[k] is not None and recorded[k] != now[k]]
+    if changed:
+        raise WorkspaceError(f"{clip.path} is not the media this shot was made from ({'; '.join(changed)}); "
+                             "restore it, or re-initialise the shot with `faceplate init --force`")
+
+
+def _read_manifest(path: Path) -> Manifest:
+    try:
+        return Manifest.model_validate_json(path.read_text(encoding="utf-8"))
+    except (ValidationError, ValueError) as exc:
+        raise WorkspaceError(f"{path} is damaged or from another version ({_first_problem(exc)}); "
+                             "restore it or re-run `faceplate init --force`") from exc
+    except OSError as exc:
+        raise WorkspaceError(f"cannot read {path}: {exc.strerror}") from exc
+
+
+def _first_problem(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        error = exc.errors()[0]
+        return f"{'.'.join(str(p) for p in error['loc'])}: {error['msg']}"
+    return exc.__class__.__name__
+
+
+def _fingerprint(info, path: str) -> dict[str, int]:
+    files = list(info.frame_files.values()) if info.frame_files else [path]
+    return {"size_bytes": sum(os.path.getsize(f) for f in files if os.path.isfile(f)),
+            "frame_count": len(info.frame_range) - len(info.missing_frames), "width": info.width, "height": info.height}
+
+
+def media_fingerprint(path: str) -> dict[str, int]:
+    """Total bytes (every file of a sequence or stills folder), frame count and resolution of a clip."""
+    with open_plate(path) as plate:
+        return _fingerprint(plate.info, path)
 
 
 def probe_clip(path: str | Path, first_frame: int, colour_space: str | None = None) -> ClipInfo:
-    """Open media once to record what it is; raises MediaError naming the file on failure."""
+    """Open media once to record what it is (with its fingerprint); MediaError naming the file on failure.
+    The path is stored absolute but not resolved: a symlink stays the link the artist chose."""
+    path = os.path.abspath(path) if Path(path).exists() else str(path)
     with open_plate(path, first_frame=first_frame) as plate:
         info = plate.info
     space = colour_space or default_plate_space(info)
     ColourTransform(space)  # fail now, naming the space, rather than mid-extraction
-    return ClipInfo(path=str(Path(path).resolve()) if Path(path).exists() else str(path), kind=info.kind,
-                    width=info.width, height=info.height, fps=str(info.fps) if info.fps else None,
+    return ClipInfo(path=path, kind=info.kind, fps=str(info.fps) if info.fps else None,
                     frame_range=str(info.frame_range), first_frame=info.frame_range.first, colour_space=space,
-                    timecode=info.timecode, rotation=info.rotation, missing_frames=list(info.missing_frames))
+                    timecode=info.timecode, rotation=info.rotation, missing_frames=list(info.missing_frames),
+                    **_fingerprint(info, path))
+
+
+def parse_fps(fps: str) -> Fraction:
+    """'24', '23.976', '24000/1001' -> Fraction; MediaError for anything that is not a positive rate."""
+    try:
+        value = Fraction(str(fps).strip()).limit_denominator(1001)
+    except (ValueError, ZeroDivisionError):
+        raise MediaError(f"--fps {fps!r} is not a frame rate; give e.g. 24, 25, 23.976 or 24000/1001") from None
+    if not 0 < value <= 1000:
+        raise MediaError(f"--fps {fps!r} must be a positive frame rate (e.g. 24 or 24000/1001)")
+    return value
 
 
 def _check_fps(clip: ClipInfo, fps: str | None) -> ClipInfo:
     if fps is None:
         return clip
-    wanted = Fraction(fps).limit_denominator(1001)
+    wanted = parse_fps(fps)
     if clip.fps is not None and Fraction(clip.fps) != wanted:
         raise MediaError(f"fps mismatch: {clip.path} runs at {clip.fps} fps but --fps {fps} was given; "
                          "drop --fps or conform the plate")
@@ -114,12 +269,14 @@ def _ensure_writable(root: Path) -> None:
 def init_workspace(root: str | Path, plate: str | Path, frame_range: str | FrameRange | None = None,
                    sources: list[str | Path] = (), first_frame: int = 1001, colour_space: str | None = None,
                    fps: str | None = None, settings: dict[str, Any] | None = None, force: bool = False) -> Workspace:
-    root = Path(root)
+    root = Path(os.path.abspath(root))
     if (root / MANIFEST_NAME).exists() and not force:
         raise WorkspaceError(f"{root} is already a Faceplate workspace; pass --force to re-initialise it "
                              "(existing facesets are kept but will be re-extracted)")
     plate_clip = _check_fps(probe_clip(plate, first_frame, colour_space), fps)
     media_range = FrameRange.parse(plate_clip.frame_range)
+    if frame_range is not None and not str(frame_range).strip():
+        raise MediaError("--range is empty; give the frames to replace (e.g. 1001-1100) or leave --range out for all")
     shot_range = FrameRange.parse(str(frame_range)) if frame_range else media_range
     shot_range.require_within(media_range, f"plate {plate_clip.path}")
     source_clips = [probe_clip(s, first_frame) for s in sources]
@@ -130,21 +287,22 @@ def init_workspace(root: str | Path, plate: str | Path, frame_range: str | Frame
     inputs = {"plate": plate_clip.path, "sources": [c.path for c in source_clips]}
     parameters = {"range": str(shot_range), "first_frame": first_frame, "colour_space": plate_clip.colour_space,
                   "fps": plate_clip.fps}
-    with workspace.stage_run("init", inputs, parameters) as run:
-        run.outputs = {"manifest": MANIFEST_NAME}
+    workspace.lock.acquire("init")
+    try:
+        workspace._write(manifest)  # a fresh manifest (with --force the old records describe other media)
+        with workspace.stage_run("init", inputs, parameters) as run:
+            run.outputs = {"manifest": MANIFEST_NAME}
+    finally:
+        workspace.lock.release()
     return workspace
 
 
 def open_workspace(root: str | Path) -> Workspace:
-    root = Path(root)
+    root = Path(os.path.abspath(root))
     path = root / MANIFEST_NAME
     if not path.is_file():
         raise WorkspaceError(f"{root} is not a Faceplate workspace (no {MANIFEST_NAME}); create it with `faceplate init`")
-    try:
-        manifest = Manifest.model_validate_json(path.read_text(encoding="utf-8"))
-    except (ValidationError, ValueError) as exc:
-        raise WorkspaceError(f"{path} is damaged or from another version ({exc.__class__.__name__}); "
-                             "restore it or re-run `faceplate init --force`") from exc
+    manifest = _read_manifest(path)
     if not os.access(root, os.W_OK):
         raise WorkspaceError(f"workspace {root} is read-only; stages write into it, so make it writable")
     return Workspace(root, manifest)

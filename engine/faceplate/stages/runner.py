@@ -1,0 +1,49 @@
+"""Run one stage on a shot the same way for every caller: lock, settings, logs, result."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from typing import Iterator
+
+from faceplate.stages import get_stage
+from faceplate.stages.contract import BaseReporter, Reporter, StageResult
+from faceplate.workspace import Workspace
+
+
+def run_stage(workspace: Workspace, name: str, changes: dict | None = None,
+              reporter: Reporter | None = None) -> StageResult:
+    """Hold the shot, build the stage's settings (what the shot remembers, ``changes`` on top,
+    validated before anything is written) and run it; its log lines go to ``reporter`` too."""
+    stage = get_stage(name)
+    reporter = reporter or BaseReporter()
+    with workspace.locked(name), logs_to(reporter):
+        settings = workspace.settings_for(name, stage.settings_class, changes)
+        return stage.module.run(workspace, settings, reporter)
+
+
+class _ReporterHandler(logging.Handler):
+    def __init__(self, reporter: Reporter, thread: int):
+        super().__init__(logging.INFO)
+        self.reporter, self.thread = reporter, thread
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.thread == self.thread:  # a server runs other shots' stages on other threads
+            self.reporter.log(record.levelname.lower(), record.getMessage())
+
+
+@contextlib.contextmanager
+def logs_to(reporter: Reporter) -> Iterator[None]:
+    """Forward the engine's log lines (logger ``faceplate``) from this thread to ``reporter``."""
+    logger = logging.getLogger("faceplate")
+    handler = _ReporterHandler(reporter, threading.get_ident())
+    previous = logger.level
+    if logger.getEffectiveLevel() > logging.INFO:
+        logger.setLevel(logging.INFO)
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(previous)
