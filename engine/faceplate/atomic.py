@@ -12,6 +12,7 @@ import contextlib
 import errno
 import os
 import re
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Iterator
@@ -20,6 +21,7 @@ from faceplate.errors import DiskFullError, WorkspaceError
 
 _NO_SPACE = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 TEMP_NAME = re.compile(r"^\..+\.[^.]+\.tmp(\.[A-Za-z0-9]+)?$")
+TEMP_FOLDER = re.compile(r"^\..+\.partial$")  # a folder built aside and renamed into place (checkpoints)
 
 
 def disk_full(target: Path, exc: OSError) -> DiskFullError:
@@ -80,7 +82,11 @@ def remove_stale_temp_files(root: str | os.PathLike) -> list[Path]:
     """Delete temporary files a killed writer left under ``root``; returns what was removed.
     Only call while holding the folder's lock (a live writer's temp file looks the same)."""
     removed = []
-    for folder, _, names in os.walk(root):
+    for folder, subfolders, names in os.walk(root):
+        for name in [d for d in subfolders if TEMP_FOLDER.match(d)]:
+            subfolders.remove(name)
+            shutil.rmtree(Path(folder) / name, ignore_errors=True)
+            removed.append(Path(folder) / name)
         for name in names:
             if TEMP_NAME.match(name):
                 path = Path(folder) / name
