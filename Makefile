@@ -1,6 +1,8 @@
 # Two commands on a fresh machine:  make demo  |  make test
 # TORCH_SPEC installs torch before the project so pip never picks a multi-GB CUDA build on a
 # CPU machine. GPU users: make TORCH_SPEC="torch==2.13.0 --index-url <PyTorch CUDA wheel index>"
+# The engine (setup.py) requires faceplate-host, the host side in plugin/, at one pinned version;
+# one pip command installs both from the repo's own files.
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -12,11 +14,11 @@ STAMP := $(VENV)/.installed
 
 install: $(STAMP)
 
-$(STAMP): setup.py
+$(STAMP): setup.py plugin/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet $(TORCH_SPEC)
-	$(BIN)/pip install --quiet -e ".[test]"
+	$(BIN)/pip install --quiet -e ./plugin -e ".[test]"
 	touch $(STAMP)
 
 demo: $(STAMP)

@@ -1,8 +1,9 @@
 """Faceplate: per-shot face replacement for post-production.
 
-Two import packages from one distribution:
-- ``faceplate`` (engine/): the heavy engine side (torch, OpenCV, dlib, onnxruntime, OIIO, OCIO).
-- ``faceplate_host`` (plugin/): what Resolve / Nuke load; stdlib + pyblish-base + OTIO only.
+This is the engine distribution ``faceplate`` (engine/): torch, OpenCV, dlib, onnxruntime, OIIO, OCIO.
+The host package ``faceplate_host`` is its own distribution ``faceplate-host`` (plugin/pyproject.toml)
+so it installs into a host's Python without this stack; the engine requires it at the same version.
+Install both from the repo: ``pip install -e ./plugin -e .`` (the Makefile does).
 """
 
 import platform
@@ -18,9 +19,8 @@ setup(
     version="0.1.0",
     description="Per-shot face replacement for post-production, driven from the editor",
     python_requires=">=3.10",
-    package_dir={"faceplate": "engine/faceplate", "faceplate_host": "plugin/faceplate_host"},
-    packages=["faceplate." + p for p in find_packages("engine/faceplate")] + ["faceplate"]
-    + ["faceplate_host." + p for p in find_packages("plugin/faceplate_host")] + ["faceplate_host"],
+    package_dir={"faceplate": "engine/faceplate"},
+    packages=["faceplate." + p for p in find_packages("engine/faceplate")] + ["faceplate"],
     install_requires=[
         # The CPU build of 2.13.0 installs from local disk here (see Makefile / README);
         # GPU users install the CUDA build of the same version first, which satisfies this pin.
@@ -30,8 +30,8 @@ setup(
         "onnx>=1.16",
         "onnxscript>=0.1",
         ONNXRUNTIME,
-        "pyblish-base>=1.8",
-        "opentimelineio>=0.17",
+        # The host side (plugin/, brings pyblish-base and opentimelineio); same version as the engine.
+        "faceplate-host==0.1.0",
         "OpenImageIO>=2.5",
         "opencolorio>=2.3",
         "av>=12",

@@ -1,9 +1,34 @@
 """The host package must import inside Resolve's / Nuke's Python: no torch, OpenCV, numpy, dlib."""
 
+import ast
 import subprocess
 import sys
+from pathlib import Path
 
+PLUGIN = Path(__file__).resolve().parents[2] / "plugin" / "faceplate_host"
 HEAVY = ["torch", "cv2", "numpy", "dlib", "onnxruntime", "av", "OpenImageIO", "PyOpenColorIO", "faceplate"]
+# What a host's Python offers besides the standard library (faceplate-host's install_requires).
+ALLOWED = {"faceplate_host", "pyblish", "opentimelineio"}
+
+
+def imported_roots(source: Path) -> list[tuple[int, str]]:
+    """(line, top-level module) of every absolute import in one file; relative ones stay inside the package."""
+    found = []
+    for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"), str(source))):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name.split(".")[0]) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.append((node.lineno, node.module.split(".")[0]))
+    return found
+
+
+def test_every_host_import_is_stdlib_pyblish_or_otio():
+    sources = sorted(PLUGIN.rglob("*.py"))
+    assert PLUGIN / "__init__.py" in sources
+    foreign = [f"{path.relative_to(PLUGIN.parent)}:{line} imports {name}"
+               for path in sources for line, name in imported_roots(path)
+               if name not in ALLOWED and name not in sys.stdlib_module_names]
+    assert not foreign, "faceplate_host may import only stdlib, pyblish, opentimelineio:\n" + "\n".join(foreign)
 
 
 def test_faceplate_host_imports_without_the_engine_stack():
