@@ -84,6 +84,13 @@ class FacePipeline:
         self.tracker.reset()
         self.selector.reset()
 
+    def resume_after(self, records: list[FaceRecord]) -> None:
+        """Continue following the faces of one frame a previous run kept, so a resumed run finds what an
+        uninterrupted one would (the detector alone can miss a face the tracker was following)."""
+        for record in records:
+            self.tracker.seed(record.track, record.box, np.asarray(record.landmarks, np.float64))
+            self.selector.seed(record.track, np.asarray(record.embedding, np.float32), record.embedding_frame)
+
     def locate(self, frame: int, image: np.ndarray) -> list[FaceObservation]:
         """The faces to keep in one working-space RGB uint8 frame (detect, follow, choose)."""
         faces = self.tracker.step(image, look_for_new=self.selector.wants_new_faces)

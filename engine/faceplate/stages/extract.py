@@ -174,15 +174,14 @@ def _build_faceset(workspace: Workspace, role: str, jobs: list[ClipJob], header:
     started = time.perf_counter()
     pipeline = FacePipeline(settings)
     pipeline.selector.reference = _reference(settings, pipeline)
-    if done:
-        pipeline.selector.reference = np.asarray(done[-1].embedding, np.float32)
+    if done and pipeline.selector.reference is None:  # the identity an uninterrupted run chose first
+        pipeline.selector.reference = np.asarray(done[0].embedding, np.float32)
     result = FacesetResult(role, 0, 0, 0, model_load_s=time.perf_counter() - started)
     started = time.perf_counter()
     records = list(done)
     with open(staging / _PARTIAL_LOG, "a", encoding="utf-8") as partial, ThreadPoolExecutor(2) as writer:
         for job in jobs:
-            skip = {r.frame for r in done if r.source == job.label}
-            records += _extract_clip(job, pipeline, staging, partial, writer, result, skip, reporter)
+            records += _extract_clip(job, pipeline, staging, partial, writer, result, done, reporter)
     if not records:
         raise ExtractError(_no_face_message(role, jobs, settings))
     result.faces = len(records)
@@ -195,8 +194,10 @@ def _build_faceset(workspace: Workspace, role: str, jobs: list[ClipJob], header:
 
 
 def _extract_clip(job: ClipJob, pipeline: FacePipeline, staging: Path, partial, writer, result: FacesetResult,
-                  skip: set[int], reporter: Reporter) -> list[FaceRecord]:
-    """Locate faces on this thread; crop, score and write them on the writer threads (in order)."""
+                  done: list[FaceRecord], reporter: Reporter) -> list[FaceRecord]:
+    """Locate faces on this thread; crop, score and write them on the writer threads (in order). Frames
+    with a face in ``done`` (a previous run's) are skipped."""
+    skip = {r.frame for r in done if r.source == job.label}
     records: list[FaceRecord] = []
     colour = ColourTransform(job.clip.colour_space)
     stills = job.clip.kind == "stills"
@@ -204,6 +205,9 @@ def _extract_clip(job: ClipJob, pipeline: FacePipeline, staging: Path, partial, 
     with open_plate(job.clip.path, first_frame=job.clip.first_frame) as plate:
         result.missing_frames += [f for f in plate.info.missing_frames if f in job.frames]
         wanted = [f for f in job.wanted if f not in skip]
+        last = max(skip, default=None)
+        if last is not None and not (stills or job.step > 1) and all(f > last for f in wanted):
+            pipeline.resume_after([r for r in done if r.source == job.label and r.frame == last])
         result.frames_read += len(job.wanted) - len(wanted)  # done before a resume: read, with a face
         meter = Meter(reporter, f"extract {job.label}", len(wanted), "frames")
         pending: deque = deque()
@@ -270,12 +274,21 @@ def _write_crop(path: Path, crop: np.ndarray) -> None:
 def _reference(settings: ExtractSettings, pipeline: FacePipeline) -> np.ndarray | None:
     if not settings.reference:
         return None
-    with open_plate(settings.reference) as still:
+    with _open_still(settings.reference) as still:
         image = working_uint8(still.read(still.info.frame_range.first), ColourTransform(default_plate_space(still.info)))
     embedding = reference_embedding(image, pipeline)  # same loaded models: no second 0.9 s load
     if embedding is None:
         raise ExtractError(f"no face found in the reference image {settings.reference}; give a still where the face is visible")
     return embedding
+
+
+def _open_still(path: str):
+    """The named image itself, even when it is numbered like a sequence frame (open_plate would open the
+    sequence of its siblings and read its first frame)."""
+    from faceplate.media.image_input import is_image_path
+    from faceplate.media.stills import StillsPlate
+
+    return StillsPlate([Path(path)], 1001, path) if Path(path).is_file() and is_image_path(path) else open_plate(path)
 
 
 def _resume_records(staging: Path, header: dict) -> list[FaceRecord]:
