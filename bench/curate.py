@@ -24,9 +24,8 @@ from pathlib import Path
 import cv2
 
 from faceplate.faces.faceset import read_faceset
-from faceplate.faces.pipeline import ExtractSettings
 from faceplate.stages.curate import CurateSettings, curate
-from faceplate.stages.extract import extract
+from faceplate.stages.runner import run_stage
 from faceplate.stages.mask import MaskSettings, mask, model_paths
 from faceplate.workspace import init_workspace
 
@@ -35,7 +34,7 @@ DEST = ("destination",)
 
 def build_faceset(data: Path, work: Path, faces: int, crop: int):
     ws = init_workspace(work / "shot", data / "head_turns" / "d6.mp4", f"1001-{1000 + faces}")
-    extract(ws, DEST, ExtractSettings(crop_size=crop), show_progress=False)
+    run_stage(ws, "extract", {"roles": "destination", "crop_size": crop})
     return ws
 
 

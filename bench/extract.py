@@ -26,7 +26,7 @@ import av
 import cv2
 
 from faceplate.media import ColourTransform, FrameRange, open_plate, working_uint8
-from faceplate.stages.extract import extract
+from faceplate.stages.runner import run_stage
 from faceplate.workspace import init_workspace
 
 
@@ -56,7 +56,7 @@ def extract_fps(path: Path, frames: FrameRange, work: Path) -> tuple[float, floa
     """(frames/s of the whole stage, frames/s once models are loaded, model load s, frames with a face)."""
     ws = init_workspace(work, path, str(frames), force=True)
     start = time.perf_counter()
-    result = extract(ws, ("destination",), force=True, show_progress=False)["destination"]
+    result = run_stage(ws, "extract", {"roles": "destination", "force": True}).detail["destination"]
     whole = len(frames) / (time.perf_counter() - start)
     return whole, result.frames_per_second, result.model_load_s, result.frames_with_face
 

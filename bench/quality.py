@@ -39,10 +39,9 @@ from pathlib import Path
 import torch
 
 from faceplate.faces.faceset import read_faceset
-from faceplate.faces.pipeline import ExtractSettings
 from faceplate.models import ModelConfig, load_generator
 from faceplate.models.generator import load_model
-from faceplate.stages.extract import extract
+from faceplate.stages.runner import run_stage
 from faceplate.stages.train import train
 from faceplate.training import TrainSettings
 from faceplate.training import checkpoint as ckpt
@@ -96,7 +95,7 @@ def prepared_pair(root: Path, data: Path):
         return ws, held_back(read_faceset(ws.faceset_dir("destination")))
     turns = data / "head_turns"
     ws = init_workspace(root, turns / "d19.mp4", sources=[turns / "d18.mp4"])
-    extract(ws, settings=ExtractSettings(crop_size=128), show_progress=False)
+    run_stage(ws, "extract", {"crop_size": 128})
     return ws, hold_back(ws)
 
 

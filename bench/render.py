@@ -35,7 +35,6 @@ from extract import upscale_clip  # noqa: E402  (same 1080p plate as the extract
 
 from faceplate.export.generator_export import export_generator
 from faceplate.faces.faceset import read_faceset
-from faceplate.faces.pipeline import ExtractSettings
 from faceplate.media import FrameRange, open_plate, to_float01
 from faceplate.models.autoencoder import build_model
 from faceplate.models.config import ModelConfig
@@ -44,7 +43,7 @@ from faceplate.render.composite import crop_region
 from faceplate.render.outputs import RenderPaths, write_layer
 from faceplate.render.settings import MergeSettings, RenderSettings
 from faceplate.runtime import open_model
-from faceplate.stages.extract import extract
+from faceplate.stages.runner import run_stage
 from faceplate.stages.render import render
 from faceplate.workspace import init_workspace, open_workspace
 from faceplate.workspace.workspace import MANIFEST_NAME
@@ -140,7 +139,7 @@ def prepared_plate(root: Path, src: Path, frames: FrameRange):
     root.mkdir(parents=True, exist_ok=True)
     upscale_clip(src, plate, (1920, 1080), len(frames))
     ws = init_workspace(root, plate, str(frames))
-    extract(ws, ("destination",), ExtractSettings(crop_size=256), show_progress=False)
+    run_stage(ws, "extract", {"roles": "destination", "crop_size": 256})
     return ws
 
 

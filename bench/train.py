@@ -73,12 +73,11 @@ def prepared_pair(root: Path, data: Path, crop: int):
     """The talking_heads/ pair extracted in ``root`` (reused when already there)."""
     if (root / MANIFEST_NAME).is_file():
         return open_workspace(root)
-    from faceplate.faces.pipeline import ExtractSettings
-    from faceplate.stages.extract import extract
+    from faceplate.stages.runner import run_stage
 
     heads = data / "talking_heads"
     ws = init_workspace(root, heads / "grid_bbaf2n.mpg", "1001-1040", sources=[heads / "grid_lbax4n.mpg"])
-    extract(ws, settings=ExtractSettings(crop_size=crop), show_progress=False)
+    run_stage(ws, "extract", {"crop_size": crop})
     return ws
 
 

@@ -14,10 +14,9 @@ from occluder_helpers import hand_polygon, hull_polygon, iou, paste_occluder
 
 from faceplate.faces.align import invert_matrix, transform_points
 from faceplate.faces.faceset import read_faceset
-from faceplate.faces.pipeline import ExtractSettings
 from faceplate.masks.landmark_mask import face_hull_mask
 from faceplate.masks.polygons import polygon_entry, write_polygon_file
-from faceplate.stages.extract import extract
+from faceplate.stages.runner import run_stage
 from faceplate.stages.mask import MaskSettings, mask
 from faceplate.workspace import init_workspace
 
@@ -53,7 +52,7 @@ def _occlude_and_label(fs, rng):
 @pytest.mark.slow
 def test_learned_mask_excludes_the_occluder_on_held_back_frames(test_data, tmp_path):
     ws = init_workspace(tmp_path / "shot", test_data / "head_turns" / "d0.mp4")
-    extract(ws, ("destination",), ExtractSettings(crop_size=CROP, crop_format="png"), show_progress=False)
+    run_stage(ws, "extract", {"roles": "destination", "crop_size": CROP, "crop_format": "png"})
     labels, truth, held = _occlude_and_label(read_faceset(ws.faceset_dir("destination")), np.random.default_rng(0))
     write_polygon_file(tmp_path / "labels.json", labels)
     summary = mask(ws, MaskSettings(roles=("destination",), labels=str(tmp_path / "labels.json"), iterations=400,

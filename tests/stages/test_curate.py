@@ -15,9 +15,9 @@ from faceplate.cli.main import main
 from faceplate.curate.decisions import Decision
 from faceplate.errors import CurateError
 from faceplate.faces.faceset import read_faceset
-from faceplate.faces.pipeline import ExtractSettings, blur_score
+from faceplate.faces.pipeline import blur_score
 from faceplate.stages.curate import CurateSettings, curate
-from faceplate.stages.extract import extract
+from faceplate.stages.runner import run_stage
 from faceplate.stages.review import review
 from faceplate.workspace import init_workspace, open_workspace
 
@@ -38,7 +38,7 @@ def mixed_shot(test_data, tmp_path_factory):
         shutil.copy(path, folder / f"b{i:02d}.jpg")
     shutil.copy(salley[5], folder / "c00.jpg")  # the duplicate of a05
     ws = init_workspace(tmp / "shot", folder)
-    extract(ws, DEST, ExtractSettings(crop_size=128, upsample=1, all_faces=True), show_progress=False)
+    run_stage(ws, "extract", {"roles": "destination", "crop_size": 128, "upsample": 1, "all_faces": True})
     fs = read_faceset(ws.faceset_dir("destination"))
     names = sorted(p.name for p in folder.iterdir())
     what = {r.id: names[r.frame - 1001][0] for r in fs.records}  # a = Salley, b = other, c = duplicate

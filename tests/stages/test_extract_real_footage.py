@@ -9,9 +9,8 @@ from faceplate.errors import ExtractError
 from faceplate.faces.align import invert_matrix, transform_points
 from faceplate.faces.embedding import embedding_distance
 from faceplate.faces.faceset import read_faceset
-from faceplate.faces.pipeline import ExtractSettings
 from faceplate.media import open_plate, read_image
-from faceplate.stages.extract import extract
+from faceplate.stages.runner import run_stage
 from faceplate.workspace import init_workspace
 
 TALKING_HEADS = ["grid_bbaf2n", "grid_brbk7n", "grid_lbax4n", "grid_lbbc2a", "grid_lrwp9a", "grid_lwbsza"]
@@ -21,7 +20,7 @@ HEAD_TURNS_LONG = ["d10", "d6"]
 
 def _extract_plate(tmp_path, plate, **settings):
     ws = init_workspace(tmp_path / "shot", plate)
-    result = extract(ws, ("destination",), ExtractSettings(**settings), show_progress=False)["destination"]
+    result = run_stage(ws, "extract", {"roles": "destination", **settings}).detail["destination"]
     return ws, result, read_faceset(ws.faceset_dir("destination"))
 
 
@@ -102,7 +101,7 @@ def test_late_face_reports_empty_frames_without_failing(test_data, tmp_path):
 def test_dogs_have_no_human_face(test_data, tmp_path):
     ws = init_workspace(tmp_path / "shot", test_data / "stills" / "dogs.jpg")
     with pytest.raises(ExtractError, match="no face found in any frame"):
-        extract(ws, ("destination",), show_progress=False)
+        run_stage(ws, "extract", {"roles": "destination"})
     assert ws.manifest.last_run("extract").status == "failed"
     assert not ws.faceset_dir("destination").exists()
 
@@ -112,7 +111,7 @@ def test_stills_folder_source_gives_one_face_per_photo(test_data, tmp_path, astr
     plate = tmp_path / "plate.png"
     write_image(plate, astronaut)
     ws = init_workspace(tmp_path / "shot", plate, sources=[test_data / "identities" / "John_Salley"])
-    result = extract(ws, ("source",), show_progress=False)["source"]
+    result = run_stage(ws, "extract", {"roles": "source"}).detail["source"]
     faceset = read_faceset(ws.faceset_dir("source"))
     assert result.frames_read == 11
     assert len(faceset.records) >= 10

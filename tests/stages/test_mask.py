@@ -13,10 +13,9 @@ from faceplate.cli.main import main
 from faceplate.errors import MaskError
 from faceplate.faces.align import invert_matrix, transform_points
 from faceplate.faces.faceset import read_faceset
-from faceplate.faces.pipeline import ExtractSettings
 from faceplate.masks.landmark_mask import eyes_mouth_mask, face_hull_mask
 from faceplate.masks.polygons import load_labels, polygon_entry, write_polygon_file
-from faceplate.stages.extract import extract
+from faceplate.stages.runner import run_stage
 from faceplate.stages.mask import MaskSettings, mask, model_paths
 from faceplate.workspace import init_workspace, open_workspace
 
@@ -36,7 +35,7 @@ def shot(astronaut, tmp_path_factory):
         image = image[:, ::-1] if i % 2 else image
         cv2.imwrite(str(folder / f"still_{i:02d}.png"), np.ascontiguousarray(image[..., ::-1]))
     ws = init_workspace(tmp / "shot", folder)
-    extract(ws, DEST, ExtractSettings(crop_size=64, crop_format="png"), show_progress=False)
+    run_stage(ws, "extract", {"roles": "destination", "crop_size": 64, "crop_format": "png"})
     return ws.root
 
 

@@ -18,11 +18,10 @@ import torch
 from faceplate.demo import PLATE_SPACE, build_example
 from faceplate.errors import InferenceError, RenderError
 from faceplate.export.generator_export import export_generator
-from faceplate.faces.pipeline import ExtractSettings
 from faceplate.media import ColourTransform, open_plate, read_image, to_float01, write_image
 from faceplate.render.outputs import RenderPaths
 from faceplate.render.settings import MergeSettings, RangeOverride, RenderSettings
-from faceplate.stages.extract import extract
+from faceplate.stages.runner import run_stage
 from faceplate.stages.render import render
 from faceplate.workspace import init_workspace
 
@@ -56,7 +55,7 @@ def example(tmp_path_factory):
 @pytest.fixture()
 def linear_shot(tmp_path, example):
     ws = init_workspace(tmp_path / "shot", example[0], "1001-1006", [example[1]], colour_space=PLATE_SPACE, fps="24")
-    extract(ws, ("destination",), ExtractSettings(crop_size=128), show_progress=False)
+    run_stage(ws, "extract", {"roles": "destination", "crop_size": 128})
     _export(ws)
     return ws
 
@@ -125,7 +124,7 @@ def test_still_face_renders_without_jitter(tmp_path, astronaut):
     for frame in range(1001, 1025):
         write_image(tmp_path / "still" / f"still.{frame:04d}.png", astronaut)
     ws = init_workspace(tmp_path / "shot", str(tmp_path / "still" / "still.####.png"))
-    extract(ws, ("destination",), ExtractSettings(crop_size=128), show_progress=False)
+    run_stage(ws, "extract", {"roles": "destination", "crop_size": 128})
     _export(ws)
     render(ws, RenderSettings(merge=MergeSettings(colour_transfer="sot"), preview=False), show_progress=False)
     paths = RenderPaths(ws.root / "render", "faceplate")
@@ -172,7 +171,7 @@ def test_clear_errors_for_missing_model_and_bad_frames(tmp_path, example):
 
 def test_talking_head_range_writes_exactly_those_frames(test_data, tmp_path):
     ws = init_workspace(tmp_path / "shot", test_data / "talking_heads" / "grid_bbaf2n.mpg", "1001-1040")
-    extract(ws, ("destination",), ExtractSettings(crop_size=128), show_progress=False)
+    run_stage(ws, "extract", {"roles": "destination", "crop_size": 128})
     _export(ws)
     result = render(ws, _settings(colour_transfer="mkl"), show_progress=False)
     paths = RenderPaths(ws.root / "render", "faceplate")

@@ -25,14 +25,13 @@ def _settings(**kw) -> TrainSettings:
 
 @pytest.fixture(scope="module")
 def extracted(test_data, tmp_path_factory):
-    from faceplate.faces.pipeline import ExtractSettings
-    from faceplate.stages.extract import extract
+    from faceplate.stages.runner import run_stage
     from faceplate.workspace import init_workspace
 
     heads = test_data / "talking_heads"
     ws = init_workspace(tmp_path_factory.mktemp("train") / "shot", heads / "grid_lrwp9a.mpg", "1001-1020",
                         sources=[heads / "grid_lwbsza.mpg"])
-    extract(ws, settings=ExtractSettings(crop_size=64, source_step=3), show_progress=False)
+    run_stage(ws, "extract", {"crop_size": 64, "source_step": 3})
     return ws.root
 
 
@@ -110,13 +109,12 @@ def test_ctrl_c_finishes_the_step_saves_and_resumes(tmp_path):
     import time
 
     from faceplate.demo import PLATE_SPACE, build_example
-    from faceplate.faces.pipeline import ExtractSettings
-    from faceplate.stages.extract import extract
+    from faceplate.stages.runner import run_stage
     from faceplate.workspace import init_workspace
 
     plate, source = build_example(tmp_path / "example")
     ws = init_workspace(tmp_path / "shot", plate, "1001-1012", [source], colour_space=PLATE_SPACE)
-    extract(ws, settings=ExtractSettings(crop_size=128), show_progress=False)
+    run_stage(ws, "extract", {"crop_size": 128})
     command = [sys.executable, "-m", "faceplate.cli.main", "-q", "train", str(ws.root), "--resolution", "64",
                "--ae-dims", "32", "--e-dims", "8", "--d-dims", "8", "--d-mask-dims", "4", "--batch", "2",
                "--checkpoint-every", "100000", "--preview-every", "100000"]

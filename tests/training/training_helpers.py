@@ -26,13 +26,12 @@ def tiny_settings(**overrides) -> TrainSettings:
 
 
 def build_shot(test_data: Path, root: Path, plate: str = PLATE, source: str = SOURCE, frames: str = "1001-1040"):
-    from faceplate.faces.pipeline import ExtractSettings
-    from faceplate.stages.extract import extract
+    from faceplate.stages.runner import run_stage
     from faceplate.workspace import init_workspace
 
     heads = test_data / "talking_heads"
     ws = init_workspace(root, heads / f"{plate}.mpg", frames, sources=[heads / f"{source}.mpg"])
-    extract(ws, settings=ExtractSettings(crop_size=128), show_progress=False)
+    run_stage(ws, "extract", {"crop_size": 128})
     return ws
 
 

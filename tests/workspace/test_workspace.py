@@ -8,7 +8,8 @@ import os
 import numpy as np
 import pytest
 
-from faceplate.errors import FrameRangeError, MediaError, WorkspaceError
+from faceplate.cli.main import main
+from faceplate.errors import ColourError, FrameRangeError, MediaError, WorkspaceError
 from faceplate.media import write_image
 from faceplate.workspace import init_workspace, open_workspace
 
@@ -46,7 +47,7 @@ def test_missing_plate_names_the_file(tmp_path):
 
 
 def test_unknown_colour_space_is_refused_at_init(tmp_path, png_sequence):
-    with pytest.raises(Exception, match="Not A Space"):
+    with pytest.raises(ColourError, match=r"unknown colour space 'Not A Space' in OCIO config"):
         init_workspace(tmp_path / "shot", png_sequence, colour_space="Not A Space")
 
 
@@ -108,3 +109,41 @@ def test_fps_mismatch_with_a_video_plate_is_refused(tmp_path):
     with pytest.raises(MediaError, match=r"fps mismatch: .*plate.mp4 runs at 25 fps but --fps 24 was given"):
         init_workspace(tmp_path / "shot", video, fps="24")
     assert init_workspace(tmp_path / "shot", video, fps="25").manifest.plate.fps == "25"
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--fps", "abc"], "--fps 'abc' is not a frame rate; give e.g. 24, 25, 23.976 or 24000/1001"),
+    (["--fps", "1/0"], "--fps '1/0' is not a frame rate"),
+    (["--fps", "0"], "--fps '0' must be a positive frame rate"),
+    (["--fps", "-24"], "--fps '-24' must be a positive frame rate"),
+    (["--range", ""], "--range is empty; give the frames to replace"),
+])
+def test_bad_init_flags_give_one_line_and_exit_1(tmp_path, png_sequence, capsys, args, message):
+    assert main(["init", str(tmp_path / "shot"), "--plate", png_sequence, *args]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"faceplate: error: {err[0].removeprefix('faceplate: error: ')}"] and message in err[0], err
+    assert not (tmp_path / "shot").exists()
+
+
+def test_a_plate_replaced_after_init_is_refused_saying_what_changed(tmp_path, png_sequence, capsys):
+    ws = init_workspace(tmp_path / "shot", png_sequence)
+    before = ws.manifest_path.read_bytes()
+    write_image(tmp_path / "plate" / "shot.1004.png", np.random.default_rng(0).integers(0, 255, (8, 12, 3), np.uint8))
+    assert main(["extract", str(ws.root)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "is not the media this shot was made from (size_bytes " in err[0], err
+    assert ws.manifest_path.read_bytes() == before
+    assert not (ws.root / "facesets").exists()
+
+
+def test_a_symlinked_plate_is_stored_as_the_link(tmp_path, png_sequence):
+    link = tmp_path / "link"
+    link.symlink_to(tmp_path / "plate", target_is_directory=True)
+    ws = init_workspace(tmp_path / "shot", str(link / "shot.####.png"))
+    assert ws.manifest.plate.path == str(link / "shot.####.png")
+
+
+def test_a_relative_sequence_pattern_is_stored_absolute(tmp_path, png_sequence, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    ws = init_workspace(tmp_path / "shot", "plate/shot.####.png")
+    assert ws.manifest.plate.path == str(tmp_path / "plate" / "shot.####.png")

@@ -1,4 +1,4 @@
-"""Workspace and extraction subcommands: each registers its arguments and calls one stage function.
+"""Workspace subcommands (init, relink, info, demo): each registers its arguments and calls one function.
 
 Other stages keep their subcommands in their own ``faceplate/cli/<stage>_command.py`` module
 with a ``register(sub)`` function, listed in ``faceplate.cli.main.COMMAND_MODULES``.
@@ -6,15 +6,11 @@ with a ``register(sub)`` function, listed in ``faceplate.cli.main.COMMAND_MODULE
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
-import sys
 from pathlib import Path
 
-from faceplate.cli.roles import add_role_flag, roles_from
-from faceplate.errors import ExtractError
-from faceplate.faces.pipeline import ExtractSettings
+from faceplate.errors import WorkspaceError
 from faceplate.workspace import init_workspace, open_workspace, probe_clip
 
 log = logging.getLogger("faceplate")
@@ -43,49 +39,26 @@ def run_init(args) -> None:
         log.warning("plate is missing frames %s", ",".join(map(str, m.plate.missing_frames)))
 
 
-def register_extract(sub) -> None:
-    d = ExtractSettings()
-    p = sub.add_parser("extract", help="detect, align and crop faces into the workspace's facesets")
-    p.add_argument("shot", type=Path)
-    add_role_flag(p)
-    p.add_argument("--face-type", default=d.face_type, choices=["half", "full", "whole_face", "head"])
-    p.add_argument("--crop-size", type=int, default=d.crop_size, help=f"stored crop size in pixels (default {d.crop_size})")
-    p.add_argument("--detector", default=d.detector, choices=["hog", "cnn"])
-    p.add_argument("--detect-size", type=int, default=d.detect_size, help="longer side of the frame the detector sees")
-    p.add_argument("--upsample", type=int, default=d.upsample, help="detector upsampling passes (finds smaller faces)")
-    p.add_argument("--redetect-every", type=int, default=d.redetect_every, help="full-frame detection period (frames)")
-    p.add_argument("--confirm-every", type=int, default=d.confirm_every, help="detector re-confirms a followed face every N frames")
-    p.add_argument("--embed-every", type=int, default=d.embed_every, help="identity re-check period (frames)")
-    p.add_argument("--reference", help="still of the person to keep when a frame has several faces")
-    p.add_argument("--all-faces", action="store_true", help="keep every face, each with a track id")
-    p.add_argument("--source-step", type=int, default=d.source_step, help="use every Nth frame of source clips")
-    p.add_argument("--crop-format", default=d.crop_format, choices=["jpg", "png"])
-    p.add_argument("--force", action="store_true", help="extract again even if the faceset is up to date")
-    p.set_defaults(run=run_extract)
+def register_relink(sub) -> None:
+    p = sub.add_parser("relink", help="point the shot at its plate or sources after they moved (same footage only)")
+    p.add_argument("shot", type=Path, help="the shot workspace")
+    p.add_argument("--plate", help="where the plate is now")
+    p.add_argument("--source", action="append", default=[], metavar="OLD=NEW",
+                   help="a source's recorded path and where it is now (repeatable)")
+    p.set_defaults(run=run_relink)
 
 
-def run_extract(args) -> None:
-    from faceplate.stages.extract import extract
+def run_relink(args) -> None:
+    from faceplate.workspace.relink import relink
 
-    try:
-        settings = ExtractSettings(
-            face_type=args.face_type, crop_size=args.crop_size, detector=args.detector, detect_size=args.detect_size,
-            upsample=args.upsample, redetect_every=args.redetect_every, confirm_every=args.confirm_every,
-            embed_every=args.embed_every, all_faces=args.all_faces, reference=args.reference,
-            crop_format=args.crop_format, source_step=args.source_step)
-    except ValueError as exc:
-        raise ExtractError(f"bad extract setting: {exc}") from exc
-    ws = open_workspace(args.shot)
-    for role, result in extract(ws, roles_from(args), settings, force=args.force, show_progress=not args.quiet).items():
-        if result is None:
-            log.info("%s: up to date, nothing to do (use --force to redo)", role)
-            continue
-        s = result.summary()
-        log.info("%s: %d faces in %d of %d frames", role, s["faces"], s["frames_with_face"], s["frames_read"])
-        if s["empty_frames"]:
-            log.info("%s: no face in frames %s", role, s["empty_frames"])
-        if s["missing_frames"]:
-            log.warning("%s: frames missing from the sequence: %s", role, s["missing_frames"])
+    sources = {}
+    for pair in args.source:
+        old, sep, new = pair.partition("=")
+        if not sep or not old or not new:
+            raise WorkspaceError(f"--source {pair!r} must be OLD=NEW (the recorded path, then where it is now)")
+        sources[old] = new
+    for line in relink(open_workspace(args.shot), args.plate, sources):
+        log.info("relinked %s", line)
 
 
 def register_info(sub) -> None:
@@ -102,5 +75,5 @@ def register_demo(sub) -> None:
 
 
 def register(sub) -> None:
-    for add in (register_init, register_extract, register_info, register_demo):
+    for add in (register_init, register_relink, register_info, register_demo):
         add(sub)

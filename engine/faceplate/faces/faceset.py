@@ -17,6 +17,7 @@ import numpy as np
 from faceplate.atomic import write_text_atomic
 from faceplate.faces.align import transform_points
 from faceplate.errors import FaceplateError, WorkspaceError
+from faceplate.workspace.workspace import path_inside
 
 SCHEMA = "Faceset.1"
 INDEX_NAME = "index.jsonl"
@@ -90,7 +91,7 @@ class Faceset:
         return [r for r in self.records if r.kept]
 
     def crop_path(self, record: FaceRecord) -> Path:
-        return self.folder / record.image
+        return path_inside(self.folder, record.image, self.folder)
 
     def read_crop(self, record: FaceRecord, error: type[FaceplateError] = WorkspaceError) -> np.ndarray:
         """The record's crop, RGB uint8; ``error`` (the calling stage's) names the file when it is
@@ -102,7 +103,7 @@ class Faceset:
         return np.ascontiguousarray(image[..., ::-1])
 
     def mask_path(self, record: FaceRecord) -> Path | None:
-        return self.folder / record.mask if record.mask else None
+        return path_inside(self.folder, record.mask, self.folder) if record.mask else None
 
     def save(self) -> Path:
         """Rewrite the index in place (same header, so extraction still sees it as up to date)."""
@@ -134,8 +135,43 @@ def read_faceset(folder: str | Path) -> Faceset:
 def _parse_lines(path: Path, lines: list[str]) -> tuple[dict, list[FaceRecord]]:
     try:
         header = json.loads(lines[0])
-        if header.get("schema") != SCHEMA:
-            raise WorkspaceError(f"{path} has schema {header.get('schema')!r}, this engine reads {SCHEMA}")
-        return header, [FaceRecord(**json.loads(line)) for line in lines[1:] if line.strip()]
-    except (IndexError, ValueError, TypeError) as exc:
-        raise WorkspaceError(f"faceset index {path} is damaged ({exc}); re-run `faceplate extract`") from exc
+    except (IndexError, ValueError) as exc:
+        raise WorkspaceError(f"faceset index {path} is damaged ({exc}); re-run `faceplate extract --force`") from exc
+    if not isinstance(header, dict) or header.get("schema") != SCHEMA:
+        schema = header.get("schema") if isinstance(header, dict) else None
+        raise WorkspaceError(f"{path} has schema {schema!r}, this engine reads {SCHEMA}; re-run `faceplate extract --force`")
+    records = []
+    for number, line in enumerate(lines[1:], start=2):
+        if not line.strip():
+            continue
+        where = f"faceset index {path} line {number}"
+        try:
+            record = FaceRecord(**json.loads(line))
+        except (ValueError, TypeError) as exc:
+            raise WorkspaceError(f"{where} is damaged ({exc}); re-run `faceplate extract --force`") from exc
+        check_record_paths(record, path.parent, where)
+        records.append(record)
+    return header, records
+
+
+_PATH_FIELDS = ("image", "mask", "eyes_mouth_mask")
+
+
+def check_record_paths(record: FaceRecord, folder: Path, where: str) -> None:
+    """Refuse a record whose id or files would lead outside its faceset folder (an edited or hostile
+    index): stages build file names from ids and open the paths it names, for reading and writing."""
+    named = [("id", record.id)] + [(name, getattr(record, name)) for name in _PATH_FIELDS if getattr(record, name)]
+    for name, value in named:
+        plain_id = name != "id" or (isinstance(value, str) and value and "/" not in value and "\\" not in value
+                                    and value not in (".", ".."))
+        if not isinstance(value, str) or not plain_id or not _inside(folder, value):
+            raise WorkspaceError(f"{where}: {name} {value!r} points outside the faceset {folder}; the index was "
+                                 "edited or damaged: re-run `faceplate extract --force`")
+
+
+def _inside(folder: Path, relative: str) -> bool:
+    try:
+        path_inside(folder, relative, folder)
+    except WorkspaceError:
+        return False
+    return True

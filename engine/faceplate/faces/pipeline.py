@@ -6,7 +6,8 @@ drive it over frames that were never extracted.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+import os
+from typing import Literal
 
 import cv2
 import numpy as np
@@ -18,30 +19,46 @@ from faceplate.faces.faceset import FaceRecord, face_id
 from faceplate.faces.landmarks import DlibLandmarks68
 from faceplate.faces.select import FaceSelector
 from faceplate.faces.track import FaceObservation, FaceTracker
+from faceplate.settings import remembered, setting, stage_settings
 
 BLUR_SIZE = 256  # blur is measured at a fixed crop size so scores compare across facesets
 
 
-@dataclass
+ROLE_CHOICES = {"destination": ("destination",), "source": ("source",), "both": ("destination", "source")}
+
+
+@stage_settings
 class ExtractSettings:
-    face_type: str = FaceType.WHOLE_FACE.value
-    crop_size: int = 512
-    detector: str = "hog"
-    detect_size: int = 640  # longer side of the frame copy the detector sees
-    upsample: int = 0  # dlib upsampling passes: finds smaller faces, ~4x slower each
-    redetect_every: int = 10  # full-frame detection period (frames) while new faces are wanted
-    confirm_every: int = 1  # the detector re-finds a followed face every N frames (>1: faster, for slow motion)
-    embed_every: int = 32  # identity re-check period, frames (~1 s): dlib's embedding is slow
-    all_faces: bool = False
-    reference: str | None = None  # still of the identity to keep
-    crop_format: str = "jpg"
-    source_step: int = 1  # use every Nth frame of source clips
+    roles: Literal["destination", "source", "both"] = setting(
+        "both", "which facesets to extract: the plate's (destination), the sources' or both", flag="--role",
+        remember=False)
+    face_type: Literal["half", "full", "whole_face", "head"] = setting(
+        FaceType.WHOLE_FACE.value, "how much of the head a crop covers")
+    crop_size: int = setting(512, "stored crop size in pixels", ge=64, le=2048)
+    detector: Literal["hog", "cnn"] = setting("hog", "face detector: hog (fast) or cnn (turned heads, slower)")
+    detect_size: int = setting(640, "longer side of the frame copy the detector sees, pixels", ge=160, le=8192)
+    upsample: int = setting(0, "detector upsampling passes: finds smaller faces, ~4x slower each", ge=0, le=3)
+    redetect_every: int = setting(10, "full-frame detection period while new faces are wanted, frames", ge=1)
+    confirm_every: int = setting(1, "the detector re-finds a followed face every N frames (>1: faster, for slow "
+                                 "motion)", ge=1)
+    embed_every: int = setting(32, "identity re-check period, frames (dlib's embedding is slow)", ge=1)
+    all_faces: bool = setting(False, "keep every face, each with a track id")
+    reference: str | None = setting(None, "still of the person to keep when a frame has several faces")
+    crop_format: Literal["jpg", "png"] = setting("jpg", "crop file format")
+    source_step: int = setting(1, "use every Nth frame of source clips", ge=1)
+    force: bool = setting(False, "extract again even if the faceset is up to date", remember=False)
 
     def __post_init__(self) -> None:
-        FaceType(self.face_type)  # raises ValueError naming the bad value
+        if self.reference:  # absolute, so every caller finds it; not resolved: a symlink stays the artist's link
+            self.reference = os.path.abspath(self.reference)
+
+    @property
+    def role_names(self) -> tuple[str, ...]:
+        return ROLE_CHOICES[self.roles]
 
     def as_dict(self) -> dict:
-        return asdict(self) | {"template": TEMPLATE_NAME}
+        """What made a faceset (the per-run fields left out), recorded in its index header."""
+        return remembered(self) | {"template": TEMPLATE_NAME}
 
 
 def blur_score(crop: np.ndarray) -> float:
@@ -66,6 +83,13 @@ class FacePipeline:
     def reset(self) -> None:
         self.tracker.reset()
         self.selector.reset()
+
+    def resume_after(self, records: list[FaceRecord]) -> None:
+        """Continue following the faces of one frame a previous run kept, so a resumed run finds what an
+        uninterrupted one would (the detector alone can miss a face the tracker was following)."""
+        for record in records:
+            self.tracker.seed(record.track, record.box, np.asarray(record.landmarks, np.float64))
+            self.selector.seed(record.track, np.asarray(record.embedding, np.float32), record.embedding_frame)
 
     def locate(self, frame: int, image: np.ndarray) -> list[FaceObservation]:
         """The faces to keep in one working-space RGB uint8 frame (detect, follow, choose)."""

@@ -27,6 +27,12 @@ class FaceSelector:
         self._cache.clear()
         self._chosen = None
 
+    def seed(self, track_id: int, embedding: np.ndarray, frame: int) -> None:
+        """A face a previous run kept (resume): follow it on, with the embedding it had."""
+        self._cache[track_id] = (embedding, frame)
+        if not self.all_faces:
+            self._chosen = track_id
+
     @property
     def wants_new_faces(self) -> bool:
         """False while the one chosen face is being followed: other faces would be ignored anyway."""

@@ -89,6 +89,11 @@ class FaceTracker:
         self._next_id = 0
         self._since_detect = 0
 
+    def seed(self, track_id: int, box: Box, landmarks: np.ndarray) -> None:
+        """Follow a face from where a previous run left it (resume): as if this tracker had seen that frame."""
+        self._tracks.append(_Track(track_id, tuple(box), landmarks, landmarks))
+        self._next_id = max(self._next_id, track_id + 1)
+
     def step(self, image: np.ndarray, look_for_new: bool = True) -> list[FaceObservation]:
         """Faces in this frame. ``look_for_new=False`` skips the periodic full-frame detection
         (the caller already follows every face it wants); it still runs when nothing is followed."""

@@ -33,6 +33,8 @@ class Stage:
 
 
 STAGES: dict[str, Stage] = {s.name: s for s in (
+    Stage("extract", "faceplate.stages.extract", "faceplate.faces.pipeline:ExtractSettings",
+          "detect, align and crop faces into the workspace's facesets"),
     Stage("export", "faceplate.stages.export", "faceplate.export.contract:ExportSettings",
           "export the trained generator to ONNX (and optionally fp16 and .dfm)"),
 )}

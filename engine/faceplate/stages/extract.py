@@ -1,8 +1,9 @@
 """Stage 2, extract: plate range and source clips -> aligned, indexed facesets.
 
 A new faceset is built in ``<role>.partial/`` and swapped into place only when complete, so a
-failed or interrupted run never damages the faceset a previous run made. Frames already done
-in ``.partial`` are kept: re-running after a crash resumes where it stopped.
+failed, cancelled or killed run never damages the faceset a previous run made. Frames already
+done in ``.partial`` are kept: re-running resumes where it stopped. The swap itself is
+recoverable: a run killed between its two renames is finished (or undone) by the next one.
 """
 
 from __future__ import annotations
@@ -20,21 +21,24 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from faceplate.atomic import write_bytes_atomic
-from faceplate.errors import ExtractError, MediaError
+from faceplate.atomic import write_bytes_atomic, write_text_atomic
+from faceplate.errors import ExtractError, MediaError, WorkspaceError
 from faceplate.faces.align import TEMPLATE_NAME
-from faceplate.faces.faceset import INDEX_NAME, FaceRecord, make_header, write_faceset
+from faceplate.faces.faceset import INDEX_NAME, FaceRecord, check_record_paths, make_header, write_faceset
 from faceplate.faces.pipeline import ExtractSettings, FacePipeline, reference_embedding
 from faceplate.media import ColourTransform, FrameRange, open_plate, working_uint8
 from faceplate.media.frames import compact_frames
 from faceplate.media.colour import default_plate_space
 from faceplate.prefetch import prefetch
-from faceplate.progress import stage_progress
+from faceplate.settings import as_plain_dict, remembered
+from faceplate.stages.contract import Meter, Reporter, StageResult, check_cancelled
 from faceplate.workspace import ClipInfo, Workspace
 
 log = logging.getLogger(__name__)
+SETTINGS = ExtractSettings
 ROLES = ("destination", "source")
 _PARTIAL_LOG = "records.partial.jsonl"
+_HEADER = "header.json"
 
 
 @dataclass
@@ -44,14 +48,18 @@ class ClipJob:
     frames: FrameRange
     step: int = 1
 
+    @property
+    def wanted(self) -> list[int]:
+        return [f for f in self.frames if (f - self.frames.first) % self.step == 0]
+
 
 @dataclass
 class FacesetResult:
     role: str
     faces: int
     frames_with_face: int
-    frames_read: int
-    empty_frames: list[int] = field(default_factory=list)
+    frames_read: int  # every wanted frame, those done before a resume included
+    empty_frames: dict[str, list[int]] = field(default_factory=dict)  # clip label -> frames with no face kept
     missing_frames: list[int] = field(default_factory=list)
     model_load_s: float = 0.0  # one-time cost of loading detector, landmark and embedding weights
     frames_s: float = 0.0  # reading and analysing the frames, writing crops and index
@@ -60,10 +68,28 @@ class FacesetResult:
     def frames_per_second(self) -> float:
         return self.frames_read / self.frames_s if self.frames_s else 0.0
 
+    @property
+    def all_empty_frames(self) -> list[int]:
+        return sorted({f for frames in self.empty_frames.values() for f in frames})
+
     def summary(self) -> dict:
         return {"faces": self.faces, "frames_with_face": self.frames_with_face, "frames_read": self.frames_read,
-                "empty_frames": compact_frames(self.empty_frames), "missing_frames": compact_frames(self.missing_frames),
+                "empty_frames": compact_frames(self.all_empty_frames),
+                "missing_frames": compact_frames(self.missing_frames),
                 "model_load_s": round(self.model_load_s, 3), "frames_per_second": round(self.frames_per_second, 2)}
+
+    def lines(self) -> list[str]:
+        """What the artist reads, each fact once."""
+        out = [f"{self.role}: {self.faces} faces in {self.frames_with_face} of {self.frames_read} frames"]
+        empty = {label: frames for label, frames in self.empty_frames.items() if frames}
+        if len(empty) == 1:
+            out.append(f"{self.role}: no face in frames {compact_frames(next(iter(empty.values())))}")
+        elif empty:
+            out.append(f"{self.role}: no face in " + "; ".join(f"{label} frames {compact_frames(frames)}"
+                                                               for label, frames in empty.items()))
+        if self.missing_frames:
+            out.append(f"{self.role}: frames missing from the sequence: {compact_frames(self.missing_frames)}")
+        return out
 
 
 def jobs_for(workspace: Workspace, role: str, settings: ExtractSettings) -> list[ClipJob]:
@@ -75,33 +101,58 @@ def jobs_for(workspace: Workspace, role: str, settings: ExtractSettings) -> list
     return [ClipJob(f"source{i}", c, FrameRange.parse(c.frame_range), settings.source_step) for i, c in enumerate(m.sources)]
 
 
-def extract(workspace: Workspace, roles: tuple[str, ...] = ROLES, settings: ExtractSettings | None = None,
-            force: bool = False, show_progress: bool = True) -> dict[str, FacesetResult | None]:
-    """Run extraction for each role; returns None for a role that was already up to date."""
-    settings = settings or ExtractSettings()
-    return {role: extract_role(workspace, role, settings, force, show_progress) for role in roles}
+def run(workspace: Workspace, settings: ExtractSettings, reporter: Reporter) -> StageResult:
+    """Extract each role asked for; a role whose faceset is up to date is left alone unless forced."""
+    result = StageResult("extract", status="skipped")
+    with workspace.locked("extract"):
+        plans = [(role, jobs_for(workspace, role, settings)) for role in settings.role_names]  # checks first
+        if settings.reference:
+            _require_reference(settings.reference)
+        for role, jobs in plans:
+            check_cancelled(reporter, f"before the {role} faceset")
+            faceset = extract_role(workspace, role, jobs, settings, reporter)
+            if faceset is None:
+                result.lines.append(f"{role}: up to date, nothing to do (use --force to redo)")
+                continue
+            result.status = "done"
+            result.summary[role] = faceset.summary()
+            result.outputs[role] = str(workspace.faceset_dir(role).relative_to(workspace.root))
+            result.lines += faceset.lines()
+            result.detail = {**(result.detail or {}), role: faceset}
+    return result
 
 
-def extract_role(workspace: Workspace, role: str, settings: ExtractSettings, force: bool = False,
-                 show_progress: bool = True) -> FacesetResult | None:
-    jobs = jobs_for(workspace, role, settings)
+def extract_role(workspace: Workspace, role: str, jobs: list[ClipJob], settings: ExtractSettings,
+                 reporter: Reporter) -> FacesetResult | None:
+    """One faceset (the caller holds the shot's lock); None when it was already up to date."""
     header = make_header(role, settings.face_type, settings.crop_size, TEMPLATE_NAME, workspace.manifest.working_space,
-                         settings=settings.as_dict(), clips=[_job_key(j) for j in jobs])
+                         settings=settings.as_dict(), clips=[_clip_key(j) for j in jobs])
     final = workspace.faceset_dir(role)
-    if not force and _up_to_date(final, header):
-        log.info("%s faceset is up to date (%s); pass --force to extract again", role, final)
+    recover_swap(final)
+    if not settings.force and _up_to_date(final, header):
+        log.debug("%s faceset is up to date (%s)", role, final)
         return None
-    inputs = {"clips": [_job_key(j) for j in jobs]}
-    with workspace.stage_run("extract", inputs, {"role": role, **settings.as_dict()}) as run:
-        result = _build_faceset(workspace, role, jobs, header, settings, show_progress)
+    inputs = {"role": role, "clips": [{**_clip_key(j), "path": j.clip.path} for j in jobs]}
+    with workspace.stage_run("extract", inputs, {"role": role, **as_plain_dict(settings)}, remembered(settings)) as run:
+        result = _build_faceset(workspace, role, jobs, header, settings, reporter)
         run.outputs = {"faceset": str(final.relative_to(workspace.root)), "index": f"{final.name}/{INDEX_NAME}"}
         run.summary = result.summary()
     return result
 
 
-def _job_key(job: ClipJob) -> dict:
-    return {"label": job.label, "path": job.clip.path, "frames": str(job.frames), "step": job.step,
-            "colour_space": job.clip.colour_space}
+def _clip_key(job: ClipJob) -> dict:
+    """What identifies a clip's faces: its frames and fingerprint, not where it lies (relink keeps facesets)."""
+    clip = job.clip
+    key = {"label": job.label, "frames": str(job.frames), "step": job.step, "colour_space": clip.colour_space}
+    if clip.size_bytes is None:  # no fingerprint: only the path says which media it was
+        return key | {"path": clip.path}
+    return key | {"size_bytes": clip.size_bytes, "frame_count": clip.frame_count, "width": clip.width,
+                  "height": clip.height}
+
+
+def _require_reference(path: str) -> None:
+    if not Path(path).exists():
+        raise ExtractError(f"--reference {path} does not exist; give a still of the person to keep")
 
 
 def _up_to_date(folder: Path, header: dict) -> bool:
@@ -109,26 +160,28 @@ def _up_to_date(folder: Path, header: dict) -> bool:
     if not index.is_file():
         return False
     with open(index, encoding="utf-8") as fh:
-        return json.loads(fh.readline()) == header
+        try:
+            return json.loads(fh.readline()) == header
+        except ValueError:
+            return False  # damaged: extract again
 
 
 def _build_faceset(workspace: Workspace, role: str, jobs: list[ClipJob], header: dict,
-                   settings: ExtractSettings, show_progress: bool) -> FacesetResult:
+                   settings: ExtractSettings, reporter: Reporter) -> FacesetResult:
     final = workspace.faceset_dir(role)
     staging = final.with_name(final.name + ".partial")
     done = _resume_records(staging, header)
     started = time.perf_counter()
     pipeline = FacePipeline(settings)
     pipeline.selector.reference = _reference(settings, pipeline)
-    if done:
-        pipeline.selector.reference = np.asarray(done[-1].embedding, np.float32)
+    if done and pipeline.selector.reference is None:  # the identity an uninterrupted run chose first
+        pipeline.selector.reference = np.asarray(done[0].embedding, np.float32)
     result = FacesetResult(role, 0, 0, 0, model_load_s=time.perf_counter() - started)
     started = time.perf_counter()
     records = list(done)
     with open(staging / _PARTIAL_LOG, "a", encoding="utf-8") as partial, ThreadPoolExecutor(2) as writer:
         for job in jobs:
-            skip = {r.frame for r in done if r.source == job.label}
-            records += _extract_clip(job, pipeline, staging, partial, writer, result, skip, show_progress)
+            records += _extract_clip(job, pipeline, staging, partial, writer, result, done, reporter)
     if not records:
         raise ExtractError(_no_face_message(role, jobs, settings))
     result.faces = len(records)
@@ -141,35 +194,40 @@ def _build_faceset(workspace: Workspace, role: str, jobs: list[ClipJob], header:
 
 
 def _extract_clip(job: ClipJob, pipeline: FacePipeline, staging: Path, partial, writer, result: FacesetResult,
-                  skip: set[int], show_progress: bool) -> list[FaceRecord]:
-    """Locate faces on this thread; crop, score and write them on the writer threads (in order)."""
+                  done: list[FaceRecord], reporter: Reporter) -> list[FaceRecord]:
+    """Locate faces on this thread; crop, score and write them on the writer threads (in order). Frames
+    with a face in ``done`` (a previous run's) are skipped."""
+    skip = {r.frame for r in done if r.source == job.label}
     records: list[FaceRecord] = []
     colour = ColourTransform(job.clip.colour_space)
     stills = job.clip.kind == "stills"
+    empty = result.empty_frames.setdefault(job.label, [])
     with open_plate(job.clip.path, first_frame=job.clip.first_frame) as plate:
         result.missing_frames += [f for f in plate.info.missing_frames if f in job.frames]
-        wanted = [f for f in job.frames if (f - job.frames.first) % job.step == 0 and f not in skip]
+        wanted = [f for f in job.wanted if f not in skip]
+        last = max(skip, default=None)
+        if last is not None and not (stills or job.step > 1) and all(f > last for f in wanted):
+            pipeline.resume_after([r for r in done if r.source == job.label and r.frame == last])
+        result.frames_read += len(job.wanted) - len(wanted)  # done before a resume: read, with a face
+        meter = Meter(reporter, f"extract {job.label}", len(wanted), "frames")
         pending: deque = deque()
-        with stage_progress(f"extract {job.label}", len(wanted), enabled=show_progress) as bar:
-            try:
-                for frame, image in _read_working(plate, job.frames, set(wanted), colour):
-                    if stills or job.step > 1:
-                        pipeline.reset()  # unrelated images: nothing to follow between them
-                    faces = pipeline.locate(frame, image)
-                    for index, face in enumerate(faces):
-                        pending.append(writer.submit(_crop_and_write, pipeline, job.label, frame, index, face, image, staging))
-                    result.frames_read += 1
-                    if not faces:
-                        result.empty_frames.append(frame)
-                    records += _collect(pending, partial, wait=len(pending) > 16)
-                    bar.advance()
-            except BaseException:
-                _salvage(pending, partial)  # keep finished crops for the resume, then stop
-                raise
-            records += _collect(pending, partial, wait=True, drain=True)
-    empty = [f for f in result.empty_frames if f in job.frames]
-    if empty:
-        log.warning("%s: no face kept in frames %s", job.label, compact_frames(empty))
+        try:
+            for frame, image in _read_working(plate, job.frames, set(wanted), colour):
+                check_cancelled(reporter, f"at {job.label} frame {frame}")
+                if stills or job.step > 1:
+                    pipeline.reset()  # unrelated images: nothing to follow between them
+                faces = pipeline.locate(frame, image)
+                for index, face in enumerate(faces):
+                    pending.append(writer.submit(_crop_and_write, pipeline, job.label, frame, index, face, image, staging))
+                result.frames_read += 1
+                if not faces:
+                    empty.append(frame)
+                records += _collect(pending, partial, wait=len(pending) > 16)
+                meter.advance()
+        except BaseException:
+            _salvage(pending, partial)  # keep finished crops for the resume, then stop
+            raise
+        records += _collect(pending, partial, wait=True, drain=True)
     return records
 
 
@@ -216,7 +274,7 @@ def _write_crop(path: Path, crop: np.ndarray) -> None:
 def _reference(settings: ExtractSettings, pipeline: FacePipeline) -> np.ndarray | None:
     if not settings.reference:
         return None
-    with open_plate(settings.reference) as still:
+    with _open_still(settings.reference) as still:
         image = working_uint8(still.read(still.info.frame_range.first), ColourTransform(default_plate_space(still.info)))
     embedding = reference_embedding(image, pipeline)  # same loaded models: no second 0.9 s load
     if embedding is None:
@@ -224,41 +282,94 @@ def _reference(settings: ExtractSettings, pipeline: FacePipeline) -> np.ndarray 
     return embedding
 
 
+def _open_still(path: str):
+    """The named image itself, even when it is numbered like a sequence frame (open_plate would open the
+    sequence of its siblings and read its first frame)."""
+    from faceplate.media.image_input import is_image_path
+    from faceplate.media.stills import StillsPlate
+
+    return StillsPlate([Path(path)], 1001, path) if Path(path).is_file() and is_image_path(path) else open_plate(path)
+
+
 def _resume_records(staging: Path, header: dict) -> list[FaceRecord]:
     """Records of an interrupted run with the same settings; otherwise start clean."""
-    log_path, header_path = staging / _PARTIAL_LOG, staging / "header.json"
-    if log_path.is_file() and header_path.is_file() and json.loads(header_path.read_text()) == header:
-        records = []
-        for line in log_path.read_text(encoding="utf-8").splitlines():
-            try:
-                record = FaceRecord(**json.loads(line))
-            except (ValueError, TypeError):
-                break  # a line cut short by the crash: redo from there
-            if (staging / record.image).is_file():
-                records.append(record)
-        log.info("resuming extraction: %d faces already done in %s", len(records), staging)
-        log_path.write_text("".join(r.to_json() + "\n" for r in records), encoding="utf-8")
-        return records
+    log_path, header_path = staging / _PARTIAL_LOG, staging / _HEADER
+    if log_path.is_file() and _read_json(header_path) == header:
+        try:
+            records = _logged_records(staging, log_path)
+        except WorkspaceError as exc:  # an edited log: trust none of it
+            log.warning("%s; extracting %s again from the start", exc, staging)
+        else:
+            log.info("resuming extraction: %d faces already done in %s", len(records), staging)
+            write_text_atomic(log_path, "".join(r.to_json() + "\n" for r in records))
+            return records
     shutil.rmtree(staging, ignore_errors=True)
     (staging / "faces").mkdir(parents=True)
-    header_path.write_text(json.dumps(header), encoding="utf-8")
+    write_text_atomic(header_path, json.dumps(header))
     return []
+
+
+def _read_json(path: Path):
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _logged_records(staging: Path, log_path: Path) -> list[FaceRecord]:
+    """The log's records whose crops exist, less the last frame (a kill may have cut it between two
+    of its faces: it is redone)."""
+    records = []
+    for number, line in enumerate(log_path.read_text(encoding="utf-8").splitlines(), start=1):
+        try:
+            record = FaceRecord(**json.loads(line))
+        except (ValueError, TypeError):
+            break  # a line cut short by the crash: redo from there
+        check_record_paths(record, staging, f"{log_path} line {number}")
+        if (staging / record.image).is_file():
+            records.append(record)
+    if records:
+        last = (records[-1].source, records[-1].frame)
+        records = [r for r in records if (r.source, r.frame) != last]
+    return records
 
 
 KEPT_ACROSS_RUNS = ("decisions.json",)  # the artist's manual rejects/restores outlive re-extraction
 
 
+def _complete(staging: Path) -> bool:
+    """A staged faceset ready to swap in: indexed, its work log and header gone (see _swap_into_place)."""
+    return ((staging / INDEX_NAME).is_file() and not (staging / _PARTIAL_LOG).exists()
+            and not (staging / _HEADER).exists())
+
+
 def _swap_into_place(staging: Path, final: Path) -> None:
-    (staging / "header.json").unlink(missing_ok=True)
+    """``staging`` replaces ``final``. The decisions are copied first and the header removed last, so from
+    then on the staged folder is complete: a kill at any point is mended by :func:`recover_swap`."""
     for name in KEPT_ACROSS_RUNS:
         if (final / name).is_file():
-            shutil.copy2(final / name, staging / name)
+            write_bytes_atomic(staging / name, (final / name).read_bytes())
+    (staging / _HEADER).unlink(missing_ok=True)
     old = final.with_name(final.name + ".old")
-    shutil.rmtree(old, ignore_errors=True)
     if final.exists():
+        shutil.rmtree(old, ignore_errors=True)  # a finished swap's leftover
         final.rename(old)
     staging.rename(final)
     shutil.rmtree(old, ignore_errors=True)
+
+
+def recover_swap(final: Path) -> None:
+    """Mend what a run killed during :func:`_swap_into_place` left: finish the swap when the staged faceset
+    is complete, else put the previous faceset back; never lose ``final`` or its decisions."""
+    staging, old = final.with_name(final.name + ".partial"), final.with_name(final.name + ".old")
+    if _complete(staging):
+        log.info("finishing the swap of %s that an interrupted run had started", final)
+        _swap_into_place(staging, final)
+    elif not final.exists() and old.exists():
+        log.info("restoring %s from %s (an interrupted run had moved it aside)", final, old.name)
+        old.rename(final)
+    if final.exists() and old.exists():
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def _no_face_message(role: str, jobs: list[ClipJob], settings: ExtractSettings) -> str:

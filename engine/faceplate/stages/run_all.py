@@ -29,14 +29,13 @@ class RunSettings:
 def run_all(workspace: Workspace, settings: RunSettings, show_progress: bool = True) -> dict:
     from faceplate.stages.curate import curate
     from faceplate.stages.runner import run_stage
-    from faceplate.stages.extract import extract
     from faceplate.stages.mask import MaskSettings, mask
     from faceplate.stages.render import render
     from faceplate.stages.train import train
 
     steps = {}
     log.info("1/6 extract")
-    steps["extract"] = extract(workspace, show_progress=show_progress)
+    steps["extract"] = run_stage(workspace, "extract")
     log.info("2/6 curate")
     steps["curate"] = curate(workspace, settings.curate)
     log.info("3/6 mask")

@@ -224,7 +224,7 @@ def media_fingerprint(path: str) -> dict[str, int]:
 def probe_clip(path: str | Path, first_frame: int, colour_space: str | None = None) -> ClipInfo:
     """Open media once to record what it is (with its fingerprint); MediaError naming the file on failure.
     The path is stored absolute but not resolved: a symlink stays the link the artist chose."""
-    path = os.path.abspath(path) if Path(path).exists() else str(path)
+    path = os.path.abspath(path)  # a sequence pattern (name.####.exr) too: a relative one breaks from another folder
     with open_plate(path, first_frame=first_frame) as plate:
         info = plate.info
     space = colour_space or default_plate_space(info)
