@@ -7,6 +7,7 @@ non-zero exit code (1 for errors, 130 for a cancelled or interrupted stage).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import logging
 import sys
@@ -49,15 +50,23 @@ def error_line(exc: FaceplateError) -> str:
     return str(exc)
 
 
-def _configure_logging(console: Console, quiet: bool) -> None:
+@contextlib.contextmanager
+def _console_logging(console: Console, quiet: bool):
+    """Engine log lines printed through the bars' console for this command; put back afterwards
+    (tests and embedding programs call ``main`` more than once in one process)."""
     from faceplate.cli.reporter import ConsoleLogHandler
 
     logger = logging.getLogger("faceplate")
+    saved = (logger.handlers[:], logger.level, logger.propagate)
     logger.handlers[:] = [ConsoleLogHandler(console, logging.WARNING if quiet else logging.INFO)]
     logger.setLevel(logging.INFO)
     logger.propagate = False
     for chatty in ("torch", "onnxscript", "onnx_ir"):  # exporter internals: their INFO is not for artists
         logging.getLogger(chatty).setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.handlers[:], logger.level, logger.propagate = saved
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -66,11 +75,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     console = Console(file=sys.stderr)
-    _configure_logging(console, args.quiet)
     args.reporter = ConsoleReporter(console, show_progress=not args.quiet)
     try:
         try:
-            with cancel_on_signals(args.reporter):
+            with _console_logging(console, args.quiet), cancel_on_signals(args.reporter):
                 args.run(args)
         finally:
             args.reporter.close()  # bars stop before the last line is printed
