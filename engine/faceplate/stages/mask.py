@@ -55,11 +55,10 @@ def run(workspace: Workspace, settings: MaskSettings, reporter: Reporter) -> Sta
         raise MaskError(f"only {len(labels)} labelled crop(s) in {settings.labels}; the mask model needs at least "
                         f"{settings.min_labels}: label more faces (occluded ones first), or use --no-train")
     inputs = {"facesets": [str(fs.folder.relative_to(workspace.root)) for fs in facesets.values()], "labels": settings.labels}
-    lines: list[str] = []
     with workspace.stage_run("mask", inputs, as_plain_dict(settings), remembered(settings)) as run:
         summary: dict = {"labels": len(labels), "trained": bool(train)}
         if train:
-            summary["training"] = _train(facesets, labels, settings, checkpoint, onnx_path, reporter, lines)
+            summary["training"] = _train(facesets, labels, settings, checkpoint, onnx_path, reporter)
         session = _open_session(onnx_path, facesets) if learned else None
         summary["learned"] = session is not None
         started = time.perf_counter()
@@ -70,10 +69,11 @@ def run(workspace: Workspace, settings: MaskSettings, reporter: Reporter) -> Sta
         if session is not None:
             run.outputs["onnx"] = str(onnx_path.relative_to(workspace.root))
         run.summary = summary
-    lines.append(f"{faces} faces masked ({'learned' if session is not None else 'landmark'} masks, "
-                 f"{summary['faces_per_second']:.0f} faces/s)"
-                 + (f"; trained on {summary['training']['source']}" if summary.get("training") else ""))
-    return StageResult("mask", summary=summary, outputs=run.outputs, lines=lines, detail=summary)
+    training = summary.get("training")
+    line = (f"{faces} faces masked ({'learned' if session is not None else 'landmark'} masks, "
+            f"{summary['faces_per_second']:.0f} faces/s)"
+            + (f"; model trained on {training['source']} at {training['resolution']} px" if training else ""))
+    return StageResult("mask", summary=summary, outputs=run.outputs, lines=[line], detail=summary)
 
 
 def _check_mask_paths(fs: Faceset) -> None:
@@ -105,7 +105,7 @@ def _load_facesets(workspace: Workspace, roles: tuple[str, ...]) -> dict[str, Fa
 
 
 def _train(facesets: dict[str, Faceset], labels: list[Label], settings: MaskSettings, checkpoint, onnx_path,
-           reporter: Reporter, lines: list[str]) -> dict:
+           reporter: Reporter) -> dict:
     """Train, then save and export; a cancel between iterations writes nothing (the next run trains again)."""
     from faceplate.masks.xseg_export import export_onnx
     from faceplate.masks.xseg_model import XSegConfig, save_checkpoint
@@ -114,8 +114,7 @@ def _train(facesets: dict[str, Faceset], labels: list[Label], settings: MaskSett
     device = pick_device(settings.device)
     resolution = settings.resolution or (GPU_RESOLUTION if device.type == "cuda" else CPU_RESOLUTION)
     chosen = "as set" if settings.resolution else f"auto for {device.type}; --resolution to choose"
-    lines.append(f"mask model: {resolution} px ({chosen}), {settings.iterations} iterations on {device}")
-    log.info("%s", lines[-1])
+    log.info("mask model: %d px (%s), %d iterations on %s", resolution, chosen, settings.iterations, device)
     face_type = next(iter(facesets.values())).header["face_type"]
     config = XSegConfig(resolution=resolution, face_type=face_type, base=settings.base)
     images, masks = _training_samples(facesets, labels, settings, resolution)
