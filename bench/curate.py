@@ -24,9 +24,8 @@ from pathlib import Path
 import cv2
 
 from faceplate.faces.faceset import read_faceset
-from faceplate.stages.curate import CurateSettings, curate
 from faceplate.stages.runner import run_stage
-from faceplate.stages.mask import MaskSettings, mask, model_paths
+from faceplate.stages.mask import model_paths
 from faceplate.workspace import init_workspace
 
 DEST = ("destination",)
@@ -80,11 +79,11 @@ def main() -> int:
         n = len(fs.records)
         print(f"faceset: {n} faces at {args.crop} px ({time.perf_counter() - started:.0f} s to extract, not timed)")
         read = timed("read crops (baseline)", n, lambda: read_rate(ws))
-        cur = timed("curate (all rules)", n, lambda: curate(ws, CurateSettings(roles=DEST)))
-        land = timed("mask --landmark-only", n, lambda: mask(ws, MaskSettings(roles=DEST, learned=False)))
+        cur = timed("curate (all rules)", n, lambda: run_stage(ws, "curate", {"roles": DEST}))
+        land = timed("mask --landmark-only", n, lambda: run_stage(ws, "mask", {"roles": DEST, "landmark_only": True}))
         export_untrained(ws, args.resolution, fs.header["face_type"])
         learned = timed(f"mask, learned model {args.resolution} px", n,
-                        lambda: mask(ws, MaskSettings(roles=DEST, train=False)))
+                        lambda: run_stage(ws, "mask", {"roles": DEST, "landmark_only": False, "train": False}))
     result("curate_faces_per_s", cur, 100)
     print(f"curate / read-only rate: {cur / read:.3f} (the re-fit of 68 landmarks per face dominates)")
     result("mask_landmark_faces_per_s", land, 100)

@@ -74,7 +74,7 @@ def demo_run_settings():
 
     The example's source is one photo, so its aligned crops are near-duplicates by design:
     the duplicate rule is left out here (it stays on by default)."""
-    from faceplate.curate.rules import RULES, CurateSettings
+    from faceplate.curate.rules import RULES
     from faceplate.models.config import ModelConfig
     from faceplate.stages.run_all import RunSettings
     from faceplate.training.settings import TrainSettings
@@ -83,7 +83,7 @@ def demo_run_settings():
         train=TrainSettings(iterations=300, batch_size=4, checkpoint_every=100, preview_every=100, log_every=10),
         model=ModelConfig(resolution=64, ae_dims=64, e_dims=16, d_dims=16, d_mask_dims=8),
         learned_masks=False,
-        curate=CurateSettings(rules=tuple(r for r in RULES if r != "duplicate")),
+        curate={"rules": [r for r in RULES if r != "duplicate"]},
     )
 
 

@@ -114,6 +114,6 @@ def test_decision_files_and_precedence(tmp_path):
     bad.write_text("approve plate_1001_00 now\n")
     with pytest.raises(CurateError, match="line 1"):
         parse_decision_file(bad)
-    with pytest.raises(ValueError, match="unknown curate rule"):
+    with pytest.raises(ValueError, match="vibes"):
         CurateSettings(rules=("blur", "vibes"))
     assert Decision("x", "kept").note == ""

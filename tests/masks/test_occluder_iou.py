@@ -17,7 +17,6 @@ from faceplate.faces.faceset import read_faceset
 from faceplate.masks.landmark_mask import face_hull_mask
 from faceplate.masks.polygons import polygon_entry, write_polygon_file
 from faceplate.stages.runner import run_stage
-from faceplate.stages.mask import MaskSettings, mask
 from faceplate.workspace import init_workspace
 
 CROP = 128
@@ -55,8 +54,8 @@ def test_learned_mask_excludes_the_occluder_on_held_back_frames(test_data, tmp_p
     run_stage(ws, "extract", {"roles": "destination", "crop_size": CROP, "crop_format": "png"})
     labels, truth, held = _occlude_and_label(read_faceset(ws.faceset_dir("destination")), np.random.default_rng(0))
     write_polygon_file(tmp_path / "labels.json", labels)
-    summary = mask(ws, MaskSettings(roles=("destination",), labels=str(tmp_path / "labels.json"), iterations=400,
-                                    resolution=64, base=8, batch=8, threads=1))
+    summary = run_stage(ws, "mask", {"roles": ["destination"], "labels": str(tmp_path / "labels.json"), "iterations": 400,
+                                      "resolution": 64, "base": 8, "batch": 8, "threads": 1}).summary
     fs = read_faceset(ws.faceset_dir("destination"))
     records = {r.id: r for r in fs.records}
     learned = [iou(cv2.imread(str(fs.folder / records[i].mask), cv2.IMREAD_GRAYSCALE), truth[i]) for i in held]

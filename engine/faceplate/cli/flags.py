@@ -8,6 +8,7 @@ flag, the value and what is allowed), so argparse never answers with its own usa
 from __future__ import annotations
 
 import argparse
+import types
 import typing
 
 from pydantic.fields import FieldInfo
@@ -16,7 +17,7 @@ from faceplate.settings import choices_of, flag_name, flat_fields
 
 
 def _is_bool(info: FieldInfo) -> bool:
-    return info.annotation is bool or (typing.get_origin(info.annotation) is typing.Union
+    return info.annotation is bool or (typing.get_origin(info.annotation) in (typing.Union, types.UnionType)
                                        and set(typing.get_args(info.annotation)) == {bool, type(None)})
 
 

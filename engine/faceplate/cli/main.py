@@ -20,8 +20,6 @@ from faceplate.errors import FaceplateError, SettingsError, StageCancelled
 # One module per group of subcommands, each with register(subparsers); order = help order.
 COMMAND_MODULES = [
     "faceplate.cli.commands",
-    "faceplate.cli.curate_command",
-    "faceplate.cli.mask_command",
     "faceplate.cli.train_command",
     "faceplate.cli.render_command",
     "faceplate.cli.stage_commands",

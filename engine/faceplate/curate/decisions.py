@@ -18,6 +18,8 @@ from pathlib import Path
 from faceplate.atomic import write_text_atomic
 from faceplate.errors import CurateError
 from faceplate.faces.faceset import FaceRecord
+from faceplate.faces.roles import BOTH, ROLES_HELP, Roles
+from faceplate.settings import setting, stage_settings
 from faceplate.workspace.manifest import now_iso
 
 SCHEMA = "Decisions.1"
@@ -33,6 +35,33 @@ class Decision:
     id: str
     status: str  # "rejected", "kept", or "forget" (remove an earlier decision)
     note: str = ""
+
+
+@stage_settings
+class DecisionSettings:
+    """What curate and review share: the facesets to work on and this run's manual decisions
+    (stored in ``decisions.json``, so none of them is remembered as a setting)."""
+
+    roles: Roles = setting(BOTH, ROLES_HELP, flag="--role", remember=False, min_length=1)
+    reject: tuple[str, ...] = setting((), "reject these faces by hand (e.g. plate_1001_00)", remember=False)
+    restore: tuple[str, ...] = setting((), "restore these faces by hand", remember=False)
+    forget: tuple[str, ...] = setting((), "drop earlier manual decisions: the rules decide again", remember=False)
+    note: str = setting("", "note stored with --reject/--restore decisions", remember=False)
+    decisions: str | None = setting(None, "file of decisions: 'reject ID', 'restore ID', 'forget ID' or 'ID' per "
+                                    "line, or JSON", remember=False)
+
+
+@stage_settings
+class ReviewSettings(DecisionSettings):
+    out: str | None = setting(None, "folder for the contact sheet (default SHOT/review)", remember=False)
+
+
+def collect_decisions(settings: DecisionSettings) -> list[Decision]:
+    """The decisions this run was given: the file's first, then --reject, --restore, --forget."""
+    found = parse_decision_file(settings.decisions) if settings.decisions else []
+    found += [Decision(i, "rejected", settings.note) for i in settings.reject]
+    found += [Decision(i, "kept", settings.note) for i in settings.restore]
+    return found + [Decision(i, FORGET) for i in settings.forget]
 
 
 def read_decisions(folder: Path) -> dict[str, dict]:

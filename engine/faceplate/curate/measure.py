@@ -8,6 +8,7 @@ Blur and the embedding come from the index (extraction measured them).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import cv2
 import numpy as np
@@ -37,7 +38,10 @@ class FacesetMeasures:
     shape: np.ndarray  # [N, 136] crop-space landmarks / crop size
 
 
-def measure_faceset(faceset: Faceset, landmarks: LandmarkModel | None = None) -> FacesetMeasures:
+def measure_faceset(faceset: Faceset, landmarks: LandmarkModel | None = None,
+                    after_face: Callable[[], None] | None = None) -> FacesetMeasures:
+    """Measure every face; ``after_face`` is called after each (progress; a cancel raised there
+    loses nothing, as measuring writes nothing)."""
     records, size = faceset.records, faceset.crop_size
     if not records:
         raise CurateError(f"faceset {faceset.folder} has no faces; re-run `faceplate extract` with another range")
@@ -55,6 +59,8 @@ def measure_faceset(faceset: Faceset, landmarks: LandmarkModel | None = None) ->
         pose[i] = estimate_pose(points, size, record.landmarks_array)
         if landmarks is not None:
             refit[i] = refit_error(crop, points, landmarks)
+        if after_face is not None:
+            after_face()
     return FacesetMeasures(blur=np.asarray([r.blur for r in records], np.float64),
                            identity=identity_distances(embeddings, centre), identity_faces=cluster, refit=refit,
                            geometry=geometry, pose=pose, thumbs=thumbs, hists=hists, shape=shape)

@@ -10,11 +10,15 @@ blurred or wrong face never stands in for a good one.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from typing import Literal
 
 import numpy as np
 
+from faceplate.curate.decisions import DecisionSettings
 from faceplate.curate.measure import FacesetMeasures
+from faceplate.curate.order import SORT_KEYS
+from faceplate.faces.roles import Role
+from faceplate.settings import setting, stage_settings
 
 RULES = ("identity", "landmarks", "blur", "pose", "duplicate")
 
@@ -24,27 +28,26 @@ def reason_kind(reason: str) -> str:
     return reason.split(maxsplit=1)[0].rstrip(":") if reason else ""
 
 
-@dataclass
-class CurateSettings:
-    roles: tuple[str, ...] = ("destination", "source")
-    rules: tuple[str, ...] = RULES
-    blur_fraction: float = 0.3  # reject below this fraction of the faceset's median blur score
-    identity_distance: float = 0.55  # max embedding distance to the faceset's dominant identity centre
-    refit_max: float = 0.15  # max re-fit landmark disagreement, fraction of the outer-eye distance
-    duplicate_similarity: float = 0.995  # thumbnail correlation at or above which two faces are duplicates
-    duplicate_shape: float = 0.01  # ...and no landmark moved more than this fraction of the crop
-    # (the largest single move, not an average: a mouth that opened is a new expression to learn)
-    pose_margin: float = 15.0  # degrees beyond the other faceset's yaw/pitch range (1st-99th percentile)
-    pose_roles: tuple[str, ...] = ("source",)  # pose rule rejects only here (destination faces must render)
-    sort: str | None = None  # reorder the index: yaw, pitch, blur, identity, histogram
+@stage_settings
+class CurateSettings(DecisionSettings):
+    """Curate's thresholds (remembered by the shot) and this run's manual decisions (not remembered)."""
 
-    def __post_init__(self) -> None:
-        unknown = set(self.rules) - set(RULES)
-        if unknown:
-            raise ValueError(f"unknown curate rule(s) {sorted(unknown)}; known: {', '.join(RULES)}")
-
-    def as_dict(self) -> dict:
-        return asdict(self)
+    rules: tuple[Literal[RULES], ...] = setting(RULES, "rules to apply (default: all)")
+    blur_fraction: float = setting(0.3, "reject faces below this fraction of the faceset's median blur score",
+                                   ge=0.0, le=100.0)
+    identity_distance: float = setting(0.55, "max embedding distance to the faceset's main identity", ge=0.0, le=4.0)
+    refit_max: float = setting(0.15, "max landmark re-fit disagreement, in outer-eye distances", ge=0.0, le=10.0)
+    duplicate_similarity: float = setting(0.995, "thumbnail correlation at or above which two faces are duplicates",
+                                          ge=0.0, le=1.0)
+    # ...and no landmark moved more than this: the largest single move, not an average (a mouth
+    # that opened is a new expression to learn)
+    duplicate_shape: float = setting(0.01, "largest landmark move (fraction of the crop) of a duplicate", ge=0.0, le=1.0)
+    pose_margin: float = setting(15.0, "degrees beyond the other faceset's yaw/pitch range (1st-99th percentile)",
+                                 ge=0.0, le=180.0)
+    # destination faces must all render, so by default the pose rule rejects only source faces
+    pose_roles: tuple[Role, ...] = setting(("source",), "facesets the pose rule rejects in")
+    # the index keeps the order it was given, so a sort need not be remembered
+    sort: Literal[SORT_KEYS] | None = setting(None, "reorder the faceset index (and the review sheet)", remember=False)
 
 
 def blur_reasons(m: FacesetMeasures, s: CurateSettings) -> dict[int, str]:

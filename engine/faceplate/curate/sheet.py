@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import os
 from pathlib import Path
+from typing import Callable
 
 import cv2
 import numpy as np
@@ -39,13 +40,15 @@ def group_records(records: list[FaceRecord]) -> dict[str, list[FaceRecord]]:
     return {k: groups[k] for k in order + sorted(set(groups) - set(order)) if k in groups}
 
 
-def write_review(out: Path, facesets: dict[str, Faceset], coverage_html: str = "") -> Path:
-    """Write the HTML page and PNG grids into ``out``; returns the HTML path."""
+def write_review(out: Path, facesets: dict[str, Faceset], coverage_html: str = "",
+                 after_face: Callable[[], None] | None = None) -> Path:
+    """Write the HTML page and PNG grids into ``out``; returns the HTML path. ``after_face`` is called
+    after each face is drawn (progress; the page is written last, so a cancel there keeps the old one)."""
     out.mkdir(parents=True, exist_ok=True)
     sections = []
     for role, fs in facesets.items():
         groups = group_records(fs.records)
-        grids = {name: write_grids(out, fs, f"{role}_{name}", records) for name, records in groups.items()}
+        grids = {name: write_grids(out, fs, f"{role}_{name}", records, after_face) for name, records in groups.items()}
         sections.append(_role_html(out, role, fs, groups, grids))
     page = _PAGE.format(body=coverage_html + "\n".join(sections))
     path = out / "index.html"
@@ -53,10 +56,11 @@ def write_review(out: Path, facesets: dict[str, Faceset], coverage_html: str = "
     return path
 
 
-def write_grids(out: Path, fs: Faceset, stem: str, records: list[FaceRecord]) -> list[str]:
+def write_grids(out: Path, fs: Faceset, stem: str, records: list[FaceRecord],
+                after_face: Callable[[], None] | None = None) -> list[str]:
     names = []
     for page, start in enumerate(range(0, len(records), PER_PAGE)):
-        grid = grid_image(fs, records[start:start + PER_PAGE])
+        grid = grid_image(fs, records[start:start + PER_PAGE], after_face)
         name = f"{stem}_{page:02d}.png"
         with atomic_path(out / name) as tmp:
             cv2.imwrite(str(tmp), grid[..., ::-1])
@@ -64,7 +68,7 @@ def write_grids(out: Path, fs: Faceset, stem: str, records: list[FaceRecord]) ->
     return names
 
 
-def grid_image(fs: Faceset, records: list[FaceRecord]) -> np.ndarray:
+def grid_image(fs: Faceset, records: list[FaceRecord], after_face: Callable[[], None] | None = None) -> np.ndarray:
     """RGB grid, COLUMNS wide, each cell a THUMB crop (mask outline in green) over its id."""
     cell_h = THUMB + 14
     rows = (len(records) + COLUMNS - 1) // COLUMNS
@@ -73,6 +77,8 @@ def grid_image(fs: Faceset, records: list[FaceRecord]) -> np.ndarray:
         y, x = (n // COLUMNS) * cell_h, (n % COLUMNS) * THUMB
         grid[y:y + THUMB, x:x + THUMB] = _thumbnail(fs, record)
         cv2.putText(grid, record.id[-14:], (x + 2, y + THUMB + 11), cv2.FONT_HERSHEY_PLAIN, 0.75, (230, 230, 230), 1)
+        if after_face is not None:
+            after_face()
     return grid
 
 

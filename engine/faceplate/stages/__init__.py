@@ -35,6 +35,12 @@ class Stage:
 STAGES: dict[str, Stage] = {s.name: s for s in (
     Stage("extract", "faceplate.stages.extract", "faceplate.faces.pipeline:ExtractSettings",
           "detect, align and crop faces into the workspace's facesets"),
+    Stage("curate", "faceplate.stages.curate", "faceplate.curate.rules:CurateSettings",
+          "score faces and reject blurred, wrong-identity, bad-landmark, duplicate faces"),
+    Stage("review", "faceplate.stages.review", "faceplate.curate.decisions:ReviewSettings",
+          "contact sheet (HTML + PNG grids) of curated faces; manual reject/restore"),
+    Stage("mask", "faceplate.stages.mask", "faceplate.masks.settings:MaskSettings",
+          "face masks for every crop: landmark hull, then the learned (XSeg-like) model"),
     Stage("export", "faceplate.stages.export", "faceplate.export.contract:ExportSettings",
           "export the trained generator to ONNX (and optionally fp16 and .dfm)"),
 )}

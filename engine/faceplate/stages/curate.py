@@ -3,7 +3,8 @@
 Nothing is deleted: a rejected face keeps its crop and record (``status='rejected'``, reasons
 in the index) and comes back by a manual restore. Every run re-scores from the crops, so it is
 idempotent; manual decisions (``facesets/<role>/decisions.json``) are applied last. All facesets
-are measured and judged before anything is written, so an error leaves the workspace as it was.
+are measured and judged before anything is written, so an error or a cancel leaves the facesets as
+they were. The pose coverage report is rewritten on every run.
 """
 
 from __future__ import annotations
@@ -17,18 +18,21 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from faceplate.atomic import write_text_atomic
-from faceplate.curate.coverage import coverage_report
-from faceplate.curate.decisions import DECISIONS_NAME, Decision, apply_decisions, merge_decisions, read_decisions, write_decisions
+from faceplate.curate.coverage import coverage_report, format_coverage
+from faceplate.curate.decisions import (DECISIONS_NAME, Decision, apply_decisions, collect_decisions, merge_decisions,
+                                        read_decisions, write_decisions)
 from faceplate.curate.measure import FacesetMeasures, measure_faceset, record_scores
 from faceplate.curate.order import sort_order
 from faceplate.curate.rules import CurateSettings, reason_kind, rule_reasons
 from faceplate.errors import CurateError, FaceplateError
 from faceplate.faces.faceset import INDEX_NAME, Faceset, read_faceset
+from faceplate.settings import as_plain_dict, remembered
+from faceplate.stages.contract import Meter, Reporter, StageResult, check_cancelled
 from faceplate.workspace import Workspace
 
 log = logging.getLogger(__name__)
 COVERAGE_NAME = "coverage.json"
-__all__ = ["CurateSettings", "CurateResult", "curate", "load_facesets", "merged_decisions", "route_decisions"]
+SETTINGS = CurateSettings
 
 
 @dataclass
@@ -75,29 +79,60 @@ def merged_decisions(facesets: dict[str, Faceset], decisions: list[Decision]) ->
     return routed, {role: merge_decisions(read_decisions(fs.folder), routed[role]) for role, fs in facesets.items()}
 
 
-def curate(workspace: Workspace, settings: CurateSettings | None = None, decisions: list[Decision] = (),
-           landmarks=None) -> dict[str, CurateResult]:
-    """Curate each role's faceset; ``landmarks`` (a LandmarkModel) is loaded when not given."""
-    settings = settings or CurateSettings()
+def run(workspace: Workspace, settings: CurateSettings, reporter: Reporter) -> StageResult:
+    """Curate each role's faceset: measure (progress per face), judge, then write the indexes,
+    decisions and the pose coverage. Everything is checked before the run is recorded."""
     facesets = load_facesets(workspace, settings.roles)
+    _, merged = merged_decisions(facesets, collect_decisions(settings))
+    landmarks = _landmark_model(settings)
     inputs = {"facesets": [str(fs.folder.relative_to(workspace.root)) for fs in facesets.values()]}
-    with workspace.stage_run("curate", inputs, {**settings.as_dict(), "decisions": len(decisions)}) as run:
-        _, merged = merged_decisions(facesets, decisions)
-        if landmarks is None and "landmarks" in settings.rules:
-            from faceplate.faces.landmarks import DlibLandmarks68
-            landmarks = DlibLandmarks68()
+    with workspace.stage_run("curate", inputs, as_plain_dict(settings), remembered(settings)) as run:
         measured, results = {}, {}
         for role, fs in facesets.items():
             started = time.perf_counter()
-            measured[role] = measure_faceset(fs, landmarks if "landmarks" in settings.rules else None)
+            measured[role] = _measure(role, fs, landmarks, reporter)
             results[role] = CurateResult(role, len(fs.records), 0, seconds=time.perf_counter() - started)
         for role, fs in facesets.items():
             started = time.perf_counter()
             _judge(role, fs, measured, merged[role], settings, results[role])
             results[role].seconds += time.perf_counter() - started
+        check_cancelled(reporter, "before writing the curated indexes")
         outputs = _write_all(workspace, facesets, merged)
+        report = _write_coverage(workspace, facesets, outputs)
         run.outputs, run.summary = outputs, {role: r.summary() for role, r in results.items()}
-    return results
+        if report is not None:
+            run.summary["coverage"] = report["covered_fraction"]
+    return StageResult("curate", summary=run.summary, outputs=outputs, detail=results,
+                       lines=_result_lines(workspace, results, report))
+
+
+def _landmark_model(settings: CurateSettings):
+    if "landmarks" not in settings.rules:
+        return None
+    from faceplate.faces.landmarks import DlibLandmarks68
+
+    return DlibLandmarks68()
+
+
+def _measure(role: str, fs: Faceset, landmarks, reporter: Reporter) -> FacesetMeasures:
+    meter = Meter(reporter, f"measure {role}", len(fs.records), unit="faces")
+
+    def after_face() -> None:
+        meter.advance()
+        check_cancelled(reporter, f"while measuring the {role} faces (nothing was written)")
+    return measure_faceset(fs, landmarks, after_face)
+
+
+def _result_lines(workspace: Workspace, results: dict[str, CurateResult], report: dict | None) -> list[str]:
+    lines = []
+    for role, result in results.items():
+        s = result.summary()
+        why = ", ".join(f"{k} {v}" for k, v in s["reasons"].items()) or "none"
+        lines.append(f"{role}: kept {s['kept']} of {s['faces']} faces; rejected: {why} ({s['faces_per_second']:.0f} faces/s)")
+    if report is not None:
+        lines += ["pose coverage (yaw x pitch):", *format_coverage(report).splitlines()]
+    lines.append(f"look at the faces: faceplate review {workspace.root}")
+    return lines
 
 
 def _judge(role: str, fs: Faceset, measured: dict[str, FacesetMeasures], decisions: dict, settings: CurateSettings,
@@ -132,15 +167,31 @@ def _write_all(workspace: Workspace, facesets: dict[str, Faceset], decisions: di
             write_decisions(fs.folder, decisions[role])
         fs.save()
         outputs[role] = str((fs.folder / INDEX_NAME).relative_to(workspace.root))
-    if {"source", "destination"} <= set(facesets):
-        report = coverage_report(_kept_poses(facesets["source"]), _kept_poses(facesets["destination"]))
-        path = workspace.root / "facesets" / COVERAGE_NAME
-        write_text_atomic(path, json.dumps(report, indent=1) + "\n")
-        outputs["coverage"] = str(path.relative_to(workspace.root))
-        if report["uncovered"]:
-            log.warning("%d destination pose bin(s) have too few source faces (%.0f%% covered); see %s",
-                        len(report["uncovered"]), 100 * report["covered_fraction"], path)
     return outputs
+
+
+def _write_coverage(workspace: Workspace, facesets: dict[str, Faceset], outputs: dict) -> dict | None:
+    """Rewrite ``facesets/coverage.json`` from the kept poses of both facesets, as they are now (a role
+    not curated in this run is read from its index); remove it when one has no curated poses, so an
+    old report never stands for the current facesets."""
+    path = workspace.root / "facesets" / COVERAGE_NAME
+    poses = {role: _kept_poses(facesets[role]) if role in facesets else _stored_poses(workspace, role)
+             for role in ("source", "destination")}
+    if any(p is None or not len(p) for p in poses.values()):
+        path.unlink(missing_ok=True)
+        return None
+    report = coverage_report(poses["source"], poses["destination"])
+    write_text_atomic(path, json.dumps(report, indent=1) + "\n")
+    outputs["coverage"] = str(path.relative_to(workspace.root))
+    if report["uncovered"]:
+        log.warning("%d destination pose bin(s) have too few source faces (%.0f%% covered); see %s",
+                    len(report["uncovered"]), 100 * report["covered_fraction"], path)
+    return report
+
+
+def _stored_poses(workspace: Workspace, role: str) -> np.ndarray | None:
+    folder = workspace.faceset_dir(role)
+    return _kept_poses(read_faceset(folder)) if (folder / INDEX_NAME).is_file() else None
 
 
 def _kept_poses(fs: Faceset) -> np.ndarray:

@@ -6,49 +6,34 @@ replaces the hull where it exists: trained on imported polygon labels (``--label
 no labels at all, bootstrapped from the landmark hulls so the pipeline still runs. It is saved
 in ``SHOT/masks/xseg/`` and exported to ``SHOT/masks/xseg.onnx``, which is also what applies it
 here (onnxruntime, as at render time). Labelled crops keep their labels as their mask. Inputs
-are all checked before anything is written.
+are all checked before anything is written. The model trains at 128 px on a CPU and 256 px with
+CUDA unless ``--resolution`` says otherwise.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import cv2
 import numpy as np
 
 from faceplate.atomic import write_bytes_atomic
-from faceplate.errors import MaskError
-from faceplate.faces.faceset import Faceset, FaceRecord
+from faceplate.errors import MaskError, WorkspaceError
+from faceplate.faces.faceset import INDEX_NAME, Faceset, FaceRecord
 from faceplate.masks.landmark_mask import eyes_mouth_mask, face_hull_mask
 from faceplate.masks.polygons import Label, load_labels
+from faceplate.masks.settings import CPU_RESOLUTION, GPU_RESOLUTION, MaskSettings
+from faceplate.settings import as_plain_dict, remembered
+from faceplate.stages.contract import Meter, Reporter, StageResult, check_cancelled
 from faceplate.stages.curate import load_facesets
 from faceplate.workspace import Workspace
+from faceplate.workspace.workspace import path_inside
 
 log = logging.getLogger(__name__)
 MASKS_DIR, CHECKPOINT_DIR, ONNX_NAME = "masks", "xseg", "xseg.onnx"
-
-
-@dataclass
-class MaskSettings:
-    roles: tuple[str, ...] = ("destination", "source")
-    labels: str | None = None  # polygon file (FacePolygons.1)
-    train: bool | None = None  # None: train when labels are given or no model exists yet
-    learned: bool = True  # False: landmark masks only
-    iterations: int = 2000
-    resolution: int = 256
-    base: int = 16  # U-Net width
-    batch: int = 8
-    min_labels: int = 8  # fewer labelled crops than this cannot train a useful model
-    bootstrap_faces: int = 300  # landmark-hull samples when training without labels
-    apply_batch: int = 32
-    device: str | None = None
-    threads: int | None = None  # CPU threads for training (None: torch's default)
-    seed: int = 0
-
-    def as_dict(self) -> dict:
-        return asdict(self)
+SETTINGS = MaskSettings
 
 
 def model_paths(workspace: Workspace):
@@ -56,29 +41,57 @@ def model_paths(workspace: Workspace):
     return root / CHECKPOINT_DIR, root / ONNX_NAME
 
 
-def mask(workspace: Workspace, settings: MaskSettings | None = None) -> dict:
-    """Mask every face of each role's faceset; returns the stage summary."""
-    settings = settings or MaskSettings()
+def run(workspace: Workspace, settings: MaskSettings, reporter: Reporter) -> StageResult:
+    """Mask every face of each role's faceset (training the mask model first when asked or when
+    there is none yet). Labels, mask paths and settings are checked before the run is recorded."""
     facesets = _load_facesets(workspace, settings.roles)
+    for fs in facesets.values():
+        _check_mask_paths(fs)
+    labels = load_labels(settings.labels, facesets) if settings.labels else []
+    checkpoint, onnx_path = model_paths(workspace)
+    learned = not settings.landmark_only
+    train = learned and (settings.train if settings.train is not None else bool(labels) or not onnx_path.is_file())
+    if train and labels and len(labels) < settings.min_labels:
+        raise MaskError(f"only {len(labels)} labelled crop(s) in {settings.labels}; the mask model needs at least "
+                        f"{settings.min_labels}: label more faces (occluded ones first), or use --no-train")
     inputs = {"facesets": [str(fs.folder.relative_to(workspace.root)) for fs in facesets.values()], "labels": settings.labels}
-    with workspace.stage_run("mask", inputs, settings.as_dict()) as run:
-        labels = load_labels(settings.labels, facesets) if settings.labels else []
-        checkpoint, onnx_path = model_paths(workspace)
-        train = settings.learned and (settings.train if settings.train is not None else bool(labels) or not onnx_path.is_file())
+    with workspace.stage_run("mask", inputs, as_plain_dict(settings), remembered(settings)) as run:
         summary: dict = {"labels": len(labels), "trained": bool(train)}
         if train:
-            summary["training"] = _train(facesets, labels, settings, checkpoint, onnx_path)
-        session = _open_session(onnx_path, facesets) if settings.learned else None
+            summary["training"] = _train(facesets, labels, settings, checkpoint, onnx_path, reporter)
+        session = _open_session(onnx_path, facesets) if learned else None
         summary["learned"] = session is not None
         started = time.perf_counter()
-        faces = sum(_write_masks(fs, role, session, labels, settings) for role, fs in facesets.items())
+        faces = sum(_write_masks(fs, role, session, labels, settings, reporter) for role, fs in facesets.items())
         seconds = time.perf_counter() - started
         summary.update(faces=faces, faces_per_second=round(faces / seconds, 1) if seconds else 0.0)
         run.outputs = {role: str((fs.folder / MASKS_DIR).relative_to(workspace.root)) for role, fs in facesets.items()}
         if session is not None:
             run.outputs["onnx"] = str(onnx_path.relative_to(workspace.root))
         run.summary = summary
-    return summary
+    training = summary.get("training")
+    line = (f"{faces} faces masked ({'learned' if session is not None else 'landmark'} masks, "
+            f"{summary['faces_per_second']:.0f} faces/s)"
+            + (f"; model trained on {training['source']} at {training['resolution']} px" if training else ""))
+    return StageResult("mask", summary=summary, outputs=run.outputs, lines=[line], detail=summary)
+
+
+def _check_mask_paths(fs: Faceset) -> None:
+    """Mask files are named after record ids, which come from the index: refuse any id that would
+    put a file outside the faceset's own folder (an edited or damaged index)."""
+    for record in fs.records:
+        for relative in _mask_names(record):
+            if Path(relative).parent != Path(MASKS_DIR):
+                raise MaskError(f"face id {record.id!r} in {fs.folder / INDEX_NAME} is not a plain name; the index was "
+                                "edited or damaged: restore it or re-run `faceplate extract --force`")
+            try:
+                path_inside(fs.folder, relative, fs.folder)
+            except WorkspaceError as exc:
+                raise MaskError(str(exc)) from None
+
+
+def _mask_names(record: FaceRecord) -> tuple[str, str]:
+    return f"{MASKS_DIR}/{record.id}.png", f"{MASKS_DIR}/{record.id}.eyes_mouth.png"
 
 
 def _load_facesets(workspace: Workspace, roles: tuple[str, ...]) -> dict[str, Faceset]:
@@ -91,31 +104,43 @@ def _load_facesets(workspace: Workspace, roles: tuple[str, ...]) -> dict[str, Fa
     return found
 
 
-def _train(facesets: dict[str, Faceset], labels: list[Label], settings: MaskSettings, checkpoint, onnx_path) -> dict:
+def _train(facesets: dict[str, Faceset], labels: list[Label], settings: MaskSettings, checkpoint, onnx_path,
+           reporter: Reporter) -> dict:
+    """Train, then save and export; a cancel between iterations writes nothing (the next run trains again)."""
     from faceplate.masks.xseg_export import export_onnx
     from faceplate.masks.xseg_model import XSegConfig, save_checkpoint
-    from faceplate.masks.xseg_train import XSegTrainSettings, train_xseg
+    from faceplate.masks.xseg_train import XSegTrainSettings, pick_device, train_xseg
 
-    if labels and len(labels) < settings.min_labels:
-        raise MaskError(f"only {len(labels)} labelled crop(s) in {settings.labels}; the mask model needs at least "
-                        f"{settings.min_labels}: label more faces (occluded ones first), or use --no-train")
+    device = pick_device(settings.device)
+    resolution = settings.resolution or (GPU_RESOLUTION if device.type == "cuda" else CPU_RESOLUTION)
+    chosen = "as set" if settings.resolution else f"auto for {device.type}; --resolution to choose"
+    log.info("mask model: %d px (%s), %d iterations on %s", resolution, chosen, settings.iterations, device)
     face_type = next(iter(facesets.values())).header["face_type"]
-    try:
-        config = XSegConfig(resolution=settings.resolution, face_type=face_type, base=settings.base)
-    except ValueError as exc:
-        raise MaskError(f"bad mask model setting: {exc}") from exc
-    images, masks = _training_samples(facesets, labels, settings)
+    config = XSegConfig(resolution=resolution, face_type=face_type, base=settings.base)
+    images, masks = _training_samples(facesets, labels, settings, resolution)
     train_settings = XSegTrainSettings(iterations=settings.iterations, batch=settings.batch, seed=settings.seed,
-                                       device=settings.device, threads=settings.threads)
-    model, summary = train_xseg(images, masks, config, train_settings)
+                                       device=str(device), threads=settings.threads)
+    model, summary = train_xseg(images, masks, config, train_settings, progress=_training_progress(settings, reporter))
     summary["source"] = "labels" if labels else "landmark bootstrap"
+    summary["resolution"] = resolution
+    check_cancelled(reporter, "before the mask model was saved (nothing was written; the next run trains again)")
     save_checkpoint(checkpoint, model, {"training": summary, "train_settings": train_settings.as_dict()})
     export_onnx(model, onnx_path, {"iterations": settings.iterations, "trained_on": summary["source"]})
     return summary
 
 
-def _training_samples(facesets: dict[str, Faceset], labels: list[Label], settings: MaskSettings):
-    r = settings.resolution
+def _training_progress(settings: MaskSettings, reporter: Reporter):
+    meter = Meter(reporter, "train mask model", settings.iterations, unit="it")
+
+    def after_step(step: int, total: int, loss: float) -> None:
+        meter.advance()
+        if step % 50 == 0 or step == total:
+            reporter.metrics({"mask_loss": loss})
+        check_cancelled(reporter, "during mask model training (nothing was written; the next run trains again)")
+    return after_step
+
+
+def _training_samples(facesets: dict[str, Faceset], labels: list[Label], settings: MaskSettings, r: int):
     if labels:
         pairs = [(facesets[lb.role], lb.record, lb.mask) for lb in labels]
     else:
@@ -145,23 +170,34 @@ def _open_session(onnx_path, facesets: dict[str, Faceset]):
     return session
 
 
-def _write_masks(fs: Faceset, role: str, session, labels: list[Label], settings: MaskSettings) -> int:
+def _write_masks(fs: Faceset, role: str, session, labels: list[Label], settings: MaskSettings,
+                 reporter: Reporter) -> int:
+    """Write each face's masks (progress per face). A cancel stops between faces; the index is saved
+    with what was written, so it always names masks that exist."""
     from faceplate.masks.xseg import predict_masks
 
     labelled = {lb.record.id: lb.mask for lb in labels if lb.role == role}
-    records = fs.records
-    for start in range(0, len(records), settings.apply_batch):
-        chunk = records[start:start + settings.apply_batch]
-        crops = [fs.read_crop(r, MaskError) for r in chunk] if session is not None else []
-        learned = predict_masks(session, crops) if crops else [None] * len(chunk)
-        for record, prob in zip(chunk, learned):
-            hull, eyes_mouth = landmark_masks(fs, record)
-            face = labelled.get(record.id)
-            if face is None:
-                face = hull if prob is None else np.round(prob * 255.0).astype(np.uint8)
-            record.mask = _write_png(fs, f"{MASKS_DIR}/{record.id}.png", face)
-            record.eyes_mouth_mask = _write_png(fs, f"{MASKS_DIR}/{record.id}.eyes_mouth.png", eyes_mouth)
-    fs.save()
+    records, written = fs.records, 0
+    meter = Meter(reporter, f"mask {role}", len(records), unit="faces")
+    try:
+        for start in range(0, len(records), settings.apply_batch):
+            chunk = records[start:start + settings.apply_batch]
+            crops = [fs.read_crop(r, MaskError) for r in chunk] if session is not None else []
+            learned = predict_masks(session, crops) if crops else [None] * len(chunk)
+            for record, prob in zip(chunk, learned):
+                check_cancelled(reporter, f"while writing the {role} masks ({written} of {len(records)} written)")
+                hull, eyes_mouth = landmark_masks(fs, record)
+                face = labelled.get(record.id)
+                if face is None:
+                    face = hull if prob is None else np.round(prob * 255.0).astype(np.uint8)
+                face_name, eyes_mouth_name = _mask_names(record)
+                record.mask = _write_png(fs, face_name, face)
+                record.eyes_mouth_mask = _write_png(fs, eyes_mouth_name, eyes_mouth)
+                written += 1
+                meter.advance()
+    finally:
+        if written:
+            fs.save()
     return len(records)
 
 
@@ -175,5 +211,5 @@ def _write_png(fs: Faceset, relative: str, mask: np.ndarray) -> str:
     ok, data = cv2.imencode(".png", mask, [cv2.IMWRITE_PNG_COMPRESSION, 1])
     if not ok:
         raise MaskError(f"could not encode mask {fs.folder / relative}")
-    write_bytes_atomic(fs.folder / relative, data.tobytes(), durable=False)
+    write_bytes_atomic(path_inside(fs.folder, relative, fs.folder), data.tobytes(), durable=False)
     return relative

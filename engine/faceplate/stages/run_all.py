@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from faceplate.curate.rules import CurateSettings
 from faceplate.models.config import ModelConfig
 from faceplate.render.settings import settings_from_dict
 from faceplate.training.settings import TrainSettings
@@ -22,14 +21,13 @@ log = logging.getLogger(__name__)
 class RunSettings:
     train: TrainSettings = field(default_factory=lambda: TrainSettings(iterations=20_000))
     model: ModelConfig = field(default_factory=ModelConfig)
-    curate: CurateSettings = field(default_factory=CurateSettings)
-    learned_masks: bool = True
+    curate: dict = field(default_factory=dict)  # changes on top of the curate settings the shot remembers
+    learned_masks: bool = True  # False: landmark masks only; True: what the shot remembers
 
 
 def run_all(workspace: Workspace, settings: RunSettings, show_progress: bool = True) -> dict:
-    from faceplate.stages.curate import curate
     from faceplate.stages.runner import run_stage
-    from faceplate.stages.mask import MaskSettings, mask
+
     from faceplate.stages.render import render
     from faceplate.stages.train import train
 
@@ -37,9 +35,9 @@ def run_all(workspace: Workspace, settings: RunSettings, show_progress: bool = T
     log.info("1/6 extract")
     steps["extract"] = run_stage(workspace, "extract")
     log.info("2/6 curate")
-    steps["curate"] = curate(workspace, settings.curate)
+    steps["curate"] = _logged(run_stage(workspace, "curate", settings.curate))
     log.info("3/6 mask")
-    steps["mask"] = mask(workspace, MaskSettings(learned=settings.learned_masks))
+    steps["mask"] = _logged(run_stage(workspace, "mask", {} if settings.learned_masks else {"landmark_only": True}))
     log.info("4/6 train")
     steps["train"] = train(workspace, settings.train, settings.model, show_progress=show_progress)
     log.info("5/6 export")
@@ -48,3 +46,9 @@ def run_all(workspace: Workspace, settings: RunSettings, show_progress: bool = T
     render_settings = settings_from_dict(workspace.manifest.settings.get("render"))
     steps["render"] = render(workspace, render_settings, show_progress=show_progress)
     return steps
+
+
+def _logged(result):
+    for line in result.lines:
+        log.info("%s", line)
+    return result
