@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from faceplate.cli.main import main
-from faceplate.errors import MaskError, StageCancelled
+from faceplate.errors import MaskError, StageCancelled, WorkspaceError
 from faceplate.faces.align import invert_matrix, transform_points
 from faceplate.faces.faceset import read_faceset
 from faceplate.masks.landmark_mask import eyes_mouth_mask, face_hull_mask
@@ -226,12 +226,12 @@ def test_resolution_defaults_to_128_px_on_a_cpu(shot):
     assert open_workspace(shot).manifest.settings["mask"]["resolution"] is None  # stays auto for `faceplate run`
 
 
-def test_record_id_escaping_the_faceset_is_refused(shot):
+def test_record_id_escaping_the_faceset_is_refused(shot):  # the faceset index refuses it on reading
     fs = _faceset(shot)
     fs.records[0].id = "../../../escaped"
     fs.save()
     before = {p: p.read_bytes() for p in shot.rglob("*") if p.is_file()}
-    with pytest.raises(MaskError, match="not a plain name"):
+    with pytest.raises(WorkspaceError, match=r"line 2: id '../../../escaped' points outside the faceset"):
         _mask(shot, **LANDMARK)
     assert {p: p.read_bytes() for p in shot.rglob("*") if p.is_file()} == before
 

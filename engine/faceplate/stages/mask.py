@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import logging
 import time
-from pathlib import Path
 
 import cv2
 import numpy as np
 
 from faceplate.atomic import write_bytes_atomic
-from faceplate.errors import MaskError, WorkspaceError
-from faceplate.faces.faceset import INDEX_NAME, Faceset, FaceRecord
+from faceplate.errors import MaskError
+from faceplate.faces.faceset import Faceset, FaceRecord
 from faceplate.masks.landmark_mask import eyes_mouth_mask, face_hull_mask
 from faceplate.masks.polygons import Label, load_labels
 from faceplate.masks.settings import CPU_RESOLUTION, GPU_RESOLUTION, MaskSettings
@@ -43,10 +42,8 @@ def model_paths(workspace: Workspace):
 
 def run(workspace: Workspace, settings: MaskSettings, reporter: Reporter) -> StageResult:
     """Mask every face of each role's faceset (training the mask model first when asked or when
-    there is none yet). Labels, mask paths and settings are checked before the run is recorded."""
+    there is none yet). Labels and settings are checked (record paths when the index is read) before the run is recorded."""
     facesets = _load_facesets(workspace, settings.roles)
-    for fs in facesets.values():
-        _check_mask_paths(fs)
     labels = load_labels(settings.labels, facesets) if settings.labels else []
     checkpoint, onnx_path = model_paths(workspace)
     learned = not settings.landmark_only
@@ -74,20 +71,6 @@ def run(workspace: Workspace, settings: MaskSettings, reporter: Reporter) -> Sta
             f"{summary['faces_per_second']:.0f} faces/s)"
             + (f"; model trained on {training['source']} at {training['resolution']} px" if training else ""))
     return StageResult("mask", summary=summary, outputs=run.outputs, lines=[line], detail=summary)
-
-
-def _check_mask_paths(fs: Faceset) -> None:
-    """Mask files are named after record ids, which come from the index: refuse any id that would
-    put a file outside the faceset's own folder (an edited or damaged index)."""
-    for record in fs.records:
-        for relative in _mask_names(record):
-            if Path(relative).parent != Path(MASKS_DIR):
-                raise MaskError(f"face id {record.id!r} in {fs.folder / INDEX_NAME} is not a plain name; the index was "
-                                "edited or damaged: restore it or re-run `faceplate extract --force`")
-            try:
-                path_inside(fs.folder, relative, fs.folder)
-            except WorkspaceError as exc:
-                raise MaskError(str(exc)) from None
 
 
 def _mask_names(record: FaceRecord) -> tuple[str, str]:
