@@ -6,30 +6,45 @@ and independent of training: it returns the input face tinted, with a full mask.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import resource
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
+from pathlib import Path
+from typing import get_args
 
+import cv2
 import numpy as np
 import OpenImageIO as oiio
 import pytest
 import torch
+from pydantic import ValidationError
 
+from faceplate.cli.main import main
 from faceplate.demo import PLATE_SPACE, build_example
-from faceplate.errors import InferenceError, RenderError
+from faceplate.errors import InferenceError, RenderError, SettingsError, StageCancelled
 from faceplate.export.generator_export import export_generator
 from faceplate.faces.pipeline import ExtractSettings
 from faceplate.media import ColourTransform, open_plate, read_image, to_float01, write_image
+from faceplate.render.colour_transfer import MODES
 from faceplate.render.outputs import RenderPaths
-from faceplate.render.settings import MergeSettings, RangeOverride, RenderSettings
+from faceplate.render.settings import ColourTransfer, MergeSettings
+from faceplate.stages.contract import RecordingReporter
 from faceplate.stages.extract import extract
-from faceplate.stages.render import render
-from faceplate.workspace import init_workspace
+from faceplate.stages.runner import run_stage
+from faceplate.workspace import init_workspace, open_workspace
 
 
 class TintGenerator(torch.nn.Module):
+    def __init__(self, tint=(0.85, 0.95, 1.1)):
+        super().__init__()
+        self.tint = tuple(tint)
+
     def forward(self, x):
-        tint = torch.tensor([0.85, 0.95, 1.1]).view(1, 3, 1, 1)
+        tint = torch.tensor(self.tint).view(1, 3, 1, 1)
         return torch.clamp(x * tint, 0, 1), torch.ones_like(x[:, :1])
 
 
@@ -40,12 +55,29 @@ class _Config:
     arch: str = "tint"
 
 
-def _export(ws):
-    export_generator(TintGenerator(), _Config(), {"iterations": 1, "config_hash": "tint"}, ws.root / "export" / "generator.onnx")
+def _export(ws, tint=(0.85, 0.95, 1.1)):
+    # the same iterations and config hash whatever the tint: only the model's bytes tell them apart
+    export_generator(TintGenerator(tint), _Config(), {"iterations": 1, "config_hash": "tint"},
+                     ws.root / "export" / "generator.onnx")
 
 
-def _settings(**merge):
-    return RenderSettings(merge=MergeSettings(**merge), batch=4)
+def _render(ws, reporter=None, **changes):
+    """Render through the runner as every front end does; merge settings by their field names."""
+    merge_keys = {f for f in MergeSettings.__dataclass_fields__}
+    changes = {("merge." + k if k in merge_keys else k): v for k, v in changes.items()}
+    return run_stage(ws, "render", {"batch": 4, **changes}, reporter).detail
+
+
+def _paths(ws, fmt="exr"):
+    return RenderPaths(ws.root / "render", "faceplate", fmt)
+
+
+def _record(ws, frame):
+    return json.loads(_paths(ws).record(frame).read_text())
+
+
+def _tree_digest(root: Path) -> dict[str, str]:
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 @pytest.fixture(scope="module")
@@ -66,8 +98,8 @@ def _layer(path):
 
 
 def test_linear_exr_plate_gives_linear_layer_zero_outside_matte(linear_shot):
-    result = render(linear_shot, _settings(), show_progress=False)
-    paths = RenderPaths(linear_shot.root / "render", "faceplate")
+    result = _render(linear_shot)
+    paths = _paths(linear_shot)
     assert result.frames_written == list(range(1001, 1007))
     with open_plate(linear_shot.manifest.plate.path) as plate:
         for frame in (1001, 1006):
@@ -81,7 +113,7 @@ def test_linear_exr_plate_gives_linear_layer_zero_outside_matte(linear_shot):
 
 
 def test_layer_has_a_data_window_inside_the_full_display_window(linear_shot):
-    render(linear_shot, _settings(), frames=[1003], show_progress=False)
+    _render(linear_shot, frames="1003")
     spec = oiio.ImageInput.open(str(RenderPaths(linear_shot.root / "render", "faceplate").layer(1003))).spec()
     assert (spec.full_width, spec.full_height) == (960, 540)
     assert spec.width * spec.height < 0.5 * 960 * 540
@@ -89,8 +121,8 @@ def test_layer_has_a_data_window_inside_the_full_display_window(linear_shot):
 
 
 def test_layer_over_plate_equals_preview_and_plate_is_untouched_outside(linear_shot):
-    render(linear_shot, _settings(colour_transfer="rct"), show_progress=False)
-    paths = RenderPaths(linear_shot.root / "render", "faceplate")
+    _render(linear_shot, colour_transfer="rct")
+    paths = _paths(linear_shot)
     colour = ColourTransform(PLATE_SPACE)
     with open_plate(linear_shot.manifest.plate.path) as plate:
         for frame in (1001, 1004):
@@ -127,27 +159,33 @@ def test_still_face_renders_without_jitter(tmp_path, astronaut):
     ws = init_workspace(tmp_path / "shot", str(tmp_path / "still" / "still.####.png"))
     extract(ws, ("destination",), ExtractSettings(crop_size=128), show_progress=False)
     _export(ws)
-    render(ws, RenderSettings(merge=MergeSettings(colour_transfer="sot"), preview=False), show_progress=False)
-    paths = RenderPaths(ws.root / "render", "faceplate")
+    _render(ws, colour_transfer="sot", preview=False)
+    paths = _paths(ws)
     layers = np.stack([_layer(paths.layer(f)) for f in range(1001, 1025)])
     assert layers[..., 3].max() > 0.99
     assert np.abs(np.diff(layers, axis=0)).max() < 1e-3
 
 
 def test_rerun_skips_finished_frames_and_settings_change_rerenders(linear_shot):
-    first = render(linear_shot, _settings(), show_progress=False)
-    assert first.frames_written == list(range(1001, 1007))
-    again = render(linear_shot, _settings(), show_progress=False)
-    assert again.frames_written == [] and again.frames_skipped == list(range(1001, 1007))
-    subset = render(linear_shot, _settings(feather_px=3.0), frames=[1002, 1005], show_progress=False)
-    assert subset.frames_written == [1002, 1005]
+    frames = list(range(1001, 1007))
+    first = _render(linear_shot)
+    assert first.frames_written == frames
+    again = _render(linear_shot)
+    assert again.frames_written == [] and again.frames_skipped == frames
+    subset = _render(linear_shot, feather_px=3.0, frames="1002,1005")
+    assert subset.frames_written == [1002, 1005] and subset.reasons == {"settings changed": [1002, 1005]}
+    # the shot now remembers feather 3: a plain render brings the other frames to it, and says why
+    plain = run_stage(linear_shot, "render")
+    assert plain.detail.frames_written == [1001, 1003, 1004, 1006] and plain.detail.frames_skipped == [1002, 1005]
+    assert any("settings changed: 1001,1003-1004,1006" in line for line in plain.lines)
+    assert len({_record(linear_shot, f)["settings"] for f in frames}) == 1
+    back = _render(linear_shot, feather_px=8.0)
+    assert back.frames_written == frames and back.reasons == {"settings changed": frames}
 
 
 def test_range_overrides_change_only_their_frames(linear_shot):
-    paths = RenderPaths(linear_shot.root / "render", "faceplate")
-    settings = RenderSettings(merge=MergeSettings(feather_px=2.0),
-                              overrides=(RangeOverride("1003-1004", {"feather_px": 20.0}),), preview=False)
-    render(linear_shot, settings, show_progress=False)
+    paths = _paths(linear_shot)
+    _render(linear_shot, feather_px=2.0, preview=False, overrides=[{"frames": "1003-1004", "changes": {"feather_px": 20.0}}])
     soft = lambda f: ((_layer(paths.matte(f))[..., 3] > 0.01) & (_layer(paths.matte(f))[..., 3] < 0.99)).sum()  # noqa: E731
     assert soft(1003) > 2 * soft(1002) and soft(1004) > 2 * soft(1005)
 
@@ -155,18 +193,18 @@ def test_range_overrides_change_only_their_frames(linear_shot):
 def test_frames_never_extracted_are_detected_on_the_fly(tmp_path, example):
     ws = init_workspace(tmp_path / "shot", example[0], "1001-1003", colour_space=PLATE_SPACE)
     _export(ws)
-    result = render(ws, _settings(), show_progress=False)
+    result = _render(ws)
     assert result.frames_written == [1001, 1002, 1003] and result.frames_without_face == []
 
 
 def test_clear_errors_for_missing_model_and_bad_frames(tmp_path, example):
     ws = init_workspace(tmp_path / "shot", example[0], "1001-1003", colour_space=PLATE_SPACE)
     with pytest.raises(InferenceError, match="faceplate export"):
-        render(ws, _settings(), show_progress=False)
+        _render(ws)
     _export(ws)
     with pytest.raises(RenderError, match="outside the shot range 1001-1003"):
-        render(ws, _settings(), frames=[1010], show_progress=False)
-    with pytest.raises(RenderError, match="colour_transfer 'fancy'"):
+        _render(ws, frames="1010")
+    with pytest.raises(ValidationError, match="colour_transfer"):
         MergeSettings(colour_transfer="fancy")
 
 
@@ -174,8 +212,8 @@ def test_talking_head_range_writes_exactly_those_frames(test_data, tmp_path):
     ws = init_workspace(tmp_path / "shot", test_data / "talking_heads" / "grid_bbaf2n.mpg", "1001-1040")
     extract(ws, ("destination",), ExtractSettings(crop_size=128), show_progress=False)
     _export(ws)
-    result = render(ws, _settings(colour_transfer="mkl"), show_progress=False)
-    paths = RenderPaths(ws.root / "render", "faceplate")
+    result = _render(ws, colour_transfer="mkl")
+    paths = _paths(ws)
     written = sorted(int(p.name.split(".")[1]) for p in (ws.root / "render" / "layer").iterdir())
     assert written == list(range(1001, 1041)) == result.frames_written
     assert paths.movie.is_file()
