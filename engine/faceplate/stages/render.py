@@ -269,7 +269,8 @@ def _render_frames(workspace, settings, generator, learned, paths, plan: _Plan, 
                 pending += _dispatch(batch, generator, learned, write, workers)
                 _collect(pending, result, meter, wait=True)
             except StageCancelled:
-                _collect(pending, result, meter, wait=True)  # frames in flight finish, with their records
+                # frames handed to the writers finish, with their records; the undispatched batch is dropped
+                _collect(pending, result, meter, wait=True)
                 raise
             finally:
                 result.seconds = time.perf_counter() - started
