@@ -22,6 +22,7 @@ import argparse
 import copy
 import logging
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -41,10 +42,8 @@ from faceplate.models.config import ModelConfig
 from faceplate.models.generator import generator_from_model
 from faceplate.render.composite import crop_region
 from faceplate.render.outputs import RenderPaths, write_layer
-from faceplate.render.settings import MergeSettings, RenderSettings
 from faceplate.runtime import open_model
 from faceplate.stages.runner import run_stage
-from faceplate.stages.render import render
 from faceplate.workspace import init_workspace, open_workspace
 from faceplate.workspace.workspace import MANIFEST_NAME
 
@@ -176,8 +175,8 @@ def main() -> int:
                 f"{name} {value:6.1f}" for (name, batch), value in speeds.items() if batch == b) + " faces/s")
         decode_write = decode_and_write_fps(ws, frames, tmp / "dw")
         print(f"(b) decode + layer write: {decode_write:.1f} frames/s")
-        result = render(ws, RenderSettings(merge=MergeSettings(), batch=BATCH, preview=False), device=args.device,
-                        show_progress=False)
+        shutil.rmtree(ws.root / "render", ignore_errors=True)  # a reused workspace's frames would be skipped
+        result = run_stage(ws, "render", {"batch": BATCH, "preview": False, "device": args.device}).detail
         full = len(result.frames_written) / result.seconds
         print(f"(c) full render on {args.device}: {full:.1f} frames/s ({len(result.frames_written)} frames, preview off)")
         windowed, whole = window_vs_full(tmp)

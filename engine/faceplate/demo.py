@@ -99,7 +99,6 @@ def run_demo(out: Path, quiet: bool = False) -> Path:
     for role in ("destination", "source"):
         faceset = read_faceset(ws.faceset_dir(role))
         log.info("%s faceset: %d faces -> %s", role, len(faceset.records), faceset.folder)
-    rendered = steps["render"]
-    log.info("comp layer: %s (frames %s)", rendered.layer_pattern, rendered.summary()["frames_written"] or "already rendered")
-    log.info("review movie: %s", rendered.movie)
+    for line in steps["render"].lines:
+        log.info("%s", line)
     return shot

@@ -83,3 +83,19 @@ def test_missing_model_file_says_to_export(tmp_path):
 
     with pytest.raises(InferenceError, match="faceplate export"):
         open_model(tmp_path / "none.onnx")
+
+
+def test_export_prints_none_of_torchs_exporter_warnings_but_keeps_ours(tmp_path):
+    """`faceplate export` printed 'torchvision is not installed. Skipping torchvision::nms' and the like."""
+    import subprocess
+    import sys
+
+    script = ("import logging, torch\n"
+              "from faceplate.export.onnx_export import export_module\n"
+              "logging.basicConfig(level=logging.INFO)\n"
+              "export_module(torch.nn.Conv2d(3, 3, 3), torch.rand(1, 3, 8, 8), sys.argv[1], ['x'], ['y'], {})\n"
+              "logging.getLogger('faceplate.export').warning('our own warning')\n")
+    done = subprocess.run([sys.executable, "-c", "import sys\n" + script, str(tmp_path / "m.onnx")],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "torchvision" not in done.stderr and "our own warning" in done.stderr, done.stderr[-2000:]

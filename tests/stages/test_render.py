@@ -6,29 +6,44 @@ and independent of training: it returns the input face tinted, with a full mask.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
+import resource
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
+from pathlib import Path
+from typing import get_args
 
+import cv2
 import numpy as np
 import OpenImageIO as oiio
 import pytest
 import torch
+from pydantic import ValidationError
 
+from faceplate.cli.main import main
 from faceplate.demo import PLATE_SPACE, build_example
-from faceplate.errors import InferenceError, RenderError
+from faceplate.errors import InferenceError, RenderError, SettingsError, StageCancelled
 from faceplate.export.generator_export import export_generator
 from faceplate.media import ColourTransform, open_plate, read_image, to_float01, write_image
+from faceplate.render.colour_transfer import MODES
 from faceplate.render.outputs import RenderPaths
-from faceplate.render.settings import MergeSettings, RangeOverride, RenderSettings
+from faceplate.render.settings import ColourTransfer, MergeSettings
+from faceplate.stages.contract import RecordingReporter
 from faceplate.stages.runner import run_stage
-from faceplate.stages.render import render
-from faceplate.workspace import init_workspace
+from faceplate.workspace import init_workspace, open_workspace
 
 
 class TintGenerator(torch.nn.Module):
+    def __init__(self, tint=(0.85, 0.95, 1.1)):
+        super().__init__()
+        self.tint = tuple(tint)
+
     def forward(self, x):
-        tint = torch.tensor([0.85, 0.95, 1.1]).view(1, 3, 1, 1)
+        tint = torch.tensor(self.tint).view(1, 3, 1, 1)
         return torch.clamp(x * tint, 0, 1), torch.ones_like(x[:, :1])
 
 
@@ -39,12 +54,29 @@ class _Config:
     arch: str = "tint"
 
 
-def _export(ws):
-    export_generator(TintGenerator(), _Config(), {"iterations": 1, "config_hash": "tint"}, ws.root / "export" / "generator.onnx")
+def _export(ws, tint=(0.85, 0.95, 1.1)):
+    # the same iterations and config hash whatever the tint: only the model's bytes tell them apart
+    export_generator(TintGenerator(tint), _Config(), {"iterations": 1, "config_hash": "tint"},
+                     ws.root / "export" / "generator.onnx")
 
 
-def _settings(**merge):
-    return RenderSettings(merge=MergeSettings(**merge), batch=4)
+def _render(ws, reporter=None, **changes):
+    """Render through the runner as every front end does; merge settings by their field names."""
+    merge_keys = {f for f in MergeSettings.__dataclass_fields__}
+    changes = {("merge." + k if k in merge_keys else k): v for k, v in changes.items()}
+    return run_stage(ws, "render", {"batch": 4, **changes}, reporter).detail
+
+
+def _paths(ws, fmt="exr"):
+    return RenderPaths(ws.root / "render", "faceplate", fmt)
+
+
+def _record(ws, frame):
+    return json.loads(_paths(ws).record(frame).read_text())
+
+
+def _tree_digest(root: Path) -> dict[str, str]:
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 @pytest.fixture(scope="module")
@@ -65,8 +97,8 @@ def _layer(path):
 
 
 def test_linear_exr_plate_gives_linear_layer_zero_outside_matte(linear_shot):
-    result = render(linear_shot, _settings(), show_progress=False)
-    paths = RenderPaths(linear_shot.root / "render", "faceplate")
+    result = _render(linear_shot)
+    paths = _paths(linear_shot)
     assert result.frames_written == list(range(1001, 1007))
     with open_plate(linear_shot.manifest.plate.path) as plate:
         for frame in (1001, 1006):
@@ -80,7 +112,7 @@ def test_linear_exr_plate_gives_linear_layer_zero_outside_matte(linear_shot):
 
 
 def test_layer_has_a_data_window_inside_the_full_display_window(linear_shot):
-    render(linear_shot, _settings(), frames=[1003], show_progress=False)
+    _render(linear_shot, frames="1003")
     spec = oiio.ImageInput.open(str(RenderPaths(linear_shot.root / "render", "faceplate").layer(1003))).spec()
     assert (spec.full_width, spec.full_height) == (960, 540)
     assert spec.width * spec.height < 0.5 * 960 * 540
@@ -88,8 +120,8 @@ def test_layer_has_a_data_window_inside_the_full_display_window(linear_shot):
 
 
 def test_layer_over_plate_equals_preview_and_plate_is_untouched_outside(linear_shot):
-    render(linear_shot, _settings(colour_transfer="rct"), show_progress=False)
-    paths = RenderPaths(linear_shot.root / "render", "faceplate")
+    _render(linear_shot, colour_transfer="rct")
+    paths = _paths(linear_shot)
     colour = ColourTransform(PLATE_SPACE)
     with open_plate(linear_shot.manifest.plate.path) as plate:
         for frame in (1001, 1004):
@@ -126,27 +158,33 @@ def test_still_face_renders_without_jitter(tmp_path, astronaut):
     ws = init_workspace(tmp_path / "shot", str(tmp_path / "still" / "still.####.png"))
     run_stage(ws, "extract", {"roles": "destination", "crop_size": 128})
     _export(ws)
-    render(ws, RenderSettings(merge=MergeSettings(colour_transfer="sot"), preview=False), show_progress=False)
-    paths = RenderPaths(ws.root / "render", "faceplate")
+    _render(ws, colour_transfer="sot", preview=False)
+    paths = _paths(ws)
     layers = np.stack([_layer(paths.layer(f)) for f in range(1001, 1025)])
     assert layers[..., 3].max() > 0.99
     assert np.abs(np.diff(layers, axis=0)).max() < 1e-3
 
 
 def test_rerun_skips_finished_frames_and_settings_change_rerenders(linear_shot):
-    first = render(linear_shot, _settings(), show_progress=False)
-    assert first.frames_written == list(range(1001, 1007))
-    again = render(linear_shot, _settings(), show_progress=False)
-    assert again.frames_written == [] and again.frames_skipped == list(range(1001, 1007))
-    subset = render(linear_shot, _settings(feather_px=3.0), frames=[1002, 1005], show_progress=False)
-    assert subset.frames_written == [1002, 1005]
+    frames = list(range(1001, 1007))
+    first = _render(linear_shot)
+    assert first.frames_written == frames
+    again = _render(linear_shot)
+    assert again.frames_written == [] and again.frames_skipped == frames
+    subset = _render(linear_shot, feather_px=3.0, frames="1002,1005")
+    assert subset.frames_written == [1002, 1005] and subset.reasons == {"settings changed": [1002, 1005]}
+    # the shot now remembers feather 3: a plain render brings the other frames to it, and says why
+    plain = run_stage(linear_shot, "render")
+    assert plain.detail.frames_written == [1001, 1003, 1004, 1006] and plain.detail.frames_skipped == [1002, 1005]
+    assert any("settings changed: 1001,1003-1004,1006" in line for line in plain.lines)
+    assert len({_record(linear_shot, f)["settings"] for f in frames}) == 1
+    back = _render(linear_shot, feather_px=8.0)
+    assert back.frames_written == frames and back.reasons == {"settings changed": frames}
 
 
 def test_range_overrides_change_only_their_frames(linear_shot):
-    paths = RenderPaths(linear_shot.root / "render", "faceplate")
-    settings = RenderSettings(merge=MergeSettings(feather_px=2.0),
-                              overrides=(RangeOverride("1003-1004", {"feather_px": 20.0}),), preview=False)
-    render(linear_shot, settings, show_progress=False)
+    paths = _paths(linear_shot)
+    _render(linear_shot, feather_px=2.0, preview=False, overrides=[{"frames": "1003-1004", "changes": {"feather_px": 20.0}}])
     soft = lambda f: ((_layer(paths.matte(f))[..., 3] > 0.01) & (_layer(paths.matte(f))[..., 3] < 0.99)).sum()  # noqa: E731
     assert soft(1003) > 2 * soft(1002) and soft(1004) > 2 * soft(1005)
 
@@ -154,18 +192,18 @@ def test_range_overrides_change_only_their_frames(linear_shot):
 def test_frames_never_extracted_are_detected_on_the_fly(tmp_path, example):
     ws = init_workspace(tmp_path / "shot", example[0], "1001-1003", colour_space=PLATE_SPACE)
     _export(ws)
-    result = render(ws, _settings(), show_progress=False)
+    result = _render(ws)
     assert result.frames_written == [1001, 1002, 1003] and result.frames_without_face == []
 
 
 def test_clear_errors_for_missing_model_and_bad_frames(tmp_path, example):
     ws = init_workspace(tmp_path / "shot", example[0], "1001-1003", colour_space=PLATE_SPACE)
     with pytest.raises(InferenceError, match="faceplate export"):
-        render(ws, _settings(), show_progress=False)
+        _render(ws)
     _export(ws)
     with pytest.raises(RenderError, match="outside the shot range 1001-1003"):
-        render(ws, _settings(), frames=[1010], show_progress=False)
-    with pytest.raises(RenderError, match="colour_transfer 'fancy'"):
+        _render(ws, frames="1010")
+    with pytest.raises(ValidationError, match="colour_transfer"):
         MergeSettings(colour_transfer="fancy")
 
 
@@ -173,10 +211,197 @@ def test_talking_head_range_writes_exactly_those_frames(test_data, tmp_path):
     ws = init_workspace(tmp_path / "shot", test_data / "talking_heads" / "grid_bbaf2n.mpg", "1001-1040")
     run_stage(ws, "extract", {"roles": "destination", "crop_size": 128})
     _export(ws)
-    result = render(ws, _settings(colour_transfer="mkl"), show_progress=False)
-    paths = RenderPaths(ws.root / "render", "faceplate")
+    result = _render(ws, colour_transfer="mkl")
+    paths = _paths(ws)
     written = sorted(int(p.name.split(".")[1]) for p in (ws.root / "render" / "layer").iterdir())
     assert written == list(range(1001, 1041)) == result.frames_written
     assert paths.movie.is_file()
     with open_plate(paths.movie) as movie:
         assert len(movie.info.frame_range) == 40
+
+
+def _cli(*args: str, quiet: bool = True) -> int:
+    """`faceplate render ...` in this process; the CLI's log handler (bound to this test's captured
+    stderr) is taken off again so later tests do not write to a closed stream."""
+    logger = logging.getLogger("faceplate")
+    saved = logger.handlers[:], logger.level, logger.propagate
+    try:
+        return main(["-q"] * quiet + ["render", *map(str, args)])
+    finally:
+        logger.handlers[:], logger.level, logger.propagate = saved
+
+
+def test_frames_then_plain_render_leaves_every_frame_with_one_settings_digest(linear_shot, capsys):
+    assert _cli(linear_shot.root, "--device", "cpu") == 0
+    assert _cli(linear_shot.root, "--frames", "1003-1004", "--sharpen", "0.6") == 0
+    capsys.readouterr()
+    assert _cli(linear_shot.root, quiet=False) == 0  # not -q: the result lines are what the artist reads
+    err = capsys.readouterr().err
+    assert "settings changed: 1001-1002,1005-1006" in err and "skipped (up to date: same model and settings) 1003-1004" in err
+    records = [_record(linear_shot, f) for f in range(1001, 1007)]
+    assert len({r["settings"] for r in records}) == 1 and len({r["model"] for r in records}) == 1
+
+
+def test_a_new_model_with_the_same_iterations_rerenders_every_frame(linear_shot):
+    _render(linear_shot, preview=False)
+    before = _layer(_paths(linear_shot).layer(1003))
+    _export(linear_shot, tint=(1.1, 0.9, 0.8))  # a --no-resume retrain to the same iteration count
+    again = _render(linear_shot)
+    assert again.frames_written == list(range(1001, 1007)) and again.reasons == {"model changed": list(range(1001, 1007))}
+    assert np.abs(_layer(_paths(linear_shot).layer(1003)) - before).max() > 0.01
+
+
+class CancelBeforeFrame(RecordingReporter):
+    """Says 'cancelled' from the n-th time the stage asks (render asks once before each frame)."""
+
+    def __init__(self, n: int):
+        super().__init__()
+        self.asked, self.n = 0, n
+
+    def cancelled(self) -> bool:
+        self.asked += 1
+        return self.asked >= self.n
+
+
+def test_cancelled_render_keeps_finished_frames_and_the_rerun_renders_only_the_rest(linear_shot):
+    reporter = CancelBeforeFrame(3)  # as if the artist pressed cancel while frame 1003 was read
+    with pytest.raises(StageCancelled):
+        _render(linear_shot, reporter, preview=False, batch=1)  # one frame per generator call
+    done = [f for f in range(1001, 1007) if _paths(linear_shot).record(f).is_file()]
+    assert done == [1001, 1002], "frames already in flight finish with their records, nothing after"
+    assert not _paths(linear_shot).layer(1003).exists()
+    assert all(_paths(linear_shot).layer(f).is_file() for f in done)
+    assert open_workspace(linear_shot.root).manifest.stages[-1].status == "cancelled"
+    # a kill -9 after a frame's layer was rewritten but before its record: files without a record
+    _paths(linear_shot).record(done[0]).unlink()
+    rerun = _render(linear_shot, RecordingReporter())
+    assert rerun.frames_skipped == done[1:]
+    assert rerun.frames_written == sorted(set(range(1001, 1007)) - set(done[1:]))
+    assert rerun.reasons["files without a record"] == [done[0]]
+
+
+def test_progress_counts_rendered_frames_with_rate(linear_shot):
+    reporter = RecordingReporter()
+    _render(linear_shot, reporter, frames="1002-1004", preview=False)
+    updates = reporter.of("progress")
+    assert [u.done for u in updates] == [0, 1, 2, 3] and {u.total for u in updates} == {3}
+    assert updates[-1].unit == "frames" and updates[-1].rate > 0
+
+
+def _layer_rgb_inside(ws, frame):
+    layer = _layer(_paths(ws).layer(frame))
+    return layer[..., :3], layer[..., 3] > 0.999
+
+
+def _high_pass(image):
+    return image - cv2.GaussianBlur(image, (0, 0), 1.0)
+
+
+def test_sharpen_and_grain_change_the_face_the_way_they_should(linear_shot):
+    _render(linear_shot, frames="1003", preview=False, colour_transfer="none")
+    base, inside = _layer_rgb_inside(linear_shot, 1003)
+    _render(linear_shot, frames="1003", sharpen=1.0)
+    sharp, _ = _layer_rgb_inside(linear_shot, 1003)
+    _render(linear_shot, frames="1003", sharpen=0.0, grain=True)
+    grainy, _ = _layer_rgb_inside(linear_shot, 1003)
+    detail = _high_pass(base)[inside]
+    for changed in (sharp, grainy):
+        assert _high_pass(changed)[inside].std() > 1.2 * detail.std(), "more fine detail than before"
+        assert abs((changed - base)[inside].mean()) < 0.01, "the face's overall colour stays"
+    # sharpening amplifies the detail that is there; grain is new noise, unrelated to it
+    corr = lambda change: np.corrcoef((change - base)[inside].ravel(), detail.ravel())[0, 1]  # noqa: E731
+    assert corr(sharp) > 0.5 and abs(corr(grainy)) < 0.2
+
+
+def test_seamless_blend_brings_the_face_edge_to_the_plate(linear_shot):
+    colour = ColourTransform(PLATE_SPACE)
+    with open_plate(linear_shot.manifest.plate.path) as plate:
+        base = colour.to_working(to_float01(plate.read(1003)))
+    gaps = {}
+    for blend in ("overlay", "seamless"):
+        _render(linear_shot, frames="1003", preview=False, colour_transfer="none", blend=blend)
+        layer = _layer(_paths(linear_shot).layer(1003))
+        alpha = layer[..., 3]
+        edge = (alpha > 0.999) & (cv2.erode((alpha > 0.999).astype(np.uint8), np.ones((9, 9), np.uint8)) == 0)
+        face = colour.to_working(np.ascontiguousarray(layer[..., :3]))
+        gaps[blend] = np.abs(face[edge] - base[edge]).mean()
+    assert gaps["seamless"] < 0.6 * gaps["overlay"], gaps
+
+
+@pytest.mark.parametrize("flag, value", [("--feather", "nan"), ("--feather", "inf"), ("--erode", "-1e9"),
+                                         ("--override", "1003-1004:feather_px=nan"), ("--override", "1003:bogus=1"),
+                                         ("--override", "1099:feather=2"), ("--batch", "0")])
+def test_bad_values_are_refused_with_one_line_and_the_shot_untouched(linear_shot, capfd, flag, value):
+    assert _cli(linear_shot.root, "--override", "1005:sharpen=0.5") == 0
+    before = _tree_digest(linear_shot.root)
+    capfd.readouterr()
+    assert _cli(linear_shot.root, f"{flag}={value}") == 1
+    err = capfd.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"faceplate: error: bad render setting {flag}"), err
+    assert _tree_digest(linear_shot.root) == before
+
+
+def test_a_bad_setting_cannot_be_stored_by_any_caller(linear_shot):
+    before = linear_shot.manifest_path.read_bytes()
+    for changes in ({"merge.feather_px": float("nan")}, {"merge.sharpen": 11}, {"merge.smoothing_frames": 101},
+                    {"overrides": [{"frames": "1002", "changes": {"erode_px": float("inf")}}]},
+                    {"merge.colour_transfer": "fancy"}, {"layer_format": "jpg"}, {"merge.mask": "hair"}):
+        with pytest.raises(SettingsError):
+            run_stage(linear_shot, "render", changes)
+    assert linear_shot.manifest_path.read_bytes() == before
+
+
+def test_overrides_are_remembered_added_to_and_cleared(linear_shot):
+    assert _cli(linear_shot.root, "--no-preview", "--override", "1003-1004:feather=20") == 0
+    assert _cli(linear_shot.root, "--override", "1005:blend=seamless,sharpen=0.5") == 0
+    stored = open_workspace(linear_shot.root).manifest.settings["render"]["overrides"]
+    assert stored == [{"frames": "1003-1004", "changes": {"feather_px": 20.0}},
+                      {"frames": "1005", "changes": {"blend": "seamless", "sharpen": 0.5}}]
+    assert len({_record(linear_shot, f)["settings"] for f in (1001, 1003, 1005)}) == 3
+    assert _cli(linear_shot.root, "--clear-overrides") == 0
+    assert open_workspace(linear_shot.root).manifest.settings["render"]["overrides"] == []
+    assert len({_record(linear_shot, f)["settings"] for f in range(1001, 1007)}) == 1
+
+
+def test_no_preview_can_be_turned_back_on(linear_shot):
+    assert _cli(linear_shot.root, "--no-preview", "--frames", "1002") == 0
+    assert not _paths(linear_shot).preview(1002).exists()
+    assert _cli(linear_shot.root, "--frames", "1002") == 0  # remembered
+    assert not _paths(linear_shot).preview(1002).exists()
+    assert _cli(linear_shot.root, "--preview", "--frames", "1002") == 0
+    assert _paths(linear_shot).preview(1002).is_file()
+
+
+def test_colour_transfer_choices_are_the_implemented_modes():
+    assert set(get_args(ColourTransfer)) == set(MODES)
+
+
+def _limit_file_size(limit: int):
+    def apply() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # the write fails with EFBIG instead of killing the process
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    return apply
+
+
+def test_disk_full_mid_render_keeps_finished_frames_and_says_so_in_one_line(linear_shot):
+    assert _cli(linear_shot.root, "--device", "cpu") == 0
+    paths, frames = _paths(linear_shot), range(1001, 1007)
+    layers = {f: paths.layer(f).read_bytes() for f in frames}
+    records = {f: paths.record(f).read_text() for f in frames}
+    limit = 48 * 1024
+    assert linear_shot.manifest_path.stat().st_size < limit // 4 and paths.preview(1001).stat().st_size > limit
+    done = subprocess.run([sys.executable, "-m", "faceplate.cli.main", "-q", "render", str(linear_shot.root), "--sharpen", "0.5"],
+                          capture_output=True, text=True, preexec_fn=_limit_file_size(limit))
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode == 1 and len(lines) == 1, done.stderr
+    assert lines[0].startswith("faceplate: error: no space left to write") and "run the same command again" in lines[0]
+    for f in frames:  # each frame is as it was, or has no record (so the next run renders it)
+        assert (paths.record(f).is_file() and paths.record(f).read_text() == records[f]
+                and paths.layer(f).read_bytes() == layers[f]) or not paths.record(f).exists()
+    assert any(not paths.record(f).exists() for f in frames)
+    failed = [f for f in frames if not paths.record(f).exists()]
+    again = _render(linear_shot)  # sharpen 0.5 was remembered when the run started
+    assert again.frames_written == list(frames)
+    assert again.reasons["files without a record"] == failed
+    assert not [p for p in linear_shot.root.rglob("*.tmp*")], "no temporary files left behind"
+    assert len({_record(linear_shot, f)["settings"] for f in frames}) == 1

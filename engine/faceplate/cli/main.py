@@ -21,7 +21,6 @@ from faceplate.errors import FaceplateError, SettingsError, StageCancelled
 COMMAND_MODULES = [
     "faceplate.cli.commands",
     "faceplate.cli.train_command",
-    "faceplate.cli.render_command",
     "faceplate.cli.stage_commands",
     "faceplate.cli.run_command",
 ]

@@ -18,16 +18,17 @@ from faceplate.stages import STAGES
 log = logging.getLogger("faceplate")
 
 # Stages whose CLI adds flags the generic ones cannot express; each module has
-# ``add_flags(parser)`` and ``changes(args, workspace) -> dict`` (extra settings changes).
-EXTRA_FLAGS: dict[str, str] = {}
+# ``add_flags(parser)`` and ``changes(args, workspace) -> dict`` (extra settings changes), and may
+# list in ``HIDDEN`` the settings its flags replace.
+EXTRA_FLAGS: dict[str, str] = {"render": "faceplate.cli.render_flags"}
 
 
 def register(sub) -> None:
     for name, stage in STAGES.items():
         p = sub.add_parser(name, help=stage.help, description=stage.help)
         p.add_argument("shot", type=Path, help="the shot workspace")
-        dests = add_setting_flags(p, stage.settings_class)
         extra = importlib.import_module(EXTRA_FLAGS[name]) if name in EXTRA_FLAGS else None
+        dests = add_setting_flags(p, stage.settings_class, hidden=getattr(extra, "HIDDEN", ()))
         if extra is not None:
             extra.add_flags(p)
         p.set_defaults(run=partial(run_stage_command, name, dests, extra))

@@ -43,7 +43,7 @@ def export_module(module: torch.nn.Module, example: torch.Tensor, path: str | Pa
     module = module.eval()
     dims = {batch_axis: torch.export.Dim("batch", min=1, max=1024)}
     try:
-        with contextlib.redirect_stdout(io.StringIO()), torch.no_grad(), warnings.catch_warnings():
+        with contextlib.redirect_stdout(io.StringIO()), torch.no_grad(), warnings.catch_warnings(), _exporter_quiet():
             warnings.simplefilter("ignore", FutureWarning)  # torch's own deprecations inside the exporter
             program = torch.onnx.export(module, (example,), input_names=input_names, output_names=output_names,
                                         dynamic_shapes=(dims,), opset_version=OPSET, dynamo=True, verbose=False)
@@ -60,6 +60,22 @@ def export_module(module: torch.nn.Module, example: torch.Tensor, path: str | Pa
             raise ExportError(f"exported {path.name} differs from PyTorch by {diff:.2e} (> {tolerance:.0e}); "
                               f"not kept{' (the previous export is unchanged)' if path.exists() else ''}")
     return ExportReport(path, diff, {k: str(v) for k, v in metadata.items()})
+
+
+@contextlib.contextmanager
+def _exporter_quiet():
+    """Only the exporter's errors: its warnings (e.g. 'torchvision is not installed. Skipping
+    torchvision::nms', from registering operators we never use) are not for artists. torch sets its
+    loggers' levels when it is imported, so this is done here, around the export, not at CLI start."""
+    chatty = [logging.getLogger(name) for name in ("torch.onnx", "onnxscript", "onnx_ir")]
+    levels = [logger.level for logger in chatty]
+    for logger in chatty:
+        logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        for logger, level in zip(chatty, levels):
+            logger.setLevel(level)
 
 
 def parity(module: torch.nn.Module, onnx_path: Path, example: torch.Tensor, batch_axis: int = 0) -> float:

@@ -10,11 +10,16 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+try:
+    import resource
+except ImportError:  # Windows: no file size limits to read
+    resource = None
+
 import numpy as np
 import OpenImageIO as oiio
 
 from faceplate.atomic import atomic_path
-from faceplate.errors import MediaError
+from faceplate.errors import DiskFullError, MediaError
 
 # Pixel types a caller may ask for, as (OIIO storage type, bits per sample).
 PIXEL_TYPES = {"uint8": ("uint8", 8), "uint10": ("uint16", 10), "uint12": ("uint16", 12),
@@ -24,6 +29,8 @@ _ALLOWED = {"exr": {"half", "float"}, "png": {"uint8", "uint16"}, "jpg": {"uint8
             "jpeg": {"uint8"}, "dpx": {"uint8", "uint10", "uint12", "uint16"},
             "tif": {"uint8", "uint16", "half", "float"}, "tiff": {"uint8", "uint16", "half", "float"}}
 _DEFAULT_COMPRESSION = {"exr": "zip", "tif": "zip", "tiff": "zip"}
+PNG_END = bytes.fromhex("0000000049454e44ae426082")  # the IEND chunk every complete PNG ends with
+MIN_BYTES = 8  # no image file of any format we write is smaller (signatures + header)
 
 
 def _pick_pixel_type(ext: str, dtype: np.dtype, pixel_type: str | None, path: Path) -> str:
@@ -113,8 +120,9 @@ def write_image(path: str | os.PathLike, array: np.ndarray, *, pixel_type: str |
         compression = f"jpeg:{quality}"
     if compression:
         spec.attribute("compression", compression)
-    with atomic_path(path) as tmp:
+    with atomic_path(path, min_size=MIN_BYTES) as tmp:
         _write_to(tmp, spec, array, path)
+        _check_complete(tmp, ext, path, array.nbytes)
     return path
 
 
@@ -127,6 +135,43 @@ def _write_to(tmp: Path, spec: "oiio.ImageSpec", array: np.ndarray, path: Path) 
     finally:
         closed = out.close()
     if not (written and closed):
+        if _out_of_space(tmp, array.nbytes):
+            raise _disk_full(path)
         raise MediaError(f"cannot write {path}: {out.geterror() or 'write failed'}; check free disk space and permissions")
     with open(tmp, "rb") as fh:  # on disk before the rename, as atomic.py promises
         os.fsync(fh.fileno())
+
+
+def _check_complete(tmp: Path, ext: str, path: Path, nbytes: int) -> None:
+    """Catch what a writer did not report: OpenImageIO's PNG writer ignores failed writes (a full
+    disk leaves a truncated file that it calls written), so a PNG must end with its IEND chunk."""
+    if ext == "png":
+        with open(tmp, "rb") as fh:
+            fh.seek(max(0, tmp.stat().st_size - len(PNG_END)))
+            if fh.read() != PNG_END:
+                raise _disk_full(path) if _out_of_space(tmp, nbytes) else MediaError(
+                    f"cannot write {path}: the PNG came out incomplete; check free disk space and permissions")
+    elif _at_file_size_limit(tmp):
+        raise _disk_full(path)
+
+
+def _out_of_space(tmp: Path, nbytes: int) -> bool:
+    """The likely reason a write failed: less free space than the uncompressed pixels need, or the
+    process's file size limit reached (the writers do not pass errno on)."""
+    try:
+        stats = os.statvfs(tmp.parent)
+    except OSError:
+        return False
+    return stats.f_bavail * stats.f_frsize < nbytes or _at_file_size_limit(tmp)
+
+
+def _at_file_size_limit(tmp: Path) -> bool:
+    if resource is None:
+        return False
+    limit = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
+    return limit != resource.RLIM_INFINITY and tmp.is_file() and tmp.stat().st_size >= limit
+
+
+def _disk_full(path: Path) -> DiskFullError:
+    return DiskFullError(f"no space left to write {path}; the previous file is kept: "
+                         "free some disk space and run the same command again")

@@ -6,8 +6,10 @@
     render/matte/<name>_matte.<frame>.exr     the matte alone (channel A), same data window
     render/preview/<name>_preview.<frame>.png  layer over plate, sRGB 8-bit, for review
     render/<name>_preview.mp4                 the preview frames as H.264
+    render/records/<name>.<frame>.json        what made the frame's files (model, settings digest)
 
-Every file is written atomically, so a frame is either complete or absent (re-runs skip it).
+Every file is written atomically, so each is complete or absent. A frame's record is removed before
+its files are rewritten and written after them, so a record always describes the files beside it.
 """
 
 from __future__ import annotations
@@ -35,6 +37,9 @@ class RenderPaths:
 
     def preview(self, frame: int) -> Path:
         return self.root / "preview" / f"{self.name}_preview.{frame:04d}.png"
+
+    def record(self, frame: int) -> Path:
+        return self.root / "records" / f"{self.name}.{frame:04d}.json"
 
     @property
     def movie(self) -> Path:

@@ -1,93 +1,150 @@
-"""Per-shot merge settings, with per-frame-range overrides (stored in the workspace manifest)."""
+"""Render settings: per-shot merge settings, per-frame-range overrides, output format, and what
+one run renders (frames, model, device). Validated on construction, remembered by the shot.
+
+Imports no torch (the CLI builds its flags from here).
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any, Literal
 
-from faceplate.errors import RenderError
-from faceplate.media import FrameRange
-from faceplate.render.colour_transfer import MODES
+from pydantic import ValidationInfo, field_validator
+
+from faceplate.errors import FaceplateError
+from faceplate.media.frames import parse_frame_list
+from faceplate.settings import allowed_text, field_info, flat_fields, setting, stage_settings
 
 MASK_PARTS = ("predicted", "learned", "landmark")
-BLENDS = ("overlay", "seamless")
-LAYER_FORMATS = ("exr", "png", "tif")
+ColourTransfer = Literal["none", "rct", "lct", "mkl", "idt", "sot"]  # render.colour_transfer.MODES (a test checks)
 
 
-@dataclass(frozen=True)
+@stage_settings(frozen=True)
 class MergeSettings:
     """How one frame is merged. Lengths are plate pixels."""
 
-    colour_transfer: str = "rct"
-    blend: str = "overlay"
-    mask: str = "predicted+landmark"  # parts intersected: predicted, learned, landmark
-    erode_px: float = 2.0  # >0 shrinks the matte, <0 grows it
-    feather_px: float = 8.0
-    sharpen: float = 0.0
-    grain: bool = False
-    smoothing_frames: int = 2  # landmarks averaged over +-N frames of the same track (no jitter)
+    colour_transfer: ColourTransfer = setting("rct", "match the face's colour to the plate", flag="--colour-transfer")
+    blend: Literal["overlay", "seamless"] = setting("overlay", "overlay, or seamless (Poisson) blending into the plate",
+                                                    flag="--blend")
+    mask: str = setting("predicted+landmark", "masks to intersect, joined by '+': predicted, learned, landmark",
+                        flag="--mask")
+    erode_px: float = setting(2.0, "matte erosion in plate pixels (negative grows it)", ge=-500, le=500, flag="--erode")
+    feather_px: float = setting(8.0, "matte feather in plate pixels", ge=0, le=1000, flag="--feather")
+    sharpen: float = setting(0.0, "unsharp-mask amount on the new face", ge=0, le=10, flag="--sharpen")
+    grain: bool = setting(False, "add grain matching the plate's", flag="--grain")
+    smoothing_frames: int = setting(2, "landmarks averaged over +-N frames of the same track (no jitter)",
+                                    ge=0, le=100, flag="--smoothing")
 
-    def __post_init__(self) -> None:
-        if self.colour_transfer not in MODES:
-            raise RenderError(f"colour_transfer {self.colour_transfer!r} is not one of {', '.join(MODES)}")
-        if self.blend not in BLENDS:
-            raise RenderError(f"blend {self.blend!r} is not one of {', '.join(BLENDS)}")
-        unknown = set(self.mask_parts) - set(MASK_PARTS)
-        if unknown or not self.mask_parts:
-            raise RenderError(f"mask {self.mask!r}: use parts from {', '.join(MASK_PARTS)} joined by '+'")
+    @field_validator("mask")
+    @classmethod
+    def _known_parts(cls, mask: str) -> str:
+        parts = [p for p in mask.split("+") if p]
+        if not parts or set(parts) - set(MASK_PARTS):
+            raise ValueError(f"{mask!r}: use parts from {', '.join(MASK_PARTS)} joined by '+'")
+        return mask
 
     @property
     def mask_parts(self) -> tuple[str, ...]:
         return tuple(p for p in self.mask.split("+") if p)
 
 
-@dataclass(frozen=True)
+MERGE_KEYS = tuple(f.name for f in dataclasses.fields(MergeSettings))
+
+
+def merge_key(name: str) -> str | None:
+    """A MergeSettings field from its name or its flag's (``feather_px``, ``feather``, ``colour-transfer``)."""
+    for path, info in flat_fields(MergeSettings):
+        flag = (info.json_schema_extra or {}).get("flag") or ""
+        if name in (path, flag.removeprefix("--"), flag.removeprefix("--").replace("-", "_")):
+            return path
+    return None
+
+
+@stage_settings(frozen=True)
 class RangeOverride:
-    frames: str  # "1010-1020"
-    changes: dict = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class RenderSettings:
-    merge: MergeSettings = MergeSettings()
-    overrides: tuple[RangeOverride, ...] = ()
-    layer_format: str = "exr"
-    name: str = "faceplate"  # output file prefix
-    batch: int = 8
-    preview: bool = True
+    frames: str = setting(..., "plate frames it applies to, e.g. 1040-1060 or 1040-1060,1070")
+    changes: dict[str, Any] = setting(default_factory=dict, help="MergeSettings fields and values for those frames")
 
     def __post_init__(self) -> None:
-        if self.layer_format not in LAYER_FORMATS:
-            raise RenderError(f"layer format {self.layer_format!r} is not one of {', '.join(LAYER_FORMATS)}")
-        for override in self.overrides:
-            FrameRange.parse(override.frames)
-            self._apply(override)  # fail now on a bad field, not at frame 1087
+        try:
+            parse_frame_list(self.frames)
+        except FaceplateError as exc:
+            raise ValueError(f"override frames {self.frames!r}: {exc}") from None
 
-    def _apply(self, override: RangeOverride) -> MergeSettings:
-        known = {f.name for f in fields(MergeSettings)}
-        bad = set(override.changes) - known
+
+def _frames_of(override: RangeOverride) -> set[int]:
+    return set(parse_frame_list(override.frames))
+
+
+@stage_settings
+class RenderSettings:
+    merge: MergeSettings = setting(default_factory=MergeSettings, help="merge settings for the whole shot")
+    overrides: tuple[RangeOverride, ...] = setting((), "merge settings for frame ranges, applied in order "
+                                                   "(CLI: --override FRAMES:KEY=VALUE[,KEY=VALUE], added to the stored ones)",
+                                                   flag="--override")
+    layer_format: Literal["exr", "png", "tif"] = setting("exr", "comp layer file format", flag="--layer-format")
+    name: str = setting("faceplate", "output file prefix")
+    batch: int = setting(8, "faces per generator call", ge=1, le=256)
+    preview: bool = setting(True, "write preview composites and a review movie", flag="--preview")
+    frames: str | None = setting(None, "subset to render, plate numbers, e.g. 1001-1010,1050", remember=False)
+    model: str | None = setting(None, "generator .onnx (default: SHOT/export/generator.onnx, or generator.fp16.onnx "
+                                "when exported and running on CUDA)", remember=False)
+    device: Literal["auto", "cpu", "cuda"] = setting("auto", "where the generator runs", remember=False)
+
+    def __post_init__(self) -> None:
+        if not self.name or any(c in self.name for c in "/\\") or self.name.startswith("."):
+            raise ValueError(f"name {self.name!r}: give a plain file prefix such as faceplate")
+        if self.frames is not None:
+            try:
+                if not parse_frame_list(self.frames):
+                    raise ValueError(f"frames {self.frames!r} names no frame; e.g. 1001-1010,1050")
+            except FaceplateError as exc:
+                raise ValueError(f"frames {self.frames!r}: {exc}") from None
+
+    @field_validator("overrides")
+    @classmethod
+    def _overrides_apply(cls, overrides: tuple[RangeOverride, ...], info: ValidationInfo):
+        merge = info.data.get("merge") or MergeSettings()
+        for override in overrides:
+            cls._apply(merge, override)  # fail now on a bad field or value, not at frame 1087
+        return overrides
+
+    @staticmethod
+    def _apply(merge: MergeSettings, override: RangeOverride) -> MergeSettings:
+        bad = set(override.changes) - set(MERGE_KEYS)
         if bad:
-            raise RenderError(f"override for frames {override.frames}: unknown setting(s) {', '.join(sorted(bad))}; "
-                              f"known: {', '.join(sorted(known))}")
-        return replace(self.merge, **override.changes)
+            raise ValueError(f"override for frames {override.frames}: unknown setting(s) {', '.join(sorted(bad))}; "
+                             f"known: {', '.join(MERGE_KEYS)}")
+        try:
+            return dataclasses.replace(merge, **override.changes)
+        except ValueError as exc:  # pydantic's ValidationError is a ValueError
+            raise ValueError(f"override for frames {override.frames}: {describe_merge_error(exc)}") from None
 
     def merge_for(self, frame: int) -> MergeSettings:
-        """Shot settings with every override whose range holds ``frame`` applied in order."""
+        """Shot settings with every override whose frames hold ``frame`` applied in order."""
         merge = self.merge
         for override in self.overrides:
-            if frame in FrameRange.parse(override.frames):
-                merge = replace(merge, **override.changes)
+            if frame in _frames_of(override):
+                merge = dataclasses.replace(merge, **override.changes)
         return merge
 
-    def digest(self) -> str:
-        return hashlib.sha256(json.dumps(asdict(self), sort_keys=True, default=str).encode()).hexdigest()[:16]
+    def frame_digest(self, frame: int, extra: dict | None = None) -> str:
+        """What decides the pixels of ``frame``'s files besides the model: its merge settings, the
+        layer format and ``extra`` (learned mask model, faces). Two frames with equal digests were
+        made the same way."""
+        made_with = {"merge": dataclasses.asdict(self.merge_for(frame)), "layer_format": self.layer_format,
+                     **(extra or {})}
+        return hashlib.sha256(json.dumps(made_with, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
-def settings_from_dict(stored: dict | None) -> RenderSettings:
-    """RenderSettings from the manifest's ``settings.render`` (as ``asdict`` wrote it)."""
-    stored = stored or {}
-    merge = MergeSettings(**stored.get("merge", {}))
-    overrides = tuple(RangeOverride(o["frames"], o.get("changes", {})) for o in stored.get("overrides", []))
-    rest = {k: v for k, v in stored.items() if k not in ("merge", "overrides")}
-    return RenderSettings(merge=merge, overrides=overrides, **rest)
+def describe_merge_error(exc: ValueError) -> str:
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        error = errors()[0]
+        where = ".".join(str(p) for p in error.get("loc", ()))
+        allowed = allowed_text(field_info(MergeSettings, where))
+        return (f"{where} {error.get('input')!r} is not allowed ({error.get('msg', '').lower()})"
+                + (f"; allowed: {allowed}" if allowed else ""))
+    return str(exc).removeprefix("Value error, ")

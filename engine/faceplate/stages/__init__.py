@@ -43,6 +43,8 @@ STAGES: dict[str, Stage] = {s.name: s for s in (
           "face masks for every crop: landmark hull, then the learned (XSeg-like) model"),
     Stage("export", "faceplate.stages.export", "faceplate.export.contract:ExportSettings",
           "export the trained generator to ONNX (and optionally fp16 and .dfm)"),
+    Stage("render", "faceplate.stages.render", "faceplate.render.settings:RenderSettings",
+          "render the comp layer, matte and preview for the shot range"),
 )}
 PIPELINE = ("extract", "curate", "mask", "train", "export", "render")  # what `faceplate run` runs
 

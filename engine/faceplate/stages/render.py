@@ -1,13 +1,18 @@
 """Stage 8, render: the plate range through the exported generator -> comp layer, matte, preview.
 
 Decoding runs ahead on a prefetch thread, the generator sees batches of faces from several
-frames, and merging + writing run on two worker threads, so decode, inference and encode
-overlap. Each frame's files are written atomically; a re-run with the same model and settings
-skips finished frames, and ``frames`` renders a subset.
+frames, and merging + writing run on worker threads, so decode, inference and encode overlap.
+
+Each frame's files are written atomically and then a small record of what made them: the model
+(sha256 of the ONNX file) and the digest of the settings that applied to that frame (its merge
+settings with the range overrides, the layer format, the learned mask model) and of its faces. A render
+re-renders every requested frame whose record differs from what it would make now, or whose files
+or record are missing, and skips the rest; ``frames`` renders a subset.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -20,14 +25,13 @@ from pathlib import Path
 import numpy as np
 
 from faceplate.atomic import write_text_atomic
-from faceplate.errors import RenderError
+from faceplate.errors import RenderError, StageCancelled
 from faceplate.export.contract import GENERATOR, GENERATOR_FP16
-from faceplate.faces.faceset import INDEX_NAME, read_faceset
+from faceplate.faces.faceset import INDEX_NAME, Faceset, read_faceset
 from faceplate.faces.pipeline import ExtractSettings
 from faceplate.media import ColourTransform, FrameRange, open_plate, to_float01
-from faceplate.media.frames import compact_frames
+from faceplate.media.frames import compact_frames, parse_frame_list
 from faceplate.prefetch import prefetch
-from faceplate.progress import stage_progress
 from faceplate.render.composite import Region
 from faceplate.render.face_plan import FacePlan, extracted_frames, plan_by_detection, plan_from_faceset, smooth_tracks
 from faceplate.render.generator import OnnxGenerator
@@ -36,19 +40,23 @@ from faceplate.render.outputs import RenderPaths, composite_over, encode_movie, 
 from faceplate.render.settings import RenderSettings
 from faceplate.masks.xseg import MaskSession, load_mask_session, predict_masks
 from faceplate.runtime.session import CUDA, select_providers
+from faceplate.settings import as_plain_dict, remembered
+from faceplate.stages.contract import Meter, Reporter, StageResult, check_cancelled
 from faceplate.workspace import Workspace
 
 # merge + write threads: two on a 2-core machine, more where cores are free (a GPU does the inference)
 MERGE_WORKERS = max(2, min(8, (os.cpu_count() or 2) - 2))
 log = logging.getLogger(__name__)
-SIDECAR_SCHEMA = "Render.1"
+RECORD_SCHEMA = "RenderFrame.1"
+SETTINGS = RenderSettings
 
 
 @dataclass
 class RenderResult:
     frames_written: list[int] = field(default_factory=list)
-    frames_skipped: list[int] = field(default_factory=list)
+    frames_skipped: list[int] = field(default_factory=list)  # up to date
     frames_without_face: list[int] = field(default_factory=list)
+    reasons: dict[str, list[int]] = field(default_factory=dict)  # why frames were (re-)rendered
     seconds: float = 0.0
     layer_pattern: str = ""
     movie: str | None = None
@@ -57,7 +65,22 @@ class RenderResult:
         fps = len(self.frames_written) / self.seconds if self.seconds else 0.0
         return {"frames_written": compact_frames(self.frames_written), "frames_skipped": compact_frames(self.frames_skipped),
                 "frames_without_face": compact_frames(self.frames_without_face), "frames_per_second": round(fps, 2),
+                "reasons": {why: compact_frames(frames) for why, frames in self.reasons.items()},
                 "layer": self.layer_pattern, "preview_movie": self.movie}
+
+    def lines(self) -> list[str]:
+        """What the artist reads: what was rendered and why, what was up to date, where it went."""
+        why = "; ".join(f"{reason}: {compact_frames(frames)}" for reason, frames in self.reasons.items())
+        lines = [f"rendered {compact_frames(self.frames_written) or 'nothing'}" + (f" ({why})" if why else "")]
+        if self.frames_skipped:
+            lines.append(f"skipped (up to date: same model and settings) {compact_frames(self.frames_skipped)}")
+        if self.frames_without_face:
+            lines.append(f"no face to replace in frames {compact_frames(self.frames_without_face)} "
+                         "(empty layer frames written)")
+        lines.append(f"layer {self.layer_pattern}")
+        if self.movie:
+            lines.append(f"review movie {self.movie}")
+        return lines
 
 
 @dataclass
@@ -66,6 +89,16 @@ class _Job:
     plate: np.ndarray  # plate colour space, float32 0..1 (or scene-linear)
     faces: list[PreparedFace]
     outputs: list[tuple] = field(default_factory=list)  # (face, predicted mask, learned mask | None) per face
+
+
+@dataclass
+class _Plan:
+    """What this run renders: each requested frame's record as it would be now, and why frames go."""
+
+    records: dict[int, dict]
+    todo: list[int]
+    skipped: list[int]
+    reasons: dict[str, list[int]]
 
 
 def default_model_path(workspace: Workspace, device: str = "auto") -> Path:
@@ -77,96 +110,182 @@ def default_model_path(workspace: Workspace, device: str = "auto") -> Path:
     return workspace.root / "export" / GENERATOR
 
 
-def render(workspace: Workspace, settings: RenderSettings, frames: list[int] | None = None,
-           model_path: str | Path | None = None, device: str = "auto", show_progress: bool = True) -> RenderResult:
+def run(workspace: Workspace, settings: RenderSettings, reporter: Reporter) -> StageResult:
+    """Render the requested frames that are not up to date; everything is checked before the
+    shot is touched."""
+    frames = _requested_frames(workspace, settings)
+    generator = OnnxGenerator(Path(settings.model) if settings.model else default_model_path(workspace, settings.device),
+                              settings.device)
+    learned_path = _learned_mask_path(workspace, settings, frames)
+    paths = RenderPaths(workspace.root / "render", settings.name, settings.layer_format)
+    faceset = _destination_faceset(workspace)
+    model_sha = file_sha256(generator.model.path)
+    learned_sha = file_sha256(learned_path) if learned_path else None
+    faces = _extracted_faces(faceset)
+    records = {f: _record(settings, f, model_sha, learned_sha, faces, workspace.frame_range) for f in frames}
+    plan = _plan(paths, records, settings.preview)
+    inputs = {"plate": workspace.manifest.plate.path, "model": str(generator.model.path), "model_sha256": model_sha}
+    with workspace.stage_run("render", inputs, as_plain_dict(settings), remembered(settings)) as run_record:
+        learned = load_mask_session(learned_path, prefer_gpu=settings.device != "cpu") if learned_path and plan.todo else None
+        result = RenderResult(frames_skipped=plan.skipped, reasons=plan.reasons, layer_pattern=paths.layer_pattern)
+        _render_frames(workspace, settings, generator, learned, paths, plan, faceset, reporter, result)
+        if settings.preview and (result.frames_written or not paths.movie.is_file()):
+            fps = Fraction(workspace.manifest.plate.fps or "24")
+            movie = encode_movie(paths, list(workspace.frame_range), fps)
+            result.movie = str(movie) if movie else None
+        elif settings.preview and paths.movie.is_file():
+            result.movie = str(paths.movie)
+        run_record.outputs = {"layer": paths.layer_pattern, "matte": str(paths.matte(0)).replace(".0000.", ".####."),
+                              "preview_movie": result.movie}
+        run_record.summary = result.summary()
+    return StageResult("render", "done" if result.frames_written else "skipped", result.summary(),
+                       dict(run_record.outputs), result.lines(), result)
+
+
+def _requested_frames(workspace: Workspace, settings: RenderSettings) -> list[int]:
     shot_range = workspace.frame_range
-    frames = sorted(frames) if frames else list(shot_range)
+    frames = parse_frame_list(settings.frames) if settings.frames else list(shot_range)
     outside = [f for f in frames if f not in shot_range]
     if outside:
-        raise RenderError(f"frames {outside[0]}.. are outside the shot range {shot_range}; pick frames inside it")
-    generator = OnnxGenerator(model_path or default_model_path(workspace, device), device)
-    learned = _learned_mask_model(workspace, settings, device)
-    paths = RenderPaths(workspace.root / "render", settings.name, settings.layer_format)
-    todo = _frames_to_render(paths, frames, settings, generator)
-    inputs = {"plate": workspace.manifest.plate.path, "model": str(generator.model.path)}
-    with workspace.stage_run("render", inputs, {"frames": f"{frames[0]}-{frames[-1]}", "settings": settings.digest()}) as run:
-        result = _render_frames(workspace, settings, generator, learned, paths, todo, device, show_progress)
-        result.frames_skipped = [f for f in frames if f not in todo]
-        if settings.preview:
-            movie = encode_movie(paths, list(shot_range), Fraction(workspace.manifest.plate.fps or "24"))
-            result.movie = str(movie) if movie else None
-        result.layer_pattern = paths.layer_pattern
-        run.outputs = {"layer": paths.layer_pattern, "matte": str(paths.matte(0)).replace(".0000.", ".####."),
-                       "preview_movie": result.movie}
-        run.summary = result.summary()
-    return result
+        raise RenderError(f"frames {compact_frames(outside)} are outside the shot range {shot_range}; pick frames inside it")
+    return frames
 
 
-def _learned_mask_model(workspace: Workspace, settings: RenderSettings, device: str) -> MaskSession | None:
-    wants = "learned" in settings.merge.mask_parts or any("learned" in str(o.changes.get("mask", "")) for o in settings.overrides)
-    path = workspace.root / "masks" / "xseg.onnx"
-    if not wants:
+def _learned_mask_path(workspace: Workspace, settings: RenderSettings, frames: list[int]) -> Path | None:
+    if not any("learned" in settings.merge_for(f).mask_parts for f in frames):
         return None
+    path = workspace.root / "masks" / "xseg.onnx"
     if not path.is_file():
         raise RenderError(f"mask uses 'learned' but {path} does not exist; run `faceplate mask` or drop 'learned'")
-    return load_mask_session(path, prefer_gpu=device != "cpu")
+    return path
 
 
-def _frames_to_render(paths: RenderPaths, frames: list[int], settings: RenderSettings, generator: OnnxGenerator) -> list[int]:
-    """All frames if the model or settings changed since the last render, else the unfinished ones."""
-    sidecar = paths.root / "render.json"
-    identity = {"schema": SIDECAR_SCHEMA, "settings": settings.digest(),
-                "model_config": generator.metadata.get("config_hash", ""), "iterations": generator.metadata.get("iterations", "")}
-    same = sidecar.is_file() and json.loads(sidecar.read_text()) == identity
-    write_text_atomic(sidecar, json.dumps(identity))
-    return [f for f in frames if not (same and paths.done(f, settings.preview))]
-
-
-def _face_plan(workspace: Workspace, plate, frames: list[int], colour: ColourTransform, radius: int) -> FacePlan:
+def _destination_faceset(workspace: Workspace) -> Faceset | None:
     folder = workspace.faceset_dir("destination")
-    faceset = read_faceset(folder) if (folder / INDEX_NAME).is_file() else None
+    return read_faceset(folder) if (folder / INDEX_NAME).is_file() else None
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _record(settings: RenderSettings, frame: int, model_sha: str, learned_sha: str | None,
+            faces: dict[int, list], shot_range: FrameRange) -> dict:
+    """The record ``frame``'s files would carry if rendered now."""
+    merge = settings.merge_for(frame)
+    window = [f for f in range(frame - merge.smoothing_frames, frame + merge.smoothing_frames + 1) if f in shot_range]
+    extra = {"learned_mask": learned_sha if "learned" in merge.mask_parts else None}
+    landmarks = {f: faces.get(f, "detect") for f in window}  # what the frame's smoothed landmarks come from
+    return {"schema": RECORD_SCHEMA, "frame": frame, "model": model_sha, "settings": settings.frame_digest(frame, extra),
+            "faces": hashlib.sha256(json.dumps(landmarks, sort_keys=True).encode()).hexdigest()[:16]}
+
+
+def _extracted_faces(faceset: Faceset | None) -> dict[int, list]:
+    """Per extracted plate frame, its faces' (track, landmarks); frames not extracted are detected at render."""
+    faces: dict[int, list] = {f: [] for f in extracted_frames(faceset)}
+    for record in faceset.records if faceset else ():
+        if record.source == "plate" and record.frame in faces:
+            faces[record.frame].append((record.track, np.round(record.landmarks_array, 3).tolist()))
+    return {f: sorted(v) for f, v in faces.items()}
+
+
+def _read_record(path: Path) -> dict | None:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None  # missing or damaged: the frame is rendered again
+
+
+def _plan(paths: RenderPaths, records: dict[int, dict], preview: bool) -> _Plan:
+    todo, skipped, reasons = [], [], {}
+    for frame, wanted in records.items():
+        had = _read_record(paths.record(frame))
+        if had == wanted and paths.done(frame, preview):
+            skipped.append(frame)
+            continue
+        if had is None:
+            reason = "files without a record" if paths.layer(frame).is_file() else "not rendered before"
+        elif had.get("model") != wanted["model"]:
+            reason = "model changed"
+        elif had.get("settings") != wanted["settings"]:
+            reason = "settings changed"
+        elif had.get("faces") != wanted["faces"]:
+            reason = "faces changed (extracted again)"
+        else:
+            reason = "files missing" if had == wanted else "record from another version"
+        todo.append(frame)
+        reasons.setdefault(reason, []).append(frame)
+    return _Plan(records, todo, skipped, reasons)
+
+
+def _face_plan(workspace: Workspace, plate, faceset: Faceset | None, settings: RenderSettings, todo: list[int],
+               colour: ColourTransform) -> FacePlan:
+    """Faces per frame to render, smoothed with each frame's own radius over the same neighbours a
+    full render sees (so a subset renders exactly the frames a full render would)."""
+    radius = {f: settings.merge_for(f).smoothing_frames for f in todo}
+    reach = max(radius.values())
+    shot = workspace.frame_range
+    needed = sorted({n for f in todo for n in range(f - reach, f + reach + 1) if n in shot})
     extracted = extracted_frames(faceset)
-    plan = plan_from_faceset(faceset, FrameRange(frames[0], frames[-1])) if faceset else {}
-    missing = [f for f in frames if f not in extracted]
+    plan = plan_from_faceset(faceset, FrameRange(needed[0], needed[-1])) if faceset else {}
+    missing = [f for f in needed if f not in extracted]
     if missing:
         log.info("detecting faces on %d frame(s) that were not extracted", len(missing))
         plan = {**plan, **plan_by_detection(plate, missing, colour, ExtractSettings())}
-    return smooth_tracks(plan, radius)
+    smoothed = {r: smooth_tracks(plan, r) for r in set(radius.values())}
+    return {f: smoothed[radius[f]].get(f, []) for f in todo}
 
 
-def _render_frames(workspace, settings, generator, learned, paths, todo, device, show_progress) -> RenderResult:
-    result = RenderResult()
+def _render_frames(workspace, settings, generator, learned, paths, plan: _Plan, faceset, reporter, result) -> None:
+    todo = plan.todo
+    meter = Meter(reporter, "render", len(todo), unit="frames")
     if not todo:
-        return result
+        return
     clip = workspace.manifest.plate
     colour = ColourTransform(clip.colour_space)
     size = (clip.width, clip.height)
-    margin = int(np.ceil(abs(settings.merge.erode_px) + settings.merge.feather_px)) + 4
     started = time.perf_counter()
     with open_plate(clip.path, first_frame=clip.first_frame) as plate:
-        plan = _face_plan(workspace, plate, todo, colour, settings.merge.smoothing_frames)
+        faces = _face_plan(workspace, plate, faceset, settings, todo, colour)
         wanted = set(todo)
         reader = prefetch(((f, to_float01(raw)) for f, raw in plate.iter_frames(FrameRange(todo[0], todo[-1]))
                            if f in wanted), depth=4)
-        with ThreadPoolExecutor(MERGE_WORKERS) as workers, stage_progress("render", len(todo), enabled=show_progress) as bar:
+        write = _Writer(settings, colour, paths, size, plan.records)
+        with ThreadPoolExecutor(MERGE_WORKERS) as workers:
             pending, batch = [], []
-            for frame, image in reader:
-                faces = [prepare_face(image, f, colour, generator.face_type, generator.resolution, margin)
-                         for f in plan.get(frame, [])]
-                batch.append(_Job(frame, image, faces))
-                if sum(len(j.faces) for j in batch) >= settings.batch:
-                    pending += _dispatch(batch, generator, learned, settings, colour, paths, size, workers)
-                    batch = []
-                pending = _collect(pending, result, bar, keep=2 * MERGE_WORKERS + settings.batch)
-            pending += _dispatch(batch, generator, learned, settings, colour, paths, size, workers)
-            _collect(pending, result, bar, wait=True)
-    result.seconds = time.perf_counter() - started
-    result.frames_written.sort()
-    result.frames_without_face.sort()
-    return result
+            try:
+                for frame, image in reader:
+                    check_cancelled(reporter, f"before frame {frame}")
+                    batch.append(_Job(frame, image, [prepare_face(image, f, colour, generator.face_type, generator.resolution,
+                                                                  _margin(settings, frame)) for f in faces[frame]]))
+                    if sum(len(j.faces) for j in batch) >= settings.batch:
+                        pending += _dispatch(batch, generator, learned, write, workers)
+                        batch = []
+                    pending = _collect(pending, result, meter, keep=2 * MERGE_WORKERS + settings.batch)
+                pending += _dispatch(batch, generator, learned, write, workers)
+                _collect(pending, result, meter, wait=True)
+            except StageCancelled:
+                # frames handed to the writers finish, with their records; the undispatched batch is dropped
+                _collect(pending, result, meter, wait=True)
+                raise
+            finally:
+                result.seconds = time.perf_counter() - started
+                result.frames_written.sort()
+                result.frames_without_face.sort()
 
 
-def _dispatch(batch: list[_Job], generator, learned, settings, colour, paths, size, workers) -> list:
+def _margin(settings: RenderSettings, frame: int) -> int:
+    """Plate pixels around the face its matte may reach (each frame's own: its pixels never depend
+    on which other frames this run renders)."""
+    merge = settings.merge_for(frame)
+    return int(np.ceil(abs(merge.erode_px) + merge.feather_px)) + 4
+
+
+def _dispatch(batch: list[_Job], generator, learned, write: "_Writer", workers) -> list:
     """Run the generator once for every face in ``batch``; hand each frame to a worker to merge and write."""
     crops = [face.crop for job in batch for face in job.faces]
     if crops:
@@ -178,10 +297,10 @@ def _dispatch(batch: list[_Job], generator, learned, settings, colour, paths, si
             for _ in job.faces:
                 job.outputs.append((faces[i], masks[i], None if learned_masks is None else learned_masks[i]))
                 i += 1
-    return [(job.frame, bool(job.faces), workers.submit(_finish_frame, job, settings, colour, paths, size)) for job in batch]
+    return [(job.frame, bool(job.faces), workers.submit(write, job)) for job in batch]
 
 
-def _collect(pending: list, result: RenderResult, bar, wait: bool = False, keep: int | None = None) -> list:
+def _collect(pending: list, result: RenderResult, meter: Meter, wait: bool = False, keep: int | None = None) -> list:
     """Account for finished frames; waits for the oldest while more than ``keep`` are in flight
     (each holds a full plate frame: without a bound a fast GPU queues the whole shot in memory)."""
     still = []
@@ -192,23 +311,38 @@ def _collect(pending: list, result: RenderResult, bar, wait: bool = False, keep:
             result.frames_written.append(frame)
             if not had_face:
                 result.frames_without_face.append(frame)
-            bar.advance()
+            meter.advance()
         else:
             still.append((frame, had_face, future))
     return still
 
 
-def _finish_frame(job: _Job, settings: RenderSettings, colour: ColourTransform, paths: RenderPaths, size) -> None:
-    merge = settings.merge_for(job.frame)
-    if job.faces:
+@dataclass
+class _Writer:
+    """Merges one frame and writes its files, then its record (a worker thread runs it)."""
+
+    settings: RenderSettings
+    colour: ColourTransform
+    paths: RenderPaths
+    size: tuple[int, int]
+    records: dict[int, dict]
+
+    def __call__(self, job: _Job) -> None:
+        record_path = self.paths.record(job.frame)
+        record_path.unlink(missing_ok=True)  # until the new files are all written, none describes them
+        layer, region = self._layer(job)
+        write_layer(self.paths, job.frame, layer, region, self.size)
+        if self.settings.preview:
+            write_preview(self.paths, job.frame, composite_over(job.plate, layer, region), self.colour)
+        write_text_atomic(record_path, json.dumps(self.records[job.frame], sort_keys=True) + "\n")
+
+    def _layer(self, job: _Job) -> tuple[np.ndarray, Region]:
+        if not job.faces:
+            return np.zeros((1, 1, 4), np.float32), Region(0, 0, 1, 1)
+        merge = self.settings.merge_for(job.frame)
         area = union_region([f.region for f in job.faces])
         layer = np.zeros((area.height, area.width, 4), np.float32)
         for index, (prepared, (face, mask, learned)) in enumerate(zip(job.faces, job.outputs)):
-            colours, matte = merge_face(prepared, face, mask, learned, merge, colour, seed=job.frame * 31 + index)
+            colours, matte = merge_face(prepared, face, mask, learned, merge, self.colour, seed=job.frame * 31 + index)
             layer_over(layer, area, colours, matte, prepared.region)
-        layer, region = tight_region(layer, area)
-    else:
-        layer, region = np.zeros((1, 1, 4), np.float32), Region(0, 0, 1, 1)
-    write_layer(paths, job.frame, layer, region, size)
-    if settings.preview:
-        write_preview(paths, job.frame, composite_over(job.plate, layer, region), colour)
+        return tight_region(layer, area)

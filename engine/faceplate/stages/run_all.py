@@ -10,7 +10,6 @@ import logging
 from dataclasses import dataclass, field
 
 from faceplate.models.config import ModelConfig
-from faceplate.render.settings import settings_from_dict
 from faceplate.training.settings import TrainSettings
 from faceplate.workspace import Workspace
 
@@ -27,8 +26,6 @@ class RunSettings:
 
 def run_all(workspace: Workspace, settings: RunSettings, show_progress: bool = True) -> dict:
     from faceplate.stages.runner import run_stage
-
-    from faceplate.stages.render import render
     from faceplate.stages.train import train
 
     steps = {}
@@ -43,8 +40,7 @@ def run_all(workspace: Workspace, settings: RunSettings, show_progress: bool = T
     log.info("5/6 export")
     steps["export"] = run_stage(workspace, "export")
     log.info("6/6 render")
-    render_settings = settings_from_dict(workspace.manifest.settings.get("render"))
-    steps["render"] = render(workspace, render_settings, show_progress=show_progress)
+    steps["render"] = run_stage(workspace, "render")
     return steps
 
 
