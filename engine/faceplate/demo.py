@@ -75,13 +75,13 @@ def demo_run_settings():
     The example's source is one photo, so its aligned crops are near-duplicates by design:
     the duplicate rule is left out here (it stays on by default)."""
     from faceplate.curate.rules import RULES, CurateSettings
-    from faceplate.models.config import ModelConfig
     from faceplate.stages.run_all import RunSettings
-    from faceplate.training.settings import TrainSettings
 
+    train = {"iterations": 300, "minutes": None, "until_plateau": False, "batch_size": 4, "checkpoint_every": 100,
+             "preview_every": 100, "log_every": 10}
+    model = {"resolution": 64, "ae_dims": 64, "e_dims": 16, "d_dims": 16, "d_mask_dims": 8}
     return RunSettings(
-        train=TrainSettings(iterations=300, batch_size=4, checkpoint_every=100, preview_every=100, log_every=10),
-        model=ModelConfig(resolution=64, ae_dims=64, e_dims=16, d_dims=16, d_mask_dims=8),
+        train={"train": train, "model": model},
         learned_masks=False,
         curate=CurateSettings(rules=tuple(r for r in RULES if r != "duplicate")),
     )

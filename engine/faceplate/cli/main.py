@@ -21,7 +21,6 @@ COMMAND_MODULES = [
     "faceplate.cli.commands",
     "faceplate.cli.curate_command",
     "faceplate.cli.mask_command",
-    "faceplate.cli.train_command",
     "faceplate.cli.render_command",
     "faceplate.cli.stage_commands",
     "faceplate.cli.run_command",

@@ -19,7 +19,7 @@ log = logging.getLogger("faceplate")
 
 # Stages whose CLI adds flags the generic ones cannot express; each module has
 # ``add_flags(parser)`` and ``changes(args, workspace) -> dict`` (extra settings changes).
-EXTRA_FLAGS: dict[str, str] = {}
+EXTRA_FLAGS: dict[str, str] = {"train": "faceplate.cli.train_flags"}
 
 
 def register(sub) -> None:

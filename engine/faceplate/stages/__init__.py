@@ -33,6 +33,8 @@ class Stage:
 
 
 STAGES: dict[str, Stage] = {s.name: s for s in (
+    Stage("train", "faceplate.stages.train", "faceplate.training.settings:TrainStageSettings",
+          "train the swap model on the shot's source and destination facesets (resumes; Ctrl-C saves)"),
     Stage("export", "faceplate.stages.export", "faceplate.export.contract:ExportSettings",
           "export the trained generator to ONNX (and optionally fp16 and .dfm)"),
 )}

@@ -10,9 +10,7 @@ import logging
 from dataclasses import dataclass, field
 
 from faceplate.curate.rules import CurateSettings
-from faceplate.models.config import ModelConfig
 from faceplate.render.settings import settings_from_dict
-from faceplate.training.settings import TrainSettings
 from faceplate.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -20,19 +18,17 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class RunSettings:
-    train: TrainSettings = field(default_factory=lambda: TrainSettings(iterations=20_000))
-    model: ModelConfig = field(default_factory=ModelConfig)
+    train: dict = field(default_factory=dict)  # changes to what the shot remembers for train ({"train.lr": 1e-4})
     curate: CurateSettings = field(default_factory=CurateSettings)
     learned_masks: bool = True
 
 
-def run_all(workspace: Workspace, settings: RunSettings, show_progress: bool = True) -> dict:
+def run_all(workspace: Workspace, settings: RunSettings, show_progress: bool = True, reporter=None) -> dict:
     from faceplate.stages.curate import curate
     from faceplate.stages.runner import run_stage
     from faceplate.stages.extract import extract
     from faceplate.stages.mask import MaskSettings, mask
     from faceplate.stages.render import render
-    from faceplate.stages.train import train
 
     steps = {}
     log.info("1/6 extract")
@@ -42,7 +38,7 @@ def run_all(workspace: Workspace, settings: RunSettings, show_progress: bool = T
     log.info("3/6 mask")
     steps["mask"] = mask(workspace, MaskSettings(learned=settings.learned_masks))
     log.info("4/6 train")
-    steps["train"] = train(workspace, settings.train, settings.model, show_progress=show_progress)
+    steps["train"] = run_stage(workspace, "train", settings.train, reporter)
     log.info("5/6 export")
     steps["export"] = run_stage(workspace, "export")
     log.info("6/6 render")
