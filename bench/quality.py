@@ -41,9 +41,11 @@ import torch
 from faceplate.faces.faceset import read_faceset
 from faceplate.models import ModelConfig, load_generator
 from faceplate.models.generator import load_model
+from faceplate.stages import train as train_stage
+from faceplate.stages.contract import BaseReporter
 from faceplate.stages.runner import run_stage
-from faceplate.stages.train import train
 from faceplate.training import TrainSettings
+from faceplate.training.settings import train_stage_settings
 from faceplate.training import checkpoint as ckpt
 from faceplate.training import evaluate as ev
 from faceplate.workspace import init_workspace, open_workspace
@@ -117,8 +119,9 @@ def main() -> int:
             if args.keep_every:
                 overrides |= {"checkpoint_every": args.keep_every, "keep_last": 10**6}
             started = time.perf_counter()
-            result = train(ws, cpu_quality_settings(args.minutes, **overrides), CPU_QUALITY_CONFIG, resume=False,
-                           show_progress=False)
+            settings = train_stage_settings(cpu_quality_settings(args.minutes, **overrides), CPU_QUALITY_CONFIG,
+                                            resume=False)
+            result = train_stage.run(ws, settings, BaseReporter()).detail
             print(f"trained {result.iterations} iterations in {time.perf_counter() - started:.0f} s "
                   f"({result.iterations_per_second:.2f} it/s on {result.device}), {len(held)} held-back frames")
         if args.no_judge:

@@ -28,8 +28,10 @@ from pathlib import Path
 import torch
 
 from faceplate.models import ModelConfig, build_model
-from faceplate.stages.train import train
+from faceplate.stages import train as train_stage
+from faceplate.stages.contract import BaseReporter
 from faceplate.training import TrainSettings
+from faceplate.training.settings import train_stage_settings
 from faceplate.training.losses import face_losses
 from faceplate.training.trainer import select_device, select_precision
 from faceplate.workspace import init_workspace, open_workspace
@@ -85,7 +87,7 @@ def measure(ws, config: ModelConfig, settings: TrainSettings, n: int) -> tuple[f
     """(bare, trainer, bare again) it/s; the second bare run shows whether the machine's load changed."""
     bare = bare_loop(config, settings, n)
     print(f"  bare forward+backward loop: {bare:.3f} it/s", flush=True)
-    result = train(ws, settings, config, resume=False, show_progress=False)
+    result = train_stage.run(ws, train_stage_settings(settings, config, resume=False), BaseReporter()).detail
     print(f"  trainer (faceplate train):  {result.iterations_per_second:.3f} it/s", flush=True)
     again = bare_loop(config, settings, n)
     print(f"  bare loop again:            {again:.3f} it/s (machine-load check)", flush=True)

@@ -69,25 +69,21 @@ def _source_variant(photo: np.ndarray, i: int) -> np.ndarray:
     return np.clip(moved * grade, 0, 255).astype(np.uint8)
 
 
-def demo_run_settings():
+def demo_changes() -> dict[str, dict]:
     """A tiny model and a short run: enough to exercise every stage in minutes on a CPU.
 
     The example's source is one photo, so its aligned crops are near-duplicates by design:
     the duplicate rule is left out here (it stays on by default)."""
     from faceplate.curate.rules import RULES
-    from faceplate.models.config import ModelConfig
-    from faceplate.stages.run_all import RunSettings
-    from faceplate.training.settings import TrainSettings
 
-    return RunSettings(
-        train=TrainSettings(iterations=300, batch_size=4, checkpoint_every=100, preview_every=100, log_every=10),
-        model=ModelConfig(resolution=64, ae_dims=64, e_dims=16, d_dims=16, d_mask_dims=8),
-        learned_masks=False,
-        curate={"rules": [r for r in RULES if r != "duplicate"]},
-    )
+    train = {"iterations": 300, "minutes": None, "until_plateau": False, "batch_size": 4, "checkpoint_every": 100,
+             "preview_every": 100, "log_every": 10}
+    model = {"resolution": 64, "ae_dims": 64, "e_dims": 16, "d_dims": 16, "d_mask_dims": 8}
+    return {"train": {"train": train, "model": model}, "mask": {"landmark_only": True},
+            "curate": {"rules": [r for r in RULES if r != "duplicate"]}}
 
 
-def run_demo(out: Path, quiet: bool = False) -> Path:
+def run_demo(out: Path, reporter=None) -> Path:
     from faceplate.stages.run_all import run_all
 
     out = Path(out)
@@ -95,10 +91,9 @@ def run_demo(out: Path, quiet: bool = False) -> Path:
     shot = out / "shot"
     ws = init_workspace(shot, plate, str(PLATE_RANGE), [sources], colour_space=PLATE_SPACE, fps="24", force=True)
     log.info("example shot %s: plate %s, frames %s", shot, plate, PLATE_RANGE)
-    steps = run_all(ws, demo_run_settings(), show_progress=not quiet)
+    steps = run_all(ws, demo_changes(), reporter)
     for role in ("destination", "source"):
         faceset = read_faceset(ws.faceset_dir(role))
         log.info("%s faceset: %d faces -> %s", role, len(faceset.records), faceset.folder)
-    for line in steps["render"].lines:
-        log.info("%s", line)
+    log.info("comp layer: %s; review movie: %s", steps["render"].outputs.get("layer"), steps["render"].outputs.get("preview_movie"))
     return shot

@@ -93,18 +93,32 @@ def test_load_generator_from_checkpoint_and_model_folder(tmp_path):
         load_generator(tmp_path / "nothing")
 
 
-def test_generator_exports_to_onnx_with_dynamic_batch(tmp_path):
+def test_our_export_of_a_checkpoint_runs_any_batch_and_a_retrain_is_another_file(tmp_path):
+    """load_generator -> export_generator (what `faceplate export` runs): onnxruntime matches torch at a
+    batch the export never saw, and two runs with identical weights at the same iteration still give
+    different files (render hashes the file to decide whether frames are stale)."""
+    import hashlib
+
+    import onnx
     ort = pytest.importorskip("onnxruntime")
-    generator = generator_from_model(build_model(ModelConfig(**TINY))).eval()
-    path = tmp_path / "gen.onnx"
-    x = torch.rand(2, 3, 64, 64)
-    batch = torch.export.Dim("batch", min=1, max=64)
-    torch.onnx.export(generator, (x,), str(path), dynamo=True, input_names=["image"], output_names=["face", "mask"],
-                      dynamic_shapes={"x": {0: batch}})
-    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    from faceplate.export.generator_export import export_generator
+
+    files = {}
+    for run_id in ("run-a", "run-b"):
+        trainer = Trainer(ModelConfig(**TINY), TrainSettings(iterations=10))  # same seed: same weights
+        trainer.run_id = run_id
+        trainer.save(tmp_path / run_id, None)
+        generator, config, info = load_generator(tmp_path / run_id)
+        files[run_id] = export_generator(generator, config, info, tmp_path / f"{run_id}.onnx").path
+    session = ort.InferenceSession(str(files["run-a"]), providers=["CPUExecutionProvider"])
     x3 = np.random.default_rng(0).random((3, 3, 64, 64), dtype=np.float32)
-    face, mask = session.run(None, {"image": x3})
+    face, mask = session.run(None, {"face": x3})
     with torch.no_grad():
         ref_face, ref_mask = generator(torch.from_numpy(x3))
     np.testing.assert_allclose(face, ref_face.numpy(), atol=1e-4)
     np.testing.assert_allclose(mask, ref_mask.numpy(), atol=1e-4)
+    meta = {run_id: {p.key: p.value for p in onnx.load(str(path)).metadata_props} for run_id, path in files.items()}
+    assert meta["run-a"]["run_id"] == "run-a" and meta["run-b"]["run_id"] == "run-b"
+    assert meta["run-a"]["iterations"] == meta["run-b"]["iterations"] == "0"
+    digests = {hashlib.sha256(path.read_bytes()).hexdigest() for path in files.values()}
+    assert len(digests) == 2

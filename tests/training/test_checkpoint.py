@@ -112,3 +112,49 @@ def test_a_rejected_step_under_fp16_loss_scaling_leaves_the_trainer_usable(monke
     assert trainer.train_step(_batch(1)) is None
     monkeypatch.setattr(Trainer, "compute_losses", real)
     assert trainer.train_step(_batch(2)) is not None and trainer.iteration == 2
+
+
+def test_a_full_disk_is_one_line_and_keeps_the_checkpoints_there(tmp_path, monkeypatch):
+    import errno
+
+    from faceplate.errors import DiskFullError
+
+    trainer = _trained(TrainSettings(iterations=10, lr_warmup=1), steps=1)
+    model = tmp_path / "model"
+    trainer.save(model, 1.0)
+
+    def no_space(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    trainer.train_step(_batch(1))
+    monkeypatch.setattr("faceplate.atomic.os.fsync", no_space)
+    with pytest.raises(DiskFullError) as caught:
+        trainer.save(model, 0.5)
+    assert "\n" not in str(caught.value) and "no space left" in str(caught.value)
+    assert ckpt.read_pointer(model, "latest")["iteration"] == 1
+    assert [p.name for p in (model / "checkpoints").iterdir()] == ["00000001"]  # no half-written folder
+
+
+def test_saving_an_iteration_again_replaces_it_whole(tmp_path):
+    trainer = _trained(TrainSettings(iterations=10, lr_warmup=1), steps=1)
+    model = tmp_path / "model"
+    first = trainer.save(model, 1.0)
+    trainer.run_id = "second"
+    again = trainer.save(model, 0.9)
+    assert again == first and ckpt.load_weights(again)[2]["run_id"] == "second"
+    assert sorted(p.name for p in (model / "checkpoints").iterdir()) == ["00000001"]
+
+
+@pytest.mark.parametrize("bad", [dict(lr=float("nan")), dict(lr=0), dict(lr=2.0), dict(batch_size=0),
+                                 dict(batch_size=2048), dict(iterations=0), dict(minutes=0),
+                                 dict(minutes=float("inf")), dict(iterations=None), dict(device="tpu"),
+                                 dict(weights={"dssim": -1.0})])
+def test_bad_train_settings_are_refused(bad):
+    with pytest.raises(ValueError):
+        TrainSettings(**bad)
+
+
+def test_train_settings_round_trip_through_a_checkpoint_dict():
+    settings = TrainSettings(iterations=None, minutes=2.5, batch_size=3, weights={"gan": 0.0})
+    again = TrainSettings.from_dict(settings.to_dict() | {"retired_field": 1})  # older/newer engines' extras
+    assert again == settings and again.weights.gan == 0.0

@@ -8,10 +8,16 @@ import json
 import pytest
 import torch
 
-from faceplate.stages.train import train
+from faceplate.stages import train as train_stage
+from faceplate.stages.contract import BaseReporter, RecordingReporter
 from faceplate.training import checkpoint as ckpt
+from faceplate.training.settings import train_stage_settings
 
 from training_helpers import TINY_MODEL, tiny_settings
+
+
+def train(ws, settings, config, reporter=None):
+    return train_stage.run(ws, train_stage_settings(settings, config), reporter or BaseReporter()).detail
 
 
 class Killed(Exception):
@@ -24,8 +30,7 @@ def _losses(ws) -> dict[int, float]:
 
 
 def test_loss_decreases_on_a_real_pair(shot):
-    result = train(shot, tiny_settings(iterations=40, checkpoint_every=20, preview_every=20), TINY_MODEL,
-                   show_progress=False)
+    result = train(shot, tiny_settings(iterations=40, checkpoint_every=20, preview_every=20), TINY_MODEL)
     assert result.iterations == 40 and result.stopped_by == "iterations" and result.rollbacks == 0
     curve = [v for _, v in sorted(_losses(shot).items())]
     assert len(curve) == 40
@@ -34,7 +39,7 @@ def test_loss_decreases_on_a_real_pair(shot):
 
 
 def test_previews_and_loss_plot_are_written(shot):
-    train(shot, tiny_settings(iterations=10, preview_every=5), TINY_MODEL, show_progress=False)
+    train(shot, tiny_settings(iterations=10, preview_every=5), TINY_MODEL)
     model = shot.root / "model"
     previews = sorted(p.name for p in (model / "previews").glob("*.png"))
     assert previews == ["preview_00000005.png", "preview_00000010.png"]
@@ -55,17 +60,17 @@ def test_resume_after_a_kill_continues_the_same_loss_curve(shot, tmp_path):
     from faceplate.workspace import open_workspace
 
     ref_ws = open_workspace(reference)
-    train(ref_ws, tiny_settings(iterations=14), TINY_MODEL, show_progress=False)
+    train(ref_ws, tiny_settings(iterations=14), TINY_MODEL)
     expected = _losses(ref_ws)
 
-    def kill_at_12(trainer, losses):
-        if trainer.iteration == 12:
+    def kill_at_12(kind, value):
+        if kind == "progress" and value.done == 12:
             raise Killed()
 
     with pytest.raises(Killed):
-        train(shot, tiny_settings(iterations=14), TINY_MODEL, show_progress=False, on_step=kill_at_12)
+        train(shot, tiny_settings(iterations=14), TINY_MODEL, RecordingReporter(on_event=kill_at_12))
     assert ckpt.read_pointer(shot.root / "model", "latest")["iteration"] == 10  # last checkpoint before the kill
-    result = train(shot, tiny_settings(iterations=14), TINY_MODEL, show_progress=False)
+    result = train(shot, tiny_settings(iterations=14), TINY_MODEL)
     assert result.start_iteration == 10 and result.iterations == 14
     resumed = _losses(shot)
     assert sorted(resumed) == list(range(1, 15))
@@ -87,7 +92,7 @@ def test_injected_nan_rolls_back_and_lowers_the_learning_rate(shot, monkeypatch)
         return total, terms
 
     monkeypatch.setattr(Trainer, "compute_losses", poisoned)
-    result = train(shot, tiny_settings(iterations=12), TINY_MODEL, show_progress=False)
+    result = train(shot, tiny_settings(iterations=12), TINY_MODEL)
     assert fired == [7]
     assert result.rollbacks == 1 and result.iterations == 12
     state = ckpt.load_state(shot.root / "model" / "checkpoints" / "00000012")

@@ -71,7 +71,7 @@ def register_info(sub) -> None:
 def register_demo(sub) -> None:
     p = sub.add_parser("demo", help="build the bundled example shot and run the stages on it")
     p.add_argument("out", type=Path, nargs="?", default=Path("demo_out"))
-    p.set_defaults(run=lambda a: __import__("faceplate.demo", fromlist=["run_demo"]).run_demo(a.out, quiet=a.quiet))
+    p.set_defaults(run=lambda a: __import__("faceplate.demo", fromlist=["run_demo"]).run_demo(a.out, a.reporter))
 
 
 def register(sub) -> None:

@@ -20,7 +20,6 @@ from faceplate.errors import FaceplateError, SettingsError, StageCancelled
 # One module per group of subcommands, each with register(subparsers); order = help order.
 COMMAND_MODULES = [
     "faceplate.cli.commands",
-    "faceplate.cli.train_command",
     "faceplate.cli.stage_commands",
     "faceplate.cli.run_command",
 ]

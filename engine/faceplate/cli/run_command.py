@@ -10,20 +10,28 @@ from faceplate.workspace import open_workspace
 def register(sub) -> None:
     p = sub.add_parser("run", help="run every stage on a workspace, skipping work already done")
     p.add_argument("shot", type=Path)
-    p.add_argument("--iterations", type=int, default=20_000, help="training target (total iterations)")
-    p.add_argument("--minutes", type=float, help="training wall-time limit for this run")
-    p.add_argument("--resolution", type=int, default=128, help="model resolution (64-512, multiple of 16)")
+    p.add_argument("--iterations", help="training target (total iterations; default: what the shot remembers, "
+                   "else 100000)")
+    p.add_argument("--minutes", help="training wall-time limit for each run (remembered, like --iterations)")
+    p.add_argument("--resolution", help="model resolution for a new model (64-512, multiple of 16)")
     p.add_argument("--landmark-masks-only", action="store_true", help="skip the learned mask model")
     p.set_defaults(run=run)
 
 
 def run(args) -> None:
-    from dataclasses import replace
+    from faceplate.stages.run_all import run_all
 
-    from faceplate.stages.run_all import RunSettings, run_all
+    changes = {"train": train_changes(args)}
+    if args.landmark_masks_only:
+        changes["mask"] = {"landmark_only": True}
+    run_all(open_workspace(args.shot), changes, args.reporter)
 
-    defaults = RunSettings()
-    settings = RunSettings(train=replace(defaults.train, iterations=args.iterations, minutes=args.minutes),
-                           model=replace(defaults.model, resolution=args.resolution),
-                           learned_masks=not args.landmark_masks_only)
-    run_all(open_workspace(args.shot), settings, show_progress=not args.quiet)
+
+def train_changes(args) -> dict:
+    """The train settings given here (validated by the stage, named by these flags); targets given replace
+    the remembered ones, as with `faceplate train`."""
+    changes = {"model.resolution": args.resolution} if args.resolution is not None else {}
+    targets = {"iterations": args.iterations, "minutes": args.minutes}
+    if any(v is not None for v in targets.values()):
+        changes |= {f"train.{k}": v for k, v in targets.items()} | {"train.until_plateau": False}
+    return changes

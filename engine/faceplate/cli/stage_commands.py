@@ -20,7 +20,7 @@ log = logging.getLogger("faceplate")
 # Stages whose CLI adds flags the generic ones cannot express; each module has
 # ``add_flags(parser)`` and ``changes(args, workspace) -> dict`` (extra settings changes), and may
 # list in ``HIDDEN`` the settings its flags replace.
-EXTRA_FLAGS: dict[str, str] = {"render": "faceplate.cli.render_flags"}
+EXTRA_FLAGS: dict[str, str] = {"render": "faceplate.cli.render_flags", "train": "faceplate.cli.train_flags"}
 
 
 def register(sub) -> None:

@@ -41,6 +41,8 @@ STAGES: dict[str, Stage] = {s.name: s for s in (
           "contact sheet (HTML + PNG grids) of curated faces; manual reject/restore"),
     Stage("mask", "faceplate.stages.mask", "faceplate.masks.settings:MaskSettings",
           "face masks for every crop: landmark hull, then the learned (XSeg-like) model"),
+    Stage("train", "faceplate.stages.train", "faceplate.training.settings:TrainStageSettings",
+          "train the swap model on the shot's source and destination facesets (resumes; Ctrl-C saves)"),
     Stage("export", "faceplate.stages.export", "faceplate.export.contract:ExportSettings",
           "export the trained generator to ONNX (and optionally fp16 and .dfm)"),
     Stage("render", "faceplate.stages.render", "faceplate.render.settings:RenderSettings",

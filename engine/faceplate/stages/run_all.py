@@ -1,50 +1,36 @@
-"""`faceplate run`: every stage in order on one workspace, each skipping work already done.
+"""`faceplate run`: every stage of the pipeline in order on one shot, each skipping work already done.
 
-The same stage functions the CLI subcommands, the server and farm tasks call; nothing here
-does work of its own.
+The same ``run_stage`` the CLI subcommands, the server and farm tasks call, with the settings the
+shot remembers; ``changes`` (per stage, as a caller would give them to that stage) go on top and
+are remembered like any other. The shot stays locked from the first stage to the last, so no
+other program slips in between.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
 
-from faceplate.models.config import ModelConfig
-from faceplate.training.settings import TrainSettings
+from faceplate.errors import FaceplateError
+from faceplate.stages import PIPELINE
+from faceplate.stages.contract import Reporter, StageResult
 from faceplate.workspace import Workspace
 
 log = logging.getLogger(__name__)
 
 
-@dataclass
-class RunSettings:
-    train: TrainSettings = field(default_factory=lambda: TrainSettings(iterations=20_000))
-    model: ModelConfig = field(default_factory=ModelConfig)
-    curate: dict = field(default_factory=dict)  # changes on top of the curate settings the shot remembers
-    learned_masks: bool = True  # False: landmark masks only; True: what the shot remembers
-
-
-def run_all(workspace: Workspace, settings: RunSettings, show_progress: bool = True) -> dict:
+def run_all(workspace: Workspace, changes: dict[str, dict] | None = None,
+            reporter: Reporter | None = None) -> dict[str, StageResult]:
     from faceplate.stages.runner import run_stage
-    from faceplate.stages.train import train
 
-    steps = {}
-    log.info("1/6 extract")
-    steps["extract"] = run_stage(workspace, "extract")
-    log.info("2/6 curate")
-    steps["curate"] = _logged(run_stage(workspace, "curate", settings.curate))
-    log.info("3/6 mask")
-    steps["mask"] = _logged(run_stage(workspace, "mask", {} if settings.learned_masks else {"landmark_only": True}))
-    log.info("4/6 train")
-    steps["train"] = train(workspace, settings.train, settings.model, show_progress=show_progress)
-    log.info("5/6 export")
-    steps["export"] = run_stage(workspace, "export")
-    log.info("6/6 render")
-    steps["render"] = run_stage(workspace, "render")
-    return steps
-
-
-def _logged(result):
-    for line in result.lines:
-        log.info("%s", line)
-    return result
+    changes = changes or {}
+    unknown = sorted(set(changes) - set(PIPELINE))
+    if unknown:
+        raise FaceplateError(f"no pipeline stage {unknown}; stages: {', '.join(PIPELINE)}")
+    results = {}
+    with workspace.locked("run"):
+        for number, name in enumerate(PIPELINE, 1):
+            log.info("%d/%d %s", number, len(PIPELINE), name)
+            results[name] = run_stage(workspace, name, changes.get(name), reporter)
+            for line in results[name].lines:
+                log.info("%s", line)
+    return results

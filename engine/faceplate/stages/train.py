@@ -4,103 +4,119 @@
 
 A run resumes the workspace's model where it stopped (same loss curve); ``init_from`` starts a
 new model from another model's weights (an identity model fine-tuned per shot); ``resume=False``
-moves an existing model aside to ``model.previous/`` and starts again.
+moves an existing model aside to ``model.previous/`` and starts again (the old model is put back
+if the new one fails before its first trained checkpoint). A cancel saves a checkpoint first.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import shutil
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable
+from typing import Iterator
 
 from faceplate.errors import TrainError
 from faceplate.faces.faceset import read_faceset
 from faceplate.models.config import ModelConfig
-from faceplate.training import checkpoint as ckpt
-from faceplate.training.data import load_faces
-from faceplate.training.loop import TrainLoop, TrainResult
-from faceplate.training.settings import TrainSettings
-from faceplate.training.trainer import Trainer, check_compatible, describe_device
+from faceplate.settings import as_plain_dict, remembered
+from faceplate.stages.contract import Reporter, StageResult, check_cancelled
+from faceplate.training.settings import ModelSettings, TrainStageSettings
 from faceplate.workspace import Workspace
 
 log = logging.getLogger(__name__)
 MODEL_DIR = "model"
+PREVIOUS_DIR = "model.previous"
+SETTINGS = TrainStageSettings
 
 
 def model_dir(workspace: Workspace) -> Path:
     return workspace.root / MODEL_DIR
 
 
-def train(workspace: Workspace, settings: TrainSettings | None = None, config: ModelConfig | None = None,
-          init_from: str | Path | None = None, resume: bool = True, show_progress: bool = True,
-          on_step: Callable | None = None) -> TrainResult:
+def run(workspace: Workspace, settings: TrainStageSettings, reporter: Reporter) -> StageResult:
     """Train (or continue training) the shot's swap model until the settings' target."""
-    settings = settings or TrainSettings()
+    from faceplate.training import checkpoint as ckpt  # torch lives on this side only
+    from faceplate.training.data import load_faces
+    from faceplate.training.loop import TrainLoop
+    from faceplate.training.trainer import Trainer, describe_device
+
     folder = model_dir(workspace)
+    latest = _resume_point(folder, settings)
+    init_source = ckpt.resolve_checkpoint(Path(settings.init_from)) if settings.init_from else None
+    config = _choose_config(workspace, settings.model, latest or init_source)
+    # Everything that can refuse the run is checked before it is recorded: a refused run leaves the shot as it was.
+    check_cancelled(reporter, "before loading the facesets")
+    src = load_faces(workspace.faceset_dir("source"), config.resolution, settings.train.min_faces)
+    dst = load_faces(workspace.faceset_dir("destination"), config.resolution, settings.train.min_faces)
+    check_cancelled(reporter, "before training")
     inputs = {role: str(workspace.faceset_dir(role).relative_to(workspace.root)) for role in ("source", "destination")}
-    parameters = {"settings": settings.to_dict(), "model": config.to_dict() if config else None,
-                  "init_from": str(init_from) if init_from else None, "resume": resume}
-    with workspace.stage_run("train", inputs | {"init_from": parameters["init_from"]}, parameters) as run:
-        latest = _resume_point(folder, resume)
-        config = _choose_config(workspace, config, latest, init_from)
-        src = load_faces(workspace.faceset_dir("source"), config.resolution, settings.min_faces)
-        dst = load_faces(workspace.faceset_dir("destination"), config.resolution, settings.min_faces)
-        trainer = Trainer(config, settings)
+    memory = remembered(replace(settings, model=ModelSettings.of(config)))  # the shape the shot's model has
+    with workspace.stage_run("train", inputs | {"init_from": settings.init_from}, as_plain_dict(settings),
+                             memory) as record, _fresh_model_folder(folder, latest is None):
+        trainer = Trainer(config, settings.train)
+        trainer.run_id = record.id  # a retrain to the same iteration is still another model (export, render)
         log.info(describe_device(trainer.device, trainer.dtype))
         if latest is not None:
             trainer.restore(latest)
             log.info("resuming %s from iteration %d", folder, trainer.iteration)
-        elif init_from:
-            source = ckpt.resolve_checkpoint(Path(init_from))
-            trainer.restore(source, with_state=False)
-            log.info("starting from the weights of %s", source)
-        result = TrainLoop(trainer, src, dst, folder, show_progress, on_step).run()
-        run.outputs = {"model": MODEL_DIR, "checkpoint": str(Path(result.checkpoint).relative_to(workspace.root)),
-                       "loss_log": f"{MODEL_DIR}/loss.jsonl", "loss_plot": f"{MODEL_DIR}/loss.png"}
-        run.summary = result.summary() | {"src_faces": len(src.ids), "dst_faces": len(dst.ids),
-                                          "config_hash": config.config_hash()}
-    return result
+        elif init_source is not None:
+            trainer.restore(init_source, with_state=False)
+            log.info("starting from the weights of %s", init_source)
+        result = TrainLoop(trainer, src, dst, folder, reporter).run()
+        record.outputs = {"model": MODEL_DIR, "checkpoint": str(Path(result.checkpoint).relative_to(workspace.root)),
+                          "loss_log": f"{MODEL_DIR}/loss.jsonl", "loss_plot": f"{MODEL_DIR}/loss.png"}
+        record.summary = result.summary() | {"src_faces": len(src.ids), "dst_faces": len(dst.ids),
+                                             "config_hash": config.config_hash(), "run_id": record.id}
+    return StageResult("train", summary=record.summary, outputs=record.outputs, lines=[_final_line(result)],
+                       detail=result)
 
 
-def saved_settings(workspace: Workspace) -> TrainSettings | None:
-    """Settings of the workspace model's latest checkpoint (None when there is no model yet)."""
-    folder = model_dir(workspace)
-    if ckpt.read_pointer(folder, "latest") is None:
+def _final_line(result) -> str:
+    if result.iterations == result.start_iteration and result.stopped_by == "iterations":
+        return (f"the model is already at iteration {result.iterations}, the --iterations target: raise --iterations "
+                f"to train on; checkpoint {result.checkpoint}")
+    loss = (f"mean loss {result.checkpoint_loss:.4f} over the last {result.checkpoint_loss_steps} iteration(s)"
+            if result.checkpoint_loss is not None else "no new loss")
+    return (f"trained to iteration {result.iterations} (stopped by {result.stopped_by}; "
+            f"{result.iterations_per_second:.2f} it/s; {loss}; {result.rollbacks} rollback(s)); "
+            f"checkpoint {result.checkpoint}")
+
+
+def _resume_point(folder: Path, settings: TrainStageSettings) -> Path | None:
+    """The checkpoint this run continues (None: a new model); refuses --init-from over a model it would ignore."""
+    from faceplate.training import checkpoint as ckpt
+
+    pointer = ckpt.read_pointer(folder, "latest")
+    if pointer is None or not settings.resume:
         return None
-    return TrainSettings.from_dict(ckpt.load_weights(ckpt.resolve_checkpoint(folder))[2]["train"])
+    if settings.init_from:
+        raise TrainError(f"the shot already has a model (iteration {pointer['iteration']} in {folder}); add "
+                         f"--no-resume to start a new one from the weights of {settings.init_from}")
+    return ckpt.resolve_checkpoint(folder, prefer="latest")
 
 
-def _resume_point(folder: Path, resume: bool) -> Path | None:
-    has_model = ckpt.read_pointer(folder, "latest") is not None
-    if not resume and folder.exists():
-        previous = folder.with_name(MODEL_DIR + ".previous")
-        shutil.rmtree(previous, ignore_errors=True)
-        folder.rename(previous)
-        log.info("moved the existing model aside to %s", previous)
-        return None
-    return ckpt.resolve_checkpoint(folder, prefer="latest") if has_model else None
+def _choose_config(workspace: Workspace, model: ModelSettings, base: Path | None) -> ModelConfig:
+    """A continued (or --init-from) model keeps its config; a new one takes the settings (defaults for
+    what is unset) and the facesets' face type. Model settings asked for on this run (those that differ
+    from what the shot remembers) must match a continued model."""
+    from faceplate.training import checkpoint as ckpt
 
-
-def _choose_config(workspace: Workspace, wanted: ModelConfig | None, latest: Path | None,
-                   init_from: str | Path | None) -> ModelConfig:
-    """Resume: the checkpoint's config. Init-from: the identity model's. Else: ``wanted`` or defaults,
-    with the facesets' face type."""
     face_type = _faceset_face_type(workspace)
-    if latest is not None or init_from:
-        found = ckpt.load_weights(latest or ckpt.resolve_checkpoint(Path(init_from)))[1]
-        if wanted is not None:
-            check_compatible(found, wanted, latest or Path(init_from))
-        config = found
-    else:
-        config = wanted or ModelConfig()
-    if config.face_type != face_type:
-        if latest is not None or init_from:
-            raise TrainError(f"the model was trained on {config.face_type} crops but the facesets are {face_type}; "
-                             f"re-extract with --face-type {config.face_type} or train a new model")
-        config = replace(config, face_type=face_type)
-    return config
+    if base is None:
+        return model.config(face_type)
+    found = ckpt.load_config(base)
+    stored = workspace.stored_settings("train").get("model") or {}
+    diff = [f"{k}={getattr(found, k)} (asked for {v})" for k, v in model.given().items()
+            if stored.get(k) != v and getattr(found, k) != v]
+    if diff:
+        raise TrainError(f"{base} was trained with {', '.join(diff)}; leave those settings out to continue it, "
+                         "or add --no-resume to start a new model")
+    if found.face_type != face_type:
+        raise TrainError(f"the model was trained on {found.face_type} crops but the facesets are {face_type}; "
+                         f"re-extract with --face-type {found.face_type} or train a new model (--no-resume)")
+    return found
 
 
 def _faceset_face_type(workspace: Workspace) -> str:
@@ -110,3 +126,32 @@ def _faceset_face_type(workspace: Workspace) -> str:
         raise TrainError(f"source faces are {types['source']} but destination faces are {types['destination']}; "
                          "extract both with the same --face-type")
     return types["source"]
+
+
+@contextlib.contextmanager
+def _fresh_model_folder(folder: Path, new_model: bool) -> Iterator[None]:
+    """For a new model: an existing one (``--no-resume``) is moved to ``model.previous/`` and put back if
+    the new run fails or is cancelled before its first trained checkpoint; leftovers without a checkpoint
+    (previews, a loss log) are cleared so they are not mistaken for this run's."""
+    from faceplate.training import checkpoint as ckpt
+
+    if not new_model or not folder.exists():
+        yield
+        return
+    if not ckpt.list_checkpoints(folder):
+        shutil.rmtree(folder)
+        yield
+        return
+    previous = folder.with_name(PREVIOUS_DIR)
+    shutil.rmtree(previous, ignore_errors=True)
+    folder.rename(previous)
+    log.info("moved the existing model aside to %s", previous)
+    try:
+        yield
+    except BaseException:
+        pointer = ckpt.read_pointer(folder, "latest") if folder.exists() else None
+        if pointer is None or pointer["iteration"] == 0:
+            shutil.rmtree(folder, ignore_errors=True)
+            previous.rename(folder)
+            log.warning("the new model had no trained checkpoint yet: the previous model is back in %s", folder)
+        raise

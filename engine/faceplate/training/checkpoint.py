@@ -12,6 +12,7 @@ replaced atomically, so a crash never leaves a pointer to a half-written checkpo
 
 from __future__ import annotations
 
+import errno
 import io
 import json
 import shutil
@@ -22,13 +23,14 @@ from safetensors import SafetensorError
 from safetensors.torch import load as load_safetensors
 from safetensors.torch import save as save_safetensors
 
-from faceplate.atomic import write_bytes_atomic, write_text_atomic
+from faceplate.atomic import disk_full, write_bytes_atomic, write_text_atomic
 from faceplate.errors import TrainError
 from faceplate.models.config import ModelConfig
 
 SCHEMA = "Checkpoint.1"
 POINTER_SCHEMA = "CheckpointPointer.1"
 WEIGHTS, STATE, META = "weights.safetensors", "state.pt", "meta.json"
+NO_SPACE = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}  # creating the folder can fail for space too
 
 
 def checkpoint_name(iteration: int) -> str:
@@ -50,21 +52,38 @@ def unpack_weights(data: bytes) -> dict[str, dict[str, torch.Tensor]]:
 
 
 def save_checkpoint(model_dir: Path, iteration: int, weights: dict, state: dict, meta: dict) -> Path:
-    """Write one checkpoint folder (atomic: built aside, renamed into place); returns it."""
+    """Write one checkpoint folder (atomic: built aside, renamed into place); returns it. A full disk
+    raises DiskFullError and leaves the checkpoints that were there."""
     root = Path(model_dir) / "checkpoints"
     final = root / checkpoint_name(iteration)
-    staging = root / f".{final.name}.partial"
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
+    staging, replaced = root / f".{final.name}.partial", root / f".{final.name}.old"
     buffer = io.BytesIO()
     torch.save(state, buffer)
-    write_bytes_atomic(staging / WEIGHTS, pack_weights(weights))
-    write_bytes_atomic(staging / STATE, buffer.getvalue())
-    write_text_atomic(staging / META, json.dumps({"schema": SCHEMA, "iteration": iteration, **meta}, indent=1))
-    if final.exists():
-        shutil.rmtree(final)
-    staging.rename(final)
+    try:
+        for stale in (staging, replaced):
+            shutil.rmtree(stale, ignore_errors=True)
+        staging.mkdir(parents=True)
+        write_bytes_atomic(staging / WEIGHTS, pack_weights(weights))
+        write_bytes_atomic(staging / STATE, buffer.getvalue())
+        write_text_atomic(staging / META, json.dumps({"schema": SCHEMA, "iteration": iteration, **meta}, indent=1))
+        if final.exists():  # the same iteration saved again: never a moment without one of the two
+            final.rename(replaced)
+        staging.rename(final)
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        if exc.errno in NO_SPACE:
+            raise disk_full(final, exc) from exc
+        raise TrainError(f"cannot write checkpoint {final}: {exc.strerror}; check the folder's permissions") from exc
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    shutil.rmtree(replaced, ignore_errors=True)
     return final
+
+
+def list_checkpoints(model_dir: Path) -> list[Path]:
+    """Complete checkpoint folders of a model folder, oldest first."""
+    return sorted(p for p in (Path(model_dir) / "checkpoints").glob("[0-9]" * 8) if (p / WEIGHTS).is_file())
 
 
 def write_pointer(model_dir: Path, which: str, folder: Path, iteration: int, loss: float | None) -> None:
@@ -89,6 +108,8 @@ def prune_checkpoints(model_dir: Path, keep_last: int) -> None:
     """Delete all but the newest ``keep_last`` checkpoints and the best one."""
     keep = {p["folder"].name for w in ("best", "latest") if (p := read_pointer(model_dir, w))}
     folders = sorted(p for p in (Path(model_dir) / "checkpoints").glob("[0-9]" * 8) if p.is_dir())
+    for stale in (Path(model_dir) / "checkpoints").glob(".*.partial"):  # a killed writer's (we hold the shot)
+        shutil.rmtree(stale, ignore_errors=True)
     for old in folders[:-keep_last]:
         if old.name not in keep:
             shutil.rmtree(old, ignore_errors=True)
@@ -118,6 +139,17 @@ def load_weights(folder: Path) -> tuple[dict, ModelConfig, dict]:
     if meta.get("schema") != SCHEMA:
         raise TrainError(f"{folder / META} has schema {meta.get('schema')!r}, this engine reads {SCHEMA}")
     return weights, ModelConfig.from_dict(meta["model"]), meta
+
+
+def load_config(folder: Path) -> ModelConfig:
+    """The model config of a checkpoint folder (its meta.json only: no weights read)."""
+    try:
+        meta = json.loads((Path(folder) / META).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise TrainError(f"checkpoint {folder} is unreadable ({exc}); point to another checkpoint or retrain") from exc
+    if meta.get("schema") != SCHEMA or "model" not in meta:
+        raise TrainError(f"{Path(folder) / META} has schema {meta.get('schema')!r}, this engine reads {SCHEMA}")
+    return ModelConfig.from_dict(meta["model"])
 
 
 def load_state(folder: Path) -> dict:

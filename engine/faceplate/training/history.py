@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import json
 from pathlib import Path
 
-from faceplate.atomic import write_text_atomic
+from faceplate.atomic import disk_full, write_text_atomic
 
 
 class LossLog:
@@ -27,8 +28,13 @@ class LossLog:
 
     def append(self, record: dict) -> None:
         self.records.append(record)
-        with open(self.path, "a", encoding="utf-8") as fh:
-            fh.write(json.dumps(record) + "\n")
+        try:
+            with open(self.path, "a", encoding="utf-8") as fh:
+                fh.write(json.dumps(record) + "\n")
+        except OSError as exc:  # a line cut short is dropped on the next read
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+                raise disk_full(self.path, exc) from exc
+            raise
 
 
 def reached_plateau(totals: list[float], window: int, tolerance: float, patience: int = 2) -> bool:

@@ -4,26 +4,22 @@ rolling back to the last good checkpoint on NaN/Inf or a loss spike instead of d
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import math
-import signal
 import statistics
-import threading
 import time
 from collections import deque
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable
 
 import torch
 
-from faceplate.errors import TrainError
-from faceplate.progress import stage_progress
+from faceplate.errors import StageCancelled, TrainError
+from faceplate.stages.contract import BaseReporter, Meter, Reporter
 from faceplate.training import checkpoint as ckpt
 from faceplate.training.data import Batch, BatchStream, FaceData
 from faceplate.training.history import LossLog, reached_plateau
-from faceplate.training.preview import preview_grid, write_loss_plot, write_png
+from faceplate.training.preview import COLUMNS, preview_grid, write_loss_plot, write_png
 from faceplate.training.trainer import Trainer
 
 log = logging.getLogger(__name__)
@@ -36,10 +32,12 @@ class TrainResult:
     start_iteration: int
     seconds: float
     iterations_per_second: float  # steady state: excludes the first step (allocation, warm-up)
-    loss: dict
+    loss: dict  # the last step's losses
+    checkpoint_loss: float | None  # what the final checkpoint records: the mean total loss since the one before
+    checkpoint_loss_steps: int  # how many steps that mean covers
     best_loss: float | None
     rollbacks: int
-    stopped_by: str  # iterations | minutes | plateau | interrupted
+    stopped_by: str  # iterations | minutes | plateau
     checkpoint: str
     device: str
 
@@ -48,15 +46,21 @@ class TrainResult:
 
 
 class TrainLoop:
-    def __init__(self, trainer: Trainer, src: FaceData, dst: FaceData, model_dir: Path, show_progress: bool = True,
-                 on_step: Callable[[Trainer, dict], None] | None = None):
+    """Progress (iterations, it/s, ETA) goes to ``reporter`` through a Meter, the losses through its
+    ``metrics``, each preview PNG through its ``preview``; a cancel is honoured between steps, after
+    saving a checkpoint at the iteration reached."""
+
+    def __init__(self, trainer: Trainer, src: FaceData, dst: FaceData, model_dir: Path,
+                 reporter: Reporter | None = None):
         self.trainer, self.src, self.dst, self.model_dir = trainer, src, dst, Path(model_dir)
-        self.show_progress, self.on_step = show_progress, on_step
+        self.reporter = reporter or BaseReporter()
         self.log = LossLog(self.model_dir / "loss.jsonl")
         self.recent: deque = deque(maxlen=50)
         self.totals: list[float] = []
         self.since_save: list[float] = []
         self.last_losses: dict = {}
+        self.saved_loss, self.saved_steps = None, 0
+        self.meter: Meter | None = None
 
     def run(self) -> TrainResult:
         t, s = self.trainer, self.trainer.settings
@@ -67,30 +71,21 @@ class TrainLoop:
         start_iteration, started = t.iteration, time.perf_counter()
         steady_from, steady_start = None, None
         stream = self._stream()
-        total = (s.iterations - t.iteration) if s.iterations else None
-        stopped_by = "interrupted"
+        self.meter = Meter(self.reporter, "train", (s.iterations - t.iteration) if s.iterations else None, unit="it")
         try:
-            with stage_progress("train", total, unit="it", enabled=self.show_progress) as bar, \
-                    _interrupt_between_steps() as interrupted:
-                while (reason := self._stop_reason(started)) is None:
-                    if interrupted.is_set():
-                        raise KeyboardInterrupt
-                    batch = stream.next().to(t.device, t.memory_format)
-                    losses = t.train_step(batch, self._spike_limit())
-                    if losses is None:
-                        stream.close()
-                        self._roll_back()
-                        stream = self._stream()
-                        continue
-                    if steady_start is None:
-                        steady_from, steady_start = t.iteration, time.perf_counter()
-                    self._after_step(batch, losses)
-                    bar.advance(1, description=f"train {t.iteration} src {losses['src']:.4f} dst {losses['dst']:.4f}")
-                stopped_by = reason
-        except KeyboardInterrupt:
-            log.warning("interrupted at iteration %d: saving a checkpoint before exit", t.iteration)
-            self._save()
-            raise
+            while (reason := self._stop_reason(started)) is None:
+                if self.reporter.cancelled():
+                    self._cancel()
+                batch = stream.next().to(t.device, t.memory_format)
+                losses = t.train_step(batch, self._spike_limit())
+                if losses is None:
+                    stream.close()
+                    self._roll_back()
+                    stream = self._stream()
+                    continue
+                if steady_start is None:
+                    steady_from, steady_start = t.iteration, time.perf_counter()
+                self._after_step(batch, losses)
         finally:
             stream.close()
         loop_end = time.perf_counter()
@@ -99,9 +94,15 @@ class TrainLoop:
             write_loss_plot(self.model_dir / "loss.png", self.log.records)
         elapsed = time.perf_counter() - started
         steady = (t.iteration - steady_from) / (loop_end - steady_start) if steady_start and t.iteration > steady_from else 0.0
-        return TrainResult(t.iteration, start_iteration, elapsed, steady, self.last_losses,
-                           None if math.isinf(t.best_loss) else t.best_loss, t.rollbacks, stopped_by, str(folder),
-                           str(t.device))
+        return TrainResult(t.iteration, start_iteration, elapsed, steady, self.last_losses, self.saved_loss,
+                           self.saved_steps, None if math.isinf(t.best_loss) else t.best_loss, t.rollbacks, reason,
+                           str(folder), str(t.device))
+
+    def _cancel(self) -> None:
+        """Stop between steps: weights, optimiser and iteration counter agree, so the checkpoint resumes exactly."""
+        folder = self._save()
+        raise StageCancelled(f"training cancelled at iteration {self.trainer.iteration}; checkpoint {folder} saved "
+                             "and the next `faceplate train` resumes from it")
 
     def _stream(self) -> BatchStream:
         t = self.trainer
@@ -130,13 +131,15 @@ class TrainLoop:
         self.last_losses = losses
         if t.iteration % s.log_every == 0:
             self.log.append({"iteration": t.iteration, "time": round(time.time(), 3), **losses})
+            rate = self.meter.done / (time.monotonic() - self.meter.started) if self.meter.done else 0.0
+            self.reporter.metrics({"iteration": t.iteration, **losses, "it_per_s": rate})
         if t.iteration % s.preview_every == 0:
-            self.write_preview(batch)
+            path = self.write_preview(batch)
             write_loss_plot(self.model_dir / "loss.png", self.log.records)
+            self.reporter.preview(path, f"iteration {t.iteration}: rows of {', '.join(COLUMNS)}")
         if t.iteration % s.checkpoint_every == 0:
             self._save()
-        if self.on_step is not None:
-            self.on_step(t, losses)
+        self.meter.advance()
 
     def _saved_at(self, iteration: int) -> bool:
         return (self.model_dir / "checkpoints" / ckpt.checkpoint_name(iteration) / ckpt.WEIGHTS).is_file()
@@ -146,7 +149,7 @@ class TrainLoop:
         if self._saved_at(t.iteration) and not self.since_save:
             return self.model_dir / "checkpoints" / ckpt.checkpoint_name(t.iteration)
         loss = sum(self.since_save) / len(self.since_save) if self.since_save else None
-        self.since_save = []
+        self.saved_loss, self.saved_steps, self.since_save = loss, len(self.since_save), []
         return t.save(self.model_dir, loss)
 
     def _roll_back(self) -> None:
@@ -176,25 +179,3 @@ class TrainLoop:
         path = self.model_dir / "previews" / f"preview_{self.trainer.iteration:08d}.png"
         write_png(path, preview_grid([src, src_src, dst, dst_dst, swap, swap_mask]))
         return path
-
-
-@contextlib.contextmanager
-def _interrupt_between_steps():
-    """Ctrl-C during a step takes effect after it, so the saved checkpoint's weights, optimiser
-    and iteration counter always agree. A second Ctrl-C stops at once."""
-    flag = threading.Event()
-    if threading.current_thread() is not threading.main_thread():
-        yield flag  # signals only reach the main thread; elsewhere keep Python's default
-        return
-
-    def on_sigint(signum, frame):
-        if flag.is_set():
-            raise KeyboardInterrupt
-        flag.set()
-        log.warning("Ctrl-C: finishing this step, then saving a checkpoint (Ctrl-C again to stop now)")
-
-    previous = signal.signal(signal.SIGINT, on_sigint)
-    try:
-        yield flag
-    finally:
-        signal.signal(signal.SIGINT, previous)

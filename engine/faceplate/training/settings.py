@@ -1,89 +1,132 @@
-"""Training settings: one dataclass, saved in every checkpoint next to the model config."""
+"""Training settings: validated on construction (bounds, NaN/inf refused), saved in every checkpoint
+next to the model config, and remembered by the shot for its next ``faceplate train``.
+
+No torch here: the CLI and the server build and validate these without it.
+"""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, fields
+from typing import Literal
 
-from faceplate.errors import TrainError
+from faceplate.models.config import ModelConfig
+from faceplate.settings import setting, stage_settings
 
 SCHEMA = "TrainSettings.1"
+TARGETS = ("iterations", "minutes", "until_plateau")
 
 
-@dataclass
+@stage_settings
 class LossWeights:
-    dssim: float = 10.0  # multi-scale DSSIM on the masked face (split over the scales)
-    pixel: float = 10.0  # MSE on the masked face
-    l1: float = 0.0  # optional L1 on the masked face
-    eyes_mouth: float = 30.0  # extra L1 on eyes and mouth (priority)
-    mask: float = 10.0  # MSE of the predicted mask against the target mask
-    background: float = 0.5  # weak MSE outside the face, keeps the crop's surroundings stable
-    gan: float = 0.1  # adversarial term, once gan_start is reached (0: off)
+    dssim: float = setting(10.0, "weight of the multi-scale DSSIM on the masked face", ge=0, le=1000,
+                           flag="--dssim-weight")
+    pixel: float = setting(10.0, "weight of the MSE on the masked face", ge=0, le=1000, flag="--pixel-weight")
+    l1: float = setting(0.0, "weight of an optional L1 on the masked face", ge=0, le=1000, flag="--l1-weight")
+    eyes_mouth: float = setting(30.0, "weight of the extra L1 on eyes and mouth (priority)", ge=0, le=1000,
+                                flag="--eyes-mouth-weight")
+    mask: float = setting(10.0, "weight of the predicted mask's MSE", ge=0, le=1000, flag="--mask-weight")
+    background: float = setting(0.5, "weight of the weak MSE outside the face", ge=0, le=1000,
+                                flag="--background-weight")
+    gan: float = setting(0.1, "weight of the adversarial term once --gan-start is reached (0: off)", ge=0, le=1000,
+                         flag="--gan-weight")
 
 
-@dataclass
+@stage_settings
 class TrainSettings:
     # targets: training stops at whichever comes first
-    iterations: int | None = 100_000  # total iterations (counted across resumes)
-    minutes: float | None = None  # wall time of this run
-    until_plateau: bool = False  # stop when the loss stops improving
-    plateau_window: int = 500  # iterations per window compared for the plateau test
-    plateau_tolerance: float = 0.01  # relative improvement between windows below this = plateau
+    iterations: int | None = setting(100_000, "stop at this total iteration count (counted across resumes)",
+                                     ge=1, le=10**9)
+    minutes: float | None = setting(None, "stop after this much wall time of one run", gt=0, le=10**6)
+    until_plateau: bool = setting(False, "stop when the loss stops improving")
+    plateau_window: int = setting(500, "iterations per window compared by the plateau test", ge=10, le=10**6)
+    plateau_tolerance: float = setting(0.01, "relative improvement between windows below which the loss has "
+                                       "plateaued", gt=0, lt=1)
     # data and optimisation
-    batch_size: int = 8
-    lr: float = 5e-5
-    lr_warmup: int = 100  # linear warm-up iterations
-    lr_min_fraction: float = 0.1  # cosine decay to this fraction of lr at `iterations` (when set)
-    clip_grad: float = 1.0
-    weights: LossWeights = field(default_factory=LossWeights)
-    gan_start: int | None = None  # iteration where the adversarial term switches on (None: never)
+    batch_size: int = setting(8, "batch size", ge=1, le=1024, flag="--batch")
+    lr: float = setting(5e-5, "learning rate", gt=0, le=1)
+    lr_warmup: int = setting(100, "linear learning-rate warm-up, in iterations", ge=0, le=10**7)
+    lr_min_fraction: float = setting(0.1, "cosine decay to this fraction of --lr at --iterations", ge=0, le=1)
+    clip_grad: float = setting(1.0, "gradient-norm clipping", gt=0, le=1000)
+    weights: LossWeights = setting(default_factory=LossWeights, help="loss weights")
+    gan_start: int | None = setting(None, "iteration where the adversarial term switches on (default: never)",
+                                    ge=0, le=10**9)
     # augmentation
-    random_warp: bool = True
-    random_flip: bool = True
-    colour_augment: bool = True
-    colour_transfer: bool = True  # source batch takes destination colour statistics
+    random_warp: bool = setting(True, "random warp of the network's input")
+    random_flip: bool = setting(True, "random horizontal flips")
+    colour_augment: bool = setting(True, "random colour jitter")
+    colour_transfer: bool = setting(True, "source batches take the destination's colour statistics")
     # housekeeping
-    checkpoint_every: int = 500
-    preview_every: int = 250
-    log_every: int = 10
-    keep_last: int = 3
-    spike_factor: float = 4.0  # loss > this x recent median = spike: roll back
-    max_rollbacks: int = 8
-    rollback_lr_factor: float = 0.5
-    min_faces: int = 8
-    device: str = "auto"  # auto | cpu | cuda
-    precision: str = "auto"  # auto | fp32 | bf16 | fp16 (reduced precision on CUDA only)
-    workers: int = 0  # background batch-building threads (0: auto, 1 on the CPU, up to 4 for a GPU)
-    seed: int = 0
+    checkpoint_every: int = setting(500, "iterations between checkpoints", ge=1, le=10**9)
+    preview_every: int = setting(250, "iterations between previews", ge=1, le=10**9)
+    log_every: int = setting(10, "iterations between loss-log lines", ge=1, le=10**9)
+    keep_last: int = setting(3, "checkpoints kept besides the best", ge=1, le=10**6)
+    spike_factor: float = setting(4.0, "a loss above this times the recent median is a spike: roll back", gt=1,
+                                  le=1000)
+    max_rollbacks: int = setting(8, "rollbacks (NaN/Inf or spikes) before training gives up", ge=0, le=1000)
+    rollback_lr_factor: float = setting(0.5, "learning-rate factor applied at each rollback", gt=0, le=1)
+    min_faces: int = setting(8, "fewest kept faces per faceset", ge=1, le=10**7)
+    device: Literal["auto", "cpu", "cuda"] = setting("auto", "auto: CUDA where there is a GPU")
+    precision: Literal["auto", "fp32", "bf16", "fp16"] = setting("auto", "CUDA autocast precision (the CPU "
+                                                                  "always trains in fp32)")
+    workers: int = setting(0, "background batch-building threads (0: 1 on the CPU, up to 4 for a GPU)", ge=0, le=64)
+    seed: int = setting(0, "random seed", ge=0, le=2**31 - 1)
 
     def __post_init__(self) -> None:
-        if isinstance(self.weights, dict):
-            self.weights = LossWeights(**self.weights)
-        validate_settings(self)
+        if not (self.iterations or self.minutes or self.until_plateau):
+            raise ValueError("training needs a target: give --iterations, --minutes or --until-plateau")
 
     def to_dict(self) -> dict:
         return {"schema": SCHEMA, **asdict(self)}
 
     @classmethod
     def from_dict(cls, data: dict) -> "TrainSettings":
-        data = {k: v for k, v in data.items() if k != "schema"}
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})
 
 
-def validate_settings(s: TrainSettings) -> None:
-    checks = [
-        (s.iterations is None or s.iterations >= 1, "iterations", "must be at least 1"),
-        (s.minutes is None or s.minutes > 0, "minutes", "must be positive"),
-        (s.iterations or s.minutes or s.until_plateau, "target", "give --iterations, --minutes or --until-plateau"),
-        (s.batch_size >= 1, "batch_size", "must be at least 1"),
-        (s.lr > 0, "lr", "must be positive"),
-        (s.device in ("auto", "cpu", "cuda"), "device", "must be auto, cpu or cuda"),
-        (s.precision in ("auto", "fp32", "bf16", "fp16"), "precision", "must be auto, fp32, bf16 or fp16"),
-        (s.checkpoint_every >= 1 and s.preview_every >= 1 and s.log_every >= 1, "checkpoint/preview/log_every",
-         "must be at least 1"),
-        (s.keep_last >= 1, "keep_last", "must be at least 1"),
-        (s.workers >= 0, "workers", "must be 0 (auto) or more"),
-    ]
-    for ok, name, what in checks:
-        if not ok:
-            raise TrainError(f"bad train setting {name}: {what}")
+_DEFAULT_MODEL = ModelConfig()
+_MODEL_FIELDS = ("arch", "resolution", "ae_dims", "e_dims", "d_dims", "d_mask_dims")
+
+
+@stage_settings
+class ModelSettings:
+    """The model's shape. Unset (None) fields are the resumed (or --init-from) model's, else the defaults;
+    a set field that differs from the model being continued is refused (start anew with --no-resume)."""
+
+    arch: Literal["liae", "df"] | None = setting(None, f"architecture (default {_DEFAULT_MODEL.arch})")
+    resolution: int | None = setting(None, f"model resolution, a multiple of 16 (default {_DEFAULT_MODEL.resolution})",
+                                     ge=64, le=512, multiple_of=16)
+    ae_dims: int | None = setting(None, f"bottleneck width (default {_DEFAULT_MODEL.ae_dims})", ge=4, le=4096)
+    e_dims: int | None = setting(None, f"encoder width (default {_DEFAULT_MODEL.e_dims})", ge=4, le=4096)
+    d_dims: int | None = setting(None, f"decoder width (default {_DEFAULT_MODEL.d_dims})", ge=4, le=4096)
+    d_mask_dims: int | None = setting(None, f"mask head width (default {_DEFAULT_MODEL.d_mask_dims})", ge=4, le=4096)
+
+    def given(self) -> dict:
+        return {k: getattr(self, k) for k in _MODEL_FIELDS if getattr(self, k) is not None}
+
+    def config(self, face_type: str) -> ModelConfig:
+        """A new model's config: the fields set, defaults for the rest."""
+        return ModelConfig(**self.given(), face_type=face_type)
+
+    @classmethod
+    def of(cls, config: ModelConfig) -> "ModelSettings":
+        return cls(**{k: getattr(config, k) for k in _MODEL_FIELDS})
+
+
+@stage_settings
+class TrainStageSettings:
+    """What `faceplate train` takes; the shot remembers all but ``init_from`` and ``resume``."""
+
+    train: TrainSettings = setting(default_factory=TrainSettings, help="training")
+    model: ModelSettings = setting(default_factory=ModelSettings, help="model shape")
+    init_from: str | None = setting(None, "start a new model from another model's weights: a checkpoint, model "
+                                    "folder or trained shot", remember=False)
+    resume: bool = setting(True, "continue the shot's model (default); --no-resume moves it aside to "
+                           "model.previous/ and starts again", remember=False)
+
+
+def train_stage_settings(train: TrainSettings | None = None, config: ModelConfig | None = None,
+                         **options) -> TrainStageSettings:
+    """Library callers' shorthand: stage settings from TrainSettings and a ModelConfig."""
+    return TrainStageSettings(train=train or TrainSettings(), model=ModelSettings.of(config) if config else ModelSettings(),
+                              **options)

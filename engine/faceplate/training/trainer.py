@@ -60,6 +60,7 @@ class Trainer:
             self.disc_opt = torch.optim.Adam(self.disc.parameters(), lr=settings.lr, betas=(0.5, 0.999))
         self.scaler = torch.amp.GradScaler(self.device.type, enabled=self.dtype == torch.float16)
         self.iteration, self.lr_scale, self.rollbacks, self.best_loss = 0, 1.0, 0, math.inf
+        self.run_id = ""  # the train run writing the checkpoints (the stage sets it): two runs never look alike
         self._fake: torch.Tensor | None = None  # last masked src reconstruction, for the discriminator
 
     # schedule ---------------------------------------------------------------------------------
@@ -144,7 +145,8 @@ class Trainer:
             state["rng"]["cuda"] = torch.cuda.get_rng_state(self.device)
         meta = {"model": self.config.to_dict(), "train": self.settings.to_dict(), "loss": loss,
                 "config_hash": self.config.config_hash(), "face_type": self.config.face_type,
-                "resolution": self.config.resolution, "working_space": self.config.working_space}
+                "resolution": self.config.resolution, "working_space": self.config.working_space,
+                "run_id": self.run_id}
         folder = ckpt.save_checkpoint(model_dir, self.iteration, weights, state, meta)
         ckpt.write_pointer(model_dir, "latest", folder, self.iteration, loss)
         if is_best:
