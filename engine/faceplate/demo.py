@@ -91,9 +91,8 @@ def run_demo(out: Path, reporter=None) -> Path:
     shot = out / "shot"
     ws = init_workspace(shot, plate, str(PLATE_RANGE), [sources], colour_space=PLATE_SPACE, fps="24", force=True)
     log.info("example shot %s: plate %s, frames %s", shot, plate, PLATE_RANGE)
-    steps = run_all(ws, demo_changes(), reporter)
+    run_all(ws, demo_changes(), reporter)
     for role in ("destination", "source"):
         faceset = read_faceset(ws.faceset_dir(role))
         log.info("%s faceset: %d faces -> %s", role, len(faceset.records), faceset.folder)
-    log.info("comp layer: %s; review movie: %s", steps["render"].outputs.get("layer"), steps["render"].outputs.get("preview_movie"))
     return shot

@@ -71,7 +71,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     console = Console(file=sys.stderr)
-    args.reporter = ConsoleReporter(console, show_progress=not args.quiet)
+    # bars need a terminal: in a log file or pipe they would only print once, cut, at the end
+    args.reporter = ConsoleReporter(console, show_progress=console.is_terminal and not args.quiet)
     try:
         try:
             with _console_logging(console, args.quiet), cancel_on_signals(args.reporter):

@@ -21,7 +21,7 @@ class ConsoleReporter(BaseReporter):
         self.console, self.show_progress = console, show_progress
         self._bars: Bars | None = None
         self._tasks: dict[str, int] = {}
-        self._suffix = ""
+        self._current: int | None = None  # the task metrics belong to: the one that last moved
 
     def progress(self, update: Progress) -> None:
         if not self.show_progress:
@@ -33,12 +33,14 @@ class ConsoleReporter(BaseReporter):
             self._bars.start()
         if update.task not in self._tasks:
             self._tasks[update.task] = self._bars.add_task(update.task, total=update.total, rate="", extra="")
+        self._current = self._tasks[update.task]
         rate = f"{update.rate:.2f} {update.unit}/s" if update.rate else f"-- {update.unit}/s"
-        self._bars.update(self._tasks[update.task], completed=update.done, total=update.total, rate=rate,
-                          extra=self._suffix)
+        self._bars.update(self._current, completed=update.done, total=update.total, rate=rate)
 
     def metrics(self, values: dict[str, float]) -> None:
-        self._suffix = " ".join(f"{k} {v:.4g}" for k, v in values.items() if isinstance(v, (int, float)))
+        if self._bars is not None and self._current is not None:
+            text = " ".join(f"{k} {v:.4g}" for k, v in values.items() if isinstance(v, (int, float)))
+            self._bars.update(self._current, extra=text)
 
     def preview(self, path: Path, caption: str) -> None:
         pass  # previews are files the artist opens; the log line names them
