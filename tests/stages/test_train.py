@@ -40,6 +40,17 @@ def _snapshot(root) -> dict:
             for p in sorted(root.rglob("*")) if p.is_file() and p.name != ".faceplate.lock"}
 
 
+@pytest.fixture(autouse=True)
+def _cli_logging_restored():
+    """main() points the faceplate logger at this test's captured stderr; later tests must not write there."""
+    import logging
+
+    logger = logging.getLogger("faceplate")
+    saved = logger.handlers[:], logger.level, logger.propagate
+    yield
+    logger.handlers[:], logger.level, logger.propagate = saved
+
+
 @pytest.fixture(scope="module")
 def extracted(test_data, tmp_path_factory):
     from faceplate.stages.runner import run_stage
