@@ -83,17 +83,19 @@ def last_checkpoint(shot: Path) -> int:
 
 
 def render_records(shot: Path) -> tuple[set, list[int]]:
-    """(distinct (model, settings) pairs of the layer frames, frames whose layer does not read)."""
-    from faceplate.stages.render import frame_records  # the render stage's own per-frame records
+    """(distinct (model, settings) pairs of the layer frames, frames without a record or a readable layer)."""
+    from faceplate.render.outputs import RenderPaths
 
-    records = frame_records(open_workspace(shot))
-    unreadable = []
-    for frame, record in sorted(records.items()):
+    paths = RenderPaths(shot / "render", "faceplate", "exr")
+    makers, bad = set(), []
+    for frame in open_workspace(shot).frame_range:
         try:
-            read_image(shot / record["layer"])
+            record = json.loads(paths.record(frame).read_text())
+            read_image(paths.layer(frame))
+            makers.add((record["model"], record["settings"]))
         except Exception:  # noqa: BLE001 - any failure to read is what we count
-            unreadable.append(frame)
-    return {(r["model"], r["settings"]) for r in records.values()}, unreadable
+            bad.append(frame)
+    return makers, bad
 
 
 def prepare(base: Path) -> tuple[Path, Path]:
