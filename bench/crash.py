@@ -106,7 +106,7 @@ def prepare(base: Path) -> tuple[Path, Path]:
     shutil.copytree(pristine, trained)
     faceplate("extract", str(trained))
     faceplate("curate", str(trained), "--rules", "identity", "blur")
-    faceplate("mask", str(trained), "--no-learned")
+    faceplate("mask", str(trained), "--landmark-only")
     faceplate("train", str(trained), *TRAIN[:2], "10", *TRAIN[2:])
     faceplate("export", str(trained))
     return pristine, trained

@@ -37,8 +37,8 @@ def prepared(tmp_path_factory) -> Path:
     base = tmp_path_factory.mktemp("bad_input")
     plate, source = build_example(base / "example")
     shot = init_workspace(base / "shot", plate, "1001-1004", [source], colour_space=PLATE_SPACE, fps="24").root
-    for args in (["extract", shot], ["curate", shot, "--rules", "identity", "blur"], ["mask", shot, "--no-learned"],
-                 ["train", shot, "--iterations", "2", "--batch", "2", *TINY], ["export", shot], ["render", shot]):
+    for args in (["extract", shot], ["curate", shot, "--rules", "identity", "blur"], ["mask", shot, "--landmark-only"],
+                 ["train", shot, "--iterations", "2", "--batch", "2", "--min-faces", "2", *TINY], ["export", shot], ["render", shot]):
         done = faceplate(*args)
         assert done.returncode == 0, done.stderr
     return shot
@@ -88,13 +88,13 @@ CASES = [
     ("extract crop size -1", ["extract", "{shot}", "--crop-size", "-1"], None, ["--crop-size", "-1"]),
     ("extract face type", ["extract", "{shot}", "--face-type", "hair"], None, ["--face-type", "hair"]),
     ("export missing model", ["export", "{shot}", "--model", "{shot}/nowhere"], None, ["nowhere"]),
-    ("hostile faceset id", ["mask", "{shot}", "--no-learned"], _hostile_index, ["index.jsonl", "outside"]),
+    ("hostile faceset id", ["mask", "{shot}", "--landmark-only"], _hostile_index, ["index.jsonl", "outside"]),
     ("manifest width edited", ["render", "{shot}"], lambda s: _edit_json(s / "faceplate.json", _other_width),
      ["width", "1920"]),
     ("plate replaced", ["curate", "{shot}"], _replace_plate, ["size_bytes"]),
     ("manifest not json", ["render", "{shot}"], lambda s: (s / "faceplate.json").write_text("{nope"),
      ["faceplate.json", "damaged"]),
-    ("relink to other footage", ["relink", "{shot}", "--plate", "{source}"], None, ["not the same footage"]),
+    ("relink to other footage", ["relink", "{shot}", "--plate", "{source}"], None, ["is not the footage the shot was made from", "width 960 there, 512 here"]),
 ]
 
 
@@ -130,3 +130,29 @@ def test_init_refuses_an_empty_range(tmp_path):
     done = faceplate("init", tmp_path / "shot", "--plate", plate, "--range", "")
     assert done.returncode == 1 and "--range is empty" in done.stderr
     assert not (tmp_path / "shot" / "faceplate.json").exists()
+
+
+def test_a_second_program_on_a_busy_shot_is_refused_and_the_first_finishes(prepared, tmp_path):
+    """Two real stages on one shot: train holds it; render and a second train are refused naming it."""
+    import time
+
+    from faceplate.workspace import open_workspace
+
+    shot = tmp_path / "shot"
+    shutil.copytree(prepared, shot, symlinks=True)
+    runs_before = len(open_workspace(shot).manifest.stages)
+    first = subprocess.Popen([sys.executable, "-m", "faceplate.cli.main", "--quiet", "train", str(shot),
+                              "--iterations", "300"], stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while (shot / ".faceplate.lock").read_text() == "" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    for second in (["render", shot], ["train", shot, "--lr", "1e-4"]):
+        done = faceplate(*second)
+        assert done.returncode == 1, done.stderr
+        lines = done.stderr.strip().splitlines()
+        assert len(lines) == 1 and "is busy" in lines[0] and "`train`" in lines[0] and f"pid {first.pid}" in lines[0]
+    assert first.wait(timeout=300) == 0, first.stderr.read()
+    runs = open_workspace(shot).manifest.stages
+    assert len(runs) == runs_before + 1, "the refused programs recorded nothing; the first run is kept"
+    assert runs[-1].stage == "train" and runs[-1].status == "done" and runs[-1].summary["iterations"] == 300
+    assert open_workspace(shot).manifest.settings["train"]["train"]["lr"] != 1e-4, "a refused run stores nothing"
