@@ -17,6 +17,7 @@ from faceplate.faces.detect import make_detector
 from faceplate.faces.embedding import DlibFaceEmbedder, FaceEmbedder
 from faceplate.faces.faceset import FaceRecord, face_id
 from faceplate.faces.landmarks import DlibLandmarks68
+from faceplate.faces.roles import BOTH, ROLES_HELP, Roles
 from faceplate.faces.select import FaceSelector
 from faceplate.faces.track import FaceObservation, FaceTracker
 from faceplate.settings import remembered, setting, stage_settings
@@ -24,14 +25,9 @@ from faceplate.settings import remembered, setting, stage_settings
 BLUR_SIZE = 256  # blur is measured at a fixed crop size so scores compare across facesets
 
 
-ROLE_CHOICES = {"destination": ("destination",), "source": ("source",), "both": ("destination", "source")}
-
-
 @stage_settings
 class ExtractSettings:
-    roles: Literal["destination", "source", "both"] = setting(
-        "both", "which facesets to extract: the plate's (destination), the sources' or both", flag="--role",
-        remember=False)
+    roles: Roles = setting(BOTH, ROLES_HELP, flag="--role", remember=False)
     face_type: Literal["half", "full", "whole_face", "head"] = setting(
         FaceType.WHOLE_FACE.value, "how much of the head a crop covers")
     crop_size: int = setting(512, "stored crop size in pixels", ge=64, le=2048)
@@ -51,10 +47,6 @@ class ExtractSettings:
     def __post_init__(self) -> None:
         if self.reference:  # absolute, so every caller finds it; not resolved: a symlink stays the artist's link
             self.reference = os.path.abspath(self.reference)
-
-    @property
-    def role_names(self) -> tuple[str, ...]:
-        return ROLE_CHOICES[self.roles]
 
     def as_dict(self) -> dict:
         """What made a faceset (the per-run fields left out), recorded in its index header."""

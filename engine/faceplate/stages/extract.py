@@ -105,7 +105,7 @@ def run(workspace: Workspace, settings: ExtractSettings, reporter: Reporter) -> 
     """Extract each role asked for; a role whose faceset is up to date is left alone unless forced."""
     result = StageResult("extract", status="skipped")
     with workspace.locked("extract"):
-        plans = [(role, jobs_for(workspace, role, settings)) for role in settings.role_names]  # checks first
+        plans = [(role, jobs_for(workspace, role, settings)) for role in settings.roles]  # checks first
         if settings.reference:
             _require_reference(settings.reference)
         for role, jobs in plans:
