@@ -173,7 +173,8 @@ def main() -> int:
     durations["render"] = timed("render", str(probe))
     print("uninterrupted runs: " + ", ".join(f"{k} {v:.1f} s" for k, v in durations.items()))
     ok = total = 0
-    for stage in ("extract", "train", "render"):
+    landed = {"extract": 0, "train": 0, "render": 0}  # kills that hit a running stage (recorded 'interrupted')
+    for stage in landed:
         for i in range(args.trials):
             delay = rng.uniform(0.3, 0.95 * durations[stage])  # from start-up to the last frames
             shot = base / f"{stage}_{i:02d}"
@@ -185,11 +186,15 @@ def main() -> int:
                 problems = trial_render(trained, shot, delay)
             total += 1
             ok += not problems
-            print(f"{stage} trial {i}: killed after {delay:.2f} s: {'ok' if not problems else '; '.join(problems)}")
+            inside = any(r.stage == stage and r.status == "interrupted" for r in open_workspace(shot).manifest.stages)
+            landed[stage] += inside
+            print(f"{stage} trial {i}: killed after {delay:.2f} s ({'inside the stage' if inside else 'before it began'}): "
+                  f"{'ok' if not problems else '; '.join(problems)}")
             if not args.keep:
                 shutil.rmtree(shot, ignore_errors=True)
     if not args.keep:
         shutil.rmtree(base, ignore_errors=True)
+    print("kills inside a running stage: " + ", ".join(f"{k} {v}/{args.trials}" for k, v in landed.items()))
     print(f"RESULT crash_resume_ok={ok}/{total} target={total}/{total} {'PASS' if ok == total else 'FAIL'}")
     return 0 if ok == total else 1
 
