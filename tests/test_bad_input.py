@@ -60,8 +60,15 @@ def _hostile_index(shot: Path) -> None:
 
 
 def _replace_plate(shot: Path) -> None:
-    plate = Path(json.loads((shot / "faceplate.json").read_text())["plate"]["path"].replace("####", "1002"))
-    plate.write_bytes(plate.read_bytes() + b"\0" * 64)
+    """The shot's own copy of the plate (other cases share the original), then one frame replaced."""
+    manifest = shot / "faceplate.json"
+    data = json.loads(manifest.read_text())
+    original = Path(data["plate"]["path"])
+    copy = shutil.copytree(original.parent, shot.parent / "plate_copy")
+    data["plate"]["path"] = str(copy / original.name)
+    manifest.write_text(json.dumps(data))
+    frame = copy / original.name.replace("####", "1002")
+    frame.write_bytes(frame.read_bytes() + b"\0" * 64)
 
 
 def _other_width(data: dict) -> None:

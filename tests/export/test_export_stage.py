@@ -6,6 +6,9 @@ from __future__ import annotations
 import pytest
 
 from faceplate.cli.main import main
+from faceplate.errors import ExportError, StageCancelled
+from faceplate.stages.contract import RecordingReporter
+from faceplate.stages.runner import run_stage
 from faceplate.demo import PLATE_SPACE, build_example
 from faceplate.models import ModelConfig
 from faceplate.stages.render import default_model_path
@@ -33,3 +36,30 @@ def test_fp16_export_is_recorded_and_an_export_without_it_removes_the_old_copy(t
 
     assert main(["export", str(trained_shot), "--no-fp16"]) == 0  # --fp16 is remembered until turned off
     assert not (export / "generator.fp16.onnx").exists(), "a half copy of an older model must not stay behind"
+
+
+def test_a_refused_export_keeps_the_last_good_model(trained_shot, monkeypatch):
+    import faceplate.export.onnx_export as onnx_export
+
+    assert main(["export", str(trained_shot)]) == 0
+    good = (trained_shot / "export" / "generator.onnx").read_bytes()
+    monkeypatch.setattr(onnx_export, "parity", lambda *a, **k: 0.5)  # as if the export came out wrong
+    with pytest.raises(ExportError, match=r"differs from PyTorch by 5.00e-01 .* previous export is unchanged"):
+        run_stage(open_workspace(trained_shot), "export")
+    assert (trained_shot / "export" / "generator.onnx").read_bytes() == good
+    assert not [p for p in (trained_shot / "export").iterdir() if ".tmp" in p.name]
+    assert open_workspace(trained_shot).manifest.stages[-1].status == "failed"
+
+
+def test_export_reports_each_file_and_a_cancel_keeps_what_is_done(trained_shot):
+    reporter = RecordingReporter(cancel_after=2)  # the start, then the fp32 file done
+    with pytest.raises(StageCancelled):
+        run_stage(open_workspace(trained_shot), "export", {"fp16": True, "dfm": True}, reporter)
+    assert [(p.done, p.total) for p in reporter.of("progress")] == [(0, 3), (1, 3)]
+    assert (trained_shot / "export" / "generator.onnx").is_file()
+    assert not (trained_shot / "export" / "generator.fp16.onnx").exists()
+    assert open_workspace(trained_shot).manifest.stages[-1].status == "cancelled"
+
+    again = RecordingReporter()
+    result = run_stage(open_workspace(trained_shot), "export", None, again)  # fp16 and dfm are remembered
+    assert set(result.outputs) == {"onnx", "fp16", "dfm"} and again.of("progress")[-1].done == 3
