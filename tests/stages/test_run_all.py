@@ -41,7 +41,7 @@ def test_run_uses_what_the_artist_set_and_a_second_run_has_nothing_to_do(tmp_pat
 def test_the_demo_renders_every_frame_of_the_example(tmp_path):
     shot = run_demo(tmp_path / "demo")
     for frame in range(1001, 1025):
-        layer = read_image(shot / "render" / "layer" / f"faceplate.{frame:04d}.exr")
-        assert layer.shape[2] == 4
+        layer = read_image(shot / "render" / "layer" / f"faceplate.{frame:04d}.exr", alpha=True)
+        assert layer.shape == (540, 960, 4) and layer[..., 3].max() > 0.9, f"frame {frame} has a face matte"
     assert (shot / "render" / "faceplate_preview.mp4").stat().st_size > 10_000
     assert all(r.status == "done" for r in open_workspace(shot).manifest.stages)
