@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 
@@ -18,8 +19,8 @@ HEAD_TURNS = ["d0", "d18", "d19", "d3"]
 HEAD_TURNS_LONG = ["d10", "d6"]
 
 
-def _extract_plate(tmp_path, plate, **settings):
-    ws = init_workspace(tmp_path / "shot", plate)
+def _extract_plate(tmp_path, plate, frame_range=None, **settings):
+    ws = init_workspace(tmp_path / "shot", plate, frame_range)
     result = run_stage(ws, "extract", {"roles": "destination", **settings}).detail["destination"]
     return ws, result, read_faceset(ws.faceset_dir("destination"))
 
@@ -116,3 +117,68 @@ def test_stills_folder_source_gives_one_face_per_photo(test_data, tmp_path, astr
     assert result.frames_read == 11
     assert len(faceset.records) >= 10
     assert all(r.source == "source0" and r.embedding_frame == r.frame for r in faceset.records)
+
+
+# --- one person, real faces only (issue 15): multi-person hand-held clips and small faces ---
+
+def _redetected(crop: np.ndarray) -> bool:
+    """An independent look at a kept crop: dlib's HOG detector (upsampled once) finds a face in it."""
+    import dlib
+
+    rects, _, _ = dlib.get_frontal_face_detector().run(np.ascontiguousarray(crop), 1, -0.5)
+    return len(rects) > 0
+
+
+def _assert_one_person_and_only_faces(faceset):
+    embeddings = np.array([r.embedding for r in faceset.records])
+    mean = embeddings.mean(0)
+    far = {r.id: round(embedding_distance(r.embedding, mean), 2) for r in faceset.records
+           if embedding_distance(r.embedding, mean) > 0.6}
+    assert not far, f"faces of another person kept: {far}"
+    not_faces = [r.id for r in faceset.records if not _redetected(read_image(faceset.crop_path(r)))]
+    assert not not_faces, f"kept crops with no face in them: {not_faces}"
+
+
+def test_group_clip_keeps_one_person_and_only_faces(test_data, tmp_path):
+    _, result, faceset = _extract_plate(tmp_path, test_data / "plates" / "multi_face_video_01.mp4", "1001-1045",
+                                        crop_size=128)
+    assert len(faceset.records) >= 0.8 * result.frames_read
+    _assert_one_person_and_only_faces(faceset)
+
+
+def _handheld_crowd(still: np.ndarray, folder, frames: int = 16):
+    """A hand-held camera over a crowd still: each frame the still shifted a few pixels (a random walk)."""
+    from faceplate.media import write_image
+
+    folder.mkdir()
+    rng = np.random.default_rng(7)
+    offset = np.zeros(2)
+    for i in range(frames):
+        offset += rng.normal(0, 4, 2)
+        shift = np.float32([[1, 0, offset[0]], [0, 1, offset[1]]])
+        frame = cv2.warpAffine(still, shift, (still.shape[1], still.shape[0]), borderMode=cv2.BORDER_REFLECT)
+        write_image(folder / f"crowd.{1001 + i:04d}.png", frame)
+    return folder / "crowd.1001.png"
+
+
+@pytest.mark.parametrize("still", ["race.jpg", pytest.param("bald_guys.jpg", marks=pytest.mark.slow)])
+def test_handheld_crowd_keeps_one_person_and_only_faces(test_data, tmp_path, still):
+    image = read_image(test_data / "stills" / still)
+    if max(image.shape[:2]) > 1000:  # the collage: half size keeps the test fast
+        image = cv2.resize(image, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
+    plate = _handheld_crowd(image, tmp_path / "frames")
+    _, result, faceset = _extract_plate(tmp_path, plate, crop_size=128, upsample=1)
+    assert result.frames_read == 16 and len(faceset.records) >= 12
+    _assert_one_person_and_only_faces(faceset)
+
+
+def test_small_faces_are_reported_against_the_model_resolution(test_data, tmp_path):
+    ws, result, _ = _extract_plate(tmp_path / "small", test_data / "plates" / "multi_face_video_01.mp4",
+                                   crop_size=128, all_faces=True)
+    warnings = [line for line in result.lines() if "faces are small" in line]
+    assert len(warnings) == 1, result.lines()
+    assert f"median face {result.median_face_px:.0f} px" in warnings[0] and "128 px crop" in warnings[0]
+    assert result.median_face_px < 71
+    assert ws.manifest.last_run("extract").summary["median_face_px"] == result.median_face_px
+    _, big, _ = _extract_plate(tmp_path / "big", test_data / "stills" / "bald_guys.jpg", crop_size=128, all_faces=True)
+    assert not any("faces are small" in line for line in big.lines()), big.lines()

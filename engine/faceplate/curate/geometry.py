@@ -5,6 +5,12 @@ in a fixed vertical order, eyes a predictable distance apart (shrinking with yaw
 wider than the eyes. Landmarks that break these rules did not land on a face. Re-fitting the
 68 points on the crop itself is a second opinion: where the two fits disagree by more than a
 fraction of the eye distance, neither can be trusted.
+
+The re-fit starts from the box the stored landmarks were fitted from (mapped into the crop), because
+dlib's predictor follows the framing it is given: started from the landmarks' own bounding box, a
+turned face (one cheek hidden, so a narrow box) re-fits 0.2-0.4 eye distances away although both fits
+are right. Its unit is the frontal eye distance at this crop size (the crop fixes the face's scale),
+not the face's own outer-eye distance, which shrinks with yaw.
 """
 
 from __future__ import annotations
@@ -13,6 +19,8 @@ import numpy as np
 
 from faceplate.faces.align import _FACE_TYPE_FRAME, TEMPLATE_51, FaceType
 from faceplate.faces.landmarks import LandmarkModel, landmarks_box
+
+Box = tuple[float, float, float, float]
 
 # Outer eye corners (36, 45) in the 51-point template (which starts at landmark 17).
 _TEMPLATE_EYE_DISTANCE = float(np.linalg.norm(TEMPLATE_51[45 - 17] - TEMPLATE_51[36 - 17]))
@@ -52,7 +60,26 @@ def _order_problem(points: np.ndarray) -> str | None:
     return None
 
 
-def refit_error(crop: np.ndarray, points: np.ndarray, model: LandmarkModel) -> float:
-    """Mean distance between stored and re-fitted crop landmarks, as a fraction of the eye distance."""
-    again = model.fit(crop, landmarks_box(points))
-    return float(np.linalg.norm(again - points, axis=1).mean() / max(eye_distance(points), 1e-6))
+def refit_error(crop: np.ndarray, points: np.ndarray, model: LandmarkModel, box: Box | None = None,
+                unit: float | None = None) -> float:
+    """Mean distance between stored and re-fitted crop landmarks, in ``unit`` pixels (default: the face's
+    outer-eye distance). ``box``: the crop-space box the stored landmarks were fitted from (default: theirs)."""
+    again = model.fit(crop, box if box is not None else landmarks_box(points))
+    return float(np.linalg.norm(again - points, axis=1).mean() / max(unit or eye_distance(points), 1e-6))
+
+
+def box_in_crop(box: Box, matrix: np.ndarray) -> Box:
+    """A plate-space detector box as the square box of the same framing in crop space (the crop removes
+    roll, so the box is moved and scaled, not rotated: the predictor is started as it was on the plate)."""
+    x0, y0, x1, y1 = box
+    m = np.asarray(matrix, np.float64)
+    cx, cy = m[:, :2] @ np.array([(x0 + x1) / 2, (y0 + y1) / 2]) + m[:, 2]
+    scale = float(np.sqrt(abs(np.linalg.det(m[:, :2]))))
+    half_w, half_h = (x1 - x0) * scale / 2, (y1 - y0) * scale / 2
+    return float(cx - half_w), float(cy - half_h), float(cx + half_w), float(cy + half_h)
+
+
+def refit_allowance(limit: float, yaw_degrees: float) -> float:
+    """The re-fit limit at this yaw: a turned face's landmarks are less certain (the far side is hidden),
+    so the allowance grows as 1/cos(yaw), up to 2x at 60 degrees and beyond."""
+    return limit / max(float(np.cos(np.radians(yaw_degrees))), 0.5)

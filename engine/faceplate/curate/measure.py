@@ -13,7 +13,7 @@ from typing import Callable
 import cv2
 import numpy as np
 
-from faceplate.curate.geometry import geometry_problem, refit_error
+from faceplate.curate.geometry import box_in_crop, expected_eye_distance, geometry_problem, refit_error
 from faceplate.curate.identity import dominant_identity, identity_distances
 from faceplate.curate.pose import estimate_pose
 from faceplate.errors import CurateError
@@ -30,7 +30,7 @@ class FacesetMeasures:
     blur: np.ndarray  # [N]
     identity: np.ndarray  # [N] distance to the dominant identity's centre
     identity_faces: int  # faces within the dominant cluster
-    refit: np.ndarray  # [N] re-fit disagreement (fraction of eye distance); NaN when not measured
+    refit: np.ndarray  # [N] re-fit disagreement (frontal eye distances at this crop size); NaN when not measured
     geometry: list[str | None]  # [N] why the landmarks cannot be a face, or None
     pose: np.ndarray  # [N, 3] yaw, pitch, roll degrees
     thumbs: np.ndarray  # [N, THUMB*THUMB] zero-mean, unit-norm grey thumbnails
@@ -46,6 +46,7 @@ def measure_faceset(faceset: Faceset, landmarks: LandmarkModel | None = None,
     if not records:
         raise CurateError(f"faceset {faceset.folder} has no faces; re-run `faceplate extract` with another range")
     face_type = faceset.header["face_type"]
+    unit = expected_eye_distance(face_type, size)  # pose-robust: the crop fixes the face's scale
     embeddings = np.asarray([r.embedding for r in records], np.float32)
     centre, cluster = dominant_identity(embeddings)
     n = len(records)
@@ -58,7 +59,7 @@ def measure_faceset(faceset: Faceset, landmarks: LandmarkModel | None = None,
         geometry.append(geometry_problem(points, face_type, size))
         pose[i] = estimate_pose(points, size, record.landmarks_array)
         if landmarks is not None:
-            refit[i] = refit_error(crop, points, landmarks)
+            refit[i] = refit_error(crop, points, landmarks, box_in_crop(record.box, record.matrix_array), unit)
         if after_face is not None:
             after_face()
     return FacesetMeasures(blur=np.asarray([r.blur for r in records], np.float64),

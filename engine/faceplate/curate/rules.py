@@ -15,6 +15,7 @@ from typing import Literal
 import numpy as np
 
 from faceplate.curate.decisions import DecisionSettings
+from faceplate.curate.geometry import refit_allowance
 from faceplate.curate.measure import FacesetMeasures
 from faceplate.curate.order import SORT_KEYS
 from faceplate.faces.roles import Role
@@ -36,7 +37,7 @@ class CurateSettings(DecisionSettings):
     blur_fraction: float = setting(0.3, "reject faces below this fraction of the faceset's median blur score",
                                    ge=0.0, le=100.0)
     identity_distance: float = setting(0.55, "max embedding distance to the faceset's main identity", ge=0.0, le=4.0)
-    refit_max: float = setting(0.15, "max landmark re-fit disagreement, in outer-eye distances", ge=0.0, le=10.0)
+    refit_max: float = setting(0.15, "max landmark re-fit disagreement of a frontal face, in eye distances (grows as 1/cos(yaw), up to 2x)", ge=0.0, le=10.0)
     duplicate_similarity: float = setting(0.995, "thumbnail correlation at or above which two faces are duplicates",
                                           ge=0.0, le=1.0)
     # ...and no landmark moved more than this: the largest single move, not an average (a mouth
@@ -65,8 +66,9 @@ def identity_reasons(m: FacesetMeasures, s: CurateSettings) -> dict[int, str]:
 def landmark_reasons(m: FacesetMeasures, s: CurateSettings) -> dict[int, str]:
     found = {i: f"landmarks: {problem}" for i, problem in enumerate(m.geometry) if problem}
     for i, err in enumerate(m.refit):
-        if i not in found and err > s.refit_max:  # NaN (not measured) compares False
-            found[i] = f"landmarks: re-fit disagrees by {err:.2f} eye distances (> {s.refit_max:.2f})"
+        limit = refit_allowance(s.refit_max, m.pose[i, 0])
+        if i not in found and err > limit:  # NaN (not measured) compares False
+            found[i] = f"landmarks: re-fit disagrees by {err:.2f} eye distances (> {limit:.2f} at yaw {m.pose[i, 0]:.0f})"
     return found
 
 

@@ -53,6 +53,11 @@ _FACE_TYPE_FRAME = {
 }
 
 
+def face_type_padding(face_type: FaceType | str) -> float:
+    """Padding around the template's unit square on each side, in template units."""
+    return _FACE_TYPE_FRAME[FaceType(face_type)][0]
+
+
 def umeyama(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     """Least-squares similarity transform (rotation, uniform scale, translation) src -> dst.
 

@@ -7,12 +7,14 @@ drive it over frames that were never extracted.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from typing import Literal
 
 import cv2
 import numpy as np
 
 from faceplate.faces.align import TEMPLATE_NAME, FaceType, crop_matrix, warp_face
+from faceplate.faces.check import FaceChecker
 from faceplate.faces.detect import make_detector
 from faceplate.faces.embedding import DlibFaceEmbedder, FaceEmbedder
 from faceplate.faces.faceset import FaceRecord, face_id
@@ -53,6 +55,16 @@ class ExtractSettings:
         return remembered(self) | {"template": TEMPLATE_NAME}
 
 
+@dataclass(frozen=True)
+class Refused:
+    """A crop the face check refused: not kept, reported."""
+
+    frame: int
+    track: int
+    size: float  # face box side, plate pixels
+    reason: str
+
+
 def blur_score(crop: np.ndarray) -> float:
     """Variance of the Laplacian: low = blurred. Centre of the crop, where the face is."""
     grey = cv2.cvtColor(cv2.resize(crop, (BLUR_SIZE, BLUR_SIZE), interpolation=cv2.INTER_AREA), cv2.COLOR_RGB2GRAY)
@@ -71,6 +83,8 @@ class FacePipeline:
         detector = make_detector(settings.detector, settings.detect_size, settings.upsample)
         self.tracker = FaceTracker(detector, self.landmarks, settings.redetect_every, settings.confirm_every)
         self.selector = FaceSelector(self.embedder, reference, settings.all_faces, settings.embed_every)
+        self.checker = FaceChecker(self.landmarks, self.embedder)
+        self.refused: list[Refused] = []  # crops the face check refused; the caller reads and clears it
 
     def reset(self) -> None:
         self.tracker.reset()
@@ -86,7 +100,17 @@ class FacePipeline:
     def locate(self, frame: int, image: np.ndarray) -> list[FaceObservation]:
         """The faces to keep in one working-space RGB uint8 frame (detect, follow, choose)."""
         faces = self.tracker.step(image, look_for_new=self.selector.wants_new_faces)
-        return self.selector.choose(frame, image, faces)
+        return [face for face in self.selector.choose(frame, image, faces) if self._is_face(frame, image, face)]
+
+    def _is_face(self, frame: int, image: np.ndarray, face: FaceObservation) -> bool:
+        """The face check; a refused track is no longer followed (it slid off the face)."""
+        check = self.checker.check(image, face, self.selector.identity_of(face.track_id))
+        if check.ok:
+            return True
+        self.refused.append(Refused(frame, face.track_id, face.size, check.reason()))
+        self.tracker.drop(face.track_id)
+        self.selector.drop(face.track_id)
+        return False
 
     def crop_face(self, source: str, frame: int, index: int, face: FaceObservation,
                   image: np.ndarray) -> tuple[FaceRecord, np.ndarray]:

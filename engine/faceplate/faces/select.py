@@ -1,9 +1,11 @@
 """Choose which faces to keep in each frame: one identity (default) or every face.
 
-The chosen face is followed by track; its identity is re-checked against the reference every
-``embed_every`` frames (dlib's embedding costs ~90 ms on a CPU core, so it is not computed on
-every frame). When the chosen track ends, the face nearest the reference identity takes over.
-Without a reference, the largest face of the first frame with a face becomes the reference.
+The chosen face is followed by track; its identity is checked against the reference when the track
+is new, whenever the detector finds it again after following it blind (where a track slides onto
+another person), and every ``embed_every`` frames in between (dlib's embedding costs ~90 ms on a CPU
+core, so it is not computed on every frame). When the chosen track ends, only a face within the
+same-person distance of the reference may take over. Without a reference, the largest face of the
+first frame with a face becomes the reference.
 """
 
 from __future__ import annotations
@@ -20,16 +22,30 @@ class FaceSelector:
         self.embedder, self.reference, self.all_faces = embedder, reference, all_faces
         self.embed_every, self.max_distance = embed_every, max_distance
         self._cache: dict[int, tuple[np.ndarray, int]] = {}  # track id -> (embedding, frame)
+        self._first: dict[int, np.ndarray] = {}  # track id -> its first embedding: who the track started on
         self._chosen: int | None = None
 
     def reset(self) -> None:
         """Forget tracks (between unrelated stills); the reference identity stays."""
         self._cache.clear()
+        self._first.clear()
         self._chosen = None
+
+    def drop(self, track_id: int) -> None:
+        """A track that is not (or no longer) a face: forget it; choose again if it was the chosen one."""
+        self._cache.pop(track_id, None)
+        self._first.pop(track_id, None)
+        if self._chosen == track_id:
+            self._chosen = None
+
+    def identity_of(self, track_id: int) -> np.ndarray | None:
+        """Who a track should show: the chosen identity, or (all faces) who the track started on."""
+        return self._first.get(track_id) if self.all_faces else self.reference
 
     def seed(self, track_id: int, embedding: np.ndarray, frame: int) -> None:
         """A face a previous run kept (resume): follow it on, with the embedding it had."""
         self._cache[track_id] = (embedding, frame)
+        self._first.setdefault(track_id, embedding)
         if not self.all_faces:
             self._chosen = track_id
 
@@ -68,8 +84,10 @@ class FaceSelector:
 
     def _with_embedding(self, frame: int, image: np.ndarray, face: FaceObservation) -> FaceObservation:
         cached = self._cache.get(face.track_id)
-        if cached is None or frame - cached[1] >= self.embed_every or frame < cached[1]:
+        stale = cached is None or frame - cached[1] >= self.embed_every or frame < cached[1]
+        if stale or (face.fresh and cached[1] != frame):
             cached = (self.embedder.embed(image, face.landmarks), frame)
             self._cache[face.track_id] = cached
+            self._first.setdefault(face.track_id, cached[0])
         face.embedding, face.embedding_frame = cached
         return face

@@ -29,6 +29,9 @@ class FaceObservation:
     detector_score: float | None  # None when followed from the previous frame without a detection
     embedding: np.ndarray | None = None
     embedding_frame: int | None = None
+    # a new track, or one the detector found again after following it blind: who it is must be checked
+    # now (the blind follow may have slid onto someone else), not at the next periodic identity check
+    fresh: bool = False
 
     @property
     def size(self) -> float:
@@ -112,6 +115,7 @@ class FaceTracker:
         # still face; keeping the prediction keeps a still head's landmarks exactly still
         box = predicted if det is None or box_iou(det.box, predicted) > self.still_iou else det.box
         points = self.landmarks.fit(image, box)
+        reacquired = det is not None and track.missed > 0
         track.missed = 0 if det else track.missed + 1
         if track.missed > self.max_follow or not _plausible(points, image.shape):
             self._tracks.remove(track)
@@ -119,7 +123,7 @@ class FaceTracker:
         if det:
             track.box, track.anchor = box, points
         track.landmarks = points
-        return FaceObservation(track.track_id, box, points, det.score if det else None)
+        return FaceObservation(track.track_id, box, points, det.score if det else None, fresh=reacquired)
 
     def _confirm(self, image: np.ndarray, track: _Track, predicted: Box) -> Detection | None:
         """A detection near the predicted box, or None (turned head, blur, occlusion)."""
@@ -140,5 +144,9 @@ class FaceTracker:
             track = _Track(self._next_id, det.box, points, points)
             self._next_id += 1
             self._tracks.append(track)
-            new.append(FaceObservation(track.track_id, det.box, points, det.score))
+            new.append(FaceObservation(track.track_id, det.box, points, det.score, fresh=True))
         return new
+
+    def drop(self, track_id: int) -> None:
+        """Stop following a track (its crop was not a face): a later detection may start a new one."""
+        self._tracks = [t for t in self._tracks if t.track_id != track_id]

@@ -25,7 +25,8 @@ from faceplate.atomic import write_bytes_atomic, write_text_atomic
 from faceplate.errors import ExtractError, MediaError, WorkspaceError
 from faceplate.faces.align import TEMPLATE_NAME
 from faceplate.faces.faceset import INDEX_NAME, FaceRecord, check_record_paths, make_header, write_faceset
-from faceplate.faces.pipeline import ExtractSettings, FacePipeline, reference_embedding
+from faceplate.faces.align import face_type_padding
+from faceplate.faces.pipeline import ExtractSettings, FacePipeline, Refused, reference_embedding
 from faceplate.media import ColourTransform, FrameRange, open_plate, working_uint8
 from faceplate.media.frames import compact_frames
 from faceplate.media.colour import default_plate_space
@@ -63,6 +64,10 @@ class FacesetResult:
     missing_frames: list[int] = field(default_factory=list)
     model_load_s: float = 0.0  # one-time cost of loading detector, landmark and embedding weights
     frames_s: float = 0.0  # reading and analysing the frames, writing crops and index
+    refused: dict[str, list[Refused]] = field(default_factory=dict)  # clip label -> crops the face check refused
+    median_face_px: float | None = None  # median kept face box side, plate pixels
+    model_face_px: float | None = None  # the face's side in a crop at the model resolution; warn below it
+    model_resolution: int | None = None
 
     @property
     def frames_per_second(self) -> float:
@@ -76,6 +81,9 @@ class FacesetResult:
         return {"faces": self.faces, "frames_with_face": self.frames_with_face, "frames_read": self.frames_read,
                 "empty_frames": compact_frames(self.all_empty_frames),
                 "missing_frames": compact_frames(self.missing_frames),
+                "refused_crops": sum(len(r) for r in self.refused.values()),
+                "refused_frames": compact_frames(sorted({r.frame for rs in self.refused.values() for r in rs})),
+                "median_face_px": self.median_face_px,
                 "model_load_s": round(self.model_load_s, 3), "frames_per_second": round(self.frames_per_second, 2)}
 
     def lines(self) -> list[str]:
@@ -89,6 +97,25 @@ class FacesetResult:
                                                                for label, frames in empty.items()))
         if self.missing_frames:
             out.append(f"{self.role}: frames missing from the sequence: {compact_frames(self.missing_frames)}")
+        out += self._refused_lines()
+        if self.small_faces:
+            out.append(f"{self.role}: warning: faces are small: median face {self.median_face_px:.0f} px across, the "
+                       f"model's {self.model_resolution} px crop shows it at {self.model_face_px:.0f} px, so it is "
+                       f"enlarged {self.model_face_px / self.median_face_px:.1f}x and the swap will be soft; use a "
+                       "closer shot, or a lower train --resolution")
+        return out
+
+    @property
+    def small_faces(self) -> bool:
+        return bool(self.median_face_px and self.model_face_px and self.median_face_px < self.model_face_px)
+
+    def _refused_lines(self) -> list[str]:
+        out = []
+        for label, refused in self.refused.items():
+            if refused:
+                frames = compact_frames(sorted({r.frame for r in refused}))
+                out.append(f"{self.role}: {len(refused)} non-face crop{'s' if len(refused) > 1 else ''} refused in "
+                           f"{label} frames {frames} (first: frame {refused[0].frame}, {refused[0].reason})")
         return out
 
 
@@ -183,14 +210,29 @@ def _build_faceset(workspace: Workspace, role: str, jobs: list[ClipJob], header:
         for job in jobs:
             records += _extract_clip(job, pipeline, staging, partial, writer, result, done, reporter)
     if not records:
-        raise ExtractError(_no_face_message(role, jobs, settings))
+        raise ExtractError(_no_face_message(role, jobs, settings, sum(len(r) for r in result.refused.values())))
     result.faces = len(records)
     result.frames_with_face = len({(r.source, r.frame) for r in records})
+    _measure_face_size(result, records, workspace, settings)
     write_faceset(staging, header, records)
     (staging / _PARTIAL_LOG).unlink()
     _swap_into_place(staging, final)
     result.frames_s = time.perf_counter() - started
     return result
+
+
+def _measure_face_size(result: FacesetResult, records: list[FaceRecord], workspace: Workspace,
+                       settings: ExtractSettings) -> None:
+    """Median face size against what the model will need: a face the model's crop enlarges cannot give
+    it detail (the crop size does not matter: the model trains at its own resolution)."""
+    from faceplate.models.config import ModelConfig  # torch-free
+
+    resolution = int(workspace.stored_settings("train").get("resolution") or ModelConfig().resolution)
+    sizes = [max(r.box[2] - r.box[0], r.box[3] - r.box[1]) for r in records]
+    result.median_face_px = round(float(np.median(sizes)), 1)
+    result.model_resolution = resolution
+    # the detector box spans about the template's unit square, which a crop pads on each side
+    result.model_face_px = round(resolution / (1.0 + 2.0 * face_type_padding(settings.face_type)), 1)
 
 
 def _extract_clip(job: ClipJob, pipeline: FacePipeline, staging: Path, partial, writer, result: FacesetResult,
@@ -202,6 +244,7 @@ def _extract_clip(job: ClipJob, pipeline: FacePipeline, staging: Path, partial, 
     colour = ColourTransform(job.clip.colour_space)
     stills = job.clip.kind == "stills"
     empty = result.empty_frames.setdefault(job.label, [])
+    refused = result.refused.setdefault(job.label, [])
     with open_plate(job.clip.path, first_frame=job.clip.first_frame) as plate:
         result.missing_frames += [f for f in plate.info.missing_frames if f in job.frames]
         wanted = [f for f in job.wanted if f not in skip]
@@ -217,6 +260,8 @@ def _extract_clip(job: ClipJob, pipeline: FacePipeline, staging: Path, partial, 
                 if stills or job.step > 1:
                     pipeline.reset()  # unrelated images: nothing to follow between them
                 faces = pipeline.locate(frame, image)
+                refused += pipeline.refused
+                pipeline.refused.clear()
                 for index, face in enumerate(faces):
                     pending.append(writer.submit(_crop_and_write, pipeline, job.label, frame, index, face, image, staging))
                 result.frames_read += 1
@@ -372,9 +417,10 @@ def recover_swap(final: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def _no_face_message(role: str, jobs: list[ClipJob], settings: ExtractSettings) -> str:
+def _no_face_message(role: str, jobs: list[ClipJob], settings: ExtractSettings, refused: int = 0) -> str:
     where = "; ".join(f"{j.clip.path} frames {j.frames}" for j in jobs)
     hint = "try --upsample 1 for small faces, --detector cnn for turned heads"
     if settings.reference and not settings.all_faces:
         hint += ", or check that --reference shows the same person"
-    return f"no face found in any frame of the {role} ({where}); check the range, {hint}"
+    found = f" ({refused} crops were refused: not faces)" if refused else ""
+    return f"no face found in any frame of the {role} ({where}){found}; check the range, {hint}"
