@@ -21,6 +21,6 @@ class EngineContext:
 
     @classmethod
     def build(cls, config: ServerConfig) -> "EngineContext":
-        config.data_dir.mkdir(parents=True, exist_ok=True)
+        config.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # the token and job log: user only
         store = Store(config.db_path)
         return cls(config, store, Scheduler(config, store), Roots.of(config.roots), ensure_token(config.token_path))

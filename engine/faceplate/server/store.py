@@ -45,8 +45,8 @@ class Store:
         self.path = Path(path)
         self._local = threading.local()
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.connection().executescript(SCHEMA)  # idempotent; executescript commits on its own
         with self.transaction() as db:
-            db.executescript(SCHEMA)
             db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (STORE_SCHEMA,))
 
     # --- connections -------------------------------------------------------------------------
