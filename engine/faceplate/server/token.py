@@ -17,7 +17,7 @@ def ensure_token(path: Path) -> str:
         if token:
             os.chmod(path, 0o600)  # a copy restored with wider permissions is narrowed again
             return token
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     token = secrets.token_urlsafe(32)
     temp = path.with_name(path.name + f".{os.getpid()}.tmp")
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
