@@ -21,6 +21,7 @@ setup(
     python_requires=">=3.10",
     package_dir={"faceplate": "engine/faceplate"},
     packages=["faceplate." + p for p in find_packages("engine/faceplate")] + ["faceplate"],
+    package_data={"faceplate.server": ["static/*"]},  # the dashboard page, served by `faceplate serve`
     install_requires=[
         # The CPU build of 2.13.0 installs from local disk here (see Makefile / README);
         # GPU users install the CUDA build of the same version first, which satisfies this pin.
@@ -41,6 +42,9 @@ setup(
         "matplotlib>=3.7",  # loss-curve plots during training
         "safetensors>=0.4",
         "pydantic>=2.5",
+        # `faceplate serve`: fastapi.sse (server-sent events) arrived in FastAPI 0.135
+        "fastapi>=0.135",
+        "uvicorn>=0.30",
     ],
     extras_require={
         "test": ["pytest>=8", "scikit-image>=0.22"],

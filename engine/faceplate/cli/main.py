@@ -22,6 +22,7 @@ COMMAND_MODULES = [
     "faceplate.cli.commands",
     "faceplate.cli.stage_commands",
     "faceplate.cli.run_command",
+    "faceplate.cli.serve_command",
 ]
 
 

@@ -1,0 +1,58 @@
+"""The server's settings, in one place: what `faceplate serve` was given, with its defaults."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+def default_data_dir() -> Path:
+    """Where the job store and token live: FACEPLATE_DATA, else the platform's per-user data folder."""
+    if os.environ.get("FACEPLATE_DATA"):
+        return Path(os.environ["FACEPLATE_DATA"])
+    if sys.platform == "win32":
+        return Path(os.environ.get("LOCALAPPDATA", Path.home())) / "Faceplate"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Application Support" / "Faceplate"
+    return Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share")) / "faceplate"
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    data_dir: Path = field(default_factory=default_data_dir)
+    roots: tuple[Path, ...] = ()  # media and workspaces must resolve under one of these
+    host: str = "127.0.0.1"
+    port: int = 8571
+    max_body_bytes: int = 256 * 1024  # a job spec is a few kB; anything bigger is refused (413)
+    max_frames: int = 100_000  # the longest range a job may ask for
+    cpu_workers: int = max(1, (os.cpu_count() or 2) // 2)  # CPU stages run side by side up to this
+    gpu_slots: int = 1  # heavy stages (train, render) at once: one per CUDA device (the CPU counts as one)
+    busy_retry_s: float = 5.0  # a shot locked by another program is tried again after this
+    tick_s: float = 0.1  # scheduler loop period
+    worker_python: str = sys.executable
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "jobs.sqlite"
+
+    @property
+    def token_path(self) -> Path:
+        return self.data_dir / "token"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.data_dir / "logs"
+
+    @property
+    def loopback(self) -> bool:
+        return self.host in LOOPBACK_HOSTS
+
+    @property
+    def version(self) -> str:
+        from faceplate import __version__
+
+        return __version__

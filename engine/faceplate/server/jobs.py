@@ -1,0 +1,107 @@
+"""Job actions the API offers, with their rules: submit, cancel, retry, delete.
+
+Everything a request names is checked here before the job is recorded: paths under the roots,
+the frame range's length, every stage setting (by the stage's own settings class, so an API
+caller gets the same answer the CLI would, naming the API field). Nothing here opens media or
+writes into a shot: the job's workers do that.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from faceplate.errors import FrameRangeError, WorkspaceError
+from faceplate.media import FrameRange
+from faceplate.server.context import EngineContext
+from faceplate.server.errors import JobConflict, RequestRefused
+from faceplate.server.schemas import JobSubmit, Retry
+from faceplate.settings import merge_settings
+from faceplate.stages import STAGES
+from faceplate.workspace.workspace import MANIFEST_NAME, _read_manifest
+
+
+def submit_job(engine: EngineContext, body: JobSubmit) -> dict:
+    workspace = engine.roots.resolve(body.workspace, "workspace")
+    spec = body.model_dump(by_alias=True)
+    spec["workspace"] = str(workspace)
+    stages = [name for name in STAGES if name in body.stages]  # workflow order, whatever order was given
+    extra = sorted(set(body.settings) - set(stages))
+    if extra:
+        raise RequestRefused(f"settings given for {', '.join(extra)}, which this job does not run; add it to "
+                             "'stages' or leave its settings out")
+    if body.shot is not None:
+        spec["shot"] = _checked_shot(engine, body, workspace)
+        stored: dict = {}
+        stages = ["init"] + stages
+    else:
+        stored = _existing_settings(workspace)
+    for name, changes in body.settings.items():
+        merge_settings(STAGES[name].settings_class, stored.get(name), changes, name)  # SettingsError names the field
+    with engine.scheduler.lock:
+        return engine.store.create_job(uuid.uuid4().hex[:12], str(workspace), spec, stages)
+
+
+def _checked_shot(engine: EngineContext, body: JobSubmit, workspace) -> dict:
+    shot = body.shot.model_dump()
+    if (workspace / MANIFEST_NAME).exists():
+        raise JobConflict(f"{workspace} is already a Faceplate workspace; submit it without 'shot' to run its stages")
+    if not workspace.parent.is_dir():
+        raise WorkspaceError(f"the folder {workspace.parent} does not exist; create it or choose another workspace")
+    shot["plate"] = str(engine.roots.resolve(shot["plate"], "plate"))
+    shot["sources"] = [str(engine.roots.resolve(s, "source")) for s in shot["sources"]]
+    if shot["range"]:
+        frames = FrameRange.parse(shot["range"])  # FrameRangeError names what is wrong
+        if len(frames) > engine.config.max_frames:
+            raise FrameRangeError(f"range {shot['range']} is {len(frames)} frames; this engine takes at most "
+                                  f"{engine.config.max_frames} per job: split the shot")
+    return shot
+
+
+def _existing_settings(workspace) -> dict:
+    path = workspace / MANIFEST_NAME
+    if not path.is_file():
+        raise WorkspaceError(f"{workspace} is not a Faceplate workspace (no {MANIFEST_NAME}); give 'shot' (plate, "
+                             "range, sources) to create it")
+    return _read_manifest(path).settings
+
+
+def cancel_job(engine: EngineContext, job_id: str) -> dict:
+    """A running stage stops at its next safe point (the scheduler then marks the job); a waiting job stops now."""
+    with engine.scheduler.lock:
+        job = engine.store.get_job(job_id)
+        if job["status"] in ("done", "failed", "cancelled"):
+            raise JobConflict(f"job {job_id} is already {job['status']}; nothing to cancel")
+        if job["current_stage"] is None:
+            engine.store.update_job(job_id, {"status": "cancelled"}, status="cancelled", cancel=1, error="cancelled")
+        else:
+            engine.store.update_job(job_id, {"cancel": "requested", "stage": job["current_stage"]}, cancel=1)
+        return engine.store.get_job(job_id)
+
+
+def retry_job(engine: EngineContext, job_id: str, body: Retry) -> dict:
+    """Run the job again from ``from_stage`` (default: its first stage not done); stages resume their own work."""
+    with engine.scheduler.lock:
+        job = engine.store.get_job(job_id)
+        if job["status"] not in ("done", "failed", "cancelled"):
+            raise JobConflict(f"job {job_id} is {job['status']}; cancel it before retrying")
+        names = [s["name"] for s in job["stages"]]
+        start = body.from_stage or next((s["name"] for s in job["stages"] if s["status"] not in ("done", "skipped")),
+                                        None)
+        if start is None:
+            raise JobConflict(f"job {job_id} has nothing left to do; give 'from_stage' to run a stage again")
+        if start not in names:
+            raise JobConflict(f"job {job_id} does not run {start}; its stages: {', '.join(names)}")
+        for name in names[names.index(start):]:
+            engine.store.update_stage(job_id, name, status="pending", error=None)
+        engine.store.update_job(job_id, {"status": "queued", "retry_from": start}, status="queued", cancel=0,
+                                error=None, wait_until=0)
+        return engine.store.get_job(job_id)
+
+
+def delete_job(engine: EngineContext, job_id: str) -> None:
+    """Forget a job (its record and events); the workspace on disk is the artist's and is left alone."""
+    with engine.scheduler.lock:
+        job = engine.store.get_job(job_id)
+        if job["current_stage"] is not None:
+            raise JobConflict(f"job {job_id} is running {job['current_stage']}; cancel it first")
+        engine.store.delete_job(job_id)

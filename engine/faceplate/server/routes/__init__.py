@@ -1,0 +1,1 @@
+"""One module per resource: system (health, version, session), jobs, events."""

@@ -1,0 +1,58 @@
+"""Jobs: submit, list, get, cancel, retry, delete; what a job made (artifacts, the latest preview)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import FileResponse, Response
+
+from faceplate.server import jobs as job_actions
+from faceplate.server.artifacts import job_artifacts, preview_file
+from faceplate.server.deps import Engine, require_token
+from faceplate.server.schemas import JobSubmit, Retry
+
+router = APIRouter(prefix="/api/jobs", tags=["jobs"], dependencies=[Depends(require_token)])
+JobStatus = Literal["queued", "running", "busy", "done", "failed", "cancelled"]
+
+
+@router.post("", status_code=201)
+def submit(body: JobSubmit, engine: Engine) -> dict:
+    return job_actions.submit_job(engine, body)
+
+
+@router.get("")
+def list_jobs(engine: Engine, status: JobStatus | None = None,
+              limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> dict:
+    return {"jobs": engine.store.list_jobs(status, limit)}
+
+
+@router.get("/{job_id}")
+def get_job(job_id: str, engine: Engine) -> dict:
+    return engine.store.get_job(job_id)
+
+
+@router.post("/{job_id}/cancel")
+def cancel(job_id: str, engine: Engine) -> dict:
+    return job_actions.cancel_job(engine, job_id)
+
+
+@router.post("/{job_id}/retry")
+def retry(job_id: str, engine: Engine, body: Retry | None = None) -> dict:
+    return job_actions.retry_job(engine, job_id, body or Retry())
+
+
+@router.delete("/{job_id}", status_code=204)
+def delete(job_id: str, engine: Engine) -> Response:
+    job_actions.delete_job(engine, job_id)
+    return Response(status_code=204)
+
+
+@router.get("/{job_id}/artifacts")
+def artifacts(job_id: str, engine: Engine) -> dict:
+    return job_artifacts(engine.store.get_job(job_id))
+
+
+@router.get("/{job_id}/preview")
+def preview(job_id: str, engine: Engine, stage: str | None = None) -> FileResponse:
+    return FileResponse(preview_file(engine.store.get_job(job_id), stage))

@@ -1,0 +1,135 @@
+"""One stage of one job, in its own process: ``python -m faceplate.server.worker DB JOB STAGE``.
+
+It runs the stage through ``run_stage`` (the same call the CLI makes) with a reporter that writes
+to the store, records how the stage ended and exits: 0 done, 1 failed, 3 the shot was busy,
+130 cancelled. A worker whose server died stops at once (the shot's lock drops with it and the
+restarted server resumes the stage), so no stage runs without a server that knows of it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import threading
+import time
+from pathlib import Path
+
+from faceplate.errors import FaceplateError, StageCancelled, WorkspaceBusy
+from faceplate.server.reporter import StoreReporter
+from faceplate.server.store import Store
+
+EXIT_DONE, EXIT_FAILED, EXIT_BUSY, EXIT_CANCELLED, EXIT_STOPPED = 0, 1, 3, 130, 75
+log = logging.getLogger(__name__)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="faceplate.server.worker")
+    parser.add_argument("db", type=Path)
+    parser.add_argument("job")
+    parser.add_argument("stage")
+    parser.add_argument("--server-pid", type=int, default=os.getppid())
+    args = parser.parse_args(argv)
+    _die_with(args.server_pid)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    store = Store(args.db)
+    job = store.get_job(args.job)
+    workspace = Path(job["workspace"])
+    with StoreReporter(store, args.job, args.stage, workspace) as reporter:
+        _stop_on_sigterm(reporter)
+        code, fields, event = run_one(job, args.stage, reporter)
+    if code == EXIT_CANCELLED and not store.cancel_requested(args.job):  # the server is shutting down
+        code, fields["status"], event["status"] = EXIT_STOPPED, "interrupted", "interrupted"
+    store.update_stage(args.job, args.stage, ("stage", event), finished=time.time(), **fields)
+    return code
+
+
+def run_one(job: dict, stage: str, reporter: StoreReporter) -> tuple[int, dict, dict]:
+    """(exit code, stage fields, event) for one stage run; never raises for a stage's own failure."""
+    try:
+        result = run_named_stage(job, stage, reporter)
+    except WorkspaceBusy as exc:
+        return EXIT_BUSY, {"status": "busy", "error": str(exc)}, {"status": "busy", "message": str(exc)}
+    except StageCancelled as exc:
+        return EXIT_CANCELLED, {"status": "cancelled", "error": str(exc)}, {"status": "cancelled", "message": str(exc)}
+    except FaceplateError as exc:
+        return EXIT_FAILED, {"status": "failed", "error": _api_message(exc)}, {"status": "failed", "message": _api_message(exc)}
+    except Exception as exc:  # a bug in a stage: the log file keeps the traceback, the API gets one line
+        log.exception("stage %s of job %s failed", stage, job["id"])
+        message = f"{type(exc).__name__}: {exc} (the engine's log folder has the details)"
+        return EXIT_FAILED, {"status": "failed", "error": message}, {"status": "failed", "message": message}
+    fields = {"status": result["status"], "lines": result["lines"], "outputs": result["outputs"], "error": None}
+    return EXIT_DONE, fields, {"status": result["status"], "lines": result["lines"]}
+
+
+def run_named_stage(job: dict, stage: str, reporter: StoreReporter) -> dict:
+    from faceplate.workspace import open_workspace
+
+    if stage == "init":
+        return init_shot(job)
+    from faceplate.stages.runner import run_stage
+
+    changes = job["spec"].get("settings", {}).get(stage)
+    result = run_stage(open_workspace(job["workspace"]), stage, changes, reporter)
+    return {"status": result.status, "lines": list(result.lines), "outputs": _plain(result.outputs)}
+
+
+def init_shot(job: dict) -> dict:
+    """The job's first step for a new shot: make the workspace (skipped when an earlier try made it)."""
+    from faceplate.workspace import init_workspace
+    from faceplate.workspace.workspace import MANIFEST_NAME
+
+    root = Path(job["workspace"])
+    if (root / MANIFEST_NAME).is_file():
+        return {"status": "skipped", "lines": [f"workspace {root} exists"], "outputs": {"manifest": MANIFEST_NAME}}
+    shot = job["spec"]["shot"]
+    init_workspace(root, shot["plate"], shot.get("range"), shot.get("sources", []), shot.get("first_frame", 1001),
+                   shot.get("colour_space"), shot.get("fps"))
+    return {"status": "done", "lines": [f"made workspace {root}"], "outputs": {"manifest": MANIFEST_NAME}}
+
+
+def _api_message(exc: FaceplateError) -> str:
+    from faceplate.server.errors import describe_error
+
+    return describe_error(exc)[1]["error"]["message"]
+
+
+def _plain(value):
+    """Outputs as JSON-ready values (paths as text)."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value if isinstance(value, (str, int, float, bool, type(None))) else str(value)
+
+
+def _stop_on_sigterm(reporter: StoreReporter) -> None:
+    """SIGTERM (the server shutting down) stops the stage at its next safe point; a checkpoint is kept."""
+    import signal
+
+    signal.signal(signal.SIGTERM, lambda *_: reporter.cancel())
+
+
+def _die_with(server_pid: int) -> None:
+    """Exit at once when the server goes (kill -9 included): its successor resumes the stage."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        try:  # the kernel kills us the moment the parent dies
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+
+    def watch() -> None:  # everywhere else (and if the parent died before prctl): poll
+        while True:
+            if os.getppid() != server_pid:
+                os._exit(EXIT_STOPPED)
+            time.sleep(0.5)
+
+    threading.Thread(target=watch, name="server-watch", daemon=True).start()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,81 @@
+"""Helpers for the server tests: a real `faceplate serve` subprocess on a free loopback port, the real client."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from faceplate_host.client import EngineClient, EngineError
+
+REPO = Path(__file__).resolve().parents[2]
+TINY = {"model": {"resolution": 64, "ae_dims": 32, "e_dims": 8, "d_dims": 8, "d_mask_dims": 4},
+        "train": {"iterations": 3, "batch_size": 2, "min_faces": 2}}
+QUICK_SETTINGS = {"extract": {"face_type": "full", "crop_size": 128}, "train": TINY, "mask": {"landmark_only": True},
+                  "curate": {"rules": ["identity", "blur"]}}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Engine:
+    process: subprocess.Popen
+    url: str
+    data: Path
+    roots: Path
+    port: int
+
+    @property
+    def client(self) -> EngineClient:
+        return EngineClient(self.url, token_file=self.data / "token", timeout=30)
+
+    def healthy(self) -> bool:
+        try:
+            return self.client.health()["status"] == "ok"
+        except EngineError:
+            return False
+
+    def kill9(self) -> None:
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.kill9()
+
+
+def start_engine(roots: Path, data: Path, port: int | None = None) -> Engine:
+    port = port or free_port()
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO / "engine"), str(REPO / "plugin"),
+                                                       os.environ.get("PYTHONPATH", "")]))
+    log = open(data.parent / f"{data.name}-serve.log", "ab")
+    process = subprocess.Popen([sys.executable, "-m", "faceplate.cli.main", "serve", "--port", str(port), "--roots",
+                                str(roots), "--data", str(data), "--cpu-workers", "2"],
+                               stdout=log, stderr=subprocess.STDOUT, env=env)
+    engine = Engine(process, f"http://127.0.0.1:{port}", data, roots, port)
+    deadline = time.monotonic() + 60
+    while not engine.healthy():
+        if process.poll() is not None or time.monotonic() > deadline:
+            engine.stop()
+            raise RuntimeError(f"the engine did not start: {(data.parent / f'{data.name}-serve.log').read_text()}")
+        time.sleep(0.2)
+    return engine
+
+
+def shot_spec(plate: str, source: str) -> dict:
+    from faceplate.demo import PLATE_SPACE
+
+    return {"plate": plate, "range": "1001-1004", "sources": [source], "colour_space": PLATE_SPACE, "fps": "24"}

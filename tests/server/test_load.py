@@ -1,0 +1,47 @@
+"""Bounded load on loopback: 100 concurrent status requests and 20 concurrent submissions, zero errors,
+every job recorded once."""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from server_helpers import shot_spec
+
+from faceplate_host.client import EngineError
+
+from faceplate.workspace import init_workspace
+
+
+def test_concurrent_status_requests_and_submissions(example, engine_factory, tmp_path):
+    roots, plate, source = example
+    spec = shot_spec(plate, source)
+    shot = init_workspace(roots / "sh_load", spec["plate"], spec["range"], spec["sources"],
+                          colour_space=spec["colour_space"], fps=spec["fps"]).root
+    engine = engine_factory(roots)
+    client = engine.client
+    first = client.submit(str(shot), stages=["review"])
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=120) as pool:
+        statuses = [pool.submit(client.job, first["id"]) for _ in range(100)]
+        submitted = [pool.submit(client.submit, str(shot), ["review"]) for _ in range(20)]
+        answers = [f.result(timeout=60) for f in statuses]
+        jobs = [f.result(timeout=60) for f in submitted]
+    assert time.monotonic() - started < 60
+    assert all(a["id"] == first["id"] for a in answers)
+    ids = [j["id"] for j in jobs]
+    assert len(set(ids)) == 20
+    recorded = [j["id"] for j in client.jobs()]
+    assert sorted(recorded) == sorted(ids + [first["id"]]), "every job recorded once"
+
+    for job_id in recorded:  # leave nothing running: queued jobs stop at once, a running one at its next safe point
+        try:
+            client.cancel(job_id)
+        except EngineError as exc:
+            assert exc.code == "job_conflict", exc  # it finished already
+    deadline = time.monotonic() + 60
+    while any(j["status"] not in ("done", "failed", "cancelled") for j in client.jobs()):
+        assert time.monotonic() < deadline, "jobs did not stop"
+        time.sleep(0.2)
+    assert engine.healthy()
