@@ -6,7 +6,7 @@ marking which pixels are face. The returned image is ``source`` recoloured every
 follow DeepFaceLab's names: rct, lct, mkl, idt, sot.
 
 Statistics come from skin only: of the masked pixels, those whose chroma (L*a*b* a*, b*) lies
-within a robust distance of the mask's median chroma (``skin_pixels``), on both sides. A green
+within a robust distance of the mask's median chroma (``skin_selection``), on both sides. A green
 prop in front of the chin, a red scarf or a coloured light on the jaw falls inside the face mask
 but not inside the skin, so it cannot tint the face. The transfer is also clipped (each
 per-channel scale or linear map's gain to ``SCALE_LIMITS``, the mean shift to a bound per space)
