@@ -54,6 +54,8 @@ def merge_face(prepared: PreparedFace, generated: np.ndarray, predicted: np.ndar
                settings: MergeSettings, colour: ColourTransform, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """(face colours in the plate's space, shaped matte), both over ``prepared.region``."""
     mask = _crop_mask(prepared, predicted, learned, settings.mask_parts).astype(np.float32)
+    # Statistics from the skin inside the mask only, on both sides (a prop in front of the chin is
+    # inside the mask but not skin), and the transfer clipped: see render.colour_transfer.
     face = transfer_colour(settings.colour_transfer, generated, prepared.crop, mask, mask)
     region = prepared.region
     face_plate_px = np.clip(warp_to_plate(face.astype(np.float32), prepared.matrix, region), 0.0, 1.0)  # no bicubic overshoot

@@ -1,6 +1,7 @@
-"""Judging a trained swap on held-back faces: swap crops through the generator, embed them with
-dlib's identity model, and measure expression (landmark) agreement. ``judge_swap`` is the one
-measure used by the quality test and ``bench/quality.py``."""
+"""Judging a trained swap on held-back faces: swap the crops through the generator (torch here),
+then score them with the shared judge (``faceplate.quality``, no torch) on every measure, beside
+the floor: the destination's own reconstruction of the same frames scored the same way.
+``judge_swap`` is what the quality test and ``bench/quality.py`` use."""
 
 from __future__ import annotations
 
@@ -12,8 +13,7 @@ import torch
 
 from faceplate.errors import TrainError
 from faceplate.faces.faceset import Faceset, FaceRecord
-
-EMBED_SIZE = 256  # crops are enlarged to this before embedding (dlib's chip is 150 px)
+from faceplate.quality.judge import Judge, Judgement
 
 
 def crop_landmarks(faceset: Faceset, record: FaceRecord, size: int) -> np.ndarray:
@@ -45,83 +45,8 @@ def paste_face(crop: np.ndarray, face: np.ndarray, mask: np.ndarray) -> np.ndarr
     return (face.astype(np.float32) * m + crop.astype(np.float32) * (1 - m) + 0.5).astype(np.uint8)
 
 
-def embed_crops(embedder, crops: np.ndarray, landmarks: list[np.ndarray]) -> np.ndarray:
-    """Identity vectors ``[N, 128]`` of crops ``[N, R, R, 3]`` with their crop-space landmarks."""
-    res = crops.shape[1]
-    scale = EMBED_SIZE / res
-    out = []
-    for crop, points in zip(crops, landmarks):
-        big = cv2.resize(crop, (EMBED_SIZE, EMBED_SIZE), interpolation=cv2.INTER_CUBIC)
-        out.append(embedder.embed(np.ascontiguousarray(big), points * scale))
-    return np.stack(out)
-
-
-def refit_landmarks(landmark_model, crops: np.ndarray, start: list[np.ndarray]) -> list[np.ndarray]:
-    """Landmarks re-detected on each crop (e.g. a swap), starting from the box of ``start``."""
-    from faceplate.faces.landmarks import landmarks_box
-
-    res = crops.shape[1]
-    scale = EMBED_SIZE / res
-    out = []
-    for crop, points in zip(crops, start):
-        big = np.ascontiguousarray(cv2.resize(crop, (EMBED_SIZE, EMBED_SIZE), interpolation=cv2.INTER_CUBIC))
-        out.append(landmark_model.fit(big, landmarks_box(points * scale)) / scale)
-    return out
-
-
-def landmark_error(a: np.ndarray, b: np.ndarray) -> float:
-    """Mean 68-point distance between two landmark sets, over the inter-ocular distance of ``a``."""
-    interocular = np.linalg.norm(a[36:42].mean(0) - a[42:48].mean(0))
-    return float(np.linalg.norm(a - b, axis=1).mean() / max(interocular, 1e-6))
-
-
-@dataclass
-class SwapQuality:
-    """A swap judged on held-back destination crops. Identity: dlib embeddings of the pasted swaps
-    against the mean embedding of each faceset's kept faces. Expression: 68-landmark errors over the
-    inter-ocular distance, every landmark set re-detected by the same model on the crop at the model
-    resolution (so detector error at that size is on both sides of the ratio)."""
-
-    frames: int
-    id_fraction: float  # share of frames whose swap is nearer the source identity than the destination's
-    swap_to_src: float  # mean embedding distance, swap -> source identity
-    swap_to_dst: float  # mean embedding distance, swap -> destination identity
-    plate_to_src: float  # mean embedding distance, unswapped crop -> source identity
-    swap_error: float  # landmarks: swap vs its destination crop
-    random_error: float  # landmarks: destination crop vs a randomly paired source crop
-    floor_error: float | None  # landmarks: the destination's own reconstruction vs its crop
-    stored_swap_error: float  # swap vs the faceset's stored (full-resolution) landmarks
-    stored_random_error: float  # stored destination vs stored source landmarks
-    matched_error: float  # landmarks: destination crop vs the source crop nearest to it (best possible paste)
-    self_matched_error: float  # landmarks: destination crop vs the nearest trained destination crop (same identity)
-    ideal_error: float  # destination vs its landmarks moved onto the source's mean face shape (an exact swap)
-
-    @property
-    def expression_ratio(self) -> float:
-        return self.swap_error / self.random_error
-
-    @property
-    def matched_ratio(self) -> float:
-        """The expression ratio of pasting, for each frame, the source face whose landmarks fit best:
-        what the identities' different face shapes cost even with pose and expression matched."""
-        return self.matched_error / self.random_error
-
-    @property
-    def self_matched_ratio(self) -> float:
-        """The same with the destination's own other frames: the pose and expression mismatch of the
-        nearest available face, without any identity difference."""
-        return self.self_matched_error / self.random_error
-
-    @property
-    def ideal_ratio(self) -> float:
-        """The expression ratio an exact swap would score: the destination's pose and expression on
-        the source's mean face shape, measured against the destination as ``expression_ratio`` is."""
-        return self.ideal_error / self.random_error
-
-    @property
-    def stored_expression_ratio(self) -> float:
-        """Reference = stored landmarks: detector error on a small crop counts against the swap only."""
-        return self.stored_swap_error / self.stored_random_error
+def pasted_swaps(generator: torch.nn.Module, crops: np.ndarray) -> np.ndarray:
+    return np.stack([paste_face(c, f, m) for c, f, m in zip(crops, *swap_crops(generator, crops))])
 
 
 def identity_mean(faceset: Faceset) -> np.ndarray:
@@ -129,58 +54,59 @@ def identity_mean(faceset: Faceset) -> np.ndarray:
     return np.mean([r.embedding for r in faceset.kept], axis=0)
 
 
+@dataclass(frozen=True)
+class SwapQuality:
+    """A swap judged on held-back destination crops (``swap``: wanted identity = the source's), and
+    the floor (``floor``: the destination's own reconstruction, wanted identity = the destination's),
+    each on every measure of ``faceplate.quality.measures``."""
+
+    swap: Judgement
+    floor: Judgement | None
+    plate_to_src: float  # mean embedding distance, unswapped crop -> source identity
+
+    @property
+    def frames(self) -> int:
+        return self.swap.frames
+
+    @property
+    def id_fraction(self) -> float:
+        return self.swap.id_fraction
+
+    @property
+    def swap_to_src(self) -> float:
+        return self.swap.to_wanted
+
+    @property
+    def swap_to_dst(self) -> float:
+        return self.swap.to_other
+
+    @property
+    def expression_ratio(self) -> float:
+        return self.swap.expression_ratio
+
+    @property
+    def mouth_corr(self) -> float:
+        return self.swap.mouth_corr
+
+    @property
+    def sharpness_ratio(self) -> float:
+        return self.swap.sharpness_ratio
+
+
 def judge_swap(generator: torch.nn.Module, dst: Faceset, src: Faceset, held: list[FaceRecord],
-               reconstruct: torch.nn.Module | None = None, seed: int = 0) -> SwapQuality:
-    """Swap the ``held`` destination crops with ``generator`` (x -> (face, mask)) and judge them.
-    ``reconstruct`` (same interface, dst -> dst) gives the expression floor."""
-    from faceplate.faces.embedding import DlibFaceEmbedder, embedding_distance
-    from faceplate.faces.landmarks import DlibLandmarks68
-
+               reconstruct: torch.nn.Module | None = None, judge: Judge | None = None) -> SwapQuality:
+    """Swap the ``held`` destination crops with ``generator`` (x -> (face, mask)), paste each with its
+    predicted mask, and judge them. ``reconstruct`` (same interface, dst -> dst) gives the floor."""
+    judge = judge or Judge()
     res = int(generator.config.resolution)
-    embedder, landmarker = DlibFaceEmbedder(), DlibLandmarks68()
     crops = read_crops(dst, held, res)
-    pasted = np.stack([paste_face(c, f, m) for c, f, m in zip(crops, *swap_crops(generator, crops))])
-    stored = [crop_landmarks(dst, r, res) for r in held]
-    dst_points = refit_landmarks(landmarker, crops, stored)
-    swap_points = refit_landmarks(landmarker, pasted, stored)
-
+    start = np.stack([crop_landmarks(dst, r, res) for r in held])
+    plate_points = judge.refit(crops, start)
     src_mean, dst_mean = identity_mean(src), identity_mean(dst)
-    swaps = embed_crops(embedder, pasted, swap_points)
-    plates = embed_crops(embedder, crops, dst_points)
-    to_src = np.array([embedding_distance(e, src_mean) for e in swaps])
-    to_dst = np.array([embedding_distance(e, dst_mean) for e in swaps])
-
-    kept = src.kept
-    kept_stored = [crop_landmarks(src, r, res) for r in kept]
-    kept_points = refit_landmarks(landmarker, read_crops(src, kept, res), kept_stored)
-    picks = np.random.default_rng(seed).integers(len(kept), size=len(held))
-    src_stored, src_points = [kept_stored[i] for i in picks], [kept_points[i] for i in picks]
-    trained = dst.kept
-    trained_points = refit_landmarks(landmarker, read_crops(dst, trained, res), [crop_landmarks(dst, r, res) for r in trained])
+    swap = judge.judge(pasted_swaps(generator, crops), crops, start, src_mean, dst_mean, plate_points)
     floor = None
     if reconstruct is not None:
-        recon = swap_crops(reconstruct, crops)[0]
-        floor = _mean_error(dst_points, refit_landmarks(landmarker, recon, stored))
-    return SwapQuality(
-        frames=len(held), id_fraction=float(np.mean(to_src < to_dst)), swap_to_src=float(to_src.mean()),
-        swap_to_dst=float(to_dst.mean()), plate_to_src=float(np.mean([embedding_distance(e, src_mean) for e in plates])),
-        swap_error=_mean_error(dst_points, swap_points), random_error=_mean_error(dst_points, src_points),
-        floor_error=floor, stored_swap_error=_mean_error(stored, swap_points),
-        stored_random_error=_mean_error(stored, src_stored), **expression_baselines(dst_points, kept_points, trained_points))
-
-
-def expression_baselines(dst_points: list[np.ndarray], src_points: list[np.ndarray],
-                         trained_points: list[np.ndarray]) -> dict[str, float]:
-    """What the landmark error can reach on this pair: the nearest source face (best paste), the
-    nearest trained destination face (no identity change), and an exact swap (each destination
-    landmark set moved by the difference of the two identities' mean shapes)."""
-    shape_shift = np.mean(src_points, axis=0) - np.mean(trained_points, axis=0)
-    return {
-        "matched_error": float(np.mean([min(landmark_error(d, s) for s in src_points) for d in dst_points])),
-        "self_matched_error": float(np.mean([min(landmark_error(d, t) for t in trained_points) for d in dst_points])),
-        "ideal_error": _mean_error(dst_points, [d + shape_shift for d in dst_points]),
-    }
-
-
-def _mean_error(a: list[np.ndarray], b: list[np.ndarray]) -> float:
-    return float(np.mean([landmark_error(x, y) for x, y in zip(a, b)]))
+        floor = judge.judge(pasted_swaps(reconstruct, crops), crops, start, dst_mean, src_mean, plate_points)
+    plates = judge.embed(crops, plate_points)
+    return SwapQuality(swap=swap, floor=floor,
+                       plate_to_src=float(np.linalg.norm(plates - src_mean, axis=1).mean()))
