@@ -18,6 +18,8 @@ def register(sub) -> None:
     p.add_argument("--data", type=Path, help="the engine's data folder: job store, token, worker logs "
                    "(default: FACEPLATE_DATA or the per-user data folder)")
     p.add_argument("--cpu-workers", type=int, help="CPU stages run side by side (default: half the cores)")
+    p.add_argument("--no-warm-worker", action="store_true",
+                   help="start each stage's worker process when it is needed (default: one is kept started ahead)")
     p.add_argument("--print-token", action="store_true", help="print the token file's path and the token, and exit")
     p.set_defaults(run=run)
 
@@ -59,6 +61,8 @@ def _given(args) -> dict:
     values = {"host": args.host, "port": args.port, "roots": tuple(r.resolve() for r in args.roots)}
     if args.data is not None:
         values["data_dir"] = args.data.resolve()
+    if args.no_warm_worker:
+        values["warm_worker"] = False
     if args.cpu_workers is not None:
         values["cpu_workers"] = max(1, args.cpu_workers)
     return values
