@@ -47,7 +47,8 @@ setup(
         "uvicorn>=0.30",
     ],
     extras_require={
-        "test": ["pytest>=8", "scikit-image>=0.22"],
+        # websocket-client: the dashboard test drives headless Chromium over the DevTools protocol
+        "test": ["pytest>=8", "scikit-image>=0.22", "websocket-client>=1.6"],
         "demo": ["scikit-image>=0.22"],
     },
     entry_points={"console_scripts": ["faceplate=faceplate.cli.main:main"]},

@@ -15,15 +15,23 @@ def register(sub) -> None:
     p.add_argument("--minutes", help="training wall-time limit for each run (remembered, like --iterations)")
     p.add_argument("--resolution", help="model resolution for a new model (64-512, multiple of 16)")
     p.add_argument("--landmark-masks-only", action="store_true", help="skip the learned mask model")
+    p.add_argument("--via-server", action="store_true",
+                   help="hand the shot to the running engine (`faceplate serve`; FACEPLATE_URL, default "
+                   "127.0.0.1:8571) and show its progress here; Ctrl-C cancels the job")
     p.set_defaults(run=run)
 
 
 def run(args) -> None:
-    from faceplate.stages.run_all import run_all
-
     changes = {"train": train_changes(args)}
     if args.landmark_masks_only:
         changes["mask"] = {"landmark_only": True}
+    if args.via_server:
+        from faceplate.cli.via_server import run_via_server
+
+        run_via_server(args.shot, changes, args.reporter)
+        return
+    from faceplate.stages.run_all import run_all
+
     run_all(open_workspace(args.shot), changes, args.reporter)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from faceplate.errors import FaceplateError
@@ -17,6 +18,8 @@ def register(sub) -> None:
     p.add_argument("--data", type=Path, help="the engine's data folder: job store, token, worker logs "
                    "(default: FACEPLATE_DATA or the per-user data folder)")
     p.add_argument("--cpu-workers", type=int, help="CPU stages run side by side (default: half the cores)")
+    p.add_argument("--no-warm-worker", action="store_true",
+                   help="start each stage's worker process when it is needed (default: one is kept started ahead)")
     p.add_argument("--print-token", action="store_true", help="print the token file's path and the token, and exit")
     p.set_defaults(run=run)
 
@@ -28,7 +31,7 @@ def run(args) -> None:
     config = ServerConfig(**_given(args))
     if args.print_token:
         token = ensure_token(config.token_path)
-        print(f"token file: {config.token_path}\ntoken: {token}")
+        print(f"token file: {config.token_path}\ntoken: {token}\ndashboard: {dashboard_url(config, token)}")
         return
     missing = [str(r) for r in config.roots if not r.is_dir()]
     if missing:
@@ -38,13 +41,28 @@ def run(args) -> None:
     from faceplate.server.serve import serve
 
     print(f"faceplate engine on http://{config.host}:{config.port}  (token file {config.token_path})", flush=True)
+    if sys.stdout.isatty():  # the artist's own terminal; a service's log gets no token (--print-token shows it)
+        print(f"dashboard: {dashboard_url(config, ensure_token(config.token_path))}", flush=True)
+    else:
+        print(f"dashboard: {dashboard_url(config, None)}  (`faceplate serve --print-token` gives the link that "
+              "signs it in)", flush=True)
     serve(config)
+
+
+def dashboard_url(config, token: str | None) -> str:
+    """The page's address; with the token in the fragment, which the browser never sends anywhere: the page
+    trades it for an HttpOnly cookie (POST /api/session) and removes it from the address bar at once."""
+    host = "127.0.0.1" if config.host in ("0.0.0.0", "::") else config.host
+    host = f"[{host}]" if ":" in host else host
+    return f"http://{host}:{config.port}/" + (f"#token={token}" if token else "")
 
 
 def _given(args) -> dict:
     values = {"host": args.host, "port": args.port, "roots": tuple(r.resolve() for r in args.roots)}
     if args.data is not None:
         values["data_dir"] = args.data.resolve()
+    if args.no_warm_worker:
+        values["warm_worker"] = False
     if args.cpu_workers is not None:
         values["cpu_workers"] = max(1, args.cpu_workers)
     return values

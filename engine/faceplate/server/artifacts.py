@@ -14,12 +14,13 @@ from faceplate.server.errors import JobNotFound
 from faceplate.workspace.workspace import MANIFEST_NAME, _read_manifest, path_inside
 
 PREVIEWS_SHOWN = 20
+LOSS_PLOT = "model/loss.png"  # written by training (faceplate.training.loop)
 
 
 def job_artifacts(job: dict) -> dict:
     root = Path(job["workspace"])
     if not (root / MANIFEST_NAME).is_file():
-        return {"workspace": str(root), "layer": None, "onnx": None, "previews": [], "files": {}}
+        return {"workspace": str(root), "frame_range": None, "layer": None, "onnx": None, "previews": [], "files": {}}
     manifest = _read_manifest(root / MANIFEST_NAME)
     done = {r.stage: r for r in manifest.stages if r.status == "done"}  # the last done run of each stage wins
     files = {f"{stage}.{key}": _entry(root, value) for stage, run in done.items()
@@ -32,7 +33,7 @@ def job_artifacts(job: dict) -> dict:
                  "frames_present": _count_frames(pattern, manifest.range)}
     onnx = files.get("export.onnx")
     previews = sorted((root / "model" / "previews").glob("*.png"))[-PREVIEWS_SHOWN:]
-    return {"workspace": str(root), "layer": layer, "onnx": onnx, "files": files,
+    return {"workspace": str(root), "frame_range": manifest.range, "layer": layer, "onnx": onnx, "files": files,
             "previews": [str(p) for p in previews]}
 
 
@@ -45,6 +46,14 @@ def preview_file(job: dict, stage: str | None = None) -> Path:
     path = _inside(Path(job["workspace"]), latest["preview"]["path"])
     if not path.is_file():
         raise JobNotFound(f"the preview {path} is gone")
+    return path
+
+
+def loss_plot_file(job: dict) -> Path:
+    """The training loss plot of the job's shot (``model/loss.png``, redrawn as training logs its losses)."""
+    path = _inside(Path(job["workspace"]), LOSS_PLOT)
+    if not path.is_file():
+        raise JobNotFound(f"job {job['id']} has no loss plot yet (training draws it at its first log step)")
     return path
 
 

@@ -33,6 +33,7 @@ class ServerConfig:
     gpu_slots: int = 1  # heavy stages (train, render) at once: one per CUDA device (the CPU counts as one)
     busy_retry_s: float = 5.0  # a shot locked by another program is tried again after this
     tick_s: float = 0.1  # scheduler loop period
+    warm_worker: bool = True  # keep one worker process started ahead of need (imports done)
     worker_python: str = sys.executable
 
     @property

@@ -9,6 +9,7 @@ retry, delete) take the same lock as the loop, so a job is never started and del
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import signal
@@ -46,6 +47,7 @@ class Scheduler:
         self.config, self.store = config, store
         self.lock = threading.RLock()  # held by the loop's steps and by the API's job changes
         self.workers: dict[tuple[str, str], Worker] = {}
+        self._spare: subprocess.Popen | None = None  # a warm worker: stages imported, waiting for its stage
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="faceplate-scheduler", daemon=True)
 
@@ -59,6 +61,7 @@ class Scheduler:
         self._stop.set()
         self._thread.join(timeout=5)
         with self.lock:
+            self._drop_spare()
             for worker in self.workers.values():
                 _terminate(worker.process)
             deadline = time.monotonic() + grace_s
@@ -91,6 +94,7 @@ class Scheduler:
                 with self.lock:
                     self._reap()
                     self._launch()
+                    self._keep_spare()
             except Exception:  # the loop must outlive any one bad job; the log says what happened
                 log.exception("scheduler step failed")
 
@@ -161,13 +165,50 @@ class Scheduler:
         log_path = self.config.log_dir / job["id"] / f"{stage}.{runs}.log"
         log_path.parent.mkdir(parents=True, exist_ok=True)
         log_file = open(log_path, "ab")
-        command = [self.config.worker_python, "-m", "faceplate.server.worker", str(self.store.path), job["id"], stage,
-                   "--server-pid", str(os.getpid())]
-        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT,
-                                   env=_worker_env())
+        process = self._hand_to_spare(job["id"], stage, log_path)
+        if process is None:
+            command = [self.config.worker_python, "-m", "faceplate.server.worker", str(self.store.path), job["id"],
+                       stage, "--server-pid", str(os.getpid())]
+            process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT,
+                                       env=_worker_env())
         self.store.update_stage(job["id"], stage, pid=process.pid)
         self.workers[(job["id"], stage)] = Worker(job["id"], stage, job["workspace"], stage in HEAVY_STAGES, process,
                                                   log_file, log_path)
+
+    # --- the warm worker ---------------------------------------------------------------------------
+    def _keep_spare(self) -> None:
+        """Have one worker started and its imports done before a stage needs it (a fresh process costs
+        half a second or more before the stage's first line runs)."""
+        if not self.config.warm_worker or (self._spare is not None and self._spare.poll() is None):
+            return
+        self.config.log_dir.mkdir(parents=True, exist_ok=True)
+        with open(self.config.log_dir / "spare.log", "ab") as log_file:  # until it is given a stage
+            command = [self.config.worker_python, "-m", "faceplate.server.worker", str(self.store.path), "--spare",
+                       "--server-pid", str(os.getpid())]
+            self._spare = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=log_file, stderr=subprocess.STDOUT,
+                                           env=_worker_env())
+
+    def _hand_to_spare(self, job_id: str, stage: str, log_path: Path) -> subprocess.Popen | None:
+        spare, self._spare = self._spare, None
+        if spare is None or spare.poll() is not None:
+            return None
+        try:
+            spare.stdin.write((json.dumps({"job": job_id, "stage": stage, "log": str(log_path)}) + "\n").encode())
+            spare.stdin.close()
+        except OSError:  # it died just now: start a fresh one instead
+            _terminate(spare)
+            return None
+        return spare
+
+    def _drop_spare(self) -> None:
+        spare, self._spare = self._spare, None
+        if spare is not None:
+            try:
+                spare.stdin.close()  # end of input: it exits without running anything
+                spare.wait(timeout=5)
+            except (OSError, subprocess.TimeoutExpired):
+                spare.kill()
+                spare.wait()
 
 
 def _worker_env() -> dict[str, str]:

@@ -136,8 +136,15 @@ class Store:
     def events(self, job_id: str, after: int = 0, limit: int = 500) -> list[dict]:
         rows = self.connection().execute(
             "SELECT * FROM events WHERE job_id = ? AND id > ? ORDER BY id LIMIT ?", (job_id, after, limit))
-        return [{"id": r["id"], "stage": r["stage"], "time": r["time"], "kind": r["kind"], "data": json.loads(r["data"])}
-                for r in rows]
+        return [_event_dict(r) for r in rows]
+
+    def last_events(self, job_id: str, kinds: tuple[str, ...], count: int) -> list[dict]:
+        """The job's latest ``count`` events of these kinds, oldest first (the dashboard's log tail)."""
+        marks = ",".join("?" * len(kinds))
+        rows = self.connection().execute(
+            f"SELECT * FROM events WHERE job_id = ? AND kind IN ({marks}) ORDER BY id DESC LIMIT ?",
+            (job_id, *kinds, count)).fetchall()
+        return [_event_dict(r) for r in reversed(rows)]
 
 
 class _Transaction:
@@ -166,6 +173,11 @@ def _insert_event(db: sqlite3.Connection, job_id: str, stage: str | None, kind: 
     cursor = db.execute("INSERT INTO events (job_id, stage, time, kind, data) VALUES (?,?,?,?,?)",
                         (job_id, stage, time.time(), kind, json.dumps(data, default=str)))
     return cursor.lastrowid
+
+
+def _event_dict(row: sqlite3.Row) -> dict:
+    return {"id": row["id"], "stage": row["stage"], "time": row["time"], "kind": row["kind"],
+            "data": json.loads(row["data"])}
 
 
 def _job_dict(row: sqlite3.Row, stages: Iterator[sqlite3.Row], last_event: int) -> dict:

@@ -1,5 +1,9 @@
 """One stage of one job, in its own process: ``python -m faceplate.server.worker DB JOB STAGE``.
 
+A warm worker (``python -m faceplate.server.worker DB --spare``) is started ahead of need: it imports
+the stages, then waits for one ``{"job", "stage", "log"}`` line on stdin, sends its output to that
+log and runs the stage like any other worker; stdin closed without a line means it is not needed.
+
 It runs the stage through ``run_stage`` (the same call the CLI makes) with a reporter that writes
 to the store, records how the stage ended and exits: 0 done, 1 failed, 3 the shot was busy,
 130 cancelled. A worker whose server died stops at once (the shot's lock drops with it and the
@@ -27,11 +31,20 @@ log = logging.getLogger(__name__)
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="faceplate.server.worker")
     parser.add_argument("db", type=Path)
-    parser.add_argument("job")
-    parser.add_argument("stage")
+    parser.add_argument("job", nargs="?")
+    parser.add_argument("stage", nargs="?")
     parser.add_argument("--server-pid", type=int, default=os.getppid())
+    parser.add_argument("--spare", action="store_true", help="import the stages, then take JOB, STAGE, LOG on stdin")
     args = parser.parse_args(argv)
     _die_with(args.server_pid)
+    if args.spare:
+        assignment = wait_for_assignment()
+        if assignment is None:
+            return EXIT_STOPPED
+        args.job, args.stage = assignment["job"], assignment["stage"]
+        _output_to(Path(assignment["log"]))
+    elif not (args.job and args.stage):
+        parser.error("JOB and STAGE are needed (or --spare)")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     store = Store(args.db)
     job = store.get_job(args.job)
@@ -89,6 +102,31 @@ def init_shot(job: dict) -> dict:
     return {"status": "done", "lines": [f"made workspace {root}"], "outputs": {"manifest": MANIFEST_NAME}}
 
 
+def wait_for_assignment() -> dict | None:
+    """Import what any stage needs (the slow part of a worker's start), then block on stdin for the job."""
+    import importlib
+    import json
+
+    from faceplate.stages import STAGES
+
+    importlib.import_module("faceplate.stages.runner")
+    for stage in STAGES.values():
+        stage.module  # noqa: B018 - the import is the point
+    line = sys.stdin.readline()
+    return json.loads(line) if line.strip() else None
+
+
+def _output_to(path: Path) -> None:
+    """This run's stdout and stderr (tracebacks, stage logging) into the stage run's own log file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    os.close(fd)
+
+
 def _api_message(exc: FaceplateError) -> str:
     from faceplate.server.errors import describe_error
 
@@ -131,5 +169,15 @@ def _die_with(server_pid: int) -> None:
     threading.Thread(target=watch, name="server-watch", daemon=True).start()
 
 
+def exit_now(code: int) -> None:
+    """Exit without the interpreter's teardown (unloading torch and friends takes a few hundred ms, and the
+    scheduler starts the job's next stage only once this process is gone): everything that matters is
+    already on disk and committed; the log is flushed here."""
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_now(main())

@@ -15,6 +15,7 @@ from faceplate.server.deps import Engine, require_token
 router = APIRouter(prefix="/api/jobs", tags=["events"], dependencies=[Depends(require_token)])
 FINISHED = ("done", "failed", "cancelled")
 POLL_S = 0.25
+LOG_KINDS = ("log", "stage", "job")
 
 
 @router.get("/{job_id}/events")
@@ -24,6 +25,14 @@ def events(job_id: str, engine: Engine, after: Annotated[int, Query(ge=0)] = 0,
     found = engine.store.events(job_id, after, limit)
     return {"job": job_id, "status": job["status"], "events": found,
             "next_after": found[-1]["id"] if found else after}
+
+
+@router.get("/{job_id}/log")
+def log_tail(job_id: str, engine: Engine, lines: Annotated[int, Query(ge=1, le=2000)] = 200) -> dict:
+    """The job's latest log lines and stage changes (a long training has far more progress events than a
+    page of ``/events`` holds); ``last_event`` is where a stream continues from."""
+    job = engine.store.get_job(job_id)
+    return {"job": job_id, "events": engine.store.last_events(job_id, LOG_KINDS, lines), "last_event": job["last_event"]}
 
 
 def _known_job(job_id: str, engine: Engine) -> None:

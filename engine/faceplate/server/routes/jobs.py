@@ -8,11 +8,12 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import FileResponse, Response
 
 from faceplate.server import jobs as job_actions
-from faceplate.server.artifacts import job_artifacts, preview_file
+from faceplate.server.artifacts import job_artifacts, loss_plot_file, preview_file
 from faceplate.server.deps import Engine, require_token
 from faceplate.server.schemas import JobSubmit, Retry
 
 router = APIRouter(prefix="/api/jobs", tags=["jobs"], dependencies=[Depends(require_token)])
+NOT_CACHED = {"Cache-Control": "no-store"}  # the same URL shows a newer image as training goes
 JobStatus = Literal["queued", "running", "busy", "done", "failed", "cancelled"]
 
 
@@ -55,4 +56,10 @@ def artifacts(job_id: str, engine: Engine) -> dict:
 
 @router.get("/{job_id}/preview")
 def preview(job_id: str, engine: Engine, stage: str | None = None) -> FileResponse:
-    return FileResponse(preview_file(engine.store.get_job(job_id), stage))
+    return FileResponse(preview_file(engine.store.get_job(job_id), stage), headers=NOT_CACHED)
+
+
+@router.get("/{job_id}/loss-plot")
+def loss_plot(job_id: str, engine: Engine) -> FileResponse:
+    """The shot's training loss plot (``model/loss.png``), redrawn as training goes."""
+    return FileResponse(loss_plot_file(engine.store.get_job(job_id)), headers=NOT_CACHED)
