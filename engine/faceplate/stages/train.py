@@ -40,9 +40,10 @@ def run(workspace: Workspace, settings: TrainStageSettings, reporter: Reporter) 
 
 
 def train_model(workspace: Workspace, settings: TrainStageSettings, reporter: Reporter, stage: str,
-                roles: tuple[str, str]) -> StageResult:
+                roles: tuple[str, str], remember: dict | None = None) -> StageResult:
     """Train the workspace's model on the facesets ``roles`` (source side, destination side); the run is
-    recorded as ``stage``. ``pretrain`` feeds one faceset to both sides."""
+    recorded as ``stage`` and the shot remembers ``remember`` (default: ``settings``' remembered fields).
+    ``pretrain`` feeds one faceset to both sides."""
     from faceplate.training import checkpoint as ckpt  # torch lives on this side only
     from faceplate.training.data import load_faces
     from faceplate.training.loop import TrainLoop
@@ -64,7 +65,7 @@ def train_model(workspace: Workspace, settings: TrainStageSettings, reporter: Re
     # The shot remembers what the artist set (unset fields stay the profile's); the record has the resolved values.
     parameters = as_plain_dict(settings) | {"resolved": resolved.record()}
     with workspace.stage_run(stage, inputs | {"init_from": settings.init_from}, parameters,
-                             remembered(settings)) as record, _fresh_model_folder(folder, latest is None):
+                             remembered(settings) if remember is None else remember) as record, _fresh_model_folder(folder, latest is None):
         log.info("%s", resolved.line())
         trainer = Trainer(config, resolved.train, device)
         trainer.run_id = record.id  # a retrain to the same iteration is still another model (export, render)
@@ -93,7 +94,8 @@ def _resolve(workspace: Workspace, stage: str, settings: TrainStageSettings, rol
     face_type = _faceset_face_type(workspace, roles)
     base = latest or init_source
     continued = _continued_config(workspace, stage, settings.model, base, face_type) if base else None
-    phrase = "continuing the shot's" if latest else f"starting from {settings.init_from}'s"
+    owner = "library" if stage == "pretrain" else "shot"
+    phrase = f"continuing the {owner}'s" if latest else f"starting from {settings.init_from}'s"
     return resolve(settings, cuda, face_type, continued, phrase)
 
 

@@ -139,3 +139,24 @@ def train_stage_settings(train: TrainSettings | None = None, config: ModelConfig
     """Library callers' shorthand: stage settings from TrainSettings and a ModelConfig."""
     return TrainStageSettings(train=train or TrainSettings(), model=ModelSettings.of(config) if config else ModelSettings(),
                               **options)
+
+
+@stage_settings
+class PretrainSettings:
+    """What `faceplate pretrain` takes: a generic face model trained on a library's faces (the same faceset
+    on both sides), which each shot then starts from with ``faceplate train SHOT --init-from LIBRARY``."""
+
+    train: TrainSettings = setting(default_factory=TrainSettings, help="training")
+    model: ModelSettings = setting(default_factory=ModelSettings, help="model shape")
+    profile: Literal["auto", "preview", "final"] = setting(
+        "auto", "defaults for what is not set (as for `faceplate train`): preview without a CUDA GPU, final with "
+        "one; pretrain with the profile the shots will train with, since they take over the library's shape")
+    face_type: Literal["half", "full", "whole_face", "head"] = setting(
+        "whole_face", "how much of the head the library's crops cover: shots must extract the same to start from it")
+    crop_size: int = setting(256, "stored crop size of the library's faces, pixels (at least the model resolution)",
+                             ge=64, le=2048)
+    resume: bool = setting(True, "continue the library's model (default); --no-resume moves it aside to "
+                           "model.previous/ and starts again", remember=False)
+
+    def train_settings(self) -> TrainStageSettings:
+        return TrainStageSettings(train=self.train, model=self.model, profile=self.profile, resume=self.resume)
