@@ -136,7 +136,8 @@ def test_preview_profile_without_cuda_is_announced_and_recorded(shot):
     assert "--profile final" in line
     run = open_workspace(shot.root).manifest.last_run("train")
     resolved = run.parameters["resolved"]
-    assert resolved["profile"] == "preview" and resolved["train"]["lr"] == 5e-4 and resolved["train"]["warp_ramp"] == 500
+    assert resolved["profile"] == "preview" and resolved["why"] == "asked for"
+    assert resolved["train"]["lr"] == 5e-4 and resolved["train"]["warp_ramp"] == 500
     assert {k: resolved["model"][k] for k in PROFILES["preview"].model} == PROFILES["preview"].model
     stored = open_workspace(shot.root).manifest.settings["train"]
     assert stored["profile"] == "preview" and stored["train"]["lr"] is None, "unset stays the profile's"
@@ -155,7 +156,8 @@ def test_auto_without_cuda_is_preview_and_the_artists_lr_wins(shot, capsys):
 
 
 def test_final_with_cuda_and_a_continued_model_keeps_its_shape():
-    assert choose_profile("auto", cuda=True)[0].name == "final" and choose_profile("auto", cuda=False)[0].name == "preview"
+    assert choose_profile("auto", cuda=True) == (PROFILES["final"], "CUDA GPU")
+    assert choose_profile("auto", cuda=False) == (PROFILES["preview"], "no GPU")
     assert choose_profile("final", cuda=False) == (PROFILES["final"], "asked for")
     final = resolve(TrainStageSettings(), cuda=True, face_type="whole_face")
     assert final.config == ModelConfig() and final.train.lr == 5e-5 and final.train.warp_ramp == 0

@@ -28,6 +28,7 @@ def open_workspace(args):
     from faceplate.stages.pretrain import create_library
     from faceplate.training.settings import PretrainSettings
 
-    given = {k.removeprefix("setting__").replace("__", "."): v for k, v in vars(args).items() if k.startswith("setting__")}
+    given = {k.removeprefix("setting__").replace("__", "."): v for k, v in vars(args).items()
+             if k.startswith("setting__")}
     merge_settings(PretrainSettings, None, given | changes(args, None), "pretrain")
     return create_library(args.shot, args.faces)

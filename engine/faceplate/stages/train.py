@@ -64,8 +64,9 @@ def train_model(workspace: Workspace, settings: TrainStageSettings, reporter: Re
     inputs = {role: str(workspace.faceset_dir(role).relative_to(workspace.root)) for role in faces}
     # The shot remembers what the artist set (unset fields stay the profile's); the record has the resolved values.
     parameters = as_plain_dict(settings) | {"resolved": resolved.record()}
+    memory = remembered(settings) if remember is None else remember
     with workspace.stage_run(stage, inputs | {"init_from": settings.init_from}, parameters,
-                             remembered(settings) if remember is None else remember) as record, _fresh_model_folder(folder, latest is None):
+                             memory) as record, _fresh_model_folder(folder, latest is None):
         log.info("%s", resolved.line())
         trainer = Trainer(config, resolved.train, device)
         trainer.run_id = record.id  # a retrain to the same iteration is still another model (export, render)
@@ -123,7 +124,8 @@ def _resume_point(folder: Path, settings: TrainStageSettings) -> Path | None:
     return ckpt.resolve_checkpoint(folder, prefer="latest")
 
 
-def _continued_config(workspace: Workspace, stage: str, model: ModelSettings, base: Path, face_type: str) -> ModelConfig:
+def _continued_config(workspace: Workspace, stage: str, model: ModelSettings, base: Path,
+                      face_type: str) -> ModelConfig:
     """A continued (or --init-from) model keeps its config whatever the profile says. Model settings
     asked for on this run (those that differ from what the shot remembers) must match it."""
     from faceplate.training import checkpoint as ckpt

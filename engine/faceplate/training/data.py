@@ -100,7 +100,8 @@ def make_batch(src: FaceData, dst: FaceData, iteration: int, settings: TrainSett
     if settings.colour_transfer:
         src_img = augment.transfer_colour(src_img, dst_img, src_m[:, :1], dst_m[:, :1])
     warp = warp_strength(settings, iteration)
-    return Batch(*_augment_faces(src_img, src_m, gen, settings, warp), *_augment_faces(dst_img, dst_m, gen, settings, warp))
+    return Batch(*_augment_faces(src_img, src_m, gen, settings, warp),
+                 *_augment_faces(dst_img, dst_m, gen, settings, warp))
 
 
 def warp_strength(settings: TrainSettings, iteration: int) -> float:
