@@ -20,8 +20,8 @@ from faceplate.stages.runner import run_stage
 from faceplate.workspace import open_workspace
 
 TINY = ModelConfig(resolution=64, ae_dims=32, e_dims=8, d_dims=8, d_mask_dims=4)
-TINY_MODEL = {f"model.{k}": getattr(TINY, k) for k in ("resolution", "ae_dims", "e_dims", "d_dims", "d_mask_dims")}
-TINY_FLAGS = ["--resolution", "64", "--ae-dims", "32", "--e-dims", "8", "--d-dims", "8", "--d-mask-dims", "4"]
+TINY_MODEL = {f"model.{k}": getattr(TINY, k) for k in ("arch", "resolution", "ae_dims", "e_dims", "d_dims", "d_mask_dims")}
+TINY_FLAGS = ["--arch", "liae", "--resolution", "64", "--ae-dims", "32", "--e-dims", "8", "--d-dims", "8", "--d-mask-dims", "4"]
 
 
 def _train(ws, reporter=None, **changes):

@@ -19,15 +19,17 @@ log = logging.getLogger("faceplate")
 
 # Stages whose CLI adds flags the generic ones cannot express; each module has
 # ``add_flags(parser)`` and ``changes(args, workspace) -> dict`` (extra settings changes), and may
-# list in ``HIDDEN`` the settings its flags replace.
-EXTRA_FLAGS: dict[str, str] = {"render": "faceplate.cli.render_flags", "train": "faceplate.cli.train_flags"}
+# list in ``HIDDEN`` the settings its flags replace, give ``SHOT_HELP`` for the workspace argument and
+# ``open_workspace(args)`` where the command may create the workspace (pretrain's library).
+EXTRA_FLAGS: dict[str, str] = {"render": "faceplate.cli.render_flags", "train": "faceplate.cli.train_flags",
+                               "pretrain": "faceplate.cli.pretrain_flags"}
 
 
 def register(sub) -> None:
     for name, stage in STAGES.items():
         p = sub.add_parser(name, help=stage.help, description=stage.help)
-        p.add_argument("shot", type=Path, help="the shot workspace")
         extra = importlib.import_module(EXTRA_FLAGS[name]) if name in EXTRA_FLAGS else None
+        p.add_argument("shot", type=Path, help=getattr(extra, "SHOT_HELP", "the shot workspace"))
         dests = add_setting_flags(p, stage.settings_class, hidden=getattr(extra, "HIDDEN", ()))
         if extra is not None:
             extra.add_flags(p)
@@ -38,7 +40,8 @@ def run_stage_command(name: str, dests: dict[str, str], extra, args) -> None:
     from faceplate.stages.runner import run_stage
     from faceplate.workspace import open_workspace
 
-    workspace = open_workspace(args.shot)
+    opener = getattr(extra, "open_workspace", None)
+    workspace = opener(args) if opener else open_workspace(args.shot)
     changes = changes_from(args, dests)
     if extra is not None:
         changes.update(extra.changes(args, workspace))

@@ -43,6 +43,9 @@ STAGES: dict[str, Stage] = {s.name: s for s in (
           "face masks for every crop: landmark hull, then the learned (XSeg-like) model"),
     Stage("train", "faceplate.stages.train", "faceplate.training.settings:TrainStageSettings",
           "train the swap model on the shot's source and destination facesets (resumes; Ctrl-C saves)"),
+    Stage("pretrain", "faceplate.stages.pretrain", "faceplate.training.settings:PretrainSettings",
+          "train a generic face model on a library of many faces (--faces DIR, repeatable) that shots start from "
+          "with `faceplate train SHOT --init-from LIBRARY`"),
     Stage("export", "faceplate.stages.export", "faceplate.export.contract:ExportSettings",
           "export the trained generator to ONNX (and optionally fp16 and .dfm)"),
     Stage("render", "faceplate.stages.render", "faceplate.render.settings:RenderSettings",

@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import shutil
-from dataclasses import replace
 from pathlib import Path
 from typing import Iterator
 
@@ -37,25 +36,39 @@ def model_dir(workspace: Workspace) -> Path:
 
 def run(workspace: Workspace, settings: TrainStageSettings, reporter: Reporter) -> StageResult:
     """Train (or continue training) the shot's swap model until the settings' target."""
+    return train_model(workspace, settings, reporter, "train", ("source", "destination"))
+
+
+def train_model(workspace: Workspace, settings: TrainStageSettings, reporter: Reporter, stage: str,
+                roles: tuple[str, str], remember: dict | None = None) -> StageResult:
+    """Train the workspace's model on the facesets ``roles`` (source side, destination side); the run is
+    recorded as ``stage`` and the shot remembers ``remember`` (default: ``settings``' remembered fields).
+    ``pretrain`` feeds one faceset to both sides."""
     from faceplate.training import checkpoint as ckpt  # torch lives on this side only
     from faceplate.training.data import load_faces
     from faceplate.training.loop import TrainLoop
-    from faceplate.training.trainer import Trainer, describe_device
+    from faceplate.training.trainer import Trainer, describe_device, select_device
 
     folder = model_dir(workspace)
     latest = _resume_point(folder, settings)
     init_source = ckpt.resolve_checkpoint(Path(settings.init_from)) if settings.init_from else None
-    config = _choose_config(workspace, settings.model, latest or init_source)
+    device = select_device(settings.train.device)
+    resolved = _resolve(workspace, stage, settings, roles, device.type == "cuda", latest, init_source)
+    config = resolved.config
     # Everything that can refuse the run is checked before it is recorded: a refused run leaves the shot as it was.
     check_cancelled(reporter, "before loading the facesets")
-    src = load_faces(workspace.faceset_dir("source"), config.resolution, settings.train.min_faces)
-    dst = load_faces(workspace.faceset_dir("destination"), config.resolution, settings.train.min_faces)
+    faces = {role: load_faces(workspace.faceset_dir(role), config.resolution, settings.train.min_faces)
+             for role in dict.fromkeys(roles)}
+    src, dst = faces[roles[0]], faces[roles[1]]
     check_cancelled(reporter, "before training")
-    inputs = {role: str(workspace.faceset_dir(role).relative_to(workspace.root)) for role in ("source", "destination")}
-    memory = remembered(replace(settings, model=ModelSettings.of(config)))  # the shape the shot's model has
-    with workspace.stage_run("train", inputs | {"init_from": settings.init_from}, as_plain_dict(settings),
+    inputs = {role: str(workspace.faceset_dir(role).relative_to(workspace.root)) for role in faces}
+    # The shot remembers what the artist set (unset fields stay the profile's); the record has the resolved values.
+    parameters = as_plain_dict(settings) | {"resolved": resolved.record()}
+    memory = remembered(settings) if remember is None else remember
+    with workspace.stage_run(stage, inputs | {"init_from": settings.init_from}, parameters,
                              memory) as record, _fresh_model_folder(folder, latest is None):
-        trainer = Trainer(config, settings.train)
+        log.info("%s", resolved.line())
+        trainer = Trainer(config, resolved.train, device)
         trainer.run_id = record.id  # a retrain to the same iteration is still another model (export, render)
         log.info(describe_device(trainer.device, trainer.dtype))
         if latest is not None:
@@ -68,9 +81,23 @@ def run(workspace: Workspace, settings: TrainStageSettings, reporter: Reporter) 
         record.outputs = {"model": MODEL_DIR, "checkpoint": str(Path(result.checkpoint).relative_to(workspace.root)),
                           "loss_log": f"{MODEL_DIR}/loss.jsonl", "loss_plot": f"{MODEL_DIR}/loss.png"}
         record.summary = result.summary() | {"src_faces": len(src.ids), "dst_faces": len(dst.ids),
-                                             "config_hash": config.config_hash(), "run_id": record.id}
-    return StageResult("train", summary=record.summary, outputs=record.outputs, lines=[_final_line(result)],
+                                             "config_hash": config.config_hash(), "run_id": record.id,
+                                             "profile": resolved.profile.name}
+    return StageResult(stage, summary=record.summary, outputs=record.outputs, lines=[_final_line(result)],
                        detail=result)
+
+
+def _resolve(workspace: Workspace, stage: str, settings: TrainStageSettings, roles: tuple[str, str], cuda: bool,
+             latest: Path | None, init_source: Path | None):
+    """The profile and the artist's settings resolved into the run's concrete settings and model shape."""
+    from faceplate.training.profiles import resolve
+
+    face_type = _faceset_face_type(workspace, roles)
+    base = latest or init_source
+    continued = _continued_config(workspace, stage, settings.model, base, face_type) if base else None
+    owner = "library" if stage == "pretrain" else "shot"
+    phrase = f"continuing the {owner}'s" if latest else f"starting from {settings.init_from}'s"
+    return resolve(settings, cuda, face_type, continued, phrase)
 
 
 def _final_line(result) -> str:
@@ -97,17 +124,14 @@ def _resume_point(folder: Path, settings: TrainStageSettings) -> Path | None:
     return ckpt.resolve_checkpoint(folder, prefer="latest")
 
 
-def _choose_config(workspace: Workspace, model: ModelSettings, base: Path | None) -> ModelConfig:
-    """A continued (or --init-from) model keeps its config; a new one takes the settings (defaults for
-    what is unset) and the facesets' face type. Model settings asked for on this run (those that differ
-    from what the shot remembers) must match a continued model."""
+def _continued_config(workspace: Workspace, stage: str, model: ModelSettings, base: Path,
+                      face_type: str) -> ModelConfig:
+    """A continued (or --init-from) model keeps its config whatever the profile says. Model settings
+    asked for on this run (those that differ from what the shot remembers) must match it."""
     from faceplate.training import checkpoint as ckpt
 
-    face_type = _faceset_face_type(workspace)
-    if base is None:
-        return model.config(face_type)
     found = ckpt.load_config(base)
-    stored = workspace.stored_settings("train").get("model") or {}
+    stored = workspace.stored_settings(stage).get("model") or {}
     diff = [f"{k}={getattr(found, k)} (asked for {v})" for k, v in model.given().items()
             if stored.get(k) != v and getattr(found, k) != v]
     if diff:
@@ -119,13 +143,13 @@ def _choose_config(workspace: Workspace, model: ModelSettings, base: Path | None
     return found
 
 
-def _faceset_face_type(workspace: Workspace) -> str:
+def _faceset_face_type(workspace: Workspace, roles: tuple[str, str] = ("source", "destination")) -> str:
     types = {role: read_faceset(workspace.faceset_dir(role)).header.get("face_type", "whole_face")
-             for role in ("source", "destination")}
+             for role in dict.fromkeys(roles)}
     if len(set(types.values())) > 1:
         raise TrainError(f"source faces are {types['source']} but destination faces are {types['destination']}; "
                          "extract both with the same --face-type")
-    return types["source"]
+    return types[roles[0]]
 
 
 @contextlib.contextmanager

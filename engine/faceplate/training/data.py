@@ -99,16 +99,28 @@ def make_batch(src: FaceData, dst: FaceData, iteration: int, settings: TrainSett
     dst_img, dst_m = dst.images[di].float() / 255, dst.masks[di].float() / 255
     if settings.colour_transfer:
         src_img = augment.transfer_colour(src_img, dst_img, src_m[:, :1], dst_m[:, :1])
-    return Batch(*_augment_faces(src_img, src_m, gen, settings), *_augment_faces(dst_img, dst_m, gen, settings))
+    warp = warp_strength(settings, iteration)
+    return Batch(*_augment_faces(src_img, src_m, gen, settings, warp),
+                 *_augment_faces(dst_img, dst_m, gen, settings, warp))
 
 
-def _augment_faces(images: torch.Tensor, masks: torch.Tensor, gen: torch.Generator, s: TrainSettings):
+def warp_strength(settings: TrainSettings, iteration: int) -> float:
+    """The random warp's share of its full amount: grows linearly over ``warp_ramp`` iterations, so
+    the network first learns to reproduce faces and then to undo the warp (the swap's regulariser)."""
+    ramp = settings.warp_ramp or 0
+    return 1.0 if ramp <= 0 else min(1.0, iteration / ramp)
+
+
+def _augment_faces(images: torch.Tensor, masks: torch.Tensor, gen: torch.Generator, s: TrainSettings,
+                   warp: float = 1.0):
     b, _, res, _ = images.shape
     theta = augment.random_affine(b, gen, flip=s.random_flip)
     grid = torch.nn.functional.affine_grid(theta, [b, 3, res, res], align_corners=False)
     both = augment.sample_grid(torch.cat([images, masks], 1), grid)
     target, masks = both[:, :3], both[:, 3:]
     offsets = augment.warp_offsets(b, res, gen)  # drawn either way: switches don't shift later draws
+    if warp < 1.0:
+        offsets = offsets * warp
     inputs = augment.sample_grid(images, grid + offsets) if s.random_warp else target
     if s.colour_augment:
         params = augment.jitter_colour(target, gen)

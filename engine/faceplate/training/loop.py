@@ -85,6 +85,8 @@ class TrainLoop:
                     continue
                 if steady_start is None:
                     steady_from, steady_start = t.iteration, time.perf_counter()
+                elif t.lr_horizon is None and s.minutes and not s.iterations:
+                    self._set_lr_horizon(started, t.iteration - steady_from, time.perf_counter() - steady_start)
                 self._after_step(batch, losses)
         finally:
             stream.close()
@@ -103,6 +105,17 @@ class TrainLoop:
         folder = self._save()
         raise StageCancelled(f"training cancelled at iteration {self.trainer.iteration}; checkpoint {folder} saved "
                              "and the next `faceplate train` resumes from it")
+
+    def _set_lr_horizon(self, started: float, steps: int, seconds: float) -> None:
+        """A --minutes run has no iteration target for the cosine decay: once the speed is known
+        (20 steps and a few seconds), decay over the iterations the run is expected to reach."""
+        t, budget = self.trainer, self.trainer.settings.minutes * 60
+        if steps < 20 or seconds < min(20.0, 0.05 * budget):
+            return
+        left = budget - (time.perf_counter() - started)
+        t.lr_horizon = t.iteration + max(1, round(steps / seconds * left))
+        log.info("no --iterations target: the learning rate decays over the %d iterations expected in %g minutes",
+                 t.lr_horizon, t.settings.minutes)
 
     def _stream(self) -> BatchStream:
         t = self.trainer

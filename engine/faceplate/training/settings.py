@@ -14,6 +14,7 @@ from faceplate.settings import setting, stage_settings
 
 SCHEMA = "TrainSettings.1"
 TARGETS = ("iterations", "minutes", "until_plateau")
+PROFILE_FIELDS = ("lr", "lr_warmup", "batch_size", "warp_ramp")  # unset (None): the training profile's value
 
 
 @stage_settings
@@ -42,16 +43,22 @@ class TrainSettings:
     plateau_tolerance: float = setting(0.01, "relative improvement between windows below which the loss has "
                                        "plateaued", gt=0, lt=1)
     # data and optimisation
-    batch_size: int = setting(8, "batch size", ge=1, le=1024, flag="--batch")
-    lr: float = setting(5e-5, "learning rate", gt=0, le=1)
-    lr_warmup: int = setting(100, "linear learning-rate warm-up, in iterations", ge=0, le=10**7)
-    lr_min_fraction: float = setting(0.1, "cosine decay to this fraction of --lr at --iterations", ge=0, le=1)
+    # None = the profile's value (see faceplate.training.profiles); checkpoints store the resolved values
+    batch_size: int | None = setting(None, "batch size (unset: the profile's, 8)", ge=1, le=1024, flag="--batch")
+    lr: float | None = setting(None, "learning rate (unset: the profile's, 5e-4 preview, 5e-5 final)", gt=0, le=1)
+    lr_warmup: int | None = setting(None, "linear learning-rate warm-up, in iterations (unset: the profile's, 50 "
+                                    "preview, 100 final)", ge=0, le=10**7)
+    lr_min_fraction: float = setting(0.1, "cosine decay to this fraction of --lr at --iterations (with only "
+                                     "--minutes: at the iterations the run is expected to reach)", ge=0, le=1)
     clip_grad: float = setting(1.0, "gradient-norm clipping", gt=0, le=1000)
     weights: LossWeights = setting(default_factory=LossWeights, help="loss weights")
     gan_start: int | None = setting(None, "iteration where the adversarial term switches on (default: never)",
                                     ge=0, le=10**9)
     # augmentation
     random_warp: bool = setting(True, "random warp of the network's input")
+    warp_ramp: int | None = setting(None, "the random warp grows from none to full over this many iterations "
+                                    "(0: full from the start; unset: the profile's, 500 preview, 0 final)",
+                                    ge=0, le=10**9)
     random_flip: bool = setting(True, "random horizontal flips")
     colour_augment: bool = setting(True, "random colour jitter")
     colour_transfer: bool = setting(True, "source batches take the destination's colour statistics")
@@ -75,6 +82,9 @@ class TrainSettings:
         if not (self.iterations or self.minutes or self.until_plateau):
             raise ValueError("training needs a target: give --iterations, --minutes or --until-plateau")
 
+    def is_resolved(self) -> bool:
+        return all(getattr(self, k) is not None for k in PROFILE_FIELDS)
+
     def to_dict(self) -> dict:
         return {"schema": SCHEMA, **asdict(self)}
 
@@ -84,29 +94,24 @@ class TrainSettings:
         return cls(**{k: v for k, v in data.items() if k in known})
 
 
-_DEFAULT_MODEL = ModelConfig()
 _MODEL_FIELDS = ("arch", "resolution", "ae_dims", "e_dims", "d_dims", "d_mask_dims")
 
 
 @stage_settings
 class ModelSettings:
-    """The model's shape. Unset (None) fields are the resumed (or --init-from) model's, else the defaults;
+    """The model's shape. Unset (None) fields are the resumed (or --init-from) model's, else the profile's;
     a set field that differs from the model being continued is refused (start anew with --no-resume)."""
 
-    arch: Literal["liae", "df"] | None = setting(None, f"architecture (default {_DEFAULT_MODEL.arch})")
-    resolution: int | None = setting(None, f"model resolution, a multiple of 16 (default {_DEFAULT_MODEL.resolution})",
+    arch: Literal["liae", "df"] | None = setting(None, "architecture (unset: the profile's)")
+    resolution: int | None = setting(None, "model resolution, a multiple of 16 (unset: the profile's)",
                                      ge=64, le=512, multiple_of=16)
-    ae_dims: int | None = setting(None, f"bottleneck width (default {_DEFAULT_MODEL.ae_dims})", ge=4, le=4096)
-    e_dims: int | None = setting(None, f"encoder width (default {_DEFAULT_MODEL.e_dims})", ge=4, le=4096)
-    d_dims: int | None = setting(None, f"decoder width (default {_DEFAULT_MODEL.d_dims})", ge=4, le=4096)
-    d_mask_dims: int | None = setting(None, f"mask head width (default {_DEFAULT_MODEL.d_mask_dims})", ge=4, le=4096)
+    ae_dims: int | None = setting(None, "bottleneck width (unset: the profile's)", ge=4, le=4096)
+    e_dims: int | None = setting(None, "encoder width (unset: the profile's)", ge=4, le=4096)
+    d_dims: int | None = setting(None, "decoder width (unset: the profile's)", ge=4, le=4096)
+    d_mask_dims: int | None = setting(None, "mask head width (unset: the profile's)", ge=4, le=4096)
 
     def given(self) -> dict:
         return {k: getattr(self, k) for k in _MODEL_FIELDS if getattr(self, k) is not None}
-
-    def config(self, face_type: str) -> ModelConfig:
-        """A new model's config: the fields set, defaults for the rest."""
-        return ModelConfig(**self.given(), face_type=face_type)
 
     @classmethod
     def of(cls, config: ModelConfig) -> "ModelSettings":
@@ -119,6 +124,10 @@ class TrainStageSettings:
 
     train: TrainSettings = setting(default_factory=TrainSettings, help="training")
     model: ModelSettings = setting(default_factory=ModelSettings, help="model shape")
+    profile: Literal["auto", "preview", "final"] = setting(
+        "auto", "defaults for what is not set: preview (small df 64 px model, high lr: a recognisable face in "
+        "minutes on a CPU), final (liae 128 px, for delivery on a GPU); auto: preview without a CUDA GPU, final "
+        "with one")
     init_from: str | None = setting(None, "start a new model from another model's weights: a checkpoint, model "
                                     "folder or trained shot", remember=False)
     resume: bool = setting(True, "continue the shot's model (default); --no-resume moves it aside to "
@@ -130,3 +139,24 @@ def train_stage_settings(train: TrainSettings | None = None, config: ModelConfig
     """Library callers' shorthand: stage settings from TrainSettings and a ModelConfig."""
     return TrainStageSettings(train=train or TrainSettings(), model=ModelSettings.of(config) if config else ModelSettings(),
                               **options)
+
+
+@stage_settings
+class PretrainSettings:
+    """What `faceplate pretrain` takes: a generic face model trained on a library's faces (the same faceset
+    on both sides), which each shot then starts from with ``faceplate train SHOT --init-from LIBRARY``."""
+
+    train: TrainSettings = setting(default_factory=TrainSettings, help="training")
+    model: ModelSettings = setting(default_factory=ModelSettings, help="model shape")
+    profile: Literal["auto", "preview", "final"] = setting(
+        "auto", "defaults for what is not set (as for `faceplate train`): preview without a CUDA GPU, final with "
+        "one; pretrain with the profile the shots will train with, since they take over the library's shape")
+    face_type: Literal["half", "full", "whole_face", "head"] = setting(
+        "whole_face", "how much of the head the library's crops cover: shots must extract the same to start from it")
+    crop_size: int = setting(256, "stored crop size of the library's faces, pixels (at least the model resolution)",
+                             ge=64, le=2048)
+    resume: bool = setting(True, "continue the library's model (default); --no-resume moves it aside to "
+                           "model.previous/ and starts again", remember=False)
+
+    def train_settings(self) -> TrainStageSettings:
+        return TrainStageSettings(train=self.train, model=self.model, profile=self.profile, resume=self.resume)

@@ -47,8 +47,12 @@ def describe_device(device: torch.device, dtype: torch.dtype | None) -> str:
 
 class Trainer:
     def __init__(self, config: ModelConfig, settings: TrainSettings, device: torch.device | None = None):
-        self.config, self.settings = config, settings
         self.device = device or select_device(settings.device)
+        if not settings.is_resolved():  # a library caller left profile fields unset: auto's profile for the device
+            from faceplate.training.profiles import choose_profile, fill_train
+
+            settings = fill_train(settings, choose_profile("auto", self.device.type == "cuda")[0])
+        self.config, self.settings = config, settings
         self.dtype = select_precision(self.device, settings.precision)
         self.memory_format = torch.channels_last if self.device.type == "cuda" else torch.contiguous_format
         torch.manual_seed(settings.seed)
@@ -60,6 +64,9 @@ class Trainer:
             self.disc_opt = torch.optim.Adam(self.disc.parameters(), lr=settings.lr, betas=(0.5, 0.999))
         self.scaler = torch.amp.GradScaler(self.device.type, enabled=self.dtype == torch.float16)
         self.iteration, self.lr_scale, self.rollbacks, self.best_loss = 0, 1.0, 0, math.inf
+        # where the cosine decay ends when there is no --iterations target: the iterations a --minutes
+        # run is expected to reach, set by the loop once it has measured its speed (None: no decay)
+        self.lr_horizon: int | None = None
         self.run_id = ""  # the train run writing the checkpoints (the stage sets it): two runs never look alike
         self._fake: torch.Tensor | None = None  # last masked src reconstruction, for the discriminator
 
@@ -67,9 +74,9 @@ class Trainer:
     def lr_at(self, iteration: int) -> float:
         s = self.settings
         warm = min(1.0, (iteration + 1) / max(1, s.lr_warmup))
-        decay = 1.0
-        if s.iterations:
-            t = min(1.0, iteration / s.iterations)
+        decay, horizon = 1.0, s.iterations or self.lr_horizon
+        if horizon:
+            t = min(1.0, iteration / horizon)
             decay = s.lr_min_fraction + (1 - s.lr_min_fraction) * 0.5 * (1 + math.cos(math.pi * t))
         return s.lr * self.lr_scale * warm * decay
 

@@ -1,0 +1,100 @@
+"""Training profiles: what an artist gets for the settings they did not set.
+
+``preview`` is the small df model at 64 px that gives a recognisable face in minutes on a CPU
+(measured with ``bench/quality.py``: 11x the default model's it/s, the swap nearer the source than
+the plate on every held-back frame after 15 CPU minutes). ``final`` is the full-size model for
+delivery on a GPU. ``auto`` picks preview without a CUDA GPU and final with one.
+
+A profile only fills what is unset: a model field or train field the artist set wins, and a
+continued model (resume, ``--init-from``) keeps its own shape whatever the profile says.
+No torch here: the CLI and the server resolve profiles without it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from faceplate.models.config import ModelConfig
+from faceplate.training.settings import PROFILE_FIELDS, TrainSettings, TrainStageSettings
+
+PROFILE_NAMES = ("preview", "final")
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    model: dict  # ModelConfig fields
+    train: dict  # values for TrainSettings' PROFILE_FIELDS
+    promise: str  # what it buys, for the announcement line
+    other: str = ""  # the way to the other profile
+    notes: dict = field(default_factory=dict)
+
+
+PROFILES: dict[str, Profile] = {
+    # The measured CPU config (was bench/quality.py's CPU_QUALITY_CONFIG): separate decoders push the
+    # swap to the source identity within a few hundred iterations; narrow enough for a few it/s on
+    # 2 cores; a high lr with a short warm-up. The warp ramps in over the first iterations: the
+    # network first learns to reproduce faces, then to undo the warp (the swap's regulariser).
+    "preview": Profile(
+        "preview", dict(arch="df", resolution=64, ae_dims=64, e_dims=16, d_dims=16, d_mask_dims=8),
+        dict(lr=5e-4, lr_warmup=50, batch_size=8, warp_ramp=500),
+        "a recognisable face in about 15 CPU minutes", "--profile final for delivery on a GPU"),
+    # DeepFaceLab SAEHD's spirit (ModelConfig's defaults): liae, 128 px, wide; the settings the
+    # GPU figures in docs/training.md were measured with.
+    "final": Profile(
+        "final", dict(arch="liae", resolution=128, ae_dims=256, e_dims=64, d_dims=64, d_mask_dims=22),
+        dict(lr=5e-5, lr_warmup=100, batch_size=8, warp_ramp=0),
+        "delivery quality; slow on a CPU (about 0.4 it/s on 2 cores)", "--profile preview for a quick look"),
+}
+
+
+def choose_profile(name: str, cuda: bool) -> tuple[Profile, str]:
+    """(profile, why): ``auto`` is preview without a CUDA GPU, final with one."""
+    if name == "auto":
+        return (PROFILES["final"], "CUDA GPU") if cuda else (PROFILES["preview"], "no GPU")
+    return PROFILES[name], "asked for"
+
+
+def fill_train(train: TrainSettings, profile: Profile) -> TrainSettings:
+    """``train`` with every unset (None) profile field set to the profile's value."""
+    return replace(train, **{k: profile.train[k] for k in PROFILE_FIELDS if getattr(train, k) is None})
+
+
+def new_model_config(settings: TrainStageSettings, profile: Profile, face_type: str) -> ModelConfig:
+    """A new model's shape: the artist's model fields, the profile's for the rest."""
+    return ModelConfig(**(profile.model | settings.model.given()), face_type=face_type)
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """What a train run uses: the profile, concrete train settings and the model's shape."""
+
+    profile: Profile
+    why: str
+    train: TrainSettings
+    config: ModelConfig
+    continued: str | None  # "continuing the shot's" / "starting from X's": the model's shape came from there
+
+    def record(self) -> dict:
+        """For the run record: the profile and every resolved value."""
+        return {"profile": self.profile.name, "why": self.why, "train": self.train.to_dict(),
+                "model": self.config.to_dict()}
+
+    def line(self) -> str:
+        """The one line announcing the profile and what it means."""
+        c, t = self.config, self.train
+        shape = f"{c.arch} {c.resolution} px (ae {c.ae_dims}, e {c.e_dims}, d {c.d_dims})"
+        model = f"{self.continued} {shape} model (its shape is kept)" if self.continued else f"new {shape} model"
+        return (f"profile {self.profile.name} ({self.why}): {model}, lr {t.lr:g}, batch {t.batch_size}"
+                f"{f', warp ramp {t.warp_ramp} it' if t.warp_ramp else ''} - {self.profile.promise}"
+                f"{'; ' + self.profile.other if self.profile.other else ''}")
+
+
+def resolve(settings: TrainStageSettings, cuda: bool, face_type: str, continued: ModelConfig | None = None,
+            continued_from: str | None = None) -> Resolved:
+    """Profile + the artist's settings -> concrete TrainSettings and ModelConfig, in one place.
+    ``continued``: the config of the model being continued (resume or --init-from), whose shape wins."""
+    profile, why = choose_profile(settings.profile, cuda)
+    config = continued or new_model_config(settings, profile, face_type)
+    return Resolved(profile, why, fill_train(settings.train, profile), config,
+                    continued_from if continued is not None else None)

@@ -1,0 +1,53 @@
+"""What speeds up the first minutes: the warp ramping in, the learning rate decaying over a
+--minutes run's expected iterations, and a library caller's unset settings taking a profile."""
+
+from __future__ import annotations
+
+import torch
+
+from faceplate.models import ModelConfig
+from faceplate.training import TrainSettings, Trainer
+from faceplate.training.data import FaceData, make_batch
+from faceplate.training.loop import TrainLoop
+
+TINY = ModelConfig(resolution=64, ae_dims=16, e_dims=8, d_dims=8, d_mask_dims=4)
+
+
+def _faces(n: int = 6, res: int = 64, seed: int = 0) -> FaceData:
+    g = torch.Generator().manual_seed(seed)
+    images = (torch.rand(n, 3, res, res, generator=g) * 255).to(torch.uint8)
+    masks = torch.zeros(n, 2, res, res, dtype=torch.uint8)
+    masks[:, 0, 8:56, 8:56] = 255
+    masks[:, 1, 24:32, 16:48] = 255
+    return FaceData(images, masks, [f"f{i}" for i in range(n)])
+
+
+def test_the_warp_ramps_in_and_is_then_as_without_a_ramp():
+    src, dst = _faces(), _faces(seed=1)
+    plain = dict(batch_size=2, colour_augment=False, colour_transfer=False)
+    ramped, full = TrainSettings(warp_ramp=100, **plain), TrainSettings(warp_ramp=0, **plain)
+    start = make_batch(src, dst, 0, ramped)
+    assert torch.allclose(start.dst_in, start.dst_target, atol=1e-6), "no warp at the ramp's start"
+    half, whole = make_batch(src, dst, 50, ramped), make_batch(src, dst, 50, full)
+    assert torch.equal(half.dst_target, whole.dst_target)
+    gap = lambda b: float((b.dst_in - b.dst_target).abs().mean())  # noqa: E731
+    assert 0 < gap(half) < gap(whole)
+    assert torch.equal(make_batch(src, dst, 100, ramped).dst_in, make_batch(src, dst, 100, full).dst_in)
+
+
+def test_a_minutes_run_decays_the_learning_rate_over_its_expected_iterations(tmp_path):
+    settings = TrainSettings(iterations=None, minutes=0.1, batch_size=2, lr=1e-3, lr_warmup=1, log_every=1,
+                             checkpoint_every=10**6, preview_every=10**6, device="cpu")
+    trainer = Trainer(TINY, settings)
+    assert trainer.lr_at(10**6) == 1e-3, "no horizon yet: no decay"
+    TrainLoop(trainer, _faces(), _faces(seed=1), tmp_path / "model").run()
+    assert trainer.lr_horizon is not None and trainer.lr_horizon > 20
+    assert trainer.lr_at(trainer.lr_horizon) == settings.lr * settings.lr_min_fraction
+    lrs = [r["lr"] for r in TrainLoop(trainer, _faces(), _faces(seed=1), tmp_path / "model").log.records]
+    assert lrs[-1] < lrs[20] <= 1e-3, "decaying within the run"
+
+
+def test_a_library_callers_unset_settings_take_the_profile_of_its_device():
+    trainer = Trainer(TINY, TrainSettings(iterations=10, device="cpu"))
+    assert (trainer.settings.lr, trainer.settings.lr_warmup, trainer.settings.warp_ramp) == (5e-4, 50, 500)
+    assert Trainer(TINY, TrainSettings(iterations=10, lr=1e-4, device="cpu")).settings.lr == 1e-4
