@@ -5,7 +5,7 @@
 
 Source head_turns/d18, destination head_turns/d19. The destination is split in blocks of 8
 frames; every 4th block is held back (never trained on), so the test frames span the clip's poses.
-After training (``CPU_QUALITY_CONFIG``: df, res 64, small dims) the held-back crops are swapped,
+After training (``CPU_QUALITY_CONFIG``, the CPU preview profile: df, res 64, small dims) the held-back crops are swapped,
 pasted with the predicted mask, and judged by ``faceplate.quality`` (``measures`` defines each
 figure; ``faceplate.training.evaluate.judge_swap`` runs the generator):
 - id_fraction: share of held-back swaps nearer the source identity than the destination's AND
@@ -43,6 +43,7 @@ from faceplate.stages import train as train_stage
 from faceplate.stages.contract import BaseReporter
 from faceplate.stages.runner import run_stage
 from faceplate.training import TrainSettings
+from faceplate.training.profiles import PROFILES
 from faceplate.training.settings import train_stage_settings
 from faceplate.training import checkpoint as ckpt
 from faceplate.training import evaluate as ev
@@ -50,17 +51,15 @@ from faceplate.quality.judge import Judge
 from faceplate.workspace import init_workspace, open_workspace
 from faceplate.workspace.workspace import MANIFEST_NAME
 
-# The fast CPU quality config, shared with tests/training/test_quality.py. Small df model: separate
-# decoders push the swap to the source identity within a few hundred iterations; narrow enough for
-# a few it/s on 2 CPU cores. (The artist-facing defaults in ModelConfig/TrainSettings are for GPUs.)
-CPU_QUALITY_CONFIG = ModelConfig(arch="df", resolution=64, ae_dims=64, e_dims=16, d_dims=16, d_mask_dims=8)
+# The CPU preview profile (faceplate.training.profiles), shared with tests/training/test_quality.py: what an
+# artist without a GPU gets by default, so the bench measures what they see.
+CPU_QUALITY_CONFIG = ModelConfig(**PROFILES["preview"].model)
 
 
 def cpu_quality_settings(minutes: float, **overrides) -> TrainSettings:
-    """Train settings for ``CPU_QUALITY_CONFIG``: a high learning rate with a short warm-up, random warp on."""
-    values = dict(iterations=None, minutes=minutes, batch_size=8, lr=5e-4, lr_warmup=50, random_warp=True,
-                  checkpoint_every=500, preview_every=500, seed=1)
-    return TrainSettings(**(values | overrides))
+    """Train settings of the preview profile for a ``minutes`` run (random warp on, seeded)."""
+    values = dict(iterations=None, minutes=minutes, random_warp=True, checkpoint_every=500, preview_every=500, seed=1)
+    return TrainSettings(**(values | PROFILES["preview"].train | overrides))
 
 
 def held_back(faceset) -> list:
