@@ -1,11 +1,13 @@
 """The engine server under load: status-poll latency while a CPU stage runs, and the queue's overhead.
 
-    python bench/server.py [--clients 50] [--requests 20] [--runs 5] [--keep DIR]
+    python bench/server.py [--clients 50] [--requests 20] [--runs 5] [--queue-only] [--keep DIR]
 
 1. Queue overhead: a stage with nothing to do (extract on a shot already extracted: it checks the
    faceset and reports 'skipped') called directly with ``run_stage`` in this (warm) process, against the
-   same stage submitted to a real ``faceplate serve`` and polled until the job is done; the overhead is
-   the difference of the medians (worker process start, imports, the scheduler's tick, the store).
+   same stage submitted to a real ``faceplate serve`` and polled (every 10 ms) until the job is done, in
+   turn; the overhead is the difference of the medians (the HTTP calls, the store's commits, the worker's
+   start and set-up, its exit). Medians and the min-max of each are printed; BENCH_SERVER_TRACE=1 prints
+   each queued run's events with their offsets from the submission.
    Measured with a fresh worker process per stage (``--no-warm-worker``) and with the warm worker (the
    default: one worker process started ahead, its imports done); the RESULT is the warm one.
 2. Status polls: ``--clients`` threads, each with its own keep-alive connection, ask ``GET /api/jobs/ID``
