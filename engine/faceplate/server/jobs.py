@@ -38,7 +38,9 @@ def submit_job(engine: EngineContext, body: JobSubmit) -> dict:
     for name, changes in body.settings.items():
         merge_settings(STAGES[name].settings_class, stored.get(name), changes, name)  # SettingsError names the field
     with engine.scheduler.lock:
-        return engine.store.create_job(uuid.uuid4().hex[:12], str(workspace), spec, stages)
+        job = engine.store.create_job(uuid.uuid4().hex[:12], str(workspace), spec, stages)
+    engine.scheduler.wake()  # committed: the scheduler may start it now
+    return job
 
 
 def _checked_shot(engine: EngineContext, body: JobSubmit, workspace) -> dict:
@@ -75,7 +77,9 @@ def cancel_job(engine: EngineContext, job_id: str) -> dict:
             engine.store.update_job(job_id, {"status": "cancelled"}, status="cancelled", cancel=1, error="cancelled")
         else:
             engine.store.update_job(job_id, {"cancel": "requested", "stage": job["current_stage"]}, cancel=1)
-        return engine.store.get_job(job_id)
+        job = engine.store.get_job(job_id)
+    engine.scheduler.wake()
+    return job
 
 
 def retry_job(engine: EngineContext, job_id: str, body: Retry) -> dict:
@@ -95,7 +99,9 @@ def retry_job(engine: EngineContext, job_id: str, body: Retry) -> dict:
             engine.store.update_stage(job_id, name, status="pending", error=None)
         engine.store.update_job(job_id, {"status": "queued", "retry_from": start}, status="queued", cancel=0,
                                 error=None, wait_until=0)
-        return engine.store.get_job(job_id)
+        job = engine.store.get_job(job_id)
+    engine.scheduler.wake()
+    return job
 
 
 def delete_job(engine: EngineContext, job_id: str) -> None:

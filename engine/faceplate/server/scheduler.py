@@ -5,6 +5,10 @@ there is one, every core when not) at most ``gpu_slots`` at once; other stages a
 ``cpu_workers`` at once. A shot locked by another program (a CLI run) puts the job in ``busy``
 and it is tried again every ``busy_retry_s``. Job state changes made by the API (submit, cancel,
 retry, delete) take the same lock as the loop, so a job is never started and deleted at once.
+
+The loop runs at once when something changes (``wake()``: a submission, a cancel, a retry, a worker
+exiting), so a short stage does not wait for a tick on either side; the ``tick_s`` period stays as a
+safety net (busy retries, a missed wake-up).
 """
 
 from __future__ import annotations
@@ -49,16 +53,23 @@ class Scheduler:
         self.workers: dict[tuple[str, str], Worker] = {}
         self._spare: subprocess.Popen | None = None  # a warm worker: stages imported, waiting for its stage
         self._stop = threading.Event()
+        self._wake = threading.Event()  # set by wake(): run the loop now rather than at the next tick
         self._thread = threading.Thread(target=self._loop, name="faceplate-scheduler", daemon=True)
 
     # --- life ------------------------------------------------------------------------------------
     def start(self) -> None:
         self.recover()
+        self.wake()  # resumed jobs start now, and the warm worker starts getting ready
         self._thread.start()
+
+    def wake(self) -> None:
+        """Something changed (a job submitted, cancelled or retried; a worker exited): look at once."""
+        self._wake.set()
 
     def stop(self, grace_s: float = 20.0) -> None:
         """Stop the loop; running stages stop at their next safe point (SIGTERM) and resume on the next start."""
         self._stop.set()
+        self._wake.set()
         self._thread.join(timeout=5)
         with self.lock:
             self._drop_spare()
@@ -89,7 +100,11 @@ class Scheduler:
                                       status="queued", wait_until=0)
 
     def _loop(self) -> None:
-        while not self._stop.wait(self.config.tick_s):
+        while True:
+            self._wake.wait(self.config.tick_s)
+            self._wake.clear()  # before the step: a change made during it wakes the next one
+            if self._stop.is_set():
+                return
             try:
                 with self.lock:
                     self._reap()
@@ -174,6 +189,7 @@ class Scheduler:
         self.store.update_stage(job["id"], stage, pid=process.pid)
         self.workers[(job["id"], stage)] = Worker(job["id"], stage, job["workspace"], stage in HEAVY_STAGES, process,
                                                   log_file, log_path)
+        _watch_exit(process, self.wake)
 
     # --- the warm worker ---------------------------------------------------------------------------
     def _keep_spare(self) -> None:
@@ -217,6 +233,16 @@ def _worker_env() -> dict[str, str]:
     engine = str(Path(faceplate.__file__).resolve().parents[1])
     env["PYTHONPATH"] = os.pathsep.join([engine] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
     return env
+
+
+def _watch_exit(process: subprocess.Popen, wake) -> None:
+    """Wake the loop the moment the worker exits (its stage's end is committed by then), not at the next tick."""
+
+    def watch() -> None:
+        process.wait()
+        wake()
+
+    threading.Thread(target=watch, name=f"worker-{process.pid}-exit", daemon=True).start()
 
 
 def _terminate(process: subprocess.Popen) -> None:
