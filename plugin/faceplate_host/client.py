@@ -48,7 +48,8 @@ class EngineVersionMismatch(EngineError):
 
 
 def default_data_dir() -> Path:
-    """The engine's data folder (faceplate.server.config.default_data_dir: keep the two the same)."""
+    """Where the engine keeps its job store and token (the server imports this): FACEPLATE_DATA, else the
+    platform's per-user data folder."""
     if os.environ.get("FACEPLATE_DATA"):
         return Path(os.environ["FACEPLATE_DATA"])
     if sys.platform == "win32":

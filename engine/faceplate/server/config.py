@@ -7,18 +7,9 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from faceplate_host.client import default_data_dir  # one definition: the client reads the token the server writes
+
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
-
-
-def default_data_dir() -> Path:
-    """Where the job store and token live: FACEPLATE_DATA, else the platform's per-user data folder."""
-    if os.environ.get("FACEPLATE_DATA"):
-        return Path(os.environ["FACEPLATE_DATA"])
-    if sys.platform == "win32":
-        return Path(os.environ.get("LOCALAPPDATA", Path.home())) / "Faceplate"
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Application Support" / "Faceplate"
-    return Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share")) / "faceplate"
 
 
 @dataclass(frozen=True)
