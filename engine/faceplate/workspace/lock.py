@@ -59,6 +59,11 @@ class WorkspaceLock:
     def held(self) -> bool:
         return self._fd is not None
 
+    @property
+    def outermost(self) -> bool:
+        """Held once (not re-entered): the moment to check the shot over."""
+        return self._depth == 1
+
     def acquire(self, stage: str) -> None:
         if self._fd is not None:
             self._depth += 1

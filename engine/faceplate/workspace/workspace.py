@@ -76,7 +76,7 @@ class Workspace:
         plate and sources are the media the shot was made from."""
         self.lock.acquire(stage)
         try:
-            if self.lock._depth == 1:
+            if self.lock.outermost:
                 self.manifest = _read_manifest(self.manifest_path)
                 if check_media:
                     self.check_media()
