@@ -188,7 +188,7 @@ def main() -> int:
             ok += not problems
             inside = any(r.stage == stage and r.status == "interrupted" for r in open_workspace(shot).manifest.stages)
             landed[stage] += inside
-            print(f"{stage} trial {i}: killed after {delay:.2f} s ({'inside the stage' if inside else 'before it began'}): "
+            print(f"{stage} trial {i}: killed after {delay:.2f} s ({'inside the stage' if inside else 'outside the stage: start-up or exit'}): "
                   f"{'ok' if not problems else '; '.join(problems)}")
             if not args.keep:
                 shutil.rmtree(shot, ignore_errors=True)
