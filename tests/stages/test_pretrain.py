@@ -25,17 +25,6 @@ QUICK = {"train.iterations": 1, "train.batch_size": 2, "train.checkpoint_every":
          "train.device": "cpu"}
 
 
-@pytest.fixture(autouse=True)
-def _cli_logging_restored():
-    """main() points the faceplate logger at this test's captured stderr; later tests must not write there."""
-    import logging
-
-    logger = logging.getLogger("faceplate")
-    saved = logger.handlers[:], logger.level, logger.propagate
-    yield
-    logger.handlers[:], logger.level, logger.propagate = saved
-
-
 @pytest.fixture(scope="module")
 def library(test_data, tmp_path_factory):
     """A library of two people's stills, pretrained for 3 iterations of a tiny model."""
@@ -47,20 +36,9 @@ def library(test_data, tmp_path_factory):
     return root
 
 
-@pytest.fixture(scope="module")
-def extracted(test_data, tmp_path_factory):
-    from faceplate.workspace import init_workspace
-
-    heads = test_data / "talking_heads"
-    ws = init_workspace(tmp_path_factory.mktemp("shot") / "shot", heads / "grid_lrwp9a.mpg", "1001-1020",
-                        sources=[heads / "grid_lwbsza.mpg"])
-    run_stage(ws, "extract", {"crop_size": 64, "source_step": 3})
-    return ws.root
-
-
 @pytest.fixture
-def shot(extracted, tmp_path):
-    shutil.copytree(extracted, tmp_path / "shot")
+def shot(talking_heads_extracted, tmp_path):
+    shutil.copytree(talking_heads_extracted, tmp_path / "shot")
     return open_workspace(tmp_path / "shot")
 
 

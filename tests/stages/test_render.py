@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import resource
 import signal
 import subprocess
@@ -221,14 +220,8 @@ def test_talking_head_range_writes_exactly_those_frames(test_data, tmp_path):
 
 
 def _cli(*args: str, quiet: bool = True) -> int:
-    """`faceplate render ...` in this process; the CLI's log handler (bound to this test's captured
-    stderr) is taken off again so later tests do not write to a closed stream."""
-    logger = logging.getLogger("faceplate")
-    saved = logger.handlers[:], logger.level, logger.propagate
-    try:
-        return main(["-q"] * quiet + ["render", *map(str, args)])
-    finally:
-        logger.handlers[:], logger.level, logger.propagate = saved
+    """`faceplate render ...` in this process (main puts the logger back when it returns)."""
+    return main(["-q"] * quiet + ["render", *map(str, args)])
 
 
 def test_frames_then_plain_render_leaves_every_frame_with_one_settings_digest(linear_shot, capsys):

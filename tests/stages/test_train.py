@@ -40,32 +40,9 @@ def _snapshot(root) -> dict:
             for p in sorted(root.rglob("*")) if p.is_file() and p.name != ".faceplate.lock"}
 
 
-@pytest.fixture(autouse=True)
-def _cli_logging_restored():
-    """main() points the faceplate logger at this test's captured stderr; later tests must not write there."""
-    import logging
-
-    logger = logging.getLogger("faceplate")
-    saved = logger.handlers[:], logger.level, logger.propagate
-    yield
-    logger.handlers[:], logger.level, logger.propagate = saved
-
-
-@pytest.fixture(scope="module")
-def extracted(test_data, tmp_path_factory):
-    from faceplate.stages.runner import run_stage
-    from faceplate.workspace import init_workspace
-
-    heads = test_data / "talking_heads"
-    ws = init_workspace(tmp_path_factory.mktemp("train") / "shot", heads / "grid_lrwp9a.mpg", "1001-1020",
-                        sources=[heads / "grid_lwbsza.mpg"])
-    run_stage(ws, "extract", {"crop_size": 64, "source_step": 3})
-    return ws.root
-
-
 @pytest.fixture
-def shot(extracted, tmp_path):
-    shutil.copytree(extracted, tmp_path / "shot")
+def shot(talking_heads_extracted, tmp_path):
+    shutil.copytree(talking_heads_extracted, tmp_path / "shot")
     return open_workspace(tmp_path / "shot")
 
 
