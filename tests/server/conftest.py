@@ -37,16 +37,14 @@ def example(tmp_path_factory) -> tuple[Path, str, str]:
 def extracted_shot(example, tmp_path_factory) -> Path:
     """A workspace of the example (frames 1001-1004) with its faces extracted, curated and masked (in this
     process, through run_stage): tests copy it and hand it to the engine for training."""
-    from server_helpers import QUICK_SETTINGS, shot_spec
+    from server_helpers import QUICK_SETTINGS, init_example_shot
 
     from faceplate.stages.runner import run_stage
-    from faceplate.workspace import init_workspace
+    from faceplate.workspace import open_workspace
 
     roots, plate, source = example
-    spec = shot_spec(plate, source)
-    shot = tmp_path_factory.mktemp("prepared") / "shot"
-    workspace = init_workspace(shot, spec["plate"], spec["range"], spec["sources"],
-                               colour_space=spec["colour_space"], fps=spec["fps"])
+    shot = init_example_shot(tmp_path_factory.mktemp("prepared") / "shot", plate, source)
+    workspace = open_workspace(shot)
     for stage in ("extract", "curate", "mask"):
         run_stage(workspace, stage, QUICK_SETTINGS[stage])
     return shot

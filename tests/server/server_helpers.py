@@ -79,3 +79,12 @@ def shot_spec(plate: str, source: str) -> dict:
     from faceplate.demo import PLATE_SPACE
 
     return {"plate": plate, "range": "1001-1004", "sources": [source], "colour_space": PLATE_SPACE, "fps": "24"}
+
+
+def init_example_shot(folder: Path, plate: str, source: str) -> Path:
+    """A workspace of the example at ``folder``, as ``shot_spec`` describes it; returns its root."""
+    from faceplate.workspace import init_workspace
+
+    spec = shot_spec(plate, source)
+    return init_workspace(folder, spec["plate"], spec["range"], spec["sources"], colour_space=spec["colour_space"],
+                          fps=spec["fps"]).root

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import time
 
-from server_helpers import shot_spec
+from server_helpers import init_example_shot
 
-from faceplate.workspace import init_workspace
 from faceplate.workspace.lock import WorkspaceLock
 
 
 def test_a_job_on_a_locked_shot_waits_busy_then_runs(example, engine_factory):
     roots, plate, source = example
-    spec = shot_spec(plate, source)
-    shot = init_workspace(roots / "sh_busy", spec["plate"], spec["range"], spec["sources"],
-                          colour_space=spec["colour_space"], fps=spec["fps"]).root
+    shot = init_example_shot(roots / "sh_busy", plate, source)
     lock = WorkspaceLock(shot)
     lock.acquire("train")  # as `faceplate train` would
     engine = engine_factory(roots)

@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 import urllib.request
 
-from server_helpers import shot_spec
+from server_helpers import init_example_shot
 
-from faceplate.workspace import init_workspace
 
 
 def read_stream(url: str, token: str, after: int = 0) -> tuple[str, list[dict]]:
@@ -29,9 +28,7 @@ def read_stream(url: str, token: str, after: int = 0) -> tuple[str, list[dict]]:
 
 def test_the_stream_and_the_poll_give_the_same_events_in_order(example, engine_factory):
     roots, plate, source = example
-    spec = shot_spec(plate, source)
-    shot = init_workspace(roots / "sh_events", spec["plate"], spec["range"], spec["sources"],
-                          colour_space=spec["colour_space"], fps=spec["fps"]).root
+    shot = init_example_shot(roots / "sh_events", plate, source)
     engine = engine_factory(roots)
     client = engine.client
     job = client.submit(str(shot), stages=["curate"])  # no faces extracted: curate fails at once, saying why

@@ -6,18 +6,15 @@ from __future__ import annotations
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from server_helpers import shot_spec
+from server_helpers import init_example_shot
 
 from faceplate_host.client import EngineError
 
-from faceplate.workspace import init_workspace
 
 
 def test_concurrent_status_requests_and_submissions(example, engine_factory, tmp_path):
     roots, plate, source = example
-    spec = shot_spec(plate, source)
-    shot = init_workspace(roots / "sh_load", spec["plate"], spec["range"], spec["sources"],
-                          colour_space=spec["colour_space"], fps=spec["fps"]).root
+    shot = init_example_shot(roots / "sh_load", plate, source)
     engine = engine_factory(roots)
     client = engine.client
     first = client.submit(str(shot), stages=["review"])
