@@ -2,27 +2,20 @@
 
 from __future__ import annotations
 
+from training_helpers import random_faces
+
 import torch
 
 from faceplate.training import TrainSettings
 from faceplate.training import augment
-from faceplate.training.data import FaceData, make_batch
+from faceplate.training.data import make_batch
 from faceplate.training.history import reached_plateau
 from faceplate.training.losses import dssim, face_losses, multiscale_dssim
 from faceplate.training.settings import LossWeights
 
 
-def _faces(n: int = 6, res: int = 32, seed: int = 0) -> FaceData:
-    g = torch.Generator().manual_seed(seed)
-    images = (torch.rand(n, 3, res, res, generator=g) * 255).to(torch.uint8)
-    masks = torch.zeros(n, 2, res, res, dtype=torch.uint8)
-    masks[:, 0, 8:24, 8:24] = 255
-    masks[:, 1, 12:16, 10:22] = 255
-    return FaceData(images, masks, [f"f{i}" for i in range(n)])
-
-
 def test_batch_is_a_pure_function_of_its_iteration():
-    src, dst = _faces(), _faces(seed=1)
+    src, dst = random_faces(), random_faces(seed=1)
     s = TrainSettings(batch_size=3)
     a, b, c = make_batch(src, dst, 5, s), make_batch(src, dst, 5, s), make_batch(src, dst, 6, s)
     for name, t in vars(a).items():
@@ -34,7 +27,7 @@ def test_batch_is_a_pure_function_of_its_iteration():
 
 
 def test_warp_changes_inputs_but_not_targets():
-    src, dst = _faces(), _faces(seed=1)
+    src, dst = random_faces(), random_faces(seed=1)
     plain = TrainSettings(batch_size=2, random_warp=False, colour_augment=False, colour_transfer=False)
     warped = TrainSettings(batch_size=2, random_warp=True, colour_augment=False, colour_transfer=False)
     a, b = make_batch(src, dst, 1, plain), make_batch(src, dst, 1, warped)

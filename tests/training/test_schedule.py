@@ -3,27 +3,20 @@
 
 from __future__ import annotations
 
+from training_helpers import random_faces
+
 import torch
 
 from faceplate.models import ModelConfig
 from faceplate.training import TrainSettings, Trainer
-from faceplate.training.data import FaceData, make_batch
+from faceplate.training.data import make_batch
 from faceplate.training.loop import TrainLoop
 
 TINY = ModelConfig(resolution=64, ae_dims=16, e_dims=8, d_dims=8, d_mask_dims=4)
 
 
-def _faces(n: int = 6, res: int = 64, seed: int = 0) -> FaceData:
-    g = torch.Generator().manual_seed(seed)
-    images = (torch.rand(n, 3, res, res, generator=g) * 255).to(torch.uint8)
-    masks = torch.zeros(n, 2, res, res, dtype=torch.uint8)
-    masks[:, 0, 8:56, 8:56] = 255
-    masks[:, 1, 24:32, 16:48] = 255
-    return FaceData(images, masks, [f"f{i}" for i in range(n)])
-
-
 def test_the_warp_ramps_in_and_is_then_as_without_a_ramp():
-    src, dst = _faces(), _faces(seed=1)
+    src, dst = random_faces(res=64), random_faces(res=64, seed=1)
     plain = dict(batch_size=2, colour_augment=False, colour_transfer=False)
     ramped, full = TrainSettings(warp_ramp=100, **plain), TrainSettings(warp_ramp=0, **plain)
     start = make_batch(src, dst, 0, ramped)
@@ -40,10 +33,11 @@ def test_a_minutes_run_decays_the_learning_rate_over_its_expected_iterations(tmp
                              checkpoint_every=10**6, preview_every=10**6, device="cpu")
     trainer = Trainer(TINY, settings)
     assert trainer.lr_at(10**6) == 1e-3, "no horizon yet: no decay"
-    TrainLoop(trainer, _faces(), _faces(seed=1), tmp_path / "model").run()
+    TrainLoop(trainer, random_faces(res=64), random_faces(res=64, seed=1), tmp_path / "model").run()
     assert trainer.lr_horizon is not None and trainer.lr_horizon > 20
     assert trainer.lr_at(trainer.lr_horizon) == settings.lr * settings.lr_min_fraction
-    lrs = [r["lr"] for r in TrainLoop(trainer, _faces(), _faces(seed=1), tmp_path / "model").log.records]
+    loop = TrainLoop(trainer, random_faces(res=64), random_faces(res=64, seed=1), tmp_path / "model")
+    lrs = [r["lr"] for r in loop.log.records]
     assert lrs[-1] < lrs[20] <= 1e-3, "decaying within the run"
 
 
