@@ -10,9 +10,8 @@ import os
 
 from faceplate.errors import WorkspaceError
 from faceplate.workspace.manifest import ClipInfo, Manifest
-from faceplate.workspace.workspace import Workspace, media_fingerprint
+from faceplate.workspace.workspace import Workspace, fingerprint_differences, media_fingerprint
 
-FINGERPRINT = ("size_bytes", "frame_count", "width", "height")
 
 
 def relink(workspace: Workspace, plate: str | None = None, sources: dict[str, str] | None = None) -> list[str]:
@@ -54,11 +53,10 @@ def _source_moves(manifest: Manifest, sources: dict[str, str]) -> list[tuple[int
 def check_same_footage(clip: ClipInfo, new: str) -> None:
     """WorkspaceError with one line saying what differs unless ``new`` is the footage ``clip`` recorded."""
     now = media_fingerprint(new)
-    recorded = {k: getattr(clip, k) for k in FINGERPRINT}
-    if recorded["size_bytes"] is None:
+    if clip.size_bytes is None:
         raise WorkspaceError(f"{clip.path} was recorded without a fingerprint, so {new} cannot be checked to be the "
                              "same footage; re-initialise the shot with `faceplate init --force`")
-    differs = [f"{k} {recorded[k]} there, {now[k]} here" for k in FINGERPRINT if recorded[k] != now[k]]
+    differs = [f"{k} {was} there, {is_now} here" for k, was, is_now in fingerprint_differences(clip, now)]
     if differs:
         raise WorkspaceError(f"{new} is not the footage the shot was made from ({clip.path}): {'; '.join(differs)}; "
                              "relink only follows moved media; for new footage run `faceplate init --force`")

@@ -176,6 +176,15 @@ def path_inside(base: Path, relative: str | Path, root: Path) -> Path:
     return candidate
 
 
+FINGERPRINT = ("size_bytes", "frame_count", "width", "height")
+
+
+def fingerprint_differences(clip: ClipInfo, now: dict[str, int]) -> list[tuple[str, int, int]]:
+    """(field, recorded, now) for each part of the fingerprint that differs (unrecorded parts skipped)."""
+    recorded = {k: getattr(clip, k) for k in FINGERPRINT}
+    return [(k, recorded[k], now[k]) for k in FINGERPRINT if recorded[k] is not None and recorded[k] != now[k]]
+
+
 def check_same_media(clip: ClipInfo) -> None:
     """WorkspaceError naming what changed (missing, size, frames, resolution) since init."""
     if clip.size_bytes is None:
@@ -185,8 +194,7 @@ def check_same_media(clip: ClipInfo) -> None:
     except MediaError as exc:
         raise WorkspaceError(f"{clip.path} can no longer be read ({exc}); if it moved, point the shot at it with "
                              "`faceplate relink SHOT --plate NEW` (or --source OLD=NEW)") from exc
-    recorded = {"size_bytes": clip.size_bytes, "frame_count": clip.frame_count, "width": clip.width, "height": clip.height}
-    changed = [f"{k} {recorded[k]} -> {now[k]}" for k in recorded if recorded[k] is not None and recorded[k] != now[k]]
+    changed = [f"{k} {was} -> {is_now}" for k, was, is_now in fingerprint_differences(clip, now)]
     if changed:
         raise WorkspaceError(f"{clip.path} is not the media this shot was made from ({'; '.join(changed)}); "
                              "restore it, or re-initialise the shot with `faceplate init --force`")
