@@ -152,7 +152,7 @@ def judge(ws, held, checkpoint: Path, brief: bool = False, judge_models: Judge |
     if brief:
         print(f"iteration {info['iterations']:>6}: swap {q.swap.line()}; floor {q.floor.line()}", flush=True)
         return q
-    print(f"checkpoint iteration {info['iterations']}, {q.frames} held-back frames "
+    print(f"checkpoint iteration {info['iterations']}, {q.swap.frames} held-back frames "
           f"(plates' distance to the source identity {q.plate_to_src:.3f})")
     for name, _, _ in TARGETS["cpu"]:
         print(f"  {name:<17} swap {getattr(q.swap, name):7.3f}   floor (dst reconstruction) {getattr(q.floor, name):7.3f}")

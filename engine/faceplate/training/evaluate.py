@@ -64,34 +64,6 @@ class SwapQuality:
     floor: Judgement | None
     plate_to_src: float  # mean embedding distance, unswapped crop -> source identity
 
-    @property
-    def frames(self) -> int:
-        return self.swap.frames
-
-    @property
-    def id_fraction(self) -> float:
-        return self.swap.id_fraction
-
-    @property
-    def swap_to_src(self) -> float:
-        return self.swap.to_wanted
-
-    @property
-    def swap_to_dst(self) -> float:
-        return self.swap.to_other
-
-    @property
-    def expression_ratio(self) -> float:
-        return self.swap.expression_ratio
-
-    @property
-    def mouth_corr(self) -> float:
-        return self.swap.mouth_corr
-
-    @property
-    def sharpness_ratio(self) -> float:
-        return self.swap.sharpness_ratio
-
 
 def judge_swap(generator: torch.nn.Module, dst: Faceset, src: Faceset, held: list[FaceRecord],
                reconstruct: torch.nn.Module | None = None, judge: Judge | None = None) -> SwapQuality:
