@@ -45,10 +45,19 @@ setup(
         # `faceplate serve`: fastapi.sse (server-sent events) arrived in FastAPI 0.135
         "fastapi>=0.135",
         "uvicorn>=0.30",
+        # farm jobs: openjd-cli 0.8.0 needs the model and sessions libraries below 0.14; unpinned, pip
+        # settles on a placeholder openjd-cli 0.0.0. One consistent set:
+        "openjd-cli==0.8.0",
+        "openjd-model==0.13.*",
+        "openjd-sessions==0.13.*",
+        # content credentials on the review movie and previews (faceplate render --sign CERT KEY)
+        "c2pa-python>=0.38",
     ],
     extras_require={
         # websocket-client: the dashboard test drives headless Chromium over the DevTools protocol
-        "test": ["pytest>=8", "scikit-image>=0.22", "websocket-client>=1.6"],
+        # bpy: Blender as a Python module, the one editor the tests run for real (wheels for CPython 3.11 only)
+        "test": ["pytest>=8", "scikit-image>=0.22", "websocket-client>=1.6", "cryptography>=41",
+                 "bpy==4.2.0; python_version == '3.11'"],
         "demo": ["scikit-image>=0.22"],
     },
     entry_points={"console_scripts": ["faceplate=faceplate.cli.main:main"]},
