@@ -69,6 +69,7 @@ def as_timeline(root, path="timeline", name: Optional[str] = None) -> otio.schem
     """Any OTIO root as a Timeline: Clip → one track holding it, Track → one-track stack, Stack → its timeline."""
     if isinstance(root, otio.schema.Timeline):
         return root
+    if isinstance(root, otio.schema.SerializableCollection):
         return _timeline_in_collection(root, path, name)
     if isinstance(root, (otio.schema.Stack, otio.schema.Track, otio.schema.Clip)):
         timeline = otio.schema.Timeline(name=root.name or Path(str(path)).stem)
@@ -89,11 +90,11 @@ def _timeline_in_collection(collection, path, name: Optional[str]) -> otio.schem
     if name is not None:
         timelines = [t for t in timelines if t.name == name]
     if len(timelines) == 1:
-        return timelines[0]
+        return timelines[0].deepcopy()  # parentless: it outlives the collection it was read in
     if not timelines:
         loose = [c for c in collection if isinstance(c, (otio.schema.Stack, otio.schema.Track, otio.schema.Clip))]
         if len(loose) == 1 and name is None:
-            return as_timeline(loose[0], path)
+            return as_timeline(loose[0].deepcopy(), path)
         wanted = f" called {name!r}" if name is not None else ""
         raise TimelineError(f"{path}: the collection holds no timeline{wanted}; export one timeline")
     names = ", ".join(repr(t.name) for t in timelines)
