@@ -192,13 +192,29 @@ def shots_from_timeline(timeline: otio.schema.Timeline, marker: Optional[str] = 
     """One Shot per chosen clip (see ``choose_clips``), in timeline order; a chosen clip that cannot be
     swapped raises ShotError naming it. ``source_path`` is the file the timeline came from: relative
     media paths are resolved against its folder, and shots remember it."""
+    shots, refused = shots_and_refusals(timeline, marker, marker_colour, track, clips, handles, source_path, first_frame)
+    if refused:
+        raise refused[0]
+    return shots
+
+
+def shots_and_refusals(timeline: otio.schema.Timeline, marker: Optional[str] = None,
+                       marker_colour: Optional[str] = None, track: Optional[str] = None,
+                       clips: Optional[Sequence[str]] = None, handles: int = 0, source_path: str = "",
+                       first_frame: int = DEFAULT_FIRST_FRAME) -> tuple[list[Shot], list[ShotError]]:
+    """Like ``shots_from_timeline``, but every chosen clip is tried: (shots, one ShotError per refused clip),
+    so a listing can show all of them. No chosen clip at all is still an error."""
     chosen = choose_clips(timeline, marker, marker_colour, track, clips)
     if not chosen:
         raise TimelineError(f"{source_path or timeline.name}: no clip matches {_selection_text(marker, marker_colour, track, clips)}; "
                             f"mark the clips (e.g. a marker named FACE) or name them")
-    shots = [shot_from_clip(clip, timeline, handles=handles, source_path=source_path, first_frame=first_frame)
-             for clip in chosen]
-    return sorted(shots, key=lambda s: (s.record.first, s.track))
+    shots, refused = [], []
+    for clip in chosen:
+        try:
+            shots.append(shot_from_clip(clip, timeline, handles=handles, source_path=source_path, first_frame=first_frame))
+        except ShotError as exc:
+            refused.append(exc)
+    return sorted(shots, key=lambda s: (s.record.first, s.track)), refused
 
 
 def _selection_text(marker, marker_colour, track, clips) -> str:
