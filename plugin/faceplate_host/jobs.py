@@ -64,6 +64,15 @@ def submit_shot(client: EngineClient, shot: Shot, sources: Sequence[str], shots_
     return ShotJob(shot, job["id"], job.get("workspace", str(workspace)))
 
 
+def submitted(instance) -> ShotJob:
+    """The job Extract submitted for a pyblish instance; a clear error when submission failed."""
+    job = instance.data.get("job")
+    if job is None:
+        raise ShotError(f"clip {instance.data['shot'].name!r}: was not submitted to the engine (see the submit "
+                        f"error above); fix it and publish again")
+    return job
+
+
 def require_done(job: dict, shot: Shot) -> dict:
     if job["status"] == "done":
         return job

@@ -242,6 +242,9 @@ def shot_from_clip(clip, timeline: otio.schema.Timeline, handles: int = 0, sourc
     track = _track_of(clip)
     metadata = {"timeline_rate": rate_text(exact_rate(record_rate)), "media_rate": rate_text(exact_rate(media_rate)),
                 "clip_index": _clip_index(clip, timeline)}
+    available = media_span(reference, first_frame)
+    if available is not None:
+        metadata["media_frames"] = str(available)
     width, height = _resolution(reference)
     return Shot(name=clip.name or f"clip_{record.first}", media=media, source=source, record=record,
                 rate=exact_rate(media_rate), handles=handles,
@@ -324,6 +327,24 @@ def _media_frames(clip, reference, source_path: str, first_frame: int) -> tuple[
         return path, _frames(start, media_rate), media_rate
     origin = usable.start_time if usable is not None else otio.opentime.RationalTime(0, media_rate)
     return path, first_frame + _frames(start - origin, media_rate), media_rate
+
+
+def media_span(reference, first_frame: int = DEFAULT_FIRST_FRAME) -> Optional[FrameSpan]:
+    """The frames the media holds, in plate numbering, when the timeline says (its available range)."""
+    available = reference.available_range
+    if available is None or available.start_time.rate <= 0 or available.duration.value < 1:
+        return None
+    rate = available.start_time.rate
+    count = _frames(available.duration, rate, nudge=0.5)
+    if count < 1:
+        return None
+    if isinstance(reference, otio.schema.ImageSequenceReference):
+        first = reference.start_frame
+        return FrameSpan(first, first + (count - 1) * reference.frame_step)
+    if is_sequence(getattr(reference, "target_url", "") or ""):
+        first = _frames(available.start_time, rate)
+        return FrameSpan(first, first + count - 1)
+    return FrameSpan(first_frame, first_frame + count - 1)
 
 
 def _refuse_rate_mismatch(label: str, clip, media_rate: float, record_rate: float, record: FrameSpan) -> None:
