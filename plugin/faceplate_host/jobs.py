@@ -50,18 +50,27 @@ def workspace_for(shot: Shot, shots_dir) -> Path:
 
 def submit_shot(client: EngineClient, shot: Shot, sources: Sequence[str], shots_dir, consent_ref: Optional[str] = None,
                 settings: Optional[dict] = None, stages: Optional[list] = None) -> ShotJob:
-    """Send one shot to the engine: a new workspace under ``shots_dir``, or the existing one run again."""
+    """Send one shot to the engine: a new workspace under ``shots_dir``, or the existing one run again.
+    ``consent_ref``: the performer's consent/release reference, recorded by the shot; the engine refuses a
+    job that renders without one unless ``settings["render"]["waive_consent"]`` (see ``waiver``)."""
     if not sources:
         raise ShotError(f"clip {shot.name!r}: no source identity chosen; give the actor's clip or stills (--source)")
     workspace = workspace_for(shot, shots_dir)
     workspace.parent.mkdir(parents=True, exist_ok=True)
     body = None
     if not (workspace / MANIFEST_NAME).exists():
-        body = shot.engine_shot([str(Path(s).absolute()) for s in sources])
-        if consent_ref:
-            body["consent_ref"] = consent_ref
+        body = shot.engine_shot([str(Path(s).absolute()) for s in sources], consent_ref=consent_ref or None)
     job = client.submit(str(workspace), stages=stages, settings=settings, shot=body)
     return ShotJob(shot, job["id"], job.get("workspace", str(workspace)))
+
+
+def waiver(settings: Optional[dict], stages: Optional[list] = None) -> dict:
+    """``settings`` plus the render's consent waiver (the artist said no reference is needed; the waiver is
+    written into every output). Only where the job renders: the engine refuses settings of stages not run."""
+    settings = {k: dict(v) for k, v in (settings or {}).items()}
+    if stages is None or "render" in stages:
+        settings.setdefault("render", {})["waive_consent"] = True
+    return settings
 
 
 def submitted(instance) -> ShotJob:

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from faceplate_host.client import EngineClient, EngineError
-from faceplate_host.jobs import (jobs_file_for, load_jobs, placement_for, require_done, save_jobs, submit_shot,
-                                 event_text)
+from faceplate_host.jobs import (event_text, jobs_file_for, load_jobs, placement_for, require_done, save_jobs,
+                                 submit_shot, waiver)
 from faceplate_host.shots import ShotError
 from faceplate_host.timeline import (DEFAULT_FIRST_FRAME, LAYER_TRACK, describe, read_timeline, shots_and_refusals,
                                      write_layers)
@@ -54,7 +54,11 @@ def parser() -> argparse.ArgumentParser:
                         help="the identity to put in: a clip, a sequence pattern or a folder of stills (repeatable)")
     submit.add_argument("--shots-dir", type=Path, help="where the shot workspaces go (default: <timeline folder>/faceplate_shots); "
                         "must be inside the engine's --roots")
-    submit.add_argument("--consent-ref", metavar="TEXT", help="the performer's consent or release reference the shots record")
+    consent = submit.add_mutually_exclusive_group()
+    consent.add_argument("--consent-ref", metavar="TEXT", help="the performer's consent or release reference the shots "
+                         "record (the engine renders nothing without one)")
+    consent.add_argument("--no-consent-ref", action="store_true", help="waive it for these jobs (the waiver is written "
+                         "into every output)")
     submit.add_argument("--settings", type=Path, metavar="JSON", help="stage settings for the jobs, e.g. {\"train\": {...}}")
     submit.add_argument("--no-wait", action="store_true", help="submit and return; `place` later")
     _engine(submit)
@@ -122,6 +126,8 @@ def run_submit(args) -> int:
         print(f"{PROG}: error: {len(refused)} chosen clip(s) cannot be swapped; nothing submitted", file=sys.stderr)
         return 1
     settings = _settings(args.settings)
+    if args.no_consent_ref:
+        settings = waiver(settings)
     client = _client(args)
     shots_dir = args.shots_dir or args.timeline.absolute().parent / "faceplate_shots"
     jobs = []

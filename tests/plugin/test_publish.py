@@ -54,8 +54,7 @@ def engine(tmp_path, test_data):
 
 
 def options_for(engine, tmp_path, test_data, **changes) -> PublishOptions:
-    # TODO(consent): consent_ref="release 2026-114 (test)" once the engine takes it (wt-prov)
-    base = dict(sources=[str(test_data / SOURCE)], no_consent_ref=True, shots_dir=str(tmp_path / "shots"),
+    base = dict(sources=[str(test_data / SOURCE)], consent_ref="release 2026-114 (test)", shots_dir=str(tmp_path / "shots"),
                 engine_url=engine.url, token_file=str(engine.data / "token"), settings=SETTINGS, poll_s=0.2)
     base.update(changes)
     return PublishOptions(**base)

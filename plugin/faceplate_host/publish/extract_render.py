@@ -2,7 +2,7 @@
 
 import pyblish.api
 
-from faceplate_host.jobs import event_text, require_done, submit_shot, submitted
+from faceplate_host.jobs import event_text, require_done, submit_shot, submitted, waiver
 from faceplate_host.publishing import FAMILY, HOSTS, validation_failed
 
 
@@ -21,8 +21,9 @@ class ExtractSubmitShots(pyblish.api.ContextPlugin):
         for instance in context:
             if instance.data.get("publish") is False or "job" in instance.data:
                 continue
+            settings = waiver(options.settings, options.stages) if options.no_consent_ref else options.settings
             job = submit_shot(client, instance.data["shot"], options.sources, options.shots_dir,
-                              consent_ref=options.consent_ref or None, settings=options.settings or None,
+                              consent_ref=options.consent_ref or None, settings=settings or None,
                               stages=options.stages)
             instance.data["job"] = job
             self.log.info("clip %r: engine job %s -> %s", job.shot.name, job.job_id, job.workspace)
