@@ -49,13 +49,14 @@ def workspace_for(shot: Shot, shots_dir) -> Path:
 
 
 def submit_shot(client: EngineClient, shot: Shot, sources: Sequence[str], shots_dir, consent_ref: Optional[str] = None,
-                settings: Optional[dict] = None, stages: Optional[list] = None) -> ShotJob:
+                settings: Optional[dict] = None, stages: Optional[list] = None, workspace=None) -> ShotJob:
     """Send one shot to the engine: a new workspace under ``shots_dir``, or the existing one run again.
     ``consent_ref``: the performer's consent/release reference, recorded by the shot; the engine refuses a
-    job that renders without one unless ``settings["render"]["waive_consent"]`` (see ``waiver``)."""
+    job that renders without one unless ``settings["render"]["waive_consent"]`` (see ``waiver``).
+    ``workspace``: this folder instead of ``workspace_for(shot, shots_dir)``."""
     if not sources:
         raise ShotError(f"clip {shot.name!r}: no source identity chosen; give the actor's clip or stills (--source)")
-    workspace = workspace_for(shot, shots_dir)
+    workspace = Path(workspace).absolute() if workspace is not None else workspace_for(shot, shots_dir)
     workspace.parent.mkdir(parents=True, exist_ok=True)
     body = None
     if not (workspace / MANIFEST_NAME).exists():
