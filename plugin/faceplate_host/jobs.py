@@ -126,13 +126,14 @@ def placement_for(client: EngineClient, shot_job: ShotJob, track_name: str = "fa
 
 
 def _flags(artifacts: dict) -> list[Flag]:
-    """QC flags when the engine reports them (``flags: [{"frames": "1001-1003", "reason": ...}]``)."""
+    """QC flags when the engine reports them (``qc: {flags: [{first, last, reason}]}``, plate numbering)."""
+    qc = artifacts.get("qc") or {}
     found = []
-    for item in artifacts.get("flags") or []:
+    for item in (qc.get("flags") if isinstance(qc, dict) else None) or []:
         try:
-            found.append(Flag(FrameSpan.parse(item["frames"]), str(item["reason"])))
-        except (KeyError, TypeError, ShotError):
-            continue
+            found.append(Flag(FrameSpan(int(item["first"]), int(item["last"])), str(item["reason"])))
+        except (KeyError, TypeError, ValueError, ShotError):
+            continue  # a flag this client cannot read is not worth failing the placement for
     return found
 
 

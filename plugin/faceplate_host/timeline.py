@@ -411,16 +411,6 @@ def _clip_index(clip, timeline) -> str:
     return f"{track_index}/{track.index(item)}"
 
 
-def find_clip(timeline: otio.schema.Timeline, clip_id: str):
-    """The clip a Shot's ``clip_id`` names, or None."""
-    try:
-        track_index, item_index = (int(p) for p in clip_id.split("/"))
-        item = timeline.tracks[track_index][item_index]
-    except (ValueError, IndexError, TypeError):
-        return None
-    return item if isinstance(item, otio.schema.Clip) else None
-
-
 # --- frame maths ---------------------------------------------------------------------------
 def _rate_of(time_range) -> float:
     return time_range.start_time.rate if time_range is not None else 0.0

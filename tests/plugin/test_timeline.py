@@ -289,3 +289,28 @@ def test_written_file_is_plain_otio_json(tmp_path):
     reference = layer["media_references"][layer["active_media_reference_key"]]
     assert (reference["target_url_base"], reference["name_prefix"], reference["name_suffix"],
             reference["frame_zero_padding"], reference["start_frame"]) == ("/r/", "f.", ".exr", 4, 1001)
+
+
+def test_qc_flags_from_the_engine_become_markers_on_the_layer(tmp_path):
+    """The engine's artifacts carry QC flags (plate numbering); placement turns them into layer markers."""
+    from faceplate_host.jobs import ShotJob, placement_for
+
+    timeline = timeline_of(gap(10), clip("a", movie(), 0, 8), start=86400)
+    (shot,) = shots_from_timeline(timeline)
+
+    class Engine:  # the one call placement_for makes, answered as the engine's artifacts endpoint does
+        url = "http://127.0.0.1:1"
+
+        def artifacts(self, job_id):
+            return {"workspace": "/shots/a", "onnx": {"path": "/shots/a/export/generator.onnx", "exists": True},
+                    "layer": {"pattern": "/shots/a/render/layer/faceplate.####.exr", "frame_range": "1001-1008",
+                              "matte": {"path": "/shots/a/render/matte/matte.####.exr", "exists": True}},
+                    "qc": {"flags": [{"first": 1003, "last": 1004, "reason": "identity drifts"},
+                                     {"first": "bad"}]}}
+
+    placement = placement_for(Engine(), ShotJob(shot, "job1", "/shots/a"))
+    assert placement.metadata["model"] == "/shots/a/export/generator.onnx" and placement.metadata["job"] == "job1"
+    written = read_timeline(write_layers(timeline, [placement], tmp_path / "o.otio"))
+    (layer,) = written.tracks[1].find_clips()
+    (marker,) = layer.markers
+    assert marker.comment == "identity drifts" and marker.metadata["faceplate"]["record"] == "86412-86413"
