@@ -87,3 +87,7 @@ class CurateError(FaceplateError):
 
 class MaskError(FaceplateError):
     """Masks cannot be made: bad polygon labels, too few labels, or a missing/damaged mask model."""
+
+
+class QcError(FaceplateError):
+    """A shot cannot be checked or reported: nothing rendered, layer frames or facesets missing."""
