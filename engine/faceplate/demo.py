@@ -26,6 +26,8 @@ PLATE_RANGE = FrameRange(1001, 1024)
 PLATE_SIZE = (960, 540)
 PLATE_SPACE = "Linear Rec.709 (sRGB)"
 SOURCE_FRAMES = 16
+# the example's consent/rights reference (render refuses a shot without one); tests of the example use it too
+CONSENT_REF = "example shot: public-domain NASA photo (scikit-image data.astronaut); no release needed"
 
 
 def _astronaut() -> np.ndarray:
@@ -89,7 +91,8 @@ def run_demo(out: Path, reporter=None) -> Path:
     out = Path(out)
     plate, sources = build_example(out / "example")
     shot = out / "shot"
-    ws = init_workspace(shot, plate, str(PLATE_RANGE), [sources], colour_space=PLATE_SPACE, fps="24", force=True)
+    ws = init_workspace(shot, plate, str(PLATE_RANGE), [sources], colour_space=PLATE_SPACE, fps="24", force=True,
+                        consent_ref=CONSENT_REF)
     log.info("example shot %s: plate %s, frames %s", shot, plate, PLATE_RANGE)
     run_all(ws, demo_changes(), reporter)
     for role in ("destination", "source"):

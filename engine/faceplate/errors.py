@@ -91,3 +91,7 @@ class MaskError(FaceplateError):
 
 class QcError(FaceplateError):
     """A shot cannot be checked or reported: nothing rendered, layer frames or facesets missing."""
+
+
+class ConsentError(FaceplateError):
+    """A shot has no consent/rights reference (and no waiver was given), or the reference is not usable."""

@@ -77,7 +77,8 @@ class EngineClient:
     def submit(self, workspace: str, stages: Optional[list] = None, settings: Optional[dict] = None,
                shot: Optional[dict] = None) -> dict:
         """Run ``stages`` (default: the whole pipeline) on a workspace; with ``shot`` (plate, range, sources,
-        first_frame, colour_space, fps) the engine creates the workspace first."""
+        first_frame, colour_space, fps, consent_ref) the engine creates the workspace first. A job that renders
+        needs the shot's consent reference (``consent_ref``) or ``settings["render"]["waive_consent"]``."""
         body: dict[str, Any] = {"workspace": str(workspace)}
         if stages is not None:
             body["stages"] = list(stages)

@@ -76,9 +76,10 @@ def start_engine(roots: Path, data: Path, port: int | None = None) -> Engine:
 
 
 def shot_spec(plate: str, source: str) -> dict:
-    from faceplate.demo import PLATE_SPACE
+    from faceplate.demo import CONSENT_REF, PLATE_SPACE
 
-    return {"plate": plate, "range": "1001-1004", "sources": [source], "colour_space": PLATE_SPACE, "fps": "24"}
+    return {"plate": plate, "range": "1001-1004", "sources": [source], "colour_space": PLATE_SPACE, "fps": "24",
+            "consent_ref": CONSENT_REF}
 
 
 def init_example_shot(folder: Path, plate: str, source: str) -> Path:
@@ -87,4 +88,4 @@ def init_example_shot(folder: Path, plate: str, source: str) -> Path:
 
     spec = shot_spec(plate, source)
     return init_workspace(folder, spec["plate"], spec["range"], spec["sources"], colour_space=spec["colour_space"],
-                          fps=spec["fps"]).root
+                          fps=spec["fps"], consent_ref=spec["consent_ref"]).root

@@ -59,6 +59,8 @@ class StageRun(BaseModel):
     outputs: dict[str, Any] = Field(default_factory=dict)
     summary: dict[str, Any] = Field(default_factory=dict)
     error: str | None = None
+    # what the run's outputs carry about how they were made (faceplate.provenance.provenance_record)
+    provenance: dict[str, Any] = Field(default_factory=dict)
 
 
 class Manifest(BaseModel):
@@ -69,6 +71,9 @@ class Manifest(BaseModel):
     range: str  # the frames to replace, plate numbering
     sources: list[ClipInfo] = Field(default_factory=list)
     working_space: str
+    # the consent/rights reference for the person depicted (release form id, contract, ticket): render
+    # refuses a shot without one unless waived (see faceplate.workspace.consent)
+    consent_ref: str | None = None
     settings: dict[str, Any] = Field(default_factory=dict)
     stages: list[StageRun] = Field(default_factory=list)
 
