@@ -94,8 +94,12 @@ def run_demo(out: Path, reporter=None) -> Path:
     ws = init_workspace(shot, plate, str(PLATE_RANGE), [sources], colour_space=PLATE_SPACE, fps="24", force=True,
                         consent_ref=CONSENT_REF)
     log.info("example shot %s: plate %s, frames %s", shot, plate, PLATE_RANGE)
-    run_all(ws, demo_changes(), reporter)
+    results = run_all(ws, demo_changes(), reporter)
     for role in ("destination", "source"):
         faceset = read_faceset(ws.faceset_dir(role))
         log.info("%s faceset: %d faces -> %s", role, len(faceset.records), faceset.folder)
+    checks = results["qc"].summary["checks"]
+    log.info("QC report: %s (identity share %s, expression ratio %s, flicker %s, %s frame(s) flagged)",
+             shot / results["report"].outputs["html"], checks["identity_share"]["value"],
+             checks["expression_ratio"]["value"], checks["flicker"]["value"], results["qc"].summary["frames_flagged"])
     return shot
