@@ -79,6 +79,11 @@ def _mean(values) -> float | None:
     return float(np.mean(values)) if values else None
 
 
+def _median(values) -> float | None:
+    values = [v for v in values if v is not None and np.isfinite(v)]
+    return float(np.median(values)) if values else None
+
+
 def shot_judgement(rows: list[FrameRow], face_points: dict, plate_points: dict) -> Judgement:
     """The shot on the judge's measures (the same figures training's evaluation and bench/quality give)."""
     measured = [r for r in rows if r.face]
@@ -101,7 +106,8 @@ def shot_summary(rows: list[FrameRow], judgement: Judgement, settings: QcSetting
         "identity_share": (judgement.id_fraction, settings.min_identity_share, "min"),
         "expression_ratio": (judgement.expression_ratio, settings.max_expression_ratio, "max"),
         "pose_diff_deg": (_mean(max(abs(d) for d in r.pose_diff) for r in measured), settings.max_pose_deg, "max"),
-        "flicker": (_mean(r.flicker for r in measured), settings.max_flicker, "max"),
+        # the median: a single popping frame is flagged on its own and should not fail a steady shot
+        "flicker": (_median(r.flicker for r in measured), settings.max_flicker, "max"),
         "seam": (_mean(r.seam for r in measured), settings.max_seam, "max"),
         "delta_e": (_mean(r.delta_e for r in measured), settings.max_delta_e, "max"),
     }
