@@ -17,7 +17,8 @@ def extracted_shot(test_data, tmp_path_factory):
     from faceplate.workspace import init_workspace
 
     heads = test_data / "talking_heads"
-    ws = init_workspace(tmp_path_factory.mktemp("qc") / "shot", heads / PLATE, RANGE, sources=[heads / SOURCE])
+    ws = init_workspace(tmp_path_factory.mktemp("qc") / "shot", heads / PLATE, RANGE, sources=[heads / SOURCE],
+                        consent_ref="tests: GRID corpus speakers (CC BY 4.0), internal use only")
     run_stage(ws, "extract", {"crop_size": 64, "source_step": 2})
     return ws.root
 

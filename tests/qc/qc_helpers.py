@@ -99,3 +99,16 @@ def write_swap(ws: Workspace, frames: list[int] | None = None, feather: float = 
     with ws.stage_run("render", {"synthetic": True}, {}) as run:
         run.outputs = {"layer": paths.layer_pattern}
     return paths
+
+
+def load_test_module(name: str):
+    """A helper module of tests/server (``cdp``: the DevTools driver; ``server_helpers``: a real engine), the one
+    copy the browser and server tests share."""
+    import importlib
+    import sys
+    from pathlib import Path
+
+    folder = str(Path(__file__).resolve().parents[1] / "server")
+    if folder not in sys.path:  # the modules import their siblings by name
+        sys.path.insert(0, folder)
+    return importlib.import_module(name)

@@ -3,7 +3,6 @@ from disk with no network, every image loads and the console stays clean; its JS
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import shutil
 from pathlib import Path
@@ -14,17 +13,9 @@ import pytest
 
 from faceplate.errors import QcError
 from faceplate.stages.runner import run_stage
-from qc_helpers import write_swap
+from qc_helpers import load_test_module, write_swap
 
 pytestmark = pytest.mark.slow
-
-
-def load_cdp():
-    """tests/server/cdp.py, the one DevTools driver the browser tests share."""
-    spec = importlib.util.spec_from_file_location("cdp", Path(__file__).parents[1] / "server" / "cdp.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def write_training_images(root: Path) -> None:
@@ -52,8 +43,9 @@ def test_report_opens_offline_with_every_image_and_no_console_error(shot, tmp_pa
     assert data["flags"] == qc["flags"] and data["summary"] == qc["summary"]
     assert 1005 in [w["frame"] for w in data["worst_frames"]], "the jittered frame is among the worst shown"
     assert data["provenance"]["plate"]["path"].endswith("grid_lrwp9a.mpg")
+    assert data["provenance"]["consent"]["ref"].startswith("tests: GRID corpus"), "the shot's consent reference"
 
-    with load_cdp().Browser(shutil.which("chromium"), tmp_path / "profile") as page:
+    with load_test_module("cdp").Browser(shutil.which("chromium"), tmp_path / "profile") as page:
         page.open(page_path.as_uri())
         page.wait_for("Array.from(document.images).every(i => i.complete)", 30, "every image to finish loading")
         sizes = page.evaluate("Array.from(document.images).map(i => [i.getAttribute('src'), i.naturalWidth])")

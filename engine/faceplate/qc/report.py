@@ -22,7 +22,7 @@ from faceplate.media import ColourTransform, open_plate
 from faceplate.media.image_input import read_image_window
 from faceplate.qc.frames import side_by_side
 from faceplate.qc.measure import ShotFaces, layer_path
-from faceplate.qc.settings import QcSettings, ReportSettings
+from faceplate.qc.settings import QcSettings
 from faceplate.qc.verdict import reason_texts
 
 SCHEMA = "ShotReport.1"
@@ -44,14 +44,14 @@ def worst_rows(qc: dict, count: int) -> list[dict]:
     return sorted(measured, key=lambda r: (-len(r["reasons"]), -badness(r, qc["limits"]), r["frame"]))[:count]
 
 
-def write_worst_frames(workspace, qc: dict, rows: list[dict], faces: ShotFaces, out: Path) -> list[dict]:
-    """plate | swap | matte PNGs of ``rows``' frames; [{frame, image (relative), reasons}]."""
+def write_worst_frames(workspace, layer: str, rows: list[dict], faces: ShotFaces, out: Path) -> list[dict]:
+    """plate | swap | matte PNGs of ``rows``' frames (layer files ``layer``); [{frame, image (relative), reasons}]."""
     clip = workspace.manifest.plate
     colour, shown = ColourTransform(clip.colour_space), []
     with open_plate(clip.path, first_frame=clip.first_frame) as plate:
         for row in sorted(rows, key=lambda r: r["frame"]):
-            layer, corner = read_image_window(layer_path(qc["layer"], row["frame"]))
-            panel = side_by_side(plate.read(row["frame"]), layer, corner, faces.landmarks[row["frame"]], colour)
+            pixels, corner = read_image_window(layer_path(layer, row["frame"]))
+            panel = side_by_side(plate.read(row["frame"]), pixels, corner, faces.landmarks[row["frame"]], colour)
             name = f"frames/frame.{row['frame']:04d}.png"
             write_bytes_atomic(out / name, _png(panel))
             shown.append({"frame": row["frame"], "image": name, "reasons": row["reasons"]})
@@ -84,8 +84,7 @@ def clear_images(out: Path) -> None:
         shutil.rmtree(out / folder, ignore_errors=True)
 
 
-def report_data(workspace, qc: dict, worst: list[dict], training: dict, provenance: dict,
-                settings: ReportSettings) -> dict:
+def report_data(workspace, qc: dict, worst: list[dict], training: dict, provenance: dict) -> dict:
     manifest = workspace.manifest
     return {"schema": SCHEMA, "shot": manifest.shot, "frame_range": qc["frame_range"], "qc_file": "../qc/qc.json",
             "passed": qc["summary"]["passed"], "summary": qc["summary"], "flags": qc["flags"], "limits": qc["limits"],

@@ -15,7 +15,7 @@ from faceplate.qc.report import (clear_images, copy_training_images, reasons_by_
 from faceplate.qc.settings import ReportSettings
 from faceplate.settings import as_plain_dict, remembered
 from faceplate.stages.contract import Meter, Reporter, StageResult, check_cancelled
-from faceplate.stages.qc import QC_FILE
+from faceplate.stages.qc import QC_FILE, rendered_layer
 from faceplate.workspace import Workspace
 from faceplate.workspace.consent import Consent
 
@@ -26,6 +26,7 @@ REPORT_DIR = "report"
 def run(workspace: Workspace, settings: ReportSettings, reporter: Reporter) -> StageResult:
     qc = read_qc(workspace)
     faces = shot_faces(workspace)
+    layer = rendered_layer(workspace)  # refused before anything is written when nothing was rendered
     out = workspace.root / REPORT_DIR
     with workspace.stage_run("report", {"qc": QC_FILE}, as_plain_dict(settings), remembered(settings)) as record:
         worst = worst_rows(qc, settings.worst_frames)
@@ -35,10 +36,10 @@ def run(workspace: Workspace, settings: ReportSettings, reporter: Reporter) -> S
                                                             reasons_by_measure(qc["limits"])))
         meter.advance()
         check_cancelled(reporter, "while drawing the report")
-        shown = write_worst_frames(workspace, qc, worst, faces, out)
+        shown = write_worst_frames(workspace, layer, worst, faces, out)
         meter.advance(len(shown))
         training = copy_training_images(workspace.root, out, settings.previews)
-        data = report_data(workspace, qc, shown, training, shot_provenance(workspace), settings)
+        data = report_data(workspace, qc, shown, training, shot_provenance(workspace))
         page = write_page(out, data)
         meter.advance()
         record.outputs = {"html": f"{REPORT_DIR}/index.html", "json": f"{REPORT_DIR}/report.json"}
