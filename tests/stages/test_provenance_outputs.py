@@ -15,6 +15,7 @@ import pytest
 
 from faceplate import __version__
 from faceplate.cli.main import main
+from faceplate.credentials import load_signing_key, sign_files
 from faceplate.demo import CONSENT_REF, PLATE_SPACE, build_example
 from faceplate.models import ModelConfig
 from faceplate.render.outputs import RenderPaths
@@ -123,3 +124,113 @@ def test_without_consent_render_is_refused_and_a_waiver_is_written_into_every_ou
     description = oiio.ImageInput.open(str(RenderPaths(shot / "render", "tif", "tif").layer(1002))).spec() \
         .getattribute("ImageDescription")
     assert json.loads(description)["consent"]["ref"] == "CF-77", "a TIFF layer keeps the record in ImageDescription"
+
+
+def _name(common_name: str):
+    from cryptography import x509
+    from cryptography.x509.oid import NameOID
+
+    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+                      x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Faceplate tests")])
+
+
+def _certificate(subject: str, key, issuer_name, issuer_key, ca: bool, key_id: bool = True):
+    """An X.509 v3 certificate valid for a day either side of now: a CA, or a signing leaf with the
+    digitalSignature key usage, the emailProtection extended key usage (one c2pa accepts) and, with
+    ``key_id``, the issuer's authority key identifier (c2pa refuses a leaf without one)."""
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.x509.oid import ExtendedKeyUsageOID
+
+    now = dt.datetime.now(dt.timezone.utc)
+    usage = x509.KeyUsage(digital_signature=True, content_commitment=False, key_encipherment=False,
+                          data_encipherment=False, key_agreement=False, key_cert_sign=ca, crl_sign=ca,
+                          encipher_only=False, decipher_only=False)
+    builder = (x509.CertificateBuilder().subject_name(_name(subject)).issuer_name(issuer_name)
+               .public_key(key.public_key()).serial_number(x509.random_serial_number())
+               .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=1))
+               .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+               .add_extension(usage, critical=True)
+               .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False))
+    if not ca:
+        builder = builder.add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False)
+    if not ca and key_id:
+        builder = builder.add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()),
+                                        critical=False)
+    return builder.sign(issuer_key, hashes.SHA256())
+
+
+def _pem(item) -> bytes:
+    from cryptography.hazmat.primitives import serialization
+
+    if hasattr(item, "private_bytes"):
+        return item.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                  serialization.NoEncryption())
+    return item.public_bytes(serialization.Encoding.PEM)
+
+
+@pytest.fixture(scope="module")
+def throwaway_ca(tmp_path_factory):
+    """A test CA, a leaf it issued (chain file: leaf then CA) with its key; a plain self-signed certificate
+    (no authority key identifier, as quick self-signed certificates are made: c2pa refuses it) and one that
+    c2pa signs with but that no trust list holds."""
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    folder = tmp_path_factory.mktemp("pki")
+    ca_key, leaf_key, self_key = (ec.generate_private_key(ec.SECP256R1()) for _ in range(3))
+    ca = _certificate("Faceplate test CA", ca_key, _name("Faceplate test CA"), ca_key, ca=True)
+    leaf = _certificate("Faceplate test signer", leaf_key, ca.subject, ca_key, ca=False)
+    selfsigned = _certificate("self-signed", self_key, _name("self-signed"), self_key, ca=False, key_id=False)
+    self_with_id = _certificate("self-signed", self_key, _name("self-signed"), self_key, ca=False)
+    files = {"ca.pem": _pem(ca), "chain.pem": _pem(leaf) + _pem(ca), "leaf.key": _pem(leaf_key),
+             "self.pem": _pem(selfsigned), "self_with_id.pem": _pem(self_with_id), "self.key": _pem(self_key)}
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    other_ca = _certificate("another CA", self_key, _name("another CA"), self_key, ca=True)
+    (folder / "other_ca.pem").write_bytes(_pem(other_ca))
+    return folder
+
+
+def c2pa_manifest(path, anchors: str) -> tuple[str, dict]:
+    import c2pa
+
+    with c2pa.Context.from_dict({"trust": {"trust_anchors": anchors}}) as context, \
+            c2pa.Reader(str(path), context=context) as reader:
+        return reader.get_validation_state(), reader.get_active_manifest()
+
+
+def test_signed_review_movie_and_previews_validate_against_the_test_ca(exported, throwaway_ca, tmp_path, capfd):
+    shot = shutil.copytree(exported[0], tmp_path / "shot")
+    pki = throwaway_ca
+    assert main(["-q", "render", str(shot), "--device", "cpu", "--sign", str(pki / "self.pem"), str(pki / "self.key")]) == 1
+    err = capfd.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "c2pa refuses this certificate" in err[0] and "issued by a CA" in err[0], err
+    assert not (shot / "render").exists(), "a refused certificate writes nothing"
+
+    assert main(["-q", "render", str(shot), "--device", "cpu", "--sign", str(pki / "chain.pem"),
+                 str(pki / "leaf.key")]) == 0
+    run = open_workspace(shot).manifest.last_run("render")
+    assert run.summary["content_credentials"] == {"files": 4, "movie": True, "signer": "Faceplate test signer"}
+    paths = RenderPaths(shot / "render", "faceplate")
+    anchors = (pki / "ca.pem").read_text()
+    for path in [paths.movie] + [paths.preview(f) for f in FRAMES]:
+        state, manifest = c2pa_manifest(path, anchors)
+        assert state == "Trusted", path
+        actions = next(a for a in manifest["assertions"] if a["label"].startswith("c2pa.actions"))["data"]["actions"]
+        assert [a["action"] for a in actions] == ["c2pa.opened", "c2pa.placed", "c2pa.edited"]
+        assert actions[-1]["digitalSourceType"].endswith("/compositeWithTrainedAlgorithmicMedia")
+        ingredients = {i["relationship"]: i["title"] for i in manifest["ingredients"]}
+        assert ingredients == {"parentOf": "astronaut.####.exr", "componentOf": "astronaut_src.####.png"}
+        provenance = next(a for a in manifest["assertions"] if a["label"] == "com.faceplate.provenance")["data"]
+        assert provenance == run.provenance and provenance["consent"]["ref"] == CONSENT_REF
+    assert c2pa_manifest(paths.movie, (pki / "other_ca.pem").read_text())[0] == "Valid", \
+        "intact but not trusted under a CA that did not issue the signer"
+    assert movie_metadata(paths.movie)["faceplate/consent"] == CONSENT_REF, "signing keeps the container metadata"
+    assert header(paths.preview(1002))["faceplate/consent"] == CONSENT_REF, "and the PNG text chunks"
+
+    # a self-signed certificate c2pa does sign with is never trusted under the studio's CA
+    copy = shutil.copy(paths.preview(1001), tmp_path / "self_signed.png")
+    sign_files([copy], load_signing_key(pki / "self_with_id.pem", pki / "self.key"), run.provenance)
+    assert c2pa_manifest(copy, anchors)[0] == "Valid"

@@ -62,13 +62,14 @@ class RenderResult:
     seconds: float = 0.0
     layer_pattern: str = ""
     movie: str | None = None
+    signed: dict | None = None  # content credentials: files signed, signer
 
     def summary(self) -> dict:
         fps = len(self.frames_written) / self.seconds if self.seconds else 0.0
         return {"frames_written": compact_frames(self.frames_written), "frames_skipped": compact_frames(self.frames_skipped),
                 "frames_without_face": compact_frames(self.frames_without_face), "frames_per_second": round(fps, 2),
                 "reasons": {why: compact_frames(frames) for why, frames in self.reasons.items()},
-                "layer": self.layer_pattern, "preview_movie": self.movie}
+                "layer": self.layer_pattern, "preview_movie": self.movie, "content_credentials": self.signed}
 
     def lines(self) -> list[str]:
         """What the artist reads: what was rendered and why, what was up to date, where it went."""
@@ -82,6 +83,9 @@ class RenderResult:
         lines.append(f"layer {self.layer_pattern}")
         if self.movie:
             lines.append(f"review movie {self.movie}")
+        if self.signed:
+            lines.append(f"signed {self.signed['files']} review file(s) with C2PA content credentials "
+                         f"(signer {self.signed['signer']})")
         return lines
 
 
@@ -116,6 +120,7 @@ def run(workspace: Workspace, settings: RenderSettings, reporter: Reporter) -> S
     """Render the requested frames that are not up to date; everything is checked before the
     shot is touched."""
     consent = consent_for_render(workspace.manifest, settings.waive_consent)  # refused: one line, nothing written
+    signing = _signing_key(settings)
     frames = _requested_frames(workspace, settings)
     generator = OnnxGenerator(Path(settings.model) if settings.model else default_model_path(workspace, settings.device),
                               settings.device)
@@ -142,11 +147,33 @@ def run(workspace: Workspace, settings: RenderSettings, reporter: Reporter) -> S
             result.movie = str(movie) if movie else None
         elif settings.preview and paths.movie.is_file():
             result.movie = str(paths.movie)
+        if signing is not None:
+            result.signed = _sign_review_files(paths, frames, result.movie, signing, run_record.provenance)
         run_record.outputs = {"layer": paths.layer_pattern, "matte": str(paths.matte(0)).replace(".0000.", ".####."),
                               "preview_movie": result.movie}
         run_record.summary = result.summary()
     return StageResult("render", "done" if result.frames_written else "skipped", result.summary(),
                        dict(run_record.outputs), result.lines(), result)
+
+
+def _signing_key(settings: RenderSettings):
+    """``--sign``: the key, checked by c2pa now (a refused certificate costs one line and no files)."""
+    if settings.sign_cert is None:
+        return None
+    from faceplate.credentials import check_can_sign, load_signing_key
+
+    key = load_signing_key(settings.sign_cert, settings.sign_key)
+    check_can_sign(key)
+    return key
+
+
+def _sign_review_files(paths: RenderPaths, frames: list[int], movie: str | None, key, record: dict) -> dict:
+    """Content credentials on the review movie and the requested frames' previews (C2PA has no EXR binding)."""
+    from faceplate.credentials import sign_files
+
+    files = [paths.preview(f) for f in frames if paths.preview(f).is_file()] + ([Path(movie)] if movie else [])
+    sign_files(files, key, record)
+    return {"files": len(files), "movie": bool(movie), "signer": key.subject}
 
 
 def _requested_frames(workspace: Workspace, settings: RenderSettings) -> list[int]:
