@@ -64,7 +64,8 @@ def _compact(value: Any) -> str:
 
 
 def provenance_attributes(record: dict[str, Any]) -> dict[str, str]:
-    """The record as flat string attributes (names in docs/provenance.md), for headers and metadata."""
+    """The record as flat string attributes (names in docs/provenance.md), for headers and metadata; one that
+    does not apply (no model yet, no consent reference under a waiver) is left out."""
     model = record.get("model") or {}
     made_by = record.get("made_by") or {}
     consent = record["consent"]
@@ -81,7 +82,8 @@ def provenance_attributes(record: dict[str, Any]) -> dict[str, str]:
         "consent": consent["text"], "consent_ref": consent["ref"] or "",
         "consent_waived": "true" if consent["waived"] else "false",
     }
-    return {PREFIX + key: value for key, value in flat.items()} | {RECORD_KEY: _compact(record)}
+    # an empty string attribute does not survive every format (EXR drops it): what is unknown is left out
+    return {PREFIX + key: value for key, value in flat.items() if value} | {RECORD_KEY: _compact(record)}
 
 
 def record_from_attributes(attributes: dict[str, Any]) -> dict[str, Any] | None:
