@@ -59,7 +59,8 @@ def main() -> int:
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     if not (args.data / "plates" / "s18_natural_scene.mp4").is_file():
-        print(f"bench/qc.py: test media not found in {args.data}; pass --data or set FACEPLATE_TEST_DATA", file=sys.stderr)
+        print(f"bench/qc.py: test media not found in {args.data}; pass --data or set FACEPLATE_TEST_DATA",
+              file=sys.stderr)
         return 2
     frames = FrameRange(1001, 1000 + args.frames)
     with tempfile.TemporaryDirectory() as tmp:

@@ -37,7 +37,8 @@ class CropPair:
 
 def footprint(matrix: np.ndarray, size: int, width: int, height: int) -> tuple[int, int, int, int]:
     """``(x0, y0, x1, y1)``: the plate pixels a ``size`` crop by ``matrix`` reads, inside the frame."""
-    corners = transform_points(np.array([[0, 0], [size, 0], [0, size], [size, size]], np.float64), invert_matrix(matrix))
+    square = np.array([[0, 0], [size, 0], [0, size], [size, size]], np.float64)
+    corners = transform_points(square, invert_matrix(matrix))
     x0, y0 = np.floor(corners.min(0)).astype(int) - 2
     x1, y1 = np.ceil(corners.max(0)).astype(int) + 2
     return max(x0, 0), max(y0, 0), min(x1, width), min(y1, height)

@@ -103,7 +103,8 @@ STYLE = """body{font:14px/1.45 system-ui,sans-serif;margin:24px auto;max-width:1
 h1{margin:0 0 4px}h2{margin-top:32px;border-bottom:1px solid #ddd;padding-bottom:4px}
 table{border-collapse:collapse}td,th{padding:3px 10px;border-bottom:1px solid #eee;text-align:left;vertical-align:top}
 .pass{color:#1a7f37;font-weight:600}.fail{color:#c62828;font-weight:600}img{max-width:100%;border:1px solid #ddd}
-figure{margin:12px 0}figcaption{font-size:13px;color:#444}pre{background:#f6f6f6;padding:8px;overflow:auto;font-size:12px}
+figure{margin:12px 0}figcaption{font-size:13px;color:#444}
+pre{background:#f6f6f6;padding:8px;overflow:auto;font-size:12px}
 .previews img{max-width:48%;margin-right:1%}"""
 
 
@@ -132,8 +133,8 @@ def _worst(worst: list[dict]) -> str:
     if not worst:
         return "<p>No frame with a face was measured.</p>"
     return "".join(f'<figure><img src="{_e(w["image"])}" alt="frame {w["frame"]}"><figcaption>frame {w["frame"]} '
-                   f'(plate | swap | matte): {_e("; ".join(w["reasons"]) or "within every limit")}</figcaption></figure>'
-                   for w in worst)
+                   f'(plate | swap | matte): {_e("; ".join(w["reasons"]) or "within every limit")}'
+                   '</figcaption></figure>' for w in worst)
 
 
 def _training(images: dict) -> str:
@@ -157,7 +158,8 @@ def _provenance(provenance: dict) -> str:
 def _stages(stages: list[dict]) -> str:
     rows = "".join(f"<tr><td>{_e(s['stage'])}</td><td>{_e(s['status'])}</td><td>{_e(s['started'])}</td>"
                    f"<td>{_e(s['finished'])}</td><td>{_e(s['faceplate'])}</td></tr>" for s in stages)
-    return f"<table><tr><th>stage</th><th>status</th><th>started</th><th>finished</th><th>faceplate</th></tr>{rows}</table>"
+    head = "".join(f"<th>{name}</th>" for name in ("stage", "status", "started", "finished", "faceplate"))
+    return f"<table><tr>{head}</tr>{rows}</table>"
 
 
 def page_html(data: dict) -> str:

@@ -44,7 +44,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from faceplate.faces.align import umeyama
+from faceplate.curate.pose import estimate_pose
+from faceplate.faces.align import transform_points, umeyama
 from faceplate.faces.embedding import SAME_PERSON_DISTANCE
 
 RIGHT_EYE, LEFT_EYE = slice(36, 42), slice(42, 48)
@@ -148,9 +149,6 @@ def pose_difference(swap_points: np.ndarray, plate_points: np.ndarray, crop_size
                     crop_to_plate: np.ndarray) -> np.ndarray:
     """``[3]`` yaw, pitch, roll of the swap minus the plate's (degrees), from crop-space landmarks
     ``[68, 2]`` of both in one ``crop_size`` crop; ``crop_to_plate`` (2x3) maps them back for roll."""
-    from faceplate.curate.pose import estimate_pose
-    from faceplate.faces.align import transform_points
-
     swap = estimate_pose(swap_points, crop_size, transform_points(swap_points, crop_to_plate))
     plate = estimate_pose(plate_points, crop_size, transform_points(plate_points, crop_to_plate))
     return np.subtract(swap, plate)
