@@ -62,3 +62,13 @@ def test_colour_difference_is_0_for_the_plate_and_grows_with_a_cast():
     assert measures.colour_difference(plate, plate, skin) == 0.0
     assert measures.colour_difference(warmer, plate, skin) > 3.0
     assert measures.colour_difference(warmer, plate, np.zeros_like(skin)) == 0.0, "no skin, nothing to compare"
+
+
+def test_a_talking_face_moves_above_the_qc_floor_and_a_still_one_with_landmark_noise_below(talking_head):
+    from faceplate.qc.settings import QcSettings
+
+    _, points = talking_head
+    floor = QcSettings().min_expression_motion
+    still = np.repeat(points[:1], len(points), axis=0) + np.random.default_rng(5).normal(0, 0.15, points.shape)
+    assert measures.expression_motion(points) > 1.5 * floor  # 128 px crops of a GRID speaker talking: ~0.022
+    assert measures.expression_motion(still) < floor / 1.5  # re-fit noise on a still face (the demo photo: 0.008)

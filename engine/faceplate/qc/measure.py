@@ -59,6 +59,7 @@ class Measured:
     rows: list[FrameRow]
     face_points: dict[int, np.ndarray]  # frame -> swap landmarks in its crop
     plate_points: dict[int, np.ndarray]
+    expression_motion: float | None = None  # how much the plate's face changes shape (measures.expression_motion)
 
 
 def shot_faces(workspace: Workspace) -> ShotFaces:
@@ -115,7 +116,7 @@ def measure_frames(workspace: Workspace, settings: QcSettings, frames: list[int]
                 previous = pair
             out.rows.append(row)
             meter.advance()
-    _finish_clip(out, changes)
+    _finish_clip(out, changes, settings.min_expression_motion)
     return out
 
 
@@ -143,14 +144,17 @@ def _changes(before: CropPair, after: CropPair) -> tuple[float, float]:
             measures.frame_change(after.plate, before.plate, weight))
 
 
-def _finish_clip(out: Measured, changes: dict[int, tuple[float, float]]) -> None:
-    """Expression over the clip's faces; flicker over each run of consecutive measured frames."""
+def _finish_clip(out: Measured, changes: dict[int, tuple[float, float]], min_motion: float) -> None:
+    """Expression over the clip's faces (unless the plate's face is too still to follow); flicker over
+    each run of consecutive measured frames."""
     measured = [r for r in out.rows if r.face]
-    if measured:
-        errors = measures.expression_errors(np.stack([out.face_points[r.frame] for r in measured]),
-                                            np.stack([out.plate_points[r.frame] for r in measured]))
-        for row, error in zip(measured, errors):
-            row.expression = float(error)
+    if len(measured) > 1:
+        plate = np.stack([out.plate_points[r.frame] for r in measured])
+        out.expression_motion = measures.expression_motion(plate)
+        if out.expression_motion >= min_motion:
+            errors = measures.expression_errors(np.stack([out.face_points[r.frame] for r in measured]), plate)
+            for row, error in zip(measured, errors):
+                row.expression = float(error)
     for run in _consecutive_runs(measured):
         pairs = [changes[r.frame] for r in run[1:]]
         ratios = measures.flicker_ratios([c for c, _ in pairs], [p for _, p in pairs])

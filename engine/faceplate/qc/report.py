@@ -112,12 +112,17 @@ def _e(value) -> str:
     return html.escape("" if value is None else str(value))
 
 
+def _value(value) -> str:
+    return "not measured" if value is None else _e(value)
+
+
 def _verdict(ok: bool) -> str:
     return '<span class="pass">pass</span>' if ok else '<span class="fail">fail</span>'
 
 
 def _checks_table(summary: dict) -> str:
-    rows = "".join(f"<tr><td>{_e(name)}</td><td>{_e(c['value'])}</td><td>{'≥' if c['kind'] == 'min' else '≤'} "
+    rows = "".join(f"<tr><td>{_e(name)}</td><td>{_value(c['value'])}</td>"
+                   f"<td>{'≥' if c['kind'] == 'min' else '≤'} "
                    f"{_e(c['limit'])}</td><td>{_verdict(c['pass'])}</td></tr>" for name, c in summary["checks"].items())
     return f"<table><tr><th>check</th><th>shot</th><th>limit</th><th></th></tr>{rows}</table>"
 
@@ -171,8 +176,8 @@ def page_html(data: dict) -> str:
 <style>{STYLE}</style></head><body>
 <h1>{_e(data['shot'])}</h1>
 <p>Frames {_e(data['frame_range'])}: the shot <span class="{'pass' if data['passed'] else 'fail'}">{_e(verdict)}</span>.
-Identity share {_e(summary['checks']['identity_share']['value'])}, expression ratio
-{_e(summary['checks']['expression_ratio']['value'])}, mouth correlation {_e(summary['mouth_correlation'])}.</p>
+Identity share {_value(summary['checks']['identity_share']['value'])}, expression ratio
+{_value(summary['checks']['expression_ratio']['value'])}, mouth correlation {_e(summary['mouth_correlation'])}.</p>
 <h2>Checks</h2>{_checks_table(summary)}
 <h2>Flagged frames</h2>{_flags_table(data['flags'])}
 <h2>Measures over frames</h2><img src="{_e(data['images']['metrics'])}" alt="QC measures over frames">

@@ -25,6 +25,9 @@ class QcSettings:
     max_expression: float = setting(1.0, "per-frame expression error (0 = follows the plate, 1 = no better than a "
                                     "frozen face)", ge=0.0, le=100.0)
     max_expression_ratio: float = setting(0.6, "the shot's mean expression error for it to pass", ge=0.0, le=100.0)
+    min_expression_motion: float = setting(0.012, "below this much change of the plate face's shape (mean landmark "
+                                           "movement over the face's size) the expression is not checked: a still "
+                                           "face has nothing to follow, only landmark noise (~0.01)", ge=0.0, le=1.0)
     max_pose_deg: float = setting(15.0, "largest yaw, pitch or roll difference from the plate's head, degrees",
                                   ge=0.0, le=180.0)
     max_flicker: float = setting(2.0, "frame-to-frame change inside the matte over the plate's, face motion taken out",

@@ -99,12 +99,13 @@ def shot_judgement(rows: list[FrameRow], face_points: dict, plate_points: dict) 
                      mouth_corr=mouth, sharpness_ratio=_mean(r.sharpness for r in measured) or 0.0)
 
 
-def shot_summary(rows: list[FrameRow], judgement: Judgement, settings: QcSettings) -> dict:
+def shot_summary(rows: list[FrameRow], judgement: Judgement, settings: QcSettings,
+                 expression_motion: float | None = None) -> dict:
     """The shot's figures, each check with its value, limit and whether it passes, and the frame counts."""
     measured = [r for r in rows if r.face]
     checks = {
         "identity_share": (judgement.id_fraction, settings.min_identity_share, "min"),
-        "expression_ratio": (judgement.expression_ratio, settings.max_expression_ratio, "max"),
+        "expression_ratio": (_mean(r.expression for r in measured), settings.max_expression_ratio, "max"),
         "pose_diff_deg": (_mean(max(abs(d) for d in r.pose_diff) for r in measured), settings.max_pose_deg, "max"),
         # the median: a single popping frame is flagged on its own and should not fail a steady shot
         "flicker": (_median(r.flicker for r in measured), settings.max_flicker, "max"),
@@ -120,4 +121,5 @@ def shot_summary(rows: list[FrameRow], judgement: Judgement, settings: QcSetting
             "frames_flagged": len(flagged), "flagged": compact_frames(flagged),
             "to_source": round(judgement.to_wanted, 4), "to_plate": round(judgement.to_other, 4),
             "mouth_correlation": round(judgement.mouth_corr, 4), "sharpness_ratio": round(judgement.sharpness_ratio, 4),
+            "expression_motion": None if expression_motion is None else round(expression_motion, 4),
             "checks": table, "passed": all(c["pass"] for c in table.values())}

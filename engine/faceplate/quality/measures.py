@@ -94,6 +94,13 @@ def shape_residuals(shapes: np.ndarray, reference: np.ndarray) -> np.ndarray:
     return aligned - aligned.mean(0)
 
 
+def expression_motion(plate_points) -> float:
+    """How much the plate's face changes shape over the clip: mean ``|r_plate|`` (unit-size shapes), the
+    expression ratio's denominator. Landmark noise alone on a still face is ~0.01."""
+    plate = np.asarray(plate_points, np.float64)
+    return float(np.linalg.norm(shape_residuals(plate, reference_shape(plate)), axis=-1).mean())
+
+
 def expression_errors(swap_points, plate_points) -> np.ndarray:
     """``[N]``: each frame's share of the expression ratio (module docstring); their mean is the ratio."""
     swap, plate = np.asarray(swap_points, np.float64), np.asarray(plate_points, np.float64)

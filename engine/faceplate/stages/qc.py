@@ -47,8 +47,8 @@ def run(workspace: Workspace, settings: QcSettings, reporter: Reporter) -> Stage
     with workspace.stage_run("qc", inputs, as_plain_dict(settings), remembered(settings)) as record:
         measured = measure_frames(workspace, settings, frames, layer, faces, reporter)
         judge_rows(measured.rows, settings)
-        summary = shot_summary(measured.rows, shot_judgement(measured.rows, measured.face_points,
-                                                             measured.plate_points), settings)
+        judgement = shot_judgement(measured.rows, measured.face_points, measured.plate_points)
+        summary = shot_summary(measured.rows, judgement, settings, measured.expression_motion)
         report = {"schema": SCHEMA, "shot": workspace.manifest.shot, "frame_range": compact_frames(frames),
                   "layer": layer, "inputs_digest": digest, "limits": _limits(settings), "summary": summary,
                   "flags": flag_ranges(measured.rows), "frames": [_row_json(r) for r in measured.rows]}
@@ -119,6 +119,9 @@ def _lines(report: dict, path: Path, fresh: bool) -> list[str]:
     verdict = "passes" if summary["passed"] else f"fails {', '.join(failed)}"
     lines = [f"qc {'' if fresh else '(up to date) '}{summary['frames_measured']}/{summary['frames']} frames measured: "
              f"shot {verdict}; {summary['frames_flagged']} frame(s) flagged"]
+    motion, least = summary.get("expression_motion"), report["limits"]["min_expression_motion"]
+    if motion is not None and motion < least:
+        lines.append(f"  expression not checked: the plate's face barely changes shape ({motion:.4f} < {least:g})")
     lines += [f"  {f['first']}-{f['last']}: {f['reason']}" for f in report["flags"][:10]]
     if len(report["flags"]) > 10:
         lines.append(f"  ... {len(report['flags']) - 10} more flagged range(s) in {path}")
