@@ -15,6 +15,7 @@ PANELS = (  # (measure, title, row keys, limit key)
     ("flicker", "flicker, composite over plate", ("flicker",), "max_flicker"),
     ("seam", "seam gradient energy, composite over plate", ("seam",), "max_seam"),
     ("colour", "skin colour difference, CIEDE2000", ("delta_e",), "max_delta_e"),
+    ("sharpness", "sharpness, composite over plate", ("sharpness",), "min_sharpness"),
 )
 
 

@@ -32,6 +32,8 @@ _NORMALISE = {"flicker": "max_flicker", "seam": "max_seam", "delta_e": "max_delt
 def badness(row: dict, limits: dict) -> float:
     """How far past its limits a frame is (1 = at a limit): the largest of its measures over their limits."""
     values = [row[key] / limits[limit] for key, limit in _NORMALISE.items() if row.get(key) is not None]
+    if row.get("sharpness"):
+        values.append(limits["min_sharpness"] / row["sharpness"])
     if row.get("pose_diff"):
         values.append(max(abs(d) for d in row["pose_diff"]) / max(limits["max_pose_deg"], 1e-9))
     if row.get("to_source") is not None:

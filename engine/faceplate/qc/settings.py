@@ -4,7 +4,7 @@ The defaults are what a supervisor would sign off without looking: the source's 
 least 9 frames of 10 (dlib's same-person distance), expression followed at least as well as the
 judge's training target (0.6), pose within 10 degrees, no frame flickering more than twice the
 plate, no seam with twice the plate's edge energy, skin colour within 5 CIEDE2000 units (a
-difference a viewer sees side by side, not across a cut). Imports no torch or dlib (the CLI builds
+difference a viewer sees side by side, not across a cut), at least half the plate's fine detail. Imports no torch or dlib (the CLI builds
 its flags from here).
 """
 
@@ -34,6 +34,8 @@ class QcSettings:
                                  ge=1.0, le=100.0)
     max_seam: float = setting(2.0, "gradient energy along the matte's edge over the plate's", ge=1.0, le=100.0)
     max_delta_e: float = setting(5.0, "CIEDE2000 between the skin's mean colour and the plate's", ge=0.0, le=100.0)
+    min_sharpness: float = setting(0.5, "the face's fine detail (Laplacian energy of the skin) over the plate's; the "
+                                   "judge's training target", ge=0.0, le=10.0)
     identity_every: int = setting(1, "embed the swapped face every N frames (the costliest measure: ~60 ms a face on "
                                   "a CPU)", ge=1, le=1000)
     frames: str | None = setting(None, "subset to check, plate numbers, e.g. 1001-1010,1050", remember=False)

@@ -17,7 +17,7 @@ from faceplate.qc.settings import QcSettings
 from faceplate.quality.judge import Judgement
 from faceplate.quality import measures
 
-MEASURES = ("identity", "expression", "pose", "flicker", "seam", "colour")
+MEASURES = ("identity", "expression", "pose", "flicker", "seam", "colour", "sharpness")
 
 
 def reason_texts(settings: QcSettings) -> dict[str, str]:
@@ -29,6 +29,7 @@ def reason_texts(settings: QcSettings) -> dict[str, str]:
         "flicker": f"flicker: above {settings.max_flicker:g}x the plate's",
         "seam": f"seam: edge gradient above {settings.max_seam:g}x the plate's",
         "colour": f"colour: skin differs by over {settings.max_delta_e:g} CIEDE2000",
+        "sharpness": f"sharpness: under {settings.min_sharpness:g}x the plate's detail",
     }
 
 
@@ -47,6 +48,7 @@ def failed_measures(row: FrameRow, settings: QcSettings) -> list[str]:
         "flicker": row.flicker is not None and row.flicker > settings.max_flicker,
         "seam": row.seam is not None and row.seam > settings.max_seam,
         "colour": row.delta_e is not None and row.delta_e > settings.max_delta_e,
+        "sharpness": row.sharpness is not None and row.sharpness < settings.min_sharpness,
     }
     return [name for name in MEASURES if fails[name]]
 
@@ -111,6 +113,7 @@ def shot_summary(rows: list[FrameRow], judgement: Judgement, settings: QcSetting
         "flicker": (_median(r.flicker for r in measured), settings.max_flicker, "max"),
         "seam": (_mean(r.seam for r in measured), settings.max_seam, "max"),
         "delta_e": (_mean(r.delta_e for r in measured), settings.max_delta_e, "max"),
+        "sharpness": (_mean(r.sharpness for r in measured), settings.min_sharpness, "min"),
     }
     table = {name: {"value": None if value is None else round(value, 4), "limit": limit, "kind": kind,
                     "pass": value is None or (value >= limit if kind == "min" else value <= limit)}
@@ -120,6 +123,6 @@ def shot_summary(rows: list[FrameRow], judgement: Judgement, settings: QcSetting
             "frames_without_face": compact_frames([r.frame for r in rows if not r.face]),
             "frames_flagged": len(flagged), "flagged": compact_frames(flagged),
             "to_source": round(judgement.to_wanted, 4), "to_plate": round(judgement.to_other, 4),
-            "mouth_correlation": round(judgement.mouth_corr, 4), "sharpness_ratio": round(judgement.sharpness_ratio, 4),
+            "mouth_correlation": round(judgement.mouth_corr, 4),
             "expression_motion": None if expression_motion is None else round(expression_motion, 4),
             "checks": table, "passed": all(c["pass"] for c in table.values())}
