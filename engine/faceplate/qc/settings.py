@@ -2,10 +2,11 @@
 
 The defaults are what a supervisor would sign off without looking: the source's identity in at
 least 9 frames of 10 (dlib's same-person distance), expression followed at least as well as the
-judge's training target (0.6), pose within 10 degrees, no frame flickering more than twice the
-plate, no seam with twice the plate's edge energy, skin colour within 5 CIEDE2000 units (a
-difference a viewer sees side by side, not across a cut), at least half the plate's fine detail. Imports no torch or dlib (the CLI builds
-its flags from here).
+judge's training target (0.6), the head within 15 degrees of the plate's (the pose estimate from 7
+landmarks is noisy on small faces), no frame flickering more than twice the plate, no seam with
+twice the plate's edge energy, skin colour within 5 CIEDE2000 units (a difference a viewer sees side
+by side, not across a cut), at least half the plate's fine detail (the judge's target). Imports no
+torch or dlib (the CLI builds its flags from here).
 """
 
 from __future__ import annotations
