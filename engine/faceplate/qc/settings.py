@@ -37,7 +37,7 @@ class QcSettings:
     max_delta_e: float = setting(5.0, "CIEDE2000 between the skin's mean colour and the plate's", ge=0.0, le=100.0)
     min_sharpness: float = setting(0.5, "the face's fine detail (Laplacian energy of the skin) over the plate's; the "
                                    "judge's training target", ge=0.0, le=10.0)
-    identity_every: int = setting(1, "embed the swapped face every N frames (the costliest measure: ~60 ms a face on "
+    identity_every: int = setting(1, "embed the swapped face every N frames (the costliest measure: 60-90 ms a face on "
                                   "a CPU)", ge=1, le=1000)
     frames: str | None = setting(None, "subset to check, plate numbers, e.g. 1001-1010,1050", remember=False)
     force: bool = setting(False, "check again even when nothing changed since the last check", remember=False)
