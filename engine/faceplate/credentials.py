@@ -161,13 +161,14 @@ def manifest_definition(record: dict[str, Any], title: str, mime: str) -> dict[s
                            {"label": PROVENANCE_LABEL, "data": record}]}
 
 
-def sign_files(paths: list[Path], key: SigningKey, record: dict[str, Any]) -> list[Path]:
-    """Embed a signed manifest in each file, in place (atomically: a failure leaves the file as it was)."""
+def sign_files(files: list[tuple[Path, dict[str, Any]]], key: SigningKey) -> list[Path]:
+    """Embed a signed manifest in each file (path, its provenance record), in place (atomically: a
+    failure leaves the file as it was)."""
     import c2pa
 
     signed = []
     with _signer(key) as signer, c2pa.Context.from_dict(_SETTINGS) as context:
-        for path in paths:
+        for path, record in files:
             mime = MIME.get(path.suffix.lower())
             builder = c2pa.Builder(manifest_definition(record, path.name, mime), context=context)
             try:

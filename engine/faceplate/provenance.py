@@ -90,3 +90,26 @@ def record_from_attributes(attributes: dict[str, Any]) -> dict[str, Any] | None:
     """The record read back from a file's attributes (None when it carries none)."""
     text = attributes.get(RECORD_KEY)
     return json.loads(text) if text else None
+
+
+def read_provenance(path) -> dict[str, Any] | None:
+    """The record a written file carries: a movie's container metadata, an image's header (a TIFF's
+    ImageDescription); None when it carries none or cannot be read."""
+    path = str(path)
+    try:
+        if path.lower().endswith((".mp4", ".mov")):
+            import av
+
+            with av.open(path) as movie:
+                return record_from_attributes(dict(movie.metadata))
+        import OpenImageIO as oiio
+
+        image = oiio.ImageInput.open(path)
+        if image is None:
+            return None
+        spec = image.spec()
+        image.close()
+        text = spec.getattribute(RECORD_KEY) or spec.getattribute("ImageDescription")
+        return json.loads(text) if text and text.startswith("{") else None
+    except (OSError, ValueError):  # av.error.* are OSErrors; damaged JSON is a ValueError
+        return None

@@ -18,6 +18,7 @@ from faceplate.cli.main import main
 from faceplate.credentials import load_signing_key, sign_files
 from faceplate.demo import CONSENT_REF, PLATE_SPACE, build_example
 from faceplate.models import ModelConfig
+from faceplate.provenance import read_provenance
 from faceplate.render.outputs import RenderPaths
 from faceplate.stages.runner import run_stage
 from faceplate.training import TrainSettings, Trainer
@@ -230,7 +231,17 @@ def test_signed_review_movie_and_previews_validate_against_the_test_ca(exported,
     assert movie_metadata(paths.movie)["faceplate/consent"] == CONSENT_REF, "signing keeps the container metadata"
     assert header(paths.preview(1002))["faceplate/consent"] == CONSENT_REF, "and the PNG text chunks"
 
+    # signed again with nothing to render: each file is signed with the provenance it carries (the first run's)
+    assert main(["-q", "render", str(shot), "--device", "cpu", "--sign", str(pki / "chain.pem"),
+                 str(pki / "leaf.key")]) == 0
+    later = open_workspace(shot).manifest.last_run("render")
+    assert later.id != run.id and later.summary["frames_written"] == ""
+    for path in (paths.movie, paths.preview(1003)):
+        state, manifest = c2pa_manifest(path, anchors)
+        provenance = next(a for a in manifest["assertions"] if a["label"] == "com.faceplate.provenance")["data"]
+        assert state == "Trusted" and provenance == read_provenance(path) == run.provenance, path
+
     # a self-signed certificate c2pa does sign with is never trusted under the studio's CA
     copy = shutil.copy(paths.preview(1001), tmp_path / "self_signed.png")
-    sign_files([copy], load_signing_key(pki / "self_with_id.pem", pki / "self.key"), run.provenance)
+    sign_files([(copy, run.provenance)], load_signing_key(pki / "self_with_id.pem", pki / "self.key"))
     assert c2pa_manifest(copy, anchors)[0] == "Valid"

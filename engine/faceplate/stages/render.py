@@ -32,7 +32,7 @@ from faceplate.faces.pipeline import ExtractSettings
 from faceplate.media import ColourTransform, FrameRange, open_plate, to_float01
 from faceplate.media.frames import compact_frames, parse_frame_list
 from faceplate.prefetch import prefetch
-from faceplate.provenance import model_identity, provenance_attributes, provenance_record
+from faceplate.provenance import model_identity, provenance_attributes, provenance_record, read_provenance
 from faceplate.render.composite import Region
 from faceplate.render.face_plan import FacePlan, extracted_frames, plan_by_detection, plan_from_faceset, smooth_tracks
 from faceplate.render.generator import OnnxGenerator
@@ -168,11 +168,12 @@ def _signing_key(settings: RenderSettings):
 
 
 def _sign_review_files(paths: RenderPaths, frames: list[int], movie: str | None, key, record: dict) -> dict:
-    """Content credentials on the review movie and the requested frames' previews (C2PA has no EXR binding)."""
+    """Content credentials on the review movie and the requested frames' previews (C2PA has no EXR binding).
+    Each file is signed with the provenance it carries: a frame this run skipped was made by an earlier run."""
     from faceplate.credentials import sign_files
 
     files = [paths.preview(f) for f in frames if paths.preview(f).is_file()] + ([Path(movie)] if movie else [])
-    sign_files(files, key, record)
+    sign_files([(path, read_provenance(path) or record) for path in files], key)
     return {"files": len(files), "movie": bool(movie), "signer": key.subject}
 
 
