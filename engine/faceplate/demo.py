@@ -105,4 +105,19 @@ def run_demo(out: Path, reporter=None, changes: dict | None = None) -> Path:
     log.info("layer:        %s", placed.layer_pattern)
     log.info("timeline out: %s (track %r, record frames %s)", out / "cut_with_layers.otio", placed.track_name,
              placed.record)
+    _log_qc_headline(ws)
     return shot
+
+
+def _log_qc_headline(ws) -> None:
+    """Where the review report is and the QC numbers a supervisor reads first (from SHOT/qc/qc.json)."""
+    import json
+
+    from faceplate.stages.qc import QC_FILE
+    from faceplate.stages.report import REPORT_DIR
+
+    summary = json.loads((ws.root / QC_FILE).read_text())["summary"]
+    checks = summary["checks"]
+    log.info("QC report:    %s (identity share %s, expression ratio %s, flicker %s, %s frame(s) flagged)",
+             ws.root / REPORT_DIR / "index.html", checks["identity_share"]["value"],
+             checks["expression_ratio"]["value"], checks["flicker"]["value"], summary["frames_flagged"])

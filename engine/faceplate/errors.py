@@ -89,5 +89,9 @@ class MaskError(FaceplateError):
     """Masks cannot be made: bad polygon labels, too few labels, or a missing/damaged mask model."""
 
 
+class QcError(FaceplateError):
+    """A shot cannot be checked or reported: nothing rendered, layer frames or facesets missing."""
+
+
 class ConsentError(FaceplateError):
     """A shot has no consent/rights reference (and no waiver was given), or the reference is not usable."""

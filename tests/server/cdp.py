@@ -20,6 +20,7 @@ class Browser:
         self.process: subprocess.Popen | None = None
         self.socket = None
         self._ids = itertools.count(1)
+        self.events: list[dict] = []  # protocol events seen while waiting for answers (console, log)
 
     def __enter__(self) -> "Browser":
         import websocket
@@ -37,6 +38,7 @@ class Browser:
                                                   suppress_origin=True)
         self.send("Page.enable")
         self.send("Runtime.enable")
+        self.send("Log.enable")
         return self
 
     def __exit__(self, *exc) -> None:
@@ -60,11 +62,13 @@ class Browser:
 
     # --- protocol ----------------------------------------------------------------------------
     def send(self, method: str, **params) -> dict:
-        """Call a CDP method and return its result (events arriving meanwhile are dropped)."""
+        """Call a CDP method and return its result (events arriving meanwhile are kept in ``events``)."""
         call_id = next(self._ids)
         self.socket.send(json.dumps({"id": call_id, "method": method, "params": params}))
         while True:
             message = json.loads(self.socket.recv())
+            if "method" in message:
+                self.events.append(message)
             if message.get("id") == call_id:
                 if "error" in message:
                     raise RuntimeError(f"{method}: {message['error']}")
@@ -97,6 +101,19 @@ class Browser:
                             ".getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; })()")
         for kind in ("mousePressed", "mouseReleased"):
             self.send("Input.dispatchMouseEvent", type=kind, x=box[0], y=box[1], button="left", clickCount=1)
+
+    def console_errors(self) -> list[str]:
+        """Uncaught exceptions, console.error calls and browser log errors (a failed image load) so far."""
+        errors = []
+        for event in self.events:
+            params = event.get("params", {})
+            if event["method"] == "Runtime.exceptionThrown":
+                errors.append(params["exceptionDetails"].get("text", "exception"))
+            elif event["method"] == "Runtime.consoleAPICalled" and params.get("type") == "error":
+                errors.append(" ".join(str(a.get("value", a.get("description", ""))) for a in params.get("args", [])))
+            elif event["method"] == "Log.entryAdded" and params.get("entry", {}).get("level") == "error":
+                errors.append(f"{params['entry'].get('text')} {params['entry'].get('url', '')}")
+        return errors
 
     def screenshot(self, path: Path) -> Path:
         data = self.send("Page.captureScreenshot", format="png")["data"]

@@ -69,8 +69,8 @@ def test_ctrl_c_cancels_the_job_on_the_engine(example, extracted_shot, engine_fa
     job = client.job(jobs[0]["id"])
     assert job["status"] == "cancelled", job
     assert f"job {job['id']}" in text and "cancelled" in text.splitlines()[-1], text
-    assert job["spec"]["stages"] == ["extract", "curate", "mask", "train", "export", "render"]
+    assert job["spec"]["stages"] == ["extract", "curate", "mask", "train", "export", "render", "qc", "report"]
     statuses = [s["status"] for s in job["stages"]]
-    assert all(s in ("done", "skipped") for s in statuses[:3]) and statuses[3:] == ["cancelled", "pending", "pending"], \
+    assert all(s in ("done", "skipped") for s in statuses[:3]) and statuses[3:] == ["cancelled"] + ["pending"] * 4, \
         statuses  # extract, curate, mask had their work done already
     assert "train cancelled" in text, text

@@ -1,7 +1,8 @@
 """`faceplate render` flags the generated ones cannot express: ``--override FRAMES:KEY=VALUE[,...]``
 (merge settings for a frame range, added to the ones the shot remembers), ``--clear-overrides`` and
 ``--no-consent-ref`` (the setting ``waive_consent``: a generated boolean would read
-``--waive-consent/--no-waive-consent``, and the flag artists are told to give is ``--no-consent-ref``).
+``--waive-consent/--no-waive-consent``, and the flag artists are told to give is ``--no-consent-ref``)
+and ``--sign CERT KEY`` (the settings ``sign_cert`` and ``sign_key``, one flag for the pair).
 
 Each override is checked here, through MergeSettings, so a bad one is refused with one line naming
 ``--override`` before anything is written.
@@ -10,6 +11,7 @@ Each override is checked here, through MergeSettings, so a bad one is refused wi
 from __future__ import annotations
 
 import argparse
+import os
 
 from pydantic import ValidationError
 
@@ -17,7 +19,7 @@ from faceplate.errors import FaceplateError, SettingsError
 from faceplate.media.frames import compact_frames, parse_frame_list
 from faceplate.render.settings import MERGE_KEYS, MergeSettings, describe_merge_error, merge_key
 
-HIDDEN = ("overrides", "waive_consent")  # replaced by the flags below
+HIDDEN = ("overrides", "waive_consent", "sign_cert", "sign_key")  # replaced by the flags below
 FORMAT = "FRAMES:KEY=VALUE[,KEY=VALUE]"
 
 
@@ -28,6 +30,9 @@ def add_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--clear-overrides", action="store_true",
                         help="forget the overrides the shot remembers (before adding any --override)")
     add_consent_waiver(parser)
+    parser.add_argument("--sign", nargs=2, metavar=("CERT", "KEY"),
+                        help="sign the review movie and preview frames with C2PA content credentials: a PEM "
+                        "certificate chain issued by a CA (not self-signed) and its PEM private key (this run only)")
 
 
 def add_consent_waiver(parser: argparse.ArgumentParser) -> None:
@@ -38,11 +43,13 @@ def add_consent_waiver(parser: argparse.ArgumentParser) -> None:
 
 
 def changes(args: argparse.Namespace, workspace) -> dict:
-    waiver = {"waive_consent": True} if args.waive_consent else {}
+    per_run = {"waive_consent": True} if args.waive_consent else {}
+    if args.sign:
+        per_run |= {"sign_cert": os.path.abspath(args.sign[0]), "sign_key": os.path.abspath(args.sign[1])}
     if not args.override and not args.clear_overrides:
-        return waiver
+        return per_run
     stored = [] if args.clear_overrides else list(workspace.stored_settings("render").get("overrides") or [])
-    return {"overrides": stored + [parse_override(text, workspace.frame_range) for text in args.override], **waiver}
+    return {"overrides": stored + [parse_override(text, workspace.frame_range) for text in args.override], **per_run}
 
 
 def _refuse(text: str, problem: str) -> SettingsError:

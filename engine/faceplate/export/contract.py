@@ -18,7 +18,8 @@ def generator_metadata(config, meta: dict) -> dict[str, str]:
         "template": TEMPLATE_NAME, "working_space": meta.get("working_space", "sRGB Encoded Rec.709 (sRGB)"),
         "iterations": str(meta.get("iterations", 0)), "config_hash": str(meta.get("config_hash", "")),
         "arch": getattr(config, "arch", ""),
-        "run_id": str(meta.get("run_id", "")),  # a retrain to the same iteration is still another model "input": "face: [B,3,R,R] RGB 0..1 working space",
+        "run_id": str(meta.get("run_id", "")),  # a retrain to the same iteration is still another model
+        "input": "face: [B,3,R,R] RGB 0..1 working space",
         "outputs": "swapped: [B,3,R,R] RGB 0..1; mask: [B,1,R,R] 0..1",
     }
 

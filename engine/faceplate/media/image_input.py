@@ -92,6 +92,18 @@ def read_image(path: str | os.PathLike, frame: int | None = None, alpha: bool = 
     """Read an image as ``["H", "W", 3]`` RGB in the display window (outside the data window is 0).
 
     ``alpha=True`` reads ``["H", "W", 4]`` RGBA instead (alpha 1 where the file has none)."""
+    pixels, spec = _read_data_window(path, frame, alpha)
+    return _place_in_display_window(pixels, spec)
+
+
+def read_image_window(path: str | os.PathLike, frame: int | None = None) -> tuple[np.ndarray, tuple[int, int]]:
+    """``(["h", "w", 4] RGBA of the data window only, (x, y) of its corner in the display window)``:
+    a face layer without the empty frame around it (a 1080p layer's face is a few hundred pixels)."""
+    pixels, spec = _read_data_window(path, frame, alpha=True)
+    return pixels, (spec.x - spec.full_x, spec.y - spec.full_y)
+
+
+def _read_data_window(path, frame: int | None, alpha: bool) -> tuple[np.ndarray, "oiio.ImageSpec"]:
     inp = _open(path, frame)
     try:
         spec = inp.spec()
@@ -105,8 +117,7 @@ def read_image(path: str | os.PathLike, frame: int | None = None, alpha: bool = 
     finally:
         inp.close()
     pixels = pixels.reshape(spec.height, spec.width, -1)
-    pixels = _as_rgba(pixels, spec) if alpha else as_rgb(pixels)
-    return _place_in_display_window(pixels, spec)
+    return (_as_rgba(pixels, spec) if alpha else as_rgb(pixels)), spec
 
 
 def _as_rgba(pixels: np.ndarray, spec: "oiio.ImageSpec") -> np.ndarray:

@@ -91,14 +91,15 @@ def _write_pixels(out: "oiio.ImageOutput", array: np.ndarray) -> bool:
 def write_image(path: str | os.PathLike, array: np.ndarray, *, pixel_type: str | None = None,
                 channel_names: tuple[str, ...] | None = None, compression: str | None = None,
                 quality: int = 95, data_window: tuple[int, int, int, int] | None = None,
-                display_size: tuple[int, int] | None = None) -> Path:
+                display_size: tuple[int, int] | None = None, attributes: dict[str, str] | None = None) -> Path:
     """Write ``array`` (``["H", "W"]``, ``["H", "W", 3]`` or ``["H", "W", 4]``) atomically to ``path``.
 
     ``pixel_type``: uint8 | uint10 | uint12 | uint16 | half | float; default half for EXR,
     uint10 for DPX, else uint8 for uint8 input and uint16 otherwise. Float pixels map 0..1 to
     an integer type's full range. ``data_window=(x, y, w, h)`` (EXR only): with
     ``display_size=(W, H)`` the array holds just the window's pixels; without it the array is
-    the whole display window and the window is cut out of it.
+    the whole display window and the window is cut out of it. ``attributes``: string metadata for
+    the header (EXR attributes, PNG text chunks; TIFF keeps only its own tags, e.g. ImageDescription).
     """
     path = Path(path)
     ext = path.suffix.lower().lstrip(".")
@@ -120,6 +121,8 @@ def write_image(path: str | os.PathLike, array: np.ndarray, *, pixel_type: str |
         compression = f"jpeg:{quality}"
     if compression:
         spec.attribute("compression", compression)
+    for name, value in (attributes or {}).items():
+        spec.attribute(name, str(value))
     with atomic_path(path, min_size=MIN_BYTES) as tmp:
         _write_to(tmp, spec, array, path)
         _check_complete(tmp, ext, path, array.nbytes)

@@ -3,6 +3,8 @@
 Both sides get the same treatment: landmarks re-detected by one dlib model on each crop (enlarged
 to ``EMBED_SIZE`` first, so a 64 px swap and its 64 px plate carry the same detector error), one
 face mask for both (the landmark hull of the plate), identities embedded by dlib's recogniser.
+``Judge.read`` does that for one frame (shot QC reads frames one by one as it decodes the plate);
+``Judge.judge`` reads a run of frames and scores it.
 """
 
 from __future__ import annotations
@@ -36,6 +38,15 @@ class Judgement:
                 f"{self.mouth_corr:.3f}, sharpness_ratio {self.sharpness_ratio:.3f}")
 
 
+@dataclass(frozen=True)
+class FaceReading:
+    """One swapped face and its plate crop as the dlib models read them (crop pixels)."""
+
+    face_points: np.ndarray  # [68, 2] re-detected on the swapped face
+    plate_points: np.ndarray  # [68, 2] re-detected on the plate
+    embedding: np.ndarray | None  # [128] identity of the swapped face (None: not embedded)
+
+
 class Judge:
     """Holds the dlib models once; ``judge`` scores a run of crops."""
 
@@ -59,16 +70,28 @@ class Judge:
         scale = EMBED_SIZE / crops.shape[1]
         return np.stack([self.embedder.embed(_enlarge(crop), p * scale) for crop, p in zip(crops, points)])
 
+    def read(self, face: np.ndarray, plate: np.ndarray, start: np.ndarray, plate_points: np.ndarray | None = None,
+             embed: bool = True) -> FaceReading:
+        """Landmarks of one swapped ``face`` and its ``plate`` crop (uint8 ``[R, R, 3]``), re-fit from
+        ``start`` (crop-space ``[68, 2]``), and the face's identity when ``embed``."""
+        start = np.asarray(start, np.float64)[None]
+        plate_points = self.refit(plate[None], start)[0] if plate_points is None else plate_points
+        face_points = self.refit(face[None], start)[0]
+        embedding = self.embed(face[None], face_points[None])[0] if embed else None
+        return FaceReading(face_points, plate_points, embedding)
+
     def judge(self, faces: np.ndarray, plates: np.ndarray, start: np.ndarray, wanted: np.ndarray,
               other: np.ndarray, plate_points: np.ndarray | None = None) -> Judgement:
         """Score ``faces`` (swapped crops, uint8 ``[N, R, R, 3]``) against their ``plates`` (same
         shape): ``start`` = crop-space landmarks ``[N, 68, 2]`` to start the re-fit from; ``wanted`` /
         ``other`` = mean embeddings of the identity the faces should show and the one they replace.
         ``plate_points`` (the plates' re-fit landmarks) may be passed when judging several runs."""
-        start = np.asarray(start, np.float64)
-        plate_points = self.refit(plates, start) if plate_points is None else plate_points
-        face_points = self.refit(faces, start)
-        fraction, to_wanted, to_other = measures.identity_fraction(self.embed(faces, face_points), wanted, other)
+        given = [None] * len(faces) if plate_points is None else plate_points
+        readings = [self.read(f, p, s, g) for f, p, s, g in zip(faces, plates, start, given)]
+        face_points = np.stack([r.face_points for r in readings])
+        plate_points = np.stack([r.plate_points for r in readings])
+        embeddings = np.stack([r.embedding for r in readings])
+        fraction, to_wanted, to_other = measures.identity_fraction(embeddings, wanted, other)
         masks = [face_mask(p, plates.shape[1]) for p in plate_points]
         return Judgement(
             frames=len(faces), id_fraction=fraction, to_wanted=float(to_wanted.mean()),

@@ -94,6 +94,9 @@ class RenderSettings:
     device: Literal["auto", "cpu", "cuda"] = setting("auto", "where the generator runs", remember=False)
     waive_consent: bool = setting(False, "render a shot that has no consent reference; the waiver is written into "
                                   "every output (CLI: --no-consent-ref)", remember=False)
+    sign_cert: str | None = setting(None, "PEM certificate chain to sign the review movie and preview frames with "
+                                    "(C2PA content credentials; CLI: --sign CERT KEY)", remember=False)
+    sign_key: str | None = setting(None, "PEM private key of sign_cert", remember=False)
 
     def __post_init__(self) -> None:
         if not self.name or any(c in self.name for c in "/\\") or self.name.startswith("."):
@@ -104,6 +107,10 @@ class RenderSettings:
                     raise ValueError(f"frames {self.frames!r} names no frame; e.g. 1001-1010,1050")
             except FaceplateError as exc:
                 raise ValueError(f"frames {self.frames!r}: {exc}") from None
+        if (self.sign_cert is None) != (self.sign_key is None):
+            raise ValueError("signing needs both a certificate and its key (--sign CERT KEY)")
+        if self.sign_cert is not None and not self.preview:
+            raise ValueError("--sign signs the review movie and preview frames: drop --no-preview")
 
     @field_validator("overrides")
     @classmethod

@@ -1,4 +1,5 @@
-"""What a job made, read from its workspace's manifest: the comp layer, the ONNX model, previews, the loss plot.
+"""What a job made, read from its workspace's manifest: the comp layer, the ONNX model, previews, the loss plot,
+the QC results (path, shot summary, flagged ranges) and the review report.
 
 Paths come back absolute, each with whether the file is there now; every path read from the
 manifest must stay inside the shot (``path_inside``), so a damaged manifest cannot point a client
@@ -7,6 +8,7 @@ elsewhere.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from faceplate.errors import WorkspaceError
@@ -20,7 +22,8 @@ LOSS_PLOT = "model/loss.png"  # written by training (faceplate.training.loop)
 def job_artifacts(job: dict) -> dict:
     root = Path(job["workspace"])
     if not (root / MANIFEST_NAME).is_file():
-        return {"workspace": str(root), "frame_range": None, "layer": None, "onnx": None, "previews": [], "files": {}}
+        return {"workspace": str(root), "frame_range": None, "layer": None, "onnx": None, "previews": [], "files": {},
+                "qc": None, "report": None}
     manifest = _read_manifest(root / MANIFEST_NAME)
     done = {r.stage: r for r in manifest.stages if r.status == "done"}  # the last done run of each stage wins
     files = {f"{stage}.{key}": _entry(root, value) for stage, run in done.items()
@@ -33,8 +36,21 @@ def job_artifacts(job: dict) -> dict:
                  "frames_present": _count_frames(pattern, manifest.range)}
     onnx = files.get("export.onnx")
     previews = sorted((root / "model" / "previews").glob("*.png"))[-PREVIEWS_SHOWN:]
+    report = files.get("report.html")
     return {"workspace": str(root), "frame_range": manifest.range, "layer": layer, "onnx": onnx, "files": files,
-            "previews": [str(p) for p in previews]}
+            "previews": [str(p) for p in previews], "qc": _qc(files.get("qc.qc")),
+            "report": {"path": report["path"]} if report and report["exists"] else None}
+
+
+def _qc(entry: dict | None) -> dict | None:
+    """``{path, summary, flags}`` of the shot's qc.json (flags: ``[{first, last, reason}]``, plate numbering)."""
+    if not entry or not entry["exists"]:
+        return None
+    try:
+        qc = json.loads(Path(entry["path"]).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {"path": entry["path"], "summary": None, "flags": []}
+    return {"path": entry["path"], "summary": qc.get("summary"), "flags": qc.get("flags", [])}
 
 
 def preview_file(job: dict, stage: str | None = None) -> Path:

@@ -43,6 +43,9 @@ def submit_job(engine: EngineContext, body: JobSubmit) -> dict:
                for name, changes in body.settings.items()}
     if "render" in stages:
         _check_consent(consent_ref, checked.get("render"))
+    if checked.get("render") is not None and checked["render"].sign_cert is not None:  # files the engine will read
+        for what in ("sign_cert", "sign_key"):
+            engine.roots.resolve(getattr(checked["render"], what), f"settings.render.{what}")
     with engine.scheduler.lock:
         job = engine.store.create_job(uuid.uuid4().hex[:12], str(workspace), spec, stages)
     engine.scheduler.wake()  # committed: the scheduler may start it now

@@ -50,8 +50,13 @@ STAGES: dict[str, Stage] = {s.name: s for s in (
           "export the trained generator to ONNX (and optionally fp16 and .dfm)"),
     Stage("render", "faceplate.stages.render", "faceplate.render.settings:RenderSettings",
           "render the comp layer, matte and preview for the shot range"),
+    Stage("qc", "faceplate.stages.qc", "faceplate.qc.settings:QcSettings",
+          "measure every rendered frame against the plate (identity, expression, pose, flicker, seam, colour) "
+          "and flag the frames to review -> SHOT/qc/qc.json"),
+    Stage("report", "faceplate.stages.report", "faceplate.qc.settings:ReportSettings",
+          "one offline HTML page (and JSON) per shot: QC plots, worst frames, training, settings, provenance"),
 )}
-PIPELINE = ("extract", "curate", "mask", "train", "export", "render")  # what `faceplate run` runs
+PIPELINE = ("extract", "curate", "mask", "train", "export", "render", "qc", "report")  # what `faceplate run` runs
 
 
 def get_stage(name: str) -> Stage:

@@ -12,9 +12,11 @@ from pathlib import Path
 
 from faceplate.errors import ExportError
 from faceplate.export.contract import GENERATOR, GENERATOR_DFM, GENERATOR_FP16, ExportSettings
+from faceplate.provenance import model_identity, provenance_attributes, provenance_record
 from faceplate.settings import as_plain_dict, remembered
 from faceplate.stages.contract import Meter, Reporter, StageResult, check_cancelled
 from faceplate.workspace import Workspace
+from faceplate.workspace.consent import Consent
 
 SETTINGS = ExportSettings
 
@@ -32,8 +34,10 @@ def run(workspace: Workspace, settings: ExportSettings, reporter: Reporter) -> S
     out = workspace.root / "export"
     files = 1 + settings.fp16 + settings.dfm
     with workspace.stage_run("export", {"model": str(source)}, as_plain_dict(settings), remembered(settings)) as run:
+        run.provenance = _provenance(workspace, meta, run)
+        provenance = provenance_attributes(run.provenance)
         meter = Meter(reporter, "export", files, unit="files")
-        report = export_generator(generator, config, meta, out / GENERATOR)
+        report = export_generator(generator, config, meta, out / GENERATOR, provenance=provenance)
         meter.advance()
         result = StageResult("export", outputs={"onnx": str(report.path.relative_to(workspace.root))},
                              summary={"max_abs_diff": report.max_abs_diff, "iterations": meta.get("iterations")})
@@ -42,7 +46,7 @@ def run(workspace: Workspace, settings: ExportSettings, reporter: Reporter) -> S
         half = out / GENERATOR_FP16
         if settings.fp16:
             check_cancelled(reporter, "before the fp16 export")
-            half_report = export_generator(generator, config, meta, half, precision="fp16")
+            half_report = export_generator(generator, config, meta, half, precision="fp16", provenance=provenance)
             meter.advance()
             result.outputs["fp16"] = str(half.relative_to(workspace.root))
             result.summary["fp16_max_abs_diff"] = half_report.max_abs_diff
@@ -57,3 +61,12 @@ def run(workspace: Workspace, settings: ExportSettings, reporter: Reporter) -> S
             result.lines.append(f"exported {dfm_report.path}")
         run.outputs, run.summary = result.outputs, result.summary
     return result
+
+
+def _provenance(workspace: Workspace, meta: dict, run) -> dict:
+    """What the ONNX file says about itself: the checkpoint (its own sha256 cannot be inside it), the shot's
+    media, history and consent reference (or that it has none: only render needs one)."""
+    model = model_identity(None, {"config_hash": meta.get("config_hash"), "iterations": str(meta.get("iterations", "")),
+                                  "run_id": meta.get("run_id")}, None)
+    model["checkpoint"] = meta.get("checkpoint")
+    return provenance_record(workspace.manifest, Consent(workspace.manifest.consent_ref), model, run)

@@ -32,6 +32,7 @@ from faceplate.faces.pipeline import ExtractSettings
 from faceplate.media import ColourTransform, FrameRange, open_plate, to_float01
 from faceplate.media.frames import compact_frames, parse_frame_list
 from faceplate.prefetch import prefetch
+from faceplate.provenance import model_identity, provenance_attributes, provenance_record, read_provenance
 from faceplate.render.composite import Region
 from faceplate.render.face_plan import FacePlan, extracted_frames, plan_by_detection, plan_from_faceset, smooth_tracks
 from faceplate.render.generator import OnnxGenerator
@@ -43,7 +44,7 @@ from faceplate.runtime.session import CUDA, select_providers
 from faceplate.settings import as_plain_dict, remembered
 from faceplate.stages.contract import Meter, Reporter, StageResult, check_cancelled
 from faceplate.workspace import Workspace
-from faceplate.workspace.consent import consent_for_render
+from faceplate.workspace.consent import Consent, consent_for_render
 
 # merge + write threads: two on a 2-core machine, more where cores are free (a GPU does the inference)
 MERGE_WORKERS = max(2, min(8, (os.cpu_count() or 2) - 2))
@@ -61,13 +62,14 @@ class RenderResult:
     seconds: float = 0.0
     layer_pattern: str = ""
     movie: str | None = None
+    signed: dict | None = None  # content credentials: files signed, signer
 
     def summary(self) -> dict:
         fps = len(self.frames_written) / self.seconds if self.seconds else 0.0
         return {"frames_written": compact_frames(self.frames_written), "frames_skipped": compact_frames(self.frames_skipped),
                 "frames_without_face": compact_frames(self.frames_without_face), "frames_per_second": round(fps, 2),
                 "reasons": {why: compact_frames(frames) for why, frames in self.reasons.items()},
-                "layer": self.layer_pattern, "preview_movie": self.movie}
+                "layer": self.layer_pattern, "preview_movie": self.movie, "content_credentials": self.signed}
 
     def lines(self) -> list[str]:
         """What the artist reads: what was rendered and why, what was up to date, where it went."""
@@ -81,6 +83,9 @@ class RenderResult:
         lines.append(f"layer {self.layer_pattern}")
         if self.movie:
             lines.append(f"review movie {self.movie}")
+        if self.signed:
+            lines.append(f"signed {self.signed['files']} review file(s) with C2PA content credentials "
+                         f"(signer {self.signed['signer']})")
         return lines
 
 
@@ -115,6 +120,7 @@ def run(workspace: Workspace, settings: RenderSettings, reporter: Reporter) -> S
     """Render the requested frames that are not up to date; everything is checked before the
     shot is touched."""
     consent = consent_for_render(workspace.manifest, settings.waive_consent)  # refused: one line, nothing written
+    signing = _signing_key(settings)
     frames = _requested_frames(workspace, settings)
     generator = OnnxGenerator(Path(settings.model) if settings.model else default_model_path(workspace, settings.device),
                               settings.device)
@@ -124,25 +130,51 @@ def run(workspace: Workspace, settings: RenderSettings, reporter: Reporter) -> S
     model_sha = file_sha256(generator.model.path)
     learned_sha = file_sha256(learned_path) if learned_path else None
     faces = _extracted_faces(faceset)
-    records = {f: _record(settings, f, model_sha, learned_sha, faces, workspace.frame_range) for f in frames}
+    records = {f: _record(settings, f, model_sha, learned_sha, faces, workspace.frame_range, consent) for f in frames}
     plan = _plan(paths, records, settings.preview)
     inputs = {"plate": workspace.manifest.plate.path, "model": str(generator.model.path), "model_sha256": model_sha,
               "consent": consent.as_dict()}
     with workspace.stage_run("render", inputs, as_plain_dict(settings), remembered(settings)) as run_record:
+        run_record.provenance = provenance_record(workspace.manifest, consent, model_identity(
+            generator.model.path, generator.metadata, model_sha), run_record)
+        attributes = provenance_attributes(run_record.provenance)  # in every file this run writes
         learned = load_mask_session(learned_path, prefer_gpu=settings.device != "cpu") if learned_path and plan.todo else None
         result = RenderResult(frames_skipped=plan.skipped, reasons=plan.reasons, layer_pattern=paths.layer_pattern)
-        _render_frames(workspace, settings, generator, learned, paths, plan, faceset, reporter, result)
+        _render_frames(workspace, settings, generator, learned, paths, plan, faceset, reporter, result, attributes)
         if settings.preview and (result.frames_written or not paths.movie.is_file()):
             fps = Fraction(workspace.manifest.plate.fps or "24")
-            movie = encode_movie(paths, list(workspace.frame_range), fps)
+            movie = encode_movie(paths, list(workspace.frame_range), fps, attributes)
             result.movie = str(movie) if movie else None
         elif settings.preview and paths.movie.is_file():
             result.movie = str(paths.movie)
+        if signing is not None:
+            result.signed = _sign_review_files(paths, frames, result.movie, signing, run_record.provenance)
         run_record.outputs = {"layer": paths.layer_pattern, "matte": str(paths.matte(0)).replace(".0000.", ".####."),
                               "preview_movie": result.movie}
         run_record.summary = result.summary()
     return StageResult("render", "done" if result.frames_written else "skipped", result.summary(),
                        dict(run_record.outputs), result.lines(), result)
+
+
+def _signing_key(settings: RenderSettings):
+    """``--sign``: the key, checked by c2pa now (a refused certificate costs one line and no files)."""
+    if settings.sign_cert is None:
+        return None
+    from faceplate.credentials import check_can_sign, load_signing_key
+
+    key = load_signing_key(settings.sign_cert, settings.sign_key)
+    check_can_sign(key)
+    return key
+
+
+def _sign_review_files(paths: RenderPaths, frames: list[int], movie: str | None, key, record: dict) -> dict:
+    """Content credentials on the review movie and the requested frames' previews (C2PA has no EXR binding).
+    Each file is signed with the provenance it carries: a frame this run skipped was made by an earlier run."""
+    from faceplate.credentials import sign_files
+
+    files = [paths.preview(f) for f in frames if paths.preview(f).is_file()] + ([Path(movie)] if movie else [])
+    sign_files([(path, read_provenance(path) or record) for path in files], key)
+    return {"files": len(files), "movie": bool(movie), "signer": key.subject}
 
 
 def _requested_frames(workspace: Workspace, settings: RenderSettings) -> list[int]:
@@ -177,14 +209,15 @@ def file_sha256(path: Path) -> str:
 
 
 def _record(settings: RenderSettings, frame: int, model_sha: str, learned_sha: str | None,
-            faces: dict[int, list], shot_range: FrameRange) -> dict:
-    """The record ``frame``'s files would carry if rendered now."""
+            faces: dict[int, list], shot_range: FrameRange, consent: Consent) -> dict:
+    """The record ``frame``'s files would carry if rendered now (the consent too: its headers say it)."""
     merge = settings.merge_for(frame)
     window = [f for f in range(frame - merge.smoothing_frames, frame + merge.smoothing_frames + 1) if f in shot_range]
     extra = {"learned_mask": learned_sha if "learned" in merge.mask_parts else None}
     landmarks = {f: faces.get(f, "detect") for f in window}  # what the frame's smoothed landmarks come from
     return {"schema": RECORD_SCHEMA, "frame": frame, "model": model_sha, "settings": settings.frame_digest(frame, extra),
-            "faces": hashlib.sha256(json.dumps(landmarks, sort_keys=True).encode()).hexdigest()[:16]}
+            "faces": hashlib.sha256(json.dumps(landmarks, sort_keys=True).encode()).hexdigest()[:16],
+            "consent": consent.text}
 
 
 def _extracted_faces(faceset: Faceset | None) -> dict[int, list]:
@@ -218,6 +251,8 @@ def _plan(paths: RenderPaths, records: dict[int, dict], preview: bool) -> _Plan:
             reason = "settings changed"
         elif had.get("faces") != wanted["faces"]:
             reason = "faces changed (extracted again)"
+        elif had.get("consent") != wanted["consent"]:
+            reason = "consent reference changed"
         else:
             reason = "files missing" if had == wanted else "record from another version"
         todo.append(frame)
@@ -243,7 +278,8 @@ def _face_plan(workspace: Workspace, plate, faceset: Faceset | None, settings: R
     return {f: smoothed[radius[f]].get(f, []) for f in todo}
 
 
-def _render_frames(workspace, settings, generator, learned, paths, plan: _Plan, faceset, reporter, result) -> None:
+def _render_frames(workspace, settings, generator, learned, paths, plan: _Plan, faceset, reporter, result,
+                   attributes: dict[str, str]) -> None:
     todo = plan.todo
     meter = Meter(reporter, "render", len(todo), unit="frames")
     if not todo:
@@ -257,7 +293,7 @@ def _render_frames(workspace, settings, generator, learned, paths, plan: _Plan, 
         wanted = set(todo)
         reader = prefetch(((f, to_float01(raw)) for f, raw in plate.iter_frames(FrameRange(todo[0], todo[-1]))
                            if f in wanted), depth=4)
-        write = _Writer(settings, colour, paths, size, plan.records)
+        write = _Writer(settings, colour, paths, size, plan.records, attributes)
         with ThreadPoolExecutor(MERGE_WORKERS) as workers:
             pending, batch = [], []
             try:
@@ -329,14 +365,15 @@ class _Writer:
     paths: RenderPaths
     size: tuple[int, int]
     records: dict[int, dict]
+    attributes: dict[str, str]  # provenance, in every file's header
 
     def __call__(self, job: _Job) -> None:
         record_path = self.paths.record(job.frame)
         record_path.unlink(missing_ok=True)  # until the new files are all written, none describes them
         layer, region = self._layer(job)
-        write_layer(self.paths, job.frame, layer, region, self.size)
+        write_layer(self.paths, job.frame, layer, region, self.size, self.attributes)
         if self.settings.preview:
-            write_preview(self.paths, job.frame, composite_over(job.plate, layer, region), self.colour)
+            write_preview(self.paths, job.frame, composite_over(job.plate, layer, region), self.colour, self.attributes)
         write_text_atomic(record_path, json.dumps(self.records[job.frame], sort_keys=True) + "\n")
 
     def _layer(self, job: _Job) -> tuple[np.ndarray, Region]:

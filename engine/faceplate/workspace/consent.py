@@ -21,6 +21,7 @@ from faceplate.errors import ConsentError
 
 MAX_LENGTH = 500  # it is written into every EXR header and movie: a reference, not a document
 WAIVER_TEXT = "WAIVED: rendered with --no-consent-ref; no consent reference recorded"
+NONE_TEXT = "NONE: no consent reference recorded"  # outputs made before render (the ONNX export) of such a shot
 MISSING = ("shot {shot} has no consent reference: record the release or rights for the person depicted with "
            "`faceplate consent SHOT --ref TEXT` (or `faceplate init --consent-ref TEXT`), or render with "
            "--no-consent-ref to waive it (the waiver is written into every output)")
@@ -35,8 +36,10 @@ class Consent:
 
     @property
     def text(self) -> str:
-        """The one string outputs carry: the reference, or the waiver."""
-        return self.ref if self.ref else WAIVER_TEXT
+        """The one string outputs carry: the reference, the waiver, or that there is none."""
+        if self.ref:
+            return self.ref
+        return WAIVER_TEXT if self.waived else NONE_TEXT
 
     def as_dict(self) -> dict:
         return {"ref": self.ref, "waived": self.waived}

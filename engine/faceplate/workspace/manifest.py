@@ -59,6 +59,8 @@ class StageRun(BaseModel):
     outputs: dict[str, Any] = Field(default_factory=dict)
     summary: dict[str, Any] = Field(default_factory=dict)
     error: str | None = None
+    # what the run's outputs carry about how they were made (faceplate.provenance.provenance_record)
+    provenance: dict[str, Any] = Field(default_factory=dict)
 
 
 class Manifest(BaseModel):

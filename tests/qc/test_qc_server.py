@@ -1,0 +1,31 @@
+"""QC and the report as server jobs: a real engine on loopback runs them on a shot, and its artifacts
+endpoint answers where the QC results and the report are, with the shot's summary and flagged ranges."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from qc_helpers import load_test_module, write_swap
+
+pytestmark = pytest.mark.slow
+
+
+def test_a_qc_and_report_job_lists_its_results_in_the_artifacts(shot, tmp_path):
+    write_swap(shot, face="plate", jitter=(1007,))
+    engine = load_test_module("server_helpers").start_engine(shot.root.parent, tmp_path / "data")
+    try:
+        client = engine.client
+        job = client.submit(str(shot.root), stages=["qc", "report"])
+        done = client.watch(job["id"], lambda event: None, timeout_s=120)
+        assert done["status"] == "done", done
+        artifacts = client.artifacts(job["id"])
+    finally:
+        engine.stop()
+    qc = artifacts["qc"]
+    assert Path(qc["path"]) == shot.root / "qc" / "qc.json"
+    assert {"first": 1007, "last": 1007, "reason": "flicker: above 2x the plate's"} in qc["flags"]
+    assert qc["summary"]["frames"] == 16 and qc["summary"]["checks"]["flicker"]["pass"]
+    assert Path(artifacts["report"]["path"]) == shot.root / "report" / "index.html"
+    assert Path(artifacts["report"]["path"]).is_file()
