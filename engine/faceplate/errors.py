@@ -87,3 +87,7 @@ class CurateError(FaceplateError):
 
 class MaskError(FaceplateError):
     """Masks cannot be made: bad polygon labels, too few labels, or a missing/damaged mask model."""
+
+
+class FarmError(FaceplateError):
+    """A farm job cannot be exported or run: a shot without a workspace or range, frames outside the plate."""
