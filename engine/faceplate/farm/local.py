@@ -4,12 +4,14 @@ session after another as a single farm node would; and the bundled example as a 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Callable
 
 from faceplate.errors import FarmError
 from faceplate.stages import get_stage
@@ -17,6 +19,7 @@ from faceplate.workspace import Workspace
 
 log = logging.getLogger(__name__)
 _FAIL = re.compile(r"openjd_fail: (.*)")
+_STEP = re.compile(r"Running step '([^']+)'")
 
 
 def beside_python(name: str) -> str:
@@ -30,14 +33,23 @@ def beside_python(name: str) -> str:
 
 
 def openjd_run(template: Path, parameters: Path, *extra: str, log_path: Path | None = None,
-               timeout: float | None = None) -> subprocess.CompletedProcess:
+               on_line: Callable[[str], None] | None = None) -> subprocess.CompletedProcess:
     """``openjd run TEMPLATE -p file://PARAMETERS [extra...]``; its log (every action's output) is
-    returned and, with ``log_path``, kept there."""
+    returned and, with ``log_path``, written there as it comes; ``on_line`` sees each line."""
     command = [beside_python("openjd"), "run", str(template), "--job-param", f"file://{parameters}", *extra]
-    done = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=timeout)
-    if log_path is not None:
-        log_path.write_text(done.stdout, encoding="utf-8")
-    return done
+    lines = []
+    with contextlib.ExitStack() as stack:
+        log_file = stack.enter_context(open(log_path, "w", encoding="utf-8")) if log_path else None
+        process = stack.enter_context(subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                                       text=True))
+        for line in process.stdout:
+            lines.append(line)
+            if log_file:
+                log_file.write(line)
+                log_file.flush()
+            if on_line:
+                on_line(line.rstrip("\n"))
+    return subprocess.CompletedProcess(command, process.returncode, "".join(lines))
 
 
 def failure_line(output: str) -> str | None:
@@ -49,10 +61,16 @@ def failure_line(output: str) -> str | None:
 def run_job(template: Path, parameters: Path, log_path: Path) -> None:
     """Run the whole job; FarmError with the failing stage's line if a step fails."""
     log.info("running %s through the OpenJD runtime; log %s", template, log_path)
-    done = openjd_run(template, parameters, log_path=log_path)
+    done = openjd_run(template, parameters, log_path=log_path, on_line=_announce_step)
     if done.returncode != 0:
         reason = failure_line(done.stdout) or "see the log"
         raise FarmError(f"the job failed: {reason} (log {log_path})")
+
+
+def _announce_step(line: str) -> None:
+    step = _STEP.search(line)
+    if step:
+        log.info("step %s", step.group(1))
 
 
 def remember_settings(workspace: Workspace, changes: dict[str, dict]) -> None:
