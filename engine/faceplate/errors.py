@@ -91,3 +91,7 @@ class MaskError(FaceplateError):
 
 class FarmError(FaceplateError):
     """A farm job cannot be exported or run: a shot without a workspace or range, frames outside the plate."""
+
+
+class ConsentError(FaceplateError):
+    """A shot has no consent/rights reference (and no waiver was given), or the reference is not usable."""
