@@ -6,7 +6,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from faceplate.demo import PLATE_SPACE, build_example
+from faceplate.demo import CONSENT_REF, PLATE_SPACE, build_example
 from faceplate.farm.export import export_job, shot_from_workspace
 from faceplate.farm.local import beside_python, remember_settings
 from faceplate.farm.template import Identity, JobOptions
@@ -26,10 +26,11 @@ def example(folder: Path) -> tuple[str, str]:
     return build_example(folder)
 
 
-def tiny_shot(folder: Path, media: tuple[str, str], frames: str = "1001-1006") -> Path:
+def tiny_shot(folder: Path, media: tuple[str, str], frames: str = "1001-1006", consent_ref: str | None = CONSENT_REF) -> Path:
     """A shot workspace of the example remembering the tiny settings (what every farm step then uses)."""
     plate, source = media
-    workspace = init_workspace(folder, plate, frames, [source], colour_space=PLATE_SPACE, fps="24")
+    workspace = init_workspace(folder, plate, frames, [source], colour_space=PLATE_SPACE, fps="24",
+                               consent_ref=consent_ref)
     remember_settings(workspace, TINY)
     return workspace.root
 
@@ -55,3 +56,37 @@ def openjd(*args: str | Path, timeout: float = 300) -> subprocess.CompletedProce
 
 def run_job(template: Path, parameters: Path, *extra: str) -> subprocess.CompletedProcess:
     return openjd("run", template, "--job-param", f"file://{parameters}", *extra)
+
+
+def movie(path: Path, frames: int, rate: int = 30, size: tuple[int, int] = (96, 64)) -> Path:
+    """A small H.264 movie of ``frames`` grey frames (timeline tests need media of the right length and rate)."""
+    import av
+    import numpy as np
+
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=rate)
+        stream.width, stream.height, stream.pix_fmt = size[0], size[1], "yuv420p"
+        for i in range(frames):
+            image = np.full((size[1], size[0], 3), i % 256, np.uint8)
+            out.mux(stream.encode(av.VideoFrame.from_ndarray(image, format="rgb24")))
+        out.mux(stream.encode())
+    return path
+
+
+def relinked_cut(real: Path, media: Path, out: Path, marked: tuple[int, ...] = ()) -> Path:
+    """A real editorial cut with its clips' movie re-pointed at ``media`` (the editor's own file is not
+    here), and a FACE marker on the video clips numbered in ``marked``; everything else as the editor wrote it."""
+    import opentimelineio as otio
+
+    from faceplate_host.timeline import read_timeline, video_clips
+
+    timeline = read_timeline(real)
+    for clip in timeline.find_clips():
+        if isinstance(clip.media_reference, otio.schema.ExternalReference):
+            clip.media_reference.target_url = media.as_uri()
+    for index in marked:
+        clip = video_clips(timeline)[index]
+        clip.markers.append(otio.schema.Marker(name="FACE", marked_range=otio.opentime.TimeRange(
+            clip.trimmed_range().start_time, otio.opentime.RationalTime(1, clip.trimmed_range().duration.rate))))
+    otio.adapters.write_to_file(timeline, str(out))
+    return out

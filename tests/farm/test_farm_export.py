@@ -137,15 +137,17 @@ def test_export_renders_a_frame_subset_when_asked(tmp_path, media):
      "frames 1007-1010 are outside the shot range 1001-1006"),
     ("no range", ["{norange}"], "has no frame range"),
     ("chunk size", ["{shot}", "--chunk-size", "0"], "--chunk-size 0: give 1 to 150"),
-    ("identity without source", ["{shot}", "--identity", "{tmp}/lib"], "needs both --identity LIBRARY"),
+    ("identity without source", ["{shot}", "--identity", "{tmp}/lib"], "--timeline and --identity need --source"),
     ("no shots", [], "give the shot workspaces to export"),
+    ("no consent", ["{noconsent}"], "has no consent reference"),
 ])
 def test_bad_input_is_one_line_at_export_and_writes_nothing(tmp_path, media, case, args, expected):
     shot = tiny_shot(tmp_path / "shots" / "sh010", media)
     norange = tiny_shot(tmp_path / "shots" / "sh020", media)
     manifest = json.loads((norange / "faceplate.json").read_text())
     (norange / "faceplate.json").write_text(json.dumps(manifest | {"range": ""}))
-    given = [a.format(tmp=tmp_path, shot=shot, norange=norange) for a in args]
+    noconsent = tiny_shot(tmp_path / "shots" / "sh030", media, consent_ref=None)
+    given = [a.format(tmp=tmp_path, shot=shot, norange=norange, noconsent=noconsent) for a in args]
     done = faceplate("farm", "export", *given, "--out", tmp_path / "job")
     assert done.returncode == 1, done.stderr
     lines = done.stderr.strip().splitlines()

@@ -20,15 +20,17 @@ from faceplate.farm.template import EXTENSIONS, FarmShot, Identity, JobOptions, 
 from faceplate.media import FrameRange
 from faceplate.media.frames import compact_frames
 from faceplate.workspace import open_workspace
+from faceplate.workspace.consent import consent_for_render
 
 TEMPLATE_NAME = "template.yaml"
 PARAMETERS_NAME = "parameters.json"
 _STEP_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
-def shot_from_workspace(path: str | Path, frames: str | None = None) -> FarmShot:
+def shot_from_workspace(path: str | Path, frames: str | None = None, waive_consent: bool = False) -> FarmShot:
     """The farm view of one workspace: its name, the frames to render (``frames``, else its range) and
-    the media it records. Refused with one line: no workspace, no range, frames outside the plate."""
+    the media it records. Refused with one line: no workspace, no range, frames outside the plate, no
+    consent reference (unless ``waive_consent``: render would refuse it after the farm trained it)."""
     path = Path(path)
     if not path.exists():
         raise FarmError(f"shot {path}: no such folder; create the shot with `faceplate init {path} --plate ...` first")
@@ -42,8 +44,10 @@ def shot_from_workspace(path: str | Path, frames: str | None = None) -> FarmShot
                         "--force`")
     shot_range = workspace.frame_range
     render = _render_frames(path, frames, shot_range, FrameRange.parse(manifest.plate.frame_range))
+    consent_for_render(manifest, waive_consent)
     name = _STEP_NAME.sub("_", workspace.root.name).strip("_") or "shot"
-    return FarmShot(name, workspace.root, render, manifest.plate.path, tuple(c.path for c in manifest.sources))
+    return FarmShot(name, workspace.root, render, manifest.plate.path, tuple(c.path for c in manifest.sources),
+                    waive_consent=waive_consent and not manifest.consent_ref)
 
 
 def _render_frames(path: Path, frames: str | None, shot_range: FrameRange, plate_range: FrameRange) -> FrameRange:
@@ -107,13 +111,8 @@ def export_job(shots: list[FarmShot], out: str | Path, options: JobOptions) -> t
     return template_path, parameters_path
 
 
-def identity_for(library: str | Path | None, source: str | Path | None) -> Identity | None:
-    """The identity step's library and source faces, checked: both or neither, the source must exist."""
-    if library is None and source is None:
-        return None
-    if library is None or source is None:
-        raise FarmError("the identity step needs both --identity LIBRARY (where the identity model goes) and "
-                        "--source FACES (the actor's clip, sequence or folder of stills)")
+def identity_for(library: str | Path, source: str | Path) -> Identity:
+    """The identity step: train ``source`` (the actor's clip, sequence or stills) once into ``library``."""
     if not Path(source).exists():
         raise FarmError(f"--source {source}: no such file or folder; give the actor's clip, sequence or stills folder")
     return Identity(Path(library).absolute(), Path(source).absolute())

@@ -87,7 +87,7 @@ def remember_settings(workspace: Workspace, changes: dict[str, dict]) -> None:
 def run_demo_job(out: Path) -> Path:
     """The bundled example as a farm job: build it, remember the demo's tiny settings, export the job
     to ``out/job`` and run it through `openjd run`; returns the shot workspace."""
-    from faceplate.demo import PLATE_RANGE, PLATE_SPACE, build_example, demo_changes
+    from faceplate.demo import CONSENT_REF, PLATE_RANGE, PLATE_SPACE, build_example, demo_changes
     from faceplate.farm.export import export_job, shot_from_workspace
     from faceplate.farm.template import JobOptions
     from faceplate.workspace import init_workspace
@@ -95,7 +95,7 @@ def run_demo_job(out: Path) -> Path:
     out = Path(out).absolute()
     plate, source = build_example(out / "example")
     workspace = init_workspace(out / "shots" / "astronaut", plate, str(PLATE_RANGE), [source],
-                               colour_space=PLATE_SPACE, fps="24", force=True)
+                               colour_space=PLATE_SPACE, fps="24", force=True, consent_ref=CONSENT_REF)
     remember_settings(workspace, demo_changes())
     options = JobOptions(name="Faceplate example", chunk_size=8, train_gpus=0, faceplate=beside_python("faceplate"))
     template, parameters = export_job([shot_from_workspace(workspace.root)], out / "job", options)

@@ -48,6 +48,7 @@ class FarmShot:
     frames: FrameRange
     plate: str
     sources: tuple[str, ...] = ()
+    waive_consent: bool = False  # render with --no-consent-ref (the shot has no consent reference)
 
 
 @dataclass(frozen=True)
@@ -169,7 +170,8 @@ def _shot_steps(shot: FarmShot, workspaces: Path, media: Path, options: JobOptio
             step["parameterSpace"] = {"taskParameterDefinitions": [{
                 "name": "Frame", "type": "CHUNK[INT]", "range": str(shot.frames),
                 "chunks": {"defaultTaskCount": "{{Param.ChunkSize}}", "rangeConstraint": "CONTIGUOUS"}}]}
-            step["script"] = _action(stage, workspace, "--frames", "{{Task.Param.Frame}}")
+            waiver = ["--no-consent-ref"] if shot.waive_consent else []
+            step["script"] = _action(stage, workspace, "--frames", "{{Task.Param.Frame}}", *waiver)
         steps.append(step)
         previous = step["name"]
     return steps
