@@ -74,7 +74,7 @@ def test_one_shot_is_a_chain_of_faceplate_commands_with_a_chunked_render(tmp_pat
     assert by_name["train"]["hostRequirements"] == {"amounts": [{"name": "amount.worker.gpu",
                                                                  "min": "{{Param.TrainGpus}}"}]}
     assert "hostRequirements" not in by_name["render"]
-    assert document["jobEnvironments"][0]["variables"] == {"FACEPLATE_OPENJD": "1"}
+    assert document["jobEnvironments"][0]["variables"] == {"FACEPLATE_OPENJD": "1", "FACEPLATE_LOCK_WAIT": "21600"}
     kinds = {p["name"]: (p["type"], p.get("objectType"), p.get("dataFlow")) for p in document["parameterDefinitions"]}
     assert kinds["Workspaces"] == ("PATH", "DIRECTORY", "INOUT") and kinds["Media"] == ("PATH", "DIRECTORY", "IN")
     values = json.loads((tmp_path / "job" / "parameters.json").read_text())

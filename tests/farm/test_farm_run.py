@@ -14,6 +14,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,11 +22,12 @@ import numpy as np
 import pytest
 from farm_helpers import engine_env, example, export, run_job, tiny_shot
 
-from faceplate.farm.local import failure_line, remember_settings
+from faceplate.farm.local import beside_python, failure_line, remember_settings
 from faceplate.farm.template import farm_stages
 from faceplate.media import read_image
 from faceplate.render.outputs import RenderPaths
 from faceplate.workspace import open_workspace
+from faceplate.workspace.lock import WorkspaceLock
 
 pytestmark = pytest.mark.slow
 FRAMES = list(range(1001, 1007))
@@ -137,3 +139,29 @@ def test_path_mapping_points_the_shot_at_the_media_where_the_node_sees_it(job, t
     manifest = open_workspace(shot).manifest
     assert manifest.plate.path == str(node_media / "plate" / "astronaut.####.exr")
     assert [c.path for c in manifest.sources] == [str(node_media / "source" / "astronaut_src.####.png")]
+
+
+def test_two_nodes_given_chunks_of_one_shot_take_turns_and_write_each_frame_once(job):
+    """Two `openjd run` sessions (two nodes) start chunks of the shot while another program holds it:
+    both wait for the shot (FACEPLATE_LOCK_WAIT, set by the job) instead of failing, then render their own frames."""
+    paths = RenderPaths(job.shot / "render", "faceplate", "exr")
+    for frame in (1001, 1002, 1003, 1004):
+        for path in (paths.record(frame), paths.layer(frame), paths.matte(frame), paths.preview(frame)):
+            path.unlink()
+    before = len(render_runs(job.shot))
+    holder = WorkspaceLock(job.shot)
+    holder.acquire("test")
+    try:
+        nodes = [subprocess.Popen([beside_python("openjd"), "run", str(job.template), "--job-param",
+                                   f"file://{job.parameters}", "--step", "render", "--task-param", f"Frame={chunk}"],
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=engine_env())
+                 for chunk in ("1001-1002", "1003-1004")]
+        time.sleep(3)
+    finally:
+        holder.release()
+    logs = [node.communicate(timeout=120)[0] for node in nodes]
+    assert [node.returncode for node in nodes] == [0, 0], logs
+    assert all("is busy: `test`" in log and "waiting up to 21600 s" in log for log in logs)
+    runs = render_runs(job.shot)[before:]
+    assert sorted(r.summary["frames_written"] for r in runs) == ["1001-1002", "1003-1004"]
+    assert all(paths.done(f, preview=True) for f in FRAMES)

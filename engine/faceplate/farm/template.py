@@ -25,9 +25,11 @@ from pathlib import Path, PurePath
 from faceplate.farm import OPENJD_ENV
 from faceplate.media import FrameRange
 from faceplate.stages import PIPELINE, STAGES
+from faceplate.workspace.lock import WAIT_ENV
 
 SPECIFICATION = "jobtemplate-2023-09"
 EXTENSIONS = ("TASK_CHUNKING", "FEATURE_BUNDLE_1")
+LOCK_WAIT_S = 6 * 3600  # a render chunk waits up to this long while another task holds its shot
 MEDIA_STEP = "media"
 IDENTITY_STEP = "identity"
 # a cancelled task gets SIGTERM first: the stage stops at its next safe point (train saves a checkpoint)
@@ -92,8 +94,9 @@ def build_template(shots: list[FarmShot], options: JobOptions) -> dict:
         "name": options.name,
         "description": f"Faceplate: {len(shots)} shot(s), {', '.join(s.name for s in shots)}",
         "parameterDefinitions": _parameters(options),
-        "jobEnvironments": [{"name": "FaceplateOpenJD", "description": "the CLI reports progress as OpenJD lines",
-                             "variables": {OPENJD_ENV: "1"}}],
+        "jobEnvironments": [{"name": "FaceplateOpenJD", "description": "the CLI reports progress as OpenJD lines; "
+                             "a task whose shot is busy (another chunk of it) waits for it rather than failing",
+                             "variables": {OPENJD_ENV: "1", WAIT_ENV: str(LOCK_WAIT_S)}}],
         "steps": steps,
     }
 
