@@ -154,3 +154,13 @@ def test_bad_input_is_one_line_at_export_and_writes_nothing(tmp_path, media, cas
     assert len(lines) == 1 and lines[0].startswith("faceplate: error: ") and expected in lines[0], done.stderr
     assert "Traceback" not in done.stderr
     assert not (tmp_path / "job").exists(), f"{case}: nothing is written"
+
+
+def test_long_shot_names_fit_openjds_step_names_and_alike_ones_are_refused(tmp_path, media):
+    long = [tiny_shot(tmp_path / "shots" / ("plate_" + "x" * 60 + end), media) for end in ("1", "2")]
+    short = tiny_shot(tmp_path / "shots" / "sh010", media)
+    template, _ = export([long[0], short], tmp_path / "job")
+    names = [step["name"] for step in checked(template)["steps"]]
+    assert names[0] == ("plate_" + "x" * 42) + ":media" and max(map(len, names)) <= 64
+    done = faceplate("farm", "export", *long, "--out", tmp_path / "job2")
+    assert done.returncode == 1 and "have the same name" in done.stderr and not (tmp_path / "job2").exists()

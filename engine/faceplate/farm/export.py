@@ -25,6 +25,7 @@ from faceplate.workspace.consent import consent_for_render
 TEMPLATE_NAME = "template.yaml"
 PARAMETERS_NAME = "parameters.json"
 _STEP_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
+MAX_SHOT_NAME = 48  # a step is named SHOT:stage, and OpenJD allows 64 characters
 
 
 def shot_from_workspace(path: str | Path, frames: str | None = None, waive_consent: bool = False) -> FarmShot:
@@ -45,7 +46,7 @@ def shot_from_workspace(path: str | Path, frames: str | None = None, waive_conse
     shot_range = workspace.frame_range
     render = _render_frames(path, frames, shot_range, FrameRange.parse(manifest.plate.frame_range))
     consent_for_render(manifest, waive_consent)
-    name = _STEP_NAME.sub("_", workspace.root.name).strip("_") or "shot"
+    name = (_STEP_NAME.sub("_", workspace.root.name).strip("_") or "shot")[:MAX_SHOT_NAME]
     return FarmShot(name, workspace.root, render, manifest.plate.path, tuple(c.path for c in manifest.sources),
                     waive_consent=waive_consent and not manifest.consent_ref)
 
