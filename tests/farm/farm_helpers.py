@@ -35,6 +35,17 @@ def tiny_shot(folder: Path, media: tuple[str, str], frames: str = "1001-1006", c
     return workspace.root
 
 
+def tiny_library(folder: Path, faces: Path) -> Path:
+    """An identity library made ahead of the job (as the identity step would make it) so it can remember
+    tiny pretrain settings; the job's identity step then trains it."""
+    from faceplate.stages.pretrain import create_library
+
+    library = create_library(folder, [faces])
+    remember_settings(library, {"pretrain": {"crop_size": 128, "model": TINY["train"]["model"],
+                                             "train": TINY["train"]["train"]}})
+    return library.root
+
+
 def export(shots: list[Path], out: Path, chunk_size: int = 2, identity: Identity | None = None,
            frames: str | None = None) -> tuple[Path, Path]:
     options = JobOptions(name="test job", chunk_size=chunk_size, train_gpus=0, faceplate=beside_python("faceplate"),

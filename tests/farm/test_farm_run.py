@@ -20,8 +20,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from farm_helpers import engine_env, example, export, run_job, tiny_shot
+from farm_helpers import engine_env, example, export, run_job, tiny_library, tiny_shot
 
+from faceplate.farm.export import identity_for
 from faceplate.farm.local import beside_python, failure_line, remember_settings
 from faceplate.farm.template import farm_stages
 from faceplate.media import read_image
@@ -165,3 +166,21 @@ def test_two_nodes_given_chunks_of_one_shot_take_turns_and_write_each_frame_once
     runs = render_runs(job.shot)[before:]
     assert sorted(r.summary["frames_written"] for r in runs) == ["1001-1002", "1003-1004"]
     assert all(paths.done(f, preview=True) for f in FRAMES)
+
+
+def test_the_identity_step_trains_once_and_the_shot_starts_from_it(job, tmp_path):
+    source = Path(job.media[1]).parent
+    library = tiny_library(tmp_path / "library", source)
+    shot = tiny_shot(tmp_path / "shots" / "sh050", job.media, "1001-1002")
+    remember_settings(open_workspace(shot), {"extract": {"face_type": "whole_face"},  # the library's face type
+                                             "train": {"train": {"iterations": 6}, "model": {}}})
+    template, parameters = export([shot], tmp_path / "job", identity=identity_for(library, source))
+    done = run_job(template, parameters, "--step", "train", "--run-dependencies")
+    assert done.returncode == 0, done.stdout[-3000:]
+    ran = re.findall(r"Running step '([^']+)'", done.stdout)
+    assert sorted(ran) == sorted(["identity", "media", "extract", "curate", "mask", "train"]) and ran[-1] == "train"
+    pretrained = [r for r in open_workspace(library).manifest.stages if r.stage == "pretrain"]
+    assert [r.status for r in pretrained] == ["done"]
+    train = [r for r in open_workspace(shot).manifest.stages if r.stage == "train"][-1]
+    assert train.status == "done" and train.inputs["init_from"] == str(library)
+    assert f"starting from the weights of {library}/model/checkpoints/00000003" in done.stdout
