@@ -10,7 +10,7 @@ TORCH_SPEC ?= torch==2.13.0
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-all bench install clean
+.PHONY: demo farm-demo test test-all bench install clean
 
 install: $(STAMP)
 
@@ -24,6 +24,10 @@ $(STAMP): setup.py plugin/pyproject.toml
 demo: $(STAMP)
 	$(BIN)/faceplate demo demo_out
 
+# the example as an Open Job Description job, every step run by the OpenJD runtime (`openjd run`)
+farm-demo: $(STAMP)
+	$(BIN)/faceplate farm run farm_demo
+
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
@@ -31,4 +35,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/extract.py
 
 clean:
-	rm -rf $(VENV) demo_out
+	rm -rf $(VENV) demo_out farm_demo

@@ -93,5 +93,9 @@ class QcError(FaceplateError):
     """A shot cannot be checked or reported: nothing rendered, layer frames or facesets missing."""
 
 
+class FarmError(FaceplateError):
+    """A farm job cannot be exported or run: a shot without a workspace or range, frames outside the plate."""
+
+
 class ConsentError(FaceplateError):
     """A shot has no consent/rights reference (and no waiver was given), or the reference is not usable."""

@@ -232,6 +232,11 @@ def shot_from_clip(clip, timeline: otio.schema.Timeline, handles: int = 0, sourc
     if reference is None or isinstance(reference, (otio.schema.MissingReference, otio.schema.GeneratorReference)):
         kind = type(reference).__name__ if reference is not None else "no media reference"
         raise ShotError(f"{label}: has no media file ({kind}); relink the clip to its media in the editor and export again")
+    try:
+        clip.trimmed_range()
+    except otio.exceptions.CannotComputeAvailableRangeError:
+        raise ShotError(f"{label}: has no frame range (no source range, and its media no available range); set the "
+                        f"clip's in and out points in the editor and export again") from None
     if _rate_of(clip.trimmed_range()) <= 0:
         raise ShotError(f"{label}: its source range has frame rate 0; set the clip's frame rate in the editor and export again")
     record_rate = timeline_rate(timeline)

@@ -10,6 +10,7 @@ import argparse
 import contextlib
 import importlib
 import logging
+import os
 import sys
 
 from rich.console import Console
@@ -23,6 +24,7 @@ COMMAND_MODULES = [
     "faceplate.cli.stage_commands",
     "faceplate.cli.run_command",
     "faceplate.cli.serve_command",
+    "faceplate.cli.farm_command",
 ]
 
 
@@ -67,13 +69,16 @@ def _console_logging(console: Console, quiet: bool):
 
 
 def main(argv: list[str] | None = None) -> int:
-    from faceplate.cli.reporter import ConsoleReporter, cancel_on_signals
+    from faceplate.cli.reporter import ConsoleReporter, OpenJDReporter, cancel_on_signals
+    from faceplate.farm import OPENJD_ENV
 
     parser = build_parser()
     args = parser.parse_args(argv)
     console = Console(file=sys.stderr)
+    under_openjd = os.environ.get(OPENJD_ENV) == "1"
     # bars need a terminal: in a log file or pipe they would only print once, cut, at the end
-    args.reporter = ConsoleReporter(console, show_progress=console.is_terminal and not args.quiet)
+    args.reporter = (OpenJDReporter(console) if under_openjd
+                     else ConsoleReporter(console, show_progress=console.is_terminal and not args.quiet))
     try:
         try:
             with _console_logging(console, args.quiet), cancel_on_signals(args.reporter):
@@ -85,6 +90,8 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except FaceplateError as exc:
         print(f"faceplate: error: {error_line(exc)}", file=sys.stderr)
+        if under_openjd:
+            OpenJDReporter.fail(error_line(exc))
         return 1
     except KeyboardInterrupt:
         print("faceplate: interrupted; finished work is kept and the next run resumes", file=sys.stderr)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import signal
+import sys
 from pathlib import Path
 from typing import Iterator
 
@@ -49,6 +50,32 @@ class ConsoleReporter(BaseReporter):
         if self._bars is not None:
             self._bars.stop()
             self._bars, self._tasks = None, {}
+
+
+class OpenJDReporter(ConsoleReporter):
+    """Under Open Job Description (the farm job sets FACEPLATE_OPENJD=1): no bars, but the lines the
+    OpenJD runtime reads from a task's output: ``openjd_status: <task> (<total> <unit>)`` when a task
+    starts and ``openjd_progress: <percent>`` at each whole percent of it (a log stays readable)."""
+
+    def __init__(self, console: Console):
+        super().__init__(console, show_progress=False)
+        self._last: tuple[str, int] | None = None
+
+    def progress(self, update: Progress) -> None:
+        if update.fraction is None:
+            return
+        percent = 100.0 * update.fraction
+        if self._last == (update.task, int(percent)):
+            return
+        if self._last is None or self._last[0] != update.task:
+            print(f"openjd_status: {update.task} ({update.total} {update.unit})", file=sys.stdout)
+        self._last = (update.task, int(percent))
+        print(f"openjd_progress: {percent:.1f}", file=sys.stdout, flush=True)
+
+    @staticmethod
+    def fail(line: str) -> None:
+        """The runtime records this as the task's failure reason: the same line the CLI prints."""
+        print(f"openjd_fail: {line}", file=sys.stdout, flush=True)
 
 
 class ConsoleLogHandler(logging.Handler):

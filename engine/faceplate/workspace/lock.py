@@ -2,21 +2,27 @@
 
 The kernel releases the lock when the holding process dies (kill -9 included), so a stale lock
 never blocks a shot. The holder writes who it is (stage, pid, host, since) into the file, which a
-refused program reads to say who is busy with the shot.
+refused program reads to say who is busy with the shot. A program started with FACEPLATE_LOCK_WAIT
+(seconds) waits that long for a busy shot instead of giving up at once: farm jobs set it, so two
+render chunks of one shot given to two nodes run one after the other rather than one failing.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import socket
 import sys
+import time
 from pathlib import Path
 
 from faceplate.errors import WorkspaceBusy, WorkspaceError
 from faceplate.workspace.manifest import now_iso
 
 LOCK_NAME = ".faceplate.lock"
+WAIT_ENV = "FACEPLATE_LOCK_WAIT"
+log = logging.getLogger(__name__)
 
 if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
     import msvcrt
@@ -49,6 +55,24 @@ def holder_text(root: Path) -> str:
     return f"`{info.get('stage', '?')}` since {info.get('since', '?')} (pid {info.get('pid', '?')} on {info.get('host', '?')})"
 
 
+def _wait_for_lock(fd: int, root: Path) -> bool:
+    """Take the lock now, or within FACEPLATE_LOCK_WAIT seconds (unset or not a number: do not wait)."""
+    try:
+        wait_s = max(0.0, float(os.environ.get(WAIT_ENV) or 0))
+    except ValueError:
+        wait_s = 0.0
+    deadline = time.monotonic() + wait_s
+    if _try_lock(fd):
+        return True
+    if wait_s:
+        log.info("shot %s is busy: %s holds it; waiting up to %.0f s (%s)", root, holder_text(root), wait_s, WAIT_ENV)
+    while time.monotonic() < deadline:
+        time.sleep(min(1.0, max(0.0, deadline - time.monotonic())))
+        if _try_lock(fd):
+            return True
+    return False
+
+
 class WorkspaceLock:
     """Exclusive, non-blocking; re-entrant within one holder (``faceplate run`` holds it across stages)."""
 
@@ -73,7 +97,7 @@ class WorkspaceLock:
             fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as exc:
             raise WorkspaceError(f"cannot open the shot lock {path}: {exc.strerror}; check the folder's permissions") from exc
-        if not _try_lock(fd):
+        if not _wait_for_lock(fd, self.root):
             os.close(fd)
             raise WorkspaceBusy(f"shot {self.root} is busy: {holder_text(self.root)} holds it; "
                                 "wait for it to finish or cancel it, then try again")

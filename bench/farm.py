@@ -1,0 +1,110 @@
+"""What rendering a shot as farm tasks costs against one `faceplate render`, in one run.
+
+    python bench/farm.py [--frames 96] [--chunks 4] [--workspace DIR] [--data ../shared/data]
+
+The 1920x1080 plate and its extraction as bench/render.py makes them, the default model size
+(res 128 liae, random weights: speed does not depend on training) exported to ONNX. Then:
+(a) `faceplate render SHOT` once, as an artist runs it (one process, every frame);
+(b) the job's render step (`faceplate farm export`, CHUNK[INT] over the range in --chunks contiguous
+    chunks) through the OpenJD reference runtime, `openjd run --step render`: one session, the
+    chunks one after another, as a single farm node would run them;
+(c) the start-up cost of one render task: the same step run again, every frame up to date, so
+    each task only starts, loads and checks.
+Preview is off in all three (bench/render.py's setting), so each writes the same layer and matte.
+Target: (b) / (a) <= 1.3 (`RESULT farm_overhead=...`). On N nodes a shot's render then costs about
+(a) / N + (c) / --chunks per task.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import math
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from render import prepared_plate, verdict  # noqa: E402  (the same 1080p plate and extraction)
+
+from faceplate.export.generator_export import export_generator
+from faceplate.farm.export import export_job, shot_from_workspace
+from faceplate.farm.local import beside_python, openjd_run, remember_settings
+from faceplate.farm.template import JobOptions
+from faceplate.media import FrameRange
+from faceplate.models.autoencoder import build_model
+from faceplate.models.config import ModelConfig
+from faceplate.models.generator import generator_from_model
+
+
+def timed(command: list[str]) -> float:
+    start = time.perf_counter()
+    done = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    seconds = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(f"bench/farm.py: {' '.join(command)} failed:\n{done.stdout[-3000:]}")
+    return seconds
+
+
+def timed_step(template: Path, parameters: Path) -> float:
+    start = time.perf_counter()
+    done = openjd_run(template, parameters, "--step", "render")
+    seconds = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(f"bench/farm.py: openjd run failed:\n{done.stdout[-3000:]}")
+    return seconds
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", default=os.environ.get("FACEPLATE_TEST_DATA", str(Path(__file__).resolve().parents[2] / "shared" / "data")))
+    parser.add_argument("--frames", type=int, default=96)
+    parser.add_argument("--chunks", type=int, default=4, help="render tasks the range is split into")
+    parser.add_argument("--workspace", type=Path, help="keep the plate and its extraction here, or reuse them")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    src = Path(args.data) / "plates" / "s18_natural_scene.mp4"
+    if not src.is_file() and not args.workspace:
+        print(f"bench/farm.py: test plate {src} not found; pass --data or set FACEPLATE_TEST_DATA", file=sys.stderr)
+        return 2
+    frames = FrameRange(1001, 1000 + args.frames)
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        ws = prepared_plate(args.workspace or tmp / "shot", src, frames)
+        config = ModelConfig()
+        export_generator(generator_from_model(build_model(config)).eval(), config,
+                         {"iterations": 0, "config_hash": config.config_hash()}, ws.root / "export" / "generator.onnx")
+        (ws.root / "export" / "generator.fp16.onnx").unlink(missing_ok=True)
+        remember_settings(ws, {"render": {"preview": False, "batch": 8}})
+        faceplate = beside_python("faceplate")
+
+        shutil.rmtree(ws.root / "render", ignore_errors=True)
+        direct = timed([faceplate, "--quiet", "render", str(ws.root)])
+        print(f"(a) faceplate render: {direct:.1f} s for {len(frames)} frames ({len(frames) / direct:.2f} frames/s)")
+
+        chunk = math.ceil(len(frames) / args.chunks)
+        options = JobOptions(name="bench farm", chunk_size=chunk, train_gpus=0, faceplate=faceplate)
+        template, parameters = export_job([shot_from_workspace(ws.root)], tmp / "job", options)
+        shutil.rmtree(ws.root / "render", ignore_errors=True)
+        chunked = timed_step(template, parameters)
+        tasks = math.ceil(len(frames) / chunk)
+        print(f"(b) openjd run, render step in {tasks} chunks of {chunk}: {chunked:.1f} s")
+        up_to_date = timed_step(template, parameters)
+        print(f"(c) start-up per render task (all frames up to date): {up_to_date / tasks:.2f} s "
+              f"({up_to_date:.1f} s for {tasks} tasks)")
+        figures = {"frames": len(frames), "chunks": tasks, "direct_s": round(direct, 2), "chunked_s": round(chunked, 2),
+                   "startup_per_task_s": round(up_to_date / tasks, 2)}
+        print(json.dumps(figures))
+
+    ratio = chunked / direct
+    print(f"RESULT farm_overhead={ratio:.3f} target=1.3 {verdict(ratio <= 1.3)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,180 @@
+"""An Open Job Description job template (``jobtemplate-2023-09``) for one shot or many.
+
+Each shot gets one step per farm stage (``FARM_STAGES``: the pipeline, then ``qc`` and ``report``
+where the stage table has them), each running the command an artist would type,
+``faceplate <stage> SHOT``, so a node needs only the engine installed and every step uses the
+settings the shot remembers. The first step (``media``) is ``faceplate relink`` with the plate and
+sources as the node sees them: the paths go through the job's PATH parameters, so OpenJD path
+mapping turns a macOS export into Linux paths, and relink checks it is the same footage.
+
+Render is split into contiguous frame chunks (a ``CHUNK[INT]`` task parameter, TASK_CHUNKING
+extension), each ``faceplate render SHOT --frames FIRST-LAST``: the stage's own resume makes a
+re-run chunk write only the frames it is missing. Train asks for a GPU host through
+``amount.worker.gpu`` with the ``TrainGpus`` parameter as its minimum (FEATURE_BUNDLE_1 allows a
+parameter there), so ``TrainGpus=0`` lets a CPU-only node train. An optional identity step trains
+the source identity once (``faceplate pretrain``) and every shot's train starts from it
+(``--init-from``).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path, PurePath
+
+from faceplate.farm import OPENJD_ENV
+from faceplate.media import FrameRange
+from faceplate.stages import PIPELINE, STAGES
+from faceplate.workspace.lock import WAIT_ENV
+
+SPECIFICATION = "jobtemplate-2023-09"
+EXTENSIONS = ("TASK_CHUNKING", "FEATURE_BUNDLE_1")
+LOCK_WAIT_S = 6 * 3600  # a render chunk waits up to this long while another task holds its shot
+MEDIA_STEP = "media"
+IDENTITY_STEP = "identity"
+# a cancelled task gets SIGTERM first: the stage stops at its next safe point (train saves a checkpoint)
+CANCEL = {"mode": "NOTIFY_THEN_TERMINATE", "notifyPeriodInSeconds": 120}
+
+
+def farm_stages() -> tuple[str, ...]:
+    """The stages a shot's job runs, in order: the pipeline, then qc and report once the table has them."""
+    return PIPELINE + tuple(name for name in ("qc", "report") if name in STAGES and name not in PIPELINE)
+
+
+@dataclass(frozen=True)
+class FarmShot:
+    """One shot of a job: its workspace, the frames to render, and the media the workspace records."""
+
+    name: str
+    workspace: Path
+    frames: FrameRange
+    plate: str
+    sources: tuple[str, ...] = ()
+    waive_consent: bool = False  # render with --no-consent-ref (the shot has no consent reference)
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Train the source identity once (``faceplate pretrain LIBRARY --faces SOURCE``); shots start from it."""
+
+    library: Path
+    source: Path
+
+
+@dataclass(frozen=True)
+class JobOptions:
+    name: str
+    chunk_size: int = 10
+    train_gpus: int = 1
+    faceplate: str = "faceplate"  # the engine command on the nodes
+    identity: Identity | None = None
+
+
+def common_folder(paths: list[str | Path]) -> Path:
+    """The deepest folder holding every path (the value of a root PATH parameter)."""
+    return Path(os.path.commonpath([os.path.abspath(p) for p in paths]))
+
+
+def under(root: Path, path: str | Path, parameter: str) -> str:
+    """``{{Param.NAME}}/relative/path``: the path as a node sees it after path mapping of ``root``."""
+    relative = PurePath(os.path.relpath(os.path.abspath(path), root)).as_posix()
+    return f"{{{{Param.{parameter}}}}}" + ("" if relative == "." else f"/{relative}")
+
+
+def build_template(shots: list[FarmShot], options: JobOptions) -> dict:
+    """The job template (a plain dict, written as YAML) for ``shots``."""
+    workspaces = common_folder([s.workspace.parent for s in shots])
+    media = _media_root(shots)
+    steps = [_identity_step(options)] if options.identity else []
+    for shot in shots:
+        steps += _shot_steps(shot, workspaces, media, options, prefix=f"{shot.name}:" if len(shots) > 1 else "")
+    return {
+        "specificationVersion": SPECIFICATION,
+        "extensions": list(EXTENSIONS),
+        "name": options.name,
+        "description": f"Faceplate: {len(shots)} shot(s), {', '.join(s.name for s in shots)}",
+        "parameterDefinitions": _parameters(options),
+        "jobEnvironments": [{"name": "FaceplateOpenJD", "description": "the CLI reports progress as OpenJD lines; "
+                             "a task whose shot is busy (another chunk of it) waits for it rather than failing",
+                             "variables": {OPENJD_ENV: "1", WAIT_ENV: str(LOCK_WAIT_S)}}],
+        "steps": steps,
+    }
+
+
+def parameter_values(shots: list[FarmShot], options: JobOptions) -> dict[str, str | int]:
+    """The values of the job's parameters on the exporting machine (the parameter file)."""
+    values: dict[str, str | int] = {
+        "Workspaces": str(common_folder([s.workspace.parent for s in shots])),
+        "Media": str(_media_root(shots)),
+        "ChunkSize": options.chunk_size, "TrainGpus": options.train_gpus, "Faceplate": options.faceplate}
+    if options.identity:
+        values |= {"Library": str(options.identity.library), "Source": str(options.identity.source)}
+    return values
+
+
+def _media_root(shots: list[FarmShot]) -> Path:
+    return common_folder([Path(p).parent for s in shots for p in (s.plate, *s.sources)])
+
+
+def _parameters(options: JobOptions) -> list[dict]:
+    parameters = [
+        {"name": "Workspaces", "type": "PATH", "objectType": "DIRECTORY", "dataFlow": "INOUT",
+         "description": "the folder holding the shot workspaces (shared storage)"},
+        {"name": "Media", "type": "PATH", "objectType": "DIRECTORY", "dataFlow": "IN",
+         "description": "the folder holding the shots' plates and sources (shared storage)"},
+        {"name": "ChunkSize", "type": "INT", "default": options.chunk_size, "minValue": 1, "maxValue": 150,
+         "description": "frames per render task"},
+        {"name": "TrainGpus", "type": "INT", "default": options.train_gpus, "minValue": 0, "maxValue": 16,
+         "description": "GPUs a train node must have; 0 lets a CPU-only node train (slow)"},
+        {"name": "Faceplate", "type": "STRING", "default": options.faceplate, "minLength": 1,
+         "description": "the faceplate command on the nodes"},
+    ]
+    if options.identity:
+        parameters += [
+            {"name": "Library", "type": "PATH", "objectType": "DIRECTORY", "dataFlow": "INOUT",
+             "description": "the identity model's workspace (made by the identity step)"},
+            {"name": "Source", "type": "PATH", "dataFlow": "IN",
+             "description": "the source identity's faces: a folder of stills, a clip or a sequence"},
+        ]
+    return parameters
+
+
+def _action(*args: str) -> dict:
+    return {"actions": {"onRun": {"command": "{{Param.Faceplate}}", "args": list(args), "cancelation": dict(CANCEL)}}}
+
+
+def _gpu_host() -> dict:
+    return {"amounts": [{"name": "amount.worker.gpu", "min": "{{Param.TrainGpus}}"}]}
+
+
+def _identity_step(options: JobOptions) -> dict:
+    return {"name": IDENTITY_STEP, "description": "train the source identity once; every shot starts from it",
+            "hostRequirements": _gpu_host(),
+            "script": _action("pretrain", "{{Param.Library}}", "--faces", "{{Param.Source}}")}
+
+
+def _shot_steps(shot: FarmShot, workspaces: Path, media: Path, options: JobOptions, prefix: str) -> list[dict]:
+    workspace = under(workspaces, shot.workspace, "Workspaces")
+    relink = ["relink", workspace, "--plate", under(media, shot.plate, "Media")]
+    for source in shot.sources:
+        relink += ["--source", f"{source}={under(media, source, 'Media')}"]
+    steps = [{"name": prefix + MEDIA_STEP, "description": "point the shot at its media as this node sees it",
+              "script": _action(*relink)}]
+    previous = prefix + MEDIA_STEP
+    for stage in farm_stages():
+        step = {"name": prefix + stage, "dependencies": [{"dependsOn": previous}],
+                "script": _action(stage, workspace)}
+        if stage == "train":
+            step["hostRequirements"] = _gpu_host()
+            if options.identity:
+                step["dependencies"].append({"dependsOn": IDENTITY_STEP})
+                step["script"] = _action(stage, workspace, "--init-from", "{{Param.Library}}")
+        if stage == "render":
+            step["parameterSpace"] = {"taskParameterDefinitions": [{
+                "name": "Frame", "type": "CHUNK[INT]", "range": str(shot.frames),
+                "chunks": {"defaultTaskCount": "{{Param.ChunkSize}}", "rangeConstraint": "CONTIGUOUS"}}]}
+            waiver = ["--no-consent-ref"] if shot.waive_consent else []
+            step["script"] = _action(stage, workspace, "--frames", "{{Task.Param.Frame}}", *waiver)
+        steps.append(step)
+        previous = step["name"]
+    return steps

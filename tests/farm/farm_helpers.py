@@ -1,0 +1,103 @@
+"""Helpers for the farm tests: the bundled example as tiny shot workspaces, exported as OpenJD jobs."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+from faceplate.demo import CONSENT_REF, PLATE_SPACE, build_example
+from faceplate.farm.export import export_job, shot_from_workspace
+from faceplate.farm.local import beside_python, remember_settings
+from faceplate.farm.template import Identity, JobOptions
+from faceplate.workspace import init_workspace
+
+REPO = Path(__file__).resolve().parents[2]
+# a tiny model, three iterations: every stage runs in seconds on a CPU (as tests/stages/test_run_all.py)
+TINY = {"extract": {"face_type": "full", "crop_size": 128},
+        "curate": {"rules": ["identity", "blur"]},
+        "mask": {"landmark_only": True},
+        "train": {"model": {"resolution": 64, "ae_dims": 32, "e_dims": 8, "d_dims": 8, "d_mask_dims": 4},
+                  "train": {"iterations": 3, "batch_size": 2, "min_faces": 2}}}
+
+
+def example(folder: Path) -> tuple[str, str]:
+    """The bundled example's plate (1001-1024, 960x540 EXR) and source sequence."""
+    return build_example(folder)
+
+
+def tiny_shot(folder: Path, media: tuple[str, str], frames: str = "1001-1006", consent_ref: str | None = CONSENT_REF) -> Path:
+    """A shot workspace of the example remembering the tiny settings (what every farm step then uses)."""
+    plate, source = media
+    workspace = init_workspace(folder, plate, frames, [source], colour_space=PLATE_SPACE, fps="24",
+                               consent_ref=consent_ref)
+    remember_settings(workspace, TINY)
+    return workspace.root
+
+
+def tiny_library(folder: Path, faces: Path) -> Path:
+    """An identity library made ahead of the job (as the identity step would make it) so it can remember
+    tiny pretrain settings; the job's identity step then trains it."""
+    from faceplate.stages.pretrain import create_library
+
+    library = create_library(folder, [faces])
+    remember_settings(library, {"pretrain": {"crop_size": 128, "model": TINY["train"]["model"],
+                                             "train": TINY["train"]["train"]}})
+    return library.root
+
+
+def export(shots: list[Path], out: Path, chunk_size: int = 2, identity: Identity | None = None,
+           frames: str | None = None) -> tuple[Path, Path]:
+    options = JobOptions(name="test job", chunk_size=chunk_size, train_gpus=0, faceplate=beside_python("faceplate"),
+                         identity=identity)
+    return export_job([shot_from_workspace(s, frames) for s in shots], out, options)
+
+
+def engine_env() -> dict[str, str]:
+    """This checkout's engine for every process the runtime starts (as tests/server/server_helpers.py does)."""
+    return dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO / "engine"), str(REPO / "plugin"),
+                                                       os.environ.get("PYTHONPATH", "")]))
+
+
+def openjd(*args: str | Path, timeout: float = 300) -> subprocess.CompletedProcess:
+    """The real `openjd` CLI; stdout holds the session log (every action's output)."""
+    return subprocess.run([beside_python("openjd"), *map(str, args)], stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True, env=engine_env(), timeout=timeout)
+
+
+def run_job(template: Path, parameters: Path, *extra: str) -> subprocess.CompletedProcess:
+    return openjd("run", template, "--job-param", f"file://{parameters}", *extra)
+
+
+def movie(path: Path, frames: int, rate: int = 30, size: tuple[int, int] = (96, 64)) -> Path:
+    """A small H.264 movie of ``frames`` grey frames (timeline tests need media of the right length and rate)."""
+    import av
+    import numpy as np
+
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=rate)
+        stream.width, stream.height, stream.pix_fmt = size[0], size[1], "yuv420p"
+        for i in range(frames):
+            image = np.full((size[1], size[0], 3), i % 256, np.uint8)
+            out.mux(stream.encode(av.VideoFrame.from_ndarray(image, format="rgb24")))
+        out.mux(stream.encode())
+    return path
+
+
+def relinked_cut(real: Path, media: Path, out: Path, marked: tuple[int, ...] = ()) -> Path:
+    """A real editorial cut with its clips' movie re-pointed at ``media`` (the editor's own file is not
+    here), and a FACE marker on the video clips numbered in ``marked``; everything else as the editor wrote it."""
+    import opentimelineio as otio
+
+    from faceplate_host.timeline import read_timeline, video_clips
+
+    timeline = read_timeline(real)
+    for clip in timeline.find_clips():
+        if isinstance(clip.media_reference, otio.schema.ExternalReference):
+            clip.media_reference.target_url = media.as_uri()
+    for index in marked:
+        clip = video_clips(timeline)[index]
+        clip.markers.append(otio.schema.Marker(name="FACE", marked_range=otio.opentime.TimeRange(
+            clip.trimmed_range().start_time, otio.opentime.RationalTime(1, clip.trimmed_range().duration.rate))))
+    otio.adapters.write_to_file(timeline, str(out))
+    return out
