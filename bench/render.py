@@ -45,6 +45,7 @@ from faceplate.render.outputs import RenderPaths, write_layer
 from faceplate.runtime import open_model
 from faceplate.stages.runner import run_stage
 from faceplate.workspace import init_workspace, open_workspace
+from faceplate.workspace.relink import relink
 from faceplate.workspace.workspace import MANIFEST_NAME
 
 BATCH = 8
@@ -133,8 +134,7 @@ def prepared_plate(root: Path, src: Path, frames: FrameRange):
     plate = root / "s18_1080p.mp4"
     if (root / MANIFEST_NAME).is_file():
         ws = open_workspace(root)
-        ws.manifest.plate.path = str(plate.resolve())  # the folder may have moved to another machine
-        ws.save()
+        relink(ws, plate=str(plate.resolve()))  # the folder may have moved to another machine
         return ws
     root.mkdir(parents=True, exist_ok=True)
     upscale_clip(src, plate, (1920, 1080), len(frames))
