@@ -23,6 +23,7 @@ COMMAND_MODULES = [
     "faceplate.cli.stage_commands",
     "faceplate.cli.run_command",
     "faceplate.cli.serve_command",
+    "faceplate.cli.plugin_command",
 ]
 
 
