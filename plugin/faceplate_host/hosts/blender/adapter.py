@@ -5,7 +5,8 @@ bpy 4.2 (Python API reference, bpy.types.Sequence / MovieSequence / ImageSequenc
 are trimmed off its start, ``frame_final_start``/``frame_final_end`` the first shown frame and the
 frame after the last; the scene rate is ``render.fps / render.fps_base``. ``SequencesCollection
 .new_image(name, filepath, channel, frame_start)`` makes an image strip; ``elements.append(filename)``
-adds frames from the same folder; ``blend_type = 'ALPHA_OVER'`` composites it over the channels below.
+adds frames from the same folder; ``blend_type = 'ALPHA_OVER'`` composites it over the channels below;
+``transform.offset_x/offset_y`` (keyframed per frame) put each EXR's data window where its file says.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import os
 import re
 from typing import Any, Optional
 
+from faceplate_host.hosts.blender.exr_window import centre_offset, exr_windows
 from faceplate_host.shots import FrameSpan, LayerPlacement, Shot, ShotError, exact_rate
 
 MOVIE_FIRST_FRAME = 1001  # plate number of a movie's first frame (faceplate init --first-frame default)
@@ -100,9 +102,26 @@ class BlenderAdapter:
         strip.blend_type = "ALPHA_OVER"
         strip.alpha_mode = "PREMUL"  # the layer is premultiplied RGBA
         strip.colorspace_settings.name = plate.colorspace_settings.name  # written in the plate's colour space
+        self.align_data_windows(strip, placement, files)
         self.check_placed(strip, placement, channel)
         for span, reason in placement.flags_on_record():
             self.scene.timeline_markers.new(name=f"faceplate QC: {reason}", frame=span.first)
+
+    def align_data_windows(self, strip: Any, placement: LayerPlacement, files: list) -> None:
+        """Blender shows only an EXR's data window, centred; move each frame back to where its file puts it
+        (one offset keyframe per frame, held until the next)."""
+        offsets = [centre_offset(*exr_windows(f)) if f.lower().endswith(".exr") else (0.0, 0.0) for f in files]
+        if not any(x or y for x, y in offsets):
+            return
+        for frame, (x, y) in zip(placement.record.frames(), offsets):
+            strip.transform.offset_x, strip.transform.offset_y = x, y
+            strip.transform.keyframe_insert("offset_x", frame=frame)
+            strip.transform.keyframe_insert("offset_y", frame=frame)
+        prefix = strip.transform.path_from_id()
+        for curve in self.scene.animation_data.action.fcurves:
+            if curve.data_path.startswith(prefix):
+                for point in curve.keyframe_points:
+                    point.interpolation = "CONSTANT"
 
     def check_placed(self, strip: Any, placement: LayerPlacement, channel: int) -> None:
         placed = (int(strip.frame_final_start), int(strip.frame_final_end) - 1, int(strip.channel))
