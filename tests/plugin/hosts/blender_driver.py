@@ -20,6 +20,7 @@ def enable_addon(addon_dir):
     import faceplate_blender
 
     faceplate_blender.register()
+    return faceplate_blender
 
 
 def build_scene(blend, plate, fps, frame_start, offset, duration):
@@ -77,13 +78,14 @@ def place(placement_json, frame, out_dir):
 def main(argv):
     action, addon_dir, blend = argv[:3]
     if action == "scene":
-        enable_addon(addon_dir)
+        addon = enable_addon(addon_dir)
         plate, fps, frame_start, offset, duration = argv[3], argv[4], *map(int, argv[5:8])
         result = build_scene(blend, plate, fps, frame_start, offset, duration)
     else:
         bpy.ops.wm.open_mainfile(filepath=blend)
-        enable_addon(addon_dir)
+        addon = enable_addon(addon_dir)
         result = place(argv[3], int(argv[4]), argv[5])
+    addon.unregister()  # as Blender does on quit (bpy as a module crashes at exit with classes still registered)
     print("RESULT " + json.dumps(result))
 
 

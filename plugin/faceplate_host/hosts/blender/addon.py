@@ -1,11 +1,11 @@
 """The Blender add-on's operators and menu: Sequencer > Strip > Faceplate.
 
-``register``/``unregister`` build the operator classes on first use (bpy imported there, so this module
+No ``from __future__ import annotations`` here: Blender reads the operators' property annotations at
+registration. ``register``/``unregister`` build the operator classes on first use (bpy imported there, so this module
 imports in any Python). The job is followed on a worker thread; Blender's data is touched only from
 ``bpy.app.timers`` callbacks, which run on the main thread.
 """
 
-from __future__ import annotations
 
 import json
 import os
