@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 
 from faceplate.atomic import TEMP_FOLDER, TEMP_NAME
-from faceplate.demo import PLATE_SPACE, build_example
+from faceplate.demo import CONSENT_REF, PLATE_SPACE, build_example
 from faceplate.faces.faceset import read_faceset
 from faceplate.media import read_image
 from faceplate.workspace import init_workspace, open_workspace
@@ -103,7 +103,8 @@ def render_records(shot: Path) -> tuple[set, list[int]]:
 def prepare(base: Path) -> tuple[Path, Path]:
     """A pristine shot (init only) and a trained, exported one."""
     plate, source = build_example(base / "example")
-    pristine = init_workspace(base / "pristine", plate, RANGE, [source], colour_space=PLATE_SPACE, fps="24").root
+    pristine = init_workspace(base / "pristine", plate, RANGE, [source], colour_space=PLATE_SPACE, fps="24",
+                              consent_ref=CONSENT_REF).root
     trained = base / "trained"
     shutil.copytree(pristine, trained)
     faceplate("extract", str(trained))

@@ -48,6 +48,7 @@ from faceplate.workspace import init_workspace, open_workspace
 from faceplate.workspace.workspace import MANIFEST_NAME
 
 BATCH = 8
+BENCH_CONSENT_REF = "benchmark: shared test media (plates/), internal use only"
 
 
 def faces_per_second(run, batch: int, repeats: int) -> float:
@@ -137,7 +138,7 @@ def prepared_plate(root: Path, src: Path, frames: FrameRange):
         return ws
     root.mkdir(parents=True, exist_ok=True)
     upscale_clip(src, plate, (1920, 1080), len(frames))
-    ws = init_workspace(root, plate, str(frames))
+    ws = init_workspace(root, plate, str(frames), consent_ref=BENCH_CONSENT_REF)
     run_stage(ws, "extract", {"roles": "destination", "crop_size": 256})
     return ws
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from faceplate.demo import PLATE_SPACE, build_example
+from faceplate.demo import CONSENT_REF, PLATE_SPACE, build_example
 from faceplate.workspace import init_workspace
 
 pytestmark = pytest.mark.slow
@@ -36,7 +36,8 @@ def tree_hash(root: Path) -> dict[str, str]:
 def prepared(tmp_path_factory) -> Path:
     base = tmp_path_factory.mktemp("bad_input")
     plate, source = build_example(base / "example")
-    shot = init_workspace(base / "shot", plate, "1001-1004", [source], colour_space=PLATE_SPACE, fps="24").root
+    shot = init_workspace(base / "shot", plate, "1001-1004", [source], colour_space=PLATE_SPACE, fps="24",
+                          consent_ref=CONSENT_REF).root
     for args in (["extract", shot], ["curate", shot, "--rules", "identity", "blur"], ["mask", shot, "--landmark-only"],
                  ["train", shot, "--iterations", "2", "--batch", "2", "--min-faces", "2", *TINY], ["export", shot], ["render", shot]):
         done = faceplate(*args)

@@ -19,13 +19,15 @@ from faceplate.errors import FaceplateError
 from faceplate.faces.faceset import read_faceset
 from faceplate.media import FrameRange, write_image
 from faceplate.media.colour import ColourTransform
-from faceplate.workspace import init_workspace
+from faceplate.workspace import open_workspace
 
 log = logging.getLogger(__name__)
 PLATE_RANGE = FrameRange(1001, 1024)
 PLATE_SIZE = (960, 540)
 PLATE_SPACE = "Linear Rec.709 (sRGB)"
 SOURCE_FRAMES = 16
+# the example's consent/rights reference (render refuses a shot without one); tests of the example use it too
+CONSENT_REF = "example shot: public-domain NASA photo (scikit-image data.astronaut); no release needed"
 
 
 def _astronaut() -> np.ndarray:
@@ -83,16 +85,24 @@ def demo_changes() -> dict[str, dict]:
             "curate": {"rules": [r for r in RULES if r != "duplicate"]}}
 
 
-def run_demo(out: Path, reporter=None) -> Path:
-    from faceplate.stages.run_all import run_all
+def run_demo(out: Path, reporter=None, changes: dict | None = None) -> Path:
+    """The main job as an editor sees it: the example starts as an OTIO cut with a clip marked FACE, goes
+    through the engine process (started here on a loopback port with a temporary data folder, stopped at
+    the end), and ends as the cut written back with the comp layer on a new top track. Returns the shot."""
+    from faceplate.demo_editorial import run_through_engine, write_example_cut
 
-    out = Path(out)
+    out = Path(out).absolute()
     plate, sources = build_example(out / "example")
-    shot = out / "shot"
-    ws = init_workspace(shot, plate, str(PLATE_RANGE), [sources], colour_space=PLATE_SPACE, fps="24", force=True)
-    log.info("example shot %s: plate %s, frames %s", shot, plate, PLATE_RANGE)
-    run_all(ws, demo_changes(), reporter)
+    cut = write_example_cut(out / "cut.otio", plate)
+    log.info("example cut %s: clip marked FACE showing %s frames %s", cut, plate, PLATE_RANGE)
+    shot, placed = run_through_engine(cut, out, out / "shot", sources, demo_changes() if changes is None else changes,
+                                      CONSENT_REF, reporter)
+    ws = open_workspace(shot)
     for role in ("destination", "source"):
         faceset = read_faceset(ws.faceset_dir(role))
         log.info("%s faceset: %d faces -> %s", role, len(faceset.records), faceset.folder)
+    log.info("timeline in:  %s", cut)
+    log.info("layer:        %s", placed.layer_pattern)
+    log.info("timeline out: %s (track %r, record frames %s)", out / "cut_with_layers.otio", placed.track_name,
+             placed.record)
     return shot

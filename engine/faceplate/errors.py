@@ -87,3 +87,7 @@ class CurateError(FaceplateError):
 
 class MaskError(FaceplateError):
     """Masks cannot be made: bad polygon labels, too few labels, or a missing/damaged mask model."""
+
+
+class ConsentError(FaceplateError):
+    """A shot has no consent/rights reference (and no waiver was given), or the reference is not usable."""

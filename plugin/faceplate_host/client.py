@@ -77,7 +77,8 @@ class EngineClient:
     def submit(self, workspace: str, stages: Optional[list] = None, settings: Optional[dict] = None,
                shot: Optional[dict] = None) -> dict:
         """Run ``stages`` (default: the whole pipeline) on a workspace; with ``shot`` (plate, range, sources,
-        first_frame, colour_space, fps) the engine creates the workspace first."""
+        first_frame, colour_space, fps, consent_ref) the engine creates the workspace first. A job that renders
+        needs the shot's consent reference (``consent_ref``) or ``settings["render"]["waive_consent"]``."""
         body: dict[str, Any] = {"workspace": str(workspace)}
         if stages is not None:
             body["stages"] = list(stages)
@@ -110,11 +111,18 @@ class EngineClient:
         return self._call("GET", f"/api/jobs/{_quote(job_id)}/artifacts")
 
     def watch(self, job_id: str, callback: Callable[[dict], Any], poll_s: float = 0.5,
-              timeout_s: Optional[float] = None, after: int = 0) -> dict:
+              timeout_s: Optional[float] = None, after: int = 0,
+              cancelled: Optional[Callable[[], bool]] = None) -> dict:
         """Call ``callback(event)`` for every event of the job, in order, until it is done, failed or cancelled;
-        returns the job. Polls (no threads, no SSE), so it works inside any host's event loop step by step."""
+        returns the job. Polls (no threads, no SSE), so it works inside any host's event loop step by step.
+        When ``cancelled()`` turns true the engine is asked (once) to cancel, and watching goes on until the
+        job has stopped at a safe point."""
         deadline = None if timeout_s is None else time.monotonic() + timeout_s
+        asked = False
         while True:
+            if cancelled is not None and not asked and cancelled():
+                asked = True
+                self._cancel_unless_finished(job_id)
             page = self.events(job_id, after)
             for event in page["events"]:
                 callback(event)
@@ -125,6 +133,13 @@ class EngineClient:
                 raise EngineError(f"job {job_id} still {page['status']} after {timeout_s:.0f} s", code="timeout")
             if not page["events"]:
                 time.sleep(poll_s)
+
+    def _cancel_unless_finished(self, job_id: str) -> None:
+        try:
+            self.cancel(job_id)
+        except EngineError as exc:
+            if exc.code != "job_conflict":  # it finished meanwhile: nothing left to cancel
+                raise
 
     # --- plumbing ----------------------------------------------------------------------------
     def health(self) -> dict:

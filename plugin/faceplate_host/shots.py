@@ -156,11 +156,12 @@ class Shot:
     def source_frame(self, record_frame: int) -> int:
         return self.source.first + (record_frame - self.record.first)
 
-    def engine_shot(self, sources: list[str]) -> dict:
-        """The ``shot`` body of a job submission (``EngineClient.submit(shot=...)``)."""
+    def engine_shot(self, sources: list[str], consent_ref: Optional[str] = None) -> dict:
+        """The ``shot`` body of a job submission (``EngineClient.submit(shot=...)``). ``consent_ref``: the
+        consent/rights reference for the person depicted; a job that renders is refused without one."""
         return {"plate": self.media, "range": str(self.render_span), "sources": [str(s) for s in sources],
                 "first_frame": self.first_frame if not is_sequence(self.media) else None,
-                "colour_space": self.colour_space or None, "fps": rate_text(self.rate)}
+                "colour_space": self.colour_space or None, "fps": rate_text(self.rate), "consent_ref": consent_ref}
 
     def to_dict(self) -> dict:
         data = asdict(self)

@@ -102,3 +102,32 @@ def test_engine_pins_the_host_version_it_ships_with():
     version = re.search(r'__version__ = "([^"]+)"', (REPO / "plugin/faceplate_host/__init__.py").read_text())
     pins = re.findall(r'"faceplate-host==([^"]+)"', (REPO / "setup.py").read_text())
     assert pins == [version.group(1)]
+
+
+CUT_AND_DISCOVER = (
+    "import os, sys, opentimelineio as otio\n"
+    "RT, TR = otio.opentime.RationalTime, otio.opentime.TimeRange\n"
+    "ref = otio.schema.ExternalReference(target_url='/media/a.mov', available_range=TR(RT(0, 24), RT(100, 24)))\n"
+    "clip = otio.schema.Clip(name='sh010', media_reference=ref, source_range=TR(RT(10, 24), RT(5, 24)))\n"
+    "clip.markers.append(otio.schema.Marker(name='FACE', marked_range=TR(RT(10, 24), RT(1, 24))))\n"
+    "timeline = otio.schema.Timeline(name='cut', global_start_time=RT(86400, 24))\n"
+    "track = otio.schema.Track(name='V1')\n"
+    "track.append(clip)\n"
+    "timeline.tracks.append(track)\n"
+    "otio.adapters.write_to_file(timeline, sys.argv[1])\n"
+    "import faceplate_host.publish, pyblish.api\n"
+    "os.environ['PYBLISHPLUGINPATH'] = os.path.dirname(faceplate_host.publish.__file__)\n"
+    "pyblish.api.register_host('otio')\n"
+    "print(' '.join(sorted(p.__name__ for p in pyblish.api.discover())))\n"
+)
+
+
+@pytest.mark.slow
+def test_faceplate_otio_and_the_pyblish_plugins_work_in_a_bare_python(host_venv, tmp_path):
+    """The console script is installed and reads a cut; pyblish finds every plug-in through PYBLISHPLUGINPATH."""
+    cut = tmp_path / "cut.otio"
+    found = run([host_venv / "bin" / "python", "-I", "-c", CUT_AND_DISCOVER, cut], cwd=host_venv).split()
+    assert {"CollectFaceplateShots", "ValidateConsentReference", "ValidateEngine", "ValidateNoMissingFrames",
+            "ExtractSubmitShots", "ExtractWaitForLayer", "IntegrateLayer"} <= set(found), found
+    listed = run([host_venv / "bin" / "faceplate-otio", "shots", cut, "--marker", "FACE"], cwd=host_venv)
+    assert "sh010" in listed and "source 1011-1015" in listed and "record 86400-86404" in listed, listed

@@ -45,6 +45,11 @@ def test_source_and_record_frames_map_both_ways():
     assert shot.engine_shot(["/src"])["range"] == "1006-1023"
 
 
+def test_the_shot_body_carries_the_consent_reference():
+    assert _shot().engine_shot(["/src"], consent_ref="CF-7")["consent_ref"] == "CF-7"
+    assert _shot().engine_shot(["/src"])["consent_ref"] is None  # EngineClient.submit leaves None out of the body
+
+
 def test_retimed_clip_is_refused_by_name():
     with pytest.raises(ShotError, match="'sh010'.*retimed"):
         _shot(record=FrameSpan(86448, 86452))

@@ -57,15 +57,17 @@ class Engine:
                 self.kill9()
 
 
-def start_engine(roots: Path, data: Path, port: int | None = None) -> Engine:
+def start_engine(roots: Path | list[Path], data: Path, port: int | None = None) -> Engine:
+    """``roots``: one folder, or several (the first is where relative paths land)."""
     port = port or free_port()
+    folders = [str(r) for r in roots] if isinstance(roots, (list, tuple)) else [str(roots)]
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO / "engine"), str(REPO / "plugin"),
                                                        os.environ.get("PYTHONPATH", "")]))
     log = open(data.parent / f"{data.name}-serve.log", "ab")
     process = subprocess.Popen([sys.executable, "-m", "faceplate.cli.main", "serve", "--port", str(port), "--roots",
-                                str(roots), "--data", str(data), "--cpu-workers", "2"],
+                                *folders, "--data", str(data), "--cpu-workers", "2"],
                                stdout=log, stderr=subprocess.STDOUT, env=env)
-    engine = Engine(process, f"http://127.0.0.1:{port}", data, roots, port)
+    engine = Engine(process, f"http://127.0.0.1:{port}", data, Path(folders[0]), port)
     deadline = time.monotonic() + 60
     while not engine.healthy():
         if process.poll() is not None or time.monotonic() > deadline:
@@ -76,9 +78,10 @@ def start_engine(roots: Path, data: Path, port: int | None = None) -> Engine:
 
 
 def shot_spec(plate: str, source: str) -> dict:
-    from faceplate.demo import PLATE_SPACE
+    from faceplate.demo import CONSENT_REF, PLATE_SPACE
 
-    return {"plate": plate, "range": "1001-1004", "sources": [source], "colour_space": PLATE_SPACE, "fps": "24"}
+    return {"plate": plate, "range": "1001-1004", "sources": [source], "colour_space": PLATE_SPACE, "fps": "24",
+            "consent_ref": CONSENT_REF}
 
 
 def init_example_shot(folder: Path, plate: str, source: str) -> Path:
@@ -87,4 +90,4 @@ def init_example_shot(folder: Path, plate: str, source: str) -> Path:
 
     spec = shot_spec(plate, source)
     return init_workspace(folder, spec["plate"], spec["range"], spec["sources"], colour_space=spec["colour_space"],
-                          fps=spec["fps"]).root
+                          fps=spec["fps"], consent_ref=spec["consent_ref"]).root

@@ -24,7 +24,7 @@ import torch
 from pydantic import ValidationError
 
 from faceplate.cli.main import main
-from faceplate.demo import PLATE_SPACE, build_example
+from faceplate.demo import CONSENT_REF, PLATE_SPACE, build_example
 from faceplate.errors import InferenceError, RenderError, SettingsError, StageCancelled
 from faceplate.export.generator_export import export_generator
 from faceplate.media import ColourTransform, open_plate, read_image, to_float01, write_image
@@ -34,6 +34,8 @@ from faceplate.render.settings import ColourTransfer, MergeSettings
 from faceplate.stages.contract import RecordingReporter
 from faceplate.stages.runner import run_stage
 from faceplate.workspace import init_workspace, open_workspace
+
+GRID_CONSENT_REF = "test footage: GRID audiovisual corpus (CC BY 4.0), internal tests only"
 
 
 class TintGenerator(torch.nn.Module):
@@ -85,7 +87,8 @@ def example(tmp_path_factory):
 
 @pytest.fixture()
 def linear_shot(tmp_path, example):
-    ws = init_workspace(tmp_path / "shot", example[0], "1001-1006", [example[1]], colour_space=PLATE_SPACE, fps="24")
+    ws = init_workspace(tmp_path / "shot", example[0], "1001-1006", [example[1]], colour_space=PLATE_SPACE, fps="24",
+                        consent_ref=CONSENT_REF)
     run_stage(ws, "extract", {"roles": "destination", "crop_size": 128})
     _export(ws)
     return ws
@@ -154,7 +157,7 @@ def test_render_runs_where_torch_cannot_be_imported(linear_shot):
 def test_still_face_renders_without_jitter(tmp_path, astronaut):
     for frame in range(1001, 1025):
         write_image(tmp_path / "still" / f"still.{frame:04d}.png", astronaut)
-    ws = init_workspace(tmp_path / "shot", str(tmp_path / "still" / "still.####.png"))
+    ws = init_workspace(tmp_path / "shot", str(tmp_path / "still" / "still.####.png"), consent_ref=CONSENT_REF)
     run_stage(ws, "extract", {"roles": "destination", "crop_size": 128})
     _export(ws)
     _render(ws, colour_transfer="sot", preview=False)
@@ -189,14 +192,14 @@ def test_range_overrides_change_only_their_frames(linear_shot):
 
 
 def test_frames_never_extracted_are_detected_on_the_fly(tmp_path, example):
-    ws = init_workspace(tmp_path / "shot", example[0], "1001-1003", colour_space=PLATE_SPACE)
+    ws = init_workspace(tmp_path / "shot", example[0], "1001-1003", colour_space=PLATE_SPACE, consent_ref=CONSENT_REF)
     _export(ws)
     result = _render(ws)
     assert result.frames_written == [1001, 1002, 1003] and result.frames_without_face == []
 
 
 def test_clear_errors_for_missing_model_and_bad_frames(tmp_path, example):
-    ws = init_workspace(tmp_path / "shot", example[0], "1001-1003", colour_space=PLATE_SPACE)
+    ws = init_workspace(tmp_path / "shot", example[0], "1001-1003", colour_space=PLATE_SPACE, consent_ref=CONSENT_REF)
     with pytest.raises(InferenceError, match="faceplate export"):
         _render(ws)
     _export(ws)
@@ -207,7 +210,8 @@ def test_clear_errors_for_missing_model_and_bad_frames(tmp_path, example):
 
 
 def test_talking_head_range_writes_exactly_those_frames(test_data, tmp_path):
-    ws = init_workspace(tmp_path / "shot", test_data / "talking_heads" / "grid_bbaf2n.mpg", "1001-1040")
+    ws = init_workspace(tmp_path / "shot", test_data / "talking_heads" / "grid_bbaf2n.mpg", "1001-1040",
+                        consent_ref=GRID_CONSENT_REF)
     run_stage(ws, "extract", {"roles": "destination", "crop_size": 128})
     _export(ws)
     result = _render(ws, colour_transfer="mkl")

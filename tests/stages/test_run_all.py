@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from faceplate.cli.main import main
-from faceplate.demo import PLATE_SPACE, build_example, run_demo
+from faceplate.demo import CONSENT_REF, PLATE_SPACE, build_example, run_demo
 from faceplate.faces.faceset import read_faceset
 from faceplate.media import read_image
 from faceplate.stages.run_all import run_all
@@ -18,7 +18,8 @@ TINY = {"model": {"resolution": 64, "ae_dims": 32, "e_dims": 8, "d_dims": 8, "d_
 
 def test_run_uses_what_the_artist_set_and_a_second_run_has_nothing_to_do(tmp_path, capsys):
     plate, source = build_example(tmp_path / "example")
-    shot = init_workspace(tmp_path / "shot", plate, "1001-1004", [source], colour_space=PLATE_SPACE, fps="24").root
+    shot = init_workspace(tmp_path / "shot", plate, "1001-1004", [source], colour_space=PLATE_SPACE, fps="24",
+                          consent_ref=CONSENT_REF).root
     assert main(["extract", str(shot), "--face-type", "full", "--crop-size", "128"]) == 0
     results = run_all(open_workspace(shot), {"train": TINY, "mask": {"landmark_only": True},
                                             "curate": {"rules": ["identity", "blur"]}})

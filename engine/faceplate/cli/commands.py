@@ -1,4 +1,4 @@
-"""Workspace subcommands (init, relink, info, demo): each registers its arguments and calls one function.
+"""Workspace subcommands (init, consent, relink, info, demo): each registers its arguments and calls one function.
 
 Other stages keep their subcommands in their own ``faceplate/cli/<stage>_command.py`` module
 with a ``register(sub)`` function, listed in ``faceplate.cli.main.COMMAND_MODULES``.
@@ -25,18 +25,42 @@ def register_init(sub) -> None:
     p.add_argument("--first-frame", type=int, default=1001, help="plate frame number of a video's first frame (default 1001)")
     p.add_argument("--colour-space", help="plate colour space in the OCIO config (default: from the file type)")
     p.add_argument("--fps", help="frame rate, e.g. 24 or 24000/1001; must match a video plate's own")
+    p.add_argument("--consent-ref", metavar="TEXT",
+                   help="consent/rights reference for the person depicted (release-form id, contract, ticket); "
+                   "render refuses a shot without one unless --no-consent-ref is given")
     p.add_argument("--force", action="store_true", help="re-initialise an existing workspace")
     p.set_defaults(run=run_init)
 
 
 def run_init(args) -> None:
     ws = init_workspace(args.shot, args.plate, args.frame_range, args.source, args.first_frame, args.colour_space,
-                        args.fps, force=args.force)
+                        args.fps, force=args.force, consent_ref=args.consent_ref)
     m = ws.manifest
     log.info("workspace %s: plate %s (%dx%d, %s fps, %s), range %s, %d source(s)", ws.root, m.plate.path,
              m.plate.width, m.plate.height, m.plate.fps or "?", m.plate.colour_space, m.range, len(m.sources))
     if m.plate.missing_frames:
         log.warning("plate is missing frames %s", ",".join(map(str, m.plate.missing_frames)))
+    if not m.consent_ref:
+        log.warning("no consent reference: render will refuse until one is recorded "
+                    "(`faceplate consent %s --ref TEXT`) or waived with --no-consent-ref", ws.root)
+
+
+def register_consent(sub) -> None:
+    p = sub.add_parser("consent", help="show or record the shot's consent/rights reference (render needs one)")
+    p.add_argument("shot", type=Path, help="the shot workspace")
+    p.add_argument("--ref", metavar="TEXT", help="the reference to record (release-form id, contract, ticket); "
+                   "without it, the current one is shown")
+    p.set_defaults(run=run_consent)
+
+
+def run_consent(args) -> None:
+    from faceplate.workspace.consent import set_consent_ref
+
+    ws = open_workspace(args.shot)
+    if args.ref is None:
+        print(ws.manifest.consent_ref or "(none: render refuses this shot unless --no-consent-ref is given)")
+        return
+    log.info("shot %s: consent reference %r recorded", ws.root, set_consent_ref(ws, args.ref))
 
 
 def register_relink(sub) -> None:
@@ -75,5 +99,5 @@ def register_demo(sub) -> None:
 
 
 def register(sub) -> None:
-    for add in (register_init, register_relink, register_info, register_demo):
+    for add in (register_init, register_consent, register_relink, register_info, register_demo):
         add(sub)

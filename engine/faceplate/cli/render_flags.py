@@ -1,5 +1,7 @@
 """`faceplate render` flags the generated ones cannot express: ``--override FRAMES:KEY=VALUE[,...]``
-(merge settings for a frame range, added to the ones the shot remembers) and ``--clear-overrides``.
+(merge settings for a frame range, added to the ones the shot remembers), ``--clear-overrides`` and
+``--no-consent-ref`` (the setting ``waive_consent``: a generated boolean would read
+``--waive-consent/--no-waive-consent``, and the flag artists are told to give is ``--no-consent-ref``).
 
 Each override is checked here, through MergeSettings, so a bad one is refused with one line naming
 ``--override`` before anything is written.
@@ -15,7 +17,7 @@ from faceplate.errors import FaceplateError, SettingsError
 from faceplate.media.frames import compact_frames, parse_frame_list
 from faceplate.render.settings import MERGE_KEYS, MergeSettings, describe_merge_error, merge_key
 
-HIDDEN = ("overrides",)  # replaced by the flags below
+HIDDEN = ("overrides", "waive_consent")  # replaced by the flags below
 FORMAT = "FRAMES:KEY=VALUE[,KEY=VALUE]"
 
 
@@ -25,13 +27,22 @@ def add_flags(parser: argparse.ArgumentParser) -> None:
                              "added to the overrides the shot remembers")
     parser.add_argument("--clear-overrides", action="store_true",
                         help="forget the overrides the shot remembers (before adding any --override)")
+    add_consent_waiver(parser)
+
+
+def add_consent_waiver(parser: argparse.ArgumentParser) -> None:
+    """``--no-consent-ref`` (render and `faceplate run`): sets ``waive_consent`` for this run only."""
+    parser.add_argument("--no-consent-ref", dest="waive_consent", action="store_true",
+                        help="render although the shot has no consent reference; the waiver is written into every "
+                        "output (this run only)")
 
 
 def changes(args: argparse.Namespace, workspace) -> dict:
+    waiver = {"waive_consent": True} if args.waive_consent else {}
     if not args.override and not args.clear_overrides:
-        return {}
+        return waiver
     stored = [] if args.clear_overrides else list(workspace.stored_settings("render").get("overrides") or [])
-    return {"overrides": stored + [parse_override(text, workspace.frame_range) for text in args.override]}
+    return {"overrides": stored + [parse_override(text, workspace.frame_range) for text in args.override], **waiver}
 
 
 def _refuse(text: str, problem: str) -> SettingsError:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from faceplate.cli.render_flags import add_consent_waiver
 from faceplate.workspace import open_workspace
 
 
@@ -15,6 +16,7 @@ def register(sub) -> None:
     p.add_argument("--minutes", help="training wall-time limit for each run (remembered, like --iterations)")
     p.add_argument("--resolution", help="model resolution for a new model (64-512, multiple of 16)")
     p.add_argument("--landmark-masks-only", action="store_true", help="skip the learned mask model")
+    add_consent_waiver(p)
     p.add_argument("--via-server", action="store_true",
                    help="hand the shot to the running engine (`faceplate serve`; FACEPLATE_URL, default "
                    "127.0.0.1:8571) and show its progress here; Ctrl-C cancels the job")
@@ -25,6 +27,8 @@ def run(args) -> None:
     changes = {"train": train_changes(args)}
     if args.landmark_masks_only:
         changes["mask"] = {"landmark_only": True}
+    if args.waive_consent:
+        changes["render"] = {"waive_consent": True}
     if args.via_server:
         from faceplate.cli.via_server import run_via_server
 

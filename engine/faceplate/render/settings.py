@@ -92,6 +92,8 @@ class RenderSettings:
     model: str | None = setting(None, "generator .onnx (default: SHOT/export/generator.onnx, or generator.fp16.onnx "
                                 "when exported and running on CUDA)", remember=False)
     device: Literal["auto", "cpu", "cuda"] = setting("auto", "where the generator runs", remember=False)
+    waive_consent: bool = setting(False, "render a shot that has no consent reference; the waiver is written into "
+                                  "every output (CLI: --no-consent-ref)", remember=False)
 
     def __post_init__(self) -> None:
         if not self.name or any(c in self.name for c in "/\\") or self.name.startswith("."):

@@ -6,7 +6,7 @@ them, into ``{"error": {"code", "message", "hint"}}`` with the status below.
 
 from __future__ import annotations
 
-from faceplate.errors import (FaceplateError, FrameRangeError, MediaError, SettingsError, StageCancelled,
+from faceplate.errors import (ConsentError, FaceplateError, FrameRangeError, MediaError, SettingsError, StageCancelled,
                               WorkspaceBusy, WorkspaceError)
 
 
@@ -43,6 +43,8 @@ ERROR_TABLE: tuple[tuple[type[FaceplateError], int, str, str], ...] = (
     (JobConflict, 409, "job_conflict", "check the job's status with GET /api/jobs/{id}"),
     (WorkspaceBusy, 409, "workspace_busy", "another program holds the shot; wait for it or cancel it"),
     (SettingsError, 422, "bad_setting", "see the stage's settings in docs/stage_contract.md"),
+    (ConsentError, 422, "consent_refused", "give 'shot.consent_ref' (a new shot), record one with `faceplate "
+     "consent SHOT --ref TEXT`, or waive it with settings.render.waive_consent (recorded in every output)"),
     (FrameRangeError, 422, "bad_frame_range", "give a range like 1001-1100 inside the plate"),
     (RequestRefused, 422, "request_refused", "see docs/server.md for the limits"),
     (MediaError, 422, "bad_media", "check the plate and source paths"),

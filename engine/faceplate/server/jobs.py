@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import uuid
 
-from faceplate.errors import FrameRangeError, WorkspaceError
+from faceplate.errors import ConsentError, FrameRangeError, WorkspaceError
 from faceplate.media import FrameRange
 from faceplate.server.context import EngineContext
 from faceplate.server.errors import JobConflict, RequestRefused
 from faceplate.server.schemas import JobSubmit, Retry
 from faceplate.settings import merge_settings
 from faceplate.stages import STAGES
+from faceplate.workspace.consent import clean_consent_ref
+from faceplate.workspace.manifest import Manifest
 from faceplate.workspace.workspace import MANIFEST_NAME, _read_manifest
 
 
@@ -32,11 +34,15 @@ def submit_job(engine: EngineContext, body: JobSubmit) -> dict:
     if body.shot is not None:
         spec["shot"] = _checked_shot(engine, body, workspace)
         stored: dict = {}
+        consent_ref = spec["shot"]["consent_ref"]
         stages = ["init"] + stages
     else:
-        stored = _existing_settings(workspace)
-    for name, changes in body.settings.items():
-        merge_settings(STAGES[name].settings_class, stored.get(name), changes, name)  # SettingsError names the field
+        manifest = _existing_manifest(workspace)
+        stored, consent_ref = manifest.settings, manifest.consent_ref
+    checked = {name: merge_settings(STAGES[name].settings_class, stored.get(name), changes, name)  # names the field
+               for name, changes in body.settings.items()}
+    if "render" in stages:
+        _check_consent(consent_ref, checked.get("render"))
     with engine.scheduler.lock:
         job = engine.store.create_job(uuid.uuid4().hex[:12], str(workspace), spec, stages)
     engine.scheduler.wake()  # committed: the scheduler may start it now
@@ -49,6 +55,8 @@ def _checked_shot(engine: EngineContext, body: JobSubmit, workspace) -> dict:
         raise JobConflict(f"{workspace} is already a Faceplate workspace; submit it without 'shot' to run its stages")
     if not workspace.parent.is_dir():
         raise WorkspaceError(f"the folder {workspace.parent} does not exist; create it or choose another workspace")
+    if shot["consent_ref"] is not None:
+        shot["consent_ref"] = clean_consent_ref(shot["consent_ref"])  # ConsentError: empty, a line break...
     shot["plate"] = str(engine.roots.resolve(shot["plate"], "plate"))
     shot["sources"] = [str(engine.roots.resolve(s, "source")) for s in shot["sources"]]
     if shot["range"]:
@@ -59,12 +67,20 @@ def _checked_shot(engine: EngineContext, body: JobSubmit, workspace) -> dict:
     return shot
 
 
-def _existing_settings(workspace) -> dict:
+def _existing_manifest(workspace) -> Manifest:
     path = workspace / MANIFEST_NAME
     if not path.is_file():
         raise WorkspaceError(f"{workspace} is not a Faceplate workspace (no {MANIFEST_NAME}); give 'shot' (plate, "
                              "range, sources) to create it")
-    return _read_manifest(path).settings
+    return _read_manifest(path)
+
+
+def _check_consent(consent_ref: str | None, render_settings) -> None:
+    """A job that renders is refused now, not after training, when its render would be."""
+    if not consent_ref and not (render_settings is not None and render_settings.waive_consent):
+        raise ConsentError("this job renders a shot without a consent reference: give 'shot.consent_ref' for a new "
+                           "shot (an existing one: `faceplate consent SHOT --ref TEXT`), or set "
+                           "settings.render.waive_consent to waive it (the waiver is written into every output)")
 
 
 def cancel_job(engine: EngineContext, job_id: str) -> dict:

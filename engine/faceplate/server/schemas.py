@@ -26,6 +26,9 @@ class NewShot(Strict):
     first_frame: Annotated[int, Field(ge=0, le=10**7)] = 1001
     colour_space: Annotated[str | None, Field(max_length=200)] = None
     fps: Annotated[str | None, Field(max_length=32)] = None
+    # the consent/rights reference for the person depicted; a job that renders needs it (or
+    # settings.render.waive_consent)
+    consent_ref: Annotated[str | None, Field(max_length=500)] = None
 
 
 class JobSubmit(Strict):

@@ -107,7 +107,7 @@ def init_shot(job: dict) -> dict:
         return {"status": "skipped", "lines": [f"workspace {root} exists"], "outputs": {"manifest": MANIFEST_NAME}}
     shot = job["spec"]["shot"]
     init_workspace(root, shot["plate"], shot.get("range"), shot.get("sources", []), shot.get("first_frame", 1001),
-                   shot.get("colour_space"), shot.get("fps"))
+                   shot.get("colour_space"), shot.get("fps"), consent_ref=shot.get("consent_ref"))
     return {"status": "done", "lines": [f"made workspace {root}"], "outputs": {"manifest": MANIFEST_NAME}}
 
 

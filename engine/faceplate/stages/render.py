@@ -43,6 +43,7 @@ from faceplate.runtime.session import CUDA, select_providers
 from faceplate.settings import as_plain_dict, remembered
 from faceplate.stages.contract import Meter, Reporter, StageResult, check_cancelled
 from faceplate.workspace import Workspace
+from faceplate.workspace.consent import consent_for_render
 
 # merge + write threads: two on a 2-core machine, more where cores are free (a GPU does the inference)
 MERGE_WORKERS = max(2, min(8, (os.cpu_count() or 2) - 2))
@@ -113,6 +114,7 @@ def default_model_path(workspace: Workspace, device: str = "auto") -> Path:
 def run(workspace: Workspace, settings: RenderSettings, reporter: Reporter) -> StageResult:
     """Render the requested frames that are not up to date; everything is checked before the
     shot is touched."""
+    consent = consent_for_render(workspace.manifest, settings.waive_consent)  # refused: one line, nothing written
     frames = _requested_frames(workspace, settings)
     generator = OnnxGenerator(Path(settings.model) if settings.model else default_model_path(workspace, settings.device),
                               settings.device)
@@ -124,7 +126,8 @@ def run(workspace: Workspace, settings: RenderSettings, reporter: Reporter) -> S
     faces = _extracted_faces(faceset)
     records = {f: _record(settings, f, model_sha, learned_sha, faces, workspace.frame_range) for f in frames}
     plan = _plan(paths, records, settings.preview)
-    inputs = {"plate": workspace.manifest.plate.path, "model": str(generator.model.path), "model_sha256": model_sha}
+    inputs = {"plate": workspace.manifest.plate.path, "model": str(generator.model.path), "model_sha256": model_sha,
+              "consent": consent.as_dict()}
     with workspace.stage_run("render", inputs, as_plain_dict(settings), remembered(settings)) as run_record:
         learned = load_mask_session(learned_path, prefer_gpu=settings.device != "cpu") if learned_path and plan.todo else None
         result = RenderResult(frames_skipped=plan.skipped, reasons=plan.reasons, layer_pattern=paths.layer_pattern)

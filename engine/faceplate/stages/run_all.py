@@ -28,9 +28,20 @@ def run_all(workspace: Workspace, changes: dict[str, dict] | None = None,
         raise FaceplateError(f"no pipeline stage {unknown}; stages: {', '.join(PIPELINE)}")
     results = {}
     with workspace.locked("run"):
+        _check_consent(workspace, changes.get("render"))
         for number, name in enumerate(PIPELINE, 1):
             log.info("%d/%d %s", number, len(PIPELINE), name)
             results[name] = run_stage(workspace, name, changes.get(name), reporter)
             for line in results[name].lines:
                 log.info("%s", line)
     return results
+
+
+def _check_consent(workspace: Workspace, render_changes: dict | None) -> None:
+    """Refuse at the start, not after training, a run whose render would be refused (no consent reference)."""
+    from faceplate.render.settings import RenderSettings
+    from faceplate.workspace.consent import consent_for_render
+
+    if "render" in PIPELINE:
+        settings = workspace.settings_for("render", RenderSettings, render_changes)
+        consent_for_render(workspace.manifest, settings.waive_consent)

@@ -69,6 +69,9 @@ class Manifest(BaseModel):
     range: str  # the frames to replace, plate numbering
     sources: list[ClipInfo] = Field(default_factory=list)
     working_space: str
+    # the consent/rights reference for the person depicted (release form id, contract, ticket): render
+    # refuses a shot without one unless waived (see faceplate.workspace.consent)
+    consent_ref: str | None = None
     settings: dict[str, Any] = Field(default_factory=dict)
     stages: list[StageRun] = Field(default_factory=list)
 

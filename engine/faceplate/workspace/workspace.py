@@ -27,6 +27,7 @@ from faceplate.errors import FaceplateError, MediaError, StageCancelled, Workspa
 from faceplate.media import ColourTransform, FrameRange, open_plate
 from faceplate.media.colour import WORKING_SPACE, default_plate_space
 from faceplate.settings import merge_settings
+from faceplate.workspace.consent import clean_consent_ref
 from faceplate.workspace.lock import WorkspaceLock
 from faceplate.workspace.manifest import ClipInfo, Manifest, StageRun, now_iso
 
@@ -276,8 +277,12 @@ def _ensure_writable(root: Path) -> None:
 
 def init_workspace(root: str | Path, plate: str | Path, frame_range: str | FrameRange | None = None,
                    sources: list[str | Path] = (), first_frame: int = 1001, colour_space: str | None = None,
-                   fps: str | None = None, settings: dict[str, Any] | None = None, force: bool = False) -> Workspace:
+                   fps: str | None = None, settings: dict[str, Any] | None = None, force: bool = False,
+                   consent_ref: str | None = None) -> Workspace:
+    """Create the shot. ``consent_ref``: the consent/rights reference for the person depicted (render
+    refuses a shot without one unless waived; see ``faceplate.workspace.consent``)."""
     root = Path(os.path.abspath(root))
+    consent_ref = clean_consent_ref(consent_ref) if consent_ref is not None else None
     if (root / MANIFEST_NAME).exists() and not force:
         raise WorkspaceError(f"{root} is already a Faceplate workspace; pass --force to re-initialise it "
                              "(existing facesets are kept but will be re-extracted)")
@@ -290,11 +295,11 @@ def init_workspace(root: str | Path, plate: str | Path, frame_range: str | Frame
     source_clips = [probe_clip(s, first_frame) for s in sources]
     _ensure_writable(root)
     manifest = Manifest(shot=root.name, plate=plate_clip, range=str(shot_range), sources=source_clips,
-                        working_space=WORKING_SPACE, settings=settings or {})
+                        working_space=WORKING_SPACE, consent_ref=consent_ref, settings=settings or {})
     workspace = Workspace(root, manifest)
     inputs = {"plate": plate_clip.path, "sources": [c.path for c in source_clips]}
     parameters = {"range": str(shot_range), "first_frame": first_frame, "colour_space": plate_clip.colour_space,
-                  "fps": plate_clip.fps}
+                  "fps": plate_clip.fps, "consent_ref": consent_ref}
     workspace.lock.acquire("init")
     try:
         workspace._write(manifest)  # a fresh manifest (with --force the old records describe other media)

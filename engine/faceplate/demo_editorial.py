@@ -1,0 +1,138 @@
+"""The demo's editorial half: the example as an OTIO cut, sent through a real engine process and placed back.
+
+What an artist's editor does through faceplate-host (``faceplate_host.timeline`` reads the marked clip and
+writes the layer track, ``faceplate_host.jobs`` submits and places), with the engine started here on a
+free loopback port with a temporary data folder (its own job store and token), and stopped afterwards.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import opentimelineio as otio
+
+from faceplate.errors import FaceplateError
+from faceplate.media import FrameRange
+
+log = logging.getLogger(__name__)
+TIMELINE_START = 86400  # 01:00:00:00 at 24 fps, as an editor's timeline starts
+SLATE_FRAMES = 12  # the cut opens on a gap before the marked clip: record frames differ from plate frames
+ENGINE_START_S = 90
+
+
+def write_example_cut(path: Path, plate: str, frames: FrameRange | None = None, rate: float = 24.0) -> Path:
+    """A one-track cut: a slate gap, then the plate's frames as a clip carrying a FACE marker."""
+    from faceplate.demo import PLATE_RANGE
+
+    frames = frames or PLATE_RANGE
+    folder, name = os.path.split(plate)
+    prefix, _, suffix = name.partition("####")
+    span = otio.opentime.TimeRange(otio.opentime.RationalTime(frames.first, rate),
+                                   otio.opentime.RationalTime(len(frames), rate))
+    media = otio.schema.ImageSequenceReference(target_url_base=folder + "/", name_prefix=prefix, name_suffix=suffix,
+                                               start_frame=frames.first, frame_zero_padding=4, rate=rate,
+                                               available_range=span)
+    clip = otio.schema.Clip(name="astronaut_sh010", media_reference=media, source_range=span)
+    clip.markers.append(otio.schema.Marker(name="FACE", color=otio.schema.MarkerColor.GREEN, marked_range=
+                                           otio.opentime.TimeRange(span.start_time, otio.opentime.RationalTime(1, rate))))
+    track = otio.schema.Track(name="V1", kind=otio.schema.TrackKind.Video)
+    track.append(otio.schema.Gap(source_range=otio.opentime.TimeRange(
+        otio.opentime.RationalTime(0, rate), otio.opentime.RationalTime(SLATE_FRAMES, rate))))
+    track.append(clip)
+    timeline = otio.schema.Timeline(name="faceplate example", global_start_time=otio.opentime.RationalTime(TIMELINE_START, rate))
+    timeline.tracks.append(track)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    otio.adapters.write_to_file(timeline, str(path))
+    return path
+
+
+def run_through_engine(cut: Path, roots: Path, workspace: Path, sources: str, changes: dict, consent_ref: str,
+                       reporter=None):
+    """Read the FACE clip of ``cut``, render it on an engine started for the purpose, write
+    ``<cut>_with_layers.otio`` beside it. Returns (the shot workspace, the layer's placement)."""
+    from faceplate.cli.via_server import _outcome, _watch
+    from faceplate.stages.contract import BaseReporter
+    from faceplate_host.client import EngineError
+    from faceplate_host.jobs import placement_for, submit_shot
+    from faceplate_host.shots import ShotError
+    from faceplate_host.timeline import read_timeline, shots_from_timeline, write_layers
+
+    try:
+        timeline = read_timeline(cut)
+        (shot,) = shots_from_timeline(timeline, marker="FACE", source_path=str(cut))
+        with engine_process(roots) as client:
+            job = submit_shot(client, shot, [sources], roots, consent_ref=consent_ref, settings=changes,
+                              workspace=workspace)
+            log.info("clip %r (record %s, plate %s) -> engine job %s at %s", shot.name, shot.record, shot.source,
+                     job.job_id, client.url)
+            _outcome(_watch(client, job.job_id, reporter or BaseReporter()))
+            placement = placement_for(client, job)
+        write_layers(timeline, [placement], cut.with_name(f"{cut.stem}_with_layers.otio"))
+    except (ShotError, EngineError) as exc:
+        raise FaceplateError(str(exc)) from None
+    return Path(job.workspace), placement
+
+
+@contextmanager
+def engine_process(roots: Path):
+    """``faceplate serve`` on a free loopback port with a temporary data folder; yields its client."""
+    from faceplate_host.client import EngineClient, EngineError
+
+    with tempfile.TemporaryDirectory(prefix="faceplate-demo-engine-") as data:
+        port = _free_port()
+        log_path = Path(data) / "serve.log"
+        command = [sys.executable, "-m", "faceplate.cli.main", "serve", "--port", str(port), "--roots", str(roots),
+                   "--data", str(Path(data) / "engine")]
+        with open(log_path, "wb") as output:
+            process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, env=_engine_env())
+        try:
+            client = EngineClient(f"http://127.0.0.1:{port}", token_file=Path(data) / "engine" / "token")
+            deadline = time.monotonic() + ENGINE_START_S
+            while True:
+                try:
+                    client.check_version()
+                    break
+                except EngineError:
+                    if process.poll() is not None or time.monotonic() > deadline:
+                        tail = log_path.read_text(errors="replace").strip().splitlines()[-1:] or ["(no output)"]
+                        raise FaceplateError(f"the demo's engine did not start on port {port}: {tail[0]}") from None
+                    time.sleep(0.3)
+            log.info("engine started at %s (data %s)", client.url, data)
+            yield client
+        finally:
+            _stop(process)
+            log.info("engine stopped")
+
+
+def _engine_env() -> dict:
+    """The engine subprocess imports the same faceplate and faceplate_host as this process."""
+    import faceplate
+    import faceplate_host
+
+    paths = [str(Path(faceplate.__file__).parents[1]), str(Path(faceplate_host.__file__).parents[1])]
+    return dict(os.environ, PYTHONPATH=os.pathsep.join(paths + [os.environ.get("PYTHONPATH", "")]))
+
+
+def _stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)  # as Ctrl-C: the engine stops its workers at a safe point and exits
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

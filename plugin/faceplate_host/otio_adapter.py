@@ -1,0 +1,50 @@
+"""The OTIO file as a host: ``HostAdapter`` for a timeline on disk (the "otio" pyblish host).
+
+It collects the marked clips of ``timeline_path`` and places every layer into ``out_path``: each
+``place`` rewrites ``out_path`` (atomically) with all layers placed so far on new top tracks, the
+original tracks unchanged. A file has no user interface, so ``select`` logs where the clip is.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Optional, Sequence
+
+from faceplate_host.shots import LayerPlacement, Shot
+from faceplate_host.timeline import DEFAULT_FIRST_FRAME, read_timeline, shots_and_refusals, write_layers
+
+log = logging.getLogger("faceplate_host.otio")
+
+
+class OtioFileAdapter:
+    host = "otio"
+
+    def __init__(self, timeline_path, out_path, marker: Optional[str] = None, marker_colour: Optional[str] = None,
+                 track: Optional[str] = None, clips: Optional[Sequence[str]] = None, handles: int = 0,
+                 first_frame: int = DEFAULT_FIRST_FRAME):
+        self.timeline_path, self.out_path = Path(timeline_path), Path(out_path)
+        self.selection = {"marker": marker, "marker_colour": marker_colour, "track": track,
+                          "clips": list(clips) if clips else None}
+        self.handles, self.first_frame = handles, first_frame
+        self.timeline = read_timeline(self.timeline_path)
+        self.placed: list[LayerPlacement] = []
+
+    def collect(self) -> list[Shot]:
+        shots, refused = self.collect_all()
+        if refused:
+            raise refused[0]
+        return shots
+
+    def collect_all(self):
+        """(shots, refusals): every chosen clip tried, so validation can name all refused clips at once."""
+        return shots_and_refusals(self.timeline, handles=self.handles, source_path=str(self.timeline_path),
+                                  first_frame=self.first_frame, **self.selection)
+
+    def place(self, placement: LayerPlacement) -> None:
+        placed = [p for p in self.placed if p.layer_pattern != placement.layer_pattern] + [placement]
+        write_layers(self.timeline, placed, self.out_path)
+        self.placed = placed
+
+    def select(self, shot: Shot) -> None:
+        log.info("clip %r: track %s, record %s, in %s", shot.name, shot.track or "-", shot.record, self.timeline_path)
