@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from faceplate_host.hosts.follow import follow_job, placement_for_job
+from faceplate_host.jobs import placement_for, require_done, submit_shot
 from faceplate_host.shots import Flag, FrameSpan, Shot
 from media import copy_media
 from server_helpers import QUICK_SETTINGS
@@ -62,11 +62,11 @@ def test_a_strip_goes_through_the_engine_and_its_layer_lands_over_the_plate(tmp_
     assert (shot.name, shot.media, str(shot.record), str(shot.source)) == ("plate", str(plate), "15-18", "1006-1009")
     assert shot.first_frame == 1001 and shot.rate == 25 and shot.resolution == (512, 512)
 
-    client = engine.client
-    job = client.submit(str(engine.roots / "shots" / "plate"), settings=QUICK_SETTINGS, shot=shot.engine_shot([source]))
-    finished = follow_job(client, job["id"], lambda fraction, line: None, lambda: False, poll_s=0.2)
-    placement = dataclasses.replace(placement_for_job(client, finished, shot),
-                                    flags=(Flag(FrameSpan(1007, 1007), "identity drifts"),))
+    client = engine.client  # what the add-on's operator does on its worker thread
+    job = submit_shot(client, shot, [source], engine.roots / "shots", consent_ref="release 2026-114",
+                      settings=QUICK_SETTINGS)
+    require_done(client.watch(job.job_id, lambda event: None, poll_s=0.2), shot)
+    placement = dataclasses.replace(placement_for(client, job), flags=(Flag(FrameSpan(1007, 1007), "identity drifts"),))
     as_json = json.dumps({"shot": placement.shot, "record": str(placement.record), "rate": "25",
                           "layer_pattern": placement.layer_pattern, "layer_frames": str(placement.layer_frames),
                           "layer_in": placement.layer_in, "flags": [["1007-1007", "identity drifts"]]})

@@ -25,7 +25,7 @@ def test_selected_reads_become_shots_with_the_scripts_exact_rate():
     assert shots[1].colour_space == "ARRI LogC3 (EI800)" and shots[1].first_frame is None
     assert shots[0].engine_shot(["/src/actor"]) == {
         "plate": "/plates/sh010/plate.####.exr", "range": "1001-1100", "sources": ["/src/actor"], "first_frame": None,
-        "colour_space": "ACES - ACEScg", "fps": "24000/1001"}
+        "colour_space": "ACES - ACEScg", "fps": "24000/1001", "consent_ref": None}
 
 
 def test_a_movie_read_is_numbered_from_one_as_nuke_numbers_it():

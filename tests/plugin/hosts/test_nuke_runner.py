@@ -10,6 +10,8 @@ from media import copy_media
 from nuke_standin import NukeStandIn
 from server_helpers import QUICK_SETTINGS
 
+CONSENT_REF = "release 2026-114 (test performer)"
+
 pytestmark = pytest.mark.slow
 
 
@@ -23,7 +25,7 @@ def selected_plate(engine, monkeypatch):
 
 def test_a_finished_job_places_the_layer_on_the_main_thread(engine, monkeypatch):
     nuke, source = selected_plate(engine, monkeypatch)
-    [thread] = send_selected(nuke, engine.client, [str(source)], settings=QUICK_SETTINGS, poll_s=0.1)
+    [thread] = send_selected(nuke, engine.client, [str(source)], CONSENT_REF, settings=QUICK_SETTINGS, poll_s=0.1)
     assert nuke.toNode("Merge1") is None  # nothing touched from the calling thread
     thread.join(timeout=240)
     assert not thread.is_alive()
@@ -42,7 +44,7 @@ def test_a_finished_job_places_the_layer_on_the_main_thread(engine, monkeypatch)
 def test_cancel_on_the_progress_task_cancels_the_engine_job(engine, monkeypatch):
     nuke, source = selected_plate(engine, monkeypatch)
     nuke.cancel_requested.set()  # the artist presses Cancel on the progress bar
-    [thread] = send_selected(nuke, engine.client, [str(source)], settings=QUICK_SETTINGS, poll_s=0.1)
+    [thread] = send_selected(nuke, engine.client, [str(source)], CONSENT_REF, settings=QUICK_SETTINGS, poll_s=0.1)
     thread.join(timeout=120)
     assert not thread.is_alive()
     [job] = engine.client.jobs()

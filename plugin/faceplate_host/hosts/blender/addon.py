@@ -14,7 +14,7 @@ from typing import Any
 
 from faceplate_host.client import EngineClient, EngineError
 from faceplate_host.hosts.blender.adapter import BlenderAdapter
-from faceplate_host.hosts.follow import follow_job, placement_for_job
+from faceplate_host.jobs import event_text, placement_for, require_done, submit_shot
 from faceplate_host.shots import ShotError
 
 SHOTS_KEY = "faceplate_shots"  # the scene property the collect operator writes (JSON of Shot.to_dict())
@@ -42,13 +42,18 @@ def _classes(bpy: Any) -> list:
         bl_label = "Faceplate: Swap Face in Selected Strips"
         source: bpy.props.StringProperty(name="Source identity", subtype="FILE_PATH",
                                          description="clip, image sequence or folder of stills of the new face")
+        consent_ref: bpy.props.StringProperty(name="Consent reference",
+                                              description="the performer's consent / release reference")
 
         def invoke(self, context, event):
             return context.window_manager.invoke_props_dialog(self)
 
         def execute(self, context):
+            if not self.consent_ref.strip():
+                self.report({"ERROR"}, "Faceplate: a consent reference is needed before a face is replaced")
+                return {"CANCELLED"}
             try:
-                start_jobs(bpy, context.scene, EngineClient.local(), [bpy.path.abspath(self.source)])
+                start_jobs(bpy, context.scene, EngineClient.local(), [bpy.path.abspath(self.source)], self.consent_ref)
             except (EngineError, ShotError) as exc:
                 self.report({"ERROR"}, str(exc))
                 return {"CANCELLED"}
@@ -82,19 +87,21 @@ def unregister() -> None:
             bpy.utils.unregister_class(cls)
 
 
-def start_jobs(bpy: Any, scene: Any, client: EngineClient, sources: list, poll_s: float = 0.5) -> None:
-    """One engine job per selected strip, followed on a worker thread; placed by a main-thread timer."""
+def start_jobs(bpy: Any, scene: Any, client: EngineClient, sources: list, consent_ref: str,
+               poll_s: float = 0.5) -> None:
+    """One engine job per selected strip (``jobs.submit_shot``, as the pyblish Extract does), followed on a
+    worker thread; placed by a main-thread timer."""
     adapter = BlenderAdapter(bpy, scene)
     root = os.environ.get("FACEPLATE_SHOTS") or os.path.join(os.path.dirname(bpy.data.filepath) or os.getcwd(),
                                                               "faceplate_shots")
     for shot in adapter.collect():
-        job = client.submit(os.path.join(root, shot.name), shot=shot.engine_shot(sources))
+        job = submit_shot(client, shot, sources, root, consent_ref=consent_ref)
         outcome: dict = {}
 
-        def follow(job_id=job["id"], shot=shot, outcome=outcome):
+        def follow(job=job, outcome=outcome):
             try:
-                outcome["placement"] = placement_for_job(client, follow_job(client, job_id, _status, lambda: False,
-                                                                            poll_s), shot)
+                require_done(client.watch(job.job_id, _status, poll_s=poll_s), job.shot)
+                outcome["placement"] = placement_for(client, job)
             except (EngineError, ShotError) as exc:
                 outcome["error"] = str(exc)
 
@@ -102,8 +109,10 @@ def start_jobs(bpy: Any, scene: Any, client: EngineClient, sources: list, poll_s
         bpy.app.timers.register(lambda outcome=outcome: _place_when_done(adapter, outcome), first_interval=poll_s)
 
 
-def _status(fraction: float, line: str) -> None:
-    print(f"Faceplate: {line} {fraction:.0%}")
+def _status(event: dict) -> None:
+    line = event_text(event)
+    if line:
+        print(f"Faceplate: {line}")
 
 
 def _place_when_done(adapter: BlenderAdapter, outcome: dict):

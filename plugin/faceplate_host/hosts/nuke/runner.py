@@ -15,9 +15,10 @@ import threading
 from typing import Any, Optional
 
 from faceplate_host.client import EngineClient, EngineError
-from faceplate_host.hosts.follow import follow_job, placement_for_job
 from faceplate_host.hosts.nuke.adapter import NukeAdapter
-from faceplate_host.shots import Shot, ShotError
+from faceplate_host.hosts.progress import event_fraction
+from faceplate_host.jobs import ShotJob, event_text, placement_for, require_done, submit_shot
+from faceplate_host.shots import ShotError
 
 
 def shots_folder(nuke: Any) -> str:
@@ -28,38 +29,40 @@ def shots_folder(nuke: Any) -> str:
     return os.path.join(os.path.dirname(script) or os.getcwd(), "faceplate_shots")
 
 
-def send_selected(nuke: Any, client: EngineClient, sources: list, settings: Optional[dict] = None,
+def send_selected(nuke: Any, client: EngineClient, sources: list, consent_ref: str, settings: Optional[dict] = None,
                   poll_s: float = 0.5) -> list:
-    """Submit one job per selected Read and follow each on a worker thread; returns the started threads."""
+    """Submit one job per selected Read (``jobs.submit_shot``, as the pyblish Extract does) and follow each on
+    a worker thread; returns the started threads."""
     adapter = NukeAdapter(nuke)
     threads = []
     for shot in adapter.collect():
-        workspace = os.path.join(shots_folder(nuke), shot.name)
-        job = client.submit(workspace, settings=settings, shot=shot.engine_shot(sources))
-        thread = threading.Thread(target=follow_in_thread, args=(nuke, client, adapter, shot, job["id"], poll_s),
+        job = submit_shot(client, shot, sources, shots_folder(nuke), consent_ref=consent_ref, settings=settings)
+        thread = threading.Thread(target=follow_in_thread, args=(nuke, client, adapter, job, poll_s),
                                   name=f"faceplate-{shot.name}", daemon=True)
         thread.start()
         threads.append(thread)
     return threads
 
 
-def follow_in_thread(nuke: Any, client: EngineClient, adapter: NukeAdapter, shot: Shot, job_id: str,
-                     poll_s: float = 0.5) -> None:
+def follow_in_thread(nuke: Any, client: EngineClient, adapter: NukeAdapter, job: ShotJob, poll_s: float = 0.5) -> None:
     """The worker thread: progress and cancel through a ProgressTask, the result on the main thread."""
-    task = nuke.ProgressTask(f"Faceplate {shot.name}")
+    task = nuke.ProgressTask(f"Faceplate {job.shot.name}")
 
-    def show(fraction: float, line: str) -> None:
-        task.setProgress(int(round(fraction * 100)))
-        task.setMessage(line)
+    def show(event: dict) -> None:
+        fraction, line = event_fraction(event), event_text(event)
+        if fraction is not None:
+            task.setProgress(int(round(fraction * 100)))
+        if line:
+            task.setMessage(line)
 
     try:
-        job = follow_job(client, job_id, show, task.isCancelled, poll_s)
-        if job["status"] == "cancelled":
-            nuke.executeInMainThread(nuke.message, (f"Faceplate: the job for {shot.name} was cancelled; "
+        final = client.watch(job.job_id, show, poll_s=poll_s, cancelled=task.isCancelled)
+        if final["status"] == "cancelled":
+            nuke.executeInMainThread(nuke.message, (f"Faceplate: the job for {job.shot.name} was cancelled; "
                                                     "finished work is kept and a retry resumes",))
             return
-        placement = placement_for_job(client, job, shot)
-        nuke.executeInMainThread(adapter.place, (placement,))
+        require_done(final, job.shot)
+        nuke.executeInMainThread(adapter.place, (placement_for(client, job),))
     except (EngineError, ShotError) as exc:
         nuke.executeInMainThread(nuke.message, (f"Faceplate: {exc}",))
     finally:

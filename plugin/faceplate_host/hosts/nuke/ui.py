@@ -20,8 +20,12 @@ def send_selected_dialog(nuke: Any) -> None:
     source = nuke.getFilename("Faceplate: the identity to put in (clip, sequence or folder of stills)")
     if not source:
         return
+    consent_ref = nuke.getInput("Faceplate: the performer's consent / release reference", "")
+    if not consent_ref:
+        nuke.message("Faceplate: a consent reference is needed before a face is replaced")
+        return
     try:
-        send_selected(nuke, EngineClient.local(), [source])
+        send_selected(nuke, EngineClient.local(), [source], consent_ref)
     except (EngineError, ShotError) as exc:
         nuke.message(f"Faceplate: {exc}")
 

@@ -22,6 +22,7 @@ Every call is from Resolve's scripting README (Developer/Scripting/README.txt), 
 
 from __future__ import annotations
 
+import os
 import re
 from typing import Any, Callable, Optional
 
@@ -55,7 +56,9 @@ class ResolveAdapter:
 
     def __init__(self, resolve: Any, write_otio: Optional[Callable[[LayerPlacement], str]] = None,
                  report: Callable[[str], None] = print):
-        self.resolve, self.write_otio, self.report = resolve, write_otio, report
+        """``write_otio(placement) -> path``: the fallback's timeline file (default: ``write_layer_timeline``)."""
+        self.resolve, self.report = resolve, report
+        self.write_otio = write_otio or self.write_layer_timeline
 
     # --- where we are ----------------------------------------------------------------------
     def version(self) -> tuple:
@@ -177,8 +180,6 @@ class ResolveAdapter:
 
     def fall_back(self, placement: LayerPlacement, why: str) -> None:
         """Import the layer as a new timeline from the written OTIO file, and say why."""
-        if self.write_otio is None:
-            raise ShotError(f"{why}; no OTIO writer to fall back to")
         path = self.write_otio(placement)
         name = f"{self.timeline().GetName()} faceplate {placement.shot}"
         imported = self.project().GetMediaPool().ImportTimelineFromFile(path, {"timelineName": name})
@@ -186,6 +187,20 @@ class ResolveAdapter:
             raise ShotError(f"{why}, and Resolve did not import {path}: import it by hand (File > Import > Timeline)")
         self.report(f"Faceplate: {why}; the layer is in the new timeline {name!r} imported from {path} "
                     f"(frames {placement.record} on track {placement.track_name!r})")
+
+    def write_layer_timeline(self, placement: LayerPlacement) -> str:
+        """A timeline starting where the current one starts, holding only the layer at its record frames,
+        written by the shared OTIO writer (``faceplate_host.timeline.write_layers``) beside the layer files."""
+        import opentimelineio as otio
+
+        from faceplate_host.timeline import write_layers
+
+        timeline = self.timeline()
+        empty = otio.schema.Timeline(name=f"{timeline.GetName()} faceplate {placement.shot}",
+                                     global_start_time=otio.opentime.RationalTime(int(timeline.GetStartFrame()),
+                                                                                  float(placement.rate)))
+        folder = os.path.dirname(os.path.dirname(placement.layer_pattern))  # render/, beside layer/
+        return str(write_layers(empty, [placement], os.path.join(folder, f"{placement.shot}.faceplate.otio")))
 
     # --- select ----------------------------------------------------------------------------
     def select(self, shot: Shot) -> None:

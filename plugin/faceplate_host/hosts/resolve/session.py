@@ -1,45 +1,38 @@
-"""What the Resolve menu script does: collect, submit, follow (printing to the Console), place."""
+"""What the Resolve menu script does: the shared pyblish publish (collect → validate → submit and wait →
+place) with the Resolve adapter; every line goes to Workspace > Console."""
 
 from __future__ import annotations
 
 import os
 from typing import Any
 
-from faceplate_host.client import EngineClient, EngineError
-from faceplate_host.hosts.follow import follow_job, placement_for_job
 from faceplate_host.hosts.resolve.adapter import ResolveAdapter, get_resolve
 from faceplate_host.shots import ShotError
 
 
-def write_otio_beside(placement) -> str:
-    """The fallback's OTIO file, written by the shared timeline writer next to the layer files."""
-    from faceplate_host.timeline import write_layers
-
-    path = os.path.join(os.path.dirname(placement.layer_pattern), f"{placement.shot}.faceplate.otio")
-    write_layers(path, [placement])
-    return path
-
-
 def run_from_menu(scope: dict, source: str) -> None:
     try:
-        adapter = ResolveAdapter(get_resolve(scope), write_otio=write_otio_beside)
-        send_and_place(adapter, EngineClient.local(), source or _ask_source(scope))
-    except (EngineError, ShotError) as exc:
+        adapter = ResolveAdapter(get_resolve(scope))
+    except ShotError as exc:
         print(f"Faceplate: {exc}")
+        return
+    for line in publish_in_resolve(adapter, source or _ask_source(scope), os.environ.get("FACEPLATE_CONSENT_REF", "")):
+        print(line)
 
 
-def send_and_place(adapter: ResolveAdapter, client: EngineClient, source: str, shots_root: str = "") -> None:
-    if not source:
-        raise ShotError("no source identity: set FACEPLATE_SOURCE to a clip, sequence or folder of stills")
-    root = shots_root or os.environ.get("FACEPLATE_SHOTS") or os.path.join(os.path.expanduser("~"), "faceplate_shots")
-    for shot in adapter.collect():
-        job = client.submit(os.path.join(root, shot.name), shot=shot.engine_shot([source]))
-        print(f"Faceplate: job {job['id']} for {shot.name} ({shot.record})")
-        done = follow_job(client, job["id"], lambda f, line: print(f"  {line} {f:.0%}"), lambda: False)
-        adapter.place(placement_for_job(client, done, shot))
-        print(f"Faceplate: {shot.name} placed at {shot.record}")
+def publish_in_resolve(adapter: ResolveAdapter, source: str, consent_ref: str, **options) -> list:
+    """Run the publish; the lines to show (one per failed step, or what was placed)."""
+    from faceplate_host.publishing import PublishOptions, failures, publish
+
+    shots_dir = os.environ.get("FACEPLATE_SHOTS") or os.path.join(os.path.expanduser("~"), "faceplate_shots")
+    context = publish(adapter, PublishOptions(sources=[source] if source else [], consent_ref=consent_ref,
+                                              shots_dir=shots_dir, **options))
+    placed = [i.data["placement"] for i in context if "placement" in i.data]
+    return [f"Faceplate: {line}" for line in failures(context)] + [
+        f"Faceplate: {p.shot} placed at {p.record} on track {p.track_name!r}" for p in placed]
 
 
 def _ask_source(scope: dict) -> Any:
+    """Fusion's file requester where the script runs inside Resolve (``fusion.RequestFile``)."""
     fusion = scope.get("fusion") or scope.get("fu")
     return fusion.RequestFile() if fusion is not None and hasattr(fusion, "RequestFile") else ""
