@@ -156,3 +156,24 @@ def test_select_moves_the_playhead_to_the_shot():
     adapter = ResolveAdapter(resolve)
     adapter.select(adapter.collect()[0])
     assert resolve.calls("SetCurrentTimecode") == [("01:00:01:00",)]
+
+
+def test_the_fallback_timeline_holds_the_layer_at_the_record_frames(tmp_path):
+    import opentimelineio as otio
+
+    resolve = ResolveStandIn(version=(18, 1, 4), start=86400)
+    resolve.timeline.current = resolve.clip("sh010", SEQUENCE, start=86424, duration=40, left_offset=5)
+    shot = ResolveAdapter(resolve).collect()[0]
+    layers = tmp_path / "render" / "layer"
+    layers.mkdir(parents=True)
+    placement = place_layer(shot, str(layers / "faceplate.####.exr"), FrameSpan(1000, 1051))
+    ResolveAdapter(resolve, report=lambda line: None).place(placement)  # the shared OTIO writer, for real
+    [(path, options)] = resolve.calls("ImportTimelineFromFile")
+    assert path == str(tmp_path / "render" / "sh010.faceplate.otio")
+    written = otio.adapters.read_from_file(path)
+    assert written.global_start_time.to_frames() == 86400
+    [track] = written.video_tracks()
+    [clip] = [c for c in track if isinstance(c, otio.schema.Clip)]
+    placed = clip.range_in_parent()
+    assert (86400 + placed.start_time.to_frames(), placed.duration.to_frames()) == (86424, 40)
+    assert clip.source_range.start_time.to_frames() == 1006  # layer frame 1006 = plate frame 1006
