@@ -90,8 +90,8 @@ def _resolve_layout(dest: Path, platform: str):
     script = HOST_FILES / "resolve" / "scripts" / "Faceplate.py"
     return ([(script, dest / "Utility" / "Faceplate.py")], dest.parent / "Faceplate" / "python",
             ["restart Resolve: Workspace > Scripts > Faceplate sends the marked range (or the clip under the playhead)",
-             "set FACEPLATE_SOURCE to the identity to put in (clip, sequence or folder of stills) before starting "
-             "Resolve, or pick it when asked"])
+             "set FACEPLATE_SOURCE (the identity to put in: clip, sequence or folder of stills) and "
+             "FACEPLATE_CONSENT_REF (the performer's consent reference) before starting Resolve"])
 
 
 def _blender_layout(dest: Path, platform: str):

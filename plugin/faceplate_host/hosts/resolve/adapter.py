@@ -167,7 +167,7 @@ class ResolveAdapter:
         """What differs between the clip Resolve appended and the placement ("" when it is exact)."""
         where = [int(item.GetStart()), int(item.GetDuration())]
         want = [placement.record.first, placement.record.count]
-        found = item.GetTrackTypeAndIndex() if hasattr(item, "GetTrackTypeAndIndex") else ["video", track]
+        found = (item.GetTrackTypeAndIndex() if hasattr(item, "GetTrackTypeAndIndex") else None) or ["video", track]
         if where != want or list(found) != ["video", track]:
             return (f"Resolve put the layer at {where[0]} for {where[1]} frames on {found[0]} {found[1]}, not at "
                     f"{want[0]} for {want[1]} frames on video {track}")

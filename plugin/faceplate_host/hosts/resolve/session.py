@@ -4,7 +4,6 @@ place) with the Resolve adapter; every line goes to Workspace > Console."""
 from __future__ import annotations
 
 import os
-from typing import Any
 
 from faceplate_host.hosts.resolve.adapter import ResolveAdapter, get_resolve
 from faceplate_host.shots import ShotError
@@ -16,7 +15,7 @@ def run_from_menu(scope: dict, source: str) -> None:
     except ShotError as exc:
         print(f"Faceplate: {exc}")
         return
-    for line in publish_in_resolve(adapter, source or _ask_source(scope), os.environ.get("FACEPLATE_CONSENT_REF", "")):
+    for line in publish_in_resolve(adapter, source, os.environ.get("FACEPLATE_CONSENT_REF", "")):
         print(line)
 
 
@@ -31,8 +30,3 @@ def publish_in_resolve(adapter: ResolveAdapter, source: str, consent_ref: str, *
     return [f"Faceplate: {line}" for line in failures(context)] + [
         f"Faceplate: {p.shot} placed at {p.record} on track {p.track_name!r}" for p in placed]
 
-
-def _ask_source(scope: dict) -> Any:
-    """Fusion's file requester where the script runs inside Resolve (``fusion.RequestFile``)."""
-    fusion = scope.get("fusion") or scope.get("fu")
-    return fusion.RequestFile() if fusion is not None and hasattr(fusion, "RequestFile") else ""

@@ -1,4 +1,5 @@
 # Faceplate for DaVinci Resolve: Workspace > Scripts > Faceplate.
+# Set FACEPLATE_SOURCE (the identity to put in) and FACEPLATE_CONSENT_REF before starting Resolve.
 # Sends the marked range (or the clip under the playhead) to the Faceplate engine and puts the comp
 # layer on a new video track when the job is done. Progress prints to Workspace > Console.
 # Copied into the per-user Fusion/Scripts/Utility folder by `faceplate plugin install resolve`.
