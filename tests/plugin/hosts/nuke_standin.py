@@ -15,6 +15,8 @@ Sources (learn.foundry.com/nuke/developers/<version>/pythonreference or pythonde
 - ``nuke.ProgressTask(name)``: ``setProgress(i)``, ``setMessage(s)``, ``isCancelled()`` "True if the user
   has requested the task to be cancelled".
 - ``nuke.show(node)`` opens its properties; ``nuke.message(text)`` shows a dialog.
+- ``nuke.menu(name)`` ("Nuke" is the main menu bar) → Menu; ``Menu.addMenu(name)`` → Menu;
+  ``Menu.addCommand(name, command)`` adds an item running ``command`` (a callable or a string of Python).
 """
 
 from __future__ import annotations
@@ -136,6 +138,17 @@ class Nodes:
         return self.nuke.add(Node(self.nuke, "Merge2", self.nuke.next_name("Merge"), **knobs))
 
 
+class Menu:
+    def __init__(self, name):
+        self.name, self.items = name, {}
+
+    def addMenu(self, name):
+        return self.items.setdefault(name, Menu(name))
+
+    def addCommand(self, name, command=None, shortcut="", icon=""):
+        self.items[name] = command
+
+
 class NukeStandIn:
     def __init__(self, fps=24.0, script="/shots/sh010/comp.nk"):
         self.all, self.calls, self.tasks, self.messages, self.shown = [], [], [], [], []
@@ -143,6 +156,7 @@ class NukeStandIn:
         self._root = Node(self, "Root", "root", fps=fps)
         self._root["name"].setValue(script)
         self.nodes = Nodes(self)
+        self.menus = {}
 
     def add(self, node):
         self.all.append(node)
@@ -182,6 +196,9 @@ class NukeStandIn:
 
     def ProgressTask(self, name):
         return ProgressTask(self, name)
+
+    def menu(self, name):
+        return self.menus.setdefault(name, Menu(name))
 
     def run_main_thread(self):
         """Run what worker threads handed to the main thread, in order (Nuke's event loop)."""

@@ -87,3 +87,19 @@ def test_select_shows_only_the_shots_read():
     shot = next(s for s in NukeAdapter(nuke).collect() if s.name == "plate")
     NukeAdapter(nuke).select(shot)
     assert plate.isSelected() and not other.isSelected() and nuke.shown == [shot.name]
+
+
+def test_menu_py_adds_the_faceplate_menu_and_init_py_touches_no_ui(tmp_path, monkeypatch):
+    import sys
+
+    from faceplate_host.install import install
+
+    done = install("nuke", tmp_path / "nuke_path")
+    nuke = NukeStandIn()
+    monkeypatch.setitem(sys.modules, "nuke", nuke)
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    exec(compile((done.dest / "init.py").read_text(), str(done.dest / "init.py"), "exec"), {})
+    assert nuke.menus == {}  # init.py runs in terminal sessions too
+    exec(compile((done.dest / "menu.py").read_text(), str(done.dest / "menu.py"), "exec"), {})
+    assert sorted(nuke.menu("Nuke").items["Faceplate"].items) == ["Faceplate doctor", "Send selected Read to Faceplate..."]
+    assert sys.path[0] == str(done.package_dir)

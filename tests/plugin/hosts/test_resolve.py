@@ -8,7 +8,7 @@ from fractions import Fraction
 
 import pytest
 
-from faceplate_host.hosts.resolve.adapter import ResolveAdapter, media_pattern, printf_pattern, timecode
+from faceplate_host.hosts.resolve.adapter import ResolveAdapter, get_resolve, media_pattern, printf_pattern, timecode
 from faceplate_host.shots import Flag, FrameSpan, ShotError, place_layer
 from resolve_standin import ResolveStandIn
 
@@ -177,3 +177,22 @@ def test_the_fallback_timeline_holds_the_layer_at_the_record_frames(tmp_path):
     placed = clip.range_in_parent()
     assert (86400 + placed.start_time.to_frames(), placed.duration.to_frames()) == (86424, 40)
     assert clip.source_range.start_time.to_frames() == 1006  # layer frame 1006 = plate frame 1006
+
+
+def test_resolve_comes_from_the_scripts_globals_or_says_how_to_reach_it(monkeypatch):
+    import sys
+
+    injected = ResolveStandIn()
+    assert get_resolve({"resolve": injected}) is injected  # Workspace > Scripts puts `resolve` in the globals
+    import types
+
+    module = types.ModuleType("DaVinciResolveScript")  # the README's module: scriptapp("Resolve"), None when not running
+    module.scriptapp = lambda app: injected if app == "Resolve" else None
+    monkeypatch.setitem(sys.modules, "DaVinciResolveScript", module)
+    assert get_resolve({}) is injected
+    module.scriptapp = lambda app: None
+    with pytest.raises(ShotError, match=r"DaVinci Resolve is not running, or external scripting is off"):
+        get_resolve({})
+    monkeypatch.setitem(sys.modules, "DaVinciResolveScript", None)  # outside Resolve: the module is not there
+    with pytest.raises(ShotError, match=r"cannot reach DaVinci Resolve: run this from Workspace > Scripts"):
+        get_resolve({})
