@@ -16,9 +16,8 @@ import pytest
 
 from faceplate_host.jobs import placement_for, require_done, submit_shot
 from faceplate_host.shots import Flag, FrameSpan, Shot
-from media import copy_media
+from host_helpers import copy_media, faceplate
 from server_helpers import QUICK_SETTINGS
-from test_install import faceplate
 
 pytestmark = pytest.mark.slow
 DRIVER = Path(__file__).with_name("blender_driver.py")

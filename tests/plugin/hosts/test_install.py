@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -14,17 +13,8 @@ import faceplate_host
 from faceplate_host.client import EngineClient
 from faceplate_host.doctor import run_checks
 from faceplate_host.install import default_dest
+from host_helpers import faceplate
 from server_helpers import free_port
-
-REPO = Path(__file__).resolve().parents[3]
-
-
-def faceplate(*args, home: Path, **env) -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(("FACEPLATE_", "XDG_"))}
-    environment.update(HOME=str(home), PYTHONPATH=f"{REPO / 'engine'}{os.pathsep}{REPO / 'plugin'}", **env)
-    return subprocess.run([sys.executable, "-m", "faceplate.cli.main", *args], capture_output=True, text=True,
-                          env=environment, timeout=120)
-
 
 def bare_python(code: str, cwd: Path) -> subprocess.CompletedProcess:
     """A Python that sees neither this repository nor the venv's site-packages (-I, -S): only what the host file adds."""

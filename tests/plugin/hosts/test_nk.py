@@ -9,7 +9,7 @@ import pytest
 
 from faceplate_host.hosts.nuke.nk import NkError, layer_snippet, parse_nk, read_nk
 from faceplate_host.shots import Flag, FrameSpan, Shot, place_layer
-from media import shared_data
+from host_helpers import shared_data
 
 
 def real_scripts() -> list[Path]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from faceplate_host.hosts.nuke.runner import send_selected
-from media import copy_media
+from host_helpers import copy_media
 from nuke_standin import NukeStandIn
 from server_helpers import QUICK_SETTINGS
 

@@ -9,7 +9,7 @@ import pytest
 
 from faceplate_host.hosts.resolve.adapter import ResolveAdapter
 from faceplate_host.hosts.resolve.session import publish_in_resolve
-from media import copy_media
+from host_helpers import copy_media
 from resolve_standin import ResolveStandIn
 from server_helpers import QUICK_SETTINGS
 

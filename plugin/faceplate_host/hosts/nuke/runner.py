@@ -45,7 +45,8 @@ def send_selected(nuke: Any, client: EngineClient, sources: list, consent_ref: s
 
 
 def follow_in_thread(nuke: Any, client: EngineClient, adapter: NukeAdapter, job: ShotJob, poll_s: float = 0.5) -> None:
-    """The worker thread: progress and cancel through a ProgressTask, the result on the main thread."""
+    """The worker thread: progress and cancel through a ProgressTask (its bar closes when the task is released,
+    as this function returns), the result on the main thread."""
     task = nuke.ProgressTask(f"Faceplate {job.shot.name}")
 
     def show(event: dict) -> None:
@@ -65,5 +66,3 @@ def follow_in_thread(nuke: Any, client: EngineClient, adapter: NukeAdapter, job:
         nuke.executeInMainThread(adapter.place, (placement_for(client, job),))
     except (EngineError, ShotError) as exc:
         nuke.executeInMainThread(nuke.message, (f"Faceplate: {exc}",))
-    finally:
-        del task  # the progress bar closes when the task object goes away
