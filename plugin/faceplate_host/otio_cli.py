@@ -130,12 +130,12 @@ def run_submit(args) -> int:
         settings = waiver(settings)
     client = _client(args)
     shots_dir = args.shots_dir or args.timeline.absolute().parent / "faceplate_shots"
-    jobs = []
+    jobs, jobs_file = [], args.jobs or jobs_file_for(args.timeline)
     for shot in shots:
         job = submit_shot(client, shot, args.source, shots_dir, consent_ref=args.consent_ref, settings=settings)
         print(f"{shot.name}: job {job.job_id} record {shot.record} source {shot.source} -> {job.workspace}")
         jobs.append(job)
-    jobs_file = save_jobs(args.jobs or jobs_file_for(args.timeline), args.timeline, jobs, client.url)
+        save_jobs(jobs_file, args.timeline, jobs, client.url)  # after each: a refused later shot loses none
     print(f"jobs remembered in {jobs_file}")
     if args.no_wait:
         return 0

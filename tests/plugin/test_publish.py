@@ -145,3 +145,19 @@ def test_media_validators_name_missing_frames_and_rate(tmp_path):
     assert any("clip 'holey': media at 24.000 fps on a 23.976 fps timeline; conform" in line for line in lines)
     assert any("clip 'holey': with 1 handles it needs frames 1000-1005" in line and "lower the handles to 0" in line
                for line in lines)
+
+
+@pytest.mark.slow
+def test_cancel_stops_the_jobs_and_nothing_is_placed(engine, tmp_path, test_data):
+    """The artist pressed cancel: the engine is asked to stop the job; the publish fails naming the clip."""
+    cut = cut_around(test_data / CLIP, tmp_path)
+    options = options_for(engine, tmp_path, test_data)
+    options.cancel.set()  # pressed before the wait starts: the first thing the wait does is cancel
+    context = publish(OtioFileAdapter(cut, tmp_path / "out.otio", marker="FACE"), options)
+    wait = next(line for line in failures(context) if line.startswith("Wait for the rendered layer"))
+    assert "clip 'sh010': engine job" in wait and "was cancelled; submit again to resume" in wait
+    job = list(context)[0].data["job"]
+    assert engine.client.job(job.job_id)["status"] == "cancelled"
+    place = next(line for line in failures(context) if line.startswith("Place the layer"))
+    assert "clip 'sh010': nothing placed, its engine job did not finish" in place
+    assert not (tmp_path / "out.otio").exists()

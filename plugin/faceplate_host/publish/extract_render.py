@@ -47,3 +47,4 @@ class ExtractWaitForLayer(pyblish.api.InstancePlugin):
 
         final = client.watch(job.job_id, show, poll_s=options.poll_s, cancelled=options.cancel.is_set)
         require_done(final, job.shot)
+        instance.data["rendered"] = True

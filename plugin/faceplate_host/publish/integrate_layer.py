@@ -15,6 +15,9 @@ class IntegrateLayer(pyblish.api.InstancePlugin):
     def process(self, instance):
         context = instance.context
         options = context.data["faceplate"]
+        if not instance.data.get("rendered"):
+            raise RuntimeError(f"clip {instance.data['shot'].name!r}: nothing placed, its engine job did not finish "
+                               f"(see the error above); publish again once it is fixed")
         placement = placement_for(options.client(), submitted(instance), track_name=options.track_name)
         context.data["faceplate_adapter"].place(placement)
         instance.data["placement"] = placement
