@@ -131,3 +131,14 @@ def test_faceplate_otio_and_the_pyblish_plugins_work_in_a_bare_python(host_venv,
             "ExtractSubmitShots", "ExtractWaitForLayer", "IntegrateLayer"} <= set(found), found
     listed = run([host_venv / "bin" / "faceplate-otio", "shots", cut, "--marker", "FACE"], cwd=host_venv)
     assert "sh010" in listed and "source 1011-1015" in listed and "record 86400-86404" in listed, listed
+
+
+@pytest.mark.slow
+def test_faceplate_host_installs_each_editors_files_from_the_installed_wheel(host_venv, tmp_path):
+    """The start-up files ship in the wheel (find namespaces = true takes the folders without __init__.py):
+    `faceplate-host plugin install` works from an installed faceplate-host, without the repository."""
+    for host, expected in (("nuke", "init.py"), ("resolve", "Utility/Faceplate.py"),
+                           ("blender", "faceplate_blender/__init__.py")):
+        out = run([host_venv / "bin" / "faceplate-host", "plugin", "install", host, "--dest", tmp_path / host],
+                  cwd=host_venv)
+        assert (tmp_path / host / expected).is_file(), out

@@ -25,6 +25,7 @@ COMMAND_MODULES = [
     "faceplate.cli.run_command",
     "faceplate.cli.serve_command",
     "faceplate.cli.farm_command",
+    "faceplate.cli.plugin_command",
 ]
 
 

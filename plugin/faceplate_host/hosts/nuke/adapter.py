@@ -1,0 +1,117 @@
+"""NukeAdapter: the selected Read nodes become shots; a layer becomes a Read merged ``over`` the plate.
+
+Nuke calls used, from Foundry's Python reference (learn.foundry.com/nuke/developers/, "nuke" module):
+``nuke.selectedNodes(filter)``, ``nuke.toNode(name)``, ``nuke.root()``, ``nuke.nodes.<Class>()``,
+``Node.knob``/``node[name]`` with ``Knob.value()``/``setValue()``, ``Node.setInput(i, node)``,
+``Node.format()``, ``Node.xpos()/ypos()/setXYpos()``, ``Node.setSelected()``, ``nuke.show(node)``.
+The script's rate is ``nuke.root()['fps'].value()`` (a float, 23.976...), not ``Root.fps()`` which
+rounds to an int.
+
+Merge inputs (Foundry, Reference Guide > Merge: "A: the image sequence to merge with input B";
+"over - layers image A over B according to the alpha of A"): input 0 is B (the background, the pipe
+that passes through when the node is disabled), input 1 is A. So the plate goes to input 0 and the
+layer to input 1.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Optional
+
+from faceplate_host.shots import FrameSpan, LayerPlacement, Shot, ShotError, exact_rate
+
+MOVIE_EXTENSIONS = (".mov", ".mp4", ".mxf", ".avi", ".mkv", ".m4v", ".mpg", ".mpeg", ".webm")
+MERGE_B, MERGE_A = 0, 1  # Merge2 input numbers (see the module docstring)
+LAYER_GAP_X = 110  # the layer's Read sits this far right of the plate; the Merge below the plate
+
+
+def _nuke():
+    import nuke  # only inside Nuke
+
+    return nuke
+
+
+class NukeAdapter:
+    host = "nuke"
+
+    def __init__(self, nuke_module: Any = None):
+        self.nuke = nuke_module or _nuke()
+
+    # --- collect ---------------------------------------------------------------------------
+    def collect(self) -> list[Shot]:
+        reads = self.nuke.selectedNodes("Read")
+        if not reads:
+            raise ShotError("select the plate's Read node(s) in the Node Graph first")
+        rate = exact_rate(self.nuke.root()["fps"].value())
+        return sorted((self.read_shot(read, rate) for read in reads), key=lambda s: (s.source.first, s.name))
+
+    def read_shot(self, read: Any, rate) -> Shot:
+        """One Read node as a shot: its frames ``first``-``last`` are both the plate and the record frames
+        (Nuke has no timeline; the script's frame numbers are the plate's)."""
+        name = read.name()
+        media = str(read["file"].value()).strip()
+        if not media:
+            raise ShotError(f"Read node {name!r} has no file; point it at the plate")
+        span = FrameSpan(int(read["first"].value()), int(read["last"].value()))
+        is_movie = os.path.splitext(media)[1].lower() in MOVIE_EXTENSIONS
+        fmt = read.format()
+        return Shot(name=name, media=media, source=span, record=span, rate=rate, track=name,
+                    first_frame=1 if is_movie else None,  # Nuke numbers a movie's frames from 1
+                    resolution=(int(fmt.width()), int(fmt.height())), clip_id=read.fullName(),
+                    colour_space=_knob_text(read, "colorspace"), timeline=_script_name(self.nuke))
+
+    # --- place -----------------------------------------------------------------------------
+    def place(self, placement: LayerPlacement) -> None:
+        plate = self.nuke.toNode(placement.shot)
+        if plate is None:
+            raise ShotError(f"no node {placement.shot!r} in this script: was the plate's Read renamed or deleted?")
+        layer = self.nuke.nodes.Read()
+        layer["file"].setValue(placement.layer_pattern)
+        for knob in ("first", "origfirst"):
+            layer[knob].setValue(placement.layer_frames.first)
+        for knob in ("last", "origlast"):
+            layer[knob].setValue(placement.layer_frames.last)
+        plate_space = _knob_text(plate, "colorspace")
+        if plate_space:  # the layer is written in the plate's colour space
+            layer["colorspace"].setValue(plate_space)
+        layer["label"].setValue(f"faceplate layer\n{placement.layer_frames}")
+        merge = self.nuke.nodes.Merge2()
+        merge["operation"].setValue("over")
+        merge.setInput(MERGE_B, plate)
+        merge.setInput(MERGE_A, layer)
+        merge["label"].setValue(flag_label(placement))
+        layer.setXYpos(plate.xpos() + LAYER_GAP_X, plate.ypos())
+        merge.setXYpos(plate.xpos(), plate.ypos() + LAYER_GAP_X)
+        self._check_wired(merge, plate, layer)
+
+    def _check_wired(self, merge: Any, plate: Any, layer: Any) -> None:
+        if merge.input(MERGE_B) is not plate or merge.input(MERGE_A) is not layer:
+            raise ShotError(f"Nuke did not wire {merge.name()}: B should be {plate.name()}, A {layer.name()}")
+
+    # --- select ----------------------------------------------------------------------------
+    def select(self, shot: Shot) -> None:
+        node = self.nuke.toNode(shot.clip_id or shot.name)
+        if node is None:
+            raise ShotError(f"no node {shot.clip_id or shot.name!r} in this script")
+        for other in self.nuke.selectedNodes():
+            other.setSelected(False)
+        node.setSelected(True)
+        self.nuke.show(node)
+
+
+def flag_label(placement: LayerPlacement) -> str:
+    """Nuke has no timeline markers: QC's flagged frames go on the Merge's label, where the artist looks."""
+    flags = placement.flags_on_record()
+    if not flags:
+        return "faceplate"
+    return "faceplate QC:\n" + "\n".join(f"{span}: {reason}" for span, reason in flags)
+
+
+def _knob_text(node: Any, name: str) -> str:
+    knob = node.knob(name)
+    return str(knob.value()) if knob is not None else ""
+
+
+def _script_name(nuke: Any) -> str:
+    name: Optional[Any] = nuke.root().knob("name")
+    return str(name.value()) if name is not None else ""

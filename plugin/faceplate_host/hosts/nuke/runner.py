@@ -1,0 +1,68 @@
+"""Send the selected plates to the engine and bring the layers back, without freezing Nuke.
+
+Each job is followed on its own worker thread (``follow_job``) with a ``nuke.ProgressTask``: Foundry's
+reference (nuke.ProgressTask: ``setProgress(i)``, ``setMessage(s)``, ``isCancelled()`` "True if the
+user has requested the task to be cancelled") and its threading example create and update the task
+from the worker thread. Nodes are touched only on the main thread, through
+``nuke.executeInMainThread(call, args)`` ("Execute the callable 'call' ... in Nuke's main thread and
+return immediately"): the placement and any error message.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any, Optional
+
+from faceplate_host.client import EngineClient, EngineError
+from faceplate_host.hosts.nuke.adapter import NukeAdapter
+from faceplate_host.hosts.progress import event_fraction
+from faceplate_host.jobs import ShotJob, event_text, placement_for, require_done, submit_shot
+from faceplate_host.shots import ShotError
+
+
+def shots_folder(nuke: Any) -> str:
+    """Where new shot workspaces go: FACEPLATE_SHOTS, else a ``faceplate_shots`` folder beside the script."""
+    if os.environ.get("FACEPLATE_SHOTS"):
+        return os.environ["FACEPLATE_SHOTS"]
+    script = str(nuke.root()["name"].value() or "")
+    return os.path.join(os.path.dirname(script) or os.getcwd(), "faceplate_shots")
+
+
+def send_selected(nuke: Any, client: EngineClient, sources: list, consent_ref: str, settings: Optional[dict] = None,
+                  poll_s: float = 0.5) -> list:
+    """Submit one job per selected Read (``jobs.submit_shot``, as the pyblish Extract does) and follow each on
+    a worker thread; returns the started threads."""
+    adapter = NukeAdapter(nuke)
+    threads = []
+    for shot in adapter.collect():
+        job = submit_shot(client, shot, sources, shots_folder(nuke), consent_ref=consent_ref, settings=settings)
+        thread = threading.Thread(target=follow_in_thread, args=(nuke, client, adapter, job, poll_s),
+                                  name=f"faceplate-{shot.name}", daemon=True)
+        thread.start()
+        threads.append(thread)
+    return threads
+
+
+def follow_in_thread(nuke: Any, client: EngineClient, adapter: NukeAdapter, job: ShotJob, poll_s: float = 0.5) -> None:
+    """The worker thread: progress and cancel through a ProgressTask (its bar closes when the task is released,
+    as this function returns), the result on the main thread."""
+    task = nuke.ProgressTask(f"Faceplate {job.shot.name}")
+
+    def show(event: dict) -> None:
+        fraction, line = event_fraction(event), event_text(event)
+        if fraction is not None:
+            task.setProgress(int(round(fraction * 100)))
+        if line:
+            task.setMessage(line)
+
+    try:
+        final = client.watch(job.job_id, show, poll_s=poll_s, cancelled=task.isCancelled)
+        if final["status"] == "cancelled":
+            nuke.executeInMainThread(nuke.message, (f"Faceplate: the job for {job.shot.name} was cancelled; "
+                                                    "finished work is kept and a retry resumes",))
+            return
+        require_done(final, job.shot)
+        nuke.executeInMainThread(adapter.place, (placement_for(client, job),))
+    except (EngineError, ShotError) as exc:
+        nuke.executeInMainThread(nuke.message, (f"Faceplate: {exc}",))

@@ -1,0 +1,36 @@
+"""The Faceplate menu in Nuke's menu bar (added by ``startup/menu.py``, so only in GUI sessions)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from faceplate_host.client import EngineClient, EngineError
+from faceplate_host.shots import ShotError
+
+
+def add_menu(nuke: Any) -> None:
+    menu = nuke.menu("Nuke").addMenu("Faceplate")
+    menu.addCommand("Send selected Read to Faceplate...", lambda: send_selected_dialog(nuke))
+    menu.addCommand("Faceplate doctor", lambda: show_doctor(nuke))
+
+
+def send_selected_dialog(nuke: Any) -> None:
+    from faceplate_host.hosts.nuke.runner import send_selected
+
+    source = nuke.getFilename("Faceplate: the identity to put in (clip, sequence or folder of stills)")
+    if not source:
+        return
+    consent_ref = nuke.getInput("Faceplate: the performer's consent / release reference", "")
+    if not consent_ref:
+        nuke.message("Faceplate: a consent reference is needed before a face is replaced")
+        return
+    try:
+        send_selected(nuke, EngineClient.local(), [source], consent_ref)
+    except (EngineError, ShotError) as exc:
+        nuke.message(f"Faceplate: {exc}")
+
+
+def show_doctor(nuke: Any) -> None:
+    from faceplate_host.doctor import run_checks
+
+    nuke.message("\n".join(line for _, line in run_checks()))

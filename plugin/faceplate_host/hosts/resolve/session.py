@@ -1,0 +1,32 @@
+"""What the Resolve menu script does: the shared pyblish publish (collect → validate → submit and wait →
+place) with the Resolve adapter; every line goes to Workspace > Console."""
+
+from __future__ import annotations
+
+import os
+
+from faceplate_host.hosts.resolve.adapter import ResolveAdapter, get_resolve
+from faceplate_host.shots import ShotError
+
+
+def run_from_menu(scope: dict, source: str) -> None:
+    try:
+        adapter = ResolveAdapter(get_resolve(scope))
+    except ShotError as exc:
+        print(f"Faceplate: {exc}")
+        return
+    for line in publish_in_resolve(adapter, source, os.environ.get("FACEPLATE_CONSENT_REF", "")):
+        print(line)
+
+
+def publish_in_resolve(adapter: ResolveAdapter, source: str, consent_ref: str, **options) -> list:
+    """Run the publish; the lines to show (one per failed step, or what was placed)."""
+    from faceplate_host.publishing import PublishOptions, failures, publish
+
+    shots_dir = os.environ.get("FACEPLATE_SHOTS") or os.path.join(os.path.expanduser("~"), "faceplate_shots")
+    context = publish(adapter, PublishOptions(sources=[source] if source else [], consent_ref=consent_ref,
+                                              shots_dir=shots_dir, **options))
+    placed = [i.data["placement"] for i in context if "placement" in i.data]
+    return [f"Faceplate: {line}" for line in failures(context)] + [
+        f"Faceplate: {p.shot} placed at {p.record} on track {p.track_name!r}" for p in placed]
+

@@ -1,0 +1,207 @@
+"""An in-process stand-in for the parts of Nuke's ``nuke`` module the adapter and runner call, written from
+Foundry's documentation (not from the adapter), recording every call.
+
+Sources (learn.foundry.com/nuke/developers/<version>/pythonreference or pythondevguide):
+- ``nuke.selectedNodes(filter)``: "Returns a list of all selected nodes in the current group"; with a
+  class name only those of that class. ``nuke.toNode(s)``: "Search for a node in the DAG by name and
+  return it", None when absent. ``nuke.root()``: the Root node; ``root()['fps'].value()`` is a float.
+- ``Node.knob(name)`` / ``node[name]``; ``Knob.value()``/``setValue()``; ``Node.input(i)``: "the i'th
+  input", None when not connected; ``Node.setInput(i, node)``; ``Node.format()`` with ``width()``/
+  ``height()``; ``Node.xpos()/ypos()/setXYpos(x, y)``; ``Node.setSelected(b)``; ``Node.name()``/``fullName()``.
+- Merge (Reference Guide > Merge): inputs A and B, ``operation`` knob default ``over``; input 0 is B
+  (the main input, passed through when disabled), 1 is A, 2 the mask.
+- ``nuke.executeInMainThread(call, args=(), kwargs={})``: "Execute the callable 'call' ... in Nuke's
+  main thread and return immediately": queued here, run by ``run_main_thread()``.
+- ``nuke.ProgressTask(name)``: ``setProgress(i)``, ``setMessage(s)``, ``isCancelled()`` "True if the user
+  has requested the task to be cancelled".
+- ``nuke.show(node)`` opens its properties; ``nuke.message(text)`` shows a dialog.
+- ``nuke.menu(name)`` ("Nuke" is the main menu bar) → Menu; ``Menu.addMenu(name)`` → Menu;
+  ``Menu.addCommand(name, command)`` adds an item running ``command`` (a callable or a string of Python).
+"""
+
+from __future__ import annotations
+
+import threading
+
+
+class Knob:
+    def __init__(self, value=""):
+        self._value = value
+
+    def value(self):
+        return self._value
+
+    def setValue(self, value):
+        self._value = value
+        return True
+
+
+class Format:
+    def __init__(self, width, height):
+        self._size = (width, height)
+
+    def width(self):
+        return self._size[0]
+
+    def height(self):
+        return self._size[1]
+
+
+KNOBS = {  # the knobs each class has (Reference Guide), with their defaults
+    "Read": {"file": "", "first": 1, "last": 1, "origfirst": 1, "origlast": 1, "colorspace": "default",
+             "label": "", "name": ""},
+    "Merge2": {"operation": "over", "label": "", "name": ""},
+    "Root": {"fps": 24.0, "name": "", "first_frame": 1, "last_frame": 100},
+}
+MAX_INPUTS = {"Read": 0, "Merge2": 3, "Root": 0}  # Merge: B, A, mask
+
+
+class Node:
+    def __init__(self, nuke, cls, name, size=(1920, 1080), **knobs):
+        self.nuke, self._class, self._selected = nuke, cls, False
+        self._knobs = {k: Knob(v) for k, v in KNOBS[cls].items()}
+        self._knobs["name"].setValue(name)
+        for key, value in knobs.items():
+            self._knobs[key].setValue(value)
+        self._inputs = [None] * MAX_INPUTS[cls]
+        self._format, self._xy = Format(*size), (0, 0)
+
+    def Class(self):
+        return self._class
+
+    def name(self):
+        return self._knobs["name"].value()
+
+    def fullName(self):
+        return self.name()
+
+    def knob(self, name):
+        return self._knobs.get(name)
+
+    def __getitem__(self, name):
+        if name not in self._knobs:
+            raise NameError(f"knob {name} does not exist")  # what Nuke raises for a missing knob
+        return self._knobs[name]
+
+    def input(self, i):
+        return self._inputs[i] if i < len(self._inputs) else None
+
+    def setInput(self, i, node):
+        self.nuke.calls.append(("setInput", self.name(), i, node.name() if node else None))
+        if i >= len(self._inputs):
+            return False
+        self._inputs[i] = node
+        return True
+
+    def format(self):
+        return self._format
+
+    def xpos(self):
+        return self._xy[0]
+
+    def ypos(self):
+        return self._xy[1]
+
+    def setXYpos(self, x, y):
+        self._xy = (x, y)
+
+    def setSelected(self, selected):
+        self._selected = bool(selected)
+
+    def isSelected(self):
+        return self._selected
+
+
+class ProgressTask:
+    def __init__(self, nuke, name):
+        self.nuke, self.name, self.progress, self.messages = nuke, name, [], []
+        nuke.tasks.append(self)
+
+    def setProgress(self, i):
+        self.progress.append(i)
+
+    def setMessage(self, s):
+        self.messages.append(s)
+
+    def isCancelled(self):
+        return self.nuke.cancel_requested.is_set()
+
+
+class Nodes:
+    def __init__(self, nuke):
+        self.nuke = nuke
+
+    def Read(self, **knobs):
+        return self.nuke.add(Node(self.nuke, "Read", self.nuke.next_name("Read"), **knobs))
+
+    def Merge2(self, **knobs):
+        return self.nuke.add(Node(self.nuke, "Merge2", self.nuke.next_name("Merge"), **knobs))
+
+
+class Menu:
+    def __init__(self, name):
+        self.name, self.items = name, {}
+
+    def addMenu(self, name):
+        return self.items.setdefault(name, Menu(name))
+
+    def addCommand(self, name, command=None, shortcut="", icon=""):
+        self.items[name] = command
+
+
+class NukeStandIn:
+    def __init__(self, fps=24.0, script="/shots/sh010/comp.nk"):
+        self.all, self.calls, self.tasks, self.messages, self.shown = [], [], [], [], []
+        self.main_queue, self.cancel_requested = [], threading.Event()
+        self._root = Node(self, "Root", "root", fps=fps)
+        self._root["name"].setValue(script)
+        self.nodes = Nodes(self)
+        self.menus = {}
+
+    def add(self, node):
+        self.all.append(node)
+        self.calls.append(("create", node.Class(), node.name()))
+        return node
+
+    def next_name(self, prefix):
+        taken = {n.name() for n in self.all}
+        return next(f"{prefix}{i}" for i in range(1, 10_000) if f"{prefix}{i}" not in taken)
+
+    def read(self, name, file, first, last, size=(1920, 1080), colorspace="ACES - ACEScg", selected=True):
+        node = self.add(Node(self, "Read", name, size=size, file=file, first=first, last=last,
+                             colorspace=colorspace))
+        node.setSelected(selected)
+        return node
+
+    # --- the nuke module's functions --------------------------------------------------------
+    def root(self):
+        return self._root
+
+    def selectedNodes(self, filter=None):
+        return [n for n in self.all if n.isSelected() and (filter is None or n.Class() == filter)]
+
+    def toNode(self, name):
+        return next((n for n in self.all if n.name() == name), None)
+
+    def show(self, node):
+        self.shown.append(node.name())
+
+    def message(self, text):
+        self.messages.append(text)
+
+    def executeInMainThread(self, call, args=(), kwargs={}):
+        if not isinstance(args, tuple):
+            args = (args,)
+        self.main_queue.append((call, args, dict(kwargs)))
+
+    def ProgressTask(self, name):
+        return ProgressTask(self, name)
+
+    def menu(self, name):
+        return self.menus.setdefault(name, Menu(name))
+
+    def run_main_thread(self):
+        """Run what worker threads handed to the main thread, in order (Nuke's event loop)."""
+        while self.main_queue:
+            call, args, kwargs = self.main_queue.pop(0)
+            call(*args, **kwargs)

@@ -1,0 +1,44 @@
+"""Resolve through the shared pyblish publish (what Workspace > Scripts > Faceplate runs): the stand-in's
+marked clip → validation → a real engine job → the layer imported and appended at the clip's record frames."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from faceplate_host.hosts.resolve.adapter import ResolveAdapter
+from faceplate_host.hosts.resolve.session import publish_in_resolve
+from host_helpers import copy_media
+from resolve_standin import ResolveStandIn
+from server_helpers import QUICK_SETTINGS
+
+pytestmark = pytest.mark.slow
+
+
+def test_the_marked_clip_comes_back_on_a_new_track_at_its_record_frames(engine, monkeypatch):
+    plate, source = copy_media(engine.roots, "d18.mp4")  # 30 fps
+    monkeypatch.setenv("FACEPLATE_SHOTS", str(engine.roots / "shots"))
+    resolve = ResolveStandIn(version=(19, 1, 0), start=108000, rate="30")
+    resolve.clip("interview", str(plate), start=108010, duration=4, left_offset=20, fps=30.0, resolution="480x480")
+    resolve.timeline.marks = {"video": {"in": 10, "out": 13}}
+    lines = publish_in_resolve(ResolveAdapter(resolve), str(source), "release 2026-114", engine_url=engine.url,
+                               token_file=str(engine.data / "token"), settings=QUICK_SETTINGS, poll_s=0.2)
+    assert lines == ["Faceplate: interview placed at 108010-108013 on track 'faceplate'"]
+    [(imported,)] = resolve.calls("ImportMedia")
+    assert imported[0]["FilePath"].endswith("render/layer/faceplate.%04d.exr")
+    assert (imported[0]["StartIndex"], imported[0]["EndIndex"]) == (1021, 1024)
+    assert all(Path(imported[0]["FilePath"] % f).is_file() for f in range(1021, 1025))
+    [layer] = resolve.timeline.tracks[2]
+    assert (layer.GetStart(), layer.GetDuration()) == (108010, 4) and resolve.timeline.track_names[2] == "faceplate"
+
+
+def test_without_a_consent_reference_nothing_is_submitted(engine, monkeypatch):
+    plate, source = copy_media(engine.roots, "d18.mp4")
+    monkeypatch.setenv("FACEPLATE_SHOTS", str(engine.roots / "shots"))
+    resolve = ResolveStandIn(version=(19, 1, 0), start=108000, rate="30")
+    resolve.timeline.current = resolve.clip("interview", str(plate), start=108010, duration=4, left_offset=20, fps=30.0)
+    lines = publish_in_resolve(ResolveAdapter(resolve), str(source), "", engine_url=engine.url,
+                               token_file=str(engine.data / "token"))
+    assert len(lines) == 1 and "no consent reference" in lines[0] and "\n" not in lines[0]
+    assert engine.client.jobs() == [] and not resolve.calls("ImportMedia")
