@@ -7,7 +7,7 @@ from fractions import Fraction
 
 import pytest
 
-from faceplate_host.hosts.nuke.adapter import NukeAdapter
+from faceplate_host.hosts.nuke.adapter import NukeAdapter, engine_colour_space
 from faceplate_host.shots import Flag, FrameSpan, ShotError, place_layer
 from nuke_standin import NukeStandIn
 
@@ -103,3 +103,11 @@ def test_menu_py_adds_the_faceplate_menu_and_init_py_touches_no_ui(tmp_path, mon
     exec(compile((done.dest / "menu.py").read_text(), str(done.dest / "menu.py"), "exec"), {})
     assert sorted(nuke.menu("Nuke").items["Faceplate"].items) == ["Faceplate doctor", "Send selected Read to Faceplate..."]
     assert sys.path[0] == str(done.package_dir)
+
+
+@pytest.mark.parametrize("knob, engine_name", [
+    ("default (sRGB)", "sRGB Encoded Rec.709 (sRGB)"), ("linear", "Linear Rec.709 (sRGB)"),
+    ("Gamma2.2", "Gamma 2.2 Encoded Rec.709"), ("ACES - ACEScg", "ACES - ACEScg"),
+])
+def test_nuke_default_colour_spaces_reach_the_engine_by_its_names(knob, engine_name):
+    assert engine_colour_space(knob) == engine_name

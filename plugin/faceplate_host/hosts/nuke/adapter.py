@@ -23,6 +23,12 @@ from faceplate_host.shots import FrameSpan, LayerPlacement, Shot, ShotError, exa
 MOVIE_EXTENSIONS = (".mov", ".mp4", ".mxf", ".avi", ".mkv", ".m4v", ".mpg", ".mpeg", ".webm")
 MERGE_B, MERGE_A = 0, 1  # Merge2 input numbers (see the module docstring)
 LAYER_GAP_X = 110  # the layer's Read sits this far right of the plate; the Merge below the plate
+# Nuke's built-in colour management ("nuke-default") names and the same spaces in the engine's OCIO
+# config (ocio://default). Only exact equivalents: anything else (an OCIO name, or e.g. nuke-default's
+# "rec709" camera curve, which that config lacks) goes to the engine as written, which names it if unknown.
+NUKE_DEFAULT_SPACES = {"linear": "Linear Rec.709 (sRGB)", "srgb": "sRGB Encoded Rec.709 (sRGB)",
+                       "gamma1.8": "Gamma 1.8 Encoded Rec.709", "gamma2.2": "Gamma 2.2 Encoded Rec.709",
+                       "raw": "Raw"}
 
 
 def _nuke():
@@ -58,7 +64,7 @@ class NukeAdapter:
         return Shot(name=name, media=media, source=span, record=span, rate=rate, track=name,
                     first_frame=1 if is_movie else None,  # Nuke numbers a movie's frames from 1
                     resolution=(int(fmt.width()), int(fmt.height())), clip_id=read.fullName(),
-                    colour_space=_knob_text(read, "colorspace"), timeline=_script_name(self.nuke))
+                    colour_space=engine_colour_space(_knob_text(read, "colorspace")), timeline=_script_name(self.nuke))
 
     # --- place -----------------------------------------------------------------------------
     def place(self, placement: LayerPlacement) -> None:
@@ -105,6 +111,14 @@ def flag_label(placement: LayerPlacement) -> str:
     if not flags:
         return "faceplate"
     return "faceplate QC:\n" + "\n".join(f"{span}: {reason}" for span, reason in flags)
+
+
+def engine_colour_space(nuke_value: str) -> str:
+    """The engine's name for a Read's ``colorspace``: "default (sRGB)" means sRGB; nuke-default names mapped."""
+    name = nuke_value.strip()
+    if name.startswith("default (") and name.endswith(")"):
+        name = name[len("default ("):-1]
+    return NUKE_DEFAULT_SPACES.get(name.lower(), name)
 
 
 def _knob_text(node: Any, name: str) -> str:
