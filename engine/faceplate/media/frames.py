@@ -66,6 +66,19 @@ def parse_frame_list(text: str) -> list[int]:
     return sorted(frames)
 
 
+def check_frame_list(frames: str | None) -> None:
+    """A settings field's frame subset: None (all) or a list naming at least one frame; ValueError says how
+    to write one (settings classes turn it into a SettingsError naming the field)."""
+    if frames is None:
+        return
+    try:
+        listed = parse_frame_list(frames)
+    except FrameRangeError as exc:
+        raise ValueError(f"frames {frames!r}: {exc}") from None
+    if not listed:
+        raise ValueError(f"frames {frames!r} names no frame; e.g. 1001-1010,1050")
+
+
 def compact_frames(frames: list[int]) -> str:
     """[1001, 1002, 1003, 1010] -> '1001-1003,1010' (how artists write frame lists)."""
     parts, frames = [], sorted(frames)

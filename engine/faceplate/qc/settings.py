@@ -11,8 +11,7 @@ torch or dlib (the CLI builds its flags from here).
 
 from __future__ import annotations
 
-from faceplate.media.frames import parse_frame_list
-from faceplate.errors import FaceplateError
+from faceplate.media.frames import check_frame_list
 from faceplate.settings import setting, stage_settings
 
 
@@ -43,12 +42,7 @@ class QcSettings:
     force: bool = setting(False, "check again even when nothing changed since the last check", remember=False)
 
     def __post_init__(self) -> None:
-        if self.frames is not None:
-            try:
-                if not parse_frame_list(self.frames):
-                    raise ValueError(f"frames {self.frames!r} names no frame; e.g. 1001-1010,1050")
-            except FaceplateError as exc:
-                raise ValueError(f"frames {self.frames!r}: {exc}") from None
+        check_frame_list(self.frames)
 
 
 @stage_settings

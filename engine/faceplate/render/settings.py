@@ -14,7 +14,7 @@ from typing import Any, Literal
 from pydantic import ValidationInfo, field_validator
 
 from faceplate.errors import FaceplateError
-from faceplate.media.frames import parse_frame_list
+from faceplate.media.frames import check_frame_list, parse_frame_list
 from faceplate.settings import allowed_text, field_info, flat_fields, setting, stage_settings
 
 MASK_PARTS = ("predicted", "learned", "landmark")
@@ -101,12 +101,7 @@ class RenderSettings:
     def __post_init__(self) -> None:
         if not self.name or any(c in self.name for c in "/\\") or self.name.startswith("."):
             raise ValueError(f"name {self.name!r}: give a plain file prefix such as faceplate")
-        if self.frames is not None:
-            try:
-                if not parse_frame_list(self.frames):
-                    raise ValueError(f"frames {self.frames!r} names no frame; e.g. 1001-1010,1050")
-            except FaceplateError as exc:
-                raise ValueError(f"frames {self.frames!r}: {exc}") from None
+        check_frame_list(self.frames)
         if (self.sign_cert is None) != (self.sign_key is None):
             raise ValueError("signing needs both a certificate and its key (--sign CERT KEY)")
         if self.sign_cert is not None and not self.preview:
