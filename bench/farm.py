@@ -30,16 +30,12 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from render import prepared_plate, verdict  # noqa: E402  (the same 1080p plate and extraction)
+from render import bench_plate, export_default_model, prepared_plate, verdict  # noqa: E402  (the same 1080p plate and extraction)
 
-from faceplate.export.generator_export import export_generator
 from faceplate.farm.export import export_job, shot_from_workspace
 from faceplate.farm.local import beside_python, openjd_run, remember_settings
 from faceplate.farm.template import JobOptions
 from faceplate.media import FrameRange
-from faceplate.models.autoencoder import build_model
-from faceplate.models.config import ModelConfig
-from faceplate.models.generator import generator_from_model
 
 
 def timed(command: list[str]) -> float:
@@ -68,18 +64,14 @@ def main() -> int:
     parser.add_argument("--workspace", type=Path, help="keep the plate and its extraction here, or reuse them")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    src = Path(args.data) / "plates" / "s18_natural_scene.mp4"
-    if not src.is_file() and not args.workspace:
-        print(f"bench/farm.py: test plate {src} not found; pass --data or set FACEPLATE_TEST_DATA", file=sys.stderr)
+    src = bench_plate(args, "bench/farm.py")
+    if src is None:
         return 2
     frames = FrameRange(1001, 1000 + args.frames)
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         ws = prepared_plate(args.workspace or tmp / "shot", src, frames)
-        config = ModelConfig()
-        export_generator(generator_from_model(build_model(config)).eval(), config,
-                         {"iterations": 0, "config_hash": config.config_hash()}, ws.root / "export" / "generator.onnx")
-        (ws.root / "export" / "generator.fp16.onnx").unlink(missing_ok=True)
+        export_default_model(ws)
         remember_settings(ws, {"render": {"preview": False, "batch": 8}})
         faceplate = beside_python("faceplate")
 

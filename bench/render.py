@@ -143,6 +143,30 @@ def prepared_plate(root: Path, src: Path, frames: FrameRange):
     return ws
 
 
+def bench_plate(args, script: str) -> Path | None:
+    """The 1080p benchmark's source clip, or None (and why, on stderr) when it is missing."""
+    src = Path(args.data) / "plates" / "s18_natural_scene.mp4"
+    if not src.is_file() and not args.workspace:
+        print(f"{script}: test plate {src} not found; pass --data or set FACEPLATE_TEST_DATA", file=sys.stderr)
+        return None
+    return src
+
+
+def export_default_model(ws, fp16: bool = False):
+    """An untrained model of the default size exported into the shot (speed does not depend on the weights);
+    the fp16 file only when asked, so a CPU render does not pick it up."""
+    config = ModelConfig()
+    generator = generator_from_model(build_model(config)).eval()
+    export_dir = ws.root / "export"
+    meta = {"iterations": 0, "config_hash": config.config_hash()}
+    export_generator(generator, config, meta, export_dir / "generator.onnx")
+    if fp16:
+        export_generator(generator, config, meta, export_dir / "generator.fp16.onnx", precision="fp16")
+    else:
+        (export_dir / "generator.fp16.onnx").unlink(missing_ok=True)
+    return generator, config
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", default=os.environ.get("FACEPLATE_TEST_DATA", str(Path(__file__).resolve().parents[2] / "shared" / "data")))
@@ -152,23 +176,15 @@ def main() -> int:
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     torch.set_num_threads(os.cpu_count() or 2)
-    src = Path(args.data) / "plates" / "s18_natural_scene.mp4"
-    if not src.is_file() and not args.workspace:
-        print(f"bench/render.py: test plate {src} not found; pass --data or set FACEPLATE_TEST_DATA", file=sys.stderr)
+    src = bench_plate(args, "bench/render.py")
+    if src is None:
         return 2
     frames = FrameRange(1001, 1000 + args.frames)
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         ws = prepared_plate(args.workspace or tmp / "shot", src, frames)
-        config = ModelConfig()
-        generator = generator_from_model(build_model(config)).eval()
+        generator, config = export_default_model(ws, fp16=args.device == "cuda")
         export_dir = ws.root / "export"
-        meta = {"iterations": 0, "config_hash": config.config_hash()}
-        export_generator(generator, config, meta, export_dir / "generator.onnx")
-        if args.device == "cuda":
-            export_generator(generator, config, meta, export_dir / "generator.fp16.onnx", precision="fp16")
-        else:
-            (export_dir / "generator.fp16.onnx").unlink(missing_ok=True)
 
         speeds = generator_speeds(export_dir, generator, config.resolution, args.device)
         for b in (1, BATCH):
