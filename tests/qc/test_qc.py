@@ -10,7 +10,7 @@ import json
 import pytest
 
 from faceplate.cli.main import main
-from faceplate.errors import QcError
+from faceplate.errors import FrameRangeError
 from faceplate.stages.runner import run_stage
 from qc_helpers import write_swap
 
@@ -91,6 +91,6 @@ def test_qc_before_a_render_says_so_in_one_line_and_writes_nothing(shot, capsys)
     assert len(err) == 1 and "no rendered layer" in err[0] and "faceplate render" in err[0], err
     assert not (shot.root / "qc").exists()
     write_swap(shot, face="plate")
-    with pytest.raises(QcError, match="outside the shot range"):
+    with pytest.raises(FrameRangeError, match="outside the shot range"):
         run_stage(shot, "qc", {"frames": "990-1002"})
     assert not (shot.root / "qc").exists()

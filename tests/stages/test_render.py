@@ -25,7 +25,7 @@ from pydantic import ValidationError
 
 from faceplate.cli.main import main
 from faceplate.demo import CONSENT_REF, PLATE_SPACE, build_example
-from faceplate.errors import InferenceError, RenderError, SettingsError, StageCancelled
+from faceplate.errors import FrameRangeError, InferenceError, SettingsError, StageCancelled
 from faceplate.export.generator_export import export_generator
 from faceplate.media import ColourTransform, open_plate, read_image, to_float01, write_image
 from faceplate.render.colour_transfer import MODES
@@ -203,7 +203,7 @@ def test_clear_errors_for_missing_model_and_bad_frames(tmp_path, example):
     with pytest.raises(InferenceError, match="faceplate export"):
         _render(ws)
     _export(ws)
-    with pytest.raises(RenderError, match="outside the shot range 1001-1003"):
+    with pytest.raises(FrameRangeError, match="outside the shot range 1001-1003"):
         _render(ws, frames="1010")
     with pytest.raises(ValidationError, match="colour_transfer"):
         MergeSettings(colour_transfer="fancy")

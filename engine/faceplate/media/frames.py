@@ -66,6 +66,16 @@ def parse_frame_list(text: str) -> list[int]:
     return sorted(frames)
 
 
+def select_frames(frames: str | None, shot_range: "FrameRange") -> list[int]:
+    """The frames a stage was asked for (a frame list, or None for the whole shot), all inside the shot."""
+    selected = parse_frame_list(frames) if frames else list(shot_range)
+    outside = [f for f in selected if f not in shot_range]
+    if outside:
+        raise FrameRangeError(f"frames {compact_frames(outside)} are outside the shot range {shot_range}; "
+                              f"pick frames inside it")
+    return selected
+
+
 def check_frame_list(frames: str | None) -> None:
     """A settings field's frame subset: None (all) or a list naming at least one frame; ValueError says how
     to write one (settings classes turn it into a SettingsError naming the field)."""

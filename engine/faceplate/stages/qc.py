@@ -15,7 +15,7 @@ from pathlib import Path
 
 from faceplate.atomic import write_text_atomic
 from faceplate.errors import QcError
-from faceplate.media.frames import compact_frames, parse_frame_list
+from faceplate.media.frames import compact_frames, select_frames
 from faceplate.qc.measure import layer_path, measure_frames, shot_faces
 from faceplate.qc.settings import QcSettings
 from faceplate.render.outputs import RenderPaths
@@ -32,7 +32,7 @@ QC_FILE = "qc/qc.json"
 def run(workspace: Workspace, settings: QcSettings, reporter: Reporter) -> StageResult:
     """Check the requested frames of the last render; everything is checked before the shot is touched."""
     layer = rendered_layer(workspace)
-    frames = _requested_frames(workspace, settings)
+    frames = select_frames(settings.frames, workspace.frame_range)
     missing = [f for f in frames if not Path(layer_path(layer, f)).is_file()]
     if missing:
         raise QcError(f"layer frames {compact_frames(missing)} are missing ({layer}); run `faceplate render "
@@ -68,15 +68,6 @@ def rendered_layer(workspace: Workspace) -> str:
     made_with = done[-1].parameters
     return RenderPaths(workspace.root / "render", made_with.get("name", "faceplate"),
                        made_with.get("layer_format", "exr")).layer_pattern
-
-
-def _requested_frames(workspace: Workspace, settings: QcSettings) -> list[int]:
-    shot = workspace.frame_range
-    frames = parse_frame_list(settings.frames) if settings.frames else list(shot)
-    outside = [f for f in frames if f not in shot]
-    if outside:
-        raise QcError(f"frames {compact_frames(outside)} are outside the shot range {shot}; pick frames inside it")
-    return frames
 
 
 def _limits(settings: QcSettings) -> dict:

@@ -30,7 +30,7 @@ from faceplate.export.contract import GENERATOR, GENERATOR_FP16
 from faceplate.faces.faceset import INDEX_NAME, Faceset, read_faceset
 from faceplate.faces.pipeline import ExtractSettings
 from faceplate.media import ColourTransform, FrameRange, open_plate, to_float01
-from faceplate.media.frames import compact_frames, parse_frame_list
+from faceplate.media.frames import compact_frames, select_frames
 from faceplate.prefetch import prefetch
 from faceplate.provenance import model_identity, provenance_attributes, provenance_record, read_provenance
 from faceplate.render.composite import Region
@@ -39,7 +39,7 @@ from faceplate.render.generator import OnnxGenerator
 from faceplate.render.merge import PreparedFace, layer_over, merge_face, prepare_face, tight_region, union_region
 from faceplate.render.outputs import RenderPaths, composite_over, encode_movie, write_layer, write_preview
 from faceplate.render.settings import RenderSettings
-from faceplate.masks.xseg import MaskSession, load_mask_session, predict_masks
+from faceplate.masks.xseg import load_mask_session, predict_masks
 from faceplate.runtime.session import CUDA, select_providers
 from faceplate.settings import as_plain_dict, remembered
 from faceplate.stages.contract import Meter, Reporter, StageResult, check_cancelled
@@ -121,7 +121,7 @@ def run(workspace: Workspace, settings: RenderSettings, reporter: Reporter) -> S
     shot is touched."""
     consent = consent_for_render(workspace.manifest, settings.waive_consent)  # refused: one line, nothing written
     signing = _signing_key(settings)
-    frames = _requested_frames(workspace, settings)
+    frames = select_frames(settings.frames, workspace.frame_range)
     generator = OnnxGenerator(Path(settings.model) if settings.model else default_model_path(workspace, settings.device),
                               settings.device)
     learned_path = _learned_mask_path(workspace, settings, frames)
@@ -175,15 +175,6 @@ def _sign_review_files(paths: RenderPaths, frames: list[int], movie: str | None,
     files = [paths.preview(f) for f in frames if paths.preview(f).is_file()] + ([Path(movie)] if movie else [])
     sign_files([(path, read_provenance(path) or record) for path in files], key)
     return {"files": len(files), "movie": bool(movie), "signer": key.subject}
-
-
-def _requested_frames(workspace: Workspace, settings: RenderSettings) -> list[int]:
-    shot_range = workspace.frame_range
-    frames = parse_frame_list(settings.frames) if settings.frames else list(shot_range)
-    outside = [f for f in frames if f not in shot_range]
-    if outside:
-        raise RenderError(f"frames {compact_frames(outside)} are outside the shot range {shot_range}; pick frames inside it")
-    return frames
 
 
 def _learned_mask_path(workspace: Workspace, settings: RenderSettings, frames: list[int]) -> Path | None:
