@@ -17,7 +17,7 @@ import pytest
 from faceplate.errors import WorkspaceBusy
 from faceplate.media import write_image
 from faceplate.workspace import init_workspace, open_workspace
-from faceplate.workspace.lock import LOCK_NAME
+from faceplate.workspace.lock import LOCK_NAME, holder_text
 
 HOLD = textwrap.dedent("""
     import sys, time
@@ -213,3 +213,63 @@ def test_a_render_killed_mid_chunk_is_marked_interrupted_only_by_an_exclusive_ho
     with open_workspace(shot).locked("curate") as ws:
         render = [r for r in ws.manifest.stages if r.stage == "render"]
         assert [r.status for r in render] == ["interrupted"] and render[0].pid == killed.pid
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="no shared locks on Windows")
+def test_a_render_that_loses_the_shot_while_switching_to_shared_is_refused_naming_who_took_it(shot, monkeypatch):
+    """flock's exclusive -> shared switch is not atomic: a program waiting for the shot may take it between."""
+    import fcntl
+
+    from faceplate.workspace import lock
+
+    taken = []
+
+    def slip_in(fd):
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        taken.append(subprocess.Popen([sys.executable, "-c", textwrap.dedent("""
+            import sys, time
+            from faceplate.workspace.lock import WorkspaceLock
+            WorkspaceLock(sys.argv[1]).acquire("train")
+            print("holding", flush=True)
+            time.sleep(60)
+            """), str(shot)], stdout=subprocess.PIPE, text=True))
+        assert taken[0].stdout.readline().strip() == "holding"
+        return False
+
+    monkeypatch.setattr(lock, "_convert_to_shared", slip_in)
+    try:
+        with pytest.raises(WorkspaceBusy, match="`train` since"):
+            with open_workspace(shot).locked("render of 1001", shared=True):
+                pass
+        assert json.loads((shot / LOCK_NAME).read_text())["stage"] == "train", "the new holder's record is kept"
+    finally:
+        _stop(*taken)
+
+
+def test_a_render_waits_for_another_that_recovers_the_shot_before_sharing_it(shot, tmp_path):
+    """The first render on a free shot holds it exclusively for a moment (recovery): a second render
+    started then waits for the share instead of being refused, even without FACEPLATE_LOCK_WAIT."""
+    go = tmp_path / "go"
+    first = subprocess.Popen([sys.executable, "-c", textwrap.dedent("""
+        import pathlib, sys, time
+        from faceplate.workspace.lock import WorkspaceLock
+        lock = WorkspaceLock(sys.argv[1])
+        lock.acquire("render of 1001", shared=True)  # the shot is free: exclusive, to recover it
+        print("recovering", lock.mode, flush=True)
+        while not pathlib.Path(sys.argv[2]).exists():
+            time.sleep(0.02)
+        lock.share()
+        print("shared", flush=True)
+        time.sleep(60)
+        """), str(shot), str(go)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert first.stdout.readline().split() == ["recovering", "exclusive"]
+        with pytest.raises(WorkspaceBusy, match="`render of 1001`"):  # an exclusive stage does not wait for it
+            with open_workspace(shot).locked("train"):
+                pass
+        threading.Timer(0.5, go.touch).start()
+        with open_workspace(shot).locked("render of 1002", shared=True) as ws:
+            assert ws.lock.mode == "shared" and first.stdout.readline().strip() == "shared"
+            assert "and 1 other" in holder_text(shot)
+    finally:
+        _stop(first)

@@ -24,6 +24,7 @@ import contextlib
 import json
 import logging
 import os
+import secrets
 import socket
 import sys
 import time
@@ -43,12 +44,14 @@ SHARE_GRACE_S = 30.0
 POLL_S = 0.2
 log = logging.getLogger(__name__)
 
+# msvcrt.locking has no shared mode: on Windows every holder is exclusive (a shared request is made
+# exclusive in WorkspaceLock.acquire), so render chunks of one shot take turns there (correct, not parallel)
+SHARED_LOCKS = sys.platform != "win32"
+
 if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
     import msvcrt
 
     def _try_lock(fd: int, shared: bool = False) -> bool:
-        """msvcrt.locking has no shared mode: on Windows every holder is exclusive, so render chunks of
-        one shot take turns there (correct, just not parallel)."""
         try:
             msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
             return True
@@ -56,7 +59,7 @@ if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
             return False
 
     def _convert_to_shared(fd: int) -> bool:
-        return True  # stays exclusive (see _try_lock)
+        raise NotImplementedError("no shared locks on Windows (SHARED_LOCKS)")
 else:
     import fcntl
 
@@ -117,7 +120,7 @@ def _wait_for_lock(fd: int, root: Path, shared: bool) -> bool:
     wait_s = _wait_s(root, shared)
     deadline = time.monotonic() + wait_s
     if wait_s:
-        log.info("shot %s is busy: %s holds it; waiting up to %.0f s (%s)", root, holder_text(root), wait_s, WAIT_ENV)
+        log.info("shot %s is busy: %s; waiting up to %.0f s (%s)", root, holder_text(root), wait_s, WAIT_ENV)
     while time.monotonic() < deadline:
         time.sleep(min(POLL_S, max(0.0, deadline - time.monotonic())))
         if _try_lock(fd, shared):
@@ -184,19 +187,22 @@ class WorkspaceLock:
         if self._fd is not None:  # re-entered: keeps the outer mode (``stage_run`` inside a stage's hold)
             self._depth += 1
             return
+        shared = shared and SHARED_LOCKS
         path = self.root / LOCK_NAME
         try:
             fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as exc:
             raise WorkspaceError(f"cannot open the shot lock {path}: {exc.strerror}; check the folder's permissions") from exc
-        self._info = {"stage": stage, "pid": os.getpid(), "host": socket.gethostname(), "since": now_iso()}
+        # token: two holders of one process (server worker threads) may share stage, pid, host and second
+        self._info = {"stage": stage, "pid": os.getpid(), "host": socket.gethostname(), "since": now_iso(),
+                      "token": secrets.token_hex(4)}
         if shared and _try_lock(fd):
             self._fd, self._depth, self.mode = fd, 1, EXCLUSIVE
             self._write_exclusive({**self._info, "then": SHARED})
             return
         if not _wait_for_lock(fd, self.root, shared):
             os.close(fd)
-            raise WorkspaceBusy(f"shot {self.root} is busy: {holder_text(self.root)} holds it; "
+            raise WorkspaceBusy(f"shot {self.root} is busy: {holder_text(self.root)}; "
                                 "wait for it to finish or cancel it, then try again")
         self._fd, self._depth = fd, 1
         if shared:
@@ -209,7 +215,7 @@ class WorkspaceLock:
     def share(self) -> None:
         """Let other shared holders in (after the exclusive-only recovery). If a program waiting for the
         shot exclusively slips in during the switch, wait for it like any shared request."""
-        if self._fd is None or self.mode == SHARED:
+        if self._fd is None or self.mode == SHARED or not SHARED_LOCKS:
             return
         with shot_files_locked(self.root):
             switched = _convert_to_shared(self._fd)
@@ -218,8 +224,9 @@ class WorkspaceLock:
                 self._register(files_locked=True)
         if not switched:
             if not _wait_for_lock(self._fd, self.root, shared=True):
-                self.release_all()
-                raise WorkspaceBusy(f"shot {self.root} is busy: {holder_text(self.root)} took it; "
+                fd, self._fd, self._depth = self._fd, None, 0
+                os.close(fd)  # holds nothing now: the lock file is the new holder's, left as it is
+                raise WorkspaceBusy(f"shot {self.root} is busy: {holder_text(self.root)}; "
                                     "wait for it to finish or cancel it, then try again")
             self.mode = SHARED
             self._register()
@@ -236,10 +243,6 @@ class WorkspaceLock:
             os.ftruncate(self._fd, 0)  # an empty file says nobody holds it
         fd, self._fd = self._fd, None
         os.close(fd)  # closing the file drops the lock
-
-    def release_all(self) -> None:
-        self._depth = min(self._depth, 1)
-        self.release()
 
     # --- who holds it: one record (exclusive) or a list (shared) in the lock file ---------------
     def _write_exclusive(self, info: dict) -> None:
