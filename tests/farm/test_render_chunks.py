@@ -87,10 +87,23 @@ def shot(trained, tmp_path) -> Path:
     return Path(shutil.copytree(trained[0], tmp_path / "sh010"))
 
 
-def start_render(shot: Path, frames: str, gate: Path | None = None, stall: str | None = None) -> subprocess.Popen:
+@pytest.fixture()
+def spawned():
+    """Processes a test started; any still running when it ends (a failed test) are killed."""
+    procs: list[subprocess.Popen] = []
+    yield procs
+    for proc in procs:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def start_render(spawned: list, shot: Path, frames: str, gate: Path | None = None,
+                 stall: str | None = None) -> subprocess.Popen:
     """A render process, returned once it is at its first frame (holding the shot, its run recorded)."""
     proc = subprocess.Popen([sys.executable, "-c", RENDER, str(shot), frames, str(gate or "-"), stall or "-"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=engine_env())
+    spawned.append(proc)
     line = proc.stdout.readline().strip()
     assert line == "at first frame", (line, proc.stderr.read() if proc.poll() is not None else "")
     return proc
@@ -126,9 +139,9 @@ def temp_files(shot: Path) -> list[Path]:
     return sorted(p for p in (shot / "render").rglob(".*.tmp*"))
 
 
-def test_disjoint_chunks_render_at_once_and_write_every_frame_once_as_one_render(shot, trained, tmp_path):
+def test_disjoint_chunks_render_at_once_and_write_every_frame_once_as_one_render(shot, trained, tmp_path, spawned):
     gate = tmp_path / "gate"
-    first = start_render(shot, "1001-1003", gate)
+    first = start_render(spawned, shot, "1001-1003", gate)
     second = faceplate("render", str(shot), "--frames", "1004-1006")  # start to finish while the first is held
     assert second.returncode == 0, second.stderr
     assert first.poll() is None, "the first chunk is still at its first frame, holding the shot"
@@ -152,9 +165,9 @@ def test_disjoint_chunks_render_at_once_and_write_every_frame_once_as_one_render
     assert again.returncode == 0 and "rendered nothing" in again.stdout + again.stderr
 
 
-def test_overlapping_chunks_leave_correct_frames_and_records(shot, trained, tmp_path):
+def test_overlapping_chunks_leave_correct_frames_and_records(shot, trained, tmp_path, spawned):
     gate = tmp_path / "gate"
-    chunks = [start_render(shot, frames, gate) for frames in ("1001-1004", "1003-1006")]  # both hold the shot
+    chunks = [start_render(spawned, shot, frames, gate) for frames in ("1001-1004", "1003-1006")]  # both hold the shot
     gate.touch()
     for chunk in chunks:
         finish(chunk)
@@ -165,14 +178,15 @@ def test_overlapping_chunks_leave_correct_frames_and_records(shot, trained, tmp_
     assert again.returncode == 0 and "rendered nothing" in again.stdout + again.stderr, "records match their files"
 
 
-def test_train_is_refused_while_a_chunk_renders_and_waits_for_it_under_lock_wait(shot, tmp_path):
+def test_train_is_refused_while_a_chunk_renders_and_waits_for_it_under_lock_wait(shot, tmp_path, spawned):
     gate = tmp_path / "gate"
-    chunk = start_render(shot, "1001-1002", gate)
+    chunk = start_render(spawned, shot, "1001-1002", gate)
     refused = faceplate("train", str(shot))
     assert refused.returncode == 1
     assert refused.stderr.count("\n") == 1 and "is busy: `render of 1001-1002`" in refused.stderr, refused.stderr
     waiting = subprocess.Popen([sys.executable, "-m", "faceplate.cli.main", "train", str(shot)], stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True, env={**engine_env(), "FACEPLATE_LOCK_WAIT": "120"})
+    spawned.append(waiting)
     for line in waiting.stdout:  # it says it waits, and for whom
         if "waiting up to 120 s" in line:
             assert "`render of 1001-1002`" in line
@@ -185,7 +199,7 @@ def test_train_is_refused_while_a_chunk_renders_and_waits_for_it_under_lock_wait
     assert render.status == "done" and train.started >= render.finished
 
 
-def test_a_chunk_is_refused_while_train_holds_the_shot(shot):
+def test_a_chunk_is_refused_while_train_holds_the_shot(shot, spawned):
     holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent("""
         import sys, time
         from faceplate.workspace import open_workspace
@@ -193,36 +207,34 @@ def test_a_chunk_is_refused_while_train_holds_the_shot(shot):
             print("holding", flush=True)
             time.sleep(60)
         """), str(shot)], stdout=subprocess.PIPE, text=True, env=engine_env())
-    try:
-        assert holder.stdout.readline().strip() == "holding"
-        refused = faceplate("render", str(shot), "--frames", "1001-1002")
-        assert refused.returncode == 1
-        assert refused.stderr.count("\n") == 1 and "is busy: `train`" in refused.stderr, refused.stderr
-        assert not (shot / "render").exists() and render_runs(shot) == []
-    finally:
-        holder.kill()
-        holder.wait()
+    spawned.append(holder)
+    assert holder.stdout.readline().strip() == "holding"
+    refused = faceplate("render", str(shot), "--frames", "1001-1002")
+    assert refused.returncode == 1
+    assert refused.stderr.count("\n") == 1 and "is busy: `train`" in refused.stderr, refused.stderr
+    assert not (shot / "render").exists() and render_runs(shot) == []
 
 
-def test_a_chunk_killed_mid_frame_leaves_its_temp_file_until_the_shot_is_free(shot, trained, tmp_path):
+def test_a_chunk_killed_mid_frame_leaves_its_temp_file_until_the_shot_is_free(shot, trained, tmp_path, spawned):
     gate = tmp_path / "gate"
-    alive = start_render(shot, "1004-1006", gate)
-    killed = start_render(shot, "1001-1003", stall="faceplate.1002.exr")  # stops inside the write of 1002's layer
+    alive = start_render(spawned, shot, "1004-1006", gate)
+    killed = start_render(spawned, shot, "1001-1003", stall="faceplate.1002.exr")  # stops inside the write of 1002's layer
     line = killed.stdout.readline().strip()
     assert line.startswith("stalled ")
     stray = Path(line.split(" ", 1)[1])
     os.kill(killed.pid, signal.SIGKILL)
     killed.wait()
-    assert stray.is_file() and temp_files(shot) == [stray]
+    left = temp_files(shot)  # 1002's layer, and whatever the other writer threads were writing at the kill
+    assert stray in left
 
     joined = faceplate("render", str(shot), "--frames", "1001")  # joins the live chunk: no recovery
     assert joined.returncode == 0, joined.stderr
-    assert stray.is_file(), "a temp file may be a live chunk's while another chunk renders"
+    assert all(p.is_file() for p in left), "a temp file may be a live chunk's while another chunk renders"
     assert [r.status for r in render_runs(shot)] == ["running", "running", "done"]
 
     gate.touch()
     finish(alive)
-    assert stray.is_file()
+    assert all(p.is_file() for p in left)
     whole = faceplate("render", str(shot))  # the shot is free: taken exclusively first, so it recovers
     assert whole.returncode == 0, whole.stderr
     assert not temp_files(shot)

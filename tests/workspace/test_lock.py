@@ -101,7 +101,8 @@ SHARED_HOLD = textwrap.dedent("""
     ws = open_workspace(shot)
     with ws.locked(label, shared=True):
         print("holding", flush=True)
-        while not go.exists():
+        deadline = time.time() + 60  # a failed test never touches it: do not outlive it by long
+        while not go.exists() and time.time() < deadline:
             time.sleep(0.02)
         for _ in range(patches):  # each a 'running' then a 'done' patch of the manifest
             with ws.stage_run("render", {}, {}):
@@ -256,7 +257,8 @@ def test_a_render_waits_for_another_that_recovers_the_shot_before_sharing_it(sho
         lock = WorkspaceLock(sys.argv[1])
         lock.acquire("render of 1001", shared=True)  # the shot is free: exclusive, to recover it
         print("recovering", lock.mode, flush=True)
-        while not pathlib.Path(sys.argv[2]).exists():
+        deadline = time.time() + 60
+        while not pathlib.Path(sys.argv[2]).exists() and time.time() < deadline:
             time.sleep(0.02)
         lock.share()
         print("shared", flush=True)
