@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 from farm_helpers import engine_env, example, tiny_shot
 
-from faceplate.media import read_image
+from faceplate.media import open_plate, read_image
 from faceplate.render.outputs import RenderPaths
 from faceplate.stages.runner import run_stage
 from faceplate.workspace import open_workspace
@@ -158,7 +158,6 @@ def test_disjoint_chunks_render_at_once_and_write_every_frame_once_as_one_render
     assert all(paths(shot).record(f).is_file() for f in FRAMES)
     # the review movie: not by the second chunk (frames were missing), by the one that completed the shot
     assert runs[1].summary["preview_movie"] is None and runs[0].summary["preview_movie"] == str(paths(shot).movie)
-    from faceplate.media import open_plate
     with open_plate(str(paths(shot).movie)) as movie:
         assert len(movie.info.frame_range) == len(FRAMES)
     again = faceplate("render", str(shot))

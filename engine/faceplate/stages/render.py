@@ -44,8 +44,8 @@ from faceplate.runtime.session import CUDA, select_providers
 from faceplate.settings import as_plain_dict, remembered
 from faceplate.stages.contract import Meter, Reporter, StageResult, check_cancelled
 from faceplate.workspace import Workspace
-from faceplate.workspace.lock import shot_files_locked
 from faceplate.workspace.consent import Consent, consent_for_render
+from faceplate.workspace.lock import shot_files_locked
 
 # merge + write threads: two on a 2-core machine, more where cores are free (a GPU does the inference)
 MERGE_WORKERS = max(2, min(8, (os.cpu_count() or 2) - 2))
@@ -161,7 +161,7 @@ def run(workspace: Workspace, settings: RenderSettings, reporter: Reporter) -> S
 def _movie_due(workspace: Workspace, paths: RenderPaths, result: RenderResult) -> bool:
     """Encode the review movie when frames changed (or it is missing); while the shot is shared with other
     render chunks, only once every frame of the shot has its preview, so the chunk that completes the shot
-    makes it (and the movie lock serialises chunks finishing together)."""
+    makes it (the short lock the caller holds serialises chunks finishing together)."""
     if not (result.frames_written or not paths.movie.is_file()):
         return False
     return workspace.lock.exclusive or all(paths.preview(f).is_file() for f in workspace.frame_range)
