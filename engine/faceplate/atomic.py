@@ -80,7 +80,8 @@ def write_text_atomic(target: str | os.PathLike, text: str) -> None:
 
 def remove_stale_temp_files(root: str | os.PathLike) -> list[Path]:
     """Delete temporary files a killed writer left under ``root``; returns what was removed.
-    Only call while holding the folder's lock (a live writer's temp file looks the same)."""
+    Only call while holding the folder's lock exclusively (a live writer's temp file looks the same;
+    render chunks sharing a shot's lock write theirs while others run)."""
     removed = []
     for folder, subfolders, names in os.walk(root):
         for name in [d for d in subfolders if TEMP_FOLDER.match(d)]:

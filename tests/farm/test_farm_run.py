@@ -142,9 +142,10 @@ def test_path_mapping_points_the_shot_at_the_media_where_the_node_sees_it(job, t
     assert [c.path for c in manifest.sources] == [str(node_media / "source" / "astronaut_src.####.png")]
 
 
-def test_two_nodes_given_chunks_of_one_shot_take_turns_and_write_each_frame_once(job):
-    """Two `openjd run` sessions (two nodes) start chunks of the shot while another program holds it:
-    both wait for the shot (FACEPLATE_LOCK_WAIT, set by the job) instead of failing, then render their own frames."""
+def test_two_nodes_given_chunks_of_one_shot_wait_for_it_and_write_each_frame_once(job):
+    """Two `openjd run` sessions (two nodes) start chunks of the shot while another program holds it
+    exclusively: both wait for the shot (FACEPLATE_LOCK_WAIT, set by the job) instead of failing, then render
+    their own frames (at once: render shares the shot; test_render_chunks.py shows the overlap)."""
     paths = RenderPaths(job.shot / "render", "faceplate", "exr")
     for frame in (1001, 1002, 1003, 1004):
         for path in (paths.record(frame), paths.layer(frame), paths.matte(frame), paths.preview(frame)):

@@ -21,6 +21,10 @@ class Stage:
     module_name: str
     settings_ref: str  # "module:Class"
     help: str
+    # holds the shot lock shared, not exclusive: several runs of it (render chunks of disjoint frames)
+    # work on one shot at once; it must write only per-frame files, and shot-wide ones under
+    # ``workspace.lock.shot_files_locked`` (see workspace/lock.py)
+    shares_lock: bool = False
 
     @property
     def module(self) -> ModuleType:
@@ -49,7 +53,7 @@ STAGES: dict[str, Stage] = {s.name: s for s in (
     Stage("export", "faceplate.stages.export", "faceplate.export.contract:ExportSettings",
           "export the trained generator to ONNX (and optionally fp16 and .dfm)"),
     Stage("render", "faceplate.stages.render", "faceplate.render.settings:RenderSettings",
-          "render the comp layer, matte and preview for the shot range"),
+          "render the comp layer, matte and preview for the shot range", shares_lock=True),
     Stage("qc", "faceplate.stages.qc", "faceplate.qc.settings:QcSettings",
           "measure every rendered frame against the plate (identity, expression, pose, flicker, seam, colour) "
           "and flag the frames to review -> SHOT/qc/qc.json"),

@@ -45,6 +45,7 @@ from faceplate.settings import as_plain_dict, remembered
 from faceplate.stages.contract import Meter, Reporter, StageResult, check_cancelled
 from faceplate.workspace import Workspace
 from faceplate.workspace.consent import Consent, consent_for_render
+from faceplate.workspace.lock import shot_files_locked
 
 # merge + write threads: two on a 2-core machine, more where cores are free (a GPU does the inference)
 MERGE_WORKERS = max(2, min(8, (os.cpu_count() or 2) - 2))
@@ -141,19 +142,29 @@ def run(workspace: Workspace, settings: RenderSettings, reporter: Reporter) -> S
         learned = load_mask_session(learned_path, prefer_gpu=settings.device != "cpu") if learned_path and plan.todo else None
         result = RenderResult(frames_skipped=plan.skipped, reasons=plan.reasons, layer_pattern=paths.layer_pattern)
         _render_frames(workspace, settings, generator, learned, paths, plan, faceset, reporter, result, attributes)
-        if settings.preview and (result.frames_written or not paths.movie.is_file()):
-            fps = Fraction(workspace.manifest.plate.fps or "24")
-            movie = encode_movie(paths, list(workspace.frame_range), fps, attributes)
-            result.movie = str(movie) if movie else None
-        elif settings.preview and paths.movie.is_file():
-            result.movie = str(paths.movie)
-        if signing is not None:
-            result.signed = _sign_review_files(paths, frames, result.movie, signing, run_record.provenance)
+        with shot_files_locked(workspace.root):  # shot-wide files: other render chunks may share the shot
+            if settings.preview and _movie_due(workspace, paths, result):
+                fps = Fraction(workspace.manifest.plate.fps or "24")
+                movie = encode_movie(paths, list(workspace.frame_range), fps, attributes)
+                result.movie = str(movie) if movie else None
+            elif settings.preview and paths.movie.is_file():
+                result.movie = str(paths.movie)
+            if signing is not None:
+                result.signed = _sign_review_files(paths, frames, result.movie, signing, run_record.provenance)
         run_record.outputs = {"layer": paths.layer_pattern, "matte": str(paths.matte(0)).replace(".0000.", ".####."),
                               "preview_movie": result.movie}
         run_record.summary = result.summary()
     return StageResult("render", "done" if result.frames_written else "skipped", result.summary(),
                        dict(run_record.outputs), result.lines(), result)
+
+
+def _movie_due(workspace: Workspace, paths: RenderPaths, result: RenderResult) -> bool:
+    """Encode the review movie when frames changed (or it is missing); while the shot is shared with other
+    render chunks, only once every frame of the shot has its preview, so the chunk that completes the shot
+    makes it (the short lock the caller holds serialises chunks finishing together)."""
+    if not (result.frames_written or not paths.movie.is_file()):
+        return False
+    return workspace.lock.exclusive or all(paths.preview(f).is_file() for f in workspace.frame_range)
 
 
 def _signing_key(settings: RenderSettings):

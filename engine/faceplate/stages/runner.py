@@ -18,9 +18,15 @@ def run_stage(workspace: Workspace, name: str, changes: dict | None = None,
     validated before anything is written) and run it; its log lines go to ``reporter`` too."""
     stage = get_stage(name)
     reporter = reporter or BaseReporter()
-    with workspace.locked(name), logs_to(reporter):
+    with workspace.locked(lock_label(name, changes), shared=stage.shares_lock), logs_to(reporter):
         settings = workspace.settings_for(name, stage.settings_class, changes)
         return stage.module.run(workspace, settings, reporter)
+
+
+def lock_label(name: str, changes: dict | None) -> str:
+    """What a refused program reads about this holder: 'render of 1001-1024' for a chunk, else the stage."""
+    frames = (changes or {}).get("frames")
+    return f"{name} of {frames}" if frames else name
 
 
 class _ReporterHandler(logging.Handler):

@@ -28,7 +28,7 @@ from faceplate.media import ColourTransform, FrameRange, open_plate
 from faceplate.media.colour import WORKING_SPACE, default_plate_space
 from faceplate.settings import merge_settings
 from faceplate.workspace.consent import clean_consent_ref
-from faceplate.workspace.lock import WorkspaceLock
+from faceplate.workspace.lock import WorkspaceLock, shot_files_locked
 from faceplate.workspace.manifest import ClipInfo, Manifest, StageRun, now_iso
 
 MANIFEST_NAME = "faceplate.json"
@@ -46,8 +46,9 @@ def package_versions() -> dict[str, str]:
 
 
 class Workspace:
-    """A shot on disk. Writers hold :meth:`locked` (one writer per shot); every manifest change is a
-    patch applied to the manifest as it is on disk, so no record another run wrote is lost."""
+    """A shot on disk. Writers hold :meth:`locked` (one writer per shot, or shared render chunks); every
+    manifest change is a patch applied to the manifest as it is on disk, under the short manifest lock,
+    so no record another run wrote is lost."""
 
     def __init__(self, root: Path, manifest: Manifest):
         self.root, self.manifest = Path(os.path.abspath(root)), manifest
@@ -71,23 +72,29 @@ class Workspace:
 
     # --- the lock -----------------------------------------------------------------------------
     @contextlib.contextmanager
-    def locked(self, stage: str, check_media: bool = True) -> Iterator["Workspace"]:
+    def locked(self, stage: str, check_media: bool = True, shared: bool = False) -> Iterator["Workspace"]:
         """Hold the shot for ``stage``: refuse if another program does (WorkspaceBusy, nothing
-        touched); mark runs whose process died ``interrupted``; clear their temp files; check the
-        plate and sources are the media the shot was made from."""
-        self.lock.acquire(stage)
+        touched); check the plate and sources are the media the shot was made from; when nobody else
+        holds the shot, mark runs whose process died ``interrupted`` and clear their temp files.
+        ``shared`` (render): other shared holders may work on the shot at the same time (see lock.py)."""
+        self.lock.acquire(stage, shared)
         try:
             if self.lock.outermost:
                 self.manifest = _read_manifest(self.manifest_path)
                 if check_media:
                     self.check_media()
-                self._recover_interrupted()
+                if self.lock.exclusive:  # a shared holder's temp files and 'running' record are live
+                    self._recover_interrupted()
+                if shared:
+                    self.lock.share()
+                    self.manifest = _read_manifest(self.manifest_path)  # another holder may have come between
             yield self
         finally:
             self.lock.release()
 
     def _recover_interrupted(self) -> None:
-        """We hold the lock, so no run can still be going: a 'running' record is a process that died."""
+        """We hold the lock exclusively, so no run can still be going: a 'running' record is a process
+        that died, and a temp file one it left."""
         stale = [r.id for r in self.manifest.stages if r.status == "running"]
         removed = remove_stale_temp_files(self.root)
         if removed:
@@ -107,12 +114,14 @@ class Workspace:
 
     # --- the manifest -------------------------------------------------------------------------
     def update(self, patch: Callable[[Manifest], None]) -> None:
-        """Re-read the manifest, apply ``patch``, write it atomically (the caller holds the lock)."""
+        """Re-read the manifest, apply ``patch``, write it atomically (the caller holds the shot lock).
+        Under the short manifest lock too: shared holders (render chunks) patch it at the same time."""
         if not self.lock.held:
             raise WorkspaceError(f"internal: manifest of {self.root} changed without holding the shot's lock")
-        current = _read_manifest(self.manifest_path) if self.manifest_path.is_file() else self.manifest
-        patch(current)
-        self._write(current)
+        with shot_files_locked(self.root):
+            current = _read_manifest(self.manifest_path) if self.manifest_path.is_file() else self.manifest
+            patch(current)
+            self._write(current)
 
     def _write(self, manifest: Manifest) -> None:
         try:
