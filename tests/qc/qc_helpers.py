@@ -101,14 +101,24 @@ def write_swap(ws: Workspace, frames: list[int] | None = None, feather: float = 
     return paths
 
 
-def load_test_module(name: str):
-    """A helper module of tests/server (``cdp``: the DevTools driver; ``server_helpers``: a real engine), the one
-    copy the browser and server tests share."""
+def write_unswapped(ws: Workspace, frames: list[int]) -> None:
+    """Empty layer frames (nothing over the plate) for ``frames`` of the last render: those frames show the
+    plate untouched, as a shot's frames nobody swapped do."""
+    clip = ws.manifest.plate
+    size = (clip.width, clip.height)
+    paths = RenderPaths(ws.root / "render", "faceplate", "exr")
+    for frame in frames:
+        write_layer(paths, frame, np.zeros((size[1], size[0], 4), np.float32), Region(0, 0, *size), size)
+
+
+def load_test_module(name: str, folder: str = "server"):
+    """A helper module of another test folder, the one copy both use: tests/server's (``cdp``: the DevTools
+    driver; ``server_helpers``: a real engine), tests/training's (``training_helpers``: a real two-speaker shot)."""
     import importlib
     import sys
     from pathlib import Path
 
-    folder = str(Path(__file__).resolve().parents[1] / "server")
+    folder = str(Path(__file__).resolve().parents[1] / folder)
     if folder not in sys.path:  # the modules import their siblings by name
         sys.path.insert(0, folder)
     return importlib.import_module(name)
