@@ -43,7 +43,7 @@ def bare_loop(config: ModelConfig, settings: TrainSettings, iterations: int) -> 
     torch.manual_seed(0)
     device = select_device(settings.device)
     dtype = select_precision(device, settings.precision)
-    layout = torch.channels_last if device.type == "cuda" else torch.contiguous_format
+    layout = torch.channels_last  # as the Trainer
     model = build_model(config).to(device, memory_format=layout)
     opt = torch.optim.Adam(model.parameters(), lr=settings.lr, betas=(0.5, 0.999))
     scaler = torch.amp.GradScaler(device.type, enabled=dtype == torch.float16)
