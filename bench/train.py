@@ -33,7 +33,7 @@ from faceplate.stages.contract import BaseReporter
 from faceplate.training import TrainSettings
 from faceplate.training.settings import train_stage_settings
 from faceplate.training.losses import face_losses
-from faceplate.training.trainer import select_device, select_precision
+from faceplate.training.trainer import adam, select_device, select_precision
 from faceplate.workspace import init_workspace, open_workspace
 from faceplate.workspace.workspace import MANIFEST_NAME
 
@@ -45,7 +45,7 @@ def bare_loop(config: ModelConfig, settings: TrainSettings, iterations: int) -> 
     dtype = select_precision(device, settings.precision)
     layout = torch.channels_last  # as the Trainer
     model = build_model(config).to(device, memory_format=layout)
-    opt = torch.optim.Adam(model.parameters(), lr=settings.lr, betas=(0.5, 0.999))
+    opt = adam(model.parameters(), settings.lr)
     scaler = torch.amp.GradScaler(device.type, enabled=dtype == torch.float16)
     b, r = settings.batch_size, config.resolution
     x = [torch.rand(b, 3, r, r).to(device, memory_format=layout) for _ in range(4)]

@@ -45,6 +45,18 @@ def describe_device(device: torch.device, dtype: torch.dtype | None) -> str:
     return f"training on cpu ({torch.get_num_threads()} threads, fp32, channels-last); no CUDA GPU found"
 
 
+def adam(params, lr: float) -> torch.optim.Adam:
+    """The generator's optimiser, with the fused kernel: one pass per parameter instead of a chain of
+    small ops each (on a CPU that chain was most of the optimiser's time: 1.18x step)."""
+    return torch.optim.Adam(params, lr=lr, betas=(0.5, 0.999), fused=True)
+
+
+def fuse(opt: torch.optim.Adam) -> None:
+    """Back to the fused kernel after ``load_state_dict`` (which takes every group setting from the file)."""
+    for group in opt.param_groups:
+        group.update(fused=True, foreach=None)
+
+
 class Trainer:
     def __init__(self, config: ModelConfig, settings: TrainSettings, device: torch.device | None = None):
         self.device = device or select_device(settings.device)
@@ -57,11 +69,11 @@ class Trainer:
         self.memory_format = torch.channels_last  # CPU too: oneDNN's convolutions skip their reorders (1.2x step)
         torch.manual_seed(settings.seed)
         self.model = build_model(config).to(self.device, memory_format=self.memory_format)
-        self.opt = torch.optim.Adam(self.model.parameters(), lr=settings.lr, betas=(0.5, 0.999))
+        self.opt = adam(self.model.parameters(), settings.lr)
         self.disc = self.disc_opt = None
         if settings.gan_start is not None and settings.weights.gan > 0:
             self.disc = PatchDiscriminator().to(self.device, memory_format=self.memory_format)
-            self.disc_opt = torch.optim.Adam(self.disc.parameters(), lr=settings.lr, betas=(0.5, 0.999))
+            self.disc_opt = adam(self.disc.parameters(), settings.lr)
         self.scaler = torch.amp.GradScaler(self.device.type, enabled=self.dtype == torch.float16)
         self.iteration, self.lr_scale, self.rollbacks, self.best_loss = 0, 1.0, 0, math.inf
         # where the cosine decay ends when there is no --iterations target: the iterations a --minutes
@@ -172,9 +184,11 @@ class Trainer:
             return
         state = ckpt.load_state(folder)
         self.opt.load_state_dict(state["optimizer"])
+        fuse(self.opt)  # a checkpoint from before the fused kernel would bring back the slow loop
         self.scaler.load_state_dict(state["scaler"])
         if self.disc is not None and "disc_optimizer" in state:
             self.disc_opt.load_state_dict(state["disc_optimizer"])
+            fuse(self.disc_opt)
         self.iteration, self.lr_scale = state["iteration"], state["lr_scale"]
         self.rollbacks, self.best_loss = state["rollbacks"], state["best_loss"]
         torch.set_rng_state(state["rng"]["torch"])
