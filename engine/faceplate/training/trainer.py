@@ -30,19 +30,27 @@ def select_device(name: str) -> torch.device:
 
 
 def select_precision(device: torch.device, precision: str) -> torch.dtype | None:
-    """Autocast dtype (None = float32). Reduced precision only on CUDA."""
-    if device.type != "cuda" or precision == "fp32":
+    """Autocast dtype (None = float32). On a CPU only bf16, and by default only where the CPU computes
+    it natively (AVX-512 BF16 or AMX: 1.5-2x a step there; emulated bf16 is slower than fp32)."""
+    if precision == "fp32":
         return None
+    if device.type != "cuda":
+        return torch.bfloat16 if precision == "bf16" or (precision == "auto" and native_cpu_bf16()) else None
     if precision == "auto":
         return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
     return {"bf16": torch.bfloat16, "fp16": torch.float16}[precision]
+
+
+def native_cpu_bf16() -> bool:
+    return torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported()
 
 
 def describe_device(device: torch.device, dtype: torch.dtype | None) -> str:
     if device.type == "cuda":
         name = torch.cuda.get_device_name(device)
         return f"training on cuda ({name}, {str(dtype).replace('torch.', '') if dtype else 'fp32'}, channels-last)"
-    return f"training on cpu ({torch.get_num_threads()} threads, fp32, channels-last); no CUDA GPU found"
+    precision = "bf16 autocast" if dtype else "fp32"
+    return f"training on cpu ({torch.get_num_threads()} threads, {precision}, channels-last); no CUDA GPU found"
 
 
 def adam(params, lr: float) -> torch.optim.Adam:
@@ -97,7 +105,7 @@ class Trainer:
 
     # step -------------------------------------------------------------------------------------
     def autocast(self):
-        """The forward passes' precision context: the chosen reduced precision on CUDA, else a no-op."""
+        """The forward passes' precision context: the chosen reduced precision, else a no-op."""
         return torch.autocast(self.device.type, dtype=self.dtype or torch.float32, enabled=self.dtype is not None)
 
     def compute_losses(self, batch: Batch) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
