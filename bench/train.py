@@ -31,6 +31,7 @@ from faceplate.models import ModelConfig, build_model
 from faceplate.stages import train as train_stage
 from faceplate.stages.contract import BaseReporter
 from faceplate.training import TrainSettings
+from faceplate.training.profiles import PROFILES, fill_train
 from faceplate.training.settings import train_stage_settings
 from faceplate.training.losses import face_losses
 from faceplate.training.trainer import adam, select_device, select_precision
@@ -109,8 +110,9 @@ def main() -> int:
     config = ModelConfig(resolution=args.resolution)
     device = select_device(args.device)
     n = args.iterations or (200 if device.type == "cuda" else 8)
-    settings = TrainSettings(iterations=n + 1, batch_size=args.batch, checkpoint_every=10**6, preview_every=10**6,
-                             device=device.type, workers=args.workers)
+    settings = fill_train(TrainSettings(iterations=n + 1, batch_size=args.batch, checkpoint_every=10**6,
+                                        preview_every=10**6, device=device.type, workers=args.workers),
+                          PROFILES["final"])  # the default model's profile (lr, warm-up) for what is not given
     precisions = ["auto", "fp32"] if device.type == "cuda" and not args.no_fp32 else ["auto"]
     with tempfile.TemporaryDirectory() as tmp:
         ws = prepared_pair(args.workspace or Path(tmp) / "shot", args.data, max(128, args.resolution))
