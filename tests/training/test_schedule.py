@@ -67,3 +67,19 @@ def test_the_cpu_thread_count_follows_whichever_trains_faster_and_is_restored():
     assert torch.get_num_threads() == 2
     threads.restore()
     assert torch.get_num_threads() == before
+
+
+def test_the_cpu_thread_candidates_respect_the_thread_count_set_for_the_process():
+    import torch
+
+    from faceplate.training.threads import CpuThreads
+
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(3)  # e.g. OMP_NUM_THREADS on a farm node: never more than that
+        assert CpuThreads.for_device(torch.device("cpu")).candidates == (3, 1)
+        torch.set_num_threads(1)
+        assert CpuThreads.for_device(torch.device("cpu")) is None
+        assert CpuThreads.for_device(torch.device("cuda")) is None
+    finally:
+        torch.set_num_threads(before)

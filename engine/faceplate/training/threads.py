@@ -7,7 +7,6 @@ default is faster. Which holds changes while a run trains, so the loop keeps mea
 from __future__ import annotations
 
 import logging
-import os
 
 import torch
 
@@ -29,9 +28,10 @@ class CpuThreads:
 
     @classmethod
     def for_device(cls, device: torch.device) -> "CpuThreads | None":
-        """None where there is nothing to choose: CUDA, or a single core."""
-        cores = os.cpu_count() or 1
-        return cls((cores, 1)) if device.type == "cpu" and cores > 1 else None
+        """None where there is nothing to choose: CUDA, or one thread. The candidates are torch's
+        thread count (one per core, or what OMP_NUM_THREADS / a farm set) and one."""
+        threads = torch.get_num_threads()
+        return cls((threads, 1)) if device.type == "cpu" and threads > 1 else None
 
     def _next(self) -> None:
         if self.queue:
