@@ -31,9 +31,10 @@ from faceplate.models import ModelConfig, build_model
 from faceplate.stages import train as train_stage
 from faceplate.stages.contract import BaseReporter
 from faceplate.training import TrainSettings
+from faceplate.training.profiles import PROFILES, fill_train
 from faceplate.training.settings import train_stage_settings
 from faceplate.training.losses import face_losses
-from faceplate.training.trainer import select_device, select_precision
+from faceplate.training.trainer import adam, select_device, select_precision
 from faceplate.workspace import init_workspace, open_workspace
 from faceplate.workspace.workspace import MANIFEST_NAME
 
@@ -43,9 +44,9 @@ def bare_loop(config: ModelConfig, settings: TrainSettings, iterations: int) -> 
     torch.manual_seed(0)
     device = select_device(settings.device)
     dtype = select_precision(device, settings.precision)
-    layout = torch.channels_last if device.type == "cuda" else torch.contiguous_format
+    layout = torch.channels_last  # as the Trainer
     model = build_model(config).to(device, memory_format=layout)
-    opt = torch.optim.Adam(model.parameters(), lr=settings.lr, betas=(0.5, 0.999))
+    opt = adam(model.parameters(), settings.lr)
     scaler = torch.amp.GradScaler(device.type, enabled=dtype == torch.float16)
     b, r = settings.batch_size, config.resolution
     x = [torch.rand(b, 3, r, r).to(device, memory_format=layout) for _ in range(4)]
@@ -109,8 +110,9 @@ def main() -> int:
     config = ModelConfig(resolution=args.resolution)
     device = select_device(args.device)
     n = args.iterations or (200 if device.type == "cuda" else 8)
-    settings = TrainSettings(iterations=n + 1, batch_size=args.batch, checkpoint_every=10**6, preview_every=10**6,
-                             device=device.type, workers=args.workers)
+    settings = fill_train(TrainSettings(iterations=n + 1, batch_size=args.batch, checkpoint_every=10**6,
+                                        preview_every=10**6, device=device.type, workers=args.workers),
+                          PROFILES["final"])  # the default model's profile (lr, warm-up) for what is not given
     precisions = ["auto", "fp32"] if device.type == "cuda" and not args.no_fp32 else ["auto"]
     with tempfile.TemporaryDirectory() as tmp:
         ws = prepared_pair(args.workspace or Path(tmp) / "shot", args.data, max(128, args.resolution))

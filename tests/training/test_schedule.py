@@ -45,3 +45,41 @@ def test_a_library_callers_unset_settings_take_the_profile_of_its_device():
     trainer = Trainer(TINY, TrainSettings(iterations=10, device="cpu"))
     assert (trainer.settings.lr, trainer.settings.lr_warmup, trainer.settings.warp_ramp) == (5e-4, 50, 500)
     assert Trainer(TINY, TrainSettings(iterations=10, lr=1e-4, device="cpu")).settings.lr == 1e-4
+
+
+def test_the_cpu_thread_count_follows_whichever_trains_faster_and_is_restored():
+    import torch
+
+    from faceplate.training.threads import CpuThreads
+
+    before = torch.get_num_threads()
+    threads = CpuThreads((2, 1), trial=2, every=5)
+    slow = {2: 0.5, 1: 0.1}  # a loaded CPU: one thread is faster
+    seen = []
+    for _ in range(2 * 3 + 5):
+        seen.append(torch.get_num_threads())
+        threads.step(slow[torch.get_num_threads()])
+    assert seen[:6] == [2, 2, 2, 1, 1, 1]  # each candidate: one settling step, two timed
+    assert seen[6:] == [1] * 5  # the faster one until the next round
+    assert torch.get_num_threads() == 2  # the next round's trials begin
+    for _ in range(6):
+        threads.step({2: 0.1, 1: 0.5}[torch.get_num_threads()])  # the load went away
+    assert torch.get_num_threads() == 2
+    threads.restore()
+    assert torch.get_num_threads() == before
+
+
+def test_the_cpu_thread_candidates_respect_the_thread_count_set_for_the_process():
+    import torch
+
+    from faceplate.training.threads import CpuThreads
+
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(3)  # e.g. OMP_NUM_THREADS on a farm node: never more than that
+        assert CpuThreads.for_device(torch.device("cpu")).candidates == (3, 1)
+        torch.set_num_threads(1)
+        assert CpuThreads.for_device(torch.device("cpu")) is None
+        assert CpuThreads.for_device(torch.device("cuda")) is None
+    finally:
+        torch.set_num_threads(before)

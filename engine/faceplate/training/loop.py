@@ -20,6 +20,7 @@ from faceplate.training import checkpoint as ckpt
 from faceplate.training.data import Batch, BatchStream, FaceData
 from faceplate.training.history import LossLog, reached_plateau
 from faceplate.training.preview import COLUMNS, preview_grid, write_loss_plot, write_png
+from faceplate.training.threads import CpuThreads
 from faceplate.training.trainer import Trainer
 
 log = logging.getLogger(__name__)
@@ -72,12 +73,16 @@ class TrainLoop:
         steady_from, steady_start = None, None
         stream = self._stream()
         self.meter = Meter(self.reporter, "train", (s.iterations - t.iteration) if s.iterations else None, unit="it")
+        threads = CpuThreads.for_device(t.device)
         try:
             while (reason := self._stop_reason(started)) is None:
                 if self.reporter.cancelled():
                     self._cancel()
+                step_start = time.perf_counter()
                 batch = stream.next().to(t.device, t.memory_format)
                 losses = t.train_step(batch, self._spike_limit())
+                if threads:
+                    threads.step(time.perf_counter() - step_start)
                 if losses is None:
                     stream.close()
                     self._roll_back()
@@ -90,6 +95,8 @@ class TrainLoop:
                 self._after_step(batch, losses)
         finally:
             stream.close()
+            if threads:
+                threads.restore()
         loop_end = time.perf_counter()
         folder = self._save()
         if t.iteration > start_iteration:

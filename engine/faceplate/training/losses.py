@@ -18,15 +18,15 @@ def gaussian_kernel(size: int, sigma: float, channels: int, device, dtype) -> to
 
 
 def dssim(x: torch.Tensor, y: torch.Tensor, kernel_size: int = 11) -> torch.Tensor:
-    """Structural dissimilarity (1 - SSIM) / 2, mean over the image (valid window positions)."""
+    """Structural dissimilarity (1 - SSIM) / 2, mean over the image (valid window positions).
+
+    The five local statistics (means of x, y, x*x, y*y, x*y) come from one depthwise convolution
+    over the stacked channels: one call forward and one backward instead of five each (measured in
+    ``bench/train_step.py``: most of a CPU step's loss time was per-call overhead)."""
     c = x.shape[1]
-    k = gaussian_kernel(kernel_size, kernel_size / 7.33, c, x.device, x.dtype)  # sigma 1.5 at k=11
-
-    def blur(t):
-        return F.conv2d(t, k, groups=c)
-
-    mx, my = blur(x), blur(y)
-    sxx, syy, sxy = blur(x * x) - mx * mx, blur(y * y) - my * my, blur(x * y) - mx * my
+    k = gaussian_kernel(kernel_size, kernel_size / 7.33, 5 * c, x.device, x.dtype)  # sigma 1.5 at k=11
+    mx, my, exx, eyy, exy = F.conv2d(torch.cat([x, y, x * x, y * y, x * y], 1), k, groups=5 * c).split(c, 1)
+    sxx, syy, sxy = exx - mx * mx, eyy - my * my, exy - mx * my
     c1, c2 = 0.01**2, 0.03**2
     ssim = ((2 * mx * my + c1) * (2 * sxy + c2)) / ((mx * mx + my * my + c1) * (sxx + syy + c2))
     return ((1 - ssim) / 2).mean()

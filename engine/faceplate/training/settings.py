@@ -73,8 +73,9 @@ class TrainSettings:
     rollback_lr_factor: float = setting(0.5, "learning-rate factor applied at each rollback", gt=0, le=1)
     min_faces: int = setting(8, "fewest kept faces per faceset", ge=1, le=10**7)
     device: Literal["auto", "cpu", "cuda"] = setting("auto", "auto: CUDA where there is a GPU")
-    precision: Literal["auto", "fp32", "bf16", "fp16"] = setting("auto", "CUDA autocast precision (the CPU "
-                                                                  "always trains in fp32)")
+    precision: Literal["auto", "fp32", "bf16", "fp16"] = setting("auto", "autocast precision (auto: bf16 or "
+                                                                  "fp16 on CUDA; bf16 on a CPU with native bf16 "
+                                                                  "(AVX-512 BF16, AMX), else fp32; fp16 is CUDA only)")
     workers: int = setting(0, "background batch-building threads (0: 1 on the CPU, up to 4 for a GPU)", ge=0, le=64)
     seed: int = setting(0, "random seed", ge=0, le=2**31 - 1)
 
