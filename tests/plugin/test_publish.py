@@ -3,6 +3,7 @@ the layer rendered and placed on a new track; a failing validation stops before 
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -85,6 +86,13 @@ def test_publish_renders_the_layer_and_places_it_at_the_clip_record_frames(engin
         frame = layer.media_reference.frame_for_time(media_time)
         shown.append(layer.media_reference.target_url_for_image_number(frame - layer.media_reference.start_frame))
     assert shown == [str(p) for p in rendered]
+
+    # QC ran in the job; each flagged plate range is a marker on the layer at its record frames (layer 1021 = 86410)
+    qc = json.loads((Path(instance.data["job"].workspace) / "qc" / "qc.json").read_text())
+    expected = sorted((f"{max(f['first'], 1021) - 1021 + 86410}-{min(f['last'], 1024) - 1021 + 86410}", f["reason"])
+                      for f in qc["flags"] if f["last"] >= 1021 and f["first"] <= 1024)
+    assert expected, "a few-iteration swap is not recognised as the source: QC flags it"
+    assert sorted((m.metadata["faceplate"]["record"], m.comment) for m in layer.markers) == expected
 
 
 def test_failed_validation_stops_before_submission_naming_clip_and_fix(tmp_path, test_data):
