@@ -27,6 +27,7 @@ dlib weights can train, and the checkpoints are judged elsewhere with ``--worksp
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import os
 import sys
@@ -108,6 +109,8 @@ def main() -> int:
     parser.add_argument("--keep-every", type=int, help="keep (and judge) a checkpoint every N iterations")
     parser.add_argument("--no-judge", action="store_true", help="train only")
     parser.add_argument("--judge-only", action="store_true", help="judge the workspace's kept checkpoints, no training")
+    parser.add_argument("--arch", choices=["df", "liae"], default=CPU_QUALITY_CONFIG.arch,
+                        help="the preview profile's model with this architecture (default: the profile's)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     with tempfile.TemporaryDirectory() as tmp:
@@ -118,8 +121,8 @@ def main() -> int:
             if args.keep_every:
                 overrides |= {"checkpoint_every": args.keep_every, "keep_last": 10**6}
             started = time.perf_counter()
-            settings = train_stage_settings(cpu_quality_settings(args.minutes, **overrides), CPU_QUALITY_CONFIG,
-                                            resume=False)
+            config = dataclasses.replace(CPU_QUALITY_CONFIG, arch=args.arch)
+            settings = train_stage_settings(cpu_quality_settings(args.minutes, **overrides), config, resume=False)
             result = train_stage.run(ws, settings, BaseReporter()).detail
             trained_on = "cuda" if str(result.device).startswith("cuda") else "cpu"
             print(f"trained {result.iterations} iterations in {time.perf_counter() - started:.0f} s "
