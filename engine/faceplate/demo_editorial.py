@@ -59,7 +59,7 @@ def run_through_engine(cut: Path, roots: Path, workspace: Path, sources: str, ch
                        reporter=None):
     """Read the FACE clip of ``cut``, render it on an engine started for the purpose, write
     ``<cut>_with_layers.otio`` beside it. Returns (the shot workspace, the layer's placement)."""
-    from faceplate.cli.via_server import _outcome, _watch
+    from faceplate.server.follow import follow_job
     from faceplate.stages.contract import BaseReporter
     from faceplate_host.client import EngineError
     from faceplate_host.jobs import placement_for, submit_shot
@@ -74,7 +74,7 @@ def run_through_engine(cut: Path, roots: Path, workspace: Path, sources: str, ch
                               workspace=workspace)
             log.info("clip %r (record %s, plate %s) -> engine job %s at %s", shot.name, shot.record, shot.source,
                      job.job_id, client.url)
-            _outcome(_watch(client, job.job_id, reporter or BaseReporter()))
+            follow_job(client, job.job_id, reporter or BaseReporter())
             placement = placement_for(client, job)
         write_layers(timeline, [placement], cut.with_name(f"{cut.stem}_with_layers.otio"))
     except (ShotError, EngineError) as exc:
