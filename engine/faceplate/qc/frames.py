@@ -18,8 +18,10 @@ import numpy as np
 from faceplate.faces.align import crop_matrix, invert_matrix, transform_points
 from faceplate.media import ColourTransform, to_float01, working_uint8
 from faceplate.quality.judge import EMBED_SIZE
+from faceplate.render.composite import Region, crop_region
 
 CROP_SIZE = EMBED_SIZE  # the judge's own size: its landmark re-fit and embedding see the crop unscaled
+FOOTPRINT_MARGIN = 2  # px around the crop's plate box, so the warp's bilinear taps stay inside what was read
 CROP_FACE_TYPE = "whole_face"  # forehead to chin and the cheeks' edges: where a matte's seam lies
 
 
@@ -35,20 +37,11 @@ class CropPair:
     to_plate: np.ndarray  # 2x3, crop pixels -> plate pixels
 
 
-def footprint(matrix: np.ndarray, size: int, width: int, height: int) -> tuple[int, int, int, int]:
-    """``(x0, y0, x1, y1)``: the plate pixels a ``size`` crop by ``matrix`` reads, inside the frame."""
-    square = np.array([[0, 0], [size, 0], [0, size], [size, size]], np.float64)
-    corners = transform_points(square, invert_matrix(matrix))
-    x0, y0 = np.floor(corners.min(0)).astype(int) - 2
-    x1, y1 = np.ceil(corners.max(0)).astype(int) + 2
-    return max(x0, 0), max(y0, 0), min(x1, width), min(y1, height)
-
-
 def composite_region(plate: np.ndarray, layer: np.ndarray, corner: tuple[int, int],
-                     region: tuple[int, int, int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(plate, composite, matte) of ``region`` (x0, y0, x1, y1) of the frame; ``layer`` is the layer's
-    premultiplied RGBA data window with its top-left ``corner`` in the frame."""
-    x0, y0, x1, y1 = region
+                     region: Region) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(plate, composite, matte) of ``region`` of the frame; ``layer`` is the layer's premultiplied RGBA
+    data window with its top-left ``corner`` in the frame."""
+    x0, y0, x1, y1 = region.x0, region.y0, region.x1, region.y1
     under = to_float01(plate[y0:y1, x0:x1, :3])
     rgb, matte = np.zeros_like(under), np.zeros(under.shape[:2], np.float32)
     lx0, ly0 = max(x0, corner[0]), max(y0, corner[1])
@@ -64,10 +57,10 @@ def crop_pair(frame: int, plate: np.ndarray, layer: np.ndarray, corner: tuple[in
               colour: ColourTransform, size: int = CROP_SIZE) -> CropPair:
     """Plate and composite of ``frame`` cropped around the plate face with ``landmarks`` (plate pixels)."""
     matrix = crop_matrix(landmarks, CROP_FACE_TYPE, size)
-    region = footprint(matrix, size, plate.shape[1], plate.shape[0])
+    region = crop_region(matrix, size, plate.shape, FOOTPRINT_MARGIN)
     under, over, matte = composite_region(plate, layer, corner, region)
     local = matrix.copy()
-    local[:, 2] += matrix[:, :2] @ np.array(region[:2], np.float64)  # the region's pixel (0, 0) is frame (x0, y0)
+    local[:, 2] += matrix[:, :2] @ np.array([region.x0, region.y0], np.float64)  # the region's pixel (0, 0) is frame (x0, y0)
 
     def warp(image: np.ndarray) -> np.ndarray:
         return cv2.warpAffine(image, local, (size, size), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
@@ -81,7 +74,7 @@ def side_by_side(plate: np.ndarray, layer: np.ndarray, corner: tuple[int, int], 
                  colour: ColourTransform, height: int = 320) -> np.ndarray:
     """Plate | composite | matte around the face, as the frame shows it (not aligned), sRGB uint8."""
     matrix = crop_matrix(landmarks, CROP_FACE_TYPE, CROP_SIZE)
-    region = footprint(matrix, CROP_SIZE, plate.shape[1], plate.shape[0])
+    region = crop_region(matrix, CROP_SIZE, plate.shape, FOOTPRINT_MARGIN)
     under, over, matte = composite_region(plate, layer, corner, region)
     width = max(1, round(height * under.shape[1] / max(under.shape[0], 1)))
     panels = [working_uint8(cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA), colour)
