@@ -70,6 +70,12 @@ def crop_pair(frame: int, plate: np.ndarray, layer: np.ndarray, corner: tuple[in
                     transform_points(landmarks, matrix), invert_matrix(matrix))
 
 
+def mean_crop_landmarks(landmarks: list[np.ndarray], size: int = CROP_SIZE) -> np.ndarray:
+    """``[68, 2]``: the mean of the plate faces' landmarks (plate pixels) in their own aligned crops, where
+    every crop's landmark re-fit starts (``quality.judge``: one start for the whole clip)."""
+    return np.mean([transform_points(p, crop_matrix(p, CROP_FACE_TYPE, size)) for p in landmarks], axis=0)
+
+
 def side_by_side(plate: np.ndarray, layer: np.ndarray, corner: tuple[int, int], landmarks: np.ndarray,
                  colour: ColourTransform, height: int = 320) -> np.ndarray:
     """Plate | composite | matte around the face, as the frame shows it (not aligned), sRGB uint8."""

@@ -19,7 +19,7 @@ from faceplate.errors import QcError
 from faceplate.faces.faceset import INDEX_NAME, FaceRecord, read_faceset
 from faceplate.media import ColourTransform, FrameRange, open_plate
 from faceplate.media.image_input import read_image_window
-from faceplate.qc.frames import CROP_SIZE, CropPair, crop_pair
+from faceplate.qc.frames import CROP_SIZE, CropPair, crop_pair, mean_crop_landmarks
 from faceplate.qc.settings import QcSettings
 from faceplate.quality import measures
 from faceplate.quality.judge import Judge, face_mask
@@ -100,6 +100,8 @@ def measure_frames(workspace: Workspace, settings: QcSettings, frames: list[int]
     out = Measured([], {}, {})
     meter = Meter(reporter, "qc", len(frames), unit="frames")
     wanted, previous, changes = set(frames), None, {}
+    faced = [faces.landmarks[f] for f in frames if f in faces.landmarks]
+    start = mean_crop_landmarks(faced) if faced else None
     with open_plate(clip.path, first_frame=clip.first_frame) as plate:
         for frame, image in plate.iter_frames(FrameRange(frames[0], frames[-1])):
             if frame not in wanted:
@@ -110,7 +112,7 @@ def measure_frames(workspace: Workspace, settings: QcSettings, frames: list[int]
                 layer, corner = read_image_window(layer_path(layer_pattern, frame))
                 pair = crop_pair(frame, image, layer, corner, faces.landmarks[frame], colour)
                 embed = (len(out.face_points) % settings.identity_every) == 0
-                _measure_pair(judge, pair, faces, row, out, embed)
+                _measure_pair(judge, pair, faces, row, out, embed, start)
                 if previous is not None and previous.frame == frame - 1:
                     changes[frame] = _changes(previous, pair)
                 previous = pair
@@ -120,8 +122,9 @@ def measure_frames(workspace: Workspace, settings: QcSettings, frames: list[int]
     return out
 
 
-def _measure_pair(judge: Judge, pair: CropPair, faces: ShotFaces, row: FrameRow, out: Measured, embed: bool) -> None:
-    reading = judge.read(pair.composite, pair.plate, pair.start, embed=embed)
+def _measure_pair(judge: Judge, pair: CropPair, faces: ShotFaces, row: FrameRow, out: Measured, embed: bool,
+                  start: np.ndarray) -> None:
+    reading = judge.read(pair.composite, pair.plate, start, embed=embed)
     out.face_points[pair.frame], out.plate_points[pair.frame] = reading.face_points, reading.plate_points
     row.face = True
     if reading.embedding is not None:
