@@ -1,7 +1,8 @@
 """Swap quality on real head turns after a fixed training budget, scored by the shared judge.
 
     python bench/quality.py [--minutes 15] [--data ../shared/data] [--workspace DIR] [--device auto|cpu|cuda]
-                            [--keep-every N] [--no-judge] [--judge-only]
+                            [--keep-every N] [--no-judge] [--judge-only] [--init-from LIBRARY]
+                            [--compare-pretrained LIBRARY [--pretrain-minutes 20]]
 
 Source head_turns/d18, destination head_turns/d19. The destination is split in blocks of 8
 frames; every 4th block is held back (never trained on), so the test frames span the clip's poses.
@@ -22,6 +23,15 @@ id >= 0.9, expression <= 0.6, mouth >= 0.5, sharpness >= 0.5; on CUDA 0.95, 0.4,
 reuses the pair; ``--keep-every N`` keeps a checkpoint every N iterations and judges each one
 (how the measures move with training); ``--no-judge`` only trains (a GPU machine without the
 dlib weights can train, and the checkpoints are judged elsewhere with ``--workspace``).
+
+Pretrained start (``faceplate pretrain``): ``--init-from LIBRARY`` trains the shot from a library's
+model. ``--compare-pretrained LIBRARY`` measures what the library buys: it makes the library when
+LIBRARY has no model yet (``faceplate pretrain`` for ``--pretrain-minutes`` on every face in the
+data folder except the pair's two people: the identities' stills, the talking heads and the other
+head turns), then trains the shot twice for ``--minutes`` each, from scratch and from the library,
+judges a checkpoint every ``--keep-every`` iterations (default 1000) of both, and prints both
+curves and, per target, the first judged iteration that reaches it on each side (with
+``--judge-only``: judges the two shots' kept checkpoints again, no training).
 """
 
 from __future__ import annotations
@@ -30,6 +40,7 @@ import argparse
 import dataclasses
 import logging
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -40,12 +51,13 @@ import torch
 from faceplate.faces.faceset import read_faceset
 from faceplate.models import ModelConfig, load_generator
 from faceplate.models.generator import load_model
+from faceplate.stages import pretrain as pretrain_stage
 from faceplate.stages import train as train_stage
 from faceplate.stages.contract import BaseReporter
 from faceplate.stages.runner import run_stage
 from faceplate.training import TrainSettings
 from faceplate.training.profiles import PROFILES
-from faceplate.training.settings import train_stage_settings
+from faceplate.training.settings import ModelSettings, PretrainSettings, train_stage_settings
 from faceplate.training import checkpoint as ckpt
 from faceplate.training import evaluate as ev
 from faceplate.quality.judge import Judge
@@ -61,6 +73,9 @@ def cpu_quality_settings(minutes: float, **overrides) -> TrainSettings:
     """Train settings of the preview profile for a ``minutes`` run (random warp on, seeded)."""
     values = dict(iterations=None, minutes=minutes, random_warp=True, checkpoint_every=500, preview_every=500, seed=1)
     return TrainSettings(**(values | PROFILES["preview"].train | overrides))
+
+
+PAIR = ("d18", "d19")  # head_turns: source, destination
 
 
 def held_back(faceset) -> list:
@@ -95,9 +110,53 @@ def prepared_pair(root: Path, data: Path):
         ws = open_workspace(root)
         return ws, held_back(read_faceset(ws.faceset_dir("destination")))
     turns = data / "head_turns"
-    ws = init_workspace(root, turns / "d19.mp4", sources=[turns / "d18.mp4"])
+    ws = init_workspace(root, turns / f"{PAIR[1]}.mp4", sources=[turns / f"{PAIR[0]}.mp4"])
     run_stage(ws, "extract", {"crop_size": 128})
     return ws, hold_back(ws)
+
+
+def library_faces(data: Path) -> list[Path]:
+    """Every face in the data folder but the pair's two people (d18, d19): a studio library stand-in."""
+    turns = [p for p in sorted((data / "head_turns").glob("*.mp4")) if p.stem not in PAIR]
+    return [*sorted((data / "identities").iterdir()), *sorted((data / "talking_heads").glob("*.mpg")), *turns]
+
+
+def prepared_library(root: Path, data: Path, minutes: float, device: str) -> Path:
+    """The library at ``root``, pretrained for ``minutes`` with the preview profile when it has no model yet."""
+    if (root / "model" / "latest.json").is_file():
+        print(f"library {root}: reusing its model")
+        return root
+    library = pretrain_stage.create_library(root, library_faces(data))
+    settings = PretrainSettings(train=cpu_quality_settings(minutes, device=device), model=ModelSettings.of(CPU_QUALITY_CONFIG),
+                                profile="preview", crop_size=128)
+    started = time.perf_counter()
+    result = pretrain_stage.run(library, settings, BaseReporter()).detail
+    faces = len(read_faceset(library.faceset_dir(pretrain_stage.ROLE)).kept)
+    print(f"library {root}: {faces} faces, pretrained {result.iterations} iterations in "
+          f"{time.perf_counter() - started:.0f} s with extraction ({result.iterations_per_second:.2f} it/s)")
+    return root
+
+
+def train_shot(ws, held: list, args, init_from: Path | None = None, keep_every: int | None = None) -> str:
+    """Train the shot's model anew for ``args.minutes``; returns the device kind it trained on."""
+    overrides = {"device": args.device} | ({"lr": args.lr} if args.lr else {})
+    if args.iterations:
+        overrides |= {"iterations": args.iterations, "minutes": None}
+    if keep_every:
+        overrides |= {"checkpoint_every": keep_every, "keep_last": 10**6}
+    config = dataclasses.replace(CPU_QUALITY_CONFIG, arch=args.arch)
+    settings = train_stage_settings(cpu_quality_settings(args.minutes, **overrides), config, resume=False,
+                                    init_from=str(init_from) if init_from else None)
+    started = time.perf_counter()
+    result = train_stage.run(ws, settings, BaseReporter()).detail
+    print(f"trained {result.iterations} iterations in {time.perf_counter() - started:.0f} s "
+          f"({result.iterations_per_second:.2f} it/s on {result.device}"
+          f"{', from ' + str(init_from) if init_from else ''}), {len(held)} held-back frames")
+    return "cuda" if str(result.device).startswith("cuda") else "cpu"
+
+
+def kept_checkpoints(ws) -> list[Path]:
+    return sorted((ws.root / "model" / "checkpoints").iterdir())
 
 
 def main() -> int:
@@ -111,31 +170,65 @@ def main() -> int:
     parser.add_argument("--judge-only", action="store_true", help="judge the workspace's kept checkpoints, no training")
     parser.add_argument("--arch", choices=["df", "liae"], default=CPU_QUALITY_CONFIG.arch,
                         help="the preview profile's model with this architecture (default: the profile's)")
+    parser.add_argument("--iterations", type=int, help="train this many iterations instead of --minutes")
+    parser.add_argument("--lr", type=float, help="learning rate (default: the profile's)")
+    parser.add_argument("--init-from", type=Path, help="train the shot from this library's (or model's) weights")
+    parser.add_argument("--compare-pretrained", type=Path, metavar="LIBRARY",
+                        help="train from scratch and from LIBRARY (made when it has no model) and compare the curves")
+    parser.add_argument("--pretrain-minutes", type=float, default=20.0, help="pretraining budget of a new library")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     with tempfile.TemporaryDirectory() as tmp:
         ws, held = prepared_pair(args.workspace or Path(tmp) / "shot", args.data)
+        if args.compare_pretrained:
+            return compare_pretrained(ws, held, args)
         trained_on = "cuda" if args.device == "cuda" or (args.device == "auto" and torch.cuda.is_available()) else "cpu"
         if not args.judge_only:
-            overrides = {"device": args.device}
-            if args.keep_every:
-                overrides |= {"checkpoint_every": args.keep_every, "keep_last": 10**6}
-            started = time.perf_counter()
-            config = dataclasses.replace(CPU_QUALITY_CONFIG, arch=args.arch)
-            settings = train_stage_settings(cpu_quality_settings(args.minutes, **overrides), config, resume=False)
-            result = train_stage.run(ws, settings, BaseReporter()).detail
-            trained_on = "cuda" if str(result.device).startswith("cuda") else "cpu"
-            print(f"trained {result.iterations} iterations in {time.perf_counter() - started:.0f} s "
-                  f"({result.iterations_per_second:.2f} it/s on {result.device}), {len(held)} held-back frames")
+            trained_on = train_shot(ws, held, args, args.init_from, args.keep_every)
         if args.no_judge:
             return 0
         if args.keep_every:
-            folders = sorted((ws.root / "model" / "checkpoints").iterdir())
             models = Judge()
-            for folder in folders[1:-1]:  # the last one is judged below, with the RESULT lines
+            for folder in kept_checkpoints(ws)[1:-1]:  # the last one is judged below, with the RESULT lines
                 judge(ws, held, folder, brief=True, judge_models=models)
         report(ws, held, trained_on)
     return 0
+
+
+def compare_pretrained(ws, held: list, args) -> int:
+    """Scratch and pretrained runs of the same budget, judged along the way; per target, who gets there first."""
+    library = prepared_library(args.compare_pretrained, args.data, args.pretrain_minutes, args.device)
+    twin_root = ws.root.parent / f"{ws.root.name}_pretrained"
+    if not args.judge_only:
+        shutil.rmtree(twin_root, ignore_errors=True)
+        shutil.copytree(ws.root, twin_root, ignore=shutil.ignore_patterns("model", "model.*"))
+    twin = open_workspace(twin_root)
+    models, curves, device = Judge(), {}, "cpu"
+    for label, shot, init in (("scratch", ws, None), ("pretrained", twin, library)):
+        print(f"-- {label}")
+        if not args.judge_only:
+            device = train_shot(shot, held, args, init, args.keep_every or 1000)
+        curves[label] = [(int(folder.name), judge(shot, held, folder, brief=True, judge_models=models))
+                         for folder in kept_checkpoints(shot)[1:]]
+    targets = TARGETS["cuda" if device == "cuda" else "cpu"]
+    for name, target, higher in targets:
+        first = {label: next((it for it, q in curve if _meets(getattr(q.swap, name), target, higher)), None)
+                 for label, curve in curves.items()}
+        fewer = first["pretrained"] is not None and (first["scratch"] is None or first["pretrained"] < first["scratch"])
+        print(f"{name} reaches {target}: scratch at {_when(first['scratch'])}, pretrained at {_when(first['pretrained'])}")
+        print(f"RESULT pretrained_iterations_{name}={_when(first['pretrained'])} "
+              f"target={_when(first['scratch'])} {'PASS' if fewer else 'FAIL'}")
+    print("-- the pretrained run's last checkpoint, against the targets")
+    report(twin, held, device)
+    return 0
+
+
+def _meets(value: float, target: float, higher: bool) -> bool:
+    return value >= target if higher else value <= target
+
+
+def _when(iteration: int | None) -> str:
+    return "never" if iteration is None else str(iteration)
 
 
 # (measure, target, higher is better) per device kind: the issue's "done when" figures
@@ -168,8 +261,7 @@ def report(ws, held, device: str = "cpu") -> ev.SwapQuality:
     q = judge(ws, held, ckpt.resolve_checkpoint(ws.root / "model", prefer="best"))
     for name, target, higher in TARGETS["cuda" if device == "cuda" else "cpu"]:
         value = getattr(q.swap, name)
-        passed = value >= target if higher else value <= target
-        print(f"RESULT {name}={value:.3f} target={target} {'PASS' if passed else 'FAIL'}")
+        print(f"RESULT {name}={value:.3f} target={target} {'PASS' if _meets(value, target, higher) else 'FAIL'}")
     return q
 
 
