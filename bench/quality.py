@@ -127,8 +127,8 @@ def prepared_library(root: Path, data: Path, minutes: float, device: str) -> Pat
         print(f"library {root}: reusing its model")
         return root
     library = pretrain_stage.create_library(root, library_faces(data))
-    settings = PretrainSettings(train=cpu_quality_settings(minutes, device=device), model=ModelSettings.of(CPU_QUALITY_CONFIG),
-                                profile="preview", crop_size=128)
+    settings = PretrainSettings(train=cpu_quality_settings(minutes, device=device),
+                                model=ModelSettings.of(CPU_QUALITY_CONFIG), profile="preview", crop_size=128)
     started = time.perf_counter()
     result = pretrain_stage.run(library, settings, BaseReporter()).detail
     faces = len(read_faceset(library.faceset_dir(pretrain_stage.ROLE)).kept)
@@ -141,11 +141,12 @@ def train_shot(ws, held: list, args, init_from: Path | None = None, keep_every: 
     """Train the shot's model anew for ``args.minutes``; returns the device kind it trained on."""
     overrides = {"device": args.device} | ({"lr": args.lr} if args.lr else {})
     if args.iterations:
-        overrides |= {"iterations": args.iterations, "minutes": None}
+        overrides |= {"iterations": args.iterations}
     if keep_every:
         overrides |= {"checkpoint_every": keep_every, "keep_last": 10**6}
     config = dataclasses.replace(CPU_QUALITY_CONFIG, arch=args.arch)
-    settings = train_stage_settings(cpu_quality_settings(args.minutes, **overrides), config, resume=False,
+    minutes = None if args.iterations else args.minutes
+    settings = train_stage_settings(cpu_quality_settings(minutes, **overrides), config, resume=False,
                                     init_from=str(init_from) if init_from else None)
     started = time.perf_counter()
     result = train_stage.run(ws, settings, BaseReporter()).detail
