@@ -17,7 +17,7 @@ from faceplate.curate.geometry import box_in_crop, expected_eye_distance, geomet
 from faceplate.curate.identity import dominant_identity, identity_distances
 from faceplate.curate.pose import estimate_pose
 from faceplate.errors import CurateError
-from faceplate.faces.faceset import Faceset, FaceRecord
+from faceplate.faces.faceset import Faceset
 from faceplate.faces.landmarks import LandmarkModel
 
 THUMB = 16  # near-duplicate thumbnail side, pixels (centre half of the crop, grey)
