@@ -11,6 +11,7 @@ finished after the last frame.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -91,33 +92,43 @@ def layer_path(pattern: str, frame: int) -> str:
     return pattern.replace("#" * hashes, f"{frame:0{hashes}d}")
 
 
-def measure_frames(workspace: Workspace, settings: QcSettings, frames: list[int], layer_pattern: str,
-                   faces: ShotFaces, reporter: Reporter, judge: Judge | None = None) -> Measured:
-    """Decode the plate over ``frames`` and measure each frame that has a plate face."""
-    judge = judge or Judge()
+def plate_crop_pairs(workspace: Workspace, frames: list[int], layer_pattern: str, landmarks: dict[int, np.ndarray],
+                     size: int = CROP_SIZE) -> Iterator[tuple[int, CropPair | None]]:
+    """Decode the plate over ``frames`` once, in order: each frame with its aligned crops of the plate and of
+    the layer over it (``qc.frames``), or None where ``landmarks`` (frame -> plate face) has no face."""
     clip = workspace.manifest.plate
-    colour = ColourTransform(clip.colour_space)
-    out = Measured([], {}, {})
-    meter = Meter(reporter, "qc", len(frames), unit="frames")
-    wanted, previous, changes = set(frames), None, {}
-    faced = [faces.landmarks[f] for f in frames if f in faces.landmarks]
-    start = mean_crop_landmarks(faced) if faced else None
+    colour, wanted = ColourTransform(clip.colour_space), set(frames)
     with open_plate(clip.path, first_frame=clip.first_frame) as plate:
         for frame, image in plate.iter_frames(FrameRange(frames[0], frames[-1])):
             if frame not in wanted:
                 continue
-            check_cancelled(reporter, f"before frame {frame}")
-            row = FrameRow(frame)
-            if frame in faces.landmarks:
-                layer, corner = read_image_window(layer_path(layer_pattern, frame))
-                pair = crop_pair(frame, image, layer, corner, faces.landmarks[frame], colour)
-                embed = (len(out.face_points) % settings.identity_every) == 0
-                _measure_pair(judge, pair, faces, row, out, embed, start)
-                if previous is not None and previous.frame == frame - 1:
-                    changes[frame] = _changes(previous, pair)
-                previous = pair
-            out.rows.append(row)
-            meter.advance()
+            if frame not in landmarks:
+                yield frame, None
+                continue
+            layer, corner = read_image_window(layer_path(layer_pattern, frame))
+            yield frame, crop_pair(frame, image, layer, corner, landmarks[frame], colour, size)
+
+
+def measure_frames(workspace: Workspace, settings: QcSettings, frames: list[int], layer_pattern: str,
+                   faces: ShotFaces, reporter: Reporter, judge: Judge | None = None) -> Measured:
+    """Decode the plate over ``frames`` and measure each frame that has a plate face."""
+    judge = judge or Judge()
+    out = Measured([], {}, {})
+    meter = Meter(reporter, "qc", len(frames), unit="frames")
+    previous, changes = None, {}
+    faced = [faces.landmarks[f] for f in frames if f in faces.landmarks]
+    start = mean_crop_landmarks(faced) if faced else None
+    for frame, pair in plate_crop_pairs(workspace, frames, layer_pattern, faces.landmarks):
+        check_cancelled(reporter, f"before frame {frame}")
+        row = FrameRow(frame)
+        if pair is not None:
+            embed = (len(out.face_points) % settings.identity_every) == 0
+            _measure_pair(judge, pair, faces, row, out, embed, start)
+            if previous is not None and previous.frame == frame - 1:
+                changes[frame] = _changes(previous, pair)
+            previous = pair
+        out.rows.append(row)
+        meter.advance()
     _finish_clip(out, changes, settings.min_expression_motion)
     return out
 
