@@ -156,6 +156,11 @@ def train_shot(ws, held: list, args, init_from: Path | None = None, keep_every: 
     return "cuda" if str(result.device).startswith("cuda") else "cpu"
 
 
+def asked_device(args) -> str:
+    """The device kind --device names (before training says which it used): its targets are judged."""
+    return "cuda" if args.device == "cuda" or (args.device == "auto" and torch.cuda.is_available()) else "cpu"
+
+
 def kept_checkpoints(ws) -> list[Path]:
     return sorted((ws.root / "model" / "checkpoints").iterdir())
 
@@ -183,7 +188,7 @@ def main() -> int:
         ws, held = prepared_pair(args.workspace or Path(tmp) / "shot", args.data)
         if args.compare_pretrained:
             return compare_pretrained(ws, held, args)
-        trained_on = "cuda" if args.device == "cuda" or (args.device == "auto" and torch.cuda.is_available()) else "cpu"
+        trained_on = asked_device(args)
         if not args.judge_only:
             trained_on = train_shot(ws, held, args, args.init_from, args.keep_every)
         if args.no_judge:
@@ -204,14 +209,14 @@ def compare_pretrained(ws, held: list, args) -> int:
         shutil.rmtree(twin_root, ignore_errors=True)
         shutil.copytree(ws.root, twin_root, ignore=shutil.ignore_patterns("model", "model.*"))
     twin = open_workspace(twin_root)
-    models, curves, device = Judge(), {}, "cpu"
+    models, curves, device = Judge(), {}, asked_device(args)
     for label, shot, init in (("scratch", ws, None), ("pretrained", twin, library)):
         print(f"-- {label}")
         if not args.judge_only:
             device = train_shot(shot, held, args, init, args.keep_every or 1000)
         curves[label] = [(int(folder.name), judge(shot, held, folder, brief=True, judge_models=models))
                          for folder in kept_checkpoints(shot)[1:]]
-    targets = TARGETS["cuda" if device == "cuda" else "cpu"]
+    targets = TARGETS[device]
     for name, target, higher in targets:
         first = {label: next((it for it, q in curve if _meets(getattr(q.swap, name), target, higher)), None)
                  for label, curve in curves.items()}
