@@ -142,6 +142,8 @@ def train_shot(ws, held: list, args, init_from: Path | None = None, keep_every: 
     overrides = {"device": args.device} | ({"lr": args.lr} if args.lr else {})
     if args.iterations:
         overrides |= {"iterations": args.iterations}
+    if args.gan_start is not None:
+        overrides |= {"gan_start": args.gan_start}
     if keep_every:
         overrides |= {"checkpoint_every": keep_every, "keep_last": 10**6}
     config = dataclasses.replace(CPU_QUALITY_CONFIG, arch=args.arch)
@@ -178,6 +180,7 @@ def main() -> int:
                         help="the preview profile's model with this architecture (default: the profile's)")
     parser.add_argument("--iterations", type=int, help="train this many iterations instead of --minutes")
     parser.add_argument("--lr", type=float, help="learning rate (default: the profile's)")
+    parser.add_argument("--gan-start", type=int, help="switch the adversarial term on at this iteration (default: never)")
     parser.add_argument("--init-from", type=Path, help="train the shot from this library's (or model's) weights")
     parser.add_argument("--compare-pretrained", type=Path, metavar="LIBRARY",
                         help="train from scratch and from LIBRARY (made when it has no model) and compare the curves")

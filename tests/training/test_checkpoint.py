@@ -35,7 +35,8 @@ def _state_tensors(trainer: Trainer) -> dict[str, torch.Tensor]:
         out |= {f"opt.{pid}.{k}": v for k, v in st.items() if torch.is_tensor(v)}
     if trainer.disc is not None:
         out |= {f"disc.{k}": v for k, v in trainer.disc.state_dict().items()}
-    return out
+    out |= {f"average.{k}": v for k, v in trainer.average.module.state_dict().items()}
+    return out | {"average.count": torch.tensor(trainer.average.count)}
 
 
 @pytest.mark.parametrize("gan", [None, 1])

@@ -54,11 +54,12 @@ def load_generator(path: str | Path) -> tuple[SwapGenerator, ModelConfig, dict]:
 
 def load_model(path: str | Path) -> tuple[nn.Module, ModelConfig, dict, Path]:
     """(full training model in eval mode, config, checkpoint meta, checkpoint folder) from a checkpoint
-    folder or a workspace model folder (best, else latest)."""
+    folder or a workspace model folder (best, else latest), with the delivered weights: the run's
+    weight average where the checkpoint has one."""
     from faceplate.training.checkpoint import load_weights, resolve_checkpoint
 
     folder = resolve_checkpoint(Path(path), prefer="best")
     weights, config, sidecar = load_weights(folder)
     model = build_model(config)
-    model.load_state_dict(weights["model"])
+    model.load_state_dict(weights.get("average", weights["model"]))  # the averaged weights (training/average.py)
     return model.eval(), config, sidecar, folder

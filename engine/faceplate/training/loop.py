@@ -189,13 +189,14 @@ class TrainLoop:
 
     @torch.no_grad()
     def write_preview(self, batch: Batch) -> Path:
-        model, n = self.trainer.model, PREVIEW_ROWS
+        model, n = self.trainer.delivered_model(), PREVIEW_ROWS
+        was_training = model.training
         model.eval()
         src, dst = batch.src_target[:n], batch.dst_target[:n]
         src_src, _ = model.reconstruct_src(src)
         dst_dst, _ = model.reconstruct_dst(dst)
         swap, swap_mask = model.swap(dst)
-        model.train()
+        model.train(was_training)
         path = self.model_dir / "previews" / f"preview_{self.trainer.iteration:08d}.png"
         write_png(path, preview_grid([src, src_src, dst, dst_dst, swap, swap_mask]))
         return path

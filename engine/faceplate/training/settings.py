@@ -51,6 +51,9 @@ class TrainSettings:
     lr_min_fraction: float = setting(0.1, "cosine decay to this fraction of --lr at --iterations (with only "
                                      "--minutes: at the iterations the run is expected to reach)", ge=0, le=1)
     clip_grad: float = setting(1.0, "gradient-norm clipping", gt=0, le=1000)
+    average_window: int = setting(2000, "previews, export and render use the training weights averaged over about "
+                                  "this many iterations (at most a third of the run so far): steadier than the "
+                                  "last step's; 0: the last step's", ge=0, le=10**7)
     weights: LossWeights = setting(default_factory=LossWeights, help="loss weights")
     gan_start: int | None = setting(None, "iteration where the adversarial term switches on (default: never)",
                                     ge=0, le=10**9)

@@ -15,6 +15,7 @@ from faceplate.errors import TrainError
 from faceplate.models import PatchDiscriminator, build_model
 from faceplate.models.config import ModelConfig
 from faceplate.training import checkpoint as ckpt
+from faceplate.training.average import WeightAverage
 from faceplate.training.data import Batch
 from faceplate.training.losses import face_losses, gan_discriminator_loss, gan_generator_loss
 from faceplate.training.settings import TrainSettings
@@ -78,6 +79,7 @@ class Trainer:
         torch.manual_seed(settings.seed)
         self.model = build_model(config).to(self.device, memory_format=self.memory_format)
         self.opt = adam(self.model.parameters(), settings.lr)
+        self.average = WeightAverage(self.model, settings.average_window) if settings.average_window else None
         self.disc = self.disc_opt = None
         if settings.gan_start is not None and settings.weights.gan > 0:
             self.disc = PatchDiscriminator().to(self.device, memory_format=self.memory_format)
@@ -99,6 +101,10 @@ class Trainer:
             t = min(1.0, iteration / horizon)
             decay = s.lr_min_fraction + (1 - s.lr_min_fraction) * 0.5 * (1 + math.cos(math.pi * t))
         return s.lr * self.lr_scale * warm * decay
+
+    def delivered_model(self) -> torch.nn.Module:
+        """The weights previews, export and render use: the average when there is one (``average.py``)."""
+        return self.average.module if self.average else self.model
 
     def gan_active(self) -> bool:
         return self.disc is not None and self.iteration >= self.settings.gan_start
@@ -141,6 +147,8 @@ class Trainer:
             return None
         self.scaler.step(self.opt)
         self.scaler.update()
+        if self.average:
+            self.average.update(self.model)
         if "gan" in terms:
             self._step_discriminator(batch)
         self.iteration += 1
@@ -165,6 +173,8 @@ class Trainer:
         state = {"iteration": self.iteration, "optimizer": self.opt.state_dict(), "scaler": self.scaler.state_dict(),
                  "lr_scale": self.lr_scale, "rollbacks": self.rollbacks, "best_loss": self.best_loss,
                  "rng": {"torch": torch.get_rng_state()}}
+        if self.average:
+            weights["average"], state["average_count"] = self.average.module.state_dict(), self.average.count
         if self.disc is not None:
             weights["disc"] = self.disc.state_dict()
             state["disc_optimizer"] = self.disc_opt.state_dict()
@@ -182,15 +192,21 @@ class Trainer:
         return folder
 
     def restore(self, folder: Path, with_state: bool = True) -> None:
-        """Load weights (and, with ``with_state``, optimisers, scaler, RNG and counters)."""
+        """Load weights (and, with ``with_state``, optimisers, scaler, RNG, counters and the weight average;
+        without, the average starts again from the loaded weights)."""
         weights, config, _ = ckpt.load_weights(folder)
         check_compatible(config, self.config, folder)
         self.model.load_state_dict(weights["model"])
         if self.disc is not None and "disc" in weights:
             self.disc.load_state_dict(weights["disc"])
+        if self.average:
+            self.average.reset(self.model)
         if not with_state:
             return
         state = ckpt.load_state(folder)
+        if self.average and "average" in weights:
+            self.average.module.load_state_dict(weights["average"])
+            self.average.count = state.get("average_count", 0)
         self.opt.load_state_dict(state["optimizer"])
         fuse(self.opt)  # a checkpoint from before the fused kernel would bring back the slow loop
         self.scaler.load_state_dict(state["scaler"])
