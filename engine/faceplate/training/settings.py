@@ -14,7 +14,7 @@ from faceplate.settings import setting, stage_settings
 
 SCHEMA = "TrainSettings.1"
 TARGETS = ("iterations", "minutes", "until_plateau")
-PROFILE_FIELDS = ("lr", "lr_warmup", "batch_size", "warp_ramp")  # unset (None): the training profile's value
+PROFILE_FIELDS = ("lr", "lr_warmup", "batch_size", "warp_ramp", "gan_start")  # unset (None): the profile's value
 
 
 @stage_settings
@@ -55,7 +55,8 @@ class TrainSettings:
                                   "this many iterations (at most a third of the run so far): steadier than the "
                                   "last step's; 0: the last step's", ge=0, le=10**7)
     weights: LossWeights = setting(default_factory=LossWeights, help="loss weights")
-    gan_start: int | None = setting(None, "iteration where the adversarial term switches on (default: never)",
+    gan_start: int | None = setting(None, "iteration where the adversarial term switches on (unset: the profile's, "
+                                    "2000 preview, never final; --gan-weight 0 keeps it off)",
                                     ge=0, le=10**9)
     # augmentation
     random_warp: bool = setting(True, "random warp of the network's input")
@@ -87,7 +88,7 @@ class TrainSettings:
             raise ValueError("training needs a target: give --iterations, --minutes or --until-plateau")
 
     def is_resolved(self) -> bool:
-        return all(getattr(self, k) is not None for k in PROFILE_FIELDS)
+        return all(getattr(self, k) is not None for k in PROFILE_FIELDS if k != "gan_start")  # gan_start None: never
 
     def to_dict(self) -> dict:
         return {"schema": SCHEMA, **asdict(self)}
