@@ -64,7 +64,17 @@ def test_train_is_recorded_reported_and_the_generator_loads(shot):
     # the last line reports the loss the checkpoint records, and says what it is
     recorded = _latest(shot.root)["loss"]
     assert len(result.lines) == 1 and "trained to iteration 3" in result.lines[0]
-    assert f"mean loss {recorded:.4f} over the last 3 iteration(s)" in result.lines[0]
+    assert f"mean reconstruction loss {recorded:.4f} over the last 3 iteration(s)" in result.lines[0]
+
+
+def test_the_best_checkpoint_is_judged_without_the_adversarial_term(shot):
+    # the adversarial term switching on mid-run must not make the checkpoints before it "best" (render uses best)
+    reporter = RecordingReporter()
+    _train(shot, reporter, iterations=4, log_every=1, gan_start=0, **{"weights.gan": 100.0})
+    metrics = reporter.of("metrics")
+    recorded = _latest(shot.root)["loss"]
+    assert recorded == pytest.approx(sum(m["src"] + m["dst"] for m in metrics) / 4)
+    assert sum(m["total"] for m in metrics) / 4 > recorded + 1.0  # the adversarial term is in the total only
 
 
 def test_cancel_saves_a_checkpoint_at_that_iteration_and_the_next_run_resumes(shot):

@@ -104,7 +104,7 @@ def _final_line(result) -> str:
     if result.iterations == result.start_iteration and result.stopped_by == "iterations":
         return (f"the model is already at iteration {result.iterations}, the --iterations target: raise --iterations "
                 f"to train on; checkpoint {result.checkpoint}")
-    loss = (f"mean loss {result.checkpoint_loss:.4f} over the last {result.checkpoint_loss_steps} iteration(s)"
+    loss = (f"mean reconstruction loss {result.checkpoint_loss:.4f} over the last {result.checkpoint_loss_steps} iteration(s)"
             if result.checkpoint_loss is not None else "no new loss")
     return (f"trained to iteration {result.iterations} (stopped by {result.stopped_by}; "
             f"{result.iterations_per_second:.2f} it/s; {loss}; {result.rollbacks} rollback(s)); "

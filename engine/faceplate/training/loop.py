@@ -34,7 +34,8 @@ class TrainResult:
     seconds: float
     iterations_per_second: float  # steady state: excludes the first step (allocation, warm-up)
     loss: dict  # the last step's losses
-    checkpoint_loss: float | None  # what the final checkpoint records: the mean total loss since the one before
+    checkpoint_loss: float | None  # what the final checkpoint records: the mean reconstruction loss (src + dst, no
+    # adversarial term) since the one before
     checkpoint_loss_steps: int  # how many steps that mean covers
     best_loss: float | None
     rollbacks: int
@@ -146,8 +147,11 @@ class TrainLoop:
     def _after_step(self, batch: Batch, losses: dict) -> None:
         t, s = self.trainer, self.trainer.settings
         self.recent.append(losses["total"])
-        self.totals.append(losses["total"])
-        self.since_save.append(losses["total"])
+        # "best" and the plateau compare the reconstruction: the adversarial term switching on mid-run
+        # would otherwise make every checkpoint before it the best (and render with it)
+        reconstruction = losses["src"] + losses["dst"]
+        self.totals.append(reconstruction)
+        self.since_save.append(reconstruction)
         self.last_losses = losses
         if t.iteration % s.log_every == 0:
             self.log.append({"iteration": t.iteration, "time": round(time.time(), 3), **losses})
