@@ -57,7 +57,7 @@ from faceplate.stages.contract import BaseReporter
 from faceplate.stages.runner import run_stage
 from faceplate.training import TrainSettings
 from faceplate.training.profiles import PROFILES
-from faceplate.training.settings import ModelSettings, PretrainSettings, train_stage_settings
+from faceplate.training.settings import LossWeights, ModelSettings, PretrainSettings, train_stage_settings
 from faceplate.training import checkpoint as ckpt
 from faceplate.training import evaluate as ev
 from faceplate.quality.judge import Judge
@@ -69,10 +69,12 @@ from faceplate.workspace.workspace import MANIFEST_NAME
 CPU_QUALITY_CONFIG = ModelConfig(**PROFILES["preview"].model)
 
 
-def cpu_quality_settings(minutes: float, **overrides) -> TrainSettings:
-    """Train settings of the preview profile for a ``minutes`` run (random warp on, seeded)."""
+def cpu_quality_settings(minutes: float, from_library: bool = False, **overrides) -> TrainSettings:
+    """Train settings of the preview profile for a ``minutes`` run (random warp on, seeded); ``from_library``:
+    the profile's values for a run that starts from a library."""
+    profile = PROFILES["preview"]
     values = dict(iterations=None, minutes=minutes, random_warp=True, checkpoint_every=500, preview_every=500, seed=1)
-    return TrainSettings(**(values | PROFILES["preview"].train | overrides))
+    return TrainSettings(**(values | profile.train | (profile.from_library if from_library else {}) | overrides))
 
 
 PAIR = ("d18", "d19")  # head_turns: source, destination
@@ -144,12 +146,14 @@ def train_shot(ws, held: list, args, init_from: Path | None = None, keep_every: 
         overrides |= {"iterations": args.iterations}
     if args.gan_start is not None:
         overrides |= {"gan_start": args.gan_start}
+    if args.gan_weight is not None:
+        overrides |= {"weights": dataclasses.replace(LossWeights(), gan=args.gan_weight)}
     if keep_every:
         overrides |= {"checkpoint_every": keep_every, "keep_last": 10**6}
     config = dataclasses.replace(CPU_QUALITY_CONFIG, arch=args.arch)
     minutes = None if args.iterations else args.minutes
-    settings = train_stage_settings(cpu_quality_settings(minutes, **overrides), config, resume=False,
-                                    init_from=str(init_from) if init_from else None)
+    settings = train_stage_settings(cpu_quality_settings(minutes, init_from is not None, **overrides), config,
+                                    resume=False, init_from=str(init_from) if init_from else None)
     started = time.perf_counter()
     result = train_stage.run(ws, settings, BaseReporter()).detail
     print(f"trained {result.iterations} iterations in {time.perf_counter() - started:.0f} s "
@@ -180,7 +184,8 @@ def main() -> int:
                         help="the preview profile's model with this architecture (default: the profile's)")
     parser.add_argument("--iterations", type=int, help="train this many iterations instead of --minutes")
     parser.add_argument("--lr", type=float, help="learning rate (default: the profile's)")
-    parser.add_argument("--gan-start", type=int, help="switch the adversarial term on at this iteration (default: never)")
+    parser.add_argument("--gan-start", type=int, help="switch the adversarial term on at this iteration (default: the profile's)")
+    parser.add_argument("--gan-weight", type=float, help="weight of the adversarial term (default: 0.1)")
     parser.add_argument("--init-from", type=Path, help="train the shot from this library's (or model's) weights")
     parser.add_argument("--compare-pretrained", type=Path, metavar="LIBRARY",
                         help="train from scratch and from LIBRARY (made when it has no model) and compare the curves")

@@ -147,3 +147,16 @@ def test_final_with_cuda_and_a_continued_model_keeps_its_shape():
                    continued_from="continuing the shot's")
     assert kept.config == old and kept.train.lr == 5e-5
     assert kept.line().startswith("profile final (asked for): continuing the shot's df 64 px")
+
+
+def test_the_adversarial_term_starts_early_from_a_library_and_the_artists_start_wins():
+    def gan(**settings):
+        resolved = resolve(TrainStageSettings(**settings), cuda=False, face_type="whole_face")
+        return resolved.train.gan_start, resolved.line()
+
+    start, line = gan()
+    assert start == 2000 and ", GAN from 2000 it - " in line
+    assert gan(init_from="LIBRARY")[0] == 500
+    assert gan(init_from="LIBRARY", train={"gan_start": 3000})[0] == 3000
+    assert resolve(TrainStageSettings(), cuda=True, face_type="whole_face").train.gan_start is None  # final: never
+    assert "GAN" not in gan(train={"weights": {"gan": 0.0}})[1]

@@ -1,7 +1,7 @@
 """Checkpoints of a training run, written atomically.
 
     SHOT/model/
-      checkpoints/00001500/   weights.safetensors  (model.* and disc.* tensors)
+      checkpoints/00001500/   weights.safetensors  (model.*, average.* and disc.* tensors)
                               state.pt             (optimisers, scaler, RNG, iteration; weights_only)
                               meta.json            (Checkpoint.1: model config, train settings, loss)
       latest.json, best.json  pointers (CheckpointPointer.1) to a checkpoint folder

@@ -28,6 +28,7 @@ class Profile:
     promise: str  # what it buys, for the announcement line
     other: str = ""  # the way to the other profile
     notes: dict = field(default_factory=dict)
+    from_library: dict = field(default_factory=dict)  # train values replaced when starting from another model (--init-from)
 
 
 PROFILES: dict[str, Profile] = {
@@ -36,11 +37,13 @@ PROFILES: dict[str, Profile] = {
     # 2 cores; a high lr with a short warm-up. The warp ramps in over the first iterations: the
     # network first learns to reproduce faces, then to undo the warp (the swap's regulariser). The
     # adversarial term from 2,000 iterations sharpens the swap and makes it follow the plate's expression
-    # (bench/quality.py, 7,200 it from scratch: expression 0.64 against 0.74 without it).
+    # (bench/quality.py, 7,200 it from scratch: expression 0.64 against 0.74 without it); a library start
+    # has a face from its first step and takes it from 500 (every CPU target in 15 minutes).
     "preview": Profile(
         "preview", dict(arch="df", resolution=64, ae_dims=64, e_dims=16, d_dims=16, d_mask_dims=8),
         dict(lr=5e-4, lr_warmup=50, batch_size=8, warp_ramp=500, gan_start=2000),
-        "a recognisable face in about 15 CPU minutes", "--profile final for delivery on a GPU"),
+        "a recognisable face in about 15 CPU minutes", "--profile final for delivery on a GPU",
+        from_library=dict(gan_start=500)),
     # DeepFaceLab SAEHD's spirit (ModelConfig's defaults): liae, 128 px, wide; the settings the
     # GPU figures in docs/training.md were measured with.
     "final": Profile(
@@ -57,9 +60,11 @@ def choose_profile(name: str, cuda: bool) -> tuple[Profile, str]:
     return PROFILES[name], "asked for"
 
 
-def fill_train(train: TrainSettings, profile: Profile) -> TrainSettings:
-    """``train`` with every unset (None) profile field set to the profile's value."""
-    return replace(train, **{k: profile.train[k] for k in PROFILE_FIELDS if getattr(train, k) is None})
+def fill_train(train: TrainSettings, profile: Profile, from_library: bool = False) -> TrainSettings:
+    """``train`` with every unset (None) profile field set to the profile's value (its ``from_library``
+    value for a run that starts from another model's weights)."""
+    values = profile.train | (profile.from_library if from_library else {})
+    return replace(train, **{k: values[k] for k in PROFILE_FIELDS if getattr(train, k) is None})
 
 
 def new_model_config(settings: TrainStageSettings, profile: Profile, face_type: str) -> ModelConfig:
@@ -100,5 +105,5 @@ def resolve(settings: TrainStageSettings, cuda: bool, face_type: str, continued:
     ``continued``: the config of the model being continued (resume or --init-from), whose shape wins."""
     profile, why = choose_profile(settings.profile, cuda)
     config = continued or new_model_config(settings, profile, face_type)
-    return Resolved(profile, why, fill_train(settings.train, profile), config,
-                    continued_from if continued is not None else None)
+    train = fill_train(settings.train, profile, from_library=bool(settings.init_from))
+    return Resolved(profile, why, train, config, continued_from if continued is not None else None)

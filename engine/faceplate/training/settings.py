@@ -56,7 +56,7 @@ class TrainSettings:
                                   "last step's; 0: the last step's", ge=0, le=10**7)
     weights: LossWeights = setting(default_factory=LossWeights, help="loss weights")
     gan_start: int | None = setting(None, "iteration where the adversarial term switches on (unset: the profile's, "
-                                    "2000 preview, never final; --gan-weight 0 keeps it off)",
+                                    "2000 preview (500 from a library), never final; --gan-weight 0 keeps it off)",
                                     ge=0, le=10**9)
     # augmentation
     random_warp: bool = setting(True, "random warp of the network's input")
