@@ -3,6 +3,7 @@
     python bench/quality.py [--minutes 15] [--data ../shared/data] [--workspace DIR] [--device auto|cpu|cuda]
                             [--keep-every N] [--no-judge] [--judge-only] [--init-from LIBRARY]
                             [--compare-pretrained LIBRARY [--pretrain-minutes 20]]
+                            [--iterations N] [--lr LR] [--gan-start N] [--gan-weight W] [--arch df|liae]
 
 Source head_turns/d18, destination head_turns/d19. The destination is split in blocks of 8
 frames; every 4th block is held back (never trained on), so the test frames span the clip's poses.
@@ -18,6 +19,10 @@ figure; ``faceplate.training.evaluate.judge_swap`` runs the generator):
 The floor, printed beside every figure: the destination's own reconstruction of the same held-back
 frames, judged the same way (identity: nearer the destination's). Targets (RESULT lines): CPU
 id >= 0.9, expression <= 0.6, mouth >= 0.5, sharpness >= 0.5; on CUDA 0.95, 0.4, 0.75, 0.7.
+
+Experiments: ``--iterations N`` instead of ``--minutes`` (two runs sharing the CPU then differ only in
+wall time), ``--lr``, ``--gan-start``, ``--gan-weight`` and ``--arch`` replace the profile's values.
+The judged checkpoint is the run's best (lowest reconstruction loss), with the averaged weights.
 
 ``--workspace DIR`` keeps the extracted pair (with its held-back frames) and the model in DIR, or
 reuses the pair; ``--keep-every N`` keeps a checkpoint every N iterations and judges each one
