@@ -3,7 +3,7 @@
     python bench/quality.py [--minutes 15] [--data ../shared/data] [--workspace DIR] [--device auto|cpu|cuda]
                             [--keep-every N] [--no-judge] [--judge-only] [--init-from LIBRARY]
                             [--compare-pretrained LIBRARY [--pretrain-minutes 20]]
-                            [--iterations N] [--lr LR] [--gan-start N] [--gan-weight W] [--arch df|liae]
+                            [--iterations N] [--lr LR] [--gan-start N] [--gan-weight W] [--seed N] [--arch df|liae]
 
 Source head_turns/d18, destination head_turns/d19. The destination is split in blocks of 8
 frames; every 4th block is held back (never trained on), so the test frames span the clip's poses.
@@ -21,7 +21,7 @@ frames, judged the same way (identity: nearer the destination's). Targets (RESUL
 id >= 0.9, expression <= 0.6, mouth >= 0.5, sharpness >= 0.5; on CUDA 0.95, 0.4, 0.75, 0.7.
 
 Experiments: ``--iterations N`` instead of ``--minutes`` (two runs sharing the CPU then differ only in
-wall time), ``--lr``, ``--gan-start``, ``--gan-weight`` and ``--arch`` replace the profile's values.
+wall time), ``--lr``, ``--gan-start``, ``--gan-weight``, ``--seed`` and ``--arch`` replace the profile's values.
 The judged checkpoint is the run's best (lowest reconstruction loss), with the averaged weights.
 
 ``--workspace DIR`` keeps the extracted pair (with its held-back frames) and the model in DIR, or
@@ -151,6 +151,8 @@ def train_shot(ws, held: list, args, init_from: Path | None = None, keep_every: 
         overrides |= {"iterations": args.iterations}
     if args.gan_start is not None:
         overrides |= {"gan_start": args.gan_start}
+    if args.seed is not None:
+        overrides |= {"seed": args.seed}
     if args.gan_weight is not None:
         overrides |= {"weights": dataclasses.replace(LossWeights(), gan=args.gan_weight)}
     if keep_every:
@@ -191,6 +193,7 @@ def main() -> int:
     parser.add_argument("--lr", type=float, help="learning rate (default: the profile's)")
     parser.add_argument("--gan-start", type=int, help="switch the adversarial term on at this iteration (default: the profile's)")
     parser.add_argument("--gan-weight", type=float, help="weight of the adversarial term (default: 0.1)")
+    parser.add_argument("--seed", type=int, help="training seed (default: 1)")
     parser.add_argument("--init-from", type=Path, help="train the shot from this library's (or model's) weights")
     parser.add_argument("--compare-pretrained", type=Path, metavar="LIBRARY",
                         help="train from scratch and from LIBRARY (made when it has no model) and compare the curves")
