@@ -146,13 +146,8 @@ def prepared_library(root: Path, data: Path, minutes: float, device: str) -> Pat
 
 def train_shot(ws, held: list, args, init_from: Path | None = None, keep_every: int | None = None) -> str:
     """Train the shot's model anew for ``args.minutes``; returns the device kind it trained on."""
-    overrides = {"device": args.device} | ({"lr": args.lr} if args.lr else {})
-    if args.iterations:
-        overrides |= {"iterations": args.iterations}
-    if args.gan_start is not None:
-        overrides |= {"gan_start": args.gan_start}
-    if args.seed is not None:
-        overrides |= {"seed": args.seed}
+    given = {"lr": args.lr, "iterations": args.iterations, "gan_start": args.gan_start, "seed": args.seed}
+    overrides = {"device": args.device} | {k: v for k, v in given.items() if v is not None}
     if args.gan_weight is not None:
         overrides |= {"weights": dataclasses.replace(LossWeights(), gan=args.gan_weight)}
     if keep_every:

@@ -34,8 +34,7 @@ class TrainResult:
     seconds: float
     iterations_per_second: float  # steady state: excludes the first step (allocation, warm-up)
     loss: dict  # the last step's losses
-    checkpoint_loss: float | None  # what the final checkpoint records: the mean reconstruction loss (src + dst, no
-    # adversarial term) since the one before
+    checkpoint_loss: float | None  # what the final checkpoint records: mean reconstruction loss since the one before
     checkpoint_loss_steps: int  # how many steps that mean covers
     best_loss: float | None
     rollbacks: int
@@ -58,7 +57,7 @@ class TrainLoop:
         self.reporter = reporter or BaseReporter()
         self.log = LossLog(self.model_dir / "loss.jsonl")
         self.recent: deque = deque(maxlen=50)
-        self.totals: list[float] = []
+        self.reconstruction: list[float] = []  # src + dst per step: the adversarial term left out
         self.since_save: list[float] = []
         self.last_losses: dict = {}
         self.saved_loss, self.saved_steps = None, 0
@@ -135,7 +134,7 @@ class TrainLoop:
             return "iterations"
         if s.minutes and time.perf_counter() - started >= s.minutes * 60:
             return "minutes"
-        if s.until_plateau and reached_plateau(self.totals, s.plateau_window, s.plateau_tolerance):
+        if s.until_plateau and reached_plateau(self.reconstruction, s.plateau_window, s.plateau_tolerance):
             return "plateau"
         return None
 
@@ -150,7 +149,7 @@ class TrainLoop:
         # "best" and the plateau compare the reconstruction: the adversarial term switching on mid-run
         # would otherwise make every checkpoint before it the best (and render with it)
         reconstruction = losses["src"] + losses["dst"]
-        self.totals.append(reconstruction)
+        self.reconstruction.append(reconstruction)
         self.since_save.append(reconstruction)
         self.last_losses = losses
         if t.iteration % s.log_every == 0:

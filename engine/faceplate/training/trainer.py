@@ -199,14 +199,16 @@ class Trainer:
         self.model.load_state_dict(weights["model"])
         if self.disc is not None and "disc" in weights:
             self.disc.load_state_dict(weights["disc"])
-        if self.average:
-            self.average.reset(self.model)
         if not with_state:
+            if self.average:
+                self.average.reset(self.model)
             return
         state = ckpt.load_state(folder)
         if self.average and "average" in weights:
             self.average.module.load_state_dict(weights["average"])
             self.average.count = state.get("average_count", 0)
+        elif self.average:  # a checkpoint from before the average
+            self.average.reset(self.model)
         self.opt.load_state_dict(state["optimizer"])
         fuse(self.opt)  # a checkpoint from before the fused kernel would bring back the slow loop
         self.scaler.load_state_dict(state["scaler"])
