@@ -4,6 +4,7 @@
                             [--keep-every N] [--no-judge] [--judge-only] [--init-from LIBRARY]
                             [--compare-pretrained LIBRARY [--pretrain-minutes 20]]
                             [--iterations N] [--lr LR] [--gan-start N] [--gan-weight W] [--seed N] [--arch df|liae]
+                            [--ae-dims N] [--d-dims N]
 
 Source head_turns/d18, destination head_turns/d19. The destination is split in blocks of 8
 frames; every 4th block is held back (never trained on), so the test frames span the clip's poses.
@@ -21,7 +22,9 @@ frames, judged the same way (identity: nearer the destination's). Targets (RESUL
 id >= 0.9, expression <= 0.6, mouth >= 0.5, sharpness >= 0.5; on CUDA 0.95, 0.4, 0.75, 0.7.
 
 Experiments: ``--iterations N`` instead of ``--minutes`` (two runs sharing the CPU then differ only in
-wall time), ``--lr``, ``--gan-start``, ``--gan-weight``, ``--seed`` and ``--arch`` replace the profile's values.
+wall time), ``--lr``, ``--gan-start``, ``--gan-weight``, ``--seed``, ``--arch``, ``--ae-dims`` and
+``--d-dims`` replace the profile's values (the model fields shape a new model: the shot's from
+scratch, or a new library's; a shot from a library keeps its shape).
 The judged checkpoint is the run's best (lowest reconstruction loss), with the averaged weights.
 
 ``--workspace DIR`` keeps the extracted pair (with its held-back frames) and the model in DIR, or
@@ -128,14 +131,21 @@ def library_faces(data: Path) -> list[Path]:
     return [*sorted((data / "identities").iterdir()), *sorted((data / "talking_heads").glob("*.mpg")), *turns]
 
 
-def prepared_library(root: Path, data: Path, minutes: float, device: str) -> Path:
-    """The library at ``root``, pretrained for ``minutes`` with the preview profile when it has no model yet."""
+def model_config(args) -> ModelConfig:
+    """The preview profile's model with the command line's model fields."""
+    given = {"arch": args.arch, "ae_dims": args.ae_dims, "d_dims": args.d_dims}
+    return dataclasses.replace(CPU_QUALITY_CONFIG, **{k: v for k, v in given.items() if v is not None})
+
+
+def prepared_library(root: Path, data: Path, minutes: float, device: str, config: ModelConfig) -> Path:
+    """The library at ``root``, pretrained for ``minutes`` with the preview profile (``config``'s model) when
+    it has no model yet."""
     if (root / "model" / "latest.json").is_file():
         print(f"library {root}: reusing its model")
         return root
     library = pretrain_stage.create_library(root, library_faces(data))
     settings = PretrainSettings(train=cpu_quality_settings(minutes, device=device),
-                                model=ModelSettings.of(CPU_QUALITY_CONFIG), profile="preview", crop_size=128)
+                                model=ModelSettings.of(config), profile="preview", crop_size=128)
     started = time.perf_counter()
     result = pretrain_stage.run(library, settings, BaseReporter()).detail
     faces = len(read_faceset(library.faceset_dir(pretrain_stage.ROLE)).kept)
@@ -152,9 +162,9 @@ def train_shot(ws, held: list, args, init_from: Path | None = None, keep_every: 
         overrides |= {"weights": dataclasses.replace(LossWeights(), gan=args.gan_weight)}
     if keep_every:
         overrides |= {"checkpoint_every": keep_every, "keep_last": 10**6}
-    config = dataclasses.replace(CPU_QUALITY_CONFIG, arch=args.arch)
     minutes = None if args.iterations else args.minutes
-    settings = train_stage_settings(cpu_quality_settings(minutes, init_from is not None, **overrides), config,
+    settings = train_stage_settings(cpu_quality_settings(minutes, init_from is not None, **overrides),
+                                    model_config(args),
                                     resume=False, init_from=str(init_from) if init_from else None)
     started = time.perf_counter()
     result = train_stage.run(ws, settings, BaseReporter()).detail
@@ -182,8 +192,9 @@ def main() -> int:
     parser.add_argument("--keep-every", type=int, help="keep (and judge) a checkpoint every N iterations")
     parser.add_argument("--no-judge", action="store_true", help="train only")
     parser.add_argument("--judge-only", action="store_true", help="judge the workspace's kept checkpoints, no training")
-    parser.add_argument("--arch", choices=["df", "liae"], default=CPU_QUALITY_CONFIG.arch,
-                        help="the preview profile's model with this architecture (default: the profile's)")
+    parser.add_argument("--arch", choices=["df", "liae"], help="model architecture (default: the profile's)")
+    parser.add_argument("--ae-dims", type=int, help="bottleneck width (default: the profile's)")
+    parser.add_argument("--d-dims", type=int, help="decoder width (default: the profile's)")
     parser.add_argument("--iterations", type=int, help="train this many iterations instead of --minutes")
     parser.add_argument("--lr", type=float, help="learning rate (default: the profile's)")
     parser.add_argument("--gan-start", type=int, help="switch the adversarial term on at this iteration (default: the profile's)")
@@ -214,7 +225,8 @@ def main() -> int:
 
 def compare_pretrained(ws, held: list, args) -> int:
     """Scratch and pretrained runs of the same budget, judged along the way; per target, who gets there first."""
-    library = prepared_library(args.compare_pretrained, args.data, args.pretrain_minutes, args.device)
+    library = prepared_library(args.compare_pretrained, args.data, args.pretrain_minutes, args.device,
+                               model_config(args))
     twin_root = ws.root.parent / f"{ws.root.name}_pretrained"
     if not args.judge_only:
         shutil.rmtree(twin_root, ignore_errors=True)
