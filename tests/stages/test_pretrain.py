@@ -160,3 +160,28 @@ def test_the_adversarial_term_starts_early_from_a_library_and_the_artists_start_
     assert gan(init_from="LIBRARY", train={"gan_start": 3000})[0] == 3000
     assert resolve(TrainStageSettings(), cuda=True, face_type="whole_face").train.gan_start is None  # final: never
     assert "GAN" not in gan(train={"weights": {"gan": 0.0}})[1]
+
+
+def test_only_a_library_start_averages_weights_and_a_resumed_shot_keeps_its_start():
+    def window(**settings):
+        return resolve(TrainStageSettings(**settings), cuda=False, face_type="whole_face").train.average_window
+
+    assert window() == 0 and window(init_from="LIBRARY") == 2000  # scratch: the last step's weights
+    assert window(train={"average_window": 500}) == 500
+    assert resolve(TrainStageSettings(), cuda=True, face_type="whole_face").train.average_window == 2000
+    resumed = resolve(TrainStageSettings(), cuda=False, face_type="whole_face",
+                      resumed={"gan_start": 500, "average_window": 2000, "lr": 1e-3})
+    assert (resumed.train.gan_start, resumed.train.average_window, resumed.train.lr) == (500, 2000, 5e-4)
+
+
+def test_a_library_shot_resumed_keeps_its_term_and_its_averaged_weights(library, shot, tmp_path):
+    run_stage(shot, "train", QUICK | {"init_from": str(library)})
+    run_stage(shot, "train", QUICK | {"train.iterations": 2})  # resumed: no --init-from this time
+    resolved = open_workspace(shot.root).manifest.last_run("train").parameters["resolved"]["train"]
+    assert (resolved["gan_start"], resolved["average_window"]) == (500, 2000)
+    assert "average" in ckpt.load_weights(ckpt.resolve_checkpoint(shot.root))[0]
+    scratch = open_workspace(shutil.copytree(shot.root, tmp_path / "scratch", ignore=shutil.ignore_patterns("model")))
+    run_stage(scratch, "train", QUICK)
+    scratch_run = open_workspace(scratch.root).manifest.last_run("train")
+    assert scratch_run.parameters["resolved"]["train"]["average_window"] == 0
+    assert "average" not in ckpt.load_weights(ckpt.resolve_checkpoint(scratch.root))[0]

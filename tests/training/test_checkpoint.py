@@ -42,7 +42,8 @@ def _state_tensors(trainer: Trainer) -> dict[str, torch.Tensor]:
 @pytest.mark.parametrize("gan", [None, 1])
 def test_checkpoint_round_trips_bit_exactly(tmp_path, gan):
     # gan_start None is the profile's (2,000 on a CPU); weight 0 keeps the discriminator out
-    settings = TrainSettings(iterations=10, gan_start=gan, lr_warmup=1, weights=LossWeights(gan=0.1 if gan else 0.0))
+    settings = TrainSettings(iterations=10, gan_start=gan, lr_warmup=1, average_window=4,
+                             weights=LossWeights(gan=0.1 if gan else 0.0))
     trainer = _trained(settings)
     assert (trainer.disc is not None) == bool(gan)
     folder = trainer.save(tmp_path / "model", loss=0.5)

@@ -90,6 +90,7 @@ def train_model(workspace: Workspace, settings: TrainStageSettings, reporter: Re
 def _resolve(workspace: Workspace, stage: str, settings: TrainStageSettings, roles: tuple[str, str], cuda: bool,
              latest: Path | None, init_source: Path | None):
     """The profile and the artist's settings resolved into the run's concrete settings and model shape."""
+    from faceplate.training import checkpoint as ckpt
     from faceplate.training.profiles import resolve
 
     face_type = _faceset_face_type(workspace, roles)
@@ -97,7 +98,8 @@ def _resolve(workspace: Workspace, stage: str, settings: TrainStageSettings, rol
     continued = _continued_config(workspace, stage, settings.model, base, face_type) if base else None
     owner = "library" if stage == "pretrain" else "shot"
     phrase = f"continuing the {owner}'s" if latest else f"starting from {settings.init_from}'s"
-    return resolve(settings, cuda, face_type, continued, phrase)
+    resumed = ckpt.load_meta(latest).get("train") if latest else None
+    return resolve(settings, cuda, face_type, continued, phrase, resumed)
 
 
 def _final_line(result) -> str:

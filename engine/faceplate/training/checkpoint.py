@@ -143,13 +143,18 @@ def load_weights(folder: Path) -> tuple[dict, ModelConfig, dict]:
 
 def load_config(folder: Path) -> ModelConfig:
     """The model config of a checkpoint folder (its meta.json only: no weights read)."""
+    return ModelConfig.from_dict(load_meta(folder)["model"])
+
+
+def load_meta(folder: Path) -> dict:
+    """A checkpoint folder's meta.json: model config, resolved train settings, loss."""
     try:
         meta = json.loads((Path(folder) / META).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise TrainError(f"checkpoint {folder} is unreadable ({exc}); point to another checkpoint or retrain") from exc
     if meta.get("schema") != SCHEMA or "model" not in meta:
         raise TrainError(f"{Path(folder) / META} has schema {meta.get('schema')!r}, this engine reads {SCHEMA}")
-    return ModelConfig.from_dict(meta["model"])
+    return meta
 
 
 def load_state(folder: Path) -> dict:

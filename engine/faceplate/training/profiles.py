@@ -38,17 +38,19 @@ PROFILES: dict[str, Profile] = {
     # network first learns to reproduce faces, then to undo the warp (the swap's regulariser). The
     # adversarial term from 2,000 iterations sharpens the swap and makes it follow the plate's expression
     # (bench/quality.py, 7,200 it from scratch: expression 0.64 against 0.74 without it); a library start
-    # has a face from its first step and takes it from 500 (every CPU target in 15 minutes).
+    # has a face from its first step and takes it from 500 (every CPU target in 15 minutes). Averaged
+    # weights steady a library start but lag a model still learning from scratch (15 minutes from
+    # scratch: expression 0.81 averaged against 0.70 with the last step's), so only a library start averages.
     "preview": Profile(
         "preview", dict(arch="df", resolution=64, ae_dims=64, e_dims=16, d_dims=16, d_mask_dims=8),
-        dict(lr=5e-4, lr_warmup=50, batch_size=8, warp_ramp=500, gan_start=2000),
+        dict(lr=5e-4, lr_warmup=50, batch_size=8, warp_ramp=500, gan_start=2000, average_window=0),
         "a recognisable face in about 15 CPU minutes", "--profile final for delivery on a GPU",
-        from_library=dict(gan_start=500)),
+        from_library=dict(gan_start=500, average_window=2000)),
     # DeepFaceLab SAEHD's spirit (ModelConfig's defaults): liae, 128 px, wide; the settings the
     # GPU figures in docs/training.md were measured with.
     "final": Profile(
         "final", dict(arch="liae", resolution=128, ae_dims=256, e_dims=64, d_dims=64, d_mask_dims=22),
-        dict(lr=5e-5, lr_warmup=100, batch_size=8, warp_ramp=0, gan_start=None),
+        dict(lr=5e-5, lr_warmup=100, batch_size=8, warp_ramp=0, gan_start=None, average_window=2000),
         "delivery quality; slow on a CPU (about 0.4 it/s on 2 cores)", "--profile preview for a quick look"),
 }
 
@@ -60,10 +62,13 @@ def choose_profile(name: str, cuda: bool) -> tuple[Profile, str]:
     return PROFILES[name], "asked for"
 
 
-def fill_train(train: TrainSettings, profile: Profile, from_library: bool = False) -> TrainSettings:
+def fill_train(train: TrainSettings, profile: Profile, from_library: bool = False,
+               resumed: dict | None = None) -> TrainSettings:
     """``train`` with every unset (None) profile field set to the profile's value (its ``from_library``
-    value for a run that starts from another model's weights)."""
-    values = profile.train | (profile.from_library if from_library else {})
+    value for a run that starts from another model's weights). ``resumed``: the continued checkpoint's
+    train settings, whose values of the ``from_library`` fields stay (they belong to how the model started)."""
+    kept = {k: resumed[k] for k in profile.from_library if k in (resumed or {})}
+    values = profile.train | (profile.from_library if from_library else {}) | kept
     return replace(train, **{k: values[k] for k in PROFILE_FIELDS if getattr(train, k) is None})
 
 
@@ -100,10 +105,11 @@ class Resolved:
 
 
 def resolve(settings: TrainStageSettings, cuda: bool, face_type: str, continued: ModelConfig | None = None,
-            continued_from: str | None = None) -> Resolved:
+            continued_from: str | None = None, resumed: dict | None = None) -> Resolved:
     """Profile + the artist's settings -> concrete TrainSettings and ModelConfig, in one place.
-    ``continued``: the config of the model being continued (resume or --init-from), whose shape wins."""
+    ``continued``: the config of the model being continued (resume or --init-from), whose shape wins;
+    ``resumed``: the resumed checkpoint's train settings (see ``fill_train``)."""
     profile, why = choose_profile(settings.profile, cuda)
     config = continued or new_model_config(settings, profile, face_type)
-    train = fill_train(settings.train, profile, from_library=bool(settings.init_from))
+    train = fill_train(settings.train, profile, from_library=bool(settings.init_from), resumed=resumed)
     return Resolved(profile, why, train, config, continued_from if continued is not None else None)

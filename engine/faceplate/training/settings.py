@@ -14,7 +14,8 @@ from faceplate.settings import setting, stage_settings
 
 SCHEMA = "TrainSettings.1"
 TARGETS = ("iterations", "minutes", "until_plateau")
-PROFILE_FIELDS = ("lr", "lr_warmup", "batch_size", "warp_ramp", "gan_start")  # unset (None): the profile's value
+# unset (None): the profile's value
+PROFILE_FIELDS = ("lr", "lr_warmup", "batch_size", "warp_ramp", "gan_start", "average_window")
 
 
 @stage_settings
@@ -51,9 +52,10 @@ class TrainSettings:
     lr_min_fraction: float = setting(0.1, "cosine decay to this fraction of --lr at --iterations (with only "
                                      "--minutes: at the iterations the run is expected to reach)", ge=0, le=1)
     clip_grad: float = setting(1.0, "gradient-norm clipping", gt=0, le=1000)
-    average_window: int = setting(2000, "previews, export and render use the training weights averaged over about "
-                                  "this many iterations (at most a third of the run so far): steadier than the "
-                                  "last step's; 0: the last step's", ge=0, le=10**7)
+    average_window: int | None = setting(None, "previews, export and render use the training weights averaged over "
+                                         "about this many iterations (at most a third of the run so far): steadier "
+                                         "than the last step's; 0: the last step's (unset: the profile's, 2000; 0 "
+                                         "for a preview from scratch)", ge=0, le=10**7)
     weights: LossWeights = setting(default_factory=LossWeights, help="loss weights")
     gan_start: int | None = setting(None, "iteration where the adversarial term switches on (unset: the profile's, "
                                     "2000 preview (500 from a library), never final; --gan-weight 0 keeps it off)",
