@@ -25,7 +25,8 @@ Experiments: ``--iterations N`` instead of ``--minutes`` (two runs sharing the C
 wall time), ``--lr``, ``--gan-start``, ``--gan-weight``, ``--seed``, ``--arch``, ``--ae-dims`` and
 ``--d-dims`` replace the profile's values (the model fields shape a new model: the shot's from
 scratch, or a new library's; a shot from a library keeps its shape).
-The judged checkpoint is the run's best (lowest reconstruction loss), with the averaged weights.
+The judged checkpoint is the run's best (lowest reconstruction loss), with its averaged weights where
+the profile averages (a run from a library).
 
 ``--workspace DIR`` keeps the extracted pair (with its held-back frames) and the model in DIR, or
 reuses the pair; ``--keep-every N`` keeps a checkpoint every N iterations and judges each one
