@@ -95,10 +95,11 @@ def _resolve(workspace: Workspace, stage: str, settings: TrainStageSettings, rol
 
     face_type = _faceset_face_type(workspace, roles)
     base = latest or init_source
-    continued = _continued_config(workspace, stage, settings.model, base, face_type) if base else None
+    meta = ckpt.load_meta(base) if base else None
+    continued = _continued_config(workspace, stage, settings.model, base, meta, face_type) if base else None
     owner = "library" if stage == "pretrain" else "shot"
     phrase = f"continuing the {owner}'s" if latest else f"starting from {settings.init_from}'s"
-    resumed = ckpt.load_meta(latest).get("train") if latest else None
+    resumed = meta.get("train") if latest else None  # what a resumed model was trained with
     return resolve(settings, cuda, face_type, continued, phrase, resumed)
 
 
@@ -126,13 +127,11 @@ def _resume_point(folder: Path, settings: TrainStageSettings) -> Path | None:
     return ckpt.resolve_checkpoint(folder, prefer="latest")
 
 
-def _continued_config(workspace: Workspace, stage: str, model: ModelSettings, base: Path,
+def _continued_config(workspace: Workspace, stage: str, model: ModelSettings, base: Path, meta: dict,
                       face_type: str) -> ModelConfig:
     """A continued (or --init-from) model keeps its config whatever the profile says. Model settings
     asked for on this run (those that differ from what the shot remembers) must match it."""
-    from faceplate.training import checkpoint as ckpt
-
-    found = ckpt.load_config(base)
+    found = ModelConfig.from_dict(meta["model"])
     stored = workspace.stored_settings(stage).get("model") or {}
     diff = [f"{k}={getattr(found, k)} (asked for {v})" for k, v in model.given().items()
             if stored.get(k) != v and getattr(found, k) != v]

@@ -141,13 +141,8 @@ def load_weights(folder: Path) -> tuple[dict, ModelConfig, dict]:
     return weights, ModelConfig.from_dict(meta["model"]), meta
 
 
-def load_config(folder: Path) -> ModelConfig:
-    """The model config of a checkpoint folder (its meta.json only: no weights read)."""
-    return ModelConfig.from_dict(load_meta(folder)["model"])
-
-
 def load_meta(folder: Path) -> dict:
-    """A checkpoint folder's meta.json: model config, resolved train settings, loss."""
+    """A checkpoint folder's meta.json (model config, resolved train settings, loss): no weights read."""
     try:
         meta = json.loads((Path(folder) / META).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:

@@ -38,9 +38,10 @@ PROFILES: dict[str, Profile] = {
     # network first learns to reproduce faces, then to undo the warp (the swap's regulariser). The
     # adversarial term from 2,000 iterations sharpens the swap and makes it follow the plate's expression
     # (bench/quality.py, 7,200 it from scratch: expression 0.64 against 0.74 without it); a library start
-    # has a face from its first step and takes it from 500 (every CPU target in two of four 15-minute runs). Averaged
-    # weights steady a library start but lag a model still learning from scratch (15 minutes from
-    # scratch: expression 0.81 averaged against 0.70 with the last step's), so only a library start averages.
+    # has a face from its first step and takes it from 500 (every CPU target in two of four 15-minute
+    # runs). Averaged weights steady a library start but lag a model still learning from scratch (15
+    # minutes from scratch: expression 0.81 averaged against 0.70 with the last step's), so only a
+    # library start averages.
     "preview": Profile(
         "preview", dict(arch="df", resolution=64, ae_dims=64, e_dims=16, d_dims=16, d_mask_dims=8),
         dict(lr=5e-4, lr_warmup=50, batch_size=8, warp_ramp=500, gan_start=2000, average_window=0),
