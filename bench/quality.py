@@ -4,9 +4,9 @@
                             [--keep-every N] [--no-judge] [--judge-only] [--init-from LIBRARY]
                             [--compare-pretrained LIBRARY [--pretrain-minutes 20]]
                             [--iterations N] [--lr LR] [--gan-start N] [--gan-weight W] [--seed N] [--arch df|liae]
-                            [--ae-dims N] [--d-dims N]
+                            [--ae-dims N] [--d-dims N] [--source CLIP]
 
-Source head_turns/d18, destination head_turns/d19. The destination is split in blocks of 8
+Source head_turns/d18 (``--source`` names another head-turn clip), destination head_turns/d19. The destination is split in blocks of 8
 frames; every 4th block is held back (never trained on), so the test frames span the clip's poses.
 After training (``CPU_QUALITY_CONFIG``, the CPU preview profile: df, res 64, small dims) the held-back crops are swapped,
 pasted with the predicted mask, and judged by ``faceplate.quality`` (``measures`` defines each
@@ -86,7 +86,7 @@ def cpu_quality_settings(minutes: float, from_library: bool = False, **overrides
     return TrainSettings(**(values | profile.train | (profile.from_library if from_library else {}) | overrides))
 
 
-PAIR = ("d18", "d19")  # head_turns: source, destination
+SOURCE, DESTINATION = "d18", "d19"  # head_turns clips (--source replaces the first)
 
 
 def held_back(faceset) -> list:
@@ -115,20 +115,24 @@ def dst_reconstructor(checkpoint: Path) -> torch.nn.Module:
     return Dst()
 
 
-def prepared_pair(root: Path, data: Path):
-    """d18 -> d19 extracted in ``root`` with every 4th block of 8 destination frames held back (reused when there)."""
+def prepared_pair(root: Path, data: Path, source: str = SOURCE):
+    """``source`` -> d19 extracted in ``root`` with every 4th block of 8 destination frames held back (reused
+    when there, if it holds the same source)."""
     if (root / MANIFEST_NAME).is_file():
         ws = open_workspace(root)
+        had = Path(ws.manifest.sources[0].path).stem
+        if had != source:
+            sys.exit(f"{root} holds the pair {had} -> {DESTINATION}; give --source {had} or another --workspace")
         return ws, held_back(read_faceset(ws.faceset_dir("destination")))
     turns = data / "head_turns"
-    ws = init_workspace(root, turns / f"{PAIR[1]}.mp4", sources=[turns / f"{PAIR[0]}.mp4"])
+    ws = init_workspace(root, turns / f"{DESTINATION}.mp4", sources=[turns / f"{source}.mp4"])
     run_stage(ws, "extract", {"crop_size": 128})
     return ws, hold_back(ws)
 
 
-def library_faces(data: Path) -> list[Path]:
-    """Every face in the data folder but the pair's two people (d18, d19): a studio library stand-in."""
-    turns = [p for p in sorted((data / "head_turns").glob("*.mp4")) if p.stem not in PAIR]
+def library_faces(data: Path, source: str = SOURCE) -> list[Path]:
+    """Every face in the data folder but the pair's two people (``source``, d19): a studio library stand-in."""
+    turns = [p for p in sorted((data / "head_turns").glob("*.mp4")) if p.stem not in (source, DESTINATION)]
     return [*sorted((data / "identities").iterdir()), *sorted((data / "talking_heads").glob("*.mpg")), *turns]
 
 
@@ -138,13 +142,14 @@ def model_config(args) -> ModelConfig:
     return dataclasses.replace(CPU_QUALITY_CONFIG, **{k: v for k, v in given.items() if v is not None})
 
 
-def prepared_library(root: Path, data: Path, minutes: float, device: str, config: ModelConfig) -> Path:
-    """The library at ``root``, pretrained for ``minutes`` with the preview profile (``config``'s model) when
-    it has no model yet."""
+def prepared_library(root: Path, data: Path, minutes: float, device: str, config: ModelConfig,
+                     source: str = SOURCE) -> Path:
+    """The library at ``root`` (every face but ``source``'s and d19's), pretrained for ``minutes`` with the
+    preview profile (``config``'s model) when it has no model yet."""
     if (root / "model" / "latest.json").is_file():
         print(f"library {root}: reusing its model")
         return root
-    library = pretrain_stage.create_library(root, library_faces(data))
+    library = pretrain_stage.create_library(root, library_faces(data, source))
     settings = PretrainSettings(train=cpu_quality_settings(minutes, device=device),
                                 model=ModelSettings.of(config), profile="preview", crop_size=128)
     started = time.perf_counter()
@@ -201,6 +206,7 @@ def main() -> int:
     parser.add_argument("--gan-start", type=int, help="switch the adversarial term on at this iteration (default: the profile's)")
     parser.add_argument("--gan-weight", type=float, help="weight of the adversarial term (default: 0.1)")
     parser.add_argument("--seed", type=int, help="training seed (default: 1)")
+    parser.add_argument("--source", default=SOURCE, help="the source's head_turns clip (default: d18)")
     parser.add_argument("--init-from", type=Path, help="train the shot from this library's (or model's) weights")
     parser.add_argument("--compare-pretrained", type=Path, metavar="LIBRARY",
                         help="train from scratch and from LIBRARY (made when it has no model) and compare the curves")
@@ -208,7 +214,7 @@ def main() -> int:
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     with tempfile.TemporaryDirectory() as tmp:
-        ws, held = prepared_pair(args.workspace or Path(tmp) / "shot", args.data)
+        ws, held = prepared_pair(args.workspace or Path(tmp) / "shot", args.data, args.source)
         if args.compare_pretrained:
             return compare_pretrained(ws, held, args)
         trained_on = asked_device(args)
@@ -227,7 +233,7 @@ def main() -> int:
 def compare_pretrained(ws, held: list, args) -> int:
     """Scratch and pretrained runs of the same budget, judged along the way; per target, who gets there first."""
     library = prepared_library(args.compare_pretrained, args.data, args.pretrain_minutes, args.device,
-                               model_config(args))
+                               model_config(args), args.source)
     twin_root = ws.root.parent / f"{ws.root.name}_pretrained"
     if not args.judge_only:
         shutil.rmtree(twin_root, ignore_errors=True)
