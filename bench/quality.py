@@ -3,11 +3,13 @@
     python bench/quality.py [--minutes 15] [--data ../shared/data] [--workspace DIR] [--device auto|cpu|cuda]
                             [--keep-every N] [--no-judge] [--judge-only] [--init-from LIBRARY]
                             [--compare-pretrained LIBRARY [--pretrain-minutes 20]]
-                            [--iterations N] [--lr LR] [--gan-start N] [--gan-weight W] [--seed N] [--arch df|liae]
+                            [--iterations N] [--lr LR] [--gan-start N] [--gan-weight W]
+                            [--eyes-mouth-weight W] [--seed N] [--arch df|liae]
                             [--ae-dims N] [--d-dims N] [--source CLIP]
 
-Source head_turns/d18 (``--source`` names another head-turn clip), destination head_turns/d19. The destination is split in blocks of 8
-frames; every 4th block is held back (never trained on), so the test frames span the clip's poses.
+Source head_turns/d18 (``--source`` names another head-turn clip), destination head_turns/d19. The
+destination is split in blocks of 8 frames; every 4th block is held back (never trained on), so the
+test frames span the clip's poses.
 After training (``CPU_QUALITY_CONFIG``, the CPU preview profile: df, res 64, small dims) the held-back crops are swapped,
 pasted with the predicted mask, and judged by ``faceplate.quality`` (``measures`` defines each
 figure; ``faceplate.training.evaluate.judge_swap`` runs the generator):
@@ -22,8 +24,8 @@ frames, judged the same way (identity: nearer the destination's). Targets (RESUL
 id >= 0.9, expression <= 0.6, mouth >= 0.5, sharpness >= 0.5; on CUDA 0.95, 0.4, 0.75, 0.7.
 
 Experiments: ``--iterations N`` instead of ``--minutes`` (two runs sharing the CPU then differ only in
-wall time), ``--lr``, ``--gan-start``, ``--gan-weight``, ``--seed``, ``--arch``, ``--ae-dims`` and
-``--d-dims`` replace the profile's values (the model fields shape a new model: the shot's from
+wall time), ``--lr``, ``--gan-start``, ``--gan-weight``, ``--eyes-mouth-weight``, ``--seed``, ``--arch``,
+``--ae-dims`` and ``--d-dims`` replace the profile's values (the model fields shape a new model: the shot's from
 scratch, or a new library's; a shot from a library keeps its shape).
 The judged checkpoint is the run's best (lowest reconstruction loss), with its averaged weights where
 the profile averages (a run from a library).
@@ -164,8 +166,9 @@ def train_shot(ws, held: list, args, init_from: Path | None = None, keep_every: 
     """Train the shot's model anew for ``args.minutes``; returns the device kind it trained on."""
     given = {"lr": args.lr, "iterations": args.iterations, "gan_start": args.gan_start, "seed": args.seed}
     overrides = {"device": args.device} | {k: v for k, v in given.items() if v is not None}
-    if args.gan_weight is not None:
-        overrides |= {"weights": dataclasses.replace(LossWeights(), gan=args.gan_weight)}
+    weights = {"gan": args.gan_weight, "eyes_mouth": args.eyes_mouth_weight}
+    if weights := {k: v for k, v in weights.items() if v is not None}:
+        overrides |= {"weights": dataclasses.replace(LossWeights(), **weights)}
     if keep_every:
         overrides |= {"checkpoint_every": keep_every, "keep_last": 10**6}
     minutes = None if args.iterations else args.minutes
@@ -205,6 +208,7 @@ def main() -> int:
     parser.add_argument("--lr", type=float, help="learning rate (default: the profile's)")
     parser.add_argument("--gan-start", type=int, help="switch the adversarial term on at this iteration (default: the profile's)")
     parser.add_argument("--gan-weight", type=float, help="weight of the adversarial term (default: 0.1)")
+    parser.add_argument("--eyes-mouth-weight", type=float, help="weight of the eyes-and-mouth L1 (default: 30)")
     parser.add_argument("--seed", type=int, help="training seed (default: 1)")
     parser.add_argument("--source", default=SOURCE, help="the source's head_turns clip (default: d18)")
     parser.add_argument("--init-from", type=Path, help="train the shot from this library's (or model's) weights")
