@@ -167,6 +167,9 @@ def test_only_a_library_start_averages_weights_and_a_resumed_shot_keeps_its_star
         return resolve(TrainStageSettings(**settings), cuda=False, face_type="whole_face").train.average_window
 
     assert window() == 0 and window(init_from="LIBRARY") == 2000  # scratch: the last step's weights
+    line = resolve(TrainStageSettings(init_from="LIBRARY"), cuda=False, face_type="whole_face").line()
+    assert ", GAN from 500 it, weights averaged over 2000 it - " in line
+    assert "averaged" not in resolve(TrainStageSettings(), cuda=False, face_type="whole_face").line()
     assert window(train={"average_window": 500}) == 500
     assert resolve(TrainStageSettings(), cuda=True, face_type="whole_face").train.average_window == 2000
     resumed = resolve(TrainStageSettings(), cuda=False, face_type="whole_face",

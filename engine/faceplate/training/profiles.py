@@ -101,6 +101,7 @@ class Resolved:
         return (f"profile {self.profile.name} ({self.why}): {model}, lr {t.lr:g}, batch {t.batch_size}"
                 f"{f', warp ramp {t.warp_ramp} it' if t.warp_ramp else ''}"
                 f"{f', GAN from {t.gan_start} it' if t.gan_start is not None and t.weights.gan > 0 else ''}"
+                f"{f', weights averaged over {t.average_window} it' if t.average_window else ''}"
                 f" - {self.profile.promise}"
                 f"{'; ' + self.profile.other if self.profile.other else ''}")
 
