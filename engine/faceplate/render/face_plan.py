@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from faceplate.faces.faceset import Faceset
-from faceplate.faces.pipeline import ExtractSettings, FacePipeline
+from faceplate.faces.pipeline import ExtractSettings, FacePipeline, Refused
 from faceplate.media import ColourTransform, FrameRange, Plate, working_uint8
 
 
@@ -45,18 +45,20 @@ def plan_from_faceset(faceset: Faceset, frames: FrameRange) -> FacePlan:
     return plan
 
 
-def plan_by_detection(plate: Plate, frames: list[int], colour: ColourTransform, settings: ExtractSettings) -> FacePlan:
-    """Detect and follow faces on frames nobody extracted (same pipeline as `faceplate extract`)."""
+def plan_by_detection(plate: Plate, frames: list[int], colour: ColourTransform,
+                      settings: ExtractSettings) -> tuple[FacePlan, list[Refused]]:
+    """Detect and follow faces on frames nobody extracted (same pipeline as `faceplate extract`); also the
+    crops its face check refused (their frames come back without a face, and the artist is told why)."""
     plan: FacePlan = defaultdict(list)
     if not frames:
-        return plan
+        return plan, []
     pipeline = FacePipeline(settings)
     wanted = set(frames)
     for frame, raw in plate.iter_frames(FrameRange(min(frames), max(frames))):
         if frame in wanted:
             image = working_uint8(raw, colour)
             plan[frame] = [PlannedFace(f.track_id + 10_000, f.landmarks) for f in pipeline.locate(frame, image)]
-    return plan
+    return plan, pipeline.refused
 
 
 def smooth_tracks(plan: FacePlan, radius: int) -> FacePlan:

@@ -28,7 +28,7 @@ from faceplate.atomic import write_text_atomic
 from faceplate.errors import RenderError, StageCancelled
 from faceplate.export.contract import GENERATOR, GENERATOR_FP16
 from faceplate.faces.faceset import INDEX_NAME, Faceset, read_faceset
-from faceplate.faces.pipeline import ExtractSettings
+from faceplate.faces.pipeline import ExtractSettings, Refused
 from faceplate.media import ColourTransform, FrameRange, open_plate, to_float01
 from faceplate.media.frames import compact_frames, select_frames
 from faceplate.prefetch import prefetch
@@ -59,6 +59,7 @@ class RenderResult:
     frames_written: list[int] = field(default_factory=list)
     frames_skipped: list[int] = field(default_factory=list)  # up to date
     frames_without_face: list[int] = field(default_factory=list)
+    refused: list[Refused] = field(default_factory=list)  # crops the face check refused on frames detected here
     reasons: dict[str, list[int]] = field(default_factory=dict)  # why frames were (re-)rendered
     seconds: float = 0.0
     layer_pattern: str = ""
@@ -69,6 +70,7 @@ class RenderResult:
         fps = len(self.frames_written) / self.seconds if self.seconds else 0.0
         return {"frames_written": compact_frames(self.frames_written), "frames_skipped": compact_frames(self.frames_skipped),
                 "frames_without_face": compact_frames(self.frames_without_face), "frames_per_second": round(fps, 2),
+                "refused_frames": compact_frames(sorted({r.frame for r in self.refused})),
                 "reasons": {why: compact_frames(frames) for why, frames in self.reasons.items()},
                 "layer": self.layer_pattern, "preview_movie": self.movie, "content_credentials": self.signed}
 
@@ -81,6 +83,11 @@ class RenderResult:
         if self.frames_without_face:
             lines.append(f"no face to replace in frames {compact_frames(self.frames_without_face)} "
                          "(empty layer frames written)")
+        if self.refused:
+            first = self.refused[0]
+            lines.append(f"the face check refused {len(self.refused)} crop{'s' if len(self.refused) > 1 else ''} "
+                         f"as not a face in frames {compact_frames(sorted({r.frame for r in self.refused}))} "
+                         f"(first: frame {first.frame}, {first.reason}); extract those frames to review them")
         lines.append(f"layer {self.layer_pattern}")
         if self.movie:
             lines.append(f"review movie {self.movie}")
@@ -263,21 +270,24 @@ def _plan(paths: RenderPaths, records: dict[int, dict], preview: bool) -> _Plan:
 
 
 def _face_plan(workspace: Workspace, plate, faceset: Faceset | None, settings: RenderSettings, todo: list[int],
-               colour: ColourTransform) -> FacePlan:
+               colour: ColourTransform) -> tuple[FacePlan, list[Refused]]:
     """Faces per frame to render, smoothed with each frame's own radius over the same neighbours a
-    full render sees (so a subset renders exactly the frames a full render would)."""
+    full render sees (so a subset renders exactly the frames a full render would); and the crops the
+    face check refused on the frames to render that were detected here."""
     radius = {f: settings.merge_for(f).smoothing_frames for f in todo}
     reach = max(radius.values())
     shot = workspace.frame_range
     needed = sorted({n for f in todo for n in range(f - reach, f + reach + 1) if n in shot})
     extracted = extracted_frames(faceset)
     plan = plan_from_faceset(faceset, FrameRange(needed[0], needed[-1])) if faceset else {}
-    missing = [f for f in needed if f not in extracted]
+    missing, refused = [f for f in needed if f not in extracted], []
     if missing:
         log.info("detecting faces on %d frame(s) that were not extracted", len(missing))
-        plan = {**plan, **plan_by_detection(plate, missing, colour, ExtractSettings())}
+        detected, refused = plan_by_detection(plate, missing, colour, ExtractSettings())
+        plan = {**plan, **detected}
     smoothed = {r: smooth_tracks(plan, r) for r in set(radius.values())}
-    return {f: smoothed[radius[f]].get(f, []) for f in todo}
+    wanted = set(todo)
+    return {f: smoothed[radius[f]].get(f, []) for f in todo}, [r for r in refused if r.frame in wanted]
 
 
 def _render_frames(workspace, settings, generator, learned, paths, plan: _Plan, faceset, reporter, result,
@@ -291,7 +301,7 @@ def _render_frames(workspace, settings, generator, learned, paths, plan: _Plan, 
     size = (clip.width, clip.height)
     started = time.perf_counter()
     with open_plate(clip.path, first_frame=clip.first_frame) as plate:
-        faces = _face_plan(workspace, plate, faceset, settings, todo, colour)
+        faces, result.refused = _face_plan(workspace, plate, faceset, settings, todo, colour)
         wanted = set(todo)
         reader = prefetch(((f, to_float01(raw)) for f, raw in plate.iter_frames(FrameRange(todo[0], todo[-1]))
                            if f in wanted), depth=4)
