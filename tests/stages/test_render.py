@@ -402,3 +402,23 @@ def test_disk_full_mid_render_keeps_finished_frames_and_says_so_in_one_line(line
     assert again.reasons["files without a record"] == failed
     assert not [p for p in linear_shot.root.rglob("*.tmp*")], "no temporary files left behind"
     assert len({_record(linear_shot, f)["settings"] for f in frames}) == 1
+
+
+def _matte_regions(ws, frame: int) -> int:
+    alpha = (_layer(_paths(ws).layer(frame))[..., 3] > 0.5).astype(np.uint8)
+    return cv2.connectedComponents(alpha)[0] - 1
+
+
+def test_frames_never_extracted_are_found_with_the_shots_extract_settings(test_data, tmp_path):
+    """All faces at upsample 1 remembered by the shot: render-time detection replaces both people of the
+    group clip, where extract's defaults find one."""
+    shots = {}
+    for name, extract in (("defaults", {}), ("all_faces", {"all_faces": True, "upsample": 1})):
+        ws = init_workspace(tmp_path / name, test_data / "plates" / "multi_face_video_01.mp4", "1001-1002",
+                            [test_data / "identities" / "John_Salley"], consent_ref="test footage, internal")
+        if extract:
+            run_stage(ws, "extract", {"roles": "source", "crop_size": 128, **extract})
+        _export(ws)
+        _render(ws, preview=False)
+        shots[name] = [_matte_regions(ws, f) for f in (1001, 1002)]
+    assert shots == {"defaults": [1, 1], "all_faces": [2, 2]}

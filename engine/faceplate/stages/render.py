@@ -281,9 +281,10 @@ def _face_plan(workspace: Workspace, plate, faceset: Faceset | None, settings: R
     extracted = extracted_frames(faceset)
     plan = plan_from_faceset(faceset, FrameRange(needed[0], needed[-1])) if faceset else {}
     missing, refused = [f for f in needed if f not in extracted], []
-    if missing:
+    if missing:  # found the way the shot's extraction finds them (its remembered detector, reference, all faces)
         log.info("detecting faces on %d frame(s) that were not extracted", len(missing))
-        detected, refused = plan_by_detection(plate, missing, colour, ExtractSettings())
+        extract = workspace.settings_for("extract", ExtractSettings)
+        detected, refused = plan_by_detection(plate, missing, colour, extract)
         plan = {**plan, **detected}
     smoothed = {r: smooth_tracks(plan, r) for r in set(radius.values())}
     wanted = set(todo)
