@@ -131,13 +131,11 @@ def resolve_checkpoint(path: Path, prefer: str = "latest") -> Path:
 
 def load_weights(folder: Path) -> tuple[dict, ModelConfig, dict]:
     """(weights by prefix, model config, meta) of a checkpoint folder."""
+    meta = load_meta(folder)
     try:
-        meta = json.loads((folder / META).read_text(encoding="utf-8"))
         weights = unpack_weights((folder / WEIGHTS).read_bytes())
     except (OSError, ValueError, SafetensorError) as exc:
         raise TrainError(f"checkpoint {folder} is unreadable ({exc}); point to another checkpoint or retrain") from exc
-    if meta.get("schema") != SCHEMA:
-        raise TrainError(f"{folder / META} has schema {meta.get('schema')!r}, this engine reads {SCHEMA}")
     return weights, ModelConfig.from_dict(meta["model"]), meta
 
 
