@@ -66,11 +66,15 @@ class RenderResult:
     movie: str | None = None
     signed: dict | None = None  # content credentials: files signed, signer
 
+    @property
+    def refused_frames(self) -> list[int]:
+        return sorted({r.frame for r in self.refused})
+
     def summary(self) -> dict:
         fps = len(self.frames_written) / self.seconds if self.seconds else 0.0
         return {"frames_written": compact_frames(self.frames_written), "frames_skipped": compact_frames(self.frames_skipped),
                 "frames_without_face": compact_frames(self.frames_without_face), "frames_per_second": round(fps, 2),
-                "refused_frames": compact_frames(sorted({r.frame for r in self.refused})),
+                "refused_frames": compact_frames(self.refused_frames),
                 "reasons": {why: compact_frames(frames) for why, frames in self.reasons.items()},
                 "layer": self.layer_pattern, "preview_movie": self.movie, "content_credentials": self.signed}
 
@@ -86,7 +90,7 @@ class RenderResult:
         if self.refused:
             first = self.refused[0]
             lines.append(f"the face check refused {len(self.refused)} crop{'s' if len(self.refused) > 1 else ''} "
-                         f"as not a face in frames {compact_frames(sorted({r.frame for r in self.refused}))} "
+                         f"as not a face in frames {compact_frames(self.refused_frames)} "
                          f"(first: frame {first.frame}, {first.reason}); extract those frames to review them")
         lines.append(f"layer {self.layer_pattern}")
         if self.movie:
