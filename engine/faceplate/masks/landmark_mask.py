@@ -38,6 +38,24 @@ def face_hull_mask(landmarks: np.ndarray, size: int, face_type: FaceType | str) 
     return mask
 
 
+def forehead_fade(landmarks: np.ndarray, size: int, reach: float) -> np.ndarray:
+    """float32 [size, size] weight: 1 up to the brows' line, falling linearly to 0 at ``reach`` of the
+    brow-to-chin height above it (0: a hard edge at the brows).
+
+    Without a learned mask nothing tells the source's fringe from skin, and the hull's forehead would
+    paste it over the plate's forehead; above the brows the plate shows through instead."""
+    chin, brow = landmarks[8].astype(np.float64), landmarks[BROWS].mean(0).astype(np.float64)
+    up = brow - chin
+    height = float(np.hypot(*up))
+    if height < 1e-6:
+        return np.ones((size, size), np.float32)
+    ys, xs = np.mgrid[0:size, 0:size].astype(np.float64)
+    above = ((xs - brow[0]) * up[0] + (ys - brow[1]) * up[1]) / height  # pixels above the brows' line
+    if reach <= 0:
+        return (above <= 0).astype(np.float32)
+    return np.clip(1.0 - above / (reach * height), 0.0, 1.0).astype(np.float32)
+
+
 def eyes_mouth_mask(landmarks: np.ndarray, size: int, grow: float = 0.25) -> np.ndarray:
     """uint8 [size, size] mask of both eyes and the mouth, each hull grown by ``grow`` of its width."""
     mask = np.zeros((size, size), np.uint8)

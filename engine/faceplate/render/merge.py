@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from faceplate.faces.align import crop_matrix, transform_points, warp_face
-from faceplate.masks.landmark_mask import face_hull_mask
+from faceplate.masks.landmark_mask import face_hull_mask, forehead_fade
 from faceplate.media import ColourTransform
 from faceplate.render.colour_transfer import transfer_colour
 from faceplate.render.composite import (
@@ -26,6 +26,7 @@ class PreparedFace:
     matrix: np.ndarray  # plate -> crop (model resolution)
     crop: np.ndarray  # [R, R, 3] working space 0..1: the generator's input
     hull: np.ndarray  # [R, R] landmark mask 0..1
+    landmarks: np.ndarray  # [68, 2] in crop space
     region: Region  # plate box the face's layer may touch
     region_working: np.ndarray  # plate pixels of ``region`` in the working space
 
@@ -39,21 +40,26 @@ def prepare_face(plate: np.ndarray, face: PlannedFace, colour: ColourTransform, 
     local = matrix.copy()
     local[:, 2] += local[:, :2] @ np.array([region.x0, region.y0], np.float64)
     crop = np.clip(warp_face(region_working, local, resolution), 0.0, 1.0)
-    hull = face_hull_mask(transform_points(face.landmarks, matrix), resolution, face_type).astype(np.float32) / 255
-    return PreparedFace(matrix, crop, hull, region, region_working)
+    points = transform_points(face.landmarks, matrix)
+    hull = face_hull_mask(points, resolution, face_type).astype(np.float32) / 255
+    return PreparedFace(matrix, crop, hull, points, region, region_working)
 
 
-def _crop_mask(prepared: PreparedFace, predicted: np.ndarray, learned: np.ndarray | None, parts) -> np.ndarray:
-    """Intersection of the requested masks, in crop space."""
+def _crop_mask(prepared: PreparedFace, predicted: np.ndarray, learned: np.ndarray | None, parts,
+               forehead: float) -> np.ndarray:
+    """Intersection of the requested masks, in crop space; without a learned one it fades out above the brows."""
     available = {"predicted": predicted, "landmark": prepared.hull, "learned": learned}
     chosen = [available[p] for p in parts if available.get(p) is not None]
-    return np.minimum.reduce(chosen) if chosen else prepared.hull
+    mask = np.minimum.reduce(chosen) if chosen else prepared.hull
+    if "learned" in parts and learned is not None:
+        return mask  # the learned mask already keeps hair out and the forehead's skin in
+    return mask * forehead_fade(prepared.landmarks, mask.shape[0], forehead)
 
 
 def merge_face(prepared: PreparedFace, generated: np.ndarray, predicted: np.ndarray, learned: np.ndarray | None,
                settings: MergeSettings, colour: ColourTransform, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """(face colours in the plate's space, shaped matte), both over ``prepared.region``."""
-    mask = _crop_mask(prepared, predicted, learned, settings.mask_parts).astype(np.float32)
+    mask = _crop_mask(prepared, predicted, learned, settings.mask_parts, settings.forehead).astype(np.float32)
     # Statistics from the skin inside the mask only, on both sides (a prop in front of the chin is
     # inside the mask but not skin), and the transfer clipped: see render.colour_transfer.
     face = transfer_colour(settings.colour_transfer, generated, prepared.crop, mask, mask)

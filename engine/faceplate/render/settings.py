@@ -32,6 +32,9 @@ class MergeSettings:
                         flag="--mask")
     erode_px: float = setting(2.0, "matte erosion in plate pixels (negative grows it)", ge=-500, le=500, flag="--erode")
     feather_px: float = setting(8.0, "matte feather in plate pixels", ge=0, le=1000, flag="--feather")
+    forehead: float = setting(0.12, "without a learned mask, the matte fades out above the brows over this fraction "
+                              "of the brow-to-chin height, so the source's hair stays off the plate's forehead "
+                              "(0: stop at the brows)", ge=0, le=0.5, flag="--forehead")
     sharpen: float = setting(0.0, "unsharp-mask amount on the new face", ge=0, le=10, flag="--sharpen")
     grain: bool = setting(False, "add grain matching the plate's", flag="--grain")
     smoothing_frames: int = setting(2, "landmarks averaged over +-N frames of the same track (no jitter)",
