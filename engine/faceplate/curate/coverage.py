@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 SCHEMA = "PoseCoverage.1"
+COVERAGE_NAME = "coverage.json"  # in SHOT/facesets
 YAW_EDGES = list(range(-90, 91, 15))
 PITCH_EDGES = list(range(-60, 61, 15))
 

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from faceplate.atomic import write_text_atomic
-from faceplate.curate.coverage import coverage_report, format_coverage
+from faceplate.curate.coverage import COVERAGE_NAME, coverage_report, format_coverage
+from faceplate.curate.expression import EXPRESSION_NAME, expression_report, uncovered_lines
 from faceplate.curate.decisions import (DECISIONS_NAME, Decision, apply_decisions, collect_decisions, merge_decisions,
                                         read_decisions, write_decisions)
 from faceplate.curate.measure import FacesetMeasures, measure_faceset, record_scores
@@ -31,7 +32,6 @@ from faceplate.stages.contract import Meter, Reporter, StageResult, check_cancel
 from faceplate.workspace import Workspace
 
 log = logging.getLogger(__name__)
-COVERAGE_NAME = "coverage.json"
 SETTINGS = CurateSettings
 
 
@@ -98,12 +98,18 @@ def run(workspace: Workspace, settings: CurateSettings, reporter: Reporter) -> S
             results[role].seconds += time.perf_counter() - started
         check_cancelled(reporter, "before writing the curated indexes")
         outputs = _write_all(workspace, facesets, merged)
-        report = _write_coverage(workspace, facesets, outputs)
+        kept = {role: facesets[role].kept if role in facesets else _stored_kept(workspace, role)
+                for role in ("source", "destination")}
+        report = _write_coverage(workspace, kept, outputs)
+        expression = _write_expression(workspace, kept, outputs)
         run.outputs, run.summary = outputs, {role: r.summary() for role, r in results.items()}
         if report is not None:
             run.summary["coverage"] = report["covered_fraction"]
+        if expression is not None:
+            run.summary["expression_coverage"] = expression["covered_fraction"]
+    lines = _result_lines(workspace, results, report)
     return StageResult("curate", summary=run.summary, outputs=outputs, detail=results,
-                       lines=_result_lines(workspace, results, report))
+                       lines=lines[:-1] + (uncovered_lines(expression) if expression else []) + lines[-1:])
 
 
 def _landmark_model(settings: CurateSettings):
@@ -170,13 +176,12 @@ def _write_all(workspace: Workspace, facesets: dict[str, Faceset], decisions: di
     return outputs
 
 
-def _write_coverage(workspace: Workspace, facesets: dict[str, Faceset], outputs: dict) -> dict | None:
+def _write_coverage(workspace: Workspace, kept: dict[str, list | None], outputs: dict) -> dict | None:
     """Rewrite ``facesets/coverage.json`` from the kept poses of both facesets, as they are now (a role
     not curated in this run is read from its index); remove it when one has no curated poses, so an
     old report never stands for the current facesets."""
     path = workspace.root / "facesets" / COVERAGE_NAME
-    poses = {role: _kept_poses(facesets[role]) if role in facesets else _stored_poses(workspace, role)
-             for role in ("source", "destination")}
+    poses = {role: _poses(records) for role, records in kept.items()}
     if any(p is None or not len(p) for p in poses.values()):
         path.unlink(missing_ok=True)
         return None
@@ -189,10 +194,25 @@ def _write_coverage(workspace: Workspace, facesets: dict[str, Faceset], outputs:
     return report
 
 
-def _stored_poses(workspace: Workspace, role: str) -> np.ndarray | None:
+def _write_expression(workspace: Workspace, kept: dict[str, list | None], outputs: dict) -> dict | None:
+    """Rewrite ``facesets/expression.json`` (see curate.expression) the same way as the pose coverage."""
+    path = workspace.root / "facesets" / EXPRESSION_NAME
+    if not kept["source"] or not kept["destination"]:
+        path.unlink(missing_ok=True)
+        return None
+    report = expression_report([r.landmarks_array for r in kept["source"]],
+                               [(r.frame, r.landmarks_array) for r in kept["destination"]])
+    write_text_atomic(path, json.dumps(report, indent=1) + "\n")
+    outputs["expression"] = str(path.relative_to(workspace.root))
+    return report
+
+
+def _stored_kept(workspace: Workspace, role: str) -> list | None:
     folder = workspace.faceset_dir(role)
-    return _kept_poses(read_faceset(folder)) if (folder / INDEX_NAME).is_file() else None
+    return read_faceset(folder).kept if (folder / INDEX_NAME).is_file() else None
 
 
-def _kept_poses(fs: Faceset) -> np.ndarray:
-    return np.asarray([r.pose for r in fs.kept if r.pose], np.float64).reshape(-1, 3)
+def _poses(records: list | None) -> np.ndarray | None:
+    if records is None:
+        return None
+    return np.asarray([r.pose for r in records if r.pose], np.float64).reshape(-1, 3)

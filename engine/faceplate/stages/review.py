@@ -11,13 +11,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from faceplate.curate.coverage import coverage_html
+from faceplate.curate.coverage import COVERAGE_NAME, coverage_html
+from faceplate.curate.expression import EXPRESSION_NAME, expression_html
 from faceplate.curate.decisions import ReviewSettings, apply_decisions, collect_decisions, write_decisions
 from faceplate.curate.sheet import write_review
 from faceplate.errors import CurateError
 from faceplate.settings import as_plain_dict, remembered
 from faceplate.stages.contract import Meter, Reporter, StageResult, check_cancelled
-from faceplate.stages.curate import COVERAGE_NAME, load_facesets, merged_decisions
+from faceplate.stages.curate import load_facesets, merged_decisions
 from faceplate.workspace import Workspace
 
 REVIEW_DIR = "review"
@@ -55,5 +56,10 @@ def run(workspace: Workspace, settings: ReviewSettings, reporter: Reporter) -> S
 
 
 def _coverage_html(workspace: Workspace) -> str:
-    path = workspace.root / "facesets" / COVERAGE_NAME
-    return coverage_html(json.loads(path.read_text(encoding="utf-8"))) if path.is_file() else ""
+    """The pose and expression coverage tables curate wrote, when it wrote them."""
+    parts = []
+    for name, to_html in ((COVERAGE_NAME, coverage_html), (EXPRESSION_NAME, expression_html)):
+        path = workspace.root / "facesets" / name
+        if path.is_file():
+            parts.append(to_html(json.loads(path.read_text(encoding="utf-8"))))
+    return "\n".join(parts)
