@@ -21,6 +21,7 @@ from typing import Any, Optional
 NTSC_RATES = (Fraction(24000, 1001), Fraction(30000, 1001), Fraction(48000, 1001), Fraction(60000, 1001),
               Fraction(120000, 1001))
 _PADDED = re.compile(r"(#+)|%0?(\d*)d|@+")
+DEFAULT_FIRST_FRAME = 1001  # the engine's plate number of a movie's first frame (faceplate init --first-frame)
 
 
 class ShotError(ValueError):

@@ -16,9 +16,8 @@ import re
 from typing import Any, Optional
 
 from faceplate_host.hosts.blender.exr_window import centre_offset, exr_windows
-from faceplate_host.shots import FrameSpan, LayerPlacement, Shot, ShotError, exact_rate
+from faceplate_host.shots import DEFAULT_FIRST_FRAME, FrameSpan, LayerPlacement, Shot, ShotError, exact_rate
 
-MOVIE_FIRST_FRAME = 1001  # plate number of a movie's first frame (faceplate init --first-frame default)
 MAX_CHANNEL = 128
 _LAST_DIGITS = re.compile(r"(\d+)(?=\D*$)")
 
@@ -61,7 +60,8 @@ class BlenderAdapter:
             if exact_rate(strip.fps) != rate:
                 raise ShotError(f"strip {strip.name!r} is {strip.fps:g} fps in a {float(rate):g} fps scene: set the "
                                 "scene's frame rate to the plate's (Output Properties > Format)")
-            media, first_number, first_frame = self.bpy.path.abspath(strip.filepath), MOVIE_FIRST_FRAME, MOVIE_FIRST_FRAME
+            media, first_number = self.bpy.path.abspath(strip.filepath), DEFAULT_FIRST_FRAME
+            first_frame = DEFAULT_FIRST_FRAME
         else:
             media, first_number = self.image_pattern(strip)
             first_frame = None
