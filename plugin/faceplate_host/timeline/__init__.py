@@ -20,19 +20,21 @@ numbering (global start time included). Source frames are plate numbering:
 Retimed clips (``LinearTimeWarp`` other than 1x, ``FreezeFrame``, any other ``TimeEffect``) and
 reversed clips cannot be swapped frame for frame and are refused with a message naming the clip.
 
-One module per job: ``reading`` (files and collections), ``selection`` (which clips),
-``frames`` (record frame maths), ``media`` (media paths and plate numbers), ``clips`` (one clip to
-one Shot), ``layers`` (writing the layers back). The names below are the package's public surface.
+One module per job: ``reading`` (files and collections), ``selection`` (which clips), ``frames``
+(frame maths), ``visibility`` (what the viewer shows of a clip through nesting and dissolves),
+``media`` (media paths and plate numbers), ``clips`` (one clip to one Shot), ``layers`` (writing the
+layers back). The names below are the package's public surface.
 """
 
 from faceplate_host.shots import DEFAULT_FIRST_FRAME
 from faceplate_host.timeline.clips import (describe, refuse_retime, shot_from_clip, shots_and_refusals,
                                           shots_from_timeline)
-from faceplate_host.timeline.frames import record_span, record_start, timeline_rate
+from faceplate_host.timeline.frames import record_start, timeline_rate
 from faceplate_host.timeline.layers import LAYER_TRACK, add_layer_tracks, layer_clip, split_pattern, write_layers
 from faceplate_host.timeline.media import media_path, media_span, sequence_pattern
 from faceplate_host.timeline.reading import TimelineError, as_timeline, read_timeline
 from faceplate_host.timeline.selection import choose_clips, video_clips
+from faceplate_host.timeline.visibility import record_span
 
 __all__ = ["DEFAULT_FIRST_FRAME", "LAYER_TRACK", "TimelineError", "add_layer_tracks", "as_timeline", "choose_clips",
            "describe", "layer_clip", "media_path", "media_span", "read_timeline", "record_span", "record_start",

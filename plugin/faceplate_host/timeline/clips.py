@@ -8,10 +8,11 @@ from typing import Optional, Sequence
 import opentimelineio as otio
 
 from faceplate_host.shots import DEFAULT_FIRST_FRAME, FrameSpan, Shot, ShotError, exact_rate, is_sequence, rate_text
-from faceplate_host.timeline.frames import rate_of, record_span, timeline_rate
-from faceplate_host.timeline.media import media_frames, media_span, resolution_of
+from faceplate_host.timeline.frames import rate_of, timeline_rate
+from faceplate_host.timeline.media import media_frames, media_span, refuse_still, resolution_of
 from faceplate_host.timeline.reading import TimelineError
 from faceplate_host.timeline.selection import choose_clips, track_of
+from faceplate_host.timeline.visibility import frames_of_range, require_shown
 
 
 def shots_from_timeline(timeline: otio.schema.Timeline, marker: Optional[str] = None,
@@ -69,13 +70,15 @@ def shot_from_clip(clip, timeline: otio.schema.Timeline, handles: int = 0, sourc
     if rate_of(clip.trimmed_range()) <= 0:
         raise ShotError(f"{label}: its source range has frame rate 0; set the clip's frame rate in the editor and export again")
     record_rate = timeline_rate(timeline)
-    record = record_span(clip, timeline, record_rate)
+    shown = require_shown(clip, timeline, record_rate)
+    record = frames_of_range(shown.cut, clip.name, timeline, record_rate)
     media, source_first, media_rate = media_frames(clip, reference, source_path, first_frame)
-    source = FrameSpan(source_first, source_first + record.count - 1)
+    refuse_still(clip, reference, media, record.count)
+    source = FrameSpan(source_first + shown.skipped, source_first + shown.skipped + record.count - 1)
     _refuse_rate_mismatch(label, clip, media_rate, record_rate, record)
     track = track_of(clip)
     metadata = {"timeline_rate": rate_text(exact_rate(record_rate)), "media_rate": rate_text(exact_rate(media_rate)),
-                "clip_index": _clip_index(clip, timeline)}
+                "clip_index": _clip_index(clip, timeline), "timeline_name": timeline.name or ""}
     available = media_span(reference, first_frame)
     if available is not None:
         metadata["media_frames"] = str(available)
@@ -85,13 +88,14 @@ def shot_from_clip(clip, timeline: otio.schema.Timeline, handles: int = 0, sourc
                 first_frame=None if is_sequence(media) else first_frame,
                 resolution=(width, height) if width and height else None,
                 track=track.name if track is not None else "", timeline=str(source_path),
-                clip_id=metadata["clip_index"], metadata=metadata)
+                clip_id=metadata["clip_index"], dissolve_in=shown.dissolve_in, dissolve_out=shown.dissolve_out,
+                metadata=metadata)
 
 
 def refuse_retime(clip) -> None:
     """A speed change or a reverse maps record frames to other source frames than one for one."""
     for effect in clip.effects:
-        if isinstance(effect, otio.schema.FreezeFrame):
+        if isinstance(effect, otio.schema.FreezeFrame) or getattr(effect, "time_scalar", None) == 0:
             raise ShotError(f"clip {clip.name!r}: is a freeze frame; a retimed clip cannot be swapped frame for frame: "
                             f"flatten it (render the hold) and cut that in")
         if isinstance(effect, otio.schema.LinearTimeWarp):
@@ -122,16 +126,13 @@ def _refuse_rate_mismatch(label: str, clip, media_rate: float, record_rate: floa
 
 
 def _clip_index(clip, timeline) -> str:
-    """``track/clip`` indices among the stack's tracks and the track's items: finds the clip again in this timeline."""
-    track = track_of(clip)
-    if track is None:
-        return ""
-    tracks = list(timeline.tracks)
-    track_index = next((i for i, t in enumerate(tracks) if t is track), -1)
-    item = clip
-    while item.parent() is not track:
+    """``track/clip`` indices from the timeline's stack down (``0/3/0/1`` for a clip inside a compound clip):
+    finds the clip again in this timeline."""
+    indices, item = [], clip
+    while item is not timeline.tracks and item.parent() is not None:
+        indices.append(next(i for i, child in enumerate(item.parent()) if child is item))
         item = item.parent()
-    return f"{track_index}/{track.index(item)}"
+    return "/".join(str(i) for i in reversed(indices)) if item is timeline.tracks else ""
 
 
 

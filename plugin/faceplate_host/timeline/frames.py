@@ -1,13 +1,11 @@
-"""Frame maths on a timeline: its rate, its first record frame, a clip's record frames."""
+"""Frame maths on a timeline: its rate, its first record frame, whole frames from OTIO times."""
 
 from __future__ import annotations
 
 import math
-from typing import Optional
-
 import opentimelineio as otio
 
-from faceplate_host.shots import FrameSpan, ShotError
+from faceplate_host.shots import ShotError
 
 _EPSILON = 1e-6  # editors write 86400.1 or 86399.99999 for frame 86400: floor after this nudge
 
@@ -28,20 +26,6 @@ def record_start(timeline: otio.schema.Timeline, rate: float) -> int:
     """The timeline's first record frame (86400 for 01:00:00:00 at 24 fps)."""
     start = timeline.global_start_time
     return count_frames(start, rate) if start is not None and start.rate > 0 else 0
-
-
-def record_span(clip, timeline: otio.schema.Timeline, rate: Optional[float] = None) -> FrameSpan:
-    """The clip's record frames: its trimmed range carried up to the timeline's stack by OTIO, plus the
-    timeline's start frame."""
-    rate = rate or timeline_rate(timeline)
-    span = clip.transformed_time_range(clip.trimmed_range(), timeline.tracks)
-    first = record_start(timeline, rate) + count_frames(span.start_time, rate)
-    count = count_frames(span.duration, rate, nudge=0.5)  # a duration counts frames: round it
-    if count < 1:
-        raise ShotError(f"clip {clip.name!r}: lasts {span.duration.to_seconds():.3f} s, less than one frame; "
-                        f"nothing to swap")
-    return FrameSpan(first, first + count - 1)
-
 
 
 def rate_of(time_range) -> float:

@@ -84,7 +84,8 @@ def _marker_name(reason: str) -> str:
 
 def add_layer_tracks(timeline: otio.schema.Timeline, placements: Sequence[LayerPlacement]) -> list:
     """Add (in place) one video track per ``track_name`` above every other track, holding each layer at its
-    record frames with gaps between; layers that overlap in record go on a further track (``faceplate 2``).
+    record frames with gaps between and the clip's dissolves (``_fill_track``); layers whose shown frames
+    overlap go on a further track (``faceplate 2``).
     A track this function wrote before (same name, marked in its metadata) is replaced, so placing again
     never stacks duplicates; every other track is left as it was."""
     rate = timeline_rate(timeline)
@@ -109,10 +110,10 @@ def _by_track_name(placements: Sequence[LayerPlacement]) -> dict:
 
 
 def _lanes(placements: list) -> list[list]:
-    """Placements sorted by record frame, packed into as few non-overlapping lanes as will hold them."""
+    """Placements sorted by record frame, packed into as few lanes as will hold them without overlap."""
     lanes: list[list] = []
     for placement in sorted(placements, key=lambda p: (p.record.first, p.record.last)):
-        lane = next((lane for lane in lanes if lane[-1].record.last < placement.record.first), None)
+        lane = next((lane for lane in lanes if _fits(lane[-1], placement)), None)
         if lane is None:
             lanes.append([placement])
         else:
@@ -120,18 +121,55 @@ def _lanes(placements: list) -> list[list]:
     return lanes
 
 
+def _fits(before: LayerPlacement, after: LayerPlacement) -> bool:
+    """``after`` can follow ``before`` on one track: they share the dissolve at their cut, or what each shows
+    ends before the other starts (with a frame of gap for a dissolve to fade into)."""
+    if _shares_cut(before, after):
+        return True
+    margin = int(any(before.dissolve_out)) + int(any(after.dissolve_in))
+    return before.shown.last + margin < after.shown.first
+
+
+def _shares_cut(before: LayerPlacement, after: LayerPlacement) -> bool:
+    return (before.record.last + 1 == after.record.first and any(after.dissolve_in)
+            and before.dissolve_out == after.dissolve_in)
+
+
 def _fill_track(track, lane: list, rate: float, origin: int) -> None:
-    cursor = 0  # stack frames, 0 = the timeline's first record frame
+    """Gaps, layers and dissolves: a layer dissolves where its clip does (into the next layer when both
+    share the cut, else into a gap), showing the layer's handle frames as the plate shows the clip's."""
+    cursor, previous = 0, None  # stack frames, 0 = the timeline's first record frame
     for placement in lane:
         start = placement.record.first - origin
-        if start < 0:
-            raise ShotError(f"clip {placement.shot!r}: record frame {placement.record.first} is before the timeline's "
+        if start - placement.dissolve_in[0] < 0:
+            raise ShotError(f"clip {placement.shot!r}: record frame {placement.shown.first} is before the timeline's "
                             f"first frame {origin}; describe the shot from this timeline")
-        if start > cursor:
-            track.append(otio.schema.Gap(source_range=otio.opentime.TimeRange(
-                otio.opentime.RationalTime(0, rate), otio.opentime.RationalTime(start - cursor, rate))))
+        if previous is not None and _shares_cut(previous, placement):
+            track.append(_dissolve(placement.dissolve_in, rate))
+        else:
+            if previous is not None and any(previous.dissolve_out):
+                track.append(_dissolve(previous.dissolve_out, rate))
+            if start > cursor:
+                track.append(_gap(start - cursor, rate))
+            if any(placement.dissolve_in):
+                track.append(_dissolve(placement.dissolve_in, rate))
         track.append(layer_clip(placement, rate))
-        cursor = start + placement.record.count
+        cursor, previous = start + placement.record.count, placement
+    if previous is not None and any(previous.dissolve_out):  # fade out into a gap as long as the dissolve
+        track.append(_dissolve(previous.dissolve_out, rate))
+        track.append(_gap(max(1, previous.dissolve_out[1]), rate))
+
+
+def _gap(frames: int, rate: float) -> otio.schema.Gap:
+    return otio.schema.Gap(source_range=otio.opentime.TimeRange(otio.opentime.RationalTime(0, rate),
+                                                                otio.opentime.RationalTime(frames, rate)))
+
+
+def _dissolve(frames: tuple, rate: float) -> otio.schema.Transition:
+    """The cut's dissolve: ``frames`` = (before the cut, after it), OTIO's in_offset and out_offset."""
+    return otio.schema.Transition(name="faceplate dissolve", transition_type=otio.schema.TransitionTypes.SMPTE_Dissolve,
+                                  in_offset=otio.opentime.RationalTime(frames[0], rate),
+                                  out_offset=otio.opentime.RationalTime(frames[1], rate))
 
 
 def _remove_layer_tracks(timeline, name: str) -> None:

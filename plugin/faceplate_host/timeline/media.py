@@ -12,6 +12,10 @@ import opentimelineio as otio
 from faceplate_host.shots import DEFAULT_FIRST_FRAME, FrameSpan, ShotError, is_sequence
 from faceplate_host.timeline.frames import count_frames
 
+# Single-image formats: a file of one of these without a frame number in its name is one picture.
+STILL_EXTENSIONS = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".exr", ".dpx", ".bmp", ".tga", ".psd", ".gif",
+                    ".webp", ".heic", ".cin", ".sgi", ".hdr", ".jp2")
+
 
 def media_frames(clip, reference, source_path: str, first_frame: int) -> tuple[str, int, float]:
     """(media path or pattern, plate number of the clip's first frame, media rate)."""
@@ -94,3 +98,20 @@ def resolution_of(reference) -> tuple[Optional[int], Optional[int]]:
         except (KeyError, TypeError, ValueError):
             continue
     return None, None
+
+
+def refuse_still(clip, reference, media: str, shown: int) -> None:
+    """A still image (one picture file, or media one frame long held over the clip) has no motion for a
+    per-shot model to learn or a frame-by-frame swap to follow."""
+    available = reference.available_range
+    one_frame = available is not None and available.start_time.rate > 0 and \
+        count_frames(available.duration, available.start_time.rate, nudge=0.5) == 1
+    if is_still(media) or (one_frame and shown > 1):
+        raise ShotError(f"clip {clip.name!r}: its media {media} is a still image held for {shown} frames, not "
+                        f"moving footage; swap the face in the still itself and cut that in, or give the still "
+                        f"as an identity source (--source)")
+
+
+def is_still(path: str) -> bool:
+    """One picture file: an image format with no frame number pattern in its name."""
+    return os.path.splitext(path)[1].lower() in STILL_EXTENSIONS and not is_sequence(path)

@@ -69,10 +69,14 @@ def _timeline_in_collection(collection, path, name: Optional[str]) -> otio.schem
         loose = [c for c in collection if isinstance(c, (otio.schema.Stack, otio.schema.Track, otio.schema.Clip))]
         if len(loose) == 1 and name is None:
             return as_timeline(loose[0].deepcopy(), path)
-        wanted = f" called {name!r}" if name is not None else ""
-        raise TimelineError(f"{path}: the collection holds no timeline{wanted}; export one timeline")
+        if name is None:
+            raise TimelineError(f"{path}: the collection holds no timeline; export one timeline")
+        names = ", ".join(repr(t.name) for t in collection.find_children(descended_from_type=otio.schema.Timeline))
+        raise TimelineError(f"{path}: holds no timeline called {name!r} (it holds {names or 'none'}); "
+                            f"give one of those names")
     names = ", ".join(repr(t.name) for t in timelines)
-    raise TimelineError(f"{path}: the collection holds {len(timelines)} timelines ({names}); choose one by name")
+    raise TimelineError(f"{path}: holds {len(timelines)} timelines ({names}); choose one by name "
+                        f"(faceplate-otio --timeline NAME)")
 
 
 def _unsupported_schema(path: Path, exc: Exception) -> str:

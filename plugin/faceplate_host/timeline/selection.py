@@ -6,15 +6,30 @@ from typing import Optional, Sequence
 
 import opentimelineio as otio
 
+from faceplate_host.timeline.visibility import is_seen
+
 
 def video_clips(timeline: otio.schema.Timeline) -> list:
-    """Every enabled clip on an enabled video track, bottom track first, in record order."""
+    """Every enabled clip the viewer can see on an enabled video track, bottom track first, in record
+    order: inside compound clips (nested stacks and tracks) too, but never on a nested audio track, and
+    never a clip that lies wholly outside what its parents play."""
     found = []
     for track in timeline.video_tracks():
-        if not track.enabled:
+        found += _clips_in(track) if track.enabled else []
+    return [clip for clip in found if is_seen(clip, timeline.tracks)]
+
+
+def _clips_in(composition) -> list:
+    clips = []
+    for child in composition:
+        if isinstance(child, otio.schema.Transition) or not child.enabled:
             continue
-        found += [clip for clip in track.find_clips() if clip.enabled]
-    return found
+        if isinstance(child, otio.schema.Clip):
+            clips.append(child)
+        elif isinstance(child, otio.schema.Stack) or (isinstance(child, otio.schema.Track)
+                                                       and child.kind == otio.schema.TrackKind.Video):
+            clips += _clips_in(child)
+    return clips
 
 
 def choose_clips(timeline: otio.schema.Timeline, marker: Optional[str] = None, marker_colour: Optional[str] = None,
@@ -34,10 +49,12 @@ def choose_clips(timeline: otio.schema.Timeline, marker: Optional[str] = None, m
 
 
 def track_of(clip) -> Optional[otio.schema.Track]:
-    parent = clip.parent()
-    while parent is not None and not isinstance(parent, otio.schema.Track):
-        parent = parent.parent()
-    return parent
+    """The timeline track the clip sits on (for a clip inside a compound clip, the compound's track)."""
+    found, item = None, clip.parent()
+    while item is not None:
+        found = item if isinstance(item, otio.schema.Track) else found
+        item = item.parent()
+    return found
 
 
 def _marker_matches(found, name: Optional[str], colour: Optional[str]) -> bool:
