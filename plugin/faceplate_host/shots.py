@@ -114,6 +114,16 @@ def is_sequence(pattern: str) -> bool:
     return bool(_PADDED.search(pattern))
 
 
+# Single-image formats: a file of one of these without a frame number pattern in its name is one picture.
+STILL_EXTENSIONS = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".exr", ".dpx", ".bmp", ".tga", ".psd", ".gif",
+                    ".webp", ".heic", ".cin", ".sgi", ".hdr", ".jp2")
+
+
+def is_still(path: str) -> bool:
+    """One picture file (a held still), not a movie or a frame sequence."""
+    return path.lower().endswith(STILL_EXTENSIONS) and not is_sequence(path)
+
+
 @dataclass(frozen=True)
 class Shot:
     """One clip to swap, as any editor describes it.

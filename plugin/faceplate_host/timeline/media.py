@@ -9,12 +9,8 @@ from typing import Optional
 
 import opentimelineio as otio
 
-from faceplate_host.shots import DEFAULT_FIRST_FRAME, FrameSpan, ShotError, is_sequence
+from faceplate_host.shots import DEFAULT_FIRST_FRAME, FrameSpan, ShotError, is_sequence, is_still
 from faceplate_host.timeline.frames import count_frames
-
-# Single-image formats: a file of one of these without a frame number in its name is one picture.
-STILL_EXTENSIONS = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".exr", ".dpx", ".bmp", ".tga", ".psd", ".gif",
-                    ".webp", ".heic", ".cin", ".sgi", ".hdr", ".jp2")
 
 
 def media_frames(clip, reference, source_path: str, first_frame: int) -> tuple[str, int, float]:
@@ -110,8 +106,3 @@ def refuse_still(clip, reference, media: str, shown: int) -> None:
         raise ShotError(f"clip {clip.name!r}: its media {media} is a still image held for {shown} frames, not "
                         f"moving footage; swap the face in the still itself and cut that in, or give the still "
                         f"as an identity source (--source)")
-
-
-def is_still(path: str) -> bool:
-    """One picture file: an image format with no frame number pattern in its name."""
-    return os.path.splitext(path)[1].lower() in STILL_EXTENSIONS and not is_sequence(path)
