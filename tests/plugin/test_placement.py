@@ -13,8 +13,9 @@ import sys
 import opentimelineio as otio
 import pytest
 
-from faceplate_host.shots import FrameSpan, ShotError, place_layer
-from faceplate_host.timeline import read_timeline, shots_and_refusals, shots_from_timeline, video_clips, write_layers
+from faceplate_host.shots import FrameSpan, Shot, ShotError, place_layer
+from faceplate_host.timeline import (describe, read_timeline, shots_and_refusals, shots_from_timeline, video_clips,
+                                     write_layers)
 from test_timeline import RT, TR, clip, gap, movie
 
 FIRST = 1001  # plate number of a movie's frame 0 (DEFAULT_FIRST_FRAME)
@@ -155,6 +156,13 @@ def test_a_dissolve_over_handles_shows_the_new_face_on_every_frame_it_shows(tmp_
             [plate_frame(written, r, plate) for r in range(first, last + 1)]
     (transitions,) = [[t for t in written.tracks[1] if isinstance(t, otio.schema.Transition)]]
     assert [(t.in_offset.to_frames(), t.out_offset.to_frames()) for t in transitions] == [(4, 6)]
+
+
+def test_the_dissolves_travel_with_the_shot_through_the_jobs_file():
+    (shot,) = shots_from_timeline(dissolve_cut(), clips=["B"])
+    again = Shot.from_dict(json.loads(json.dumps(shot.to_dict())))
+    assert again == shot and again.dissolve_in == (4, 6) and again.render_span == shot.render_span
+    assert "dissolve in 4+6" in describe(shot)
 
 
 def test_a_dissolve_wider_than_the_layer_is_refused_naming_the_frames():

@@ -137,7 +137,10 @@ def _clip_index(clip, timeline) -> str:
 
 
 def describe(shot: Shot) -> str:
-    """One line per shot for people: clip, media, source and record ranges, fps."""
+    """One line per shot for people: clip, media, source and record ranges, fps, dissolves (frames before+after
+    the cut)."""
     fps = shot.metadata.get("timeline_rate") or rate_text(shot.rate)
+    dissolves = "".join(f"  dissolve {end} {before}+{after}" for end, (before, after)
+                        in (("in", shot.dissolve_in), ("out", shot.dissolve_out)) if before or after)
     return (f"{shot.name}  track {shot.track or '-'}  media {shot.media}  source {shot.source}  "
-            f"record {shot.record}  fps {float(Fraction(fps)):.3f} ({fps})")
+            f"record {shot.record}  fps {float(Fraction(fps)):.3f} ({fps}){dissolves}")
