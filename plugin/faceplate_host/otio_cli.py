@@ -178,8 +178,8 @@ def _settings(path: Optional[Path]) -> Optional[dict]:
 
 def run_place(args) -> int:
     jobs = load_jobs(args.jobs or jobs_file_for(args.timeline))
-    remembered = next((j.shot.metadata.get("timeline_name") for j in jobs if j.shot.metadata.get("timeline_name")), None)
-    timeline = read_timeline(args.timeline, args.timeline_name or remembered)
+    remembered = next((j.shot.metadata["timeline_name"] for j in jobs if j.shot.metadata.get("timeline_name")), None)
+    timeline = read_timeline(args.timeline, args.timeline_name or remembered)  # the one the jobs came from
     client = _client(args)
     placements = [placement_for(client, job, track_name=args.track_name) for job in jobs]
     out = write_layers(timeline, placements, args.out)

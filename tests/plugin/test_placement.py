@@ -90,7 +90,7 @@ def test_audio_inside_a_compound_is_never_a_shot():
     assert [s.name for s in shots] == ["picture"] and not refused
 
 
-def test_a_stack_nested_two_deep_shows_the_part_both_parents_keep():
+def test_a_stack_nested_two_deep_shows_the_part_both_parents_keep(tmp_path):
     # Premiere: a nested sequence inside a nested sequence, each trimmed by its own source range.
     deepest = compound("inner", [gap(3), clip("deep", movie(), 500, 40)], 10, 20)  # shows deep 507-526
     middle = compound("outer", [clip("lead", movie(), 50, 8), deepest, clip("tail", movie(), 80, 10)], 12, 14)
@@ -101,6 +101,11 @@ def test_a_stack_nested_two_deep_shows_the_part_both_parents_keep():
     for name, shot in shots.items():
         assert shot_frames(shot) == expected[name], name
     assert (str(shots["deep"].record), str(shots["deep"].source)) == ("6-19", "1512-1525")
+    placements = [place_layer(s, str(tmp_path / n / "faceplate.####.exr"), s.render_span) for n, s in shots.items()]
+    written = read_timeline(write_layers(timeline, placements, tmp_path / "out.otio"))
+    layers = {c.name: c for c in written.tracks[-1].find_clips()}
+    for name, frames in expected.items():  # the layer shows, on each record frame, the plate frame seen there
+        assert [(r, layer_frame(written, r, layers[name])) for r, _ in frames] == frames, name
 
 
 def test_a_clip_partly_or_wholly_beyond_its_parents_range():
