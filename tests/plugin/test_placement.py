@@ -83,8 +83,8 @@ def test_a_compound_clip_trimmed_by_its_parent_lists_only_what_it_shows():
 
 
 def test_audio_inside_a_compound_is_never_a_shot():
-    timeline = cut(compound("comp", [clip("picture", movie(), 0, 30)], 0, 30,
-                            audio=[clip("dialogue", movie("/m/a.wav"), 0, 30), clip("music", movie("/m/b.wav"), 0, 30)]))
+    sound = [clip("dialogue", movie("/m/a.wav"), 0, 30), clip("music", movie("/m/b.wav"), 0, 30)]
+    timeline = cut(compound("comp", [clip("picture", movie(), 0, 30)], 0, 30, audio=sound))
     assert [c.name for c in video_clips(timeline)] == ["picture"]
     shots, refused = shots_and_refusals(timeline)
     assert [s.name for s in shots] == ["picture"] and not refused
