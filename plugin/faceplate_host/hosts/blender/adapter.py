@@ -6,8 +6,8 @@ bpy 4.2 (Python API reference, bpy.types.Sequence / MovieSequence / ImageSequenc
 sits at ``frame_start``), ``frame_offset_start`` how many content frames are trimmed off its start
 (negative: the first frame held before the footage), ``frame_final_start``/``frame_final_end`` the
 first shown frame and the frame after the last; the scene rate is ``render.fps / render.fps_base``.
-``SequencesCollection.new_image(name, filepath, channel, frame_start)`` makes an image strip; ``elements.append(filename)``
-adds frames from the same folder; ``blend_type = 'ALPHA_OVER'`` composites it over the channels below;
+``SequencesCollection.new_image(name, filepath, channel, frame_start)`` makes an image strip;
+``elements.append(filename)`` adds frames from the same folder; ``blend_type = 'ALPHA_OVER'`` composites it over the channels below;
 ``transform.offset_x/offset_y`` (keyframed per frame) put each EXR's data window where its file says.
 """
 
