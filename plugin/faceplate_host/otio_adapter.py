@@ -22,12 +22,12 @@ class OtioFileAdapter:
 
     def __init__(self, timeline_path, out_path, marker: Optional[str] = None, marker_colour: Optional[str] = None,
                  track: Optional[str] = None, clips: Optional[Sequence[str]] = None, handles: int = 0,
-                 first_frame: int = DEFAULT_FIRST_FRAME):
+                 first_frame: int = DEFAULT_FIRST_FRAME, timeline_name: Optional[str] = None):
         self.timeline_path, self.out_path = Path(timeline_path), Path(out_path)
         self.selection = {"marker": marker, "marker_colour": marker_colour, "track": track,
                           "clips": list(clips) if clips else None}
         self.handles, self.first_frame = handles, first_frame
-        self.timeline = read_timeline(self.timeline_path)
+        self.timeline = read_timeline(self.timeline_path, timeline_name)
         self.placed: list[LayerPlacement] = []
 
     def collect(self) -> list[Shot]:

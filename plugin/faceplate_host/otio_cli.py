@@ -66,6 +66,7 @@ def parser() -> argparse.ArgumentParser:
 
     place = sub.add_parser("place", help="write the timeline back with each rendered layer on a new top track")
     place.add_argument("timeline", type=Path)
+    _timeline_name(place)
     place.add_argument("--out", type=Path, required=True, help="the timeline to write (.otio)")
     place.add_argument("--track-name", default=LAYER_TRACK, help=f"name of the new track (default {LAYER_TRACK})")
     _engine(place)
@@ -75,6 +76,7 @@ def parser() -> argparse.ArgumentParser:
 
 def _selection(command) -> None:
     command.add_argument("timeline", type=Path, help=".otio file (or any file an OTIO adapter reads)")
+    _timeline_name(command)
     command.add_argument("--marker", help="clips carrying a marker of this name (case-insensitive)")
     command.add_argument("--marker-colour", "--marker-color", dest="marker_colour", help="clips carrying a marker of this colour (RED, GREEN ...)")
     command.add_argument("--track", help="clips on the video track of this name")
@@ -82,6 +84,11 @@ def _selection(command) -> None:
     command.add_argument("--handles", type=int, default=0, help="extra frames rendered either side (default 0)")
     command.add_argument("--first-frame", type=int, default=DEFAULT_FIRST_FRAME,
                          help=f"plate number of a movie's first frame (default {DEFAULT_FIRST_FRAME})")
+
+
+def _timeline_name(command) -> None:
+    command.add_argument("--timeline", dest="timeline_name", metavar="NAME",
+                         help="the timeline of this name, in a file holding several")
 
 
 def _engine(command) -> None:
@@ -92,7 +99,7 @@ def _engine(command) -> None:
 
 def _shots(args):
     """(shots, refusals): every chosen clip tried, so all refusals are shown at once."""
-    timeline = read_timeline(args.timeline)
+    timeline = read_timeline(args.timeline, args.timeline_name)
     return shots_and_refusals(timeline, marker=args.marker, marker_colour=args.marker_colour, track=args.track,
                               clips=args.clips, handles=args.handles, source_path=str(args.timeline),
                               first_frame=args.first_frame)
@@ -170,8 +177,9 @@ def _settings(path: Optional[Path]) -> Optional[dict]:
 
 
 def run_place(args) -> int:
-    timeline = read_timeline(args.timeline)
     jobs = load_jobs(args.jobs or jobs_file_for(args.timeline))
+    remembered = next((j.shot.metadata["timeline_name"] for j in jobs if j.shot.metadata.get("timeline_name")), None)
+    timeline = read_timeline(args.timeline, args.timeline_name or remembered)  # the one the jobs came from
     client = _client(args)
     placements = [placement_for(client, job, track_name=args.track_name) for job in jobs]
     out = write_layers(timeline, placements, args.out)

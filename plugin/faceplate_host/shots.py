@@ -21,6 +21,7 @@ from typing import Any, Optional
 NTSC_RATES = (Fraction(24000, 1001), Fraction(30000, 1001), Fraction(48000, 1001), Fraction(60000, 1001),
               Fraction(120000, 1001))
 _PADDED = re.compile(r"(#+)|%0?(\d*)d|@+")
+DEFAULT_FIRST_FRAME = 1001  # the engine's plate number of a movie's first frame (faceplate init --first-frame)
 
 
 class ShotError(ValueError):
@@ -113,6 +114,16 @@ def is_sequence(pattern: str) -> bool:
     return bool(_PADDED.search(pattern))
 
 
+# Single-image formats: a file of one of these without a frame number pattern in its name is one picture.
+STILL_EXTENSIONS = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".exr", ".dpx", ".bmp", ".tga", ".psd", ".gif",
+                    ".webp", ".heic", ".cin", ".sgi", ".hdr", ".jp2")
+
+
+def is_still(path: str) -> bool:
+    """One picture file (a held still), not a movie or a frame sequence."""
+    return path.lower().endswith(STILL_EXTENSIONS) and not is_sequence(path)
+
+
 @dataclass(frozen=True)
 class Shot:
     """One clip to swap, as any editor describes it.
@@ -120,7 +131,9 @@ class Shot:
     ``source``: the media frames the clip shows, in plate numbering (an image sequence's own frame
     numbers; for a movie, ``first_frame`` + the frame's index in the file). ``record``: where those
     frames sit on the timeline, same length. ``handles``: extra frames either side that the engine
-    renders too (for the compositor's slip room), never placed on the timeline."""
+    renders too (for the compositor's slip room). ``dissolve_in``/``dissolve_out``: the dissolve at the
+    clip's first/last cut as (frames before the cut, frames after it); the handle frames a dissolve
+    shows (before the first cut, after the last) are rendered and placed whatever ``handles`` says."""
 
     name: str
     media: str
@@ -135,9 +148,14 @@ class Shot:
     timeline: str = ""  # the file or host timeline the clip came from
     clip_id: str = ""  # how the adapter finds the clip again (host-specific)
     colour_space: str = ""
+    dissolve_in: tuple[int, int] = (0, 0)
+    dissolve_out: tuple[int, int] = (0, 0)
     metadata: dict = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
+        if min(*self.dissolve_in, *self.dissolve_out) < 0:
+            raise ShotError(f"clip {self.name!r}: dissolve lengths must be 0 or more, not {self.dissolve_in} "
+                            f"{self.dissolve_out}")
         if self.source.count != self.record.count:
             raise ShotError(f"clip {self.name!r}: source {self.source} and record {self.record} differ in length "
                             f"({self.source.count} vs {self.record.count} frames); a retimed clip cannot be "
@@ -147,8 +165,10 @@ class Shot:
 
     @property
     def render_span(self) -> FrameSpan:
-        """The plate frames the engine renders: the clip's frames plus handles, never below frame 0."""
-        return FrameSpan(max(0, self.source.first - self.handles), self.source.last + self.handles)
+        """The plate frames the engine renders: the clip's frames plus handles (at least the frames its
+        dissolves show), never below frame 0."""
+        return FrameSpan(max(0, self.source.first - max(self.handles, self.dissolve_in[0])),
+                         self.source.last + max(self.handles, self.dissolve_out[1]))
 
     def record_frame(self, source_frame: int) -> int:
         return self.record.first + (source_frame - self.source.first)
@@ -176,6 +196,9 @@ class Shot:
         data["rate"] = exact_rate(data["rate"])
         if data.get("resolution"):
             data["resolution"] = tuple(data["resolution"])
+        for key in ("dissolve_in", "dissolve_out"):
+            if key in data:
+                data[key] = tuple(data[key])
         return cls(**data)
 
     def with_(self, **changes) -> "Shot":
@@ -194,7 +217,8 @@ class Flag:
 class LayerPlacement:
     """Where a rendered layer goes: on track ``track_name`` (a new video track above every other),
     at record frames ``record``, showing layer files ``layer_pattern`` frames ``layer_in`` onwards.
-    ``layer_frames`` is every frame on disk (the shot plus handles), so an editor can slip."""
+    ``layer_frames`` is every frame on disk (the shot plus handles), so an editor can slip.
+    ``dissolve_in``/``dissolve_out``: the shot's dissolves, for the layer to dissolve as the plate does."""
 
     shot: str
     track_name: str
@@ -205,7 +229,14 @@ class LayerPlacement:
     rate: Fraction
     matte_pattern: str = ""
     flags: tuple[Flag, ...] = ()
+    dissolve_in: tuple[int, int] = (0, 0)
+    dissolve_out: tuple[int, int] = (0, 0)
     metadata: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def shown(self) -> FrameSpan:
+        """The record frames the layer is seen on: the clip's, and the handle frames its dissolves show."""
+        return FrameSpan(self.record.first - self.dissolve_in[0], self.record.last + self.dissolve_out[1])
 
     def layer_frame(self, record_frame: int) -> int:
         return self.layer_in + (record_frame - self.record.first)
@@ -230,11 +261,14 @@ class LayerPlacement:
 
 def place_layer(shot: Shot, layer_pattern: str, layer_frames: FrameSpan, *, track_name: str = "faceplate",
                 matte_pattern: str = "", flags: tuple[Flag, ...] = (), metadata: Optional[dict] = None) -> LayerPlacement:
-    """The layer of ``shot`` at exactly the clip's record frames. The engine numbers layer frames as the
-    plate, so layer frame N is plate frame N; refuses a layer that does not cover the clip."""
-    if not layer_frames.contains(shot.source):
+    """The layer of ``shot`` at exactly the clip's record frames, dissolving where the clip dissolves. The
+    engine numbers layer frames as the plate, so layer frame N is plate frame N; refuses a layer that does
+    not cover every frame the viewer sees of the clip (its dissolves' handle frames included)."""
+    needed = FrameSpan(shot.source.first - shot.dissolve_in[0], shot.source.last + shot.dissolve_out[1])
+    if not layer_frames.contains(needed):
         raise ShotError(f"clip {shot.name!r}: the layer has frames {layer_frames} but the clip needs "
-                        f"{shot.source}; render the missing frames (faceplate render --frames {shot.source})")
+                        f"{needed}; render the missing frames (faceplate render --frames {needed})")
     return LayerPlacement(shot=shot.name, track_name=track_name, record=shot.record, layer_pattern=layer_pattern,
                           layer_frames=layer_frames, layer_in=shot.source.first, rate=shot.rate,
-                          matte_pattern=matte_pattern, flags=tuple(flags), metadata=dict(metadata or {}))
+                          matte_pattern=matte_pattern, flags=tuple(flags), dissolve_in=shot.dissolve_in,
+                          dissolve_out=shot.dissolve_out, metadata=dict(metadata or {}))

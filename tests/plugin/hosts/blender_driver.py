@@ -2,9 +2,12 @@
 
     python blender_driver.py scene   ADDON_DIR BLEND PLATE FPS FRAME_START OFFSET DURATION  -> shots JSON on stdout
     python blender_driver.py place   ADDON_DIR BLEND PLACEMENT_JSON FRAME OUT_DIR           -> placed strip JSON
+    python blender_driver.py strip   ADDON_DIR BLEND PLATE FPS FRAME_START HOLD OFFSET DURATION OUT_PNG
+                                                                   -> shots JSON (or the operator's error)
 
 ``scene`` builds a scene with the plate as a movie strip, enables the installed add-on and runs its collect
-operator; ``place`` places the layer with the add-on's adapter, then renders FRAME of the sequencer twice
+operator; ``strip`` does the same with a hold offset (``animation_offset_start`` = HOLD; OFFSET may be
+negative, holding the first frame) and renders the strip's first frame to OUT_PNG; ``place`` places the layer with the add-on's adapter, then renders FRAME of the sequencer twice
 (layer strip muted, then shown) to OUT_DIR/plate.png and OUT_DIR/composite.png.
 """
 
@@ -23,12 +26,13 @@ def enable_addon(addon_dir):
     return faceplate_blender
 
 
-def build_scene(blend, plate, fps, frame_start, offset, duration):
+def build_scene(blend, plate, fps, frame_start, offset, duration, hold=0):
     scene = bpy.context.scene
     rate = Fraction(fps)
     scene.render.fps, scene.render.fps_base = rate.numerator, rate.denominator
     editor = scene.sequence_editor_create()
     strip = editor.sequences.new_movie("plate", plate, channel=1, frame_start=frame_start)
+    strip.animation_offset_start = hold
     strip.frame_offset_start = offset
     strip.frame_final_duration = duration
     scene.render.resolution_x = strip.elements[0].orig_width
@@ -40,6 +44,21 @@ def build_scene(blend, plate, fps, frame_start, offset, duration):
     bpy.ops.wm.save_as_mainfile(filepath=blend)
     assert bpy.ops.faceplate.collect() == {"FINISHED"}
     return json.loads(scene["faceplate_shots"])
+
+
+def collect_and_render(blend, plate, fps, frame_start, hold, offset, duration, out_png):
+    """The add-on's collect on a strip with a hold offset, then the sequencer's first strip frame as pixels
+    (Standard view: the plate's own values, no display look)."""
+    try:
+        shots = build_scene(blend, plate, fps, frame_start, offset, duration, hold)
+    except RuntimeError as exc:  # the operator reported an error: bpy.ops raises it
+        return {"error": str(exc)}
+    scene = bpy.context.scene
+    scene.view_settings.view_transform = "Standard"
+    scene.render.use_sequencer = True
+    scene.frame_current = scene.sequence_editor.sequences_all["plate"].frame_final_start
+    render(scene, out_png)
+    return {"shots": shots, "rendered": scene.frame_current}
 
 
 def render(scene, path):
@@ -81,6 +100,9 @@ def main(argv):
         addon = enable_addon(addon_dir)
         plate, fps, frame_start, offset, duration = argv[3], argv[4], *map(int, argv[5:8])
         result = build_scene(blend, plate, fps, frame_start, offset, duration)
+    elif action == "strip":
+        addon = enable_addon(addon_dir)
+        result = collect_and_render(blend, argv[3], argv[4], *map(int, argv[5:9]), argv[9])
     else:
         bpy.ops.wm.open_mainfile(filepath=blend)
         addon = enable_addon(addon_dir)

@@ -15,12 +15,27 @@ Sources (learn.foundry.com/nuke/developers/<version>/pythonreference or pythonde
 - ``nuke.ProgressTask(name)``: ``setProgress(i)``, ``setMessage(s)``, ``isCancelled()`` "True if the user
   has requested the task to be cancelled".
 - ``nuke.show(node)`` opens its properties; ``nuke.message(text)`` shows a dialog.
+- File knobs (``nuke.File_Knob``, an ``EvalString_Knob``: "A string-valued knob which evaluates its value as
+  a TCL expression"): ``value()`` is the text as typed; ``evaluate()`` "Evaluate the string, performing
+  substitutions" (the Tcl commands in ``[...]``, and the frame number for ``####``/``%04d`` at the current
+  frame). ``nuke.filename(node)``: "Return the filename(s) this node ... is working with ... All expansion of
+  commands and variables is done. However by default it will still have %04d sequences in it." The Tcl
+  modelled: ``[value root.name]`` (a knob's value, ``node.knob``), ``[file dirname|tail|rootname|extension
+  PATH]`` and ``[file join A B]`` (Tcl's ``file`` command); anything else fails as Tcl does ("invalid
+  command name").
+- Read's frame knobs (Reference Guide > Read, "frame": ``frame_mode`` "expression" / "start at" / "offset"
+  and the ``frame`` text): "start at" N plays the file's ``first`` frame at script frame N; "offset" N plays
+  file frame F at script frame F + N; an expression gives the file frame to read at each script frame
+  (empty: the script frame). Outside ``first``-``last`` the Read holds (``before``/``after`` default
+  "hold"). ``Node.metadata("input/frame", t)`` answers the file frame read at script frame ``t``.
 - ``nuke.menu(name)`` ("Nuke" is the main menu bar) → Menu; ``Menu.addMenu(name)`` → Menu;
   ``Menu.addCommand(name, command)`` adds an item running ``command`` (a callable or a string of Python).
 """
 
 from __future__ import annotations
 
+import os
+import re
 import threading
 
 
@@ -36,6 +51,20 @@ class Knob:
         return True
 
 
+class FileKnob(Knob):
+    def __init__(self, value, node):
+        super().__init__(value)
+        self.node = node
+
+    def evaluate(self):
+        text = self.node.nuke.expand_tcl(str(self.value()))
+        return re.sub(r"#+|%0?(\d*)d", lambda m: f"{self.node.nuke.frame():0{_width(m)}d}", text)
+
+
+def _width(match):
+    return len(match.group(0)) if match.group(0).startswith("#") else int(match.group(1) or 0)
+
+
 class Format:
     def __init__(self, width, height):
         self._size = (width, height)
@@ -49,7 +78,7 @@ class Format:
 
 KNOBS = {  # the knobs each class has (Reference Guide), with their defaults
     "Read": {"file": "", "first": 1, "last": 1, "origfirst": 1, "origlast": 1, "colorspace": "default",
-             "label": "", "name": ""},
+             "label": "", "name": "", "frame_mode": "expression", "frame": ""},
     "Merge2": {"operation": "over", "label": "", "name": ""},
     "Root": {"fps": 24.0, "name": "", "first_frame": 1, "last_frame": 100},
 }
@@ -59,7 +88,7 @@ MAX_INPUTS = {"Read": 0, "Merge2": 3, "Root": 0}  # Merge: B, A, mask
 class Node:
     def __init__(self, nuke, cls, name, size=(1920, 1080), **knobs):
         self.nuke, self._class, self._selected = nuke, cls, False
-        self._knobs = {k: Knob(v) for k, v in KNOBS[cls].items()}
+        self._knobs = {k: FileKnob(v, self) if k == "file" else Knob(v) for k, v in KNOBS[cls].items()}
         self._knobs["name"].setValue(name)
         for key, value in knobs.items():
             self._knobs[key].setValue(value)
@@ -95,6 +124,25 @@ class Node:
 
     def format(self):
         return self._format
+
+    def metadata(self, key, time=None):
+        if self._class != "Read" or key != "input/frame":
+            return None
+        return self.file_frame(self.nuke.frame() if time is None else int(time))
+
+    def file_frame(self, t):
+        first, last = int(self["first"].value()), int(self["last"].value())
+        mode, text = self["frame_mode"].value(), str(self["frame"].value()).strip()
+        if mode == "start at":
+            wanted = t - int(text) + first
+        elif mode == "offset":
+            wanted = t - int(text)
+        elif text in ("", "frame"):
+            wanted = t
+        else:  # the expressions modelled: frame+N, frame-N
+            sign, number = re.fullmatch(r"frame\s*([+-])\s*(\d+)", text).groups()
+            wanted = t + int(number) if sign == "+" else t - int(number)
+        return min(max(wanted, first), last)  # before/after: hold
 
     def xpos(self):
         return self._xy[0]
@@ -157,6 +205,7 @@ class NukeStandIn:
         self._root["name"].setValue(script)
         self.nodes = Nodes(self)
         self.menus = {}
+        self._frame = 1
 
     def add(self, node):
         self.all.append(node)
@@ -167,15 +216,43 @@ class NukeStandIn:
         taken = {n.name() for n in self.all}
         return next(f"{prefix}{i}" for i in range(1, 10_000) if f"{prefix}{i}" not in taken)
 
-    def read(self, name, file, first, last, size=(1920, 1080), colorspace="ACES - ACEScg", selected=True):
+    def read(self, name, file, first, last, size=(1920, 1080), colorspace="ACES - ACEScg", selected=True, **knobs):
         node = self.add(Node(self, "Read", name, size=size, file=file, first=first, last=last,
-                             colorspace=colorspace))
+                             colorspace=colorspace, **knobs))
         node.setSelected(selected)
         return node
 
     # --- the nuke module's functions --------------------------------------------------------
     def root(self):
         return self._root
+
+    def frame(self):
+        return self._frame
+
+    def filename(self, node, i=None):
+        knob = node.knob("file")
+        return self.expand_tcl(str(knob.value())) if knob is not None and knob.value() else None
+
+    def expand_tcl(self, text):
+        """Tcl command substitution, innermost brackets first (see the module docstring for the commands)."""
+        inner = re.compile(r"\[([^\[\]]*)\]")
+        while inner.search(text):
+            text = inner.sub(lambda m: self._tcl(m.group(1).split()), text, count=1)
+        return text
+
+    def _tcl(self, words):
+        if len(words) == 2 and words[0] == "value":
+            node_name, _, knob = words[1].rpartition(".")
+            node = self._root if node_name == "root" else self.toNode(node_name)
+            if node is None or node.knob(knob) is None:
+                raise RuntimeError(f"can't read \"{words[1]}\": no such knob")
+            return str(node.knob(knob).value())
+        if len(words) >= 3 and words[0] == "file":
+            ops = {"dirname": os.path.dirname, "tail": os.path.basename, "rootname": lambda p: os.path.splitext(p)[0],
+                   "extension": lambda p: os.path.splitext(p)[1], "join": lambda *p: os.path.join(*p)}
+            if words[1] in ops:
+                return ops[words[1]](*words[2:])
+        raise RuntimeError(f"invalid command name \"{words[0] if words else ''}\"")
 
     def selectedNodes(self, filter=None):
         return [n for n in self.all if n.isSelected() and (filter is None or n.Class() == filter)]

@@ -1,11 +1,13 @@
 """BlenderAdapter: selected movie/image strips become shots; a layer becomes an image strip over the plate.
 
 bpy 4.2 (Python API reference, bpy.types.Sequence / MovieSequence / ImageSequence):
-``frame_start`` is where the strip's media frame 0 sits, ``frame_offset_start`` how many media frames
-are trimmed off its start, ``frame_final_start``/``frame_final_end`` the first shown frame and the
-frame after the last; the scene rate is ``render.fps / render.fps_base``. ``SequencesCollection
-.new_image(name, filepath, channel, frame_start)`` makes an image strip; ``elements.append(filename)``
-adds frames from the same folder; ``blend_type = 'ALPHA_OVER'`` composites it over the channels below;
+``frame_start`` is where the strip's content starts, its content being the media after
+``animation_offset_start`` frames ("Hold Offset" in the Time panel; media frame ``animation_offset_start``
+sits at ``frame_start``), ``frame_offset_start`` how many content frames are trimmed off its start
+(negative: the first frame held before the footage), ``frame_final_start``/``frame_final_end`` the
+first shown frame and the frame after the last; the scene rate is ``render.fps / render.fps_base``.
+``SequencesCollection.new_image(name, filepath, channel, frame_start)`` makes an image strip;
+``elements.append(filename)`` adds frames from the same folder; ``blend_type = 'ALPHA_OVER'`` composites it over the channels below;
 ``transform.offset_x/offset_y`` (keyframed per frame) put each EXR's data window where its file says.
 """
 
@@ -16,9 +18,8 @@ import re
 from typing import Any, Optional
 
 from faceplate_host.hosts.blender.exr_window import centre_offset, exr_windows
-from faceplate_host.shots import FrameSpan, LayerPlacement, Shot, ShotError, exact_rate
+from faceplate_host.shots import DEFAULT_FIRST_FRAME, FrameSpan, LayerPlacement, Shot, ShotError, exact_rate
 
-MOVIE_FIRST_FRAME = 1001  # plate number of a movie's first frame (faceplate init --first-frame default)
 MAX_CHANNEL = 128
 _LAST_DIGITS = re.compile(r"(\d+)(?=\D*$)")
 
@@ -56,12 +57,14 @@ class BlenderAdapter:
 
     def strip_shot(self, strip: Any, rate) -> Shot:
         record = FrameSpan(int(strip.frame_final_start), int(strip.frame_final_end) - 1)
-        index = int(round(strip.frame_offset_start))
+        refuse_held_ends(strip)
+        index = media_index(strip)
         if strip.type == "MOVIE":
             if exact_rate(strip.fps) != rate:
                 raise ShotError(f"strip {strip.name!r} is {strip.fps:g} fps in a {float(rate):g} fps scene: set the "
                                 "scene's frame rate to the plate's (Output Properties > Format)")
-            media, first_number, first_frame = self.bpy.path.abspath(strip.filepath), MOVIE_FIRST_FRAME, MOVIE_FIRST_FRAME
+            media, first_number = self.bpy.path.abspath(strip.filepath), DEFAULT_FIRST_FRAME
+            first_frame = DEFAULT_FIRST_FRAME
         else:
             media, first_number = self.image_pattern(strip)
             first_frame = None
@@ -141,3 +144,21 @@ class BlenderAdapter:
         strip.select = True
         editor.active_strip = strip
         self.scene.frame_current = shot.record.first
+
+
+def media_index(strip: Any) -> int:
+    """The media frame (0 = the file's first) shown on the strip's first frame: the hold offset
+    (``animation_offset_start``, media frames skipped before ``frame_start``) plus the trim
+    (``frame_offset_start``, strip frames cut off after it)."""
+    return int(round(strip.animation_offset_start)) + int(round(strip.frame_offset_start))
+
+
+def refuse_held_ends(strip: Any) -> None:
+    """A strip dragged past its footage (a negative ``frame_offset_start``/``frame_offset_end``) holds the
+    first or last frame still over those frames: no motion to swap frame for frame."""
+    held = [(end, -int(round(value))) for end, value in (("first", strip.frame_offset_start),
+                                                       ("last", strip.frame_offset_end)) if value < 0]
+    if held:
+        end, count = held[0]
+        raise ShotError(f"strip {strip.name!r} holds its {end} frame still for {count} frames past its footage; "
+                        f"trim the strip to the footage (or render the hold) before sending it")

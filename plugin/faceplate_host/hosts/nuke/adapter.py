@@ -3,7 +3,10 @@
 Nuke calls used, from Foundry's Python reference (learn.foundry.com/nuke/developers/, "nuke" module):
 ``nuke.selectedNodes(filter)``, ``nuke.toNode(name)``, ``nuke.root()``, ``nuke.nodes.<Class>()``,
 ``Node.knob``/``node[name]`` with ``Knob.value()``/``setValue()``, ``Node.setInput(i, node)``,
-``Node.format()``, ``Node.xpos()/ypos()/setXYpos()``, ``Node.setSelected()``, ``nuke.show(node)``.
+``Node.format()``, ``Node.xpos()/ypos()/setXYpos()``, ``Node.setSelected()``, ``nuke.show(node)``,
+``nuke.filename(node)`` (the file knob with its Tcl expanded, ``%04d`` kept). A Read's ``frame_mode``
+("expression" / "start at" / "offset") and ``frame`` knobs shift its file frames on the script's
+frames (Reference Guide > Read); the layer's Read gets the same shift.
 The script's rate is ``nuke.root()['fps'].value()`` (a float, 23.976...), not ``Root.fps()`` which
 rounds to an int.
 
@@ -16,9 +19,10 @@ layer to input 1.
 from __future__ import annotations
 
 import os
+import re
 from typing import Any, Optional
 
-from faceplate_host.shots import FrameSpan, LayerPlacement, Shot, ShotError, exact_rate
+from faceplate_host.shots import FrameSpan, LayerPlacement, Shot, ShotError, exact_rate, is_still
 
 MOVIE_EXTENSIONS = (".mov", ".mp4", ".mxf", ".avi", ".mkv", ".m4v", ".mpg", ".mpeg", ".webm")
 MERGE_B, MERGE_A = 0, 1  # Merge2 input numbers (see the module docstring)
@@ -52,16 +56,17 @@ class NukeAdapter:
         return sorted((self.read_shot(read, rate) for read in reads), key=lambda s: (s.source.first, s.name))
 
     def read_shot(self, read: Any, rate) -> Shot:
-        """One Read node as a shot: its frames ``first``-``last`` are both the plate and the record frames
-        (Nuke has no timeline; the script's frame numbers are the plate's)."""
+        """One Read node as a shot: its file frames ``first``-``last`` are the plate frames; the script frames
+        they play at (the record frames) are those shifted by the Read's frame offset (``frame_offset``)."""
         name = read.name()
-        media = str(read["file"].value()).strip()
-        if not media:
-            raise ShotError(f"Read node {name!r} has no file; point it at the plate")
+        media = read_path(self.nuke, read)
+        if is_still(media):
+            raise ShotError(f"Read node {name!r} reads the still image {media}, not moving footage; swap the face in "
+                            f"the still itself, or give it as an identity source")
         span = FrameSpan(int(read["first"].value()), int(read["last"].value()))
         is_movie = os.path.splitext(media)[1].lower() in MOVIE_EXTENSIONS
         fmt = read.format()
-        return Shot(name=name, media=media, source=span, record=span, rate=rate, track=name,
+        return Shot(name=name, media=media, source=span, record=span.shifted(frame_offset(read)), rate=rate, track=name,
                     first_frame=1 if is_movie else None,  # Nuke numbers a movie's frames from 1
                     resolution=(int(fmt.width()), int(fmt.height())), clip_id=read.fullName(),
                     colour_space=engine_colour_space(_knob_text(read, "colorspace")), timeline=_script_name(self.nuke))
@@ -77,6 +82,10 @@ class NukeAdapter:
             layer[knob].setValue(placement.layer_frames.first)
         for knob in ("last", "origlast"):
             layer[knob].setValue(placement.layer_frames.last)
+        offset = placement.record.first - placement.layer_in  # the plate Read's offset: layer frames line up
+        if offset:
+            layer["frame_mode"].setValue("offset")
+            layer["frame"].setValue(str(offset))
         plate_space = _knob_text(plate, "colorspace")
         if plate_space:  # the layer is written in the plate's colour space
             layer["colorspace"].setValue(plate_space)
@@ -119,6 +128,42 @@ def engine_colour_space(nuke_value: str) -> str:
     if name.startswith("default (") and name.endswith(")"):
         name = name[len("default ("):-1]
     return NUKE_DEFAULT_SPACES.get(name.lower(), name)
+
+
+def read_path(nuke: Any, read: Any) -> str:
+    """The Read's file with its Tcl evaluated (``[file dirname [value root.name]]/...``): ``nuke.filename(read)``,
+    which expands commands and variables but keeps the ``%04d``/``####`` sequence (Foundry: nuke.filename)."""
+    text = str(read["file"].value()).strip()
+    if not text:
+        raise ShotError(f"Read node {read.name()!r} has no file; point it at the plate")
+    if "[" not in text and "$" not in text:
+        return text
+    try:
+        path = nuke.filename(read)
+    except (RuntimeError, ValueError, NameError) as exc:
+        raise ShotError(f"Read node {read.name()!r}: its file {text} does not evaluate "
+                        f"({' '.join(str(exc).split())}); fix the expression or give the plain path") from None
+    if not path:
+        raise ShotError(f"Read node {read.name()!r}: its file {text} evaluates to nothing; give the plate's path")
+    return str(path)
+
+
+def frame_offset(read: Any) -> int:
+    """Script frame minus file frame, from the Read's ``frame_mode``/``frame`` knobs (Reference Guide > Read):
+    "start at" N plays the first file frame at N, "offset" N plays file frame F at F + N, an expression
+    ``frame+N``/``frame-N`` reads file frame F ± N at F (so plays it N frames earlier or later)."""
+    mode, text = _knob_text(read, "frame_mode") or "expression", _knob_text(read, "frame").strip()
+    number = re.fullmatch(r"-?\d+(\.0*)?", text)
+    if mode == "start at" and number:
+        return int(float(text)) - int(read["first"].value())
+    if mode == "offset" and number:
+        return int(float(text))
+    relative = re.fullmatch(r"frame\s*(?:([+-])\s*(\d+))?", text)
+    if mode == "expression" and (not text or relative):
+        step = int(relative.group(2) or 0) if relative else 0
+        return -step if relative and relative.group(1) == "+" else step
+    raise ShotError(f"Read node {read.name()!r}: its frame ({mode} {text!r}) is not a constant offset, so its "
+                    f"frames cannot be swapped one for one; set frame to 'start at' or 'offset' a number")
 
 
 def _knob_text(node: Any, name: str) -> str:

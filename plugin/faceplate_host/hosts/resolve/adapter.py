@@ -26,12 +26,11 @@ import os
 import re
 from typing import Any, Callable, Optional
 
-from faceplate_host.shots import (FrameSpan, LayerPlacement, Shot, ShotError, exact_rate, is_drop_frame_text,
-                                  is_sequence)
+from faceplate_host.shots import (DEFAULT_FIRST_FRAME, FrameSpan, LayerPlacement, Shot, ShotError, exact_rate,
+                                  is_drop_frame_text, is_sequence)
 
 APPEND_AT = (18, 5)  # AppendToTimeline with trackIndex/recordFrame
 MARKS_FROM = (19, 1)  # Timeline.GetMarkInOut
-MOVIE_FIRST_FRAME = 1001  # plate number of a movie's first frame (faceplate init --first-frame default)
 _BRACKETED = re.compile(r"\[(\d+)-(\d+)\]")  # how Resolve's "File Path" shows a sequence: name.[1001-1100].exr
 _HASHES = re.compile(r"#+")
 
@@ -119,7 +118,7 @@ class ResolveAdapter:
         if source_start not in (index, index + (first_number or 0)):
             raise ShotError(f"clip {name!r} is retimed (it starts at media frame {source_start} with {index} frames "
                             "before its in point): flatten the speed change first")
-        plate_first = (first_number if first_number is not None else MOVIE_FIRST_FRAME) + index
+        plate_first = (first_number if first_number is not None else DEFAULT_FIRST_FRAME) + index
         if within is not None:
             clipped = FrameSpan(max(record.first, within.first), min(record.last, within.last))
             plate_first += clipped.first - record.first
@@ -127,7 +126,7 @@ class ResolveAdapter:
         return Shot(name=name, media=media, source=FrameSpan(plate_first, plate_first + record.count - 1),
                     record=record, rate=rate, drop_frame=is_drop_frame_text(rate_text)
                     or str(timeline.GetSetting("timelineDropFrameTimecode")) == "1",
-                    first_frame=None if first_number is not None else MOVIE_FIRST_FRAME,
+                    first_frame=None if first_number is not None else DEFAULT_FIRST_FRAME,
                     resolution=_resolution(media_item.GetClipProperty("Resolution")), track=f"V{track}",
                     timeline=timeline.GetName(), clip_id=_unique_id(item))
 
