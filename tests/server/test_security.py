@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import http.client
 import json
 import os
 import urllib.error
@@ -92,6 +93,22 @@ def test_a_refused_submission_writes_nothing_and_says_why(guarded, case):
     assert not Path("/tmp/faceplate-escaped-shot").exists()
     assert send(engine.url, "GET", "/api/jobs", None, token) == (200, {"jobs": []}), "nothing was recorded"
     assert engine.healthy()
+
+
+def test_a_chunked_body_over_the_limit_is_refused_as_too_large(guarded):
+    """No Content-Length to check up front: the engine counts the chunks as they come."""
+    engine, token = guarded
+    before = tree_hash(engine.roots)
+    chunks = [new_shot("shot")[:-1]] + [b' ' * 65536] * 8 + [b"}"]
+    connection = http.client.HTTPConnection("127.0.0.1", engine.port, timeout=30)
+    connection.request("POST", "/api/jobs", body=iter(chunks), encode_chunked=True,
+                       headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}",
+                                "Transfer-Encoding": "chunked"})
+    answer = connection.getresponse()
+    assert (answer.status, json.loads(answer.read())["error"]["code"]) == (413, "body_too_large")
+    connection.close()
+    assert tree_hash(engine.roots) == before and engine.healthy()
+    assert send(engine.url, "GET", "/api/jobs", None, token) == (200, {"jobs": []})
 
 
 def test_a_bad_setting_names_the_api_field(guarded):
