@@ -4,6 +4,10 @@ A crash, Ctrl-C or a full disk mid-write leaves either the old file or the new o
 either. Every output the engine writes (frames, crops, indexes, manifests, models) goes through
 here. Temporary files are named ``.<stem>.<random>.tmp<suffix>``; :func:`remove_stale_temp_files`
 clears the ones a killed process left behind.
+
+Outputs take the user's umask (and a folder's default ACL) like any other tool's: the temporary file
+is created with mode 0666 and the kernel narrows it, so a shared shot's layer is 0644 under umask 022
+and 0600 under 077. Secrets (the server's token, job store, logs) are written elsewhere, user-only.
 """
 
 from __future__ import annotations
@@ -12,8 +16,8 @@ import contextlib
 import errno
 import os
 import re
+import secrets
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Iterator
 
@@ -40,12 +44,10 @@ def atomic_path(target: str | os.PathLike, min_size: int = 1) -> Iterator[Path]:
     target = Path(target)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f".tmp{target.suffix}", dir=target.parent)
-        os.close(fd)
+        tmp = _create_temp_file(target)
     except OSError as exc:
         raise (disk_full(target, exc) if exc.errno in _NO_SPACE else
                WorkspaceError(f"cannot write {target}: {exc.strerror}; check the folder's permissions")) from exc
-    tmp = Path(tmp_name)
     try:
         yield tmp
         size = tmp.stat().st_size
@@ -61,6 +63,19 @@ def atomic_path(target: str | os.PathLike, min_size: int = 1) -> Iterator[Path]:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def _create_temp_file(target: Path) -> Path:
+    """A new, empty ``.<stem>.<random>.tmp<suffix>`` beside ``target``, created with mode 0666 so the umask
+    decides (tempfile.mkstemp's 0600 would make every output private); O_EXCL: never someone else's file."""
+    for _ in range(100):
+        tmp = target.with_name(f".{target.stem}.{secrets.token_hex(6)}.tmp{target.suffix}")
+        try:
+            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+            return tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no free temporary name", str(target.parent))
 
 
 def write_bytes_atomic(target: str | os.PathLike, data: bytes, durable: bool = True) -> None:

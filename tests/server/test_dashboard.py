@@ -85,3 +85,42 @@ def test_the_page_asks_for_the_token_without_the_link(example, engine_factory, t
         page.click("#sign-in-form button")
         page.wait_for("!document.getElementById('dashboard').hidden", 10, "the dashboard after signing in")
         page.wait_for("!document.getElementById('no-jobs').hidden", 10, "the empty job list")
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
+def test_the_page_works_from_either_loopback_name_with_a_session_cookie_that_is_not_the_token(
+        example, engine_factory, tmp_path, host):
+    """Signed in by the link, the page lists a job waiting on a shot another program holds and cancels it: its
+    own state-changing requests pass the Origin check; its cookie is a session id, never the token."""
+    pytest.importorskip("websocket", reason="websocket-client drives the browser (pip install -e '.[test]')")
+    from cdp import Browser
+    from server_helpers import init_example_shot
+
+    from faceplate.workspace.lock import WorkspaceLock
+
+    roots, plate, source = example
+    shot = init_example_shot(roots / f"sh_dashboard_{host.replace('.', '_')}", plate, source)
+    lock = WorkspaceLock(shot)
+    lock.acquire("train")  # as `faceplate train` would: the job waits, cancellable
+    try:
+        engine = engine_factory(roots)
+        job = engine.client.submit(str(shot), stages=["curate"])
+        token = (engine.data / "token").read_text().strip()
+        url = f"http://{host}:{engine.port}/"
+        with Browser(shutil.which("chromium"), tmp_path / "profile") as page:
+            page.open(f"{url}#token={token}")
+            page.wait_for(f"!!document.querySelector('.job-item[data-job-id=\"{job['id']}\"]')", 30, "the job listed")
+            cookies = page.send("Network.getCookies", urls=[url])["cookies"]
+            assert [(c["name"], c["httpOnly"], c["sameSite"]) for c in cookies] == [
+                ("faceplate_session", True, "Strict")]
+            assert cookies[0]["value"] != token and token not in cookies[0]["value"]
+            assert cookies[0]["expires"] > time.time() + 3600, "the session ends, after a working day"
+            page.wait_for("!document.getElementById('cancel-button').disabled", 30, "the job to be cancellable")
+            # the button's own click (the status beside it flips busy/running as the job retries, moving it)
+            page.evaluate("document.getElementById('cancel-button').click()")
+            page.wait_for("document.getElementById('job-status').textContent === 'cancelled'", 15,
+                          "the page to show the job cancelled")
+            assert page.evaluate("document.getElementById('action-error').textContent") == ""
+        assert engine.client.job(job["id"])["status"] == "cancelled"
+    finally:
+        lock.release()

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+import http.client
 import json
 import os
+import sqlite3
+import stat
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
-from server_helpers import start_engine
+from server_helpers import init_example_shot, start_engine
 
 from faceplate_host import client as client_module
 from faceplate_host.client import EngineAuthError, EngineClient, EngineNotRunning, EngineVersionMismatch
@@ -94,6 +97,22 @@ def test_a_refused_submission_writes_nothing_and_says_why(guarded, case):
     assert engine.healthy()
 
 
+def test_a_chunked_body_over_the_limit_is_refused_as_too_large(guarded):
+    """No Content-Length to check up front: the engine counts the chunks as they come."""
+    engine, token = guarded
+    before = tree_hash(engine.roots)
+    chunks = [new_shot("shot")[:-1]] + [b' ' * 65536] * 8 + [b"}"]
+    connection = http.client.HTTPConnection("127.0.0.1", engine.port, timeout=30)
+    connection.request("POST", "/api/jobs", body=iter(chunks), encode_chunked=True,
+                       headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}",
+                                "Transfer-Encoding": "chunked"})
+    answer = connection.getresponse()
+    assert (answer.status, json.loads(answer.read())["error"]["code"]) == (413, "body_too_large")
+    connection.close()
+    assert tree_hash(engine.roots) == before and engine.healthy()
+    assert send(engine.url, "GET", "/api/jobs", None, token) == (200, {"jobs": []})
+
+
 def test_a_bad_setting_names_the_api_field(guarded):
     engine, token = guarded
     _, answer = send(engine.url, "POST", "/api/jobs", CASES["setting out of bounds"][0], token)
@@ -118,6 +137,28 @@ def test_the_token_file_is_the_users_only(guarded):
     engine, token = guarded
     assert (engine.data / "token").stat().st_mode & 0o777 == 0o600
     assert len(token) >= 40
+
+
+def test_a_data_folder_left_open_is_made_the_users_only(example, engine_factory, tmp_path):
+    """A data folder made by hand or by an older engine (0755, a 0644 job store and logs) is tightened at start;
+    the store's WAL files and every new stage log are the user's only too."""
+    roots, plate, source = example
+    data = tmp_path / "data"
+    (data / "logs" / "old-job").mkdir(parents=True)
+    sqlite3.connect(data / "jobs.sqlite").close()
+    (data / "logs" / "old-job" / "curate.1.log").write_text("an old run\n")
+    for path in [data, data / "logs", data / "logs" / "old-job"]:
+        path.chmod(0o755)
+    for path in [data / "jobs.sqlite", data / "logs" / "old-job" / "curate.1.log"]:
+        path.chmod(0o644)
+    engine = engine_factory(roots, data)
+    job = engine.client.submit(str(init_example_shot(roots / "sh_private", plate, source)), stages=["curate"])
+    assert engine.client.watch(job["id"], lambda e: None, poll_s=0.1, timeout_s=60)["status"] == "failed"
+    modes = {str(p.relative_to(data)): stat.S_IMODE(p.stat().st_mode) for p in [data, *data.rglob("*")]}
+    assert {"jobs.sqlite-wal", "jobs.sqlite-shm", f"logs/{job['id']}/curate.1.log", "token"} <= set(modes)
+    wrong = {name: oct(mode) for name, mode in modes.items()
+             if mode != (0o700 if (data / name).is_dir() else 0o600)}
+    assert not wrong, f"not the user's only: {wrong}"
 
 
 def test_the_client_says_where_the_token_is_and_how_to_start_the_engine(guarded, tmp_path):

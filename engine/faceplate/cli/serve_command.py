@@ -12,7 +12,8 @@ def register(sub) -> None:
     p = sub.add_parser("serve", help="run the engine server the host plug-ins and the dashboard talk to")
     p.add_argument("--port", type=int, default=8571, help="TCP port (default 8571)")
     p.add_argument("--host", default="127.0.0.1",
-                   help="address to listen on (default 127.0.0.1: this machine only; anything else warns)")
+                   help="address to listen on (default 127.0.0.1: this machine only; anything else warns); the "
+                        "engine answers to this name besides the loopback names")
     p.add_argument("--roots", type=Path, nargs="+", default=[], metavar="DIR",
                    help="folders media and workspaces must lie under (nothing outside them is opened)")
     p.add_argument("--data", type=Path, help="the engine's data folder: job store, token, worker logs "
@@ -51,7 +52,7 @@ def run(args) -> None:
 
 def dashboard_url(config, token: str | None) -> str:
     """The page's address; with the token in the fragment, which the browser never sends anywhere: the page
-    trades it for an HttpOnly cookie (POST /api/session) and removes it from the address bar at once."""
+    trades it for a session cookie (POST /api/session) and removes it from the address bar at once."""
     host = "127.0.0.1" if config.host in ("0.0.0.0", "::") else config.host
     host = f"[{host}]" if ":" in host else host
     return f"http://{host}:{config.port}/" + (f"#token={token}" if token else "")

@@ -1,4 +1,4 @@
-"""The FastAPI app: routers, the size limit, and the one place errors become JSON answers."""
+"""The FastAPI app: routers, the browser guard and size limit, and the one place errors become JSON answers."""
 
 from __future__ import annotations
 
@@ -14,25 +14,26 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from faceplate.errors import FaceplateError
 from faceplate.server.context import EngineContext
 from faceplate.server.errors import describe_error, error_body
-from faceplate.server.middleware import BodyTooLarge, LimitsAndVersion, too_large_body
+from faceplate.server.middleware import Guarded
 from faceplate.server.routes import events, jobs, system
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
 
 
-def create_app(engine: EngineContext) -> LimitsAndVersion:
+def create_app(engine: EngineContext) -> Guarded:
     app = FastAPI(title="Faceplate engine", version=engine.config.version,
                   description="Jobs for the Faceplate engine: submit a shot, watch its stages, fetch what it made.")
     app.state.engine = engine
     for module in (system, jobs, events):
         app.include_router(module.router)
-    _add_error_handlers(app, engine.config.max_body_bytes)
+    _add_error_handlers(app)
     app.mount("/", StaticFiles(directory=STATIC, html=True), name="dashboard")  # the page holds no data: no token
-    return LimitsAndVersion(app, engine.config.max_body_bytes, engine.config.version)
+    config = engine.config
+    return Guarded(app, config.answers_to, config.max_body_bytes, config.version)
 
 
-def _add_error_handlers(app: FastAPI, max_body: int) -> None:
+def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(FaceplateError)
     async def faceplate_error(request: Request, exc: FaceplateError) -> JSONResponse:
         status, body = describe_error(exc)
@@ -46,10 +47,6 @@ def _add_error_handlers(app: FastAPI, max_body: int) -> None:
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         return JSONResponse(error_body(code, str(exc.detail), "see /docs for the API"), status_code=exc.status_code)
-
-    @app.exception_handler(BodyTooLarge)
-    async def too_large(request: Request, exc: BodyTooLarge) -> JSONResponse:
-        return JSONResponse(too_large_body(max_body), status_code=413)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import socket
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,6 +12,7 @@ from pathlib import Path
 from faceplate_host.client import default_data_dir  # one definition: the client reads the token the server writes
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+EVERY_ADDRESS = ("0.0.0.0", "::", "")
 
 
 @dataclass(frozen=True)
@@ -43,8 +46,24 @@ class ServerConfig:
     def loopback(self) -> bool:
         return self.host in LOOPBACK_HOSTS
 
+    def answers_to(self, name: str) -> bool:
+        """Whether a request's Host name is one this engine answers to: the loopback names, the --host name,
+        and where it listens beyond this machine, IP addresses and this machine's name (a page cannot make
+        a browser send a bare IP address as Host, so DNS rebinding stays out)."""
+        if name in LOOPBACK_HOSTS or (name == self.host.lower() and self.host not in EVERY_ADDRESS):
+            return True
+        return not self.loopback and (_is_ip(name) or name == socket.gethostname().lower())
+
     @property
     def version(self) -> str:
         from faceplate import __version__
 
         return __version__
+
+
+def _is_ip(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name)
+        return True
+    except ValueError:
+        return False

@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 
 from faceplate.server.context import EngineContext
+from faceplate.server.errors import Unauthorized
+from faceplate.server.session import SESSION_COOKIE
 from faceplate.server.token import check_token
-
-TOKEN_COOKIE = "faceplate_token"
 
 
 def get_engine(request: Request) -> EngineContext:
@@ -21,4 +21,9 @@ Engine = Annotated[EngineContext, Depends(get_engine)]
 
 def require_token(request: Request, engine: Engine,
                   authorization: Annotated[str | None, Header()] = None) -> None:
-    check_token(engine.token, authorization, request.cookies.get(TOKEN_COOKIE))
+    """The token (``Authorization: Bearer``), or the dashboard's session cookie (Origin checked in middleware.py)."""
+    session = request.cookies.get(SESSION_COOKIE)
+    if authorization or not session:
+        check_token(engine.token, authorization)
+    elif not engine.sessions.is_valid(session):
+        raise Unauthorized("the dashboard's session has expired or is unknown to this engine: sign in again")

@@ -26,6 +26,7 @@ from typing import IO
 
 import faceplate
 from faceplate.server.config import ServerConfig
+from faceplate.server.private import open_private_log
 from faceplate.server.store import Store
 from faceplate.server.worker import EXIT_BUSY, EXIT_STOPPED
 
@@ -178,8 +179,7 @@ class Scheduler:
                                 started=time.time(), finished=None, runs=runs, error=None, progress=None)
         self.store.update_job(job["id"], {"status": "running", "stage": stage}, status="running", error=None)
         log_path = self.config.log_dir / job["id"] / f"{stage}.{runs}.log"
-        log_path.parent.mkdir(parents=True, exist_ok=True)
-        log_file = open(log_path, "ab")
+        log_file = open_private_log(log_path)
         process = self._hand_to_spare(job["id"], stage, log_path)
         if process is None:
             command = [self.config.worker_python, "-m", "faceplate.server.worker", str(self.store.path), job["id"],
@@ -197,8 +197,7 @@ class Scheduler:
         half a second or more before the stage's first line runs)."""
         if not self.config.warm_worker or (self._spare is not None and self._spare.poll() is None):
             return
-        self.config.log_dir.mkdir(parents=True, exist_ok=True)
-        with open(self.config.log_dir / "spare.log", "ab") as log_file:  # until it is given a stage
+        with open_private_log(self.config.log_dir / "spare.log") as log_file:  # until it is given a stage
             command = [self.config.worker_python, "-m", "faceplate.server.worker", str(self.store.path), "--spare",
                        "--server-pid", str(os.getpid())]
             self._spare = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=log_file, stderr=subprocess.STDOUT,

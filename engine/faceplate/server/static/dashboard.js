@@ -1,8 +1,9 @@
 /* The Faceplate engine dashboard: plain JS, no build step, no CDN (works offline).
  *
  * Sign-in: `faceplate serve` prints http://127.0.0.1:PORT/#token=...; the fragment never leaves the
- * browser. The page removes it from the address bar first, then trades it for an HttpOnly cookie
- * (POST /api/session) that every later request, the EventSource included, carries.
+ * browser. The page removes it from the address bar first, then trades it for an HttpOnly session cookie
+ * (POST /api/session: a random id that expires, not the token) that every later request, the EventSource
+ * included, carries; a 401 (the session ended, the engine restarted) shows the sign-in form again.
  * Live: the selected job's events over SSE (/api/jobs/ID/stream); if the stream fails, the page polls
  * /api/jobs/ID/events. The job list is polled every few seconds either way.
  * Everything shown from the engine is set with textContent (paths and log lines are not markup).
