@@ -40,9 +40,14 @@ def _no_nul(value: str) -> str:
 RootedPath = Annotated[str, Rooted(), StringConstraints(min_length=1, max_length=4096), AfterValidator(_no_nul)]
 
 
-def is_rooted(annotation) -> bool:
-    """Whether a field's type is (or holds, as in ``RootedPath | None``) a :data:`RootedPath`."""
-    return isinstance(annotation, Rooted) or any(is_rooted(a) for a in typing.get_args(annotation))
+def is_rooted(info: FieldInfo) -> bool:
+    """Whether a field's type is (or holds, as in ``RootedPath | None``) a :data:`RootedPath` (pydantic moves
+    a bare one's marker into the field's metadata)."""
+    return any(isinstance(m, Rooted) for m in info.metadata) or _holds_rooted(info.annotation)
+
+
+def _holds_rooted(annotation) -> bool:
+    return isinstance(annotation, Rooted) or any(_holds_rooted(a) for a in typing.get_args(annotation))
 
 
 def stage_settings(cls=None, *, frozen: bool = False):
@@ -96,7 +101,7 @@ def map_paths(settings, change: Callable[[str, str], str], prefix: str = ""):
             nested = map_paths(value, change, f"{prefix}{name}.")
             if nested is not value:
                 updates[name] = nested
-        elif value is not None and is_rooted(info.annotation):
+        elif value is not None and is_rooted(info):
             path = f"{prefix}{name}"
             updates[name] = tuple(change(path, v) for v in value) if isinstance(value, tuple) else change(path, value)
     return dataclasses.replace(settings, **updates) if updates else settings

@@ -37,6 +37,6 @@ def run_via_server(shot, changes: dict[str, dict], reporter: Reporter) -> dict:
 def _absolute_paths(stage: str, changes: dict) -> dict:
     """Files named on this command line are relative to here (the engine would take them relative to its first root)."""
     cls = STAGES[stage].settings_class
-    named = {key for key in changes if (info := field_info(cls, key)) is not None and is_rooted(info.annotation)}
+    named = {key for key in changes if (info := field_info(cls, key)) is not None and is_rooted(info)}
     return {key: os.path.abspath(value) if key in named and isinstance(value, str) else value
             for key, value in changes.items()}
