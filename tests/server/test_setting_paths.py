@@ -166,4 +166,32 @@ def test_a_shot_swapped_for_a_link_out_while_its_job_waits_is_not_touched(paths_
     assert final["status"] == "failed" and "workspace" in final["error"] and "outside the engine's roots" in final["error"]
     assert tree_hash(outside) == before, "the shot outside gained nothing"
     assert (moved / "faceplate.json").read_bytes() == manifest
+    status, answer = send(engine.url, "GET", f"/api/jobs/{job['id']}/artifacts", None, token)
+    assert (status, answer["error"]["code"]) == (403, "path_outside_roots"), "the shot outside is not read either"
     assert engine.healthy()
+
+
+def test_a_shot_whose_plate_lies_outside_the_roots_is_refused_at_submission(paths_engine):
+    """A shot made with the CLI from a plate outside the roots: the engine does not read that plate."""
+    engine, token, own, outside, canary, (plate, source) = paths_engine
+    outside_plate = outside / "plate"
+    shutil.copytree(Path(plate).parent, outside_plate)
+    shot = init_example_shot(own / "plate_outside", str(outside_plate / Path(plate).name), source)
+    body = json.dumps({"workspace": str(shot), "stages": ["extract"]}).encode()
+    status, answer = send(engine.url, "POST", "/api/jobs", body, token)
+    assert (status, answer["error"]["code"]) == (403, "path_outside_roots") and "plate" in answer["error"]["message"]
+
+
+def test_a_remembered_path_setting_out_of_the_roots_fails_the_job_naming_it(paths_engine):
+    """A shot remembers a reference still outside the roots (set by a CLI run): the worker refuses it."""
+    from faceplate.workspace import open_workspace
+
+    engine, token, own, outside, canary, (plate, source) = paths_engine
+    workspace = open_workspace(init_example_shot(own / "remembers_outside", plate, source))
+    with workspace.locked("extract"):
+        workspace.update(lambda m: m.settings.update(extract={"reference": str(outside / "canary.txt")}))
+    before = tree_hash(outside)
+    job = engine.client.submit(str(workspace.root), stages=["extract"])
+    final = wait_until(engine, [job["id"]], lambda j: j["status"] in ("done", "failed", "cancelled"))[job["id"]]
+    assert final["status"] == "failed" and "settings.extract.reference" in final["error"], final
+    assert tree_hash(outside) == before and quoted_anywhere(engine, [job["id"]], canary) == []

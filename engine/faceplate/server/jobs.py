@@ -14,7 +14,7 @@ from faceplate.errors import ConsentError, FrameRangeError, WorkspaceError
 from faceplate.media import FrameRange
 from faceplate.server.context import EngineContext
 from faceplate.server.errors import JobConflict, RequestRefused
-from faceplate.server.paths import check_setting_paths
+from faceplate.server.paths import check_setting_paths, check_shot_media
 from faceplate.server.schemas import JobSubmit, Retry
 from faceplate.settings import merge_settings
 from faceplate.stages import STAGES
@@ -39,6 +39,7 @@ def submit_job(engine: EngineContext, body: JobSubmit) -> dict:
         stages = ["init"] + stages
     else:
         manifest = _existing_manifest(workspace)
+        check_shot_media(engine.roots, manifest)  # the plate and sources its stages will read
         stored, consent_ref = manifest.settings, manifest.consent_ref
     checked = {name: merge_settings(STAGES[name].settings_class, stored.get(name), changes, name)  # names the field
                for name, changes in body.settings.items()}
