@@ -131,7 +131,8 @@ def test_paths_swapped_for_links_out_while_the_jobs_wait_on_the_lock_fail_the_jo
                 target.mkdir()
             else:
                 target.write_text("inside\n")
-            job = engine.client.submit(str(shot), stages=[stage], settings={stage: settings_for(stage, field, str(target), own)})
+            settings = {stage: settings_for(stage, field, str(target), own)}
+            job = engine.client.submit(str(shot), stages=[stage], settings=settings)
             jobs[job["id"]] = f"settings.{stage}.{field}"
         wait_until(engine, list(jobs)[:1], lambda j: j["status"] == "busy")  # the jobs met the held lock
         assert all(engine.client.job(j)["status"] in ("queued", "running", "busy") for j in jobs)
@@ -163,7 +164,8 @@ def test_a_shot_swapped_for_a_link_out_while_its_job_waits_is_not_touched(paths_
         shot.symlink_to(moved)
         before = tree_hash(outside)  # the lock is let go without writing into the shot
     final = wait_until(engine, [job["id"]], lambda j: j["status"] in ("done", "failed", "cancelled"))[job["id"]]
-    assert final["status"] == "failed" and "workspace" in final["error"] and "outside the engine's roots" in final["error"]
+    assert final["status"] == "failed", final
+    assert "workspace" in final["error"] and "outside the engine's roots" in final["error"], final
     assert tree_hash(outside) == before, "the shot outside gained nothing"
     assert (moved / "faceplate.json").read_bytes() == manifest
     status, answer = send(engine.url, "GET", f"/api/jobs/{job['id']}/artifacts", None, token)

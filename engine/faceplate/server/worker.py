@@ -116,7 +116,8 @@ def init_shot(job: dict, roots: Roots) -> dict:
     if (root / MANIFEST_NAME).is_file():
         return {"status": "skipped", "lines": [f"workspace {root} exists"], "outputs": {"manifest": MANIFEST_NAME}}
     shot = job["spec"]["shot"]
-    plate, sources = roots.resolve(shot["plate"], "plate"), [roots.resolve(s, "source") for s in shot.get("sources", [])]
+    plate = roots.resolve(shot["plate"], "plate")  # checked at submission; again here, where it is read
+    sources = [roots.resolve(s, "source") for s in shot.get("sources", [])]
     init_workspace(root, plate, shot.get("range"), sources, shot.get("first_frame", 1001),
                    shot.get("colour_space"), shot.get("fps"), consent_ref=shot.get("consent_ref"))
     return {"status": "done", "lines": [f"made workspace {root}"], "outputs": {"manifest": MANIFEST_NAME}}
