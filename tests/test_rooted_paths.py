@@ -13,7 +13,7 @@ from pydantic.fields import FieldInfo
 
 from faceplate.errors import SettingsError
 from faceplate.render.settings import RenderSettings
-from faceplate.server.schemas import JobSubmit, NewShot
+from faceplate.server.schemas import Strict
 from faceplate.settings import build_settings, flat_fields, is_rooted, map_paths
 from faceplate.stages import STAGES
 
@@ -25,9 +25,11 @@ TEXT = {
     "render.merge.mask": "mask names joined by '+'",
     "render.frames": "plate frame numbers", "qc.frames": "plate frame numbers",
     "render.name": "a file prefix inside the shot; RenderSettings refuses separators and a leading dot",
-    "api.schema": "a schema label", "api.stages": "stage names", "api.shot.range": "plate frame numbers",
-    "api.shot.colour_space": "an OCIO colour space name", "api.shot.fps": "a frame rate",
-    "api.shot.consent_ref": "a consent reference",
+    "api.JobSubmit.schema": "a schema label", "api.JobSubmit.stages": "stage names",
+    "api.JobSubmit.settings": "the stages' settings, walked field by field above",
+    "api.NewShot.range": "plate frame numbers", "api.NewShot.colour_space": "an OCIO colour space name",
+    "api.NewShot.fps": "a frame rate", "api.NewShot.consent_ref": "a consent reference",
+    "api.Retry.from_stage": "a stage name", "api.Session.token": "the engine's token",
 }
 PATH_WORDS = {"file", "folder", "path", "dir", "directory", "model", "out", "output", "labels", "reference",
               "decisions", "init", "cert", "key", "workspace", "plate", "sources", "root", "roots"}
@@ -43,19 +45,28 @@ def holds_text(annotation) -> bool:
     return any(holds_text(a) for a in typing.get_args(annotation))
 
 
-def api_fields(model: type[BaseModel], prefix: str = "api.") -> typing.Iterator[tuple[str, FieldInfo, str]]:
-    for name, info in model.model_fields.items():
-        if name == "shot":
-            yield from api_fields(NewShot, prefix + "shot.")
-        elif name != "settings":  # the stages' own settings, walked below
-            yield prefix + (info.alias or name), info, info.description or ""
+def request_models(base: type[BaseModel] = Strict) -> list[type[BaseModel]]:
+    """Every request body the API reads (each a Strict model), however deep the subclassing."""
+    return [m for sub in base.__subclasses__() for m in [sub, *request_models(sub)]]
+
+
+def api_fields() -> typing.Iterator[tuple[str, FieldInfo, str]]:
+    for model in request_models():
+        for name, info in model.model_fields.items():
+            if not holds_model(info.annotation):  # a nested body (JobSubmit.shot) is walked as its own model
+                yield f"api.{model.__name__}.{info.alias or name}", info, info.description or ""
+
+
+def holds_model(annotation) -> bool:
+    return (isinstance(annotation, type) and issubclass(annotation, BaseModel)) or any(
+        holds_model(a) for a in typing.get_args(annotation))
 
 
 def every_field() -> list[tuple[str, FieldInfo, str]]:
     """(name, field, help) of every stage setting and every job-submission field."""
     stages = [(f"{stage}.{path}", info, info.description or "")
               for stage, s in STAGES.items() for path, info in flat_fields(s.settings_class)]
-    return stages + list(api_fields(JobSubmit))
+    return stages + list(api_fields())
 
 
 def test_every_field_holding_text_is_a_rooted_path_or_named_as_text():
@@ -77,7 +88,7 @@ def test_the_path_fields_found_are_the_known_ones():
     found = {name for name, info, _ in every_field() if is_rooted(info)}
     assert {"extract.reference", "curate.decisions", "review.decisions", "review.out", "mask.labels",
             "train.init_from", "export.model", "render.model", "render.sign_cert", "render.sign_key",
-            "api.workspace", "api.shot.plate", "api.shot.sources"} <= found
+            "api.JobSubmit.workspace", "api.NewShot.plate", "api.NewShot.sources"} <= found
 
 
 @pytest.mark.parametrize("name", ["../x", "a/b", "..", ".hidden", "a\\b"])
