@@ -4,9 +4,10 @@ A warm worker (``python -m faceplate.server.worker DB --spare``) is started ahea
 the stages, then waits for one ``{"job", "stage", "log"}`` line on stdin, sends its output to that
 log and runs the stage like any other worker; stdin closed without a line means it is not needed.
 
-It runs the stage through ``run_stage`` (the same call the CLI makes) with a reporter that writes
-to the store, records how the stage ended and exits: 0 done, 1 failed, 3 the shot was busy,
-130 cancelled. A worker whose server died stops at once (the shot's lock drops with it and the
+It checks every path the job names against the server's roots (``--roots``) once more, the last
+time under the shot's lock (see paths.py), runs the stage through ``run_stage`` (the same call the
+CLI makes) with a reporter that writes to the store, records how the stage ended and exits: 0 done,
+1 failed, 3 the shot was busy, 130 cancelled. A worker whose server died stops at once (the shot's lock drops with it and the
 restarted server resumes the stage), so no stage runs without a server that knows of it.
 """
 

@@ -9,6 +9,7 @@ from fastapi.responses import FileResponse, Response
 
 from faceplate.server import jobs as job_actions
 from faceplate.server.artifacts import job_artifacts, loss_plot_file, preview_file
+from faceplate.server.context import EngineContext
 from faceplate.server.deps import Engine, require_token
 from faceplate.server.schemas import JobSubmit, Retry
 
@@ -65,7 +66,7 @@ def loss_plot(job_id: str, engine: Engine) -> FileResponse:
     return FileResponse(loss_plot_file(_job_in_roots(engine, job_id)), headers=NOT_CACHED)
 
 
-def _job_in_roots(engine, job_id: str) -> dict:
+def _job_in_roots(engine: EngineContext, job_id: str) -> dict:
     """The job, its workspace checked under the roots now: a shot since swapped for a link out is not read."""
     job = engine.store.get_job(job_id)
     engine.roots.resolve(job["workspace"], "workspace")
