@@ -5,22 +5,49 @@ checked, NaN/inf and unknown keys refused) and its fields with :func:`setting` (
 CLI flag, whether the shot remembers it). The workspace stores the remembered fields, so
 ``faceplate run``, the server and farm tasks get exactly what the artist set; a caller's changes
 are applied on top with :func:`merge_settings`. The CLI builds its flags from :func:`flat_fields`.
+A field that names a file or folder is a :data:`RootedPath`: the server resolves every one under its
+roots (:func:`map_paths`); the CLI, run by the artist on their own files, takes it as given.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import typing
-from typing import Any, Iterator, Literal
+from typing import Annotated, Any, Callable, Iterator, Literal
 
 import annotated_types
 import pydantic
-from pydantic import ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, ValidationError
 from pydantic.fields import FieldInfo
 
 from faceplate.errors import SettingsError
 
 CONFIG = ConfigDict(extra="forbid", allow_inf_nan=False, validate_default=False)
+
+
+@dataclasses.dataclass(frozen=True)
+class Rooted:
+    """Marks a field that names a file or folder (see :data:`RootedPath`)."""
+
+
+def _no_nul(value: str) -> str:
+    if "\0" in value:
+        raise ValueError("a path cannot hold a NUL character")
+    return value
+
+
+# every setting or API field naming a file or folder has this type: a server checks each against its roots
+RootedPath = Annotated[str, Rooted(), StringConstraints(min_length=1, max_length=4096), AfterValidator(_no_nul)]
+
+
+def is_rooted(info: FieldInfo) -> bool:
+    """Whether a field's type is (or holds, as in ``RootedPath | None``) a :data:`RootedPath` (pydantic moves
+    a bare one's marker into the field's metadata)."""
+    return any(isinstance(m, Rooted) for m in info.metadata) or _holds_rooted(info.annotation)
+
+
+def _holds_rooted(annotation) -> bool:
+    return isinstance(annotation, Rooted) or any(_holds_rooted(a) for a in typing.get_args(annotation))
 
 
 def stage_settings(cls=None, *, frozen: bool = False):
@@ -62,6 +89,22 @@ def flat_fields(cls, prefix: str = "") -> Iterator[tuple[str, FieldInfo]]:
             yield from flat_fields(nested, f"{prefix}{name}.")
         else:
             yield f"{prefix}{name}", info
+
+
+def map_paths(settings, change: Callable[[str, str], str], prefix: str = ""):
+    """``settings`` with each file or folder it names replaced by ``change(dotted field, value)`` (unset
+    ones left out), nested settings included; ``change`` may raise to refuse one."""
+    updates = {}
+    for name, info in _fields(type(settings)).items():
+        value = getattr(settings, name)
+        if _fields(type(value)):
+            nested = map_paths(value, change, f"{prefix}{name}.")
+            if nested is not value:
+                updates[name] = nested
+        elif value is not None and is_rooted(info):
+            path = f"{prefix}{name}"
+            updates[name] = tuple(change(path, v) for v in value) if isinstance(value, tuple) else change(path, value)
+    return dataclasses.replace(settings, **updates) if updates else settings
 
 
 def field_info(cls, path: str) -> FieldInfo | None:

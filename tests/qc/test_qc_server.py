@@ -12,9 +12,10 @@ from qc_helpers import load_test_module, write_swap
 pytestmark = pytest.mark.slow
 
 
-def test_a_qc_and_report_job_lists_its_results_in_the_artifacts(shot, tmp_path):
+def test_a_qc_and_report_job_lists_its_results_in_the_artifacts(shot, test_data, tmp_path):
     write_swap(shot, face="plate", jitter=(1007,))
-    engine = load_test_module("server_helpers").start_engine(shot.root.parent, tmp_path / "data")
+    roots = [shot.root.parent, test_data / "talking_heads"]  # the shot and the plate it reads
+    engine = load_test_module("server_helpers").start_engine(roots, tmp_path / "data")
     try:
         client = engine.client
         job = client.submit(str(shot.root), stages=["qc", "report"])

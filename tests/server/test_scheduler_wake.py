@@ -17,10 +17,11 @@ DEADLINE_S = 40.0
 
 
 @pytest.mark.parametrize("warm_worker", [True, False], ids=["warm-worker", "fresh-worker"])
-def test_submitted_job_runs_and_finishes_without_waiting_for_a_tick(extracted_shot, tmp_path, warm_worker):
+def test_submitted_job_runs_and_finishes_without_waiting_for_a_tick(example, extracted_shot, tmp_path, warm_worker):
     shot = tmp_path / "shot"
     shutil.copytree(extracted_shot, shot)
-    config = ServerConfig(data_dir=tmp_path / "data", tick_s=TICK_S, warm_worker=warm_worker)
+    roots = (tmp_path, example[0])  # the shot and the media it reads: the worker checks both
+    config = ServerConfig(data_dir=tmp_path / "data", roots=roots, tick_s=TICK_S, warm_worker=warm_worker)
     store = Store(config.db_path)
     scheduler = Scheduler(config, store)
     scheduler.start()

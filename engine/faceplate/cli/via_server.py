@@ -9,10 +9,12 @@ watching at once.
 from __future__ import annotations
 
 import logging
+import os
 
 from faceplate.errors import FaceplateError
 from faceplate.server.follow import follow_job
-from faceplate.stages import PIPELINE
+from faceplate.settings import field_info, is_rooted
+from faceplate.stages import PIPELINE, STAGES
 from faceplate.stages.contract import Reporter
 
 log = logging.getLogger(__name__)
@@ -24,8 +26,17 @@ def run_via_server(shot, changes: dict[str, dict], reporter: Reporter) -> dict:
 
     client = EngineClient.local()
     try:
-        job = client.submit(str(shot.resolve()), stages=list(PIPELINE), settings={k: v for k, v in changes.items() if v})
+        settings = {stage: _absolute_paths(stage, v) for stage, v in changes.items() if v}
+        job = client.submit(str(shot.resolve()), stages=list(PIPELINE), settings=settings)
         log.info("job %s on the engine at %s (dashboard: %s/); Ctrl-C cancels it", job["id"], client.url, client.url)
         return follow_job(client, job["id"], reporter)
     except EngineError as exc:
         raise FaceplateError(str(exc)) from None
+
+
+def _absolute_paths(stage: str, changes: dict) -> dict:
+    """Files named on this command line are relative to here (the engine would take them relative to its first root)."""
+    cls = STAGES[stage].settings_class
+    named = {key for key in changes if (info := field_info(cls, key)) is not None and is_rooted(info)}
+    return {key: os.path.abspath(value) if key in named and isinstance(value, str) else value
+            for key, value in changes.items()}

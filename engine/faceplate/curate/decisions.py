@@ -19,7 +19,7 @@ from faceplate.atomic import write_text_atomic
 from faceplate.errors import CurateError
 from faceplate.faces.faceset import FaceRecord
 from faceplate.faces.roles import BOTH, ROLES_HELP, Roles
-from faceplate.settings import setting, stage_settings
+from faceplate.settings import RootedPath, setting, stage_settings
 from faceplate.workspace.manifest import now_iso
 
 SCHEMA = "Decisions.1"
@@ -47,13 +47,13 @@ class DecisionSettings:
     restore: tuple[str, ...] = setting((), "restore these faces by hand", remember=False)
     forget: tuple[str, ...] = setting((), "drop earlier manual decisions: the rules decide again", remember=False)
     note: str = setting("", "note stored with --reject/--restore decisions", remember=False)
-    decisions: str | None = setting(None, "file of decisions: 'reject ID', 'restore ID', 'forget ID' or 'ID' per "
+    decisions: RootedPath | None = setting(None, "file of decisions: 'reject ID', 'restore ID', 'forget ID' or 'ID' per "
                                     "line, or JSON", remember=False)
 
 
 @stage_settings
 class ReviewSettings(DecisionSettings):
-    out: str | None = setting(None, "folder for the contact sheet (default SHOT/review)", remember=False)
+    out: RootedPath | None = setting(None, "folder for the contact sheet (default SHOT/review)", remember=False)
 
 
 def collect_decisions(settings: DecisionSettings) -> list[Decision]:

@@ -6,7 +6,7 @@ Render runs on machines (and in hosts) without torch, so this lives apart from t
 from __future__ import annotations
 
 from faceplate.faces.align import TEMPLATE_NAME
-from faceplate.settings import setting, stage_settings
+from faceplate.settings import RootedPath, setting, stage_settings
 
 SCHEMA = "FaceplateGenerator.1"
 GENERATOR, GENERATOR_FP16, GENERATOR_DFM = "generator.onnx", "generator.fp16.onnx", "generator.dfm"
@@ -26,7 +26,7 @@ def generator_metadata(config, meta: dict) -> dict[str, str]:
 
 @stage_settings
 class ExportSettings:
-    model: str | None = setting(None, "checkpoint or model folder to export (default: the shot's best checkpoint, "
+    model: RootedPath | None = setting(None, "checkpoint or model folder to export (default: the shot's best checkpoint, "
                                 "else its latest)", remember=False)
     fp16: bool = setting(False, "also write a half-precision generator.fp16.onnx, which render uses on CUDA")
     dfm: bool = setting(False, "also write a DeepFaceLab/DeepFaceLive .dfm")

@@ -22,7 +22,7 @@ from faceplate.faces.landmarks import DlibLandmarks68
 from faceplate.faces.roles import BOTH, ROLES_HELP, Roles
 from faceplate.faces.select import FaceSelector
 from faceplate.faces.track import FaceObservation, FaceTracker
-from faceplate.settings import remembered, setting, stage_settings
+from faceplate.settings import RootedPath, remembered, setting, stage_settings
 
 BLUR_SIZE = 256  # blur is measured at a fixed crop size so scores compare across facesets
 
@@ -41,7 +41,7 @@ class ExtractSettings:
                                  "motion)", ge=1)
     embed_every: int = setting(32, "identity re-check period, frames (dlib's embedding is slow)", ge=1)
     all_faces: bool = setting(False, "keep every face, each with a track id")
-    reference: str | None = setting(None, "still of the person to keep when a frame has several faces")
+    reference: RootedPath | None = setting(None, "still of the person to keep when a frame has several faces")
     crop_format: Literal["jpg", "png"] = setting("jpg", "crop file format")
     source_step: int = setting(1, "use every Nth frame of source clips", ge=1)
     force: bool = setting(False, "extract again even if the faceset is up to date", remember=False)

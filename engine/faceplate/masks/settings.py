@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import field_validator
 
 from faceplate.faces.roles import BOTH, ROLES_HELP, Roles
-from faceplate.settings import setting, stage_settings
+from faceplate.settings import RootedPath, setting, stage_settings
 
 # Auto resolution (``--resolution`` not set): the model trains at this size on a CPU, and at
 # GPU_RESOLUTION with CUDA, where the extra detail costs little.
@@ -15,7 +15,7 @@ CPU_RESOLUTION, GPU_RESOLUTION = 128, 256
 @stage_settings
 class MaskSettings:
     roles: Roles = setting(BOTH, ROLES_HELP, flag="--role", remember=False, min_length=1)
-    labels: str | None = setting(None, "polygon file (FacePolygons.1): include/exclude polygons per crop; "
+    labels: RootedPath | None = setting(None, "polygon file (FacePolygons.1): include/exclude polygons per crop; "
                                  "given, the mask model trains on them", remember=False)
     train: bool | None = setting(None, "train the mask model (default: when labels are given or no model exists yet)",
                                  remember=False)

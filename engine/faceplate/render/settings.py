@@ -15,7 +15,7 @@ from pydantic import ValidationInfo, field_validator
 
 from faceplate.errors import FaceplateError
 from faceplate.media.frames import check_frame_list, parse_frame_list
-from faceplate.settings import allowed_text, field_info, flat_fields, setting, stage_settings
+from faceplate.settings import RootedPath, allowed_text, field_info, flat_fields, setting, stage_settings
 
 MASK_PARTS = ("predicted", "learned", "landmark")
 ColourTransfer = Literal["none", "rct", "lct", "mkl", "idt", "sot"]  # render.colour_transfer.MODES (a test checks)
@@ -92,14 +92,14 @@ class RenderSettings:
     batch: int = setting(8, "faces per generator call", ge=1, le=256)
     preview: bool = setting(True, "write preview composites and a review movie", flag="--preview")
     frames: str | None = setting(None, "subset to render, plate numbers, e.g. 1001-1010,1050", remember=False)
-    model: str | None = setting(None, "generator .onnx (default: SHOT/export/generator.onnx, or generator.fp16.onnx "
+    model: RootedPath | None = setting(None, "generator .onnx (default: SHOT/export/generator.onnx, or generator.fp16.onnx "
                                 "when exported and running on CUDA)", remember=False)
     device: Literal["auto", "cpu", "cuda"] = setting("auto", "where the generator runs", remember=False)
     waive_consent: bool = setting(False, "render a shot that has no consent reference; the waiver is written into "
                                   "every output (CLI: --no-consent-ref)", remember=False)
-    sign_cert: str | None = setting(None, "PEM certificate chain to sign the review movie and preview frames with "
+    sign_cert: RootedPath | None = setting(None, "PEM certificate chain to sign the review movie and preview frames with "
                                     "(C2PA content credentials; CLI: --sign CERT KEY)", remember=False)
-    sign_key: str | None = setting(None, "PEM private key of sign_cert", remember=False)
+    sign_key: RootedPath | None = setting(None, "PEM private key of sign_cert", remember=False)
 
     def __post_init__(self) -> None:
         if not self.name or any(c in self.name for c in "/\\") or self.name.startswith("."):

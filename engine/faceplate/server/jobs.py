@@ -14,6 +14,7 @@ from faceplate.errors import ConsentError, FrameRangeError, WorkspaceError
 from faceplate.media import FrameRange
 from faceplate.server.context import EngineContext
 from faceplate.server.errors import JobConflict, RequestRefused
+from faceplate.server.paths import check_setting_paths, check_shot_media
 from faceplate.server.schemas import JobSubmit, Retry
 from faceplate.settings import merge_settings
 from faceplate.stages import STAGES
@@ -38,14 +39,14 @@ def submit_job(engine: EngineContext, body: JobSubmit) -> dict:
         stages = ["init"] + stages
     else:
         manifest = _existing_manifest(workspace)
+        check_shot_media(engine.roots, manifest)  # the plate and sources its stages will read
         stored, consent_ref = manifest.settings, manifest.consent_ref
     checked = {name: merge_settings(STAGES[name].settings_class, stored.get(name), changes, name)  # names the field
                for name, changes in body.settings.items()}
     if "render" in stages:
         _check_consent(consent_ref, checked.get("render"))
-    if checked.get("render") is not None and checked["render"].sign_cert is not None:  # files the engine will read
-        for what in ("sign_cert", "sign_key"):
-            engine.roots.resolve(getattr(checked["render"], what), f"settings.render.{what}")
+    for name, settings in checked.items():  # every file or folder a setting names (the worker checks them again)
+        check_setting_paths(engine.roots, name, settings)
     with engine.scheduler.lock:
         job = engine.store.create_job(uuid.uuid4().hex[:12], str(workspace), spec, stages)
     engine.scheduler.wake()  # committed: the scheduler may start it now

@@ -4,6 +4,10 @@ Refused: any ``..`` component, an absolute path outside the roots, a symlink (th
 folder on the way, or a frame file of a sequence) that leads out of the roots. A sequence
 pattern (``plate.####.exr``, ``plate.%04d.exr``) is checked through its folder and the files the
 pattern can name.
+
+Checked twice: when a job is submitted (the request's answer), and by the worker once it holds the
+shot's lock (:func:`check_locked_shot`), where every path is resolved again to the real path it leads
+to now and the stage is handed that, so a link swapped while the job waited leads nowhere outside.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePath
 
 from faceplate.server.errors import PathRefused
+from faceplate.settings import map_paths
 
 _FRAME_TOKEN = re.compile(r"#+|@+|%0?\d*d")
 
@@ -42,6 +47,10 @@ class Roots:
             self._check_sequence(path, what, given)
         return path
 
+    def resolve_real(self, given: str, what: str) -> Path:
+        """:meth:`resolve`, then the real path it leads to now (every symlink followed)."""
+        return Path(os.path.realpath(self.resolve(given, what)))
+
     def _require_inside(self, path: Path, what: str, given: str) -> None:
         real = Path(os.path.realpath(path))
         if not any(real.is_relative_to(root) for root in self.folders):
@@ -59,3 +68,32 @@ class Roots:
             for entry in entries:
                 if entry.name.startswith(prefix) and entry.is_symlink():
                     self._require_inside(Path(entry.path), what, given)
+
+
+def check_setting_paths(roots: Roots, stage: str, settings, real: bool = False):
+    """``settings`` with every file or folder they name checked under the roots (PathRefused names the API
+    field, ``settings.curate.decisions``); ``real``: each replaced by the real path it leads to now."""
+    def check(field: str, value: str) -> str:
+        path = roots.resolve(value, f"settings.{stage}.{field}")
+        return os.path.realpath(path) if real else value
+
+    return map_paths(settings, check)
+
+
+def check_shot_media(roots: Roots, manifest) -> None:
+    """The plate and sources a workspace's manifest names (a stage reads them) lie under the roots too."""
+    roots.resolve(manifest.plate.path, "the shot's plate")
+    for n, clip in enumerate(manifest.sources, 1):
+        roots.resolve(clip.path, f"the shot's source {n}")
+
+
+def check_locked_shot(roots: Roots, given: str, workspace, stage: str, settings):
+    """Under the shot's lock, before the stage runs: the job's workspace path still leads to the folder that
+    was locked (a real folder under the roots), the media it names lie under the roots, and the settings'
+    paths are handed on as real paths checked now."""
+    now = roots.resolve_real(given, "workspace")
+    if now != workspace.root or os.path.realpath(workspace.root) != str(workspace.root):
+        raise PathRefused(f"workspace {given!r} changed while the job waited (it leads to {now} now); check the "
+                          "folder and submit the job again")
+    check_shot_media(roots, workspace.manifest)
+    return check_setting_paths(roots, stage, settings, real=True)

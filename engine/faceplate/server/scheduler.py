@@ -183,7 +183,7 @@ class Scheduler:
         process = self._hand_to_spare(job["id"], stage, log_path)
         if process is None:
             command = [self.config.worker_python, "-m", "faceplate.server.worker", str(self.store.path), job["id"],
-                       stage, "--server-pid", str(os.getpid())]
+                       stage, "--server-pid", str(os.getpid()), "--roots", *map(str, self.config.roots)]
             process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT,
                                        env=_worker_env())
         self.store.update_stage(job["id"], stage, pid=process.pid)
@@ -199,7 +199,7 @@ class Scheduler:
             return
         with open_private_log(self.config.log_dir / "spare.log") as log_file:  # until it is given a stage
             command = [self.config.worker_python, "-m", "faceplate.server.worker", str(self.store.path), "--spare",
-                       "--server-pid", str(os.getpid())]
+                       "--server-pid", str(os.getpid()), "--roots", *map(str, self.config.roots)]
             self._spare = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=log_file, stderr=subprocess.STDOUT,
                                            env=_worker_env())
 

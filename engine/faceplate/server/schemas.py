@@ -7,9 +7,10 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from faceplate.settings import RootedPath
 from faceplate.stages import PIPELINE, STAGES
 
-Path_ = Annotated[str, Field(min_length=1, max_length=4096)]
+Path_ = RootedPath  # resolved under the roots by jobs.submit_job, and again by the worker
 StageName = Annotated[str, Field(pattern="^(" + "|".join(STAGES) + ")$")]
 
 

@@ -4,9 +4,10 @@ A warm worker (``python -m faceplate.server.worker DB --spare``) is started ahea
 the stages, then waits for one ``{"job", "stage", "log"}`` line on stdin, sends its output to that
 log and runs the stage like any other worker; stdin closed without a line means it is not needed.
 
-It runs the stage through ``run_stage`` (the same call the CLI makes) with a reporter that writes
-to the store, records how the stage ended and exits: 0 done, 1 failed, 3 the shot was busy,
-130 cancelled. A worker whose server died stops at once (the shot's lock drops with it and the
+It checks every path the job names against the server's roots (``--roots``) once more, the last
+time under the shot's lock (see paths.py), runs the stage through ``run_stage`` (the same call the
+CLI makes) with a reporter that writes to the store, records how the stage ended and exits: 0 done,
+1 failed, 3 the shot was busy, 130 cancelled. A worker whose server died stops at once (the shot's lock drops with it and the
 restarted server resumes the stage), so no stage runs without a server that knows of it.
 """
 
@@ -21,6 +22,7 @@ import time
 from pathlib import Path
 
 from faceplate.errors import FaceplateError, StageCancelled, WorkspaceBusy
+from faceplate.server.paths import Roots, check_locked_shot, check_shot_media
 from faceplate.server.reporter import StoreReporter
 from faceplate.server.store import Store
 
@@ -40,6 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("stage", nargs="?")
     parser.add_argument("--server-pid", type=int, default=os.getppid())
     parser.add_argument("--spare", action="store_true", help="import the stages, then take JOB, STAGE, LOG on stdin")
+    parser.add_argument("--roots", nargs="*", default=[], help="the server's roots: every path is checked again here")
     args = parser.parse_args(argv)
     _die_with(args.server_pid)
     if args.spare:
@@ -54,11 +57,11 @@ def main(argv: list[str] | None = None) -> int:
     began = time.perf_counter()  # the job is known from here (a warm worker's imports are behind it)
     store = Store(args.db)
     job = store.get_job(args.job)
-    workspace = Path(job["workspace"])
+    workspace = Path(os.path.realpath(job["workspace"]))  # previews are named relative to where the stage writes
     with StoreReporter(store, args.job, args.stage, workspace) as reporter:
         _stop_on_sigterm(reporter)
         ran = time.perf_counter()
-        code, fields, event = run_one(job, args.stage, reporter)
+        code, fields, event = run_one(job, args.stage, reporter, Roots.of(args.roots))
     if code == EXIT_CANCELLED and not store.cancel_requested(args.job):  # the server is shutting down
         code, fields["status"], event["status"] = EXIT_STOPPED, "interrupted", "interrupted"
     store.update_stage(args.job, args.stage, ("stage", event), finished=time.time(), **fields)
@@ -67,10 +70,10 @@ def main(argv: list[str] | None = None) -> int:
     return code
 
 
-def run_one(job: dict, stage: str, reporter: StoreReporter) -> tuple[int, dict, dict]:
+def run_one(job: dict, stage: str, reporter: StoreReporter, roots: Roots) -> tuple[int, dict, dict]:
     """(exit code, stage fields, event) for one stage run; never raises for a stage's own failure."""
     try:
-        result = run_named_stage(job, stage, reporter)
+        result = run_named_stage(job, stage, reporter, roots)
     except WorkspaceBusy as exc:
         return EXIT_BUSY, {"status": "busy", "error": str(exc)}, {"status": "busy", "message": str(exc)}
     except StageCancelled as exc:
@@ -85,28 +88,38 @@ def run_one(job: dict, stage: str, reporter: StoreReporter) -> tuple[int, dict, 
     return EXIT_DONE, fields, {"status": result["status"], "lines": result["lines"]}
 
 
-def run_named_stage(job: dict, stage: str, reporter: StoreReporter) -> dict:
+def run_named_stage(job: dict, stage: str, reporter: StoreReporter, roots: Roots) -> dict:
+    """Every path the job names is checked against the roots again here (they may have changed since it was
+    submitted): the workspace is opened where it really leads, and checked once more under its lock."""
     from faceplate.workspace import open_workspace
 
     if stage == "init":
-        return init_shot(job)
+        return init_shot(job, roots)
     from faceplate.stages.runner import run_stage
 
+    workspace = open_workspace(roots.resolve_real(job["workspace"], "workspace"))
+    check_shot_media(roots, workspace.manifest)  # before the lock's media check reads them
+
+    def guard(held, settings):
+        return check_locked_shot(roots, job["workspace"], held, stage, settings)
+
     changes = job["spec"].get("settings", {}).get(stage)
-    result = run_stage(open_workspace(job["workspace"]), stage, changes, reporter)
+    result = run_stage(workspace, stage, changes, reporter, guard)
     return {"status": result.status, "lines": list(result.lines), "outputs": _plain(result.outputs)}
 
 
-def init_shot(job: dict) -> dict:
+def init_shot(job: dict, roots: Roots) -> dict:
     """The job's first step for a new shot: make the workspace (skipped when an earlier try made it)."""
     from faceplate.workspace import init_workspace
     from faceplate.workspace.workspace import MANIFEST_NAME
 
-    root = Path(job["workspace"])
+    root = roots.resolve_real(job["workspace"], "workspace")
     if (root / MANIFEST_NAME).is_file():
         return {"status": "skipped", "lines": [f"workspace {root} exists"], "outputs": {"manifest": MANIFEST_NAME}}
     shot = job["spec"]["shot"]
-    init_workspace(root, shot["plate"], shot.get("range"), shot.get("sources", []), shot.get("first_frame", 1001),
+    plate = roots.resolve(shot["plate"], "plate")  # checked at submission; again here, where it is read
+    sources = [roots.resolve(s, "source") for s in shot.get("sources", [])]
+    init_workspace(root, plate, shot.get("range"), sources, shot.get("first_frame", 1001),
                    shot.get("colour_space"), shot.get("fps"), consent_ref=shot.get("consent_ref"))
     return {"status": "done", "lines": [f"made workspace {root}"], "outputs": {"manifest": MANIFEST_NAME}}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-from typing import Iterator
+from typing import Any, Callable, Iterator
 
 from faceplate.stages import get_stage
 from faceplate.stages.contract import BaseReporter, Reporter, StageResult
@@ -13,13 +13,17 @@ from faceplate.workspace import Workspace
 
 
 def run_stage(workspace: Workspace, name: str, changes: dict | None = None,
-              reporter: Reporter | None = None) -> StageResult:
+              reporter: Reporter | None = None, guard: Callable[[Workspace, Any], Any] | None = None) -> StageResult:
     """Hold the shot, build the stage's settings (what the shot remembers, ``changes`` on top,
-    validated before anything is written) and run it; its log lines go to ``reporter`` too."""
+    validated before anything is written) and run it; its log lines go to ``reporter`` too.
+    ``guard(workspace, settings)``, called once the lock is held, may refuse (raise) or return the
+    settings the stage gets (the server's worker checks paths against its roots there)."""
     stage = get_stage(name)
     reporter = reporter or BaseReporter()
     with workspace.locked(lock_label(name, changes), shared=stage.shares_lock), logs_to(reporter):
         settings = workspace.settings_for(name, stage.settings_class, changes)
+        if guard is not None:
+            settings = guard(workspace, settings)
         return stage.module.run(workspace, settings, reporter)
 
 

@@ -10,7 +10,7 @@ from dataclasses import asdict, fields
 from typing import Literal
 
 from faceplate.models.config import ModelConfig
-from faceplate.settings import setting, stage_settings
+from faceplate.settings import RootedPath, setting, stage_settings
 
 SCHEMA = "TrainSettings.1"
 TARGETS = ("iterations", "minutes", "until_plateau")
@@ -135,7 +135,7 @@ class TrainStageSettings:
         "auto", "defaults for what is not set: preview (small df 64 px model, high lr: a recognisable face in "
         "minutes on a CPU), final (liae 128 px, for delivery on a GPU); auto: preview without a CUDA GPU, final "
         "with one")
-    init_from: str | None = setting(None, "start a new model from another model's weights: a checkpoint, model "
+    init_from: RootedPath | None = setting(None, "start a new model from another model's weights: a checkpoint, model "
                                     "folder or trained shot", remember=False)
     resume: bool = setting(True, "continue the shot's model (default); --no-resume moves it aside to "
                            "model.previous/ and starts again", remember=False)

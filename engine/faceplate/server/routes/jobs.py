@@ -9,6 +9,7 @@ from fastapi.responses import FileResponse, Response
 
 from faceplate.server import jobs as job_actions
 from faceplate.server.artifacts import job_artifacts, loss_plot_file, preview_file
+from faceplate.server.context import EngineContext
 from faceplate.server.deps import Engine, require_token
 from faceplate.server.schemas import JobSubmit, Retry
 
@@ -51,15 +52,22 @@ def delete(job_id: str, engine: Engine) -> Response:
 
 @router.get("/{job_id}/artifacts")
 def artifacts(job_id: str, engine: Engine) -> dict:
-    return job_artifacts(engine.store.get_job(job_id))
+    return job_artifacts(_job_in_roots(engine, job_id))
 
 
 @router.get("/{job_id}/preview")
 def preview(job_id: str, engine: Engine, stage: str | None = None) -> FileResponse:
-    return FileResponse(preview_file(engine.store.get_job(job_id), stage), headers=NOT_CACHED)
+    return FileResponse(preview_file(_job_in_roots(engine, job_id), stage), headers=NOT_CACHED)
 
 
 @router.get("/{job_id}/loss-plot")
 def loss_plot(job_id: str, engine: Engine) -> FileResponse:
     """The shot's training loss plot (``model/loss.png``), redrawn as training goes."""
-    return FileResponse(loss_plot_file(engine.store.get_job(job_id)), headers=NOT_CACHED)
+    return FileResponse(loss_plot_file(_job_in_roots(engine, job_id)), headers=NOT_CACHED)
+
+
+def _job_in_roots(engine: EngineContext, job_id: str) -> dict:
+    """The job, its workspace checked under the roots now: a shot since swapped for a link out is not read."""
+    job = engine.store.get_job(job_id)
+    engine.roots.resolve(job["workspace"], "workspace")
+    return job
