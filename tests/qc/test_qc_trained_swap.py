@@ -34,8 +34,9 @@ ITERATIONS = 250
 # colour carry much of what makes it read as the source (with the defaults it sits halfway: 0.62-0.65
 # from the source, as near the plate's face). A supervisor sets these per shot (--mask, --erode,
 # --feather, --colour-transfer). The forehead too: the default fade above the brows (which keeps a
-# source's fringe off the plate) leaves this young face at 0.64 from the source; 0.5 carries it.
-MERGE = {"mask": "landmark", "erode_px": -8, "feather_px": 4, "colour_transfer": "none", "forehead": 0.5}
+# source's fringe off the plate) leaves this young face at 0.64 from the source (0.60 with 0.5); a fade
+# over the whole brow-to-chin height keeps 0.7 of the old hull's top.
+MERGE = {"mask": "landmark", "erode_px": -8, "feather_px": 4, "colour_transfer": "none", "forehead": 1.0}
 
 
 @pytest.fixture(scope="module")

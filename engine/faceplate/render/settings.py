@@ -34,7 +34,7 @@ class MergeSettings:
     feather_px: float = setting(8.0, "matte feather in plate pixels", ge=0, le=1000, flag="--feather")
     forehead: float = setting(0.12, "without a learned mask, the matte fades out above the brows over this fraction "
                               "of the brow-to-chin height, so the source's hair stays off the plate's forehead "
-                              "(0: stop at the brows)", ge=0, le=0.5, flag="--forehead")
+                              "(0: stop at the brows)", ge=0, le=1.0, flag="--forehead")
     sharpen: float = setting(0.0, "unsharp-mask amount on the new face", ge=0, le=10, flag="--sharpen")
     grain: bool = setting(False, "add grain matching the plate's", flag="--grain")
     smoothing_frames: int = setting(2, "landmarks averaged over +-N frames of the same track (no jitter)",
