@@ -113,6 +113,12 @@ def is_sequence(pattern: str) -> bool:
     return bool(_PADDED.search(pattern))
 
 
+# the budget tiers a host offers (faceplate.budget.TIERS on the engine side, which also reads 30m, 2h, 5000it)
+BUDGETS = ("preview", "review", "final")
+BUDGET_HELP = ("preview (a recognisable face in about 15 CPU minutes, minutes on a GPU), review, final (delivery, "
+               "overnight), or a time / iteration figure: 30m, 2h, 5000it")
+
+
 @dataclass(frozen=True)
 class Shot:
     """One clip to swap, as any editor describes it.
@@ -135,6 +141,7 @@ class Shot:
     timeline: str = ""  # the file or host timeline the clip came from
     clip_id: str = ""  # how the adapter finds the clip again (host-specific)
     colour_space: str = ""
+    budget: str = ""  # how long or how good: BUDGETS, or 30m / 2h / 5000it (the engine checks it); "": preview
     metadata: dict = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
