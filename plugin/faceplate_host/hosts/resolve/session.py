@@ -9,13 +9,13 @@ from faceplate_host.hosts.resolve.adapter import ResolveAdapter, get_resolve
 from faceplate_host.shots import ShotError
 
 
-def run_from_menu(scope: dict, source: str) -> None:
+def run_from_menu(scope: dict, source: str, budget: str = "") -> None:
     try:
         adapter = ResolveAdapter(get_resolve(scope))
     except ShotError as exc:
         print(f"Faceplate: {exc}")
         return
-    for line in publish_in_resolve(adapter, source, os.environ.get("FACEPLATE_CONSENT_REF", "")):
+    for line in publish_in_resolve(adapter, source, os.environ.get("FACEPLATE_CONSENT_REF", ""), budget=budget):
         print(line)
 
 
