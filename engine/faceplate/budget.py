@@ -21,6 +21,7 @@ from pydantic import AfterValidator
 TIERS = ("preview", "review", "final")
 DEFAULT_TIER = "preview"  # a job that names no budget: never the 100,000 iterations of a delivery model
 DEVICES = ("cpu", "cuda")
+BUDGET_STAGES = ("mask", "train", "pretrain")  # the stages whose settings hold a budget
 PATTERN = r"^(preview|review|final|\d{1,6}(\.\d{1,3})?[mh]|\d{1,9}it)$"
 _FIGURE = re.compile(r"^(?P<value>\d+(?:\.\d+)?)(?P<unit>m|h|it)$")
 BUDGET_HELP = ("how long or how good: preview (a recognisable face in about 15 CPU minutes, minutes on a GPU), "
@@ -124,7 +125,7 @@ def budget_changes(budget: str, stages) -> dict[str, dict]:
                          "train.until_plateau": False},
                "pretrain": {"budget": value, "train.iterations": None, "train.minutes": None,
                             "train.until_plateau": False}}
-    return {name: change for name, change in changes.items() if name in stages}
+    return {name: changes[name] for name in BUDGET_STAGES if name in stages}
 
 
 def _minutes_text(minutes: float) -> str:
