@@ -1,5 +1,6 @@
 """The budget from each host's own UI to the engine's job: Nuke's send dialog (stand-in prompts, as
-nuke.getInput answers) and Resolve's publish (FACEPLATE_BUDGET from its menu script, PublishOptions.budget)."""
+nuke.getInput answers), Resolve's UIManager send dialog (stand-in from Resolve's scripting examples) and
+its publish (PublishOptions.budget)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ import pytest
 
 from faceplate_host.hosts.nuke.ui import send_selected_dialog
 from faceplate_host.hosts.resolve.adapter import ResolveAdapter
-from faceplate_host.hosts.resolve.session import publish_in_resolve
+from faceplate_host.hosts.resolve.session import publish_in_resolve, run_from_menu
 from host_helpers import copy_media
 from nuke_standin import NukeStandIn
 from resolve_standin import ResolveStandIn
+from uimanager_standin import script_globals
 
 pytestmark = pytest.mark.slow
 
@@ -62,3 +64,41 @@ def test_resolves_publish_sends_its_budget(engine, monkeypatch):
     assert any("cancelled" in line for line in lines), lines
     job = _sent_and_cancelled(engine)
     assert job["spec"]["budget"] == "final" and job["spec"]["settings"]["mask"]["budget"] == "final"
+
+
+def _resolve_clip(engine, monkeypatch):
+    plate, source = copy_media(engine.roots, "d18.mp4")
+    monkeypatch.setenv("FACEPLATE_SHOTS", str(engine.roots / "shots"))
+    monkeypatch.setenv("FACEPLATE_URL", engine.url)
+    monkeypatch.setenv("FACEPLATE_TOKEN", (engine.data / "token").read_text().strip())
+    monkeypatch.setenv("FACEPLATE_CONSENT_REF", "release 2026-114")
+    resolve = ResolveStandIn(version=(19, 1, 0), start=108000, rate="30")
+    resolve.timeline.current = resolve.clip("interview", str(plate), start=108010, duration=4, left_offset=20, fps=30.0)
+    return resolve, source
+
+
+def test_resolves_send_dialog_offers_the_budget_and_sends_what_the_artist_typed(engine, monkeypatch, capsys):
+    resolve, source = _resolve_clip(engine, monkeypatch)
+    seen = {}
+
+    def artist(window):
+        items = window.GetItems()
+        seen.update(offered=items["Budget"].items, shown=items["Budget"].CurrentText, source=items["Source"].Text,
+                    consent=items["Consent"].Text)
+        items["Budget"].CurrentText = "all night"  # typed into the editable box: the engine must refuse it
+        window.click("Send")
+
+    run_from_menu(script_globals(resolve, artist), str(source), budget="review")
+    assert seen == {"offered": ["preview", "review", "final"], "shown": "review", "source": str(source),
+                    "consent": "release 2026-114"}, "prefilled from the script's environment"
+    out = capsys.readouterr().out
+    assert "budget 'all night' is not one this engine reads" in out, out  # what was typed reached the engine
+    assert engine.client.jobs() == []
+
+
+def test_closing_resolves_send_dialog_sends_nothing(engine, monkeypatch, capsys):
+    resolve, source = _resolve_clip(engine, monkeypatch)
+    scope = script_globals(resolve, lambda window: window.close())
+    run_from_menu(scope, str(source))
+    assert capsys.readouterr().out.strip() == "Faceplate: cancelled; nothing was sent"
+    assert engine.client.jobs() == [] and scope["dispatchers"][0].windows[0].shown == [True, False]
