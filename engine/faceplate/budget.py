@@ -111,6 +111,16 @@ def check_budget(text: str | None) -> str | None:
     return None if text is None else str(parse_budget(text))
 
 
+def check_budget_flag(text: str | None, flag: str = "--budget") -> str | None:
+    """``check_budget`` for a command-line flag read before any stage runs: one line naming the flag."""
+    from faceplate.errors import FaceplateError
+
+    try:
+        return check_budget(text)
+    except ValueError as exc:
+        raise FaceplateError(f"{flag}: {exc}") from None
+
+
 # a settings field holding a budget (None: the default tier), checked like any other setting
 BudgetText = Annotated[str | None, AfterValidator(check_budget)]
 

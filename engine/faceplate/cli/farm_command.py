@@ -73,7 +73,7 @@ def run_export(args: argparse.Namespace) -> None:
 
 def check_export_args(args: argparse.Namespace) -> None:
     """What can be refused from the command line alone, before any shot is read or made."""
-    from faceplate.budget import check_budget
+    from faceplate.budget import check_budget_flag
     from faceplate.errors import FarmError
 
     if not args.shots and not args.timeline:
@@ -85,10 +85,7 @@ def check_export_args(args: argparse.Namespace) -> None:
         raise FarmError(f"--chunk-size {args.chunk_size}: give 1 to 150 frames per render task")
     if not 0 <= args.train_gpus <= 16:
         raise FarmError(f"--train-gpus {args.train_gpus}: give 0 to 16")
-    try:
-        args.budget = check_budget(args.budget)
-    except ValueError as exc:
-        raise FarmError(f"--budget: {exc}") from None
+    args.budget = check_budget_flag(args.budget)
     if (args.timeline or args.identity) and args.source is None:
         raise FarmError("--timeline and --identity need --source FACES: the actor's clip, sequence or stills folder")
     if args.source is not None and not args.source.exists():

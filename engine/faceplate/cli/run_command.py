@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from faceplate.budget import BUDGET_HELP, budget_changes
+from faceplate.budget import BUDGET_HELP, budget_changes, check_budget_flag
 from faceplate.cli.render_flags import add_consent_waiver
 from faceplate.stages import PIPELINE
 from faceplate.workspace import open_workspace
@@ -27,6 +27,7 @@ def register(sub) -> None:
 
 
 def run(args) -> None:
+    args.budget = check_budget_flag(args.budget)  # refused before the first stage runs
     changes = {"train": train_changes(args)}
     if args.landmark_masks_only:
         changes["mask"] = {"landmark_only": True}
