@@ -20,10 +20,8 @@ from pydantic import AfterValidator
 
 TIERS = ("preview", "review", "final")
 DEFAULT_TIER = "preview"  # a job that names no budget: never the 100,000 iterations of a delivery model
-DEVICES = ("cpu", "cuda")
 BUDGET_STAGES = ("mask", "train", "pretrain")  # the stages whose settings hold a budget
-PATTERN = r"^(preview|review|final|\d{1,6}(\.\d{1,3})?[mh]|\d{1,9}it)$"
-_FIGURE = re.compile(r"^(?P<value>\d+(?:\.\d+)?)(?P<unit>m|h|it)$")
+_FIGURE = re.compile(r"^(?:(?P<value>\d{1,6}(?:\.\d{1,3})?)(?P<unit>m|h)|(?P<count>\d{1,9})it)$")  # 30m 1.5h 5000it
 BUDGET_HELP = ("how long or how good: preview (a recognisable face in about 15 CPU minutes, minutes on a GPU), "
                "review, final (delivery, overnight), or a figure: 30m, 2h, 5000it (see docs/budget.md)")
 
@@ -95,15 +93,13 @@ def parse_budget(text: str | None) -> Budget:
     if value in TIERS:
         return Budget(value)
     match = _FIGURE.match(value)
-    if not match or not re.match(PATTERN, value):
+    if not match:
         raise ValueError(f"budget {text!r} is not one this engine reads; give preview, review, final, or a figure "
                          "such as 30m, 2h or 5000it")
-    number, unit = float(match["value"]), match["unit"]
-    if number <= 0 or (unit == "it" and number != int(number)):
+    number = int(match["count"]) if match["count"] else float(match["value"]) * (60 if match["unit"] == "h" else 1)
+    if number <= 0:
         raise ValueError(f"budget {text!r}: give a positive figure (30m, 2h, 5000it)")
-    if unit == "it":
-        return Budget(DEFAULT_TIER, iterations=int(number))
-    return Budget(DEFAULT_TIER, minutes=number * 60 if unit == "h" else number)
+    return Budget(DEFAULT_TIER, iterations=number) if match["count"] else Budget(DEFAULT_TIER, minutes=number)
 
 
 def check_budget(text: str | None) -> str | None:
@@ -129,13 +125,9 @@ def budget_changes(budget: str, stages) -> dict[str, dict]:
     """The settings changes that give ``stages`` this budget: the budget for mask and train, and the
     targets those stages remember cleared, so the budget's own apply (a target given with it goes on top).
     The value is checked where it lands (the stages' settings classes, ``JobSubmit``)."""
-    value = budget
-    changes = {"mask": {"budget": value, "iterations": None},
-               "train": {"budget": value, "train.iterations": None, "train.minutes": None,
-                         "train.until_plateau": False},
-               "pretrain": {"budget": value, "train.iterations": None, "train.minutes": None,
-                            "train.until_plateau": False}}
-    return {name: changes[name] for name in BUDGET_STAGES if name in stages}
+    targets_off = {"train.iterations": None, "train.minutes": None, "train.until_plateau": False}
+    return {name: {"budget": budget} | ({"iterations": None} if name == "mask" else targets_off)
+            for name in BUDGET_STAGES if name in stages}
 
 
 def _minutes_text(minutes: float) -> str:
