@@ -162,7 +162,8 @@ def test_the_adversarial_term_starts_early_from_a_library_and_the_artists_start_
     assert start == 2000 and ", GAN from 2000 it - " in line
     assert gan(init_from="LIBRARY")[0] == 500
     assert gan(init_from="LIBRARY", train={"gan_start": 3000})[0] == 3000
-    assert resolve(TrainStageSettings(budget="final"), cuda=True, face_type="whole_face").train.gan_start is None  # never
+    final = resolve(TrainStageSettings(budget="final"), cuda=True, face_type="whole_face")
+    assert final.train.gan_start is None  # the final profile: never
     assert "GAN" not in gan(train={"weights": {"gan": 0.0}})[1]
 
 

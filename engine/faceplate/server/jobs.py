@@ -62,7 +62,8 @@ def with_budget(settings: dict, budget: str | None, stages: list[str]) -> dict:
     if budget is None:
         return settings
     changes = budget_changes(budget, stages)
-    return {name: nest({**changes.get(name, {}), **settings.get(name, {})}) for name in dict.fromkeys([*changes, *settings])}
+    return {name: nest({**changes.get(name, {}), **settings.get(name, {})})
+            for name in dict.fromkeys([*changes, *settings])}
 
 
 def _checked_shot(engine: EngineContext, body: JobSubmit, workspace) -> dict:

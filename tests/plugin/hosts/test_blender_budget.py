@@ -27,5 +27,6 @@ def test_the_send_operators_budget_reaches_the_job(tmp_path, engine):
     [job] = client.jobs()
     client.cancel(job["id"])  # only what was sent matters here
     assert job["spec"]["budget"] == "review"
-    assert job["spec"]["settings"]["train"]["budget"] == "review" and job["spec"]["settings"]["mask"]["budget"] == "review"
+    settings = job["spec"]["settings"]
+    assert settings["train"]["budget"] == settings["mask"]["budget"] == "review"
     assert Path(job["workspace"]).parent == engine.roots / "shots"

@@ -97,5 +97,5 @@ def script_globals(resolve, artist) -> dict:
         dispatchers.append(Dispatcher(manager, artist))
         return dispatchers[-1]
 
-    return {"resolve": resolve, "fusion": SimpleNamespace(UIManager=ui), "bmd": SimpleNamespace(UIDispatcher=dispatcher),
-            "dispatchers": dispatchers}
+    return {"resolve": resolve, "fusion": SimpleNamespace(UIManager=ui),
+            "bmd": SimpleNamespace(UIDispatcher=dispatcher), "dispatchers": dispatchers}
