@@ -93,6 +93,8 @@ CASES = [
     ("curate blur nan", ["curate", "{shot}", "--blur-fraction", "nan"], None, ["--blur-fraction", "nan"]),
     ("curate unknown id", ["curate", "{shot}", "--reject", "plate_9999_00"], None, ["plate_9999_00"]),
     ("mask iterations 0", ["mask", "{shot}", "--iterations", "0"], None, ["--iterations"]),
+    ("train budget", ["train", "{shot}", "--budget", "all night"], None, ["--budget", "'all night'", "30m"]),
+    ("run budget", ["run", "{shot}", "--budget", "2 hours"], None, ["--budget", "'2 hours'", "preview"]),
     ("extract crop size -1", ["extract", "{shot}", "--crop-size", "-1"], None, ["--crop-size", "-1"]),
     ("extract face type", ["extract", "{shot}", "--face-type", "hair"], None, ["--face-type", "hair"]),
     ("export missing model", ["export", "{shot}", "--model", "{shot}/nowhere"], None, ["nowhere"]),

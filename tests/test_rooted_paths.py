@@ -30,6 +30,9 @@ TEXT = {
     "api.NewShot.range": "plate frame numbers", "api.NewShot.colour_space": "an OCIO colour space name",
     "api.NewShot.fps": "a frame rate", "api.NewShot.consent_ref": "a consent reference",
     "api.Retry.from_stage": "a stage name", "api.Session.token": "the engine's token",
+    "api.JobSubmit.budget": "a budget tier or figure (preview, 30m, 5000it)",
+    "mask.budget": "a budget tier or figure", "train.budget": "a budget tier or figure",
+    "pretrain.budget": "a budget tier or figure",
 }
 PATH_WORDS = {"file", "folder", "path", "dir", "directory", "model", "out", "output", "labels", "reference",
               "decisions", "init", "cert", "key", "workspace", "plate", "sources", "root", "roots"}

@@ -75,11 +75,14 @@ class EngineClient:
 
     # --- jobs --------------------------------------------------------------------------------
     def submit(self, workspace: str, stages: Optional[list] = None, settings: Optional[dict] = None,
-               shot: Optional[dict] = None) -> dict:
+               shot: Optional[dict] = None, budget: Optional[str] = None) -> dict:
         """Run ``stages`` (default: the whole pipeline) on a workspace; with ``shot`` (plate, range, sources,
         first_frame, colour_space, fps, consent_ref) the engine creates the workspace first. A job that renders
-        needs the shot's consent reference (``consent_ref``) or ``settings["render"]["waive_consent"]``."""
+        needs the shot's consent reference (``consent_ref``) or ``settings["render"]["waive_consent"]``.
+        ``budget``: preview, review, final, or 30m / 2h / 5000it (None: what the shot remembers, else preview)."""
         body: dict[str, Any] = {"workspace": str(workspace)}
+        if budget:
+            body["budget"] = str(budget)
         if stages is not None:
             body["stages"] = list(stages)
         if settings:

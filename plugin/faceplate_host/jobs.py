@@ -53,7 +53,7 @@ def submit_shot(client: EngineClient, shot: Shot, sources: Sequence[str], shots_
     """Send one shot to the engine: a new workspace under ``shots_dir``, or the existing one run again.
     ``consent_ref``: the performer's consent/release reference, recorded by the shot; the engine refuses a
     job that renders without one unless ``settings["render"]["waive_consent"]`` (see ``waiver``).
-    ``workspace``: this folder instead of ``workspace_for(shot, shots_dir)``."""
+    ``workspace``: this folder instead of ``workspace_for(shot, shots_dir)``. The job's budget is ``shot.budget``."""
     if not sources:
         raise ShotError(f"clip {shot.name!r}: no source identity chosen; give the actor's clip or stills (--source)")
     workspace = Path(workspace).absolute() if workspace is not None else workspace_for(shot, shots_dir)
@@ -61,7 +61,7 @@ def submit_shot(client: EngineClient, shot: Shot, sources: Sequence[str], shots_
     body = None
     if not (workspace / MANIFEST_NAME).exists():
         body = shot.engine_shot([str(Path(s).absolute()) for s in sources], consent_ref=consent_ref or None)
-    job = client.submit(str(workspace), stages=stages, settings=settings, shot=body)
+    job = client.submit(str(workspace), stages=stages, settings=settings, shot=body, budget=shot.budget or None)
     return ShotJob(shot, job["id"], job.get("workspace", str(workspace)))
 
 

@@ -1,7 +1,7 @@
 """`faceplate-otio`: the editor side for any OTIO-capable editor, before (or without) its own adapter.
 
     faceplate-otio shots  cut.otio --marker FACE                     # what would be sent
-    faceplate-otio submit cut.otio --marker FACE --source actor/ --consent-ref "release 114"
+    faceplate-otio submit cut.otio --marker FACE --source actor/ --consent-ref "release 114" --budget preview
     faceplate-otio place  cut.otio --out cut_with_layers.otio        # layers back on a new top track
 
 ``submit`` remembers which engine job renders which clip in ``cut.otio.faceplate.json`` beside the
@@ -20,7 +20,7 @@ from typing import Optional, Sequence
 from faceplate_host.client import EngineClient, EngineError
 from faceplate_host.jobs import (event_text, jobs_file_for, load_jobs, placement_for, require_done, save_jobs,
                                  submit_shot, waiver)
-from faceplate_host.shots import ShotError
+from faceplate_host.shots import BUDGET_HELP, ShotError
 from faceplate_host.timeline import (DEFAULT_FIRST_FRAME, LAYER_TRACK, describe, read_timeline, shots_and_refusals,
                                      write_layers)
 
@@ -60,6 +60,8 @@ def parser() -> argparse.ArgumentParser:
     consent.add_argument("--no-consent-ref", action="store_true", help="waive it for these jobs (the waiver is written "
                          "into every output)")
     submit.add_argument("--settings", type=Path, metavar="JSON", help="stage settings for the jobs, e.g. {\"train\": {...}}")
+    submit.add_argument("--budget", default="", help=f"how long or how good: {BUDGET_HELP} (default: what each shot "
+                        "remembers, else preview)")
     submit.add_argument("--no-wait", action="store_true", help="submit and return; `place` later")
     _engine(submit)
     submit.set_defaults(run=run_submit)
@@ -139,7 +141,8 @@ def run_submit(args) -> int:
     shots_dir = args.shots_dir or args.timeline.absolute().parent / "faceplate_shots"
     jobs, jobs_file = [], args.jobs or jobs_file_for(args.timeline)
     for shot in shots:
-        job = submit_shot(client, shot, args.source, shots_dir, consent_ref=args.consent_ref, settings=settings)
+        job = submit_shot(client, shot.with_(budget=args.budget.strip()), args.source, shots_dir,
+                          consent_ref=args.consent_ref, settings=settings)
         print(f"{shot.name}: job {job.job_id} record {shot.record} source {shot.source} -> {job.workspace}")
         jobs.append(job)
         save_jobs(jobs_file, args.timeline, jobs, client.url)  # after each: a refused later shot loses none

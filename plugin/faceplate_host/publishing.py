@@ -40,6 +40,7 @@ class PublishOptions:
     token_file: Optional[str] = None
     token: Optional[str] = None
     settings: dict = field(default_factory=dict)  # stage settings for the jobs
+    budget: str = ""  # preview | review | final | 30m | 2h | 5000it (shots.BUDGETS); "": each shot's own, else preview
     stages: Optional[list] = None  # default: the engine's whole pipeline
     track_name: str = "faceplate"
     cancel: threading.Event = field(default_factory=threading.Event)  # set it to cancel the running jobs

@@ -123,6 +123,11 @@ def is_still(path: str) -> bool:
     """One picture file (a held still), not a movie or a frame sequence."""
     return path.lower().endswith(STILL_EXTENSIONS) and not is_sequence(path)
 
+# the budget tiers a host offers (faceplate.budget.TIERS on the engine side, which also reads 30m, 2h, 5000it)
+BUDGETS = ("preview", "review", "final")
+BUDGET_HELP = ("preview (a recognisable face in about 15 CPU minutes, minutes on a GPU), review, final (delivery, "
+               "overnight), or a time / iteration figure: 30m, 2h, 5000it")
+
 
 @dataclass(frozen=True)
 class Shot:
@@ -150,6 +155,7 @@ class Shot:
     colour_space: str = ""
     dissolve_in: tuple[int, int] = (0, 0)
     dissolve_out: tuple[int, int] = (0, 0)
+    budget: str = ""  # how long or how good: BUDGETS, or 30m / 2h / 5000it (the engine checks it); "": preview
     metadata: dict = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:

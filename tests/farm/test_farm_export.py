@@ -111,6 +111,27 @@ def test_many_shots_and_the_identity_step_make_one_valid_job(tmp_path, media):
             assert "--init-from" not in train["script"]["actions"]["onRun"]["args"]
 
 
+def test_the_budget_is_a_job_parameter_on_the_mask_train_and_identity_commands(tmp_path, media):
+    shot = tiny_shot(tmp_path / "shots" / "sh010", media)
+    library = identity_for(tmp_path / "identity", Path(media[1]).parent)
+    done = faceplate("farm", "export", shot, "--out", tmp_path / "job", "--budget", "2h", "--identity", library.library,
+                     "--source", library.source)
+    assert done.returncode == 0, done.stderr
+    document = checked(tmp_path / "job" / "template.yaml")
+    by_name = steps(document)
+    budget = ["--budget", "{{Param.Budget}}"]
+    for name in ("mask", "train", "identity"):
+        assert by_name[name]["script"]["actions"]["onRun"]["args"][-2:] == budget, name
+    for name in ("extract", "curate", "export", "render"):
+        assert "--budget" not in by_name[name]["script"]["actions"]["onRun"]["args"], name
+    [parameter] = [p for p in document["parameterDefinitions"] if p["name"] == "Budget"]
+    assert parameter["type"] == "STRING" and parameter["default"] == "2h"
+    assert json.loads((tmp_path / "job" / "parameters.json").read_text())["Budget"] == "2h"
+    plain = faceplate("farm", "export", shot, "--out", tmp_path / "plain")
+    assert plain.returncode == 0 and "Budget" not in (tmp_path / "plain" / "template.yaml").read_text(), \
+        "no budget given: each shot's own (else preview)"
+
+
 def test_qc_and_report_join_the_job_once_the_stage_table_has_them(tmp_path, media, monkeypatch):
     shot = tiny_shot(tmp_path / "shots" / "sh010", media)
     for name in ("report", "qc"):  # whatever order they are added in, the job runs qc before report
@@ -140,6 +161,7 @@ def test_export_renders_a_frame_subset_when_asked(tmp_path, media):
     ("identity without source", ["{shot}", "--identity", "{tmp}/lib"], "--timeline and --identity need --source"),
     ("no shots", [], "give the shot workspaces to export"),
     ("no consent", ["{noconsent}"], "has no consent reference"),
+    ("budget", ["{shot}", "--budget", "overnight"], "--budget: budget 'overnight' is not one this engine reads"),
 ])
 def test_bad_input_is_one_line_at_export_and_writes_nothing(tmp_path, media, case, args, expected):
     shot = tiny_shot(tmp_path / "shots" / "sh010", media)

@@ -90,3 +90,28 @@ def test_submit_then_place_writes_the_layer_track(tmp_path, test_data):
     assert "at record 86410-86413 on track faceplate" in placed.stdout
     written = json.loads((tmp_path / "with_layers.otio").read_text())
     assert [t["name"] for t in written["tracks"]["children"]] == ["V1", "V2", "faceplate"]
+
+
+@pytest.mark.slow
+def test_submit_sends_the_budget_and_an_unreadable_one_is_one_line(tmp_path, test_data):
+    cut = cut_around(test_data / CLIP, tmp_path)
+    engine = start_engine([tmp_path, test_data / "talking_heads"], tmp_path / "data", free_port())
+    try:
+        connect = ["--url", engine.url, "--token-file", engine.data / "token"]
+        base = ["submit", cut, "--marker", "FACE", "--source", test_data / SOURCE, "--consent-ref", "release 2026-114",
+                "--no-wait", *connect]
+        refused = faceplate_otio(*base, "--budget", "all night")
+        sent = faceplate_otio(*base, "--budget", "30m")
+        jobs = engine.client.jobs()
+        for job in jobs:
+            engine.client.cancel(job["id"])  # only what was sent matters here
+    finally:
+        engine.stop()
+    assert refused.returncode == 1 and len(refused.stderr.splitlines()) == 1
+    assert "budget 'all night' is not one this engine reads" in refused.stderr
+    assert sent.returncode == 0, sent.stderr
+    [job] = jobs
+    assert job["spec"]["budget"] == "30m"
+    assert job["spec"]["settings"]["train"]["budget"] == "30m"
+    remembered = json.loads((tmp_path / "cut.otio.faceplate.json").read_text())
+    assert [j["shot"]["budget"] for j in remembered["jobs"]] == ["30m"]

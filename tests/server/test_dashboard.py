@@ -32,7 +32,7 @@ def test_the_page_lists_a_training_job_shows_it_advance_and_cancels_it(example, 
     shot = roots / "sh_dashboard"
     shutil.copytree(extracted_shot, shot)
     engine = engine_factory(roots)
-    job = engine.client.submit(str(shot), stages=["train"], settings={"train": LONG_TRAIN})
+    job = engine.client.submit(str(shot), stages=["train"], settings={"train": LONG_TRAIN}, budget="review")
     token = (engine.data / "token").read_text().strip()
 
     with Browser(shutil.which("chromium"), tmp_path / "profile") as page:
@@ -41,6 +41,7 @@ def test_the_page_lists_a_training_job_shows_it_advance_and_cancels_it(example, 
         assert "token" not in page.evaluate("location.href"), "the sign-in link is gone from the address bar"
         assert token not in page.evaluate("document.cookie"), "the session cookie is HttpOnly"
         assert page.evaluate("document.getElementById('job-title').textContent") == "sh_dashboard"
+        assert page.evaluate("document.getElementById('job-budget').textContent") == "budget review"
 
         page.wait_for("!!document.querySelector('tr[data-stage=\"train\"] .bar[data-status=\"running\"]')", 120,
                       "training to start")

@@ -47,7 +47,7 @@ def test_ctrl_c_cancels_the_job_on_the_engine(example, extracted_shot, engine_fa
     err = tmp_path / "stderr.txt"
     with open(err, "w") as stderr:
         process = subprocess.Popen([sys.executable, "-m", "faceplate.cli.main", "run", "--via-server", str(shot),
-                                    "--iterations", "100000"], env=cli_env(FACEPLATE_URL=engine.url,
+                                    "--iterations", "100000", "--budget", "review"], env=cli_env(FACEPLATE_URL=engine.url,
                                     FACEPLATE_DATA=str(engine.data)), stdout=subprocess.DEVNULL, stderr=stderr)
         try:
             deadline = time.monotonic() + 180
@@ -74,3 +74,9 @@ def test_ctrl_c_cancels_the_job_on_the_engine(example, extracted_shot, engine_fa
     assert all(s in ("done", "skipped") for s in statuses[:3]) and statuses[3:] == ["cancelled"] + ["pending"] * 4, \
         statuses  # extract, curate, mask had their work done already
     assert "train cancelled" in text, text
+    assert job["spec"]["budget"] == "review", "the budget went with the job"
+    from faceplate.workspace import open_workspace
+
+    resolved = open_workspace(shot).manifest.last_run("train").parameters["resolved"]
+    assert resolved["train"]["iterations"] == 100000 and resolved["train"]["minutes"] is None, "the flag wins"
+    assert resolved["budget"]["budget"] == "review" and resolved["targets_from"] == "as set"

@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from faceplate.cli.main import main
+from faceplate.budget import parse_budget
 from faceplate.errors import WorkspaceError
 from faceplate.faces.faceset import read_faceset
 from faceplate.models import ModelConfig
@@ -72,7 +73,7 @@ def test_pretrain_continues_its_model_and_keeps_its_faces(library, tmp_path, tes
     assert "source: up to date, nothing to do (use --force to redo)" in result.lines
     assert result.lines[-1] == f"start a shot from it: faceplate train SHOT --init-from {copy}"
     said = [m for _, m in reporter.of("log")]
-    assert any(m.startswith("profile preview (no GPU): continuing the library's df 64 px") for m in said), said
+    assert any(m.startswith("profile preview (budget preview on cpu): continuing the library's df 64 px") for m in said), said
     with pytest.raises(WorkspaceError, match="leave --faces out"):
         from faceplate.stages.pretrain import create_library
 
@@ -127,19 +128,22 @@ def test_auto_without_cuda_is_preview_and_the_artists_lr_wins(shot, capsys):
     assert main(["train", str(shot.root), "--lr", "1e-4", "--iterations", "1", "--batch", "2", "--device", "cpu",
                  "--checkpoint-every", "100", "--preview-every", "100"]) == 0
     err = capsys.readouterr().err
-    assert "profile preview (no GPU): new df 64 px (ae 64, e 16, d 16) model, lr 0.0001, batch 2" in err
+    assert "profile preview (budget preview on cpu): new df 64 px (ae 64, e 16, d 16) model, lr 0.0001, batch 2" in err
+    assert "trains until 1 it (as set)" in err, "the target given wins over the budget's"
     meta = _meta(shot.root)
     assert meta["train"]["lr"] == 1e-4 and meta["train"]["lr_warmup"] == 50 and meta["model"]["arch"] == "df"
     assert open_workspace(shot.root).manifest.settings["train"]["train"]["lr"] == 1e-4
 
 
 def test_final_with_cuda_and_a_continued_model_keeps_its_shape():
-    assert choose_profile("auto", cuda=True) == (PROFILES["final"], "CUDA GPU")
-    assert choose_profile("auto", cuda=False) == (PROFILES["preview"], "no GPU")
-    assert choose_profile("final", cuda=False) == (PROFILES["final"], "asked for")
-    final = resolve(TrainStageSettings(), cuda=True, face_type="whole_face")
+    final_budget, preview_budget = parse_budget("final"), parse_budget(None)
+    assert choose_profile("auto", final_budget, "cuda") == (PROFILES["final"], "budget final on cuda")
+    assert choose_profile("auto", preview_budget, "cuda") == (PROFILES["preview"], "budget preview on cuda")
+    assert choose_profile("auto", final_budget, "cpu") == (PROFILES["final"], "budget final on cpu")
+    assert choose_profile("final", preview_budget, "cpu") == (PROFILES["final"], "asked for")
+    final = resolve(TrainStageSettings(budget="final"), cuda=True, face_type="whole_face")
     assert final.config == ModelConfig() and final.train.lr == 5e-5 and final.train.warp_ramp == 0
-    mine = resolve(TrainStageSettings(model={"resolution": 192}, train={"batch_size": 16}), cuda=True,
+    mine = resolve(TrainStageSettings(model={"resolution": 192}, train={"batch_size": 16}, budget="final"), cuda=True,
                    face_type="whole_face")
     assert mine.config.resolution == 192 and mine.config.arch == "liae" and mine.train.batch_size == 16
     old = ModelConfig(arch="df", resolution=64, ae_dims=64, e_dims=16, d_dims=16, d_mask_dims=8)
@@ -158,7 +162,8 @@ def test_the_adversarial_term_starts_early_from_a_library_and_the_artists_start_
     assert start == 2000 and ", GAN from 2000 it - " in line
     assert gan(init_from="LIBRARY")[0] == 500
     assert gan(init_from="LIBRARY", train={"gan_start": 3000})[0] == 3000
-    assert resolve(TrainStageSettings(), cuda=True, face_type="whole_face").train.gan_start is None  # final: never
+    final = resolve(TrainStageSettings(budget="final"), cuda=True, face_type="whole_face")
+    assert final.train.gan_start is None  # the final profile: never
     assert "GAN" not in gan(train={"weights": {"gan": 0.0}})[1]
 
 
@@ -171,7 +176,7 @@ def test_only_a_library_start_averages_weights_and_a_resumed_shot_keeps_its_star
     assert ", GAN from 500 it, weights averaged over 2000 it - " in line
     assert "averaged" not in resolve(TrainStageSettings(), cuda=False, face_type="whole_face").line()
     assert window(train={"average_window": 500}) == 500
-    assert resolve(TrainStageSettings(), cuda=True, face_type="whole_face").train.average_window == 2000
+    assert resolve(TrainStageSettings(budget="final"), cuda=True, face_type="whole_face").train.average_window == 2000
     resumed = resolve(TrainStageSettings(), cuda=False, face_type="whole_face",
                       resumed={"gan_start": 500, "average_window": 2000, "lr": 1e-3})
     assert (resumed.train.gan_start, resumed.train.average_window, resumed.train.lr) == (500, 2000, 5e-4)

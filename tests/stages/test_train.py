@@ -175,6 +175,12 @@ def test_cli_remembers_what_the_artist_set(shot, capsys):
     assert main(["-q", "train", str(shot.root), "--minutes", "0.001"]) == 0  # a target given replaces the others
     stored = open_workspace(shot.root).manifest.settings["train"]["train"]
     assert stored["iterations"] is None and stored["minutes"] == 0.001 and stored["lr"] == 1e-4
+    capsys.readouterr()
+    assert main(["train", str(shot.root), "--budget", "5it"]) == 0  # a budget alone replaces the remembered targets
+    assert "trains until 5 it (budget 5it on cpu: 5 it)" in capsys.readouterr().err
+    assert _latest(shot.root)["iteration"] == 5
+    stored = open_workspace(shot.root).manifest.settings["train"]
+    assert stored["budget"] == "5it" and stored["train"]["minutes"] is None and stored["train"]["iterations"] is None
 
 
 @pytest.mark.parametrize("flags, named", [(["--lr", "nan"], "--lr"), (["--batch", "0"], "--batch"),

@@ -151,7 +151,7 @@ def test_saving_an_iteration_again_replaces_it_whole(tmp_path):
 
 @pytest.mark.parametrize("bad", [dict(lr=float("nan")), dict(lr=0), dict(lr=2.0), dict(batch_size=0),
                                  dict(batch_size=2048), dict(iterations=0), dict(minutes=0),
-                                 dict(minutes=float("inf")), dict(iterations=None), dict(device="tpu"),
+                                 dict(minutes=float("inf")), dict(device="tpu"),
                                  dict(weights={"dssim": -1.0})])
 def test_bad_train_settings_are_refused(bad):
     with pytest.raises(ValueError):

@@ -42,6 +42,9 @@ def register_export(verbs) -> None:
     p.add_argument("--identity", type=Path, metavar="LIBRARY",
                    help="add an identity step: train --source once into LIBRARY (faceplate pretrain); every shot's "
                         "train starts from it (--init-from)")
+    p.add_argument("--budget", help="how long or how good the shots train (the mask, train and identity steps): "
+                   "preview, review, final, or 30m, 2h, 5000it; a job parameter (default: what each shot remembers, "
+                   "else preview; see docs/budget.md)")
     p.add_argument("--name", help="job name (default: Faceplate and the shot names)")
     p.set_defaults(run=run_export)
 
@@ -60,7 +63,8 @@ def run_export(args: argparse.Namespace) -> None:
     shots = [shot_from_workspace(path, args.frames, args.waive_consent) for path in paths]
     options = JobOptions(name=args.name or ("Faceplate " + " ".join(s.name for s in shots))[:120],
                          chunk_size=args.chunk_size, train_gpus=args.train_gpus, faceplate=args.faceplate,
-                         identity=identity_for(args.identity, args.source) if args.identity else None)
+                         identity=identity_for(args.identity, args.source) if args.identity else None,
+                         budget=args.budget)
     template, parameters = export_job(shots, args.out, options)
     log.info("job %s for %d shot(s)%s; parameters %s", template, len(shots),
              " with an identity step" if options.identity else "", parameters)
@@ -69,6 +73,7 @@ def run_export(args: argparse.Namespace) -> None:
 
 def check_export_args(args: argparse.Namespace) -> None:
     """What can be refused from the command line alone, before any shot is read or made."""
+    from faceplate.budget import check_budget_flag
     from faceplate.errors import FarmError
 
     if not args.shots and not args.timeline:
@@ -80,6 +85,7 @@ def check_export_args(args: argparse.Namespace) -> None:
         raise FarmError(f"--chunk-size {args.chunk_size}: give 1 to 150 frames per render task")
     if not 0 <= args.train_gpus <= 16:
         raise FarmError(f"--train-gpus {args.train_gpus}: give 0 to 16")
+    args.budget = check_budget_flag(args.budget)
     if (args.timeline or args.identity) and args.source is None:
         raise FarmError("--timeline and --identity need --source FACES: the actor's clip, sequence or stills folder")
     if args.source is not None and not args.source.exists():

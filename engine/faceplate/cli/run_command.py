@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from faceplate.budget import BUDGET_HELP, budget_changes, check_budget_flag
 from faceplate.cli.render_flags import add_consent_waiver
+from faceplate.stages import PIPELINE
 from faceplate.workspace import open_workspace
 
 
 def register(sub) -> None:
     p = sub.add_parser("run", help="run every stage on a workspace, skipping work already done")
     p.add_argument("shot", type=Path)
-    p.add_argument("--iterations", help="training target (total iterations; default: what the shot remembers, "
-                   "else 100000)")
+    p.add_argument("--budget", help=BUDGET_HELP.replace("%", "%%") + "; default: what the shot remembers, else preview")
+    p.add_argument("--iterations", help="training target (total iterations; wins over the budget's; default: what "
+                   "the shot remembers, else the budget's)")
     p.add_argument("--minutes", help="training wall-time limit for each run (remembered, like --iterations)")
     p.add_argument("--resolution", help="model resolution for a new model (64-512, multiple of 16)")
     p.add_argument("--landmark-masks-only", action="store_true", help="skip the learned mask model")
@@ -24,6 +27,7 @@ def register(sub) -> None:
 
 
 def run(args) -> None:
+    args.budget = check_budget_flag(args.budget)  # refused before the first stage runs
     changes = {"train": train_changes(args)}
     if args.landmark_masks_only:
         changes["mask"] = {"landmark_only": True}
@@ -32,10 +36,13 @@ def run(args) -> None:
     if args.via_server:
         from faceplate.cli.via_server import run_via_server
 
-        run_via_server(args.shot, changes, args.reporter)
+        run_via_server(args.shot, changes, args.reporter, budget=args.budget)  # the engine applies it
         return
     from faceplate.stages.run_all import run_all
 
+    if args.budget is not None:  # what the flags set goes on top of the budget's
+        budgeted = budget_changes(args.budget, PIPELINE)
+        changes = {name: budgeted.get(name, {}) | changes.get(name, {}) for name in {*budgeted, *changes}}
     run_all(open_workspace(args.shot), changes, args.reporter)
 
 

@@ -20,14 +20,15 @@ from faceplate.stages.contract import Reporter
 log = logging.getLogger(__name__)
 
 
-def run_via_server(shot, changes: dict[str, dict], reporter: Reporter) -> dict:
-    """Submit every pipeline stage of ``shot`` with ``changes``; returns the finished job (raises unless done)."""
+def run_via_server(shot, changes: dict[str, dict], reporter: Reporter, budget: str | None = None) -> dict:
+    """Submit every pipeline stage of ``shot`` with ``changes`` and ``budget``; returns the finished job (raises
+    unless done)."""
     from faceplate_host.client import EngineClient, EngineError
 
     client = EngineClient.local()
     try:
         settings = {stage: _absolute_paths(stage, v) for stage, v in changes.items() if v}
-        job = client.submit(str(shot.resolve()), stages=list(PIPELINE), settings=settings)
+        job = client.submit(str(shot.resolve()), stages=list(PIPELINE), settings=settings, budget=budget)
         log.info("job %s on the engine at %s (dashboard: %s/); Ctrl-C cancels it", job["id"], client.url, client.url)
         return follow_job(client, job["id"], reporter)
     except EngineError as exc:

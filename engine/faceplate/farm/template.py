@@ -22,6 +22,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 
+from faceplate.budget import BUDGET_STAGES
 from faceplate.farm import OPENJD_ENV
 from faceplate.media import FrameRange
 from faceplate.stages import PIPELINE, STAGES
@@ -68,6 +69,7 @@ class JobOptions:
     train_gpus: int = 1
     faceplate: str = "faceplate"  # the engine command on the nodes
     identity: Identity | None = None
+    budget: str | None = None  # faceplate.budget text for mask, train and identity (None: what each shot remembers)
 
 
 def common_folder(paths: list[str | Path]) -> Path:
@@ -109,6 +111,8 @@ def parameter_values(shots: list[FarmShot], options: JobOptions) -> dict[str, st
         "ChunkSize": options.chunk_size, "TrainGpus": options.train_gpus, "Faceplate": options.faceplate}
     if options.identity:
         values |= {"Library": str(options.identity.library), "Source": str(options.identity.source)}
+    if options.budget:
+        values["Budget"] = options.budget
     return values
 
 
@@ -129,6 +133,10 @@ def _parameters(options: JobOptions) -> list[dict]:
         {"name": "Faceplate", "type": "STRING", "default": options.faceplate, "minLength": 1,
          "description": "the faceplate command on the nodes"},
     ]
+    if options.budget:
+        parameters.append({"name": "Budget", "type": "STRING", "default": options.budget, "minLength": 1,
+                           "maxLength": 32, "description": "how long or how good: preview, review, final, or 30m, "
+                           "2h, 5000it (docs/budget.md)"})
     if options.identity:
         parameters += [
             {"name": "Library", "type": "PATH", "objectType": "DIRECTORY", "dataFlow": "INOUT",
@@ -147,10 +155,16 @@ def _gpu_host() -> dict:
     return {"amounts": [{"name": "amount.worker.gpu", "min": "{{Param.TrainGpus}}"}]}
 
 
+def _budget(options: JobOptions, stage: str) -> list[str]:
+    """``--budget {{Param.Budget}}`` for the stages that read a budget."""
+    return ["--budget", "{{Param.Budget}}"] if options.budget and stage in BUDGET_STAGES else []
+
+
 def _identity_step(options: JobOptions) -> dict:
     return {"name": IDENTITY_STEP, "description": "train the source identity once; every shot starts from it",
             "hostRequirements": _gpu_host(),
-            "script": _action("pretrain", "{{Param.Library}}", "--faces", "{{Param.Source}}")}
+            "script": _action("pretrain", "{{Param.Library}}", "--faces", "{{Param.Source}}",
+                              *_budget(options, "pretrain"))}
 
 
 def _shot_steps(shot: FarmShot, workspaces: Path, media: Path, options: JobOptions, prefix: str) -> list[dict]:
@@ -163,12 +177,12 @@ def _shot_steps(shot: FarmShot, workspaces: Path, media: Path, options: JobOptio
     previous = prefix + MEDIA_STEP
     for stage in farm_stages():
         step = {"name": prefix + stage, "dependencies": [{"dependsOn": previous}],
-                "script": _action(stage, workspace)}
+                "script": _action(stage, workspace, *_budget(options, stage))}
         if stage == "train":
             step["hostRequirements"] = _gpu_host()
             if options.identity:
                 step["dependencies"].append({"dependsOn": IDENTITY_STEP})
-                step["script"] = _action(stage, workspace, "--init-from", "{{Param.Library}}")
+                step["script"] = _action(stage, workspace, "--init-from", "{{Param.Library}}", *_budget(options, stage))
         if stage == "render":
             step["parameterSpace"] = {"taskParameterDefinitions": [{
                 "name": "Frame", "type": "CHUNK[INT]", "range": str(shot.frames),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import field_validator
 
+from faceplate.budget import BUDGET_HELP, BudgetText
 from faceplate.faces.roles import BOTH, ROLES_HELP, Roles
 from faceplate.settings import RootedPath, setting, stage_settings
 
@@ -17,10 +18,13 @@ class MaskSettings:
     roles: Roles = setting(BOTH, ROLES_HELP, flag="--role", remember=False, min_length=1)
     labels: RootedPath | None = setting(None, "polygon file (FacePolygons.1): include/exclude polygons per crop; "
                                  "given, the mask model trains on them", remember=False)
-    train: bool | None = setting(None, "train the mask model (default: when labels are given or no model exists yet)",
-                                 remember=False)
+    train: bool | None = setting(None, "train the mask model (default: when labels or --iterations are given, or "
+                                 "when no model exists yet and the budget trains one on this machine)", remember=False)
     landmark_only: bool = setting(False, "landmark masks only, no learned model")
-    iterations: int = setting(2000, "mask model training steps", ge=1, le=1_000_000)
+    budget: BudgetText = setting(None, BUDGET_HELP + "; whether the mask model trains, and how long (unset: preview, "
+                                 "which trains it on a GPU only)")
+    iterations: int | None = setting(None, "mask model training steps (unset: the budget's, 2000 on a CPU)", ge=1,
+                                     le=1_000_000)
     resolution: int | None = setting(None, f"mask model input size, a multiple of 16 from 64 to 512 (default: "
                                      f"{CPU_RESOLUTION} on a CPU, {GPU_RESOLUTION} with CUDA)", ge=64, le=512)
     base: int = setting(16, "mask model width (channels of its first level)", ge=4, le=64)

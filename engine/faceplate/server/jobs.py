@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import uuid
 
+from faceplate.budget import DEFAULT_TIER, budget_changes
 from faceplate.errors import ConsentError, FrameRangeError, WorkspaceError
 from faceplate.media import FrameRange
 from faceplate.server.context import EngineContext
 from faceplate.server.errors import JobConflict, RequestRefused
 from faceplate.server.paths import check_setting_paths, check_shot_media
 from faceplate.server.schemas import JobSubmit, Retry
-from faceplate.settings import merge_settings
+from faceplate.settings import merge_settings, nest
 from faceplate.stages import STAGES
 from faceplate.workspace.consent import clean_consent_ref
 from faceplate.workspace.manifest import Manifest
@@ -41,8 +42,11 @@ def submit_job(engine: EngineContext, body: JobSubmit) -> dict:
         manifest = _existing_manifest(workspace)
         check_shot_media(engine.roots, manifest)  # the plate and sources its stages will read
         stored, consent_ref = manifest.settings, manifest.consent_ref
+    spec["settings"] = with_budget(body.settings, body.budget, stages)
+    spec["budget"] = next((b for b in (body.budget, (body.settings.get("train") or {}).get("budget"),
+                                       (stored.get("train") or {}).get("budget")) if b), DEFAULT_TIER)  # shown
     checked = {name: merge_settings(STAGES[name].settings_class, stored.get(name), changes, name)  # names the field
-               for name, changes in body.settings.items()}
+               for name, changes in spec["settings"].items()}
     if "render" in stages:
         _check_consent(consent_ref, checked.get("render"))
     for name, settings in checked.items():  # every file or folder a setting names (the worker checks them again)
@@ -51,6 +55,16 @@ def submit_job(engine: EngineContext, body: JobSubmit) -> dict:
         job = engine.store.create_job(uuid.uuid4().hex[:12], str(workspace), spec, stages)
     engine.scheduler.wake()  # committed: the scheduler may start it now
     return job
+
+
+def with_budget(settings: dict, budget: str | None, stages: list[str]) -> dict:
+    """The job's stage settings with its budget applied to the stages that read one; a setting the job gives
+    (a train target) goes on top of the budget's."""
+    if budget is None:
+        return settings
+    changes = budget_changes(budget, stages)
+    return {name: nest({**changes.get(name, {}), **settings.get(name, {})})
+            for name in dict.fromkeys([*changes, *settings])}
 
 
 def _checked_shot(engine: EngineContext, body: JobSubmit, workspace) -> dict:

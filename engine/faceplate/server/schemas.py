@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from faceplate.settings import RootedPath
+from faceplate.budget import BudgetText
 from faceplate.stages import PIPELINE, STAGES
 
 Path_ = RootedPath  # resolved under the roots by jobs.submit_job, and again by the worker
@@ -40,6 +41,8 @@ class JobSubmit(Strict):
     shot: NewShot | None = None
     stages: Annotated[list[StageName], Field(min_length=1, max_length=len(STAGES))] = list(PIPELINE)
     settings: Annotated[dict[StageName, dict[str, Any]], Field(max_length=len(STAGES))] = {}
+    # preview | review | final | 30m | 2h | 5000it (faceplate.budget); None: what the shot remembers, else preview
+    budget: Annotated[BudgetText, Field(max_length=32)] = None
 
     @model_validator(mode="after")
     def _known_schema(self) -> "JobSubmit":

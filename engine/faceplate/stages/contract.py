@@ -104,10 +104,13 @@ class RecordingReporter(BaseReporter):
 
 
 class Meter:
-    """Counts one task's units and reports :class:`Progress` with rate and ETA."""
+    """Counts one task's units and reports :class:`Progress` with rate and ETA. ``seconds``: a time cap
+    (train's ``--minutes``): the ETA is never past it, and the total is the units the rate will reach by then
+    where that comes before ``total``. ``finish()`` reports the task complete wherever it stopped."""
 
-    def __init__(self, reporter: Reporter, task: str, total: int | None, unit: str = "frames"):
-        self.reporter, self.task, self.total, self.unit = reporter, task, total, unit
+    def __init__(self, reporter: Reporter, task: str, total: int | None, unit: str = "frames",
+                 seconds: float | None = None):
+        self.reporter, self.task, self.total, self.unit, self.seconds = reporter, task, total, unit, seconds
         self.done, self.started = 0, time.monotonic()
         self._report()
 
@@ -115,11 +118,22 @@ class Meter:
         self.done += n
         self._report()
 
+    def finish(self) -> None:
+        """The task stopped here (a time cap, a plateau): its last update says done, 100 %."""
+        self.total, self.seconds = self.done, None
+        self._report()
+
     def _report(self) -> None:
         elapsed = time.monotonic() - self.started
         rate = self.done / elapsed if self.done and elapsed > 0 else None
-        eta = (self.total - self.done) / rate if rate and self.total is not None else None
-        self.reporter.progress(Progress(self.task, self.done, self.total, self.unit, rate, eta))
+        total, eta = self.total, (self.total - self.done) / rate if rate and self.total is not None else None
+        if self.seconds is not None:
+            left = max(0.0, self.seconds - elapsed)
+            eta = left if eta is None else min(eta, left)
+            reachable = self.done + round(rate * left) if rate else None
+            if reachable is not None and (total is None or reachable < total):
+                total = reachable
+        self.reporter.progress(Progress(self.task, self.done, total, self.unit, rate, eta))
 
 
 def check_cancelled(reporter: Reporter, what: str = "") -> None:

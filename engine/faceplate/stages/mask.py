@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 
 import cv2
 import numpy as np
 
 from faceplate.atomic import write_bytes_atomic
+from faceplate.budget import parse_budget
 from faceplate.errors import MaskError
 from faceplate.faces.faceset import Faceset, FaceRecord
 from faceplate.masks.landmark_mask import eyes_mouth_mask, face_hull_mask
@@ -47,15 +49,16 @@ def run(workspace: Workspace, settings: MaskSettings, reporter: Reporter) -> Sta
     labels = load_labels(settings.labels, facesets) if settings.labels else []
     checkpoint, onnx_path = model_paths(workspace)
     learned = not settings.landmark_only
-    train = learned and (settings.train if settings.train is not None else bool(labels) or not onnx_path.is_file())
+    train, iterations, why = _training_plan(settings, labels, onnx_path)
     if train and labels and len(labels) < settings.min_labels:
         raise MaskError(f"only {len(labels)} labelled crop(s) in {settings.labels}; the mask model needs at least "
                         f"{settings.min_labels}: label more faces (occluded ones first), or use --no-train")
     inputs = {"facesets": [str(fs.folder.relative_to(workspace.root)) for fs in facesets.values()], "labels": settings.labels}
     with workspace.stage_run("mask", inputs, as_plain_dict(settings), remembered(settings)) as run:
-        summary: dict = {"labels": len(labels), "trained": bool(train)}
+        summary: dict = {"labels": len(labels), "trained": bool(train), "decided_by": why}
         if train:
-            summary["training"] = _train(facesets, labels, settings, checkpoint, onnx_path, reporter)
+            summary["training"] = _train(facesets, labels, replace(settings, iterations=iterations), checkpoint,
+                                         onnx_path, reporter)
         session = _open_session(onnx_path, facesets) if learned else None
         summary["learned"] = session is not None
         started = time.perf_counter()
@@ -69,8 +72,31 @@ def run(workspace: Workspace, settings: MaskSettings, reporter: Reporter) -> Sta
     training = summary.get("training")
     line = (f"{faces} faces masked ({'learned' if session is not None else 'landmark'} masks, "
             f"{summary['faces_per_second']:.0f} faces/s)"
-            + (f"; model trained on {training['source']} at {training['resolution']} px" if training else ""))
+            + (f"; model trained on {training['source']} at {training['resolution']} px" if training else "")
+            + (f"; mask model not trained ({why})" if why.startswith("budget") and not train else ""))
     return StageResult("mask", summary=summary, outputs=run.outputs, lines=[line], detail=summary)
+
+
+def _training_plan(settings: MaskSettings, labels: list[Label], onnx_path) -> tuple[bool, int, str]:
+    """(train the mask model?, its iterations, why): what the artist asked for (--train, labels, --iterations
+    for a shot without a model), else the budget's row on this machine; a model the shot has is applied as it is.
+    The budget's decision is said in one line before anything runs."""
+    if settings.landmark_only or settings.train is False:
+        return False, 0, "not asked"
+    asked = bool(settings.train or labels or (settings.iterations and not onnx_path.is_file()))
+    if not asked and onnx_path.is_file():
+        return False, 0, "the shot's model"
+    from faceplate.masks.xseg_train import pick_device
+
+    budget, device = parse_budget(settings.budget), pick_device(settings.device).type
+    plan = budget.plan(device)
+    iterations = settings.iterations or plan.mask_iterations
+    if asked:
+        return True, iterations, "as set"
+    if not plan.mask_model:
+        log.info("budget %s on %s: landmark masks, the mask model is not trained (its %d iterations do not fit the "
+                 "budget here); --train or --iterations N trains it", budget, device, iterations)
+    return plan.mask_model, iterations, f"budget {budget} on {device}"
 
 
 def _mask_names(record: FaceRecord) -> tuple[str, str]:

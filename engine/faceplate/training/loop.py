@@ -65,6 +65,8 @@ class TrainLoop:
 
     def run(self) -> TrainResult:
         t, s = self.trainer, self.trainer.settings
+        if not s.has_target():  # the stage always resolves one (the budget's); a library caller may forget
+            raise TrainError("training needs a target: give iterations, minutes or until_plateau")
         self.model_dir.mkdir(parents=True, exist_ok=True)
         self.log.truncate(t.iteration)
         if ckpt.read_pointer(self.model_dir, "latest") is None or not self._saved_at(t.iteration):
@@ -72,7 +74,8 @@ class TrainLoop:
         start_iteration, started = t.iteration, time.perf_counter()
         steady_from, steady_start = None, None
         stream = self._stream()
-        self.meter = Meter(self.reporter, "train", (s.iterations - t.iteration) if s.iterations else None, unit="it")
+        self.meter = Meter(self.reporter, "train", (s.iterations - t.iteration) if s.iterations else None, unit="it",
+                           seconds=s.minutes * 60 if s.minutes else None)  # the ETA respects the time cap
         threads = CpuThreads.for_device(t.device)
         try:
             while (reason := self._stop_reason(started)) is None:
@@ -98,6 +101,7 @@ class TrainLoop:
             if threads:
                 threads.restore()
         loop_end = time.perf_counter()
+        self.meter.finish()  # stopped by its target: 100 %, whichever target it was
         folder = self._save()
         if t.iteration > start_iteration:
             write_loss_plot(self.model_dir / "loss.png", self.log.records)

@@ -3,7 +3,8 @@
 ``preview`` is the small df model at 64 px that gives a recognisable face in minutes on a CPU
 (measured with ``bench/quality.py``: 11x the default model's it/s, the swap nearer the source than
 the plate on every held-back frame after 15 CPU minutes). ``final`` is the full-size model for
-delivery on a GPU. ``auto`` picks preview without a CUDA GPU and final with one.
+delivery on a GPU. ``auto`` takes the budget's profile on this machine (``faceplate.budget.PLANS``), which
+also gives the run its targets when none is set.
 
 A profile only fills what is unset: a model field or train field the artist set wins, and a
 continued model (resume, ``--init-from``) keeps its own shape whatever the profile says.
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from faceplate.budget import Budget, parse_budget
 from faceplate.models.config import ModelConfig
 from faceplate.training.settings import PROFILE_FIELDS, TrainSettings, TrainStageSettings
 
@@ -56,11 +58,19 @@ PROFILES: dict[str, Profile] = {
 }
 
 
-def choose_profile(name: str, cuda: bool) -> tuple[Profile, str]:
-    """(profile, why): ``auto`` is preview without a CUDA GPU, final with one."""
+def choose_profile(name: str, budget: Budget, device: str) -> tuple[Profile, str]:
+    """(profile, why): ``auto`` is the budget's on ``device`` (cpu/cuda)."""
     if name == "auto":
-        return (PROFILES["final"], "CUDA GPU") if cuda else (PROFILES["preview"], "no GPU")
+        return PROFILES[budget.plan(device).profile], f"budget {budget} on {device}"
     return PROFILES[name], "asked for"
+
+
+def fill_targets(train: TrainSettings, budget: Budget, device: str) -> tuple[TrainSettings, str]:
+    """(train with targets, where they came from): a target the artist set wins, else the budget's on ``device``."""
+    if train.has_target():
+        return train, "as set"
+    plan = budget.plan(device)
+    return replace(train, iterations=plan.train_iterations, minutes=plan.train_minutes), budget.describe(device)
 
 
 def fill_train(train: TrainSettings, profile: Profile, from_library: bool = False,
@@ -87,11 +97,14 @@ class Resolved:
     train: TrainSettings
     config: ModelConfig
     continued: str | None  # "continuing the shot's" / "starting from X's": the model's shape came from there
+    budget: Budget
+    device: str  # cpu | cuda: the budget's table row
+    targets_from: str  # "as set", or the budget that gave them
 
     def record(self) -> dict:
-        """For the run record: the profile and every resolved value."""
-        return {"profile": self.profile.name, "why": self.why, "train": self.train.to_dict(),
-                "model": self.config.to_dict()}
+        """For the run record: the profile, the budget's row and every resolved value."""
+        return {"profile": self.profile.name, "why": self.why, "budget": self.budget.record(self.device),
+                "targets_from": self.targets_from, "train": self.train.to_dict(), "model": self.config.to_dict()}
 
     def line(self) -> str:
         """The one line announcing the profile and what it means."""
@@ -103,7 +116,15 @@ class Resolved:
                 f"{f', GAN from {t.gan_start} it' if t.gan_start is not None and t.weights.gan > 0 else ''}"
                 f"{f', weights averaged over {t.average_window} it' if t.average_window else ''}"
                 f" - {self.profile.promise}"
-                f"{'; ' + self.profile.other if self.profile.other else ''}")
+                f"{'; ' + self.profile.other if self.profile.other else ''}"
+                f"; trains until {_targets(t)} ({self.targets_from})")
+
+
+def _targets(train: TrainSettings) -> str:
+    """'15 min', '5000 it or 30 min', 'the loss plateaus': whichever comes first stops the run."""
+    parts = ([f"{train.iterations} it"] if train.iterations else []) + (
+        [f"{train.minutes:g} min"] if train.minutes else []) + (["the loss plateaus"] if train.until_plateau else [])
+    return " or ".join(parts)
 
 
 def resolve(settings: TrainStageSettings, cuda: bool, face_type: str, continued: ModelConfig | None = None,
@@ -111,7 +132,10 @@ def resolve(settings: TrainStageSettings, cuda: bool, face_type: str, continued:
     """Profile + the artist's settings -> concrete TrainSettings and ModelConfig, in one place.
     ``continued``: the config of the model being continued (resume or --init-from), whose shape wins;
     ``resumed``: the resumed checkpoint's train settings (see ``fill_train``)."""
-    profile, why = choose_profile(settings.profile, cuda)
+    budget, device = parse_budget(settings.budget), "cuda" if cuda else "cpu"
+    profile, why = choose_profile(settings.profile, budget, device)
     config = continued or new_model_config(settings, profile, face_type)
     train = fill_train(settings.train, profile, from_library=bool(settings.init_from), resumed=resumed)
-    return Resolved(profile, why, train, config, continued_from if continued is not None else None)
+    train, targets_from = fill_targets(train, budget, device)
+    return Resolved(profile, why, train, config, continued_from if continued is not None else None, budget, device,
+                    targets_from)

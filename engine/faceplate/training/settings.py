@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, fields
 from typing import Literal
 
+from faceplate.budget import BUDGET_HELP, BudgetText
 from faceplate.models.config import ModelConfig
 from faceplate.settings import RootedPath, setting, stage_settings
 
@@ -35,10 +36,11 @@ class LossWeights:
 
 @stage_settings
 class TrainSettings:
-    # targets: training stops at whichever comes first
-    iterations: int | None = setting(100_000, "stop at this total iteration count (counted across resumes)",
-                                     ge=1, le=10**9)
-    minutes: float | None = setting(None, "stop after this much wall time of one run", gt=0, le=10**6)
+    # targets: training stops at whichever comes first; none set: the budget's (faceplate.budget)
+    iterations: int | None = setting(None, "stop at this total iteration count (counted across resumes; unset: "
+                                     "the budget's)", ge=1, le=10**9)
+    minutes: float | None = setting(None, "stop after this much wall time of one run (unset: the budget's)", gt=0,
+                                    le=10**6)
     until_plateau: bool = setting(False, "stop when the loss stops improving")
     plateau_window: int = setting(500, "iterations per window compared by the plateau test", ge=10, le=10**6)
     plateau_tolerance: float = setting(0.01, "relative improvement between windows below which the loss has "
@@ -85,9 +87,8 @@ class TrainSettings:
     workers: int = setting(0, "background batch-building threads (0: 1 on the CPU, up to 4 for a GPU)", ge=0, le=64)
     seed: int = setting(0, "random seed", ge=0, le=2**31 - 1)
 
-    def __post_init__(self) -> None:
-        if not (self.iterations or self.minutes or self.until_plateau):
-            raise ValueError("training needs a target: give --iterations, --minutes or --until-plateau")
+    def has_target(self) -> bool:
+        return bool(self.iterations or self.minutes or self.until_plateau)
 
     def is_resolved(self) -> bool:
         return all(getattr(self, k) is not None for k in PROFILE_FIELDS if k != "gan_start")  # gan_start None: never
@@ -131,10 +132,11 @@ class TrainStageSettings:
 
     train: TrainSettings = setting(default_factory=TrainSettings, help="training")
     model: ModelSettings = setting(default_factory=ModelSettings, help="model shape")
+    budget: BudgetText = setting(None, BUDGET_HELP + "; unset: preview")
     profile: Literal["auto", "preview", "final"] = setting(
         "auto", "defaults for what is not set: preview (small df 64 px model, high lr: a recognisable face in "
-        "minutes on a CPU), final (liae 128 px, for delivery on a GPU); auto: preview without a CUDA GPU, final "
-        "with one")
+        "minutes on a CPU), final (liae 128 px, for delivery on a GPU); auto: the budget's on this machine "
+        "(docs/budget.md)")
     init_from: RootedPath | None = setting(None, "start a new model from another model's weights: a checkpoint, model "
                                     "folder or trained shot", remember=False)
     resume: bool = setting(True, "continue the shot's model (default); --no-resume moves it aside to "
@@ -155,9 +157,10 @@ class PretrainSettings:
 
     train: TrainSettings = setting(default_factory=TrainSettings, help="training")
     model: ModelSettings = setting(default_factory=ModelSettings, help="model shape")
+    budget: BudgetText = setting(None, BUDGET_HELP + "; unset: preview")
     profile: Literal["auto", "preview", "final"] = setting(
-        "auto", "defaults for what is not set (as for `faceplate train`): preview without a CUDA GPU, final with "
-        "one; pretrain with the profile the shots will train with, since they take over the library's shape")
+        "auto", "defaults for what is not set (as for `faceplate train`): the budget's on this machine; "
+        "pretrain with the profile the shots will train with, since they take over the library's shape")
     face_type: Literal["half", "full", "whole_face", "head"] = setting(
         "whole_face", "how much of the head the library's crops cover: shots must extract the same to start from it")
     crop_size: int = setting(256, "stored crop size of the library's faces, pixels (at least the model resolution)",
@@ -166,4 +169,5 @@ class PretrainSettings:
                            "model.previous/ and starts again", remember=False)
 
     def train_settings(self) -> TrainStageSettings:
-        return TrainStageSettings(train=self.train, model=self.model, profile=self.profile, resume=self.resume)
+        return TrainStageSettings(train=self.train, model=self.model, budget=self.budget, profile=self.profile,
+                                  resume=self.resume)

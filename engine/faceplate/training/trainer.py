@@ -69,10 +69,12 @@ def fuse(opt: torch.optim.Adam) -> None:
 class Trainer:
     def __init__(self, config: ModelConfig, settings: TrainSettings, device: torch.device | None = None):
         self.device = device or select_device(settings.device)
-        if not settings.is_resolved():  # a library caller left profile fields unset: auto's profile for the device
+        if not settings.is_resolved():  # a library caller left profile fields unset: the default budget's profile
+            from faceplate.budget import parse_budget
             from faceplate.training.profiles import choose_profile, fill_train
 
-            settings = fill_train(settings, choose_profile("auto", self.device.type == "cuda")[0])
+            profile = choose_profile("auto", parse_budget(None), self.device.type)[0]
+            settings = fill_train(settings, profile)
         self.config, self.settings = config, settings
         self.dtype = select_precision(self.device, settings.precision)
         self.memory_format = torch.channels_last  # CPU too: oneDNN's convolutions skip their reorders (1.2x step)

@@ -22,7 +22,8 @@ class ExtractSubmitShots(pyblish.api.ContextPlugin):
             if instance.data.get("publish") is False or "job" in instance.data:
                 continue
             settings = waiver(options.settings, options.stages) if options.no_consent_ref else options.settings
-            job = submit_shot(client, instance.data["shot"], options.sources, options.shots_dir,
+            shot = instance.data["shot"].with_(budget=options.budget) if options.budget else instance.data["shot"]
+            job = submit_shot(client, shot, options.sources, options.shots_dir,
                               consent_ref=options.consent_ref or None, settings=settings or None,
                               stages=options.stages)
             instance.data["job"] = job

@@ -206,6 +206,7 @@ class NukeStandIn:
         self.nodes = Nodes(self)
         self.menus = {}
         self._frame = 1
+        self.answers, self.prompts = [], []
 
     def add(self, node):
         self.all.append(node)
@@ -265,6 +266,16 @@ class NukeStandIn:
 
     def message(self, text):
         self.messages.append(text)
+
+    # nuke.getFilename(message, pattern=None, default=None, ...) and nuke.getInput(prompt, default=None) return
+    # what the artist typed, or None on Cancel: here the next of ``answers`` (a test's list), prompts kept
+    def getFilename(self, message, pattern=None, default=None, **options):
+        self.prompts.append(message)
+        return self.answers.pop(0)
+
+    def getInput(self, prompt, default=None):
+        self.prompts.append((prompt, default))
+        return self.answers.pop(0)
 
     def executeInMainThread(self, call, args=(), kwargs={}):
         if not isinstance(args, tuple):

@@ -23,10 +23,10 @@ pytestmark = pytest.mark.slow
 DRIVER = Path(__file__).with_name("blender_driver.py")
 
 
-def blender(*args, home: Path) -> dict:
+def blender(*args, home: Path, driver: Path = DRIVER, **env: str) -> dict:
     """Run the driver in real bpy, without this repository on the path: the add-on uses its installed copy."""
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | {"HOME": str(home)}
-    done = subprocess.run([sys.executable, str(DRIVER), *map(str, args)], capture_output=True, text=True, env=env,
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | {"HOME": str(home)} | env
+    done = subprocess.run([sys.executable, str(driver), *map(str, args)], capture_output=True, text=True, env=env,
                           timeout=180)
     results = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
     assert done.returncode == 0 and results, done.stdout[-3000:] + done.stderr[-3000:]

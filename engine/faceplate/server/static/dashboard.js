@@ -274,6 +274,7 @@
     $("job-title").textContent = shotName(job);
     const range = state.range ? ` · frames ${state.range.replace("-", "–")}` : "";
     $("job-sub").textContent = `${job.workspace}${range} · job ${job.id}`;
+    $("job-budget").textContent = job.spec && job.spec.budget ? `budget ${job.spec.budget}` : "";
     const status = job.cancel_requested && ACTIVE.includes(job.status) ? "cancelling" : job.status;
     $("job-status").textContent = status;
     $("job-status").dataset.status = job.status;

@@ -15,7 +15,7 @@ from typing import Any
 from faceplate_host.client import EngineClient, EngineError
 from faceplate_host.hosts.blender.adapter import BlenderAdapter
 from faceplate_host.jobs import event_text, placement_for, require_done, submit_shot
-from faceplate_host.shots import ShotError
+from faceplate_host.shots import BUDGET_HELP, BUDGETS, ShotError
 
 SHOTS_KEY = "faceplate_shots"  # the scene property the collect operator writes (JSON of Shot.to_dict())
 
@@ -44,6 +44,7 @@ def _classes(bpy: Any) -> list:
                                          description="clip, image sequence or folder of stills of the new face")
         consent_ref: bpy.props.StringProperty(name="Consent reference",
                                               description="the performer's consent / release reference")
+        budget: bpy.props.StringProperty(name="Budget", default=BUDGETS[0], description=BUDGET_HELP)
 
         def invoke(self, context, event):
             return context.window_manager.invoke_props_dialog(self)
@@ -53,7 +54,8 @@ def _classes(bpy: Any) -> list:
                 self.report({"ERROR"}, "Faceplate: a consent reference is needed before a face is replaced")
                 return {"CANCELLED"}
             try:
-                start_jobs(bpy, context.scene, EngineClient.local(), [bpy.path.abspath(self.source)], self.consent_ref)
+                start_jobs(bpy, context.scene, EngineClient.local(), [bpy.path.abspath(self.source)], self.consent_ref,
+                           budget=self.budget.strip())
             except (EngineError, ShotError) as exc:
                 self.report({"ERROR"}, str(exc))
                 return {"CANCELLED"}
@@ -88,14 +90,14 @@ def unregister() -> None:
 
 
 def start_jobs(bpy: Any, scene: Any, client: EngineClient, sources: list, consent_ref: str,
-               poll_s: float = 0.5) -> None:
-    """One engine job per selected strip (``jobs.submit_shot``, as the pyblish Extract does), followed on a
-    worker thread; placed by a main-thread timer."""
+               poll_s: float = 0.5, budget: str = "") -> None:
+    """One engine job per selected strip (``jobs.submit_shot``, as the pyblish Extract does) with ``budget``,
+    followed on a worker thread; placed by a main-thread timer."""
     adapter = BlenderAdapter(bpy, scene)
     root = os.environ.get("FACEPLATE_SHOTS") or os.path.join(os.path.dirname(bpy.data.filepath) or os.getcwd(),
                                                               "faceplate_shots")
     for shot in adapter.collect():
-        job = submit_shot(client, shot, sources, root, consent_ref=consent_ref)
+        job = submit_shot(client, shot.with_(budget=budget), sources, root, consent_ref=consent_ref)
         outcome: dict = {}
 
         def follow(job=job, outcome=outcome):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from faceplate_host.client import EngineClient, EngineError
-from faceplate_host.shots import ShotError
+from faceplate_host.shots import BUDGET_HELP, BUDGETS, ShotError
 
 
 def add_menu(nuke: Any) -> None:
@@ -24,8 +24,11 @@ def send_selected_dialog(nuke: Any) -> None:
     if not consent_ref:
         nuke.message("Faceplate: a consent reference is needed before a face is replaced")
         return
+    budget = nuke.getInput(f"Faceplate: budget - {BUDGET_HELP}", BUDGETS[0])
+    if budget is None:  # the artist pressed Cancel
+        return
     try:
-        send_selected(nuke, EngineClient.local(), [source], consent_ref)
+        send_selected(nuke, EngineClient.local(), [source], consent_ref, budget=budget.strip())
     except (EngineError, ShotError) as exc:
         nuke.message(f"Faceplate: {exc}")
 

@@ -9,13 +9,21 @@ from faceplate_host.hosts.resolve.adapter import ResolveAdapter, get_resolve
 from faceplate_host.shots import ShotError
 
 
-def run_from_menu(scope: dict, source: str) -> None:
+def run_from_menu(scope: dict, source: str, budget: str = "") -> None:
+    """The send dialog (prefilled with ``source``, FACEPLATE_CONSENT_REF and ``budget``), then the publish."""
+    from faceplate_host.hosts.resolve.dialog import ask_send_options
+
     try:
         adapter = ResolveAdapter(get_resolve(scope))
     except ShotError as exc:
         print(f"Faceplate: {exc}")
         return
-    for line in publish_in_resolve(adapter, source, os.environ.get("FACEPLATE_CONSENT_REF", "")):
+    asked = ask_send_options(scope, {"source": source, "consent_ref": os.environ.get("FACEPLATE_CONSENT_REF", ""),
+                                     "budget": budget})
+    if asked is None:
+        print("Faceplate: cancelled; nothing was sent")
+        return
+    for line in publish_in_resolve(adapter, asked["source"], asked["consent_ref"], budget=asked["budget"]):
         print(line)
 
 
