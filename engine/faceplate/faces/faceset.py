@@ -17,6 +17,7 @@ import numpy as np
 from faceplate.atomic import write_text_atomic
 from faceplate.faces.align import transform_points
 from faceplate.errors import FaceplateError, WorkspaceError
+from faceplate.workspace.freshness import check_faceset_media
 from faceplate.workspace.workspace import path_inside
 
 SCHEMA = "Faceset.1"
@@ -130,6 +131,14 @@ def read_faceset(folder: str | Path) -> Faceset:
         raise WorkspaceError(f"no faceset index at {path}; run `faceplate extract` first")
     header, records = _parse_lines(path, path.read_text(encoding="utf-8").splitlines())
     return Faceset(folder, header, records)
+
+
+def read_shot_faceset(workspace, role: str) -> Faceset:
+    """The shot's faceset of ``role``, refused (WorkspaceError naming the stage to re-run) when it was extracted
+    from other footage than the shot's plate and sources now."""
+    faceset = read_faceset(workspace.faceset_dir(role))
+    check_faceset_media(workspace.manifest, faceset.header, faceset.folder, workspace.root)
+    return faceset
 
 
 def _parse_lines(path: Path, lines: list[str]) -> tuple[dict, list[FaceRecord]]:

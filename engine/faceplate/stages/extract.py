@@ -34,6 +34,7 @@ from faceplate.prefetch import prefetch
 from faceplate.settings import as_plain_dict, remembered
 from faceplate.stages.contract import Meter, Reporter, StageResult, check_cancelled
 from faceplate.workspace import ClipInfo, Workspace
+from faceplate.workspace.freshness import clip_key
 
 log = logging.getLogger(__name__)
 SETTINGS = ExtractSettings
@@ -169,12 +170,7 @@ def extract_role(workspace: Workspace, role: str, jobs: list[ClipJob], settings:
 
 def _clip_key(job: ClipJob) -> dict:
     """What identifies a clip's faces: its frames and fingerprint, not where it lies (relink keeps facesets)."""
-    clip = job.clip
-    key = {"label": job.label, "frames": str(job.frames), "step": job.step, "colour_space": clip.colour_space}
-    if clip.size_bytes is None:  # no fingerprint: only the path says which media it was
-        return key | {"path": clip.path}
-    return key | {"size_bytes": clip.size_bytes, "frame_count": clip.frame_count, "width": clip.width,
-                  "height": clip.height}
+    return {"label": job.label, "frames": str(job.frames), "step": job.step, **clip_key(job.clip)}
 
 
 def _require_reference(path: str) -> None:
