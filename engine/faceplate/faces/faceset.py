@@ -69,6 +69,16 @@ class FaceRecord:
         return json.dumps(vars(self), separators=(",", ":"))  # fields are plain JSON types already
 
 
+def read_image_file(path: Path, flags: int) -> np.ndarray | None:
+    """``cv2.imread`` without its stderr warning: None for a missing or unreadable file (the caller's error
+    names it, in one line)."""
+    try:
+        data = np.fromfile(path, np.uint8)
+    except OSError:
+        return None
+    return cv2.imdecode(data, flags) if data.size else None
+
+
 def face_id(source: str, frame: int, face: int) -> str:
     return f"{source}_{frame}_{face:02d}"
 
@@ -98,7 +108,7 @@ class Faceset:
         """The record's crop, RGB uint8; ``error`` (the calling stage's) names the file when it is
         missing or unreadable."""
         path = self.crop_path(record)
-        image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+        image = read_image_file(path, cv2.IMREAD_COLOR)
         if image is None:
             raise error(f"face crop {path} of {record.id} is missing or unreadable; re-run `faceplate extract --force`")
         return np.ascontiguousarray(image[..., ::-1])
