@@ -22,12 +22,11 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
 
-from server import DEADLINE_S, REPO, Engine, percentile, wait_for
+from server import DEADLINE_S, REPO, Engine, percentile, wait_for, work_folders
 
 HUGE_CLI = "0-99999999999"
 
@@ -126,9 +125,7 @@ def main() -> None:
     parser.add_argument("--frames", default="1-20000000", help="the render frames the server is sent")
     parser.add_argument("--keep", type=Path, help="work here and keep it (default: a temporary folder)")
     args = parser.parse_args()
-    folder = args.keep or Path(tempfile.mkdtemp(prefix="faceplate-bench-frames-"))
-    roots = folder / "roots"
-    roots.mkdir(parents=True, exist_ok=True)
+    folder, roots = work_folders(args.keep, "frames")
     shot = shot_for_render(roots)
     engine = Engine(roots, folder / "data")
     try:
