@@ -127,7 +127,8 @@ CASES = [
      ["faceplate.json", "damaged"]),
     ("relink to other footage", ["relink", "{shot}", "--plate", "{source}"], None, ["is not the footage the shot was made from", "width 960 there, 512 here"]),
     # frame lists stay spans until checked: a huge one is answered at once, the cap named
-    ("render frames huge", ["render", "{shot}", "--frames", "0-99999999999"], None, ["--frames", "99999999999", "999999999"]),
+    ("render frames huge", ["render", "{shot}", "--frames", "0-99999999999"], None,
+     ["--frames", "99999999999", "999999999"]),
     ("render frames far outside", ["render", "{shot}", "--frames", "0-999999999"], None,
      ["frames 0-1000,1005-999999999 are outside the shot range 1001-1004"]),
     ("render override huge", ["render", "{shot}", "--override", "0-99999999:feather=3"], None,
@@ -145,8 +146,8 @@ CASES = [
      ["model", "trained on other footage", "--no-resume"]),
     ("stale model for render", ["render", "{shot}"], lambda s: _reinit_on_other_footage(s, extract=True),
      ["generator.onnx", "trained on other footage", "faceplate train", "--no-resume", "faceplate export"]),
-    ("stale model to resume", ["train", "{shot}", "--iterations", "4"], lambda s: _reinit_on_other_footage(s, extract=True),
-     ["model", "trained on other footage", "--no-resume"]),
+    ("stale model to resume", ["train", "{shot}", "--iterations", "4"],
+     lambda s: _reinit_on_other_footage(s, extract=True), ["model", "trained on other footage", "--no-resume"]),
     # files read back
     ("manifest newer schema", ["render", "{shot}"], lambda s: _edit_json(s / "faceplate.json", _newer_schema),
      ["faceplate.json", "written by a newer Faceplate", "Workspace.2"]),

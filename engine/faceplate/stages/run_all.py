@@ -43,6 +43,7 @@ def _check_settings(workspace: Workspace, changes: dict[str, dict]) -> None:
     from faceplate.stages import get_stage
     from faceplate.workspace.consent import consent_for_render
 
-    checked = {name: workspace.settings_for(name, get_stage(name).settings_class, changes.get(name)) for name in PIPELINE}
+    checked = {name: workspace.settings_for(name, get_stage(name).settings_class, changes.get(name))
+               for name in PIPELINE}
     if "render" in checked:
         consent_for_render(workspace.manifest, checked["render"].waive_consent)
