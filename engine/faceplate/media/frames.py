@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
+from faceplate_host.shots import FrameSpan
+
 from faceplate.errors import FrameRangeError
 
 _RANGE_RE = re.compile(r"^\s*(-?\d+)\s*(?:(?:-|:|\.\.)\s*(-?\d+))?\s*$")
@@ -18,11 +20,9 @@ MAX_LIST_PARTS = 10_000  # parts of one comma-separated frame list
 
 
 @dataclass(frozen=True, order=True)
-class FrameRange:
-    """Inclusive range of plate frame numbers."""
-
-    first: int
-    last: int
+class FrameRange(FrameSpan):
+    """Inclusive range of plate frame numbers: the host's ``FrameSpan`` (one span type on both sides), with the
+    engine's error, its ways of writing a range, the frame cap, and ``len``/``in``/iteration."""
 
     def __post_init__(self) -> None:
         if self.last < self.first:
@@ -39,16 +39,13 @@ class FrameRange:
         return cls(first, last)
 
     def __len__(self) -> int:
-        return self.last - self.first + 1
+        return self.count
 
     def __iter__(self) -> Iterator[int]:
-        return iter(range(self.first, self.last + 1))
+        return iter(self.frames())
 
     def __contains__(self, frame: object) -> bool:
         return isinstance(frame, int) and self.first <= frame <= self.last
-
-    def __str__(self) -> str:
-        return f"{self.first}-{self.last}"
 
     def require_within(self, outer: "FrameRange", what: str) -> None:
         """Raise a clear error when this range is not inside ``outer`` (the media's range)."""
