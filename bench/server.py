@@ -56,6 +56,14 @@ def prepared_shot(folder: Path) -> Path:
     return workspace.root
 
 
+def work_folders(keep: Path | None, bench: str) -> tuple[Path, Path]:
+    """(the work folder: ``keep`` or a new temporary one, its ``roots`` folder for the engine, made)."""
+    folder = keep or Path(tempfile.mkdtemp(prefix=f"faceplate-bench-{bench}-"))
+    roots = folder / "roots"
+    roots.mkdir(parents=True, exist_ok=True)
+    return folder, roots
+
+
 class Engine:
     def __init__(self, roots: Path, data: Path, *flags: str):
         with socket.socket() as s:
@@ -191,9 +199,7 @@ def main() -> None:
     parser.add_argument("--queue-only", action="store_true", help="measure the queue overhead only (no status polls)")
     parser.add_argument("--keep", type=Path, help="work here and keep it (default: a temporary folder)")
     args = parser.parse_args()
-    folder = args.keep or Path(tempfile.mkdtemp(prefix="faceplate-bench-server-"))
-    roots = folder / "roots"
-    roots.mkdir(parents=True, exist_ok=True)
+    folder, roots = work_folders(args.keep, "server")
     shot = prepared_shot(roots)
     train_shot = roots / "train_shot"
     shutil.copytree(shot, train_shot)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -76,6 +77,28 @@ def _other_width(data: dict) -> None:
     data["plate"]["width"] = 1920
 
 
+def _reinit_on_other_footage(shot: Path, extract: bool = False) -> None:
+    """`faceplate init SHOT --plate OTHER --force` on the finished shot (the source clip becomes the plate), and
+    with ``extract`` the new plate's faces extracted too: the model on disk is still the old footage's."""
+    source = json.loads((shot / "faceplate.json").read_text())["sources"][0]["path"]
+    for args in (["init", shot, "--plate", source, "--source", source, "--range", "1001-1004", "--force",
+                  "--consent-ref", CONSENT_REF], ["extract", shot] if extract else None):
+        if args:
+            done = faceplate(*args)
+            assert done.returncode == 0, done.stderr
+
+
+def _write(relative: str, data: bytes):
+    return lambda shot: (shot / relative).write_bytes(data)
+
+
+def _newer_schema(data: dict) -> None:
+    data["schema"] = "Workspace.2"
+
+
+NOISE = bytes(range(256)) * 4  # binary bytes: not UTF-8, not JSON
+
+
 # (case id, arguments after the shot, how to damage the shot first or None, words the line must hold)
 CASES = [
     ("render feather nan", ["render", "{shot}", "--feather", "nan"], None, ["--feather", "nan"]),
@@ -105,6 +128,49 @@ CASES = [
     ("manifest not json", ["render", "{shot}"], lambda s: (s / "faceplate.json").write_text("{nope"),
      ["faceplate.json", "damaged"]),
     ("relink to other footage", ["relink", "{shot}", "--plate", "{source}"], None, ["is not the footage the shot was made from", "width 960 there, 512 here"]),
+    # frame lists stay spans until checked: a huge one is answered at once, the cap named
+    ("render frames huge", ["render", "{shot}", "--frames", "0-99999999999"], None,
+     ["--frames", "99999999999", "999999999"]),
+    ("render frames far outside", ["render", "{shot}", "--frames", "0-999999999"], None,
+     ["frames 0-1000,1005-999999999 are outside the shot range 1001-1004"]),
+    ("render override huge", ["render", "{shot}", "--override", "0-99999999:feather=3"], None,
+     ["--override", "0-1000,1005-99999999", "outside the shot range"]),
+    ("qc frames huge", ["qc", "{shot}", "--frames", "1-99999999999"], None, ["--frames", "999999999"]),
+    ("render frames many parts", ["render", "{shot}", "--frames", ",".join(map(str, range(1001, 21001)))], None,
+     ["20000 parts", "10000"]),
+    # a shot re-initialised on other footage: every stage names the stage to re-run instead of using old faces
+    ("stale faces after init --force", ["render", "{shot}"], _reinit_on_other_footage,
+     ["facesets/destination", "other footage", "faceplate extract"]),
+    ("stale faces for curate", ["curate", "{shot}"], _reinit_on_other_footage, ["other footage", "faceplate extract"]),
+    ("stale faces for train", ["train", "{shot}", "--iterations", "4"], _reinit_on_other_footage,
+     ["other footage", "faceplate extract"]),
+    ("stale model for export", ["export", "{shot}"], _reinit_on_other_footage,
+     ["model", "trained on other footage", "--no-resume"]),
+    ("stale model for render", ["render", "{shot}"], lambda s: _reinit_on_other_footage(s, extract=True),
+     ["generator.onnx", "trained on other footage", "faceplate train", "--no-resume", "faceplate export"]),
+    ("stale model to resume", ["train", "{shot}", "--iterations", "4"],
+     lambda s: _reinit_on_other_footage(s, extract=True), ["model", "trained on other footage", "--no-resume"]),
+    # files read back
+    ("manifest newer schema", ["render", "{shot}"], lambda s: _edit_json(s / "faceplate.json", _newer_schema),
+     ["faceplate.json", "written by a newer Faceplate", "Workspace.2"]),
+    ("manifest binary", ["curate", "{shot}"], _write("faceplate.json", NOISE), ["faceplate.json", "damaged"]),
+    ("decisions binary", ["curate", "{shot}", "--decisions", "{shot}/decisions.txt"], _write("decisions.txt", NOISE),
+     ["decisions.txt", "binary"]),
+    ("decisions a list", ["review", "{shot}", "--decisions", "{shot}/decisions.json"],
+     _write("decisions.json", b'{"decisions": [1, 2]}'), ["decisions.json", "'decisions' must map face ids"]),
+    ("decisions entry a string", ["curate", "{shot}", "--decisions", "{shot}/decisions.json"],
+     _write("decisions.json", b'{"decisions": {"plate_1001_00": "x"}}'), ["plate_1001_00", "expected"]),
+    ("stored decisions binary", ["review", "{shot}"], _write("facesets/destination/decisions.json", NOISE),
+     ["facesets/destination/decisions.json", "binary", "fix or delete it"]),
+    ("stored decisions a list", ["curate", "{shot}"], _write("facesets/source/decisions.json", b"[1, 2]"),
+     ["facesets/source/decisions.json", "schema"]),
+    # smaller
+    ("run iterations nan", ["run", "{shot}", "--iterations", "nan"], None, ["--iterations", "nan"]),
+    ("curate pose margin -inf", ["curate", "{shot}", "--pose-margin", "-inf"], None, ["--pose-margin", "-inf"]),
+    ("render erode dashed", ["render", "{shot}", "--erode", "-1e9"], None, ["--erode", "-1e9"]),
+    ("mask png deleted", ["train", "{shot}", "--iterations", "4"],
+     lambda s: (s / "facesets" / "destination" / "masks" / "plate_1002_00.png").unlink(),
+     ["masks/plate_1002_00.png", "missing", "faceplate mask"]),
 ]
 
 
@@ -132,6 +198,16 @@ def test_init_refuses_a_bad_frame_rate_without_creating_the_shot(tmp_path, fps):
     plate, _ = build_example(tmp_path / "example")
     done = faceplate("init", tmp_path / "shot", "--plate", plate, "--fps", fps)
     assert done.returncode == 1 and len(done.stderr.strip().splitlines()) == 1 and "--fps" in done.stderr
+    assert not (tmp_path / "shot" / "faceplate.json").exists()
+
+
+@pytest.mark.parametrize("flag, value", [("--range", "-5--1"), ("--range", "1-99999999999"), ("--first-frame", "-inf")])
+def test_init_refuses_a_dashed_or_huge_value_in_one_line(tmp_path, flag, value):
+    plate, _ = build_example(tmp_path / "example")
+    done = faceplate("init", tmp_path / "shot", "--plate", plate, flag, value)
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode in (1, 2) and len(lines) == 1 and "usage" not in done.stderr, done.stderr
+    assert value in lines[0] or flag in lines[0], lines[0]
     assert not (tmp_path / "shot" / "faceplate.json").exists()
 
 
@@ -166,3 +242,80 @@ def test_a_second_program_on_a_busy_shot_is_refused_and_the_first_finishes(prepa
     assert len(runs) == runs_before + 1, "the refused programs recorded nothing; the first run is kept"
     assert runs[-1].stage == "train" and runs[-1].status == "done" and runs[-1].summary["iterations"] == 300
     assert open_workspace(shot).manifest.settings["train"]["train"]["lr"] != 1e-4, "a refused run stores nothing"
+
+
+def test_damaged_loss_history_is_skipped_with_one_warning_and_training_resumes(prepared, tmp_path):
+    from faceplate.workspace import open_workspace
+
+    shot = tmp_path / "shot"
+    shutil.copytree(prepared, shot, symlinks=True)
+    log = shot / "model" / "loss.jsonl"
+    log.write_bytes(log.read_bytes() + NOISE + b'\n{"iteration": 1}\n[1, 2]\n')
+    done = faceplate("train", shot, "--iterations", "4")
+    assert done.returncode == 0, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "loss.jsonl" in lines[0] and "damaged line(s) skipped" in lines[0], done.stderr
+    run = open_workspace(shot).manifest.stages[-1]
+    assert run.stage == "train" and run.status == "done" and run.summary["iterations"] == 4
+    assert run.summary["start_iteration"] == 2, "resumed from the checkpoint, not started again"
+    assert all(json.loads(line)["iteration"] <= 4 for line in log.read_text().splitlines()), "damaged lines are gone"
+    again = faceplate("train", shot, "--iterations", "6")
+    assert again.returncode == 0 and again.stderr == "", again.stderr
+
+
+def test_fields_the_engine_does_not_know_are_kept_when_it_rewrites_the_manifest(prepared, tmp_path):
+    shot = tmp_path / "shot"
+    shutil.copytree(prepared, shot, symlinks=True)
+    manifest = shot / "faceplate.json"
+
+    def add_unknown(data: dict) -> None:
+        data["studio"] = {"ticket": "VFX-12"}
+        data["plate"]["lut"] = "show.cube"
+        data["stages"][0]["farm_job"] = "job-7"
+    _edit_json(manifest, add_unknown)
+    done = faceplate("curate", shot, "--rules", "identity", "blur")
+    assert done.returncode == 0, done.stderr
+    data = json.loads(manifest.read_text())
+    assert data["stages"][-1]["stage"] == "curate", "the manifest was rewritten"
+    assert data["studio"] == {"ticket": "VFX-12"} and data["plate"]["lut"] == "show.cube"
+    assert data["stages"][0]["farm_job"] == "job-7"
+
+
+def test_a_full_disk_at_lock_time_is_one_line_and_changes_nothing(prepared, tmp_path):
+    """No writes at all (a file size limit of 0: every write that grows a file fails, as on a full disk)."""
+    import resource
+
+    shot = tmp_path / "shot"
+    shutil.copytree(prepared, shot, symlinks=True)
+    (shot / ".faceplate.lock").unlink()  # the lock file must grow to record its holder
+    before = tree_hash(shot)
+    done = subprocess.run([sys.executable, "-m", "faceplate.cli.main", "--quiet", "curate", str(shot)],
+                          capture_output=True, text=True,
+                          preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0)))
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode == 1 and len(lines) == 1, done.stderr
+    assert "no space left to write" in lines[0] and ".faceplate.lock" in lines[0] and "free some disk space" in lines[0]
+    after = tree_hash(shot)
+    assert (shot / ".faceplate.lock").read_bytes() == b"", "an empty lock file: nobody holds the shot"
+    assert {k: v for k, v in after.items() if k != ".faceplate.lock"} == before
+    assert faceplate("curate", shot).returncode == 0, "the shot is not left locked"
+
+
+def test_a_second_source_of_another_person_is_reported_as_another_person(tmp_path):
+    data = os.environ.get("FACEPLATE_TEST_DATA")
+    if not data:
+        pytest.skip("FACEPLATE_TEST_DATA is not set to the shared test media folder (.ci/run sets it)")
+    identities = Path(data) / "identities"
+    shot = tmp_path / "shot"
+    done = faceplate("init", shot, "--plate", Path(data) / "talking_heads" / "grid_bbaf2n.mpg", "--range", "1001-1002",
+                     "--source", identities / "John_Salley", "--source", identities / "John_Savage")
+    assert done.returncode == 0, done.stderr
+    done = subprocess.run([sys.executable, "-m", "faceplate.cli.main", "extract", str(shot), "--role", "source"],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "source1 frames 1001-1011 show another person" in done.stderr, done.stderr
+    assert "no face in" not in done.stderr, done.stderr
+    from faceplate.workspace import open_workspace
+
+    summary = open_workspace(shot).manifest.stages[-1].summary
+    assert summary["other_person_frames"] == "1001-1011" and summary["empty_frames"] == ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from faceplate.errors import FrameRangeError
-from faceplate.media.frames import FrameRange, parse_frame_list
+from faceplate.media.frames import MAX_FRAME, FrameRange, parse_frame_spans, select_frames
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -40,6 +40,24 @@ def test_require_within_names_both_ranges():
         FrameRange(1090, 1110).require_within(FrameRange(1001, 1100), "the plate")
 
 
-def test_parse_frame_list():
-    assert parse_frame_list("1001-1003, 1010,1002") == [1001, 1002, 1003, 1010]
-    assert parse_frame_list("") == []
+def test_parse_frame_spans_merges_and_sorts():
+    assert parse_frame_spans("1010, 1001-1003,1002,1004") == (FrameRange(1001, 1004), FrameRange(1010, 1010))
+    assert parse_frame_spans("") == ()
+
+
+def test_a_huge_list_stays_spans_and_is_refused_against_the_shot():
+    assert parse_frame_spans(f"0-{MAX_FRAME}") == (FrameRange(0, MAX_FRAME),)
+    with pytest.raises(FrameRangeError, match=r"frames 0-1000,1005-999999999 are outside the shot range 1001-1004"):
+        select_frames(f"0-{MAX_FRAME}", FrameRange(1001, 1004))
+    assert select_frames("1004,1001-1002", FrameRange(1001, 1004)) == [1001, 1002, 1004]
+
+
+@pytest.mark.parametrize("text", ["0-99999999999", "1-" + "9" * 5000, "-1000000000"])
+def test_a_frame_number_past_the_cap_is_refused_naming_it(text):
+    with pytest.raises(FrameRangeError, match=rf"past the largest frame number Faceplate takes \({MAX_FRAME}\)"):
+        FrameRange.parse(text)
+
+
+def test_a_list_of_too_many_parts_is_refused_naming_the_cap():
+    with pytest.raises(FrameRangeError, match=r"20000 parts; at most 10000"):
+        parse_frame_spans(",".join(str(f) for f in range(20000)))

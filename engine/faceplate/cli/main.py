@@ -16,6 +16,7 @@ import sys
 from rich.console import Console
 
 from faceplate import __version__
+from faceplate.cli.parser import FaceplateParser
 from faceplate.errors import FaceplateError, SettingsError, StageCancelled
 
 # One module per group of subcommands, each with register(subparsers); order = help order.
@@ -30,7 +31,7 @@ COMMAND_MODULES = [
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="faceplate", description="Per-shot face replacement for post-production.")
+    parser = FaceplateParser(prog="faceplate", description="Per-shot face replacement for post-production.")
     parser.add_argument("--version", action="version", version=f"faceplate {__version__}")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars, warnings only")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

@@ -16,7 +16,7 @@ import os
 from pydantic import ValidationError
 
 from faceplate.errors import FaceplateError, SettingsError
-from faceplate.media.frames import compact_frames, parse_frame_list
+from faceplate.media.frames import parse_frame_spans, spans_outside, spans_text
 from faceplate.render.settings import MERGE_KEYS, MergeSettings, describe_merge_error, merge_key
 
 HIDDEN = ("overrides", "waive_consent", "sign_cert", "sign_key")  # replaced by the flags below
@@ -63,12 +63,12 @@ def parse_override(text: str, shot_range=None) -> dict:
     if not colon or not frames.strip() or not pairs.strip():
         raise _refuse(text, f"write {FORMAT}, e.g. 1040-1060:blend=seamless,feather_px=12")
     try:
-        numbers = parse_frame_list(frames)
+        spans = parse_frame_spans(frames)
     except FaceplateError as exc:
         raise _refuse(text, str(exc)) from None
-    outside = [f for f in numbers if shot_range is not None and f not in shot_range]
+    outside = spans_outside(spans, shot_range) if shot_range is not None else ()
     if outside:
-        raise _refuse(text, f"frames {compact_frames(outside)} are outside the shot range {shot_range}")
+        raise _refuse(text, f"frames {spans_text(outside)} are outside the shot range {shot_range}")
     values = {}
     for pair in pairs.split(","):
         key, equals, value = (part.strip() for part in pair.partition("="))

@@ -65,16 +65,15 @@ def collect_decisions(settings: DecisionSettings) -> list[Decision]:
 
 
 def read_decisions(folder: Path) -> dict[str, dict]:
+    """The decisions stored in ``folder``: {id: {"status": "rejected"|"kept", "note", "at"}}."""
     path = Path(folder) / DECISIONS_NAME
     if not path.is_file():
         return {}
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except ValueError as exc:
-        raise CurateError(f"{path} is not valid JSON ({exc}); fix or delete it") from exc
-    if data.get("schema") != SCHEMA:
-        raise CurateError(f"{path} has schema {data.get('schema')!r}, this engine reads {SCHEMA}")
-    return dict(data.get("decisions", {}))
+    data = _read_json(path, "fix or delete it (deleting loses the manual decisions)")
+    if not isinstance(data, dict) or data.get("schema") != SCHEMA:
+        schema = data.get("schema") if isinstance(data, dict) else None
+        raise CurateError(f"{path} has schema {schema!r}, this engine reads {SCHEMA}; fix or delete it")
+    return {i: dict(entry, status=_VERBS[entry["status"]]) for i, entry in _entries(path, data).items()}
 
 
 def write_decisions(folder: Path, decisions: dict[str, dict]) -> Path:
@@ -97,7 +96,7 @@ def parse_decision_file(path: str | Path) -> list[Decision]:
     path = Path(path)
     if not path.is_file():
         raise CurateError(f"decisions file {path} does not exist")
-    text = path.read_text(encoding="utf-8")
+    text = _read_text(path, f"give a {SCHEMA} JSON file or 'reject ID' lines")
     if text.lstrip().startswith("{"):
         return _from_json(path, text)
     found = []
@@ -117,9 +116,39 @@ def parse_decision_file(path: str | Path) -> list[Decision]:
 def _from_json(path: Path, text: str) -> list[Decision]:
     try:
         data = json.loads(text)
-        return [Decision(i, _VERBS[d["status"]], d.get("note", "")) for i, d in data["decisions"].items()]
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise CurateError(f"{path} is not a {SCHEMA} decisions file ({exc!r}); see docs/curate_and_mask.md") from exc
+    except ValueError as exc:
+        raise CurateError(f"{path} is not valid JSON ({exc}); see docs/curate_and_mask.md") from None
+    return [Decision(i, _VERBS[d["status"]], str(d.get("note") or "")) for i, d in _entries(path, data).items()]
+
+
+def _read_text(path: Path, what_to_do: str) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise CurateError(f"{path} is not text (binary bytes); {what_to_do}") from None
+    except OSError as exc:
+        raise CurateError(f"cannot read {path}: {exc.strerror}") from None
+
+
+def _read_json(path: Path, what_to_do: str):
+    try:
+        return json.loads(_read_text(path, what_to_do))
+    except ValueError as exc:
+        raise CurateError(f"{path} is not valid JSON ({exc}); {what_to_do}") from None
+
+
+def _entries(path: Path, data) -> dict[str, dict]:
+    """``data["decisions"]`` checked entry by entry: {id: {"status": reject/restore word, "note": text}}."""
+    entries = data.get("decisions", {}) if isinstance(data, dict) else None
+    if not isinstance(entries, dict):
+        raise CurateError(f"{path}: 'decisions' must map face ids to {{\"status\": \"rejected\" or \"kept\"}}; "
+                          "see docs/curate_and_mask.md")
+    for face, entry in entries.items():
+        if not isinstance(entry, dict) or entry.get("status") not in _VERBS or entry["status"] == FORGET:
+            shown = repr(entry)[:60]
+            raise CurateError(f"{path}: decision for {face[:60]!r} is {shown}, expected {{\"status\": \"rejected\" or "
+                              "\"kept\"}; see docs/curate_and_mask.md")
+    return entries
 
 
 def apply_decisions(records: list[FaceRecord], decisions: dict[str, dict]) -> None:

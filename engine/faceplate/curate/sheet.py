@@ -19,7 +19,7 @@ import numpy as np
 
 from faceplate.atomic import atomic_path, write_text_atomic
 from faceplate.curate.rules import reason_kind
-from faceplate.faces.faceset import Faceset, FaceRecord
+from faceplate.faces.faceset import Faceset, FaceRecord, read_image_file
 
 THUMB, COLUMNS, PER_PAGE = 96, 10, 100
 
@@ -83,12 +83,12 @@ def grid_image(fs: Faceset, records: list[FaceRecord], after_face: Callable[[], 
 
 
 def _thumbnail(fs: Faceset, record: FaceRecord) -> np.ndarray:
-    image = cv2.imread(str(fs.crop_path(record)), cv2.IMREAD_COLOR)
+    image = read_image_file(fs.crop_path(record), cv2.IMREAD_COLOR)
     if image is None:
         return np.full((THUMB, THUMB, 3), (128, 0, 0), np.uint8)
     thumb = cv2.resize(image[..., ::-1], (THUMB, THUMB), interpolation=cv2.INTER_AREA)
     mask_path = fs.mask_path(record)
-    mask = cv2.imread(str(mask_path), cv2.IMREAD_GRAYSCALE) if mask_path else None
+    mask = read_image_file(mask_path, cv2.IMREAD_GRAYSCALE) if mask_path else None
     if mask is not None:
         small = cv2.resize(mask, (THUMB, THUMB), interpolation=cv2.INTER_AREA)
         contours, _ = cv2.findContours((small > 127).astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)

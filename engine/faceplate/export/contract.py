@@ -19,6 +19,7 @@ def generator_metadata(config, meta: dict) -> dict[str, str]:
         "iterations": str(meta.get("iterations", 0)), "config_hash": str(meta.get("config_hash", "")),
         "arch": getattr(config, "arch", ""),
         "run_id": str(meta.get("run_id", "")),  # a retrain to the same iteration is still another model
+        "media": str(meta.get("media") or ""),  # the footage it was trained on (render checks it is the shot's)
         "input": "face: [B,3,R,R] RGB 0..1 working space",
         "outputs": "swapped: [B,3,R,R] RGB 0..1; mask: [B,1,R,R] 0..1",
     }

@@ -17,6 +17,7 @@ import numpy as np
 from faceplate.atomic import write_text_atomic
 from faceplate.faces.align import transform_points
 from faceplate.errors import FaceplateError, WorkspaceError
+from faceplate.workspace.freshness import check_faceset_media
 from faceplate.workspace.workspace import path_inside
 
 SCHEMA = "Faceset.1"
@@ -68,6 +69,16 @@ class FaceRecord:
         return json.dumps(vars(self), separators=(",", ":"))  # fields are plain JSON types already
 
 
+def read_image_file(path: Path, flags: int) -> np.ndarray | None:
+    """``cv2.imread`` without its stderr warning: None for a missing or unreadable file (the caller's error
+    names it, in one line)."""
+    try:
+        data = np.fromfile(path, np.uint8)
+    except OSError:
+        return None
+    return cv2.imdecode(data, flags) if data.size else None
+
+
 def face_id(source: str, frame: int, face: int) -> str:
     return f"{source}_{frame}_{face:02d}"
 
@@ -97,7 +108,7 @@ class Faceset:
         """The record's crop, RGB uint8; ``error`` (the calling stage's) names the file when it is
         missing or unreadable."""
         path = self.crop_path(record)
-        image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+        image = read_image_file(path, cv2.IMREAD_COLOR)
         if image is None:
             raise error(f"face crop {path} of {record.id} is missing or unreadable; re-run `faceplate extract --force`")
         return np.ascontiguousarray(image[..., ::-1])
@@ -130,6 +141,14 @@ def read_faceset(folder: str | Path) -> Faceset:
         raise WorkspaceError(f"no faceset index at {path}; run `faceplate extract` first")
     header, records = _parse_lines(path, path.read_text(encoding="utf-8").splitlines())
     return Faceset(folder, header, records)
+
+
+def read_shot_faceset(workspace, role: str) -> Faceset:
+    """The shot's faceset of ``role``, refused (WorkspaceError naming the stage to re-run) when it was extracted
+    from other footage than the shot's plate and sources now."""
+    faceset = read_faceset(workspace.faceset_dir(role))
+    check_faceset_media(workspace.manifest, faceset.header, faceset.folder, workspace.root)
+    return faceset
 
 
 def _parse_lines(path: Path, lines: list[str]) -> tuple[dict, list[FaceRecord]]:

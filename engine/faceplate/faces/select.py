@@ -24,6 +24,8 @@ class FaceSelector:
         self._cache: dict[int, tuple[np.ndarray, int]] = {}  # track id -> (embedding, frame)
         self._first: dict[int, np.ndarray] = {}  # track id -> its first embedding: who the track started on
         self._chosen: int | None = None
+        # frame -> identity distance of the nearest face, where faces were found but none is the chosen person
+        self.other_person: dict[int, float] = {}
 
     def reset(self) -> None:
         """Forget tracks (between unrelated stills); the reference identity stays."""
@@ -75,6 +77,7 @@ class FaceSelector:
         candidates = [self._with_embedding(frame, image, f) for f in faces]
         best = min(candidates, key=lambda f: embedding_distance(f.embedding, self.reference))
         if not self._matches(best):
+            self.other_person[frame] = embedding_distance(best.embedding, self.reference)
             return []
         self._chosen = best.track_id
         return [best]

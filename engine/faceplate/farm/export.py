@@ -18,7 +18,7 @@ from faceplate.atomic import write_text_atomic
 from faceplate.errors import FaceplateError, FarmError
 from faceplate.farm.template import EXTENSIONS, FarmShot, Identity, JobOptions, build_template, parameter_values
 from faceplate.media import FrameRange
-from faceplate.media.frames import compact_frames
+from faceplate.media.frames import spans_outside, spans_text
 from faceplate.workspace import open_workspace
 from faceplate.workspace.consent import consent_for_render
 
@@ -58,13 +58,13 @@ def _render_frames(path: Path, frames: str | None, shot_range: FrameRange, plate
         wanted = FrameRange.parse(frames)
     except FaceplateError as exc:
         raise FarmError(f"shot {path}: --frames {frames!r}: {exc}") from None
-    outside = [f for f in wanted if f not in plate_range]
+    outside = spans_outside([wanted], plate_range)
     if outside:
-        raise FarmError(f"shot {path}: frames {compact_frames(outside)} are outside the plate, which holds "
+        raise FarmError(f"shot {path}: frames {spans_text(outside)} are outside the plate, which holds "
                         f"{plate_range}; pick frames inside the shot range {shot_range}")
-    outside = [f for f in wanted if f not in shot_range]
+    outside = spans_outside([wanted], shot_range)
     if outside:
-        raise FarmError(f"shot {path}: frames {compact_frames(outside)} are outside the shot range {shot_range}; "
+        raise FarmError(f"shot {path}: frames {spans_text(outside)} are outside the shot range {shot_range}; "
                         "widen it with `faceplate init --range ... --force` or pick frames inside it")
     return wanted
 

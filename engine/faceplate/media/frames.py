@@ -8,19 +8,21 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Iterable, Iterator
+
+from faceplate_host.shots import FrameSpan
 
 from faceplate.errors import FrameRangeError
 
 _RANGE_RE = re.compile(r"^\s*(-?\d+)\s*(?:(?:-|:|\.\.)\s*(-?\d+))?\s*$")
+MAX_FRAME = 999_999_999  # nine digits: 11 days at 1000 fps; a longer number is a typo, not a plate frame
+MAX_LIST_PARTS = 10_000  # parts of one comma-separated frame list
 
 
 @dataclass(frozen=True, order=True)
-class FrameRange:
-    """Inclusive range of plate frame numbers."""
-
-    first: int
-    last: int
+class FrameRange(FrameSpan):
+    """Inclusive range of plate frame numbers: the host's ``FrameSpan`` (one span type on both sides), with the
+    engine's error, its ways of writing a range, the frame cap, and ``len``/``in``/iteration."""
 
     def __post_init__(self) -> None:
         if self.last < self.first:
@@ -31,22 +33,19 @@ class FrameRange:
         """Parse ``1001-1100``, ``1001:1100``, ``1001..1100`` or a single ``1001``."""
         match = _RANGE_RE.match(str(text))
         if not match:
-            raise FrameRangeError(f"cannot read frame range {text!r}; write FIRST-LAST, e.g. 1001-1100")
-        first = int(match.group(1))
-        last = int(match.group(2)) if match.group(2) is not None else first
+            raise FrameRangeError(f"cannot read frame range {_shorten(str(text))}; write FIRST-LAST, e.g. 1001-1100")
+        first = _frame_number(match.group(1), text)
+        last = _frame_number(match.group(2), text) if match.group(2) is not None else first
         return cls(first, last)
 
     def __len__(self) -> int:
-        return self.last - self.first + 1
+        return self.count
 
     def __iter__(self) -> Iterator[int]:
-        return iter(range(self.first, self.last + 1))
+        return iter(self.frames())
 
     def __contains__(self, frame: object) -> bool:
         return isinstance(frame, int) and self.first <= frame <= self.last
-
-    def __str__(self) -> str:
-        return f"{self.first}-{self.last}"
 
     def require_within(self, outer: "FrameRange", what: str) -> None:
         """Raise a clear error when this range is not inside ``outer`` (the media's range)."""
@@ -57,47 +56,82 @@ class FrameRange:
             )
 
 
-def parse_frame_list(text: str) -> list[int]:
-    """Parse ``1001-1010,1020,1030-1032`` into sorted unique frame numbers."""
-    frames: set[int] = set()
-    for part in str(text).split(","):
-        if part.strip():
-            frames.update(FrameRange.parse(part))
-    return sorted(frames)
+def _frame_number(digits: str, text: str) -> int:
+    if len(digits.lstrip("-")) > len(str(MAX_FRAME)) or abs(int(digits)) > MAX_FRAME:
+        shown = digits if len(digits) <= 20 else digits[:12] + "..."
+        raise FrameRangeError(f"frame {shown} in {_shorten(text)} is past the largest frame number Faceplate takes "
+                              f"({MAX_FRAME}); write the plate's frame numbers, e.g. 1001-1100")
+    return int(digits)
+
+
+def _shorten(text: str) -> str:
+    return repr(text if len(text) <= 40 else text[:37] + "...")
+
+
+def parse_frame_spans(text: str) -> tuple[FrameRange, ...]:
+    """``1001-1010,1020,1005-1012`` -> sorted, merged spans (``1001-1012``, ``1020``). A list stays spans
+    until it is checked against the shot (``select_frames``): ``0-99999999999`` costs two numbers."""
+    parts = [part for part in str(text).split(",") if part.strip()]
+    if len(parts) > MAX_LIST_PARTS:
+        raise FrameRangeError(f"frame list has {len(parts)} parts; at most {MAX_LIST_PARTS}: write runs as FIRST-LAST")
+    return merge_spans(FrameRange.parse(part) for part in parts)
+
+
+def merge_spans(spans: Iterable[FrameRange]) -> tuple[FrameRange, ...]:
+    merged: list[FrameRange] = []
+    for span in sorted(spans):
+        if merged and span.first <= merged[-1].last + 1:
+            merged[-1] = FrameRange(merged[-1].first, max(merged[-1].last, span.last))
+        else:
+            merged.append(span)
+    return tuple(merged)
+
+
+def spans_outside(spans: Iterable[FrameRange], outer: FrameRange) -> tuple[FrameRange, ...]:
+    """The parts of ``spans`` that ``outer`` does not hold."""
+    out = []
+    for span in spans:
+        if span.first < outer.first:
+            out.append(FrameRange(span.first, min(span.last, outer.first - 1)))
+        if span.last > outer.last:
+            out.append(FrameRange(max(span.first, outer.last + 1), span.last))
+    return tuple(out)
+
+
+def in_spans(frame: int, spans: Iterable[FrameRange]) -> bool:
+    return any(frame in span for span in spans)
+
+
+def spans_text(spans: Iterable[FrameRange]) -> str:
+    """How artists write a frame list: ``1001-1003,1010``."""
+    return ",".join(str(s.first) if s.first == s.last else str(s) for s in spans)
 
 
 def select_frames(frames: str | None, shot_range: "FrameRange") -> list[int]:
-    """The frames a stage was asked for (a frame list, or None for the whole shot), all inside the shot."""
-    selected = parse_frame_list(frames) if frames else list(shot_range)
-    outside = [f for f in selected if f not in shot_range]
+    """The frames a stage was asked for (a frame list, or None for the whole shot), all inside the shot:
+    checked as spans first, so only frames of the shot are ever listed one by one."""
+    spans = parse_frame_spans(frames) if frames else (shot_range,)
+    outside = spans_outside(spans, shot_range)
     if outside:
-        raise FrameRangeError(f"frames {compact_frames(outside)} are outside the shot range {shot_range}; "
+        raise FrameRangeError(f"frames {spans_text(outside)} are outside the shot range {shot_range}; "
                               f"pick frames inside it")
-    return selected
+    return [frame for span in spans for frame in span]
 
 
-def check_frame_list(frames: str | None) -> None:
-    """A settings field's frame subset: None (all) or a list naming at least one frame; ValueError says how
-    to write one (settings classes turn it into a SettingsError naming the field)."""
+def check_frame_list(frames: str | None) -> str | None:
+    """A settings field's frame subset (a validator): None (all) or a list naming at least one frame, kept as
+    text; ValueError says how to write one (settings classes turn it into a SettingsError naming the field)."""
     if frames is None:
-        return
+        return frames
     try:
-        listed = parse_frame_list(frames)
+        listed = parse_frame_spans(frames)
     except FrameRangeError as exc:
-        raise ValueError(f"frames {frames!r}: {exc}") from None
+        raise ValueError(str(exc)) from None
     if not listed:
-        raise ValueError(f"frames {frames!r} names no frame; e.g. 1001-1010,1050")
+        raise ValueError(f"{_shorten(frames)} names no frame; e.g. 1001-1010,1050")
+    return frames
 
 
-def compact_frames(frames: list[int]) -> str:
+def compact_frames(frames: Iterable[int]) -> str:
     """[1001, 1002, 1003, 1010] -> '1001-1003,1010' (how artists write frame lists)."""
-    parts, frames = [], sorted(frames)
-    start = prev = None
-    for f in frames + [None]:
-        if f is not None and prev is not None and f == prev + 1:
-            prev = f
-            continue
-        if start is not None:
-            parts.append(str(start) if start == prev else f"{start}-{prev}")
-        start = prev = f
-    return ",".join(parts)
+    return spans_text(merge_spans(FrameRange(f, f) for f in frames))

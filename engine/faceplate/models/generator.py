@@ -41,14 +41,14 @@ def load_generator(path: str | Path) -> tuple[SwapGenerator, ModelConfig, dict]:
     """Generator from a checkpoint folder or a workspace model folder (best, else latest).
 
     Returns the generator (eval mode, float32, CPU), its config and info with at least
-    ``iterations``, ``config_hash``, ``face_type``, ``resolution``, ``working_space`` and ``run_id``
-    (the train run that wrote the checkpoint; empty for older checkpoints).
+    ``iterations``, ``config_hash``, ``face_type``, ``resolution``, ``working_space``, ``run_id`` (the train
+    run that wrote the checkpoint) and ``media`` (the footage it learnt from); both empty for older checkpoints.
     """
     model, config, sidecar, folder = load_model(path)
     generator = generator_from_model(model).eval()
     info = {"iterations": sidecar["iteration"], "config_hash": config.config_hash(), "face_type": config.face_type,
             "resolution": config.resolution, "working_space": config.working_space, "arch": config.arch,
-            "checkpoint": str(folder), "run_id": sidecar.get("run_id", "")}
+            "checkpoint": str(folder), "run_id": sidecar.get("run_id", ""), "media": sidecar.get("media", "")}
     return generator, config, info
 
 

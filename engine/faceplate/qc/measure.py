@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from faceplate.errors import QcError
-from faceplate.faces.faceset import INDEX_NAME, FaceRecord, read_faceset
+from faceplate.faces.faceset import INDEX_NAME, FaceRecord, read_shot_faceset
 from faceplate.media import ColourTransform, FrameRange, open_plate
 from faceplate.media.image_input import read_image_window
 from faceplate.qc.frames import CROP_SIZE, CropPair, crop_pair, mean_crop_landmarks
@@ -70,11 +70,11 @@ def shot_faces(workspace: Workspace) -> ShotFaces:
         if not (folder / INDEX_NAME).is_file():
             raise QcError(f"no {role} faceset at {folder}; run `faceplate extract {workspace.root}` first")
     plate_faces: dict[int, FaceRecord] = {}
-    for record in read_faceset(folders["destination"]).records:
+    for record in read_shot_faceset(workspace, "destination").records:
         best = plate_faces.get(record.frame)
         if record.source == "plate" and (best is None or _area(record) > _area(best)):
             plate_faces[record.frame] = record
-    kept = read_faceset(folders["source"]).kept
+    kept = read_shot_faceset(workspace, "source").kept
     if not kept:
         raise QcError(f"the source faceset {folders['source']} keeps no face; restore some with `faceplate review`")
     return ShotFaces({f: r.landmarks_array for f, r in plate_faces.items()},

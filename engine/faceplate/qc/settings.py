@@ -11,6 +11,8 @@ torch or dlib (the CLI builds its flags from here).
 
 from __future__ import annotations
 
+from pydantic import field_validator
+
 from faceplate.media.frames import check_frame_list
 from faceplate.settings import setting, stage_settings
 
@@ -41,8 +43,7 @@ class QcSettings:
     frames: str | None = setting(None, "subset to check, plate numbers, e.g. 1001-1010,1050", remember=False)
     force: bool = setting(False, "check again even when nothing changed since the last check", remember=False)
 
-    def __post_init__(self) -> None:
-        check_frame_list(self.frames)
+    _frames_listed = field_validator("frames")(check_frame_list)
 
 
 @stage_settings

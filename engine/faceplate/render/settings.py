@@ -14,7 +14,7 @@ from typing import Any, Literal
 from pydantic import ValidationInfo, field_validator
 
 from faceplate.errors import FaceplateError
-from faceplate.media.frames import check_frame_list, parse_frame_list
+from faceplate.media.frames import check_frame_list, in_spans, parse_frame_spans
 from faceplate.settings import RootedPath, allowed_text, field_info, flat_fields, setting, stage_settings
 
 MASK_PARTS = ("predicted", "learned", "landmark")
@@ -72,13 +72,13 @@ class RangeOverride:
 
     def __post_init__(self) -> None:
         try:
-            parse_frame_list(self.frames)
+            parse_frame_spans(self.frames)
         except FaceplateError as exc:
             raise ValueError(f"override frames {self.frames!r}: {exc}") from None
 
 
-def _frames_of(override: RangeOverride) -> set[int]:
-    return set(parse_frame_list(override.frames))
+def _frames_of(override: RangeOverride) -> tuple:
+    return parse_frame_spans(override.frames)
 
 
 @stage_settings
@@ -104,11 +104,12 @@ class RenderSettings:
     def __post_init__(self) -> None:
         if not self.name or any(c in self.name for c in "/\\") or self.name.startswith("."):
             raise ValueError(f"name {self.name!r}: give a plain file prefix such as faceplate")
-        check_frame_list(self.frames)
         if (self.sign_cert is None) != (self.sign_key is None):
             raise ValueError("signing needs both a certificate and its key (--sign CERT KEY)")
         if self.sign_cert is not None and not self.preview:
             raise ValueError("--sign signs the review movie and preview frames: drop --no-preview")
+
+    _frames_listed = field_validator("frames")(check_frame_list)
 
     @field_validator("overrides")
     @classmethod
@@ -133,7 +134,7 @@ class RenderSettings:
         """Shot settings with every override whose frames hold ``frame`` applied in order."""
         merge = self.merge
         for override in self.overrides:
-            if frame in _frames_of(override):
+            if in_spans(frame, _frames_of(override)):
                 merge = dataclasses.replace(merge, **override.changes)
         return merge
 

@@ -26,7 +26,7 @@ from faceplate.curate.measure import FacesetMeasures, measure_faceset, record_sc
 from faceplate.curate.order import sort_order
 from faceplate.curate.rules import CurateSettings, reason_kind, rule_reasons
 from faceplate.errors import CurateError, FaceplateError
-from faceplate.faces.faceset import INDEX_NAME, Faceset, read_faceset
+from faceplate.faces.faceset import INDEX_NAME, Faceset, read_shot_faceset
 from faceplate.settings import as_plain_dict, remembered
 from faceplate.stages.contract import Meter, Reporter, StageResult, check_cancelled
 from faceplate.workspace import Workspace
@@ -54,7 +54,7 @@ class CurateResult:
 
 def load_facesets(workspace: Workspace, roles: tuple[str, ...], error: type[FaceplateError] = CurateError) -> dict[str, Faceset]:
     """The facesets of ``roles`` that were extracted; ``error`` (the calling stage's) when none was."""
-    found = {r: read_faceset(workspace.faceset_dir(r)) for r in roles if (workspace.faceset_dir(r) / INDEX_NAME).is_file()}
+    found = {r: read_shot_faceset(workspace, r) for r in roles if (workspace.faceset_dir(r) / INDEX_NAME).is_file()}
     if not found:
         raise error(f"no faceset ({', '.join(roles)}) in {workspace.root}; run `faceplate extract` first")
     return found
@@ -209,7 +209,7 @@ def _write_expression(workspace: Workspace, kept: dict[str, list | None], output
 
 def _stored_kept(workspace: Workspace, role: str) -> list | None:
     folder = workspace.faceset_dir(role)
-    return read_faceset(folder).kept if (folder / INDEX_NAME).is_file() else None
+    return read_shot_faceset(workspace, role).kept if (folder / INDEX_NAME).is_file() else None
 
 
 def _poses(records: list | None) -> np.ndarray | None:

@@ -17,6 +17,7 @@ from faceplate.settings import as_plain_dict, remembered
 from faceplate.stages.contract import Meter, Reporter, StageResult, check_cancelled
 from faceplate.workspace import Workspace
 from faceplate.workspace.consent import Consent
+from faceplate.workspace.freshness import check_model_media
 
 SETTINGS = ExportSettings
 
@@ -30,6 +31,9 @@ def run(workspace: Workspace, settings: ExportSettings, reporter: Reporter) -> S
     if not source.exists():
         raise ExportError(f"no trained model at {source}; run `faceplate train` first or pass --model")
     generator, config, meta = load_generator(source)
+    if not settings.model:
+        check_model_media(workspace.manifest, meta.get("media"), f"the shot's model {source}",
+                          f"train a new one: `faceplate train {workspace.root} --no-resume`")
     meta = {**meta, "working_space": workspace.manifest.working_space}
     out = workspace.root / "export"
     files = 1 + settings.fp16 + settings.dfm

@@ -26,6 +26,7 @@ from faceplate.errors import ExtractError, MediaError, WorkspaceError
 from faceplate.faces.align import TEMPLATE_NAME
 from faceplate.faces.faceset import INDEX_NAME, FaceRecord, check_record_paths, make_header, write_faceset
 from faceplate.faces.align import face_type_padding
+from faceplate.faces.embedding import SAME_PERSON_DISTANCE
 from faceplate.faces.pipeline import ExtractSettings, FacePipeline, Refused, reference_embedding
 from faceplate.media import ColourTransform, FrameRange, open_plate, working_uint8
 from faceplate.media.frames import compact_frames
@@ -34,6 +35,7 @@ from faceplate.prefetch import prefetch
 from faceplate.settings import as_plain_dict, remembered
 from faceplate.stages.contract import Meter, Reporter, StageResult, check_cancelled
 from faceplate.workspace import ClipInfo, Workspace
+from faceplate.workspace.freshness import clip_key
 
 log = logging.getLogger(__name__)
 SETTINGS = ExtractSettings
@@ -61,6 +63,8 @@ class FacesetResult:
     frames_with_face: int
     frames_read: int  # every wanted frame, those done before a resume included
     empty_frames: dict[str, list[int]] = field(default_factory=dict)  # clip label -> frames with no face kept
+    # clip label -> (frame, identity distance) where faces were found but none is the person chosen
+    other_person: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
     missing_frames: list[int] = field(default_factory=list)
     model_load_s: float = 0.0  # one-time cost of loading detector, landmark and embedding weights
     frames_s: float = 0.0  # reading and analysing the frames, writing crops and index
@@ -80,6 +84,7 @@ class FacesetResult:
     def summary(self) -> dict:
         return {"faces": self.faces, "frames_with_face": self.frames_with_face, "frames_read": self.frames_read,
                 "empty_frames": compact_frames(self.all_empty_frames),
+                "other_person_frames": compact_frames(sorted({f for fs in self.other_person.values() for f, _ in fs})),
                 "missing_frames": compact_frames(self.missing_frames),
                 "refused_crops": sum(len(r) for r in self.refused.values()),
                 "refused_frames": compact_frames(sorted({r.frame for rs in self.refused.values() for r in rs})),
@@ -95,6 +100,7 @@ class FacesetResult:
         elif empty:
             out.append(f"{self.role}: no face in " + "; ".join(f"{label} frames {compact_frames(frames)}"
                                                                for label, frames in empty.items()))
+        out += self._other_person_lines()
         if self.missing_frames:
             out.append(f"{self.role}: frames missing from the sequence: {compact_frames(self.missing_frames)}")
         out += self._refused_lines()
@@ -108,6 +114,17 @@ class FacesetResult:
     @property
     def small_faces(self) -> bool:
         return bool(self.median_face_px and self.model_face_px and self.median_face_px < self.model_face_px)
+
+    def _other_person_lines(self) -> list[str]:
+        out = []
+        for label, found in self.other_person.items():
+            if found:
+                nearest = min(d for _, d in found)
+                out.append(f"{self.role}: {label} frames {compact_frames([f for f, _ in found])} show another person "
+                           f"than the one chosen (nearest identity distance {nearest:.2f}, same person below "
+                           f"{SAME_PERSON_DISTANCE}); give one person's clips, or --reference a still of the person "
+                           "to use")
+        return out
 
     def _refused_lines(self) -> list[str]:
         out = []
@@ -169,12 +186,7 @@ def extract_role(workspace: Workspace, role: str, jobs: list[ClipJob], settings:
 
 def _clip_key(job: ClipJob) -> dict:
     """What identifies a clip's faces: its frames and fingerprint, not where it lies (relink keeps facesets)."""
-    clip = job.clip
-    key = {"label": job.label, "frames": str(job.frames), "step": job.step, "colour_space": clip.colour_space}
-    if clip.size_bytes is None:  # no fingerprint: only the path says which media it was
-        return key | {"path": clip.path}
-    return key | {"size_bytes": clip.size_bytes, "frame_count": clip.frame_count, "width": clip.width,
-                  "height": clip.height}
+    return {"label": job.label, "frames": str(job.frames), "step": job.step, **clip_key(job.clip)}
 
 
 def _require_reference(path: str) -> None:
@@ -244,6 +256,7 @@ def _extract_clip(job: ClipJob, pipeline: FacePipeline, staging: Path, partial, 
     colour = ColourTransform(job.clip.colour_space)
     stills = job.clip.kind == "stills"
     empty = result.empty_frames.setdefault(job.label, [])
+    other = result.other_person.setdefault(job.label, [])
     refused = result.refused.setdefault(job.label, [])
     with open_plate(job.clip.path, first_frame=job.clip.first_frame) as plate:
         result.missing_frames += [f for f in plate.info.missing_frames if f in job.frames]
@@ -265,8 +278,11 @@ def _extract_clip(job: ClipJob, pipeline: FacePipeline, staging: Path, partial, 
                 for index, face in enumerate(faces):
                     pending.append(writer.submit(_crop_and_write, pipeline, job.label, frame, index, face, image, staging))
                 result.frames_read += 1
-                if not faces:
+                distance = pipeline.selector.other_person.pop(frame, None)  # faces, but not the chosen person's
+                if not faces and distance is None:
                     empty.append(frame)
+                elif not faces:
+                    other.append((frame, distance))
                 records += _collect(pending, partial, wait=len(pending) > 16)
                 meter.advance()
         except BaseException:

@@ -27,7 +27,7 @@ import numpy as np
 from faceplate.atomic import write_text_atomic
 from faceplate.errors import RenderError, StageCancelled
 from faceplate.export.contract import GENERATOR, GENERATOR_FP16
-from faceplate.faces.faceset import INDEX_NAME, Faceset, read_faceset
+from faceplate.faces.faceset import INDEX_NAME, Faceset, read_shot_faceset
 from faceplate.faces.pipeline import ExtractSettings, Refused
 from faceplate.media import ColourTransform, FrameRange, open_plate, to_float01
 from faceplate.media.frames import compact_frames, select_frames
@@ -45,6 +45,7 @@ from faceplate.settings import as_plain_dict, remembered
 from faceplate.stages.contract import Meter, Reporter, StageResult, check_cancelled
 from faceplate.workspace import Workspace
 from faceplate.workspace.consent import Consent, consent_for_render
+from faceplate.workspace.freshness import check_model_media
 from faceplate.workspace.lock import shot_files_locked
 
 # merge + write threads: two on a 2-core machine, more where cores are free (a GPU does the inference)
@@ -138,7 +139,11 @@ def run(workspace: Workspace, settings: RenderSettings, reporter: Reporter) -> S
                               settings.device)
     learned_path = _learned_mask_path(workspace, settings, frames)
     paths = RenderPaths(workspace.root / "render", settings.name, settings.layer_format)
-    faceset = _destination_faceset(workspace)
+    faceset = _destination_faceset(workspace)  # refused when extracted from other footage
+    if not settings.model:
+        check_model_media(workspace.manifest, generator.metadata.get("media"), f"the model {generator.model.path}",
+                          f"make one for this footage: `faceplate train {workspace.root} --no-resume`, then "
+                          f"`faceplate export {workspace.root}`")
     model_sha = file_sha256(generator.model.path)
     learned_sha = file_sha256(learned_path) if learned_path else None
     faces = _extracted_faces(faceset)
@@ -210,7 +215,7 @@ def _learned_mask_path(workspace: Workspace, settings: RenderSettings, frames: l
 
 def _destination_faceset(workspace: Workspace) -> Faceset | None:
     folder = workspace.faceset_dir("destination")
-    return read_faceset(folder) if (folder / INDEX_NAME).is_file() else None
+    return read_shot_faceset(workspace, "destination") if (folder / INDEX_NAME).is_file() else None
 
 
 def file_sha256(path: Path) -> str:

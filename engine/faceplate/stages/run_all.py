@@ -28,7 +28,7 @@ def run_all(workspace: Workspace, changes: dict[str, dict] | None = None,
         raise FaceplateError(f"no pipeline stage {unknown}; stages: {', '.join(PIPELINE)}")
     results = {}
     with workspace.locked("run"):
-        _check_consent(workspace, changes.get("render"))
+        _check_settings(workspace, changes)
         for number, name in enumerate(PIPELINE, 1):
             log.info("%d/%d %s", number, len(PIPELINE), name)
             results[name] = run_stage(workspace, name, changes.get(name), reporter)
@@ -37,11 +37,13 @@ def run_all(workspace: Workspace, changes: dict[str, dict] | None = None,
     return results
 
 
-def _check_consent(workspace: Workspace, render_changes: dict | None) -> None:
-    """Refuse at the start, not after training, a run whose render would be refused (no consent reference)."""
-    from faceplate.render.settings import RenderSettings
+def _check_settings(workspace: Workspace, changes: dict[str, dict]) -> None:
+    """Refuse at the start, before any stage runs again, a bad setting of any stage (``--iterations nan``) and
+    a run whose render would be refused (no consent reference)."""
+    from faceplate.stages import get_stage
     from faceplate.workspace.consent import consent_for_render
 
-    if "render" in PIPELINE:
-        settings = workspace.settings_for("render", RenderSettings, render_changes)
-        consent_for_render(workspace.manifest, settings.waive_consent)
+    checked = {name: workspace.settings_for(name, get_stage(name).settings_class, changes.get(name))
+               for name in PIPELINE}
+    if "render" in checked:
+        consent_for_render(workspace.manifest, checked["render"].waive_consent)

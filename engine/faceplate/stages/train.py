@@ -17,12 +17,13 @@ from pathlib import Path
 from typing import Iterator
 
 from faceplate.errors import TrainError
-from faceplate.faces.faceset import read_faceset
+from faceplate.faces.faceset import read_shot_faceset
 from faceplate.models.config import ModelConfig
 from faceplate.settings import as_plain_dict, remembered
 from faceplate.stages.contract import Reporter, StageResult, check_cancelled
 from faceplate.training.settings import ModelSettings, TrainStageSettings
 from faceplate.workspace import Workspace
+from faceplate.workspace.freshness import check_model_media, media_digest
 
 log = logging.getLogger(__name__)
 MODEL_DIR = "model"
@@ -70,6 +71,7 @@ def train_model(workspace: Workspace, settings: TrainStageSettings, reporter: Re
         log.info("%s", resolved.line())
         trainer = Trainer(config, resolved.train, device)
         trainer.run_id = record.id  # a retrain to the same iteration is still another model (export, render)
+        trainer.media = media_digest(workspace.manifest)
         log.info(describe_device(trainer.device, trainer.dtype))
         if latest is not None:
             trainer.restore(latest)
@@ -96,6 +98,9 @@ def _resolve(workspace: Workspace, stage: str, settings: TrainStageSettings, rol
     face_type = _faceset_face_type(workspace, roles)
     base = latest or init_source
     meta = ckpt.load_meta(base) if base else None
+    if latest:
+        check_model_media(workspace.manifest, meta.get("media"), f"the shot's model {model_dir(workspace)}",
+                          "add --no-resume to train a new model for this footage")
     continued = _continued_config(workspace, stage, settings.model, base, meta, face_type) if base else None
     owner = "library" if stage == "pretrain" else "shot"
     phrase = f"continuing the {owner}'s" if latest else f"starting from {settings.init_from}'s"
@@ -145,7 +150,7 @@ def _continued_config(workspace: Workspace, stage: str, model: ModelSettings, ba
 
 
 def _faceset_face_type(workspace: Workspace, roles: tuple[str, str] = ("source", "destination")) -> str:
-    types = {role: read_faceset(workspace.faceset_dir(role)).header.get("face_type", "whole_face")
+    types = {role: read_shot_faceset(workspace, role).header.get("face_type", "whole_face")
              for role in dict.fromkeys(roles)}
     if len(set(types.values())) > 1:
         raise TrainError(f"source faces are {types['source']} but destination faces are {types['destination']}; "

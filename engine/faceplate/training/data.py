@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from faceplate.errors import TrainError
-from faceplate.faces.faceset import Faceset, FaceRecord, read_faceset
+from faceplate.faces.faceset import Faceset, FaceRecord, read_faceset, read_image_file
 from faceplate.masks.landmark_mask import eyes_mouth_mask, face_hull_mask
 from faceplate.training import augment
 from faceplate.training.settings import TrainSettings
@@ -69,19 +69,19 @@ def _load_face(faceset: Faceset, record: FaceRecord, res: int):
     interp = cv2.INTER_AREA if image.shape[0] > res else cv2.INTER_CUBIC
     image = cv2.resize(image, (res, res), interpolation=interp)
     points = record.crop_landmarks * (res / faceset.crop_size)
-    face = _learned_mask(faceset.folder, record, res)
+    face = _learned_mask(faceset, record, res)
     if face is None:
         face = face_hull_mask(points, res, faceset.header.get("face_type", "whole_face"))
     return np.ascontiguousarray(image), np.stack([face, eyes_mouth_mask(points, res)])
 
 
-def _learned_mask(folder: Path, record: FaceRecord, res: int) -> np.ndarray | None:
-    name = record.mask
-    if not name:
+def _learned_mask(faceset: Faceset, record: FaceRecord, res: int) -> np.ndarray | None:
+    path = faceset.mask_path(record)
+    if path is None:
         return None
-    mask = cv2.imread(str(folder / name), cv2.IMREAD_GRAYSCALE)
+    mask = read_image_file(path, cv2.IMREAD_GRAYSCALE)
     if mask is None:
-        raise TrainError(f"cannot read the mask {folder / name} of record {record.id}; re-run `faceplate mask`")
+        raise TrainError(f"the mask {path} of face {record.id} is missing or unreadable; re-run `faceplate mask`")
     return cv2.resize(mask, (res, res), interpolation=cv2.INTER_AREA)
 
 

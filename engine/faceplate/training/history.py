@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import errno
 import json
+import logging
 from pathlib import Path
 
 from faceplate.atomic import disk_full, write_text_atomic
+
+log = logging.getLogger(__name__)
+_NEEDED = ("iteration", "src", "dst", "total")  # what the plot and the plateau test read
 
 
 class LossLog:
@@ -16,11 +20,7 @@ class LossLog:
         self.path = Path(path)
         self.records: list[dict] = []
         if self.path.is_file():
-            for line in self.path.read_text(encoding="utf-8").splitlines():
-                try:
-                    self.records.append(json.loads(line))
-                except ValueError:
-                    break  # a line cut short by a crash
+            self.records = read_loss_lines(self.path)
 
     def truncate(self, iteration: int) -> None:
         self.records = [r for r in self.records if r["iteration"] <= iteration]
@@ -35,6 +35,33 @@ class LossLog:
             if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
                 raise disk_full(self.path, exc) from exc
             raise
+
+
+def read_loss_lines(path: Path) -> list[dict]:
+    """The logged steps of ``path``. A line cut short by a crash, or damaged, is skipped with one warning (the
+    curve misses those steps; training resumes from its checkpoint, which holds everything it needs)."""
+    records, damaged = [], []
+    for number, line in enumerate(path.read_bytes().decode("utf-8", errors="replace").splitlines(), start=1):
+        record = _loss_record(line)
+        if record is None:
+            damaged.append(number)
+        else:
+            records.append(record)
+    if damaged:
+        log.warning("%s: %d damaged line(s) skipped (first: line %d); the loss curve misses those steps",
+                    path, len(damaged), damaged[0])
+    return records
+
+
+def _loss_record(line: str) -> dict | None:
+    try:
+        record = json.loads(line)
+    except ValueError:
+        return None
+    if not isinstance(record, dict) or not isinstance(record.get("iteration"), int):
+        return None
+    numbers = all(isinstance(record.get(k), (int, float)) and not isinstance(record[k], bool) for k in _NEEDED)
+    return record if numbers else None
 
 
 def reached_plateau(totals: list[float], window: int, tolerance: float, patience: int = 2) -> bool:

@@ -92,6 +92,7 @@ class Trainer:
         # run is expected to reach, set by the loop once it has measured its speed (None: no decay)
         self.lr_horizon: int | None = None
         self.run_id = ""  # the train run writing the checkpoints (the stage sets it): two runs never look alike
+        self.media = ""  # the shot's footage it learns from (workspace.freshness.media_digest; the stage sets it)
         self._fake: torch.Tensor | None = None  # last masked src reconstruction, for the discriminator
 
     # schedule ---------------------------------------------------------------------------------
@@ -185,7 +186,7 @@ class Trainer:
         meta = {"model": self.config.to_dict(), "train": self.settings.to_dict(), "loss": loss,
                 "config_hash": self.config.config_hash(), "face_type": self.config.face_type,
                 "resolution": self.config.resolution, "working_space": self.config.working_space,
-                "run_id": self.run_id}
+                "run_id": self.run_id, "media": self.media}
         folder = ckpt.save_checkpoint(model_dir, self.iteration, weights, state, meta)
         ckpt.write_pointer(model_dir, "latest", folder, self.iteration, loss)
         if is_best:

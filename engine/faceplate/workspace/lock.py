@@ -21,6 +21,7 @@ jobs set it, so a chunk whose shot is being trained waits rather than fails.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import logging
 import os
@@ -31,6 +32,7 @@ import time
 from pathlib import Path
 from typing import Iterator
 
+from faceplate.atomic import disk_full
 from faceplate.errors import WorkspaceBusy, WorkspaceError
 from faceplate.workspace.manifest import now_iso
 
@@ -160,6 +162,14 @@ def _alive(holder: dict) -> bool:
     return True
 
 
+def lock_file_error(path: Path, exc: OSError) -> WorkspaceError:
+    """One line for a lock file that cannot be made or written: a full disk says so."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):  # EFBIG: a file size limit (ulimit -f)
+        return disk_full(path, exc)
+    return WorkspaceError(f"cannot write the shot lock {path}: {exc.strerror}; check the folder's permissions and "
+                          "that it is a plain file")
+
+
 class WorkspaceLock:
     """Non-blocking (unless FACEPLATE_LOCK_WAIT); re-entrant within one holder (``faceplate run``
     holds it across stages), in the mode the outermost acquisition chose."""
@@ -192,25 +202,31 @@ class WorkspaceLock:
         try:
             fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as exc:
-            raise WorkspaceError(f"cannot open the shot lock {path}: {exc.strerror}; check the folder's permissions") from exc
+            raise lock_file_error(path, exc) from None
         # token: two holders of one process (server worker threads) may share stage, pid, host and second
         self._info = {"stage": stage, "pid": os.getpid(), "host": socket.gethostname(), "since": now_iso(),
                       "token": secrets.token_hex(4)}
         if shared and _try_lock(fd):
             self._fd, self._depth, self.mode = fd, 1, EXCLUSIVE
-            self._write_exclusive({**self._info, "then": SHARED})
+            self._record_holder(lambda: self._write_exclusive({**self._info, "then": SHARED}))
             return
         if not _wait_for_lock(fd, self.root, shared):
             os.close(fd)
             raise WorkspaceBusy(f"shot {self.root} is busy: {holder_text(self.root)}; "
                                 "wait for it to finish or cancel it, then try again")
         self._fd, self._depth = fd, 1
-        if shared:
-            self.mode = SHARED
-            self._register()
-        else:
-            self.mode = EXCLUSIVE
-            self._write_exclusive(self._info)
+        self.mode = SHARED if shared else EXCLUSIVE
+        self._record_holder(self._register if shared else lambda: self._write_exclusive(self._info))
+
+    def _record_holder(self, write) -> None:
+        """Write who holds the shot; when the lock file cannot be written (a full disk), let go of the shot
+        and say so in one line."""
+        try:
+            write()
+        except OSError as exc:
+            fd, self._fd, self._depth = self._fd, None, 0
+            os.close(fd)
+            raise lock_file_error(self.root / LOCK_NAME, exc) from None
 
     def share(self) -> None:
         """Let other shared holders in (after the exclusive-only recovery). If a program waiting for the
@@ -237,10 +253,13 @@ class WorkspaceLock:
         self._depth -= 1
         if self._depth > 0:
             return
-        if self.mode == SHARED:
-            self._unregister()
-        else:
-            os.ftruncate(self._fd, 0)  # an empty file says nobody holds it
+        try:
+            if self.mode == SHARED:
+                self._unregister()
+            else:
+                os.ftruncate(self._fd, 0)  # an empty file says nobody holds it
+        except OSError as exc:  # the record is only advice to a refused program: the lock itself still goes
+            log.warning("could not clear the holder record in %s (%s)", self.root / LOCK_NAME, exc.strerror)
         fd, self._fd = self._fd, None
         os.close(fd)  # closing the file drops the lock
 

@@ -11,9 +11,27 @@ import datetime as _dt
 import uuid
 from typing import Any
 
-from pydantic import BaseModel, Field
+from faceplate.errors import WorkspaceError
+
+from pydantic import BaseModel, ConfigDict, Field
 
 SCHEMA = "Workspace.1"
+# Fields this engine does not know (written by a newer one, or by a studio's tools) are kept, never dropped,
+# when it rewrites the manifest.
+KEEP_UNKNOWN = ConfigDict(extra="allow")
+
+
+def check_schema(label: object, path) -> None:
+    """WorkspaceError in one line when ``path`` is not a manifest this engine reads: a newer engine's label is
+    refused rather than read and rewritten without what that engine relies on."""
+    if label == SCHEMA:
+        return
+    family, _, version = str(label).rpartition(".")
+    if family == "Workspace" and version.isdigit() and int(version) > int(SCHEMA.rpartition(".")[2]):
+        raise WorkspaceError(f"{path} was written by a newer Faceplate (schema {label}; this one reads {SCHEMA}); "
+                             "open the shot with that version or upgrade Faceplate")
+    raise WorkspaceError(f"{path} has schema {label!r}, not a Faceplate workspace manifest ({SCHEMA}); restore it or "
+                         "re-run `faceplate init --force`")
 
 
 def now_iso() -> str:
@@ -22,6 +40,8 @@ def now_iso() -> str:
 
 class ClipInfo(BaseModel):
     """A plate or a source clip as the engine read it."""
+
+    model_config = KEEP_UNKNOWN
 
     path: str
     kind: str  # video | sequence | stills
@@ -45,6 +65,8 @@ RUN_STATUSES = ("running", "done", "failed", "cancelled", "interrupted")
 class StageRun(BaseModel):
     """One run of a stage. ``interrupted``: its process died (found by the next program to lock
     the shot); ``cancelled``: it stopped on request. Both leave the shot resumable."""
+
+    model_config = KEEP_UNKNOWN
 
     id: str = Field(default_factory=lambda: uuid.uuid4().hex[:12])
     stage: str
@@ -77,7 +99,7 @@ class Manifest(BaseModel):
     settings: dict[str, Any] = Field(default_factory=dict)
     stages: list[StageRun] = Field(default_factory=list)
 
-    model_config = {"populate_by_name": True}
+    model_config = ConfigDict(populate_by_name=True, extra="allow")
 
     def run_by_id(self, run_id: str) -> StageRun | None:
         return next((r for r in self.stages if r.id == run_id), None)

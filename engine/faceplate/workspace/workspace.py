@@ -29,7 +29,7 @@ from faceplate.media.colour import WORKING_SPACE, default_plate_space
 from faceplate.settings import merge_settings
 from faceplate.workspace.consent import clean_consent_ref
 from faceplate.workspace.lock import WorkspaceLock, shot_files_locked
-from faceplate.workspace.manifest import ClipInfo, Manifest, StageRun, now_iso
+from faceplate.workspace.manifest import ClipInfo, Manifest, StageRun, check_schema, now_iso
 
 MANIFEST_NAME = "faceplate.json"
 log = logging.getLogger(__name__)
@@ -212,7 +212,11 @@ def check_same_media(clip: ClipInfo) -> None:
 
 def _read_manifest(path: Path) -> Manifest:
     try:
-        return Manifest.model_validate_json(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
+        check_schema(data.get("schema") if isinstance(data, dict) else None, path)
+        return Manifest.model_validate(data)
+    except WorkspaceError:
+        raise
     except (ValidationError, ValueError) as exc:
         raise WorkspaceError(f"{path} is damaged or from another version ({_first_problem(exc)}); "
                              "restore it or re-run `faceplate init --force`") from exc
