@@ -10,6 +10,7 @@ that do not open HTML.
 from __future__ import annotations
 
 import html
+import json
 import os
 from pathlib import Path
 from typing import Callable
@@ -20,6 +21,7 @@ import numpy as np
 from faceplate.atomic import atomic_path, write_text_atomic
 from faceplate.curate.rules import reason_kind
 from faceplate.faces.faceset import Faceset, FaceRecord
+from faceplate.faces.people import PEOPLE_NAME, people_html
 
 THUMB, COLUMNS, PER_PAGE = 96, 10, 100
 
@@ -99,13 +101,19 @@ def _thumbnail(fs: Faceset, record: FaceRecord) -> np.ndarray:
 
 def _role_html(out: Path, role: str, fs: Faceset, groups: dict[str, list[FaceRecord]], grids: dict[str, list[str]]) -> str:
     kept = sum(r.kept for r in fs.records)
-    parts = [f"<h2>{html.escape(role)}: {kept} kept of {len(fs.records)}</h2>"]
+    parts = [f"<h2>{html.escape(role)}: {kept} kept of {len(fs.records)}</h2>", _people(fs)]
     for name, records in groups.items():
         links = " ".join(f'<a href="{html.escape(g)}">grid {i + 1}</a>' for i, g in enumerate(grids[name]))
         parts.append(f'<h3 class="{_css(name)}">{html.escape(name)} ({len(records)}) {links}</h3><div class="faces">')
         parts += [_figure(out, fs, r) for r in records]
         parts.append("</div>")
     return "\n".join(parts)
+
+
+def _people(fs: Faceset) -> str:
+    """Which person extract kept and who else the clips showed (one-person facesets only)."""
+    path = fs.folder / PEOPLE_NAME
+    return people_html(json.loads(path.read_text(encoding="utf-8"))) if path.is_file() else ""
 
 
 def _figure(out: Path, fs: Faceset, record: FaceRecord) -> str:

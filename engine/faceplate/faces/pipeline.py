@@ -99,11 +99,24 @@ class FacePipeline:
 
     def locate(self, frame: int, image: np.ndarray) -> list[FaceObservation]:
         """The faces to keep in one working-space RGB uint8 frame (detect, follow, choose)."""
-        faces = self.tracker.step(image, look_for_new=self.selector.wants_new_faces)
-        return [face for face in self.selector.choose(frame, image, faces) if self._is_face(frame, image, face)]
+        # one person: new faces are looked for while following too (they are the other people to tell the
+        # person from), and on every frame while the person is not followed (they may come back at once)
+        faces = self.tracker.step(image, search=self.selector.searching)
+        while True:
+            chosen = self.selector.choose(frame, image, faces)
+            kept = [face for face in chosen if self._is_face(frame, image, face)]
+            if kept or not chosen or self.settings.all_faces:
+                return kept
+            # the one chosen was refused (its track slid off the face): choose again among the others,
+            # with whoever the periodic detection has not found yet
+            faces = [face for face in faces if face not in chosen] + self.tracker.detect_new(image)
 
     def _is_face(self, frame: int, image: np.ndarray, face: FaceObservation) -> bool:
-        """The face check; a refused track is no longer followed (it slid off the face)."""
+        """The face check, where the track has not already proved it: on its first crop, where it was
+        followed blind or found again, and at each identity check. A crop the detector confirmed on a
+        track that passed is a face (the detector said so); a refused track is no longer followed."""
+        if not (face.fresh or face.detector_score is None or face.embedding_frame == frame):
+            return True
         check = self.checker.check(image, face, self.selector.identity_of(face.track_id))
         if check.ok:
             return True
