@@ -2,7 +2,8 @@
 
 ``SHOT/review/index.html`` shows every face (the crop itself, by relative path, so nothing is
 copied) with its id and reasons, grouped per role into kept, restored-by-hand and one group per
-rejection rule; the pose coverage table sits at the top. ``SHOT/review/<role>_<group>_<page>.png``
+rejection rule; the pose coverage table sits at the top, and under a one-person faceset's heading
+which person extract kept and how many frames each other person had. ``SHOT/review/<role>_<group>_<page>.png``
 are the same groups as image grids (mask outline in green where a mask exists), for viewers
 that do not open HTML.
 """

@@ -101,7 +101,7 @@ class FacesetResult:
         if self.missing_frames:
             out.append(f"{self.role}: frames missing from the sequence: {compact_frames(self.missing_frames)}")
         out += self._refused_lines()
-        if self.people:
+        if self.people and self.people.seen:  # someone to tell the person from
             out.append(f"{self.role}: {self.people.line()}")
         if self.small_faces:
             out.append(f"{self.role}: warning: faces are small: median face {self.median_face_px:.0f} px across, the "
@@ -291,7 +291,7 @@ def _kept_name(settings: ExtractSettings, done: list[FaceRecord]) -> str | None:
     """How the artist knows the person kept; None until the first face is chosen."""
     if settings.reference:
         return f"the person in {Path(settings.reference).name}"
-    return f"the face of {done[0].source} frame {done[0].frame}" if done else None
+    return f"the largest face of {done[0].source} frame {done[0].frame}" if done else None  # as chosen then
 
 
 def _note_people(people: PeopleReport | None, pipeline: FacePipeline, label: str) -> None:
