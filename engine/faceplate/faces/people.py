@@ -61,7 +61,8 @@ class People:
         best = int(np.argmin(distances))
         return best, distances[best]
 
-    def is_person(self, embedding: np.ndarray, rivals: list[np.ndarray], max_distance: float = SAME_PERSON_DISTANCE) -> bool:
+    def is_person(self, embedding: np.ndarray, rivals: list[np.ndarray],
+                  max_distance: float = SAME_PERSON_DISTANCE) -> bool:
         """Nearer the chosen identity than ``max_distance``, and by the margin nearer it than every rival face
         of its frame is and than it is to any other person's identity."""
         d = self.person.distance(embedding)
@@ -122,4 +123,5 @@ def people_html(summary: dict) -> str:
     others = ", ".join(f"{html.escape(o['name'])} in {o['frames']} frames"
                        + (f" (alone in {html.escape(o['only_them'])}: no face kept)" if o["only_them"] else "")
                        for o in summary.get("others", []))
-    return f"<p class=\"people\">kept {html.escape(summary['kept'])}" + (f"; other people: {others}" if others else "") + "</p>"
+    kept = f"kept {html.escape(summary['kept'])}" + (f"; other people: {others}" if others else "")
+    return f'<p class="people">{kept}</p>'

@@ -15,7 +15,7 @@ import numpy as np
 
 from faceplate.faces.align import TEMPLATE_NAME, FaceType, crop_matrix, warp_face
 from faceplate.faces.check import FaceChecker
-from faceplate.faces.detect import make_detector
+from faceplate.faces.detect import DlibHogDetector, make_detector
 from faceplate.faces.embedding import DlibFaceEmbedder, FaceEmbedder
 from faceplate.faces.faceset import FaceRecord, face_id
 from faceplate.faces.landmarks import DlibLandmarks68
@@ -83,7 +83,8 @@ class FacePipeline:
         detector = make_detector(settings.detector, settings.detect_size, settings.upsample)
         self.tracker = FaceTracker(detector, self.landmarks, settings.redetect_every, settings.confirm_every)
         self.selector = FaceSelector(self.embedder, reference, settings.all_faces, settings.embed_every)
-        self.checker = FaceChecker(self.landmarks, self.embedder)
+        hog = detector if isinstance(detector, DlibHogDetector) else None
+        self.checker = FaceChecker(self.landmarks, self.embedder, hog)
         self.refused: list[Refused] = []  # crops the face check refused; the caller reads and clears it
 
     def reset(self) -> None:

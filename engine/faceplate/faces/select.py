@@ -85,8 +85,8 @@ class FaceSelector:
             return [self._with_embedding(frame, image, f) for f in faces]
         chosen = next((f for f in faces if f.track_id == self._chosen), None)
         others = [f for f in faces if f is not chosen]
-        if chosen is not None and not self._due(frame, chosen) and all(f.track_id in self._owner and not self._due(frame, f)
-                                                                      for f in others):
+        placed = all(f.track_id in self._owner and not self._due(frame, f) for f in others)
+        if chosen is not None and placed and not self._due(frame, chosen):
             self._note_others(frame, others)  # nothing new: the followed person, and people already placed
             return [self._with_embedding(frame, image, chosen)]
         return self._decide(frame, [self._with_embedding(frame, image, f) for f in faces])

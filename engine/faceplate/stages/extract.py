@@ -322,9 +322,9 @@ def _collect(pending: deque, partial, wait: bool = False, drain: bool = False) -
     while pending and (pending[0].done() or wait):
         done.append(pending.popleft().result())
         wait = drain
-    for record in done:
-        partial.write(record.to_json() + "\n")
-    partial.flush()
+    if done:
+        partial.writelines(record.to_json() + "\n" for record in done)
+        partial.flush()
     return done
 
 
