@@ -16,7 +16,6 @@ import cv2
 import numpy as np
 import pytest
 
-from faceplate.curate.sheet import write_review
 from faceplate.faces.faceset import read_faceset
 from faceplate.faces.people import PEOPLE_NAME
 from faceplate.media import write_image
@@ -87,6 +86,8 @@ def test_keeps_exactly_the_chosen_persons_frames(test_data, tmp_path, pair, refe
     assert people["others"][0]["frames"] >= len(only_b)  # alone, and beside A where the detector looked
     assert json.loads((ws.faceset_dir("destination") / PEOPLE_NAME).read_text()) == people
 
-    page = write_review(tmp_path / "review", {"destination": faceset}).read_text()
+    review = run_stage(ws, "review", {"roles": "destination"})
+    assert review.summary["destination"]["people"] == people
+    page = review.detail.read_text()
     assert f"kept {kept}; other people: person 2 in {people['others'][0]['frames']} frames" in page
     assert "alone in 1009-1013,1018-1020: no face kept" in page

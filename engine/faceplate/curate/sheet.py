@@ -11,7 +11,6 @@ that do not open HTML.
 from __future__ import annotations
 
 import html
-import json
 import os
 from pathlib import Path
 from typing import Callable
@@ -22,7 +21,7 @@ import numpy as np
 from faceplate.atomic import atomic_path, write_text_atomic
 from faceplate.curate.rules import reason_kind
 from faceplate.faces.faceset import Faceset, FaceRecord
-from faceplate.faces.people import PEOPLE_NAME, people_html
+from faceplate.faces.people import people_html, read_people
 
 THUMB, COLUMNS, PER_PAGE = 96, 10, 100
 
@@ -113,8 +112,8 @@ def _role_html(out: Path, role: str, fs: Faceset, groups: dict[str, list[FaceRec
 
 def _people(fs: Faceset) -> str:
     """Which person extract kept and who else the clips showed (one-person facesets only)."""
-    path = fs.folder / PEOPLE_NAME
-    return people_html(json.loads(path.read_text(encoding="utf-8"))) if path.is_file() else ""
+    people = read_people(fs.folder)
+    return people_html(people) if people else ""
 
 
 def _figure(out: Path, fs: Faceset, record: FaceRecord) -> str:

@@ -10,7 +10,9 @@ frame holding only that person is told apart from the chosen one even when the t
 from __future__ import annotations
 
 import html
+import json
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -116,6 +118,12 @@ class PeopleReport:
         spans = {label: compact_frames(sorted(f for f, i in pairs if i == index)) for label, pairs in self.only.items()}
         spans = {label: text for label, text in spans.items() if text}
         return spans[next(iter(spans))] if len(spans) == 1 else "; ".join(f"{k} {v}" for k, v in spans.items())
+
+
+def read_people(faceset_folder: Path) -> dict | None:
+    """A one-person faceset's ``people.json`` (PeopleReport.summary()), None for an all-faces faceset."""
+    path = faceset_folder / PEOPLE_NAME
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
 
 
 def people_html(summary: dict) -> str:
