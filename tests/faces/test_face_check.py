@@ -117,3 +117,16 @@ def test_two_faces_nearly_as_near_the_person_keep_neither():
     selector = FaceSelector(_FakeEmbedder(), reference=np.array([1.0] + [0.0] * 127, np.float32))
     assert selector.choose(1001, None, [_face(0, 120, fresh=True), _face(1, 80, fresh=True)]) == []
     assert selector.only_others == [] and selector.people.others == []
+
+
+def test_a_first_choice_the_face_check_refuses_is_not_the_person():
+    selector = FaceSelector(_FakeEmbedder())
+    assert [f.track_id for f in selector.choose(1001, None, [_face(0, 300)])] == [0]
+    selector.drop(0)  # the pipeline's face check refused the crop: it was not a face
+    assert selector.people.person is None and selector.chosen_at is None
+    assert [f.track_id for f in selector.choose(1002, None, [_face(1, 100, fresh=True)])] == [1]
+    assert selector.chosen_at == 1002
+    # a person followed since then stays the person when their track is later refused
+    assert selector.choose(1003, None, [_face(1, 100)])[0].track_id == 1
+    selector.drop(1)
+    assert selector.chosen_at == 1002 and selector.people.person is not None

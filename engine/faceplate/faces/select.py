@@ -34,6 +34,7 @@ class FaceSelector:
         self._first: dict[int, np.ndarray] = {}  # track id -> its first embedding: who the track started on
         self._owner: dict[int, int] = {}  # track id -> index of the other person it shows
         self._chosen: int | None = None
+        self._frame: int | None = None  # the frame choose() last saw
         self.chosen_at: int | None = None  # frame where the person was chosen (no reference)
         self.only_others: list[tuple[int, int]] = []  # (frame, other person) kept no face; the caller clears it
 
@@ -61,6 +62,8 @@ class FaceSelector:
         self._owner.pop(track_id, None)
         if self._chosen == track_id:
             self._chosen = None
+            if self._reference is None and self.chosen_at is not None and self.chosen_at == self._frame:
+                self.people.person, self.chosen_at = None, None  # the first choice was no face: choose afresh
 
     def identity_of(self, track_id: int) -> np.ndarray | None:
         """Who a track should show: the chosen person, or (all faces) who the track started on."""
@@ -81,6 +84,7 @@ class FaceSelector:
             self._chosen = track_id
 
     def choose(self, frame: int, image: np.ndarray, faces: list[FaceObservation]) -> list[FaceObservation]:
+        self._frame = frame
         if self.all_faces:
             return [self._with_embedding(frame, image, f) for f in faces]
         chosen = next((f for f in faces if f.track_id == self._chosen), None)
