@@ -124,9 +124,12 @@ class FaceSelector:
 
     def _place_unkept(self, frame: int, faces: list[FaceObservation]) -> None:
         """No face kept: faces plainly someone else (nearer another person than the chosen one, or too far
-        from the chosen one) are theirs, and the frame is one that holds only another person."""
+        from the chosen one) are theirs, and the frame is one that holds only another person. Only faces the
+        detector found on this frame count (one followed blind may have slid off onto the background)."""
         person, alone = self.people.person, set()
         for face in faces:
+            if face.detector_score is None:
+                continue
             d = person.distance(face.embedding)
             if d > self.max_distance or self.people.nearest_other(face.embedding)[1] < d:
                 alone.add(self._place(frame, face))
