@@ -36,7 +36,8 @@ class ExtractSettings:
     detector: Literal["hog", "cnn"] = setting("hog", "face detector: hog (fast) or cnn (turned heads, slower)")
     detect_size: int = setting(640, "longer side of the frame copy the detector sees, pixels", ge=160, le=8192)
     upsample: int = setting(0, "detector upsampling passes: finds smaller faces, ~4x slower each", ge=0, le=3)
-    redetect_every: int = setting(10, "full-frame detection period while new faces are wanted, frames", ge=1)
+    redetect_every: int = setting(10, "full-frame detection period (new faces; in one-person mode the other people), "
+                                  "frames", ge=1)
     confirm_every: int = setting(1, "the detector re-finds a followed face every N frames (>1: faster, for slow "
                                  "motion)", ge=1)
     embed_every: int = setting(32, "identity re-check period, frames (dlib's embedding is slow)", ge=1)
