@@ -95,3 +95,38 @@ def test_a_track_found_again_is_checked_at_once_and_another_person_cannot_take_o
     # the chosen person lost: a new track on another person may not take over; on the same person it may
     assert selector.choose(1004, None, [_face(2, 480, fresh=True)]) == []
     assert [f.track_id for f in selector.choose(1005, None, [_face(2, 480), _face(3, 120, fresh=True)])] == [3]
+
+
+def test_a_lookalike_within_the_same_person_distance_is_not_kept_alone_once_seen_beside_the_person():
+    """x 100 is the person, x 145 a lookalike 0.45 away (inside dlib's 0.6): seen side by side once, the
+    lookalike alone keeps no face and the frame is listed as holding only another person."""
+    selector = FaceSelector(_FakeEmbedder(), embed_every=32)
+    assert [f.track_id for f in selector.choose(1001, None, [_face(0, 100)])] == [0]
+    assert [f.track_id for f in selector.choose(1002, None, [_face(0, 100), _face(1, 145, fresh=True)])] == [0]
+    assert selector.only_others == []
+    assert selector.choose(1003, None, [_face(1, 145)]) == []
+    assert selector.only_others == [(1003, 0)]
+    # the person comes back on a new track, beside the lookalike: the person is kept, by the margin
+    assert [f.track_id for f in selector.choose(1004, None, [_face(1, 145), _face(2, 104, fresh=True)])] == [2]
+    assert sorted(selector.people.others[0].frames) == [1002, 1003, 1004]
+
+
+def test_two_faces_nearly_as_near_the_person_keep_neither():
+    """Within the margin of each other, neither face is surely the person: none is kept, neither is
+    taken for another person."""
+    selector = FaceSelector(_FakeEmbedder(), reference=np.array([1.0] + [0.0] * 127, np.float32))
+    assert selector.choose(1001, None, [_face(0, 120, fresh=True), _face(1, 80, fresh=True)]) == []
+    assert selector.only_others == [] and selector.people.others == []
+
+
+def test_a_first_choice_the_face_check_refuses_is_not_the_person():
+    selector = FaceSelector(_FakeEmbedder())
+    assert [f.track_id for f in selector.choose(1001, None, [_face(0, 300)])] == [0]
+    selector.drop(0)  # the pipeline's face check refused the crop: it was not a face
+    assert selector.people.person is None and selector.chosen_at is None
+    assert [f.track_id for f in selector.choose(1002, None, [_face(1, 100, fresh=True)])] == [1]
+    assert selector.chosen_at == 1002
+    # a person followed since then stays the person when their track is later refused
+    assert selector.choose(1003, None, [_face(1, 100)])[0].track_id == 1
+    selector.drop(1)
+    assert selector.chosen_at == 1002 and selector.people.person is not None

@@ -2,7 +2,8 @@
 
 ``SHOT/review/index.html`` shows every face (the crop itself, by relative path, so nothing is
 copied) with its id and reasons, grouped per role into kept, restored-by-hand and one group per
-rejection rule; the pose coverage table sits at the top. ``SHOT/review/<role>_<group>_<page>.png``
+rejection rule; the pose coverage table sits at the top, and under a one-person faceset's heading
+which person extract kept and how many frames each other person had. ``SHOT/review/<role>_<group>_<page>.png``
 are the same groups as image grids (mask outline in green where a mask exists), for viewers
 that do not open HTML.
 """
@@ -20,6 +21,7 @@ import numpy as np
 from faceplate.atomic import atomic_path, write_text_atomic
 from faceplate.curate.rules import reason_kind
 from faceplate.faces.faceset import Faceset, FaceRecord, read_image_file
+from faceplate.faces.people import people_html, read_people
 
 THUMB, COLUMNS, PER_PAGE = 96, 10, 100
 
@@ -99,13 +101,19 @@ def _thumbnail(fs: Faceset, record: FaceRecord) -> np.ndarray:
 
 def _role_html(out: Path, role: str, fs: Faceset, groups: dict[str, list[FaceRecord]], grids: dict[str, list[str]]) -> str:
     kept = sum(r.kept for r in fs.records)
-    parts = [f"<h2>{html.escape(role)}: {kept} kept of {len(fs.records)}</h2>"]
+    parts = [f"<h2>{html.escape(role)}: {kept} kept of {len(fs.records)}</h2>", _people(fs)]
     for name, records in groups.items():
         links = " ".join(f'<a href="{html.escape(g)}">grid {i + 1}</a>' for i, g in enumerate(grids[name]))
         parts.append(f'<h3 class="{_css(name)}">{html.escape(name)} ({len(records)}) {links}</h3><div class="faces">')
         parts += [_figure(out, fs, r) for r in records]
         parts.append("</div>")
     return "\n".join(parts)
+
+
+def _people(fs: Faceset) -> str:
+    """Which person extract kept and who else the clips showed (one-person facesets only)."""
+    people = read_people(fs.folder)
+    return people_html(people) if people else ""
 
 
 def _figure(out: Path, fs: Faceset, record: FaceRecord) -> str:

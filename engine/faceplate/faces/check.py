@@ -55,11 +55,13 @@ class FaceCheck:
 
 
 class FaceChecker:
-    """Holds its own small detector; the landmark and embedding models are the pipeline's (one thread)."""
+    """Its own detector settings (on the pipeline's HOG model where it has one); the landmark and embedding
+    models are the pipeline's (one thread)."""
 
-    def __init__(self, landmarks: LandmarkModel, embedder: FaceEmbedder):
+    def __init__(self, landmarks: LandmarkModel, embedder: FaceEmbedder, hog: DlibHogDetector | None = None):
+        """``hog``: the pipeline's own HOG detector, whose loaded model the check shares."""
         self.landmarks, self.embedder = landmarks, embedder
-        self.detector = DlibHogDetector(detect_size=0, upsample=0, threshold=CROP_DETECT_THRESHOLD)
+        self.detector = (hog or DlibHogDetector()).sharing(detect_size=0, upsample=0, threshold=CROP_DETECT_THRESHOLD)
 
     def check(self, image: np.ndarray, face: FaceObservation, identity: np.ndarray | None) -> FaceCheck:
         matrix = crop_matrix(face.landmarks, CHECK_FACE_TYPE, CHECK_SIZE)

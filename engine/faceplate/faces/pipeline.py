@@ -15,7 +15,7 @@ import numpy as np
 
 from faceplate.faces.align import TEMPLATE_NAME, FaceType, crop_matrix, warp_face
 from faceplate.faces.check import FaceChecker
-from faceplate.faces.detect import make_detector
+from faceplate.faces.detect import DlibHogDetector, make_detector
 from faceplate.faces.embedding import DlibFaceEmbedder, FaceEmbedder
 from faceplate.faces.faceset import FaceRecord, face_id
 from faceplate.faces.landmarks import DlibLandmarks68
@@ -36,7 +36,8 @@ class ExtractSettings:
     detector: Literal["hog", "cnn"] = setting("hog", "face detector: hog (fast) or cnn (turned heads, slower)")
     detect_size: int = setting(640, "longer side of the frame copy the detector sees, pixels", ge=160, le=8192)
     upsample: int = setting(0, "detector upsampling passes: finds smaller faces, ~4x slower each", ge=0, le=3)
-    redetect_every: int = setting(10, "full-frame detection period while new faces are wanted, frames", ge=1)
+    redetect_every: int = setting(10, "full-frame detection period (new faces; in one-person mode the other people), "
+                                  "frames", ge=1)
     confirm_every: int = setting(1, "the detector re-finds a followed face every N frames (>1: faster, for slow "
                                  "motion)", ge=1)
     embed_every: int = setting(32, "identity re-check period, frames (dlib's embedding is slow)", ge=1)
@@ -83,7 +84,8 @@ class FacePipeline:
         detector = make_detector(settings.detector, settings.detect_size, settings.upsample)
         self.tracker = FaceTracker(detector, self.landmarks, settings.redetect_every, settings.confirm_every)
         self.selector = FaceSelector(self.embedder, reference, settings.all_faces, settings.embed_every)
-        self.checker = FaceChecker(self.landmarks, self.embedder)
+        hog = detector if isinstance(detector, DlibHogDetector) else None
+        self.checker = FaceChecker(self.landmarks, self.embedder, hog)
         self.refused: list[Refused] = []  # crops the face check refused; the caller reads and clears it
 
     def reset(self) -> None:
@@ -99,11 +101,24 @@ class FacePipeline:
 
     def locate(self, frame: int, image: np.ndarray) -> list[FaceObservation]:
         """The faces to keep in one working-space RGB uint8 frame (detect, follow, choose)."""
-        faces = self.tracker.step(image, look_for_new=self.selector.wants_new_faces)
-        return [face for face in self.selector.choose(frame, image, faces) if self._is_face(frame, image, face)]
+        # one person: new faces are looked for while following too (they are the other people to tell the
+        # person from), and on every frame while the person is not followed (they may come back at once)
+        faces = self.tracker.step(image, search=self.selector.searching)
+        while True:
+            chosen = self.selector.choose(frame, image, faces)
+            kept = [face for face in chosen if self._is_face(frame, image, face)]
+            if kept or not chosen or self.settings.all_faces:
+                return kept
+            # the one chosen was refused (its track slid off the face): choose again among the others,
+            # with whoever the periodic detection has not found yet
+            faces = [face for face in faces if face not in chosen] + self.tracker.detect_new(image)
 
     def _is_face(self, frame: int, image: np.ndarray, face: FaceObservation) -> bool:
-        """The face check; a refused track is no longer followed (it slid off the face)."""
+        """The face check, where the track has not already proved it: on its first crop, where it was
+        followed blind or found again, and at each identity check. A crop the detector confirmed on a
+        track that passed is a face (the detector said so); a refused track is no longer followed."""
+        if not (face.fresh or face.detector_score is None or face.embedding_frame == frame):
+            return True
         check = self.checker.check(image, face, self.selector.identity_of(face.track_id))
         if check.ok:
             return True

@@ -9,6 +9,7 @@ than detecting on every frame and bridges poses the frontal detector cannot see.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -72,7 +73,7 @@ def _plausible(landmarks: np.ndarray, image_shape: tuple[int, ...], min_size: fl
     x1, y1 = landmarks.max(0)
     h, w = image_shape[:2]
     inside = x1 > 0 and y1 > 0 and x0 < w and y0 < h
-    eye_gap = np.linalg.norm(landmarks[36:42].mean(0) - landmarks[42:48].mean(0))
+    eye_gap = math.hypot(*(landmarks[36:42].mean(0) - landmarks[42:48].mean(0)))  # not BLAS: cheap under load
     return inside and min(x1 - x0, y1 - y0) >= min_size and eye_gap > 0.15 * (x1 - x0)
 
 
@@ -97,13 +98,14 @@ class FaceTracker:
         self._tracks.append(_Track(track_id, tuple(box), landmarks, landmarks))
         self._next_id = max(self._next_id, track_id + 1)
 
-    def step(self, image: np.ndarray, look_for_new: bool = True) -> list[FaceObservation]:
+    def step(self, image: np.ndarray, look_for_new: bool = True, search: bool = False) -> list[FaceObservation]:
         """Faces in this frame. ``look_for_new=False`` skips the periodic full-frame detection
-        (the caller already follows every face it wants); it still runs when nothing is followed."""
+        (the caller already follows every face it wants); it still runs when nothing is followed.
+        ``search=True`` runs it on this frame (the caller is looking for someone it does not follow)."""
         observations = [obs for track in list(self._tracks) if (obs := self._follow(image, track))]
         self._since_detect += 1
-        if not self._tracks or (look_for_new and self._since_detect >= self.redetect_every):
-            observations += self._detect_new(image)
+        if not self._tracks or search or (look_for_new and self._since_detect >= self.redetect_every):
+            observations += self.detect_new(image)
             self._since_detect = 0
         return observations
 
@@ -131,7 +133,8 @@ class FaceTracker:
         found = [d for d in (near(image, predicted) if near else []) if box_iou(d.box, predicted) >= self.match_iou]
         return max(found, key=lambda d: box_iou(d.box, predicted)) if found else None
 
-    def _detect_new(self, image: np.ndarray) -> list[FaceObservation]:
+    def detect_new(self, image: np.ndarray) -> list[FaceObservation]:
+        """Full-frame detection: the faces not followed yet, each a new track."""
         new = []
         for det in self.detector.detect(image):
             if det.score < self.min_new_score:

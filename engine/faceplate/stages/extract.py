@@ -27,6 +27,7 @@ from faceplate.faces.align import TEMPLATE_NAME
 from faceplate.faces.faceset import INDEX_NAME, FaceRecord, check_record_paths, make_header, write_faceset
 from faceplate.faces.align import face_type_padding
 from faceplate.faces.embedding import SAME_PERSON_DISTANCE
+from faceplate.faces.people import PEOPLE_NAME, PeopleReport
 from faceplate.faces.pipeline import ExtractSettings, FacePipeline, Refused, reference_embedding
 from faceplate.media import ColourTransform, FrameRange, open_plate, working_uint8
 from faceplate.media.frames import compact_frames
@@ -72,6 +73,7 @@ class FacesetResult:
     median_face_px: float | None = None  # median kept face box side, plate pixels
     model_face_px: float | None = None  # the face's side in a crop at the model resolution; warn below it
     model_resolution: int | None = None
+    people: PeopleReport | None = None  # one-person mode: who was kept, who else was seen
 
     @property
     def frames_per_second(self) -> float:
@@ -89,7 +91,8 @@ class FacesetResult:
                 "refused_crops": sum(len(r) for r in self.refused.values()),
                 "refused_frames": compact_frames(sorted({r.frame for rs in self.refused.values() for r in rs})),
                 "median_face_px": self.median_face_px,
-                "model_load_s": round(self.model_load_s, 3), "frames_per_second": round(self.frames_per_second, 2)}
+                "model_load_s": round(self.model_load_s, 3), "frames_per_second": round(self.frames_per_second, 2),
+                **({"people": self.people.summary()} if self.people else {})}
 
     def lines(self) -> list[str]:
         """What the artist reads, each fact once."""
@@ -104,6 +107,8 @@ class FacesetResult:
         if self.missing_frames:
             out.append(f"{self.role}: frames missing from the sequence: {compact_frames(self.missing_frames)}")
         out += self._refused_lines()
+        if self.people and self.people.seen:  # someone to tell the person from
+            out.append(f"{self.role}: {self.people.line()}")
         if self.small_faces:
             out.append(f"{self.role}: warning: faces are small: median face {self.median_face_px:.0f} px across, the "
                        f"model's {self.model_resolution} px crop shows it at {self.model_face_px:.0f} px, so it is "
@@ -216,6 +221,8 @@ def _build_faceset(workspace: Workspace, role: str, jobs: list[ClipJob], header:
     if done and pipeline.selector.reference is None:  # the identity an uninterrupted run chose first
         pipeline.selector.reference = np.asarray(done[0].embedding, np.float32)
     result = FacesetResult(role, 0, 0, 0, model_load_s=time.perf_counter() - started)
+    if not settings.all_faces:
+        result.people = PeopleReport(_kept_name(settings, done))
     started = time.perf_counter()
     records = list(done)
     with open(staging / _PARTIAL_LOG, "a", encoding="utf-8") as partial, ThreadPoolExecutor(2) as writer:
@@ -226,6 +233,9 @@ def _build_faceset(workspace: Workspace, role: str, jobs: list[ClipJob], header:
     result.faces = len(records)
     result.frames_with_face = len({(r.source, r.frame) for r in records})
     _measure_face_size(result, records, workspace, settings)
+    if result.people:
+        result.people.seen = [len(other.frames) for other in pipeline.selector.people.others]
+        write_text_atomic(staging / PEOPLE_NAME, json.dumps(result.people.summary(), indent=1))
     write_faceset(staging, header, records)
     (staging / _PARTIAL_LOG).unlink()
     _swap_into_place(staging, final)
@@ -275,6 +285,7 @@ def _extract_clip(job: ClipJob, pipeline: FacePipeline, staging: Path, partial, 
                 faces = pipeline.locate(frame, image)
                 refused += pipeline.refused
                 pipeline.refused.clear()
+                _note_people(result.people, pipeline, job.label)
                 for index, face in enumerate(faces):
                     pending.append(writer.submit(_crop_and_write, pipeline, job.label, frame, index, face, image, staging))
                 result.frames_read += 1
@@ -290,6 +301,24 @@ def _extract_clip(job: ClipJob, pipeline: FacePipeline, staging: Path, partial, 
             raise
         records += _collect(pending, partial, wait=True, drain=True)
     return records
+
+
+def _kept_name(settings: ExtractSettings, done: list[FaceRecord]) -> str | None:
+    """How the artist knows the person kept; None until the first face is chosen."""
+    if settings.reference:
+        return f"the person in {Path(settings.reference).name}"
+    return f"the largest face of {done[0].source} frame {done[0].frame}" if done else None  # as chosen then
+
+
+def _note_people(people: PeopleReport | None, pipeline: FacePipeline, label: str) -> None:
+    """The frames that held only another person, and (no reference) where the person was chosen."""
+    if people is None:
+        return
+    selector = pipeline.selector
+    people.only.setdefault(label, []).extend(selector.only_others)
+    selector.only_others.clear()
+    if people.kept is None and selector.chosen_at is not None:
+        people.kept = f"the largest face of {label} frame {selector.chosen_at}"
 
 
 def _crop_and_write(pipeline: FacePipeline, source: str, frame: int, index: int, face, image, staging: Path) -> FaceRecord:
@@ -309,9 +338,9 @@ def _collect(pending: deque, partial, wait: bool = False, drain: bool = False) -
     while pending and (pending[0].done() or wait):
         done.append(pending.popleft().result())
         wait = drain
-    for record in done:
-        partial.write(record.to_json() + "\n")
-    partial.flush()
+    if done:
+        partial.writelines(record.to_json() + "\n" for record in done)
+        partial.flush()
     return done
 
 
