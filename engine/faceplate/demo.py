@@ -115,14 +115,16 @@ def run_demo(out: Path, reporter=None, changes: dict | None = None) -> Path:
 
 
 def _log_qc_headline(ws) -> None:
-    """Where the review report is and the QC numbers a supervisor reads first (from SHOT/qc/qc.json)."""
+    """Where the review report is and the QC numbers a supervisor reads first (from SHOT/qc/VERSION/qc.json)."""
     import json
 
-    from faceplate.stages.qc import QC_FILE
-    from faceplate.stages.report import REPORT_DIR
+    from faceplate.stages.qc import qc_file, rendered_layer, verdict_line
+    from faceplate.stages.report import report_dir
 
-    summary = json.loads((ws.root / QC_FILE).read_text())["summary"]
-    checks = summary["checks"]
+    version, _ = rendered_layer(ws)
+    qc = json.loads((ws.root / qc_file(version)).read_text())
+    summary, checks = qc["summary"], qc["summary"]["checks"]
+    log.info("%s", verdict_line(qc))
     log.info("QC report:    %s (identity share %s, expression ratio %s, flicker %s, %s frame(s) flagged)",
-             ws.root / REPORT_DIR / "index.html", checks["identity_share"]["value"],
+             ws.root / report_dir(version) / "index.html", checks["identity_share"]["value"],
              checks["expression_ratio"]["value"], checks["flicker"]["value"], summary["frames_flagged"])

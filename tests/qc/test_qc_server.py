@@ -24,8 +24,8 @@ def test_a_qc_and_report_job_lists_its_results_in_the_artifacts(shot, tmp_path):
     finally:
         engine.stop()
     qc = artifacts["qc"]
-    assert Path(qc["path"]) == shot.root / "qc" / "qc.json"
+    assert Path(qc["path"]) == shot.root / "qc" / "v001" / "qc.json"
     assert {"first": 1007, "last": 1007, "reason": "flicker: above 2x the plate's"} in qc["flags"]
     assert qc["summary"]["frames"] == 16 and qc["summary"]["checks"]["flicker"]["pass"]
-    assert Path(artifacts["report"]["path"]) == shot.root / "report" / "index.html"
+    assert Path(artifacts["report"]["path"]) == shot.root / "report" / "v001" / "index.html"
     assert Path(artifacts["report"]["path"]).is_file()

@@ -58,7 +58,7 @@ def trained_shot(test_data, tmp_path_factory):
 
 
 def test_identity_tells_trained_swap_frames_from_the_plates_own(trained_shot):
-    qc = json.loads((trained_shot.root / "qc" / "qc.json").read_text())
+    qc = json.loads((trained_shot.root / "qc" / "v001" / "qc.json").read_text())
     rows = {row["frame"]: row for row in qc["frames"]}
     swapped, plate = [rows[f] for f in SWAPPED], [rows[f] for f in UNSWAPPED]
     print("\nswapped to source", [r["to_source"] for r in swapped], "to plate", [r["to_plate"] for r in swapped],

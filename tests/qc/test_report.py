@@ -33,13 +33,13 @@ def test_report_opens_offline_with_every_image_and_no_console_error(shot, tmp_pa
     write_training_images(shot.root)
     run_stage(shot, "qc")
     result = run_stage(shot, "report", {"worst_frames": 3})
-    page_path = shot.root / "report" / "index.html"
-    assert result.outputs["html"] == "report/index.html"
+    page_path = shot.root / "report" / "v001" / "index.html"
+    assert result.outputs["html"] == "report/v001/index.html"
 
     text = page_path.read_text()
     assert "http://" not in text and "https://" not in text, "the page loads nothing from the network"
-    data = json.loads((shot.root / "report" / "report.json").read_text())
-    qc = json.loads((shot.root / "qc" / "qc.json").read_text())
+    data = json.loads((shot.root / "report" / "v001" / "report.json").read_text())
+    qc = json.loads((shot.root / "qc" / "v001" / "qc.json").read_text())
     assert data["flags"] == qc["flags"] and data["summary"] == qc["summary"]
     assert 1005 in [w["frame"] for w in data["worst_frames"]], "the jittered frame is among the worst shown"
     assert data["provenance"]["plate"]["path"].endswith("grid_lrwp9a.mpg")

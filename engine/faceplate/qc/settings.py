@@ -40,6 +40,8 @@ class QcSettings:
                                   "a CPU)", ge=1, le=1000)
     frames: str | None = setting(None, "subset to check, plate numbers, e.g. 1001-1010,1050", remember=False)
     force: bool = setting(False, "check again even when nothing changed since the last check", remember=False)
+    gate: bool = setting(False, "fail (exit non-zero with the verdict line) when the shot fails QC: a farm job's "
+                         "QC gate", remember=False)
 
     def __post_init__(self) -> None:
         check_frame_list(self.frames)
