@@ -300,7 +300,7 @@
     $("retry-button").disabled = !RETRYABLE.includes(job.status);
     drawVerdict(job);
     drawLinks(job);
-    $("stage-rows").replaceChildren(...job.stages.map(stageRow));
+    $("stage-rows").replaceChildren(...job.stages.map((stage) => stageRow(stage, stage.name === "qc" ? verdictState(job) : "none")));
     drawImages(job);
     drawLog();
   }
@@ -345,11 +345,11 @@
     else link.removeAttribute("href");
   }
 
-  function stageRow(stage) {
+  function stageRow(stage, verdict) {
     const progress = stage.progress;
     const fraction = stage.status === "done" ? 1 : progress && progress.fraction != null ? progress.fraction : 0;
     const label = progressLabel(stage);
-    const bar = el("div", { class: "bar", "data-status": stage.status, "data-fraction": fraction.toFixed(4),
+    const bar = el("div", { class: "bar", "data-status": stage.status, "data-verdict": verdict, "data-fraction": fraction.toFixed(4),
                             "data-done": progress ? progress.done : 0 },
       el("div", { class: "fill" }),
       el("div", { class: "label num" }, label));
@@ -357,7 +357,7 @@
     const running = stage.status === "running" && progress;
     return el("tr", { "data-stage": stage.name },
       el("td", {}, stage.name, progress && progress.task !== stage.name ? el("div", { class: "task" }, progress.task) : ""),
-      el("td", {}, el("span", { class: "status", "data-status": stage.status }, stage.status)),
+      el("td", {}, el("span", { class: "status", "data-status": stage.status, "data-verdict": verdict }, stage.status)),
       el("td", {}, bar),
       el("td", { class: "num" }, running && progress.rate ? `${number(progress.rate)} ${progress.unit}/s` : ""),
       el("td", { class: "num" }, running && progress.eta_s != null ? duration(progress.eta_s) : ""),
