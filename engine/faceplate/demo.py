@@ -118,7 +118,8 @@ def _log_qc_headline(ws) -> None:
     """Where the review report is and the QC numbers a supervisor reads first (from SHOT/qc/VERSION/qc.json)."""
     import json
 
-    from faceplate.stages.qc import qc_file, rendered_layer, verdict_line
+    from faceplate.qc.outcome import qc_file, verdict_line
+    from faceplate.stages.qc import rendered_layer
     from faceplate.stages.report import report_dir
 
     version, _ = rendered_layer(ws)

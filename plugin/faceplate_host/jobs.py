@@ -122,7 +122,18 @@ def placement_for(client: EngineClient, shot_job: ShotJob, track_name: str = "fa
                        flags=tuple(_flags(artifacts)),
                        metadata={"shot": shot.name, "workspace": artifacts.get("workspace") or shot_job.workspace,
                                  "model": (onnx.get("path") or "") if isinstance(onnx, dict) else str(onnx),
-                                 "job": shot_job.job_id, "engine": client.url})
+                                 "job": shot_job.job_id, "engine": client.url, **version_metadata(artifacts)})
+
+
+def version_metadata(artifacts: dict) -> dict:
+    """Which version of the shot's layer is placed, the earlier ones (still on disk: reachable from the placed
+    clip) and the QC verdict on it (the engine's artifacts carry them)."""
+    layer = artifacts.get("layer") or {}
+    earlier = [{"version": v.get("version"), "layer": v.get("pattern")} for v in artifacts.get("versions") or []
+               if v.get("version") != layer.get("version")]
+    verdict = artifacts.get("verdict") or {}
+    return {"version": layer.get("version") or "", "earlier_versions": earlier, "verdict": verdict.get("line") or "",
+            "qc_passed": verdict.get("passed")}
 
 
 def _flags(artifacts: dict) -> list[Flag]:

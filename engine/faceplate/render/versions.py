@@ -9,6 +9,8 @@ Render chunks on farm nodes agree on their version without passing an id: a rend
 version while it is unpublished and every frame already in it was made the way this render would make
 it (same per-frame record); otherwise it opens the next one. Opening and publishing happen under the
 shot's short files lock. Nothing under a published version is written again.
+
+Imports no numpy or OpenCV: the server reads versions for every artifacts request.
 """
 
 from __future__ import annotations
@@ -19,9 +21,13 @@ import re
 import shutil
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 from faceplate.atomic import atomic_path, write_text_atomic
-from faceplate.render.outputs import RenderPaths
 from faceplate.workspace.manifest import now_iso
+
+if TYPE_CHECKING:
+    from faceplate.render.outputs import RenderPaths
 
 VERSION_SCHEMA = "LayerVersion.1"
 LATEST_SCHEMA = "LayerLatest.1"
@@ -68,6 +74,8 @@ def latest_version(render_dir: Path) -> str | None:
 
 def version_paths(render_dir: Path, version: str, made_with: dict) -> RenderPaths:
     """The files of ``version``, named as recorded in its version.json (``made_with`` when it has none)."""
+    from faceplate.render.outputs import RenderPaths
+
     info = read_version(render_dir, version) or made_with
     return RenderPaths(render_dir / version, info.get("name", "faceplate"), info.get("layer_format", "exr"))
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from faceplate.errors import WorkspaceError
 from faceplate.render.versions import latest_version, published_versions, version_paths
 from faceplate.server.errors import JobNotFound
+from faceplate.qc.outcome import shot_verdict
 from faceplate.workspace.workspace import MANIFEST_NAME, _read_manifest, path_inside
 
 PREVIEWS_SHOWN = 20
@@ -24,8 +25,8 @@ LOSS_PLOT = "model/loss.png"  # written by training (faceplate.training.loop)
 def job_artifacts(job: dict) -> dict:
     root = Path(job["workspace"])
     if not (root / MANIFEST_NAME).is_file():
-        return {"workspace": str(root), "frame_range": None, "layer": None, "onnx": None, "previews": [], "files": {},
-                "qc": None, "report": None}
+        return {"workspace": str(root), "frame_range": None, "layer": None, "versions": [], "onnx": None,
+                "previews": [], "files": {}, "qc": None, "verdict": None, "report": None}
     manifest = _read_manifest(root / MANIFEST_NAME)
     done = {r.stage: r for r in manifest.stages if r.status == "done"}  # the last done run of each stage wins
     files = {f"{stage}.{key}": _entry(root, value) for stage, run in done.items()
@@ -38,7 +39,7 @@ def job_artifacts(job: dict) -> dict:
     qc = _qc(files.get("qc.qc")) if done.get("qc") and done["qc"].outputs.get("version") == current else None
     shown = report if report and report["exists"] and done["report"].outputs.get("version") == current else None
     return {"workspace": str(root), "frame_range": manifest.range, "layer": layer, "versions": versions, "onnx": onnx,
-            "files": files, "previews": [str(p) for p in previews], "qc": qc,
+            "files": files, "previews": [str(p) for p in previews], "qc": qc, "verdict": shot_verdict(root),
             "report": {"path": shown["path"]} if shown else None}
 
 

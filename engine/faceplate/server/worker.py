@@ -90,7 +90,7 @@ def run_one(job: dict, stage: str, reporter: StoreReporter) -> tuple[int, dict, 
 
 def record_verdict(store: Store, job_id: str, workspace: Path) -> None:
     """The QC verdict on the shot's latest version becomes part of the job's state (None: not checked yet)."""
-    from faceplate.stages.qc import shot_verdict
+    from faceplate.qc.outcome import shot_verdict
 
     verdict = shot_verdict(workspace)
     store.update_job(job_id, {"verdict": verdict} if verdict else None, verdict=verdict)

@@ -19,20 +19,16 @@ from faceplate.atomic import write_text_atomic
 from faceplate.errors import QcError, QcGateFailed
 from faceplate.media.frames import compact_frames, select_frames
 from faceplate.qc.measure import layer_path, measure_frames, shot_faces
+from faceplate.qc.outcome import failed_checks, qc_file, verdict_line
 from faceplate.qc.settings import QcSettings
-from faceplate.render.versions import latest_version, list_versions, read_version, version_paths
 from faceplate.qc.verdict import flag_ranges, judge_rows, shot_judgement, shot_summary
+from faceplate.render.versions import latest_version, list_versions, read_version, version_paths
 from faceplate.settings import as_plain_dict, remembered
 from faceplate.stages.contract import Reporter, StageResult
 from faceplate.workspace import Workspace
 
 SETTINGS = QcSettings
 SCHEMA = "ShotQc.1"
-
-
-def qc_file(version: str) -> str:
-    """Where the QC results of a layer version go, relative to the shot."""
-    return f"qc/{version}/qc.json"
 
 
 def run(workspace: Workspace, settings: QcSettings, reporter: Reporter) -> StageResult:
@@ -82,32 +78,6 @@ def rendered_layer(workspace: Workspace) -> tuple[str, str]:
     return version, version_paths(render_dir, version, {}).layer_pattern
 
 
-def verdict_line(report: dict) -> str:
-    """The verdict as one line: ``QC PASS v002: ...`` or ``QC FAIL v002: identity_share, flicker; 3 range(s) flagged``."""
-    summary = report["summary"]
-    failed = [name for name, check in summary["checks"].items() if not check["pass"]]
-    head = f"QC {'PASS' if summary['passed'] else 'FAIL'} {report.get('version', '')}".rstrip()
-    detail = f"fails {', '.join(failed)}" if failed else "every check passes"
-    return f"{head}: {detail}; {summary['frames_flagged']} frame(s) flagged in {len(report['flags'])} range(s)"
-
-
-def shot_verdict(root: Path) -> dict | None:
-    """The QC verdict on the latest published version of the shot at ``root`` (None until that version is
-    checked): ``{version, passed, failed_checks, flags, line}``, what the API, dashboard and hosts show."""
-    render_dir = Path(root) / "render"
-    version = latest_version(render_dir)
-    try:
-        report = json.loads((Path(root) / qc_file(version)).read_text(encoding="utf-8")) if version else None
-    except (OSError, ValueError):
-        return None
-    if not report:
-        return None
-    failed = [name for name, check in report["summary"]["checks"].items() if not check["pass"]]
-    return {"version": version, "passed": bool(report["summary"]["passed"]), "failed_checks": failed,
-            "flags": report.get("flags", []), "frames_flagged": report["summary"].get("frames_flagged", 0),
-            "line": verdict_line(report)}
-
-
 def _check_gate(settings: QcSettings, report: dict) -> None:
     if settings.gate and not report["summary"]["passed"]:
         raise QcGateFailed(verdict_line(report) + " (the QC gate is on: --gate)")
@@ -149,8 +119,7 @@ def _row_json(row) -> dict:
 
 def _lines(report: dict, path: Path, fresh: bool) -> list[str]:
     summary = report["summary"]
-    failed = [name for name, check in summary["checks"].items() if not check["pass"]]
-    verdict = "passes" if summary["passed"] else f"fails {', '.join(failed)}"
+    verdict = "passes" if summary["passed"] else f"fails {', '.join(failed_checks(summary))}"
     lines = [f"qc {'' if fresh else '(up to date) '}{summary['frames_measured']}/{summary['frames']} frames measured: "
              f"shot {verdict}; {summary['frames_flagged']} frame(s) flagged"]
     motion, least = summary.get("expression_motion"), report["limits"]["min_expression_motion"]
