@@ -30,6 +30,6 @@ def test_the_demo_goes_from_a_marked_cut_to_a_layer_track(tmp_path):
     assert str(record_span(layer, placed)) == f"{first}-{first + len(PLATE_RANGE) - 1}"
     reference = layer.media_reference
     files = [Path(reference.target_url_for_image_number(i)) for i in range(len(PLATE_RANGE))]
-    assert files == [shot / "render" / "layer" / f"faceplate.{f:04d}.exr" for f in PLATE_RANGE]
+    assert files == [shot / "render" / "v001" / "layer" / f"faceplate.{f:04d}.exr" for f in PLATE_RANGE]
     assert all(f.is_file() for f in files)
     assert layer.metadata["faceplate"]["workspace"] == str(shot)
