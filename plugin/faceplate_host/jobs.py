@@ -136,6 +136,17 @@ def version_metadata(artifacts: dict) -> dict:
             "qc_passed": verdict.get("passed")}
 
 
+def placed_message(placement: LayerPlacement) -> str:
+    """What the host tells the artist once a layer is placed: which version, where, and the QC verdict on it."""
+    meta = placement.metadata
+    version = f" {meta['version']}" if meta.get("version") else ""
+    earlier = [v.get("version") for v in meta.get("earlier_versions") or [] if v.get("version")]
+    kept = f" ({', '.join(earlier)} kept, disabled)" if earlier else ""
+    verdict = meta.get("verdict") or "QC has not checked this version"
+    return (f"{placement.shot}: layer{version} placed at {placement.record} on track {placement.track_name!r}{kept}; "
+            f"{verdict}")
+
+
 def _flags(artifacts: dict) -> list[Flag]:
     """QC flags when the engine reports them (``qc: {flags: [{first, last, reason}]}``, plate numbering)."""
     qc = artifacts.get("qc") or {}
