@@ -15,7 +15,7 @@ from faceplate.media import open_plate, to_float01
 from faceplate.render.colour_transfer import transfer_rct
 from faceplate.render.composite import Region
 from faceplate.render.outputs import RenderPaths, write_layer
-from faceplate.render.versions import latest_version, open_version, publish_version
+from faceplate.render.versions import latest_version, list_versions, open_version, publish_version
 from faceplate.workspace import Workspace
 
 JAW_AND_BROWS = slice(0, 27)
@@ -106,13 +106,17 @@ def write_swap(ws: Workspace, frames: list[int] | None = None, feather: float = 
 
 
 def write_unswapped(ws: Workspace, frames: list[int]) -> None:
-    """Empty layer frames (nothing over the plate) for ``frames`` of the latest version: those frames show the
-    plate untouched, as a shot's frames nobody swapped do."""
+    """Empty layer frames (nothing over the plate) for ``frames`` of the newest version, which is then published:
+    those frames show the plate untouched, as a shot's frames nobody swapped do."""
     clip = ws.manifest.plate
     size = (clip.width, clip.height)
-    paths = RenderPaths(ws.root / "render" / latest_version(ws.root / "render"), "faceplate", "exr")
+    render_dir = ws.root / "render"
+    version = list_versions(render_dir)[-1]
+    paths = RenderPaths(render_dir / version, "faceplate", "exr")
     for frame in frames:
         write_layer(paths, frame, np.zeros((size[1], size[0], 4), np.float32), Region(0, 0, *size), size)
+    if latest_version(render_dir) != version:
+        publish_version(render_dir, version, {"layer": paths.layer_pattern})
 
 
 def load_test_module(name: str, folder: str = "server"):

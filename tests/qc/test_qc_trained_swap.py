@@ -76,7 +76,7 @@ def test_identity_tells_trained_swap_frames_from_the_plates_own(trained_shot):
 
 def test_report_shows_the_shots_training(trained_shot):
     run_stage(trained_shot, "report")
-    folder = trained_shot.root / "report"
+    folder = trained_shot.root / "report" / "v001"
     images = json.loads((folder / "report.json").read_text())["images"]
     page = (folder / "index.html").read_text()
     shown = [images["loss"], *images["previews"]]

@@ -60,6 +60,9 @@ def test_report_opens_offline_with_every_image_and_no_console_error(shot, tmp_pa
 
 
 def test_report_before_qc_says_so_in_one_line(shot):
-    with pytest.raises(QcError, match="run `faceplate qc"):
+    with pytest.raises(QcError, match="no published layer version .*run `faceplate render"):
+        run_stage(shot, "report")
+    write_swap(shot, face="plate")
+    with pytest.raises(QcError, match="no QC results at .*qc/v001/qc.json; run `faceplate qc"):
         run_stage(shot, "report")
     assert not (shot.root / "report").exists()

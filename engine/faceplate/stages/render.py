@@ -177,7 +177,7 @@ def run(workspace: Workspace, settings: RenderSettings, reporter: Reporter) -> S
         result = RenderResult(frames_skipped=plan.skipped, reasons=plan.reasons, version=plan.version,
                               base=plan.base, layer_pattern=plan.paths.layer_pattern if plan.paths else "")
         if plan.writes:
-            _carry_frames(render_dir, plan, settings, result)
+            _carry_frames(render_dir, plan, result)
             learned = load_mask_session(learned_path, prefer_gpu=settings.device != "cpu") if learned_path and plan.todo else None
             _render_frames(workspace, settings, generator, learned, plan, faceset, reporter, result, attributes)
             _finish_version(workspace, settings, plan, result, attributes, signing, run_record)
@@ -191,7 +191,7 @@ def run(workspace: Workspace, settings: RenderSettings, reporter: Reporter) -> S
                        result.summary(), dict(run_record.outputs), result.lines(), result)
 
 
-def _carry_frames(render_dir: Path, plan: Plan, settings: RenderSettings, result: RenderResult) -> None:
+def _carry_frames(render_dir: Path, plan: Plan, result: RenderResult) -> None:
     """Frames an earlier version holds exactly as this render would make them: linked, not rendered."""
     for frame, source in sorted(plan.carried.items()):
         carry_frame(version_paths(render_dir, source, {}), plan.paths, frame)
@@ -200,22 +200,27 @@ def _carry_frames(render_dir: Path, plan: Plan, settings: RenderSettings, result
 
 def _finish_version(workspace: Workspace, settings: RenderSettings, plan: Plan, result: RenderResult,
                     attributes: dict[str, str], signing, run_record) -> None:
-    """Publish the version once every frame of the shot is in it (the render that completes it, whichever
-    chunk that is): review movie, signatures, then version.json and latest.json."""
+    """Sign this render's previews (``--sign``) and publish the version once every frame of the shot is in it
+    (the render that completes it, whichever chunk that is): review movie and its signature, then
+    version.json and latest.json. A version another chunk published meanwhile is left as it is."""
     paths = plan.paths
     with shot_files_locked(workspace.root):  # other render chunks may share the shot
         result.frames_missing = missing_frames(paths, plan.records, settings.preview)
-        published = (read_version(paths.root.parent, plan.version) or {}).get("published")
-        if result.frames_missing or published:
-            result.published = bool(published)
+        result.published = bool((read_version(paths.root.parent, plan.version) or {}).get("published"))
+        if result.published:
+            return
+        if signing is not None:
+            mine = sorted(set(result.frames_written) | set(plan.carried))
+            result.signed = _sign_review_files(paths, mine, None, signing, run_record.provenance)
+        if result.frames_missing:
             return
         if settings.preview:
             fps = Fraction(workspace.manifest.plate.fps or "24")
             movie = encode_movie(paths, list(workspace.frame_range), fps, attributes)
             result.movie = str(movie) if movie else None
-        if signing is not None:
-            mine = sorted(set(result.frames_written) | set(plan.carried))
-            result.signed = _sign_review_files(paths, mine, result.movie, signing, run_record.provenance)
+        if signing is not None and result.movie:
+            movie_signed = _sign_review_files(paths, [], result.movie, signing, run_record.provenance)
+            result.signed = {**movie_signed, "files": result.signed["files"] + movie_signed["files"]}
         publish_version(paths.root.parent, plan.version, {
             "layer": paths.layer_pattern, "matte": str(paths.matte(0)).replace(".0000.", ".####."),
             "preview_movie": result.movie, "frame_range": workspace.manifest.range,
