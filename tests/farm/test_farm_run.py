@@ -82,7 +82,8 @@ def render_runs(shot: Path) -> list:
 def test_every_step_runs_and_the_layer_equals_faceplate_run_on_the_same_shot(job):
     ran = re.findall(r"Running step '([^']+)'", job.done.stdout)
     assert ran == ["media", *farm_stages()]
-    assert sorted(int(p.name.split(".")[1]) for p in (job.shot / "render" / "v001" / "layer").glob("faceplate.*.exr")) == FRAMES
+    written = (job.shot / "render" / "v001" / "layer").glob("faceplate.*.exr")
+    assert sorted(int(p.name.split(".")[1]) for p in written) == FRAMES
     assert re.search(r"openjd_progress: 100\.0", job.done.stdout), "the stages report progress to the runtime"
 
     by_hand = job.base / "by_hand" / "sh010"

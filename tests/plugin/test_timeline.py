@@ -274,7 +274,8 @@ def test_placing_a_newer_version_keeps_the_earlier_one_reachable_as_a_disabled_t
     assert earlier.media_reference.target_url_base == "/sh/render/v001/layer/"
     assert placed.media_reference.target_url_base == "/sh/render/v002/layer/"
     assert record_span(earlier, written) == record_span(placed, written) == v002.record
-    assert [dict(v) for v in placed.metadata["faceplate"]["earlier_versions"]] == [{"version": "v001", "layer": v001.layer_pattern}]
+    earlier_versions = [dict(v) for v in placed.metadata["faceplate"]["earlier_versions"]]
+    assert earlier_versions == [{"version": "v001", "layer": v001.layer_pattern}]
     again = read_timeline(write_layers(written, [v002], tmp_path / "again.otio"))
     assert [(t.name, t.enabled) for t in again.tracks] == [("V1", True), ("faceplate v001", False),
                                                            ("faceplate", True)], "placing v002 again stacks nothing"

@@ -73,9 +73,9 @@ def regraded_face(plate: np.ndarray, points: np.ndarray, feather: float = 4.0, g
 def write_swap(ws: Workspace, frames: list[int] | None = None, feather: float = 4.0, jitter: tuple[int, ...] = (),
                face: str = "source", gain: float = 0.95) -> RenderPaths:
     """Write a synthetic layer for ``frames`` (default: the shot range; other frames get an empty layer) and
-    publish it as the shot's next layer version with a finished render run naming it, as `faceplate render` would. ``face``: "source" (the source
-    speaker pasted in, colour matched), "plate" (the plate's own face regraded by ``gain``), "frozen"
-    (the plate's first face moved onto every frame, over a wider matte)."""
+    publish it as the shot's next layer version with a finished render run naming it, as `faceplate render`
+    would. ``face``: "source" (the source speaker pasted in, colour matched), "plate" (the plate's own face
+    regraded by ``gain``), "frozen" (the plate's first face moved onto every frame, over a wider matte)."""
     render_dir = ws.root / "render"
     version = open_version(render_dir, latest_version(render_dir), "faceplate", "exr")
     paths = RenderPaths(render_dir / version, "faceplate", "exr")

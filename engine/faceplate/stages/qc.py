@@ -54,7 +54,8 @@ def run(workspace: Workspace, settings: QcSettings, reporter: Reporter) -> Stage
         judgement = shot_judgement(measured.rows, measured.face_points, measured.plate_points)
         summary = shot_summary(measured.rows, judgement, settings, measured.expression_motion)
         report = {"schema": SCHEMA, "shot": workspace.manifest.shot, "frame_range": compact_frames(frames),
-                  "version": version, "layer": layer, "inputs_digest": digest, "limits": _limits(settings), "summary": summary,
+                  "version": version, "layer": layer, "inputs_digest": digest, "limits": _limits(settings),
+                  "summary": summary,
                   "flags": flag_ranges(measured.rows), "frames": [_row_json(r) for r in measured.rows]}
         write_text_atomic(out, json.dumps(report, indent=1, allow_nan=False) + "\n")
         reporter.metrics({name: check["value"] for name, check in summary["checks"].items()

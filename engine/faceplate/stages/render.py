@@ -178,7 +178,8 @@ def run(workspace: Workspace, settings: RenderSettings, reporter: Reporter) -> S
                               base=plan.base, layer_pattern=plan.paths.layer_pattern if plan.paths else "")
         if plan.writes:
             _carry_frames(render_dir, plan, result)
-            learned = load_mask_session(learned_path, prefer_gpu=settings.device != "cpu") if learned_path and plan.todo else None
+            wanted = learned_path and plan.todo
+            learned = load_mask_session(learned_path, prefer_gpu=settings.device != "cpu") if wanted else None
             _render_frames(workspace, settings, generator, learned, plan, faceset, reporter, result, attributes)
             _finish_version(workspace, settings, plan, result, attributes, signing, run_record)
         elif plan.paths and plan.paths.movie.is_file():

@@ -300,7 +300,8 @@
     $("retry-button").disabled = !RETRYABLE.includes(job.status);
     drawVerdict(job);
     drawLinks(job);
-    $("stage-rows").replaceChildren(...job.stages.map((stage) => stageRow(stage, stage.name === "qc" ? verdictState(job) : "none")));
+    const qcVerdict = verdictState(job); // the QC stage's row is red, not green, when the shot fails
+    $("stage-rows").replaceChildren(...job.stages.map((stage) => stageRow(stage, stage.name === "qc" ? qcVerdict : "none")));
     drawImages(job);
     drawLog();
   }
@@ -349,7 +350,8 @@
     const progress = stage.progress;
     const fraction = stage.status === "done" ? 1 : progress && progress.fraction != null ? progress.fraction : 0;
     const label = progressLabel(stage);
-    const bar = el("div", { class: "bar", "data-status": stage.status, "data-verdict": verdict, "data-fraction": fraction.toFixed(4),
+    const bar = el("div", { class: "bar", "data-status": stage.status, "data-verdict": verdict,
+                            "data-fraction": fraction.toFixed(4),
                             "data-done": progress ? progress.done : 0 },
       el("div", { class: "fill" }),
       el("div", { class: "label num" }, label));
