@@ -142,9 +142,13 @@ def placed_message(placement: LayerPlacement) -> str:
     version = f" {meta['version']}" if meta.get("version") else ""
     earlier = [v.get("version") for v in meta.get("earlier_versions") or [] if v.get("version")]
     kept = f" ({', '.join(earlier)} kept, disabled)" if earlier else ""
-    verdict = meta.get("verdict") or "QC has not checked this version"
     return (f"{placement.shot}: layer{version} placed at {placement.record} on track {placement.track_name!r}{kept}; "
-            f"{verdict}")
+            f"{verdict_text(placement)}")
+
+
+def verdict_text(placement: LayerPlacement) -> str:
+    """QC's verdict line on the placed version, or that QC has not checked it."""
+    return placement.metadata.get("verdict") or "QC has not checked this version"
 
 
 def _flags(artifacts: dict) -> list[Flag]:
