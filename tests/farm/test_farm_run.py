@@ -118,7 +118,7 @@ def test_a_rerun_chunk_writes_only_the_frames_it_is_missing(job):
     assert done.returncode == 0, done.stdout[-3000:]
     last = render_runs(job.shot)[-1]
     assert last.summary["frames_written"] == "1004" and last.summary["frames_skipped"] == "1003"
-    assert "rendered 1004 (not rendered before: 1004)" in done.stdout
+    assert "rendered 1004 into v001 (not rendered before: 1004)" in done.stdout
     assert {f: digest(layer(job.shot, f)) for f in kept} == kept, "frames already written are left alone"
     assert layer(job.shot, 1004).is_file()
     assert "published v001" in done.stdout and latest_version(job.shot / "render") == "v001"
