@@ -85,10 +85,13 @@ def last_checkpoint(shot: Path) -> int:
 
 
 def render_records(shot: Path) -> tuple[set, list[int]]:
-    """(distinct (model, settings) pairs of the layer frames, frames without a record or a readable layer)."""
+    """(distinct (model, settings) pairs of the newest layer version's frames, frames without a record or a
+    readable layer)."""
     from faceplate.render.outputs import RenderPaths
+    from faceplate.render.versions import list_versions
 
-    paths = RenderPaths(shot / "render", "faceplate", "exr")
+    versions = list_versions(shot / "render")
+    paths = RenderPaths(shot / "render" / (versions[-1] if versions else "v001"), "faceplate", "exr")
     makers, bad = set(), []
     for frame in open_workspace(shot).frame_range:
         try:

@@ -1,6 +1,6 @@
 """Content credentials (C2PA) on what a reviewer watches: the review movie and the preview frames.
 
-``faceplate render SHOT --sign CERT KEY`` embeds a signed C2PA manifest in ``render/<name>_preview.mp4``
+``faceplate render SHOT --sign CERT KEY`` embeds a signed C2PA manifest in ``render/vNNN/<name>_preview.mp4``
 and every preview PNG of the frames rendered: the plate is the parent ingredient (``c2pa.opened``),
 the sources are component ingredients (``c2pa.placed``), and a ``c2pa.edited`` action declares the
 result AI-edited (digitalSourceType ``compositeWithTrainedAlgorithmicMedia``: a face made by a trained

@@ -28,6 +28,8 @@ PLATE_RANGE = FrameRange(1001, 1024)
 PLATE_SIZE = (960, 540)
 PLATE_SPACE = "Linear Rec.709 (sRGB)"
 SOURCE_FRAMES = 16
+# a supervisor's note on the first cut, as a render override: the second version re-renders these frames only
+REVIEW_NOTE = {"frames": "1010-1014", "changes": {"feather_px": 16.0}}
 # the example's consent/rights reference (render refuses a shot without one); tests of the example use it too
 CONSENT_REF = "example shot: public-domain NASA photo (scikit-image data.astronaut); no release needed"
 
@@ -93,7 +95,8 @@ def demo_changes() -> dict[str, dict]:
 def run_demo(out: Path, reporter=None, changes: dict | None = None) -> Path:
     """The main job as an editor sees it: the example starts as an OTIO cut with a clip marked FACE, goes
     through the engine process (started here on a loopback port with a temporary data folder, stopped at
-    the end), and ends as the cut written back with the comp layer on a new top track. Returns the shot."""
+    the end), and ends as the cut written back with the comp layer on a new top track: v001, then a review
+    note (``REVIEW_NOTE``) as an override renders v002, placed over v001 (kept, disabled). Returns the shot."""
     from faceplate.demo_editorial import run_through_engine, write_example_cut
 
     out = Path(out).absolute()
@@ -101,7 +104,7 @@ def run_demo(out: Path, reporter=None, changes: dict | None = None) -> Path:
     cut = write_example_cut(out / "cut.otio", plate)
     log.info("example cut %s: clip marked FACE showing %s frames %s", cut, plate, PLATE_RANGE)
     shot, placed = run_through_engine(cut, out, out / "shot", sources, demo_changes() if changes is None else changes,
-                                      CONSENT_REF, reporter)
+                                      CONSENT_REF, reporter, note=REVIEW_NOTE)
     ws = open_workspace(shot)
     for role in ("destination", "source"):
         faceset = read_faceset(ws.faceset_dir(role))
@@ -115,14 +118,17 @@ def run_demo(out: Path, reporter=None, changes: dict | None = None) -> Path:
 
 
 def _log_qc_headline(ws) -> None:
-    """Where the review report is and the QC numbers a supervisor reads first (from SHOT/qc/qc.json)."""
+    """Where the review report is and the QC numbers a supervisor reads first (from SHOT/qc/VERSION/qc.json)."""
     import json
 
-    from faceplate.stages.qc import QC_FILE
-    from faceplate.stages.report import REPORT_DIR
+    from faceplate.qc.outcome import qc_file, verdict_line
+    from faceplate.stages.qc import rendered_layer
+    from faceplate.stages.report import report_dir
 
-    summary = json.loads((ws.root / QC_FILE).read_text())["summary"]
-    checks = summary["checks"]
+    version, _ = rendered_layer(ws)
+    qc = json.loads((ws.root / qc_file(version)).read_text())
+    summary, checks = qc["summary"], qc["summary"]["checks"]
+    log.info("%s", verdict_line(qc))
     log.info("QC report:    %s (identity share %s, expression ratio %s, flicker %s, %s frame(s) flagged)",
-             ws.root / REPORT_DIR / "index.html", checks["identity_share"]["value"],
+             ws.root / report_dir(version) / "index.html", checks["identity_share"]["value"],
              checks["expression_ratio"]["value"], checks["flicker"]["value"], summary["frames_flagged"])

@@ -56,16 +56,19 @@ def write_example_cut(path: Path, plate: str, frames: FrameRange | None = None, 
 
 
 def run_through_engine(cut: Path, roots: Path, workspace: Path, sources: str, changes: dict, consent_ref: str,
-                       reporter=None):
+                       reporter=None, note: dict | None = None):
     """Read the FACE clip of ``cut``, render it on an engine started for the purpose, write
-    ``<cut>_with_layers.otio`` beside it. Returns (the shot workspace, the layer's placement)."""
+    ``<cut>_with_layers.otio`` beside it with layer v001 placed. With ``note`` (a supervisor's review note as a
+    render override, ``{"frames", "changes"}``), a second job renders v002 (only the noted frames change) and
+    places it over v001, which stays on its track, disabled. Returns (the shot workspace, the last placement)."""
     from faceplate.server.follow import follow_job
     from faceplate.stages.contract import BaseReporter
     from faceplate_host.client import EngineError
-    from faceplate_host.jobs import placement_for, submit_shot
+    from faceplate_host.jobs import ShotJob, placed_message, placement_for, submit_shot
     from faceplate_host.shots import ShotError
     from faceplate_host.timeline import read_timeline, shots_from_timeline, write_layers
 
+    out = cut.with_name(f"{cut.stem}_with_layers.otio")
     try:
         timeline = read_timeline(cut)
         (shot,) = shots_from_timeline(timeline, marker="FACE", source_path=str(cut))
@@ -76,7 +79,16 @@ def run_through_engine(cut: Path, roots: Path, workspace: Path, sources: str, ch
                      job.job_id, client.url)
             follow_job(client, job.job_id, reporter or BaseReporter())
             placement = placement_for(client, job)
-        write_layers(timeline, [placement], cut.with_name(f"{cut.stem}_with_layers.otio"))
+            write_layers(timeline, [placement], out)
+            log.info("%s", placed_message(placement))
+            if note is not None:
+                log.info("review note on frames %s: %s -> a render override", note["frames"], note["changes"])
+                again = client.submit(job.workspace, stages=["render", "qc", "report"],
+                                      settings={"render": {"overrides": [note]}})
+                follow_job(client, again["id"], reporter or BaseReporter())
+                placement = placement_for(client, ShotJob(shot, again["id"], job.workspace))
+                write_layers(read_timeline(out), [placement], out)
+                log.info("%s", placed_message(placement))
     except (ShotError, EngineError) as exc:
         raise FaceplateError(str(exc)) from None
     return Path(job.workspace), placement

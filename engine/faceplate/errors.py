@@ -93,6 +93,10 @@ class QcError(FaceplateError):
     """A shot cannot be checked or reported: nothing rendered, layer frames or facesets missing."""
 
 
+class QcGateFailed(QcError):
+    """``faceplate qc --gate``: the shot fails QC; the message is the verdict line."""
+
+
 class FarmError(FaceplateError):
     """A farm job cannot be exported or run: a shot without a workspace or range, frames outside the plate."""
 

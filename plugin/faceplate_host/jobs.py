@@ -122,7 +122,33 @@ def placement_for(client: EngineClient, shot_job: ShotJob, track_name: str = "fa
                        flags=tuple(_flags(artifacts)),
                        metadata={"shot": shot.name, "workspace": artifacts.get("workspace") or shot_job.workspace,
                                  "model": (onnx.get("path") or "") if isinstance(onnx, dict) else str(onnx),
-                                 "job": shot_job.job_id, "engine": client.url})
+                                 "job": shot_job.job_id, "engine": client.url, **version_metadata(artifacts)})
+
+
+def version_metadata(artifacts: dict) -> dict:
+    """Which version of the shot's layer is placed, the earlier ones (still on disk: reachable from the placed
+    clip) and the QC verdict on it (the engine's artifacts carry them)."""
+    layer = artifacts.get("layer") or {}
+    earlier = [{"version": v.get("version"), "layer": v.get("pattern")} for v in artifacts.get("versions") or []
+               if v.get("version") != layer.get("version")]
+    verdict = artifacts.get("verdict") or {}
+    return {"version": layer.get("version") or "", "earlier_versions": earlier, "verdict": verdict.get("line") or "",
+            "qc_passed": verdict.get("passed")}
+
+
+def placed_message(placement: LayerPlacement) -> str:
+    """What the host tells the artist once a layer is placed: which version, where, and the QC verdict on it."""
+    meta = placement.metadata
+    version = f" {meta['version']}" if meta.get("version") else ""
+    earlier = [v.get("version") for v in meta.get("earlier_versions") or [] if v.get("version")]
+    kept = f" ({', '.join(earlier)} kept, disabled)" if earlier else ""
+    return (f"{placement.shot}: layer{version} placed at {placement.record} on track {placement.track_name!r}{kept}; "
+            f"{verdict_text(placement)}")
+
+
+def verdict_text(placement: LayerPlacement) -> str:
+    """QC's verdict line on the placed version, or that QC has not checked it."""
+    return placement.metadata.get("verdict") or "QC has not checked this version"
 
 
 def _flags(artifacts: dict) -> list[Flag]:

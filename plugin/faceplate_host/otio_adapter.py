@@ -29,6 +29,7 @@ class OtioFileAdapter:
         self.handles, self.first_frame = handles, first_frame
         self.timeline = read_timeline(self.timeline_path, timeline_name)
         self.placed: list[LayerPlacement] = []
+        self.base = None  # the timeline written with an earlier version, once a newer one is placed
 
     def collect(self) -> list[Shot]:
         shots, refused = self.collect_all()
@@ -42,8 +43,12 @@ class OtioFileAdapter:
                                   first_frame=self.first_frame, **self.selection)
 
     def place(self, placement: LayerPlacement) -> None:
-        placed = [p for p in self.placed if p.layer_pattern != placement.layer_pattern] + [placement]
-        write_layers(self.timeline, placed, self.out_path)
+        """A newer version of a shot already placed here replaces it on the layer track; the file written with
+        the earlier version is the base, so that version stays on its track, disabled (``write_layers``)."""
+        if any(p.shot == placement.shot and p.layer_pattern != placement.layer_pattern for p in self.placed):
+            self.base = read_timeline(self.out_path)
+        placed = [p for p in self.placed if p.shot != placement.shot] + [placement]
+        write_layers(self.base or self.timeline, placed, self.out_path)
         self.placed = placed
 
     def select(self, shot: Shot) -> None:

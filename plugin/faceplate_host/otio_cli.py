@@ -19,7 +19,7 @@ from typing import Optional, Sequence
 
 from faceplate_host.client import EngineClient, EngineError
 from faceplate_host.jobs import (event_text, jobs_file_for, load_jobs, placement_for, require_done, save_jobs,
-                                 submit_shot, waiver)
+                                 submit_shot, verdict_text, waiver)
 from faceplate_host.shots import BUDGET_HELP, ShotError
 from faceplate_host.timeline import (DEFAULT_FIRST_FRAME, LAYER_TRACK, describe, read_timeline, shots_and_refusals,
                                      write_layers)
@@ -189,6 +189,7 @@ def run_place(args) -> int:
     for placement in placements:
         print(f"{placement.shot}: {placement.layer_pattern} frames {placement.layer_in}-"
               f"{placement.layer_frame(placement.record.last)} at record {placement.record} on track {placement.track_name}")
+        print(f"{placement.shot}: {verdict_text(placement)}")
     print(f"wrote {out}")
     return 0
 

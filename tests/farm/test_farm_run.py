@@ -22,11 +22,13 @@ import numpy as np
 import pytest
 from farm_helpers import engine_env, example, export, run_job, tiny_library, tiny_shot
 
+from faceplate.atomic import write_text_atomic
 from faceplate.farm.export import identity_for
 from faceplate.farm.local import beside_python, failure_line, remember_settings
 from faceplate.farm.template import farm_stages
 from faceplate.media import read_image
 from faceplate.render.outputs import RenderPaths
+from faceplate.render.versions import LATEST_FILE, VERSION_FILE, latest_version, list_versions, read_version
 from faceplate.workspace import open_workspace
 from faceplate.workspace.lock import WorkspaceLock
 
@@ -58,7 +60,15 @@ def job(tmp_path_factory) -> Job:
 
 
 def layer(shot: Path, frame: int) -> Path:
-    return shot / "render" / "layer" / f"faceplate.{frame:04d}.exr"
+    return shot / "render" / "v001" / "layer" / f"faceplate.{frame:04d}.exr"
+
+
+def unpublished_v001(shot: Path) -> RenderPaths:
+    """v001 as render tasks leave it before the last of them finishes: not yet published (no latest.json)."""
+    info = read_version(shot / "render", "v001")
+    write_text_atomic(shot / "render" / "v001" / VERSION_FILE, json.dumps({**info, "published": None}))
+    (shot / "render" / LATEST_FILE).unlink()
+    return RenderPaths(shot / "render" / "v001", "faceplate", "exr")
 
 
 def digest(path: Path) -> str:
@@ -72,15 +82,16 @@ def render_runs(shot: Path) -> list:
 def test_every_step_runs_and_the_layer_equals_faceplate_run_on_the_same_shot(job):
     ran = re.findall(r"Running step '([^']+)'", job.done.stdout)
     assert ran == ["media", *farm_stages()]
-    assert sorted(int(p.name.split(".")[1]) for p in (job.shot / "render" / "layer").glob("faceplate.*.exr")) == FRAMES
+    written = (job.shot / "render" / "v001" / "layer").glob("faceplate.*.exr")
+    assert sorted(int(p.name.split(".")[1]) for p in written) == FRAMES
     assert re.search(r"openjd_progress: 100\.0", job.done.stdout), "the stages report progress to the runtime"
 
     by_hand = job.base / "by_hand" / "sh010"
     done = subprocess.run([sys.executable, "-m", "faceplate.cli.main", "--quiet", "run", str(by_hand)],
                           capture_output=True, text=True, env=engine_env())
     assert done.returncode == 0, done.stderr
-    assert sorted(p.name for p in (by_hand / "render" / "layer").glob("*.exr")) == \
-        sorted(p.name for p in (job.shot / "render" / "layer").glob("*.exr"))
+    assert sorted(p.name for p in (by_hand / "render" / "v001" / "layer").glob("*.exr")) == \
+        sorted(p.name for p in (job.shot / "render" / "v001" / "layer").glob("*.exr"))
     for frame in FRAMES:
         farm, hand = read_image(layer(job.shot, frame), alpha=True), read_image(layer(by_hand, frame), alpha=True)
         assert farm.shape == hand.shape == (540, 960, 4)
@@ -99,7 +110,7 @@ def test_each_render_chunk_writes_its_own_frames_exactly_once(job):
 
 def test_a_rerun_chunk_writes_only_the_frames_it_is_missing(job):
     """What a render task killed between its two frames leaves: 1003 written with its record, 1004 not."""
-    paths = RenderPaths(job.shot / "render", "faceplate", "exr")
+    paths = unpublished_v001(job.shot)
     for path in (paths.record(1004), paths.layer(1004), paths.matte(1004), paths.preview(1004)):
         path.unlink()
     kept = {f: digest(layer(job.shot, f)) for f in FRAMES if f != 1004}
@@ -107,9 +118,10 @@ def test_a_rerun_chunk_writes_only_the_frames_it_is_missing(job):
     assert done.returncode == 0, done.stdout[-3000:]
     last = render_runs(job.shot)[-1]
     assert last.summary["frames_written"] == "1004" and last.summary["frames_skipped"] == "1003"
-    assert "rendered 1004 (not rendered before: 1004)" in done.stdout
+    assert "rendered 1004 into v001 (not rendered before: 1004)" in done.stdout
     assert {f: digest(layer(job.shot, f)) for f in kept} == kept, "frames already written are left alone"
     assert layer(job.shot, 1004).is_file()
+    assert "published v001" in done.stdout and latest_version(job.shot / "render") == "v001"
 
 
 def test_a_failing_step_stops_its_dependants_with_the_stages_one_line_error(job, tmp_path):
@@ -145,8 +157,8 @@ def test_path_mapping_points_the_shot_at_the_media_where_the_node_sees_it(job, t
 def test_two_nodes_given_chunks_of_one_shot_wait_for_it_and_write_each_frame_once(job):
     """Two `openjd run` sessions (two nodes) start chunks of the shot while another program holds it
     exclusively: both wait for the shot (FACEPLATE_LOCK_WAIT, set by the job) instead of failing, then render
-    their own frames (at once: render shares the shot; test_render_chunks.py shows the overlap)."""
-    paths = RenderPaths(job.shot / "render", "faceplate", "exr")
+    their own frames (at once: render shares the shot; test_render_chunks.py shows the overlap) into one version."""
+    paths = unpublished_v001(job.shot)
     for frame in (1001, 1002, 1003, 1004):
         for path in (paths.record(frame), paths.layer(frame), paths.matte(frame), paths.preview(frame)):
             path.unlink()
@@ -167,6 +179,7 @@ def test_two_nodes_given_chunks_of_one_shot_wait_for_it_and_write_each_frame_onc
     runs = render_runs(job.shot)[before:]
     assert sorted(r.summary["frames_written"] for r in runs) == ["1001-1002", "1003-1004"]
     assert all(paths.done(f, preview=True) for f in FRAMES)
+    assert latest_version(job.shot / "render") == "v001" and list_versions(job.shot / "render") == ["v001"]
 
 
 def test_the_identity_step_trains_once_and_the_shot_starts_from_it(job, tmp_path):

@@ -23,6 +23,7 @@ from farm_helpers import engine_env, example, tiny_shot
 
 from faceplate.media import open_plate, read_image
 from faceplate.render.outputs import RenderPaths
+from faceplate.render.versions import latest_version, list_versions
 from faceplate.stages.runner import run_stage
 from faceplate.workspace import open_workspace
 
@@ -125,7 +126,8 @@ def render_runs(shot: Path) -> list:
 
 
 def paths(shot: Path) -> RenderPaths:
-    return RenderPaths(shot / "render", "faceplate", "exr")
+    """The one version every chunk of the render writes into."""
+    return RenderPaths(shot / "render" / "v001", "faceplate", "exr")
 
 
 def assert_same_pixels_as_one_render(shot: Path, whole: Path) -> None:
@@ -156,6 +158,9 @@ def test_disjoint_chunks_render_at_once_and_write_every_frame_once_as_one_render
     assert runs[0].started <= runs[1].started and runs[0].finished >= runs[1].finished
     assert_same_pixels_as_one_render(shot, trained[1])
     assert all(paths(shot).record(f).is_file() for f in FRAMES)
+    assert list_versions(shot / "render") == ["v001"] and latest_version(shot / "render") == "v001"
+    assert [r.summary["version"] for r in runs] == ["v001", "v001"] and [r.summary["published"] for r in runs] == \
+        [True, False], "the chunk that completed the version published it"
     # the review movie: not by the second chunk (frames were missing), by the one that completed the shot
     assert runs[1].summary["preview_movie"] is None and runs[0].summary["preview_movie"] == str(paths(shot).movie)
     with open_plate(str(paths(shot).movie)) as movie:

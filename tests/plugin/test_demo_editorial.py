@@ -1,14 +1,16 @@
 """`make demo`'s main job on a tiny model: the example cut (OTIO, clip marked FACE) goes through an engine
-process the demo starts and stops, and comes back as a cut with the layer on a new top track."""
+process the demo starts and stops, and comes back as a cut with the layer on a new top track; a review note
+renders v002, placed over v001, which stays on its own track, disabled, its files untouched."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import opentimelineio as otio
 import pytest
 
-from faceplate.demo import PLATE_RANGE, run_demo
+from faceplate.demo import PLATE_RANGE, REVIEW_NOTE, run_demo
 from faceplate.demo_editorial import SLATE_FRAMES, TIMELINE_START
 from faceplate_host.timeline import read_timeline, record_span
 
@@ -23,13 +25,21 @@ def test_the_demo_goes_from_a_marked_cut_to_a_layer_track(tmp_path):
     out = tmp_path / "demo"
     shot = run_demo(out, changes=TINY)
     cut, placed = read_timeline(out / "cut.otio"), read_timeline(out / "cut_with_layers.otio")
-    assert [t.name for t in placed.tracks] == ["V1", "faceplate"]
+    assert [(t.name, t.enabled) for t in placed.tracks] == [("V1", True), ("faceplate v001", False),
+                                                            ("faceplate", True)]
     assert otio.adapters.write_to_string(placed.tracks[0]) == otio.adapters.write_to_string(cut.tracks[0])
-    (layer,) = placed.tracks[1].find_clips()
+    (earlier,), (layer,) = placed.tracks[1].find_clips(), placed.tracks[2].find_clips()
     first = TIMELINE_START + SLATE_FRAMES
-    assert str(record_span(layer, placed)) == f"{first}-{first + len(PLATE_RANGE) - 1}"
-    reference = layer.media_reference
-    files = [Path(reference.target_url_for_image_number(i)) for i in range(len(PLATE_RANGE))]
-    assert files == [shot / "render" / "layer" / f"faceplate.{f:04d}.exr" for f in PLATE_RANGE]
-    assert all(f.is_file() for f in files)
-    assert layer.metadata["faceplate"]["workspace"] == str(shot)
+    assert str(record_span(layer, placed)) == str(record_span(earlier, placed)) == \
+        f"{first}-{first + len(PLATE_RANGE) - 1}"
+    for clip, version in ((earlier, "v001"), (layer, "v002")):
+        reference = clip.media_reference
+        files = [Path(reference.target_url_for_image_number(i)) for i in range(len(PLATE_RANGE))]
+        assert files == [shot / "render" / version / "layer" / f"faceplate.{f:04d}.exr" for f in PLATE_RANGE]
+        assert all(f.is_file() for f in files)
+    assert layer.metadata["faceplate"]["workspace"] == str(shot) and layer.metadata["faceplate"]["version"] == "v002"
+    v002 = json.loads((shot / "render" / "v002" / "version.json").read_text())
+    assert v002["changed"] == REVIEW_NOTE["frames"], "only the noted frames were rendered again"
+    same = {f for f in PLATE_RANGE if (shot / "render" / "v001" / "layer" / f"faceplate.{f:04d}.exr").read_bytes() ==
+            (shot / "render" / "v002" / "layer" / f"faceplate.{f:04d}.exr").read_bytes()}
+    assert same == set(PLATE_RANGE) - set(range(1010, 1015)), "the other frames are carried from v001 as they were"

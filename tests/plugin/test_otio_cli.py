@@ -88,6 +88,7 @@ def test_submit_then_place_writes_the_layer_track(tmp_path, test_data):
     assert placed.returncode == 0, placed.stderr
     assert f"wrote {tmp_path / 'with_layers.otio'}" in placed.stdout
     assert "at record 86410-86413 on track faceplate" in placed.stdout
+    assert "sh010: QC PASS v001: " in placed.stdout or "sh010: QC FAIL v001: fails " in placed.stdout, placed.stdout
     written = json.loads((tmp_path / "with_layers.otio").read_text())
     assert [t["name"] for t in written["tracks"]["children"]] == ["V1", "V2", "faceplate"]
 

@@ -88,7 +88,7 @@ def test_publish_renders_the_layer_and_places_it_at_the_clip_record_frames(engin
     assert shown == [str(p) for p in rendered]
 
     # QC ran in the job; each flagged plate range is a marker on the layer at its record frames (layer 1021 = 86410)
-    qc = json.loads((Path(instance.data["job"].workspace) / "qc" / "qc.json").read_text())
+    qc = json.loads((Path(instance.data["job"].workspace) / "qc" / "v001" / "qc.json").read_text())
     expected = sorted((f"{max(f['first'], 1021) - 1021 + 86410}-{min(f['last'], 1024) - 1021 + 86410}", f["reason"])
                       for f in qc["flags"] if f["last"] >= 1021 and f["first"] <= 1024)
     assert expected, "a few-iteration swap is not recognised as the source: QC flags it"

@@ -260,6 +260,27 @@ def test_placing_again_replaces_the_layer_track(tmp_path):
     assert [t.name for t in written.tracks] == ["V1", "faceplate"]
 
 
+def test_placing_a_newer_version_keeps_the_earlier_one_reachable_as_a_disabled_track(tmp_path):
+    timeline = timeline_of(gap(10), clip("a", movie(), 0, 5))
+    (shot,) = shots_from_timeline(timeline)
+    v001 = place_layer(shot, "/sh/render/v001/layer/faceplate.####.exr", shot.render_span, metadata={"version": "v001"})
+    v002 = place_layer(shot, "/sh/render/v002/layer/faceplate.####.exr", shot.render_span, metadata={
+        "version": "v002", "earlier_versions": [{"version": "v001", "layer": v001.layer_pattern}]})
+    first = write_layers(timeline, [v001], tmp_path / "v001.otio")
+    written = read_timeline(write_layers(read_timeline(first), [v002], tmp_path / "v002.otio"))
+    assert [(t.name, t.enabled) for t in written.tracks] == [("V1", True), ("faceplate v001", False),
+                                                             ("faceplate", True)]
+    (earlier,), (placed,) = (list(t.find_clips()) for t in written.tracks[1:])
+    assert earlier.media_reference.target_url_base == "/sh/render/v001/layer/"
+    assert placed.media_reference.target_url_base == "/sh/render/v002/layer/"
+    assert record_span(earlier, written) == record_span(placed, written) == v002.record
+    earlier_versions = [dict(v) for v in placed.metadata["faceplate"]["earlier_versions"]]
+    assert earlier_versions == [{"version": "v001", "layer": v001.layer_pattern}]
+    again = read_timeline(write_layers(written, [v002], tmp_path / "again.otio"))
+    assert [(t.name, t.enabled) for t in again.tracks] == [("V1", True), ("faceplate v001", False),
+                                                           ("faceplate", True)], "placing v002 again stacks nothing"
+
+
 def test_overlapping_layers_go_on_a_second_track(tmp_path):
     timeline = timeline_of(clip("a", movie(), 0, 10))
     lower = otio.schema.Track(name="V2")

@@ -15,6 +15,7 @@ from faceplate.media import open_plate, to_float01
 from faceplate.render.colour_transfer import transfer_rct
 from faceplate.render.composite import Region
 from faceplate.render.outputs import RenderPaths, write_layer
+from faceplate.render.versions import latest_version, list_versions, open_version, publish_version
 from faceplate.workspace import Workspace
 
 JAW_AND_BROWS = slice(0, 27)
@@ -72,10 +73,12 @@ def regraded_face(plate: np.ndarray, points: np.ndarray, feather: float = 4.0, g
 def write_swap(ws: Workspace, frames: list[int] | None = None, feather: float = 4.0, jitter: tuple[int, ...] = (),
                face: str = "source", gain: float = 0.95) -> RenderPaths:
     """Write a synthetic layer for ``frames`` (default: the shot range; other frames get an empty layer) and
-    record a finished render run naming it, as `faceplate render` would. ``face``: "source" (the source
-    speaker pasted in, colour matched), "plate" (the plate's own face regraded by ``gain``), "frozen"
-    (the plate's first face moved onto every frame, over a wider matte)."""
-    paths = RenderPaths(ws.root / "render", "faceplate", "exr")
+    publish it as the shot's next layer version with a finished render run naming it, as `faceplate render`
+    would. ``face``: "source" (the source speaker pasted in, colour matched), "plate" (the plate's own face
+    regraded by ``gain``), "frozen" (the plate's first face moved onto every frame, over a wider matte)."""
+    render_dir = ws.root / "render"
+    version = open_version(render_dir, latest_version(render_dir), "faceplate", "exr")
+    paths = RenderPaths(render_dir / version, "faceplate", "exr")
     sources, faces = source_faces(ws), plate_faces(ws)
     swapped = set(ws.frame_range if frames is None else frames)
     clip = ws.manifest.plate
@@ -97,18 +100,23 @@ def write_swap(ws: Workspace, frames: list[int] | None = None, feather: float = 
             write_layer(paths, frame, rgba, Region(0, 0, image.shape[1], image.shape[0]),
                         (image.shape[1], image.shape[0]))
     with ws.stage_run("render", {"synthetic": True}, {}) as run:
-        run.outputs = {"layer": paths.layer_pattern}
+        run.outputs = {"layer": paths.layer_pattern, "version": version}
+    publish_version(render_dir, version, {"layer": paths.layer_pattern})
     return paths
 
 
 def write_unswapped(ws: Workspace, frames: list[int]) -> None:
-    """Empty layer frames (nothing over the plate) for ``frames`` of the last render: those frames show the
-    plate untouched, as a shot's frames nobody swapped do."""
+    """Empty layer frames (nothing over the plate) for ``frames`` of the newest version, which is then published:
+    those frames show the plate untouched, as a shot's frames nobody swapped do."""
     clip = ws.manifest.plate
     size = (clip.width, clip.height)
-    paths = RenderPaths(ws.root / "render", "faceplate", "exr")
+    render_dir = ws.root / "render"
+    version = list_versions(render_dir)[-1]
+    paths = RenderPaths(render_dir / version, "faceplate", "exr")
     for frame in frames:
         write_layer(paths, frame, np.zeros((size[1], size[0], 4), np.float32), Region(0, 0, *size), size)
+    if latest_version(render_dir) != version:
+        publish_version(render_dir, version, {"layer": paths.layer_pattern})
 
 
 def load_test_module(name: str, folder: str = "server"):

@@ -59,7 +59,7 @@ def test_jitter_in_two_layer_frames_flags_exactly_those_frames_for_flicker(shot)
     assert max(r["flicker"] for f, r in rows.items() if f not in (1005, 1011)) < limit
     flicker = [f for f in result.detail["flags"] if f["reason"].startswith("flicker")]
     assert [(f["first"], f["last"]) for f in flicker] == [(1005, 1005), (1011, 1011)]
-    on_disk = json.loads((shot.root / "qc" / "qc.json").read_text())
+    on_disk = json.loads((shot.root / "qc" / "v001" / "qc.json").read_text())
     flags = [Flag(FrameSpan(f["first"], f["last"]), f["reason"]) for f in on_disk["flags"]]  # what an editor gets
     assert FrameSpan(1005, 1005) in [flag.frames for flag in flags if flag.reason == flicker[0]["reason"]]
 
@@ -88,9 +88,26 @@ def test_a_second_check_with_nothing_changed_is_skipped_and_a_new_limit_reruns(s
 def test_qc_before_a_render_says_so_in_one_line_and_writes_nothing(shot, capsys):
     assert main(["qc", str(shot.root)]) == 1
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "no rendered layer" in err[0] and "faceplate render" in err[0], err
+    assert len(err) == 1 and "no published layer version" in err[0] and "faceplate render" in err[0], err
     assert not (shot.root / "qc").exists()
     write_swap(shot, face="plate")
     with pytest.raises(FrameRangeError, match="outside the shot range"):
         run_stage(shot, "qc", {"frames": "990-1002"})
     assert not (shot.root / "qc").exists()
+
+
+def test_the_gate_fails_a_failing_shot_with_its_verdict_line_and_passes_a_passing_one(shot, capsys):
+    write_swap(shot, face="plate")  # the plate's own face: not the source's identity
+    assert main(["qc", str(shot.root), "--gate"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("faceplate: error: QC FAIL v001: fails identity_share"), err
+    assert "--gate" in err[0]
+    assert (shot.root / "qc" / "v001" / "qc.json").is_file(), "the results are written before the gate fails"
+    assert main(["qc", str(shot.root), "--gate"]) == 1, "an up-to-date check fails the gate too"
+    assert main(["qc", str(shot.root)]) == 0, "without the gate the verdict is reported, not an error"
+    write_swap(shot, face="source")  # the source speaker pasted in: v002, a still paste that fails expression
+    assert main(["qc", str(shot.root), "--gate"]) == 1
+    assert "QC FAIL v002: fails expression_ratio" in capsys.readouterr().err
+    # the supervisor's limit for this shot: what a still paste shows is accepted
+    assert main(["qc", str(shot.root), "--gate", "--max-expression-ratio", "2", "--max-expression", "3"]) == 0
+    assert "QC PASS v002: every check passes" in capsys.readouterr().err

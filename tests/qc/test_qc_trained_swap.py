@@ -60,7 +60,7 @@ def trained_shot(test_data, tmp_path_factory):
 
 
 def test_identity_tells_trained_swap_frames_from_the_plates_own(trained_shot):
-    qc = json.loads((trained_shot.root / "qc" / "qc.json").read_text())
+    qc = json.loads((trained_shot.root / "qc" / "v001" / "qc.json").read_text())
     rows = {row["frame"]: row for row in qc["frames"]}
     swapped, plate = [rows[f] for f in SWAPPED], [rows[f] for f in UNSWAPPED]
     print("\nswapped to source", [r["to_source"] for r in swapped], "to plate", [r["to_plate"] for r in swapped],
@@ -78,7 +78,7 @@ def test_identity_tells_trained_swap_frames_from_the_plates_own(trained_shot):
 
 def test_report_shows_the_shots_training(trained_shot):
     run_stage(trained_shot, "report")
-    folder = trained_shot.root / "report"
+    folder = trained_shot.root / "report" / "v001"
     images = json.loads((folder / "report.json").read_text())["images"]
     page = (folder / "index.html").read_text()
     shown = [images["loss"], *images["previews"]]

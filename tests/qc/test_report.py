@@ -33,13 +33,13 @@ def test_report_opens_offline_with_every_image_and_no_console_error(shot, tmp_pa
     write_training_images(shot.root)
     run_stage(shot, "qc")
     result = run_stage(shot, "report", {"worst_frames": 3})
-    page_path = shot.root / "report" / "index.html"
-    assert result.outputs["html"] == "report/index.html"
+    page_path = shot.root / "report" / "v001" / "index.html"
+    assert result.outputs["html"] == "report/v001/index.html"
 
     text = page_path.read_text()
     assert "http://" not in text and "https://" not in text, "the page loads nothing from the network"
-    data = json.loads((shot.root / "report" / "report.json").read_text())
-    qc = json.loads((shot.root / "qc" / "qc.json").read_text())
+    data = json.loads((shot.root / "report" / "v001" / "report.json").read_text())
+    qc = json.loads((shot.root / "qc" / "v001" / "qc.json").read_text())
     assert data["flags"] == qc["flags"] and data["summary"] == qc["summary"]
     assert 1005 in [w["frame"] for w in data["worst_frames"]], "the jittered frame is among the worst shown"
     assert data["provenance"]["plate"]["path"].endswith("grid_lrwp9a.mpg")
@@ -60,6 +60,9 @@ def test_report_opens_offline_with_every_image_and_no_console_error(shot, tmp_pa
 
 
 def test_report_before_qc_says_so_in_one_line(shot):
-    with pytest.raises(QcError, match="run `faceplate qc"):
+    with pytest.raises(QcError, match="no published layer version .*run `faceplate render"):
+        run_stage(shot, "report")
+    write_swap(shot, face="plate")
+    with pytest.raises(QcError, match="no QC results at .*qc/v001/qc.json; run `faceplate qc"):
         run_stage(shot, "report")
     assert not (shot.root / "report").exists()

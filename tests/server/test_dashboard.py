@@ -1,5 +1,6 @@
 """The dashboard in a real headless Chromium (Debian's `chromium`, driven over the DevTools protocol): signed in
-by the link `faceplate serve` prints, it lists a training job, shows its progress advancing, and cancels it."""
+by the link `faceplate serve` prints, it lists a training job, shows its progress advancing, and cancels it; a
+shot that fails QC shows FAIL (never a green DONE) with working links to its report, review movie and layer."""
 
 from __future__ import annotations
 
@@ -66,6 +67,54 @@ def test_the_page_lists_a_training_job_shows_it_advance_and_cancels_it(example, 
         assert page.evaluate("document.getElementById('retry-button').disabled") is False
         assert page.evaluate("document.getElementById('cancel-button').disabled") is True
         print(f"dashboard screenshot (cancelled): {page.screenshot(tmp_path / 'dashboard-cancelled.png')}")
+
+
+FETCH = """(async () => {{
+  const answer = await fetch(document.getElementById({link!r}).href, {{credentials: "same-origin"}});
+  const body = await answer.arrayBuffer();
+  return [answer.status, answer.headers.get("content-type"), body.byteLength];
+}})()"""
+
+
+def test_a_shot_that_fails_qc_shows_fail_with_working_links_to_report_movie_and_layer(
+        example, extracted_shot, engine_factory, tmp_path):
+    pytest.importorskip("websocket", reason="websocket-client drives the browser (pip install -e '.[test]')")
+    from cdp import Browser
+    from server_helpers import TINY
+
+    roots = example[0]
+    shot = roots / "sh_verdict"
+    shutil.copytree(extracted_shot, shot)
+    engine = engine_factory(roots)
+    # three iterations of training, rendered, checked and reported for real; the supervisor holds the head
+    # pose to 1 degree, which a 3-iteration face does not meet (about 5 degrees off)
+    job = engine.client.submit(str(shot), stages=["train", "export", "render", "qc", "report"],
+                               settings={"train": TINY, "qc": {"max_pose_deg": 1.0}})
+    done = engine.client.watch(job["id"], lambda event: None, timeout_s=600)
+    assert done["status"] == "done" and done["verdict"]["passed"] is False, done
+    token = (engine.data / "token").read_text().strip()
+
+    with Browser(shutil.which("chromium"), tmp_path / "profile") as page:
+        page.open(f"{engine.url}/#token={token}")
+        item = f".job-item[data-job-id=\"{job['id']}\"]"
+        page.wait_for(f"!!document.querySelector('{item} .badge')", 30, "the verdict badge in the list")
+        assert page.evaluate(f"document.querySelector('{item} .badge').textContent") == "QC FAIL"
+        status = page.evaluate(f"getComputedStyle(document.querySelector('{item} .status')).color")
+        ok = page.evaluate("getComputedStyle(document.documentElement).getPropertyValue('--ok').trim()")
+        assert status != "rgb(76, 195, 138)" and ok == "#4cc38a", "a shot failing QC is never a green DONE"
+        qc_row = page.evaluate("getComputedStyle(document.querySelector('tr[data-stage=\"qc\"] .status')).color")
+        assert qc_row != "rgb(76, 195, 138)", "nor is its QC stage"
+        page.wait_for("!document.getElementById('verdict').hidden", 15, "the verdict on the job")
+        assert page.evaluate("document.getElementById('verdict-badge').textContent") == "QC FAIL"
+        line = page.evaluate("document.getElementById('verdict-line').textContent")
+        assert line == done["verdict"]["line"] and line.startswith("QC FAIL v001: fails pose_diff_deg")
+        page.wait_for("!document.getElementById('layer-link').hidden", 15, "the links to what the job made")
+        assert page.evaluate("document.getElementById('layer-version').textContent") == "layer v001"
+        answers = {link: page.evaluate(FETCH.format(link=link)) for link in ("report-link", "movie-link", "layer-link")}
+        print(f"\ndashboard screenshot (QC FAIL): {page.screenshot(tmp_path / 'dashboard-verdict.png')}")
+    assert answers["report-link"][:2] == [200, "text/html; charset=utf-8"] and answers["report-link"][2] > 1000
+    assert answers["movie-link"][:2] == [200, "video/mp4"] and answers["movie-link"][2] > 1000
+    assert answers["layer-link"][:2] == [200, "image/x-exr"] and answers["layer-link"][2] > 1000
 
 
 def test_the_page_asks_for_the_token_without_the_link(example, engine_factory, tmp_path):

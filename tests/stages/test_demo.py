@@ -28,9 +28,9 @@ def demo_shot(tmp_path_factory):
 
 def test_the_demo_renders_every_frame_of_the_example(demo_shot):
     for frame in PLATE_RANGE:
-        layer = read_image(demo_shot / "render" / "layer" / f"faceplate.{frame:04d}.exr", alpha=True)
+        layer = read_image(demo_shot / "render" / "v001" / "layer" / f"faceplate.{frame:04d}.exr", alpha=True)
         assert layer.shape == (540, 960, 4) and layer[..., 3].max() > 0.9, f"frame {frame} has a face matte"
-    assert (demo_shot / "render" / "faceplate_preview.mp4").stat().st_size > 10_000
+    assert (demo_shot / "render" / "v001" / "faceplate_preview.mp4").stat().st_size > 10_000
     assert all(r.status == "done" for r in open_workspace(demo_shot).manifest.stages)
 
 
@@ -41,5 +41,5 @@ def test_the_demo_face_is_found_again_on_the_composite_and_is_sharp(demo_shot):
     good = [f.frame for f in faces if f.found and f.refit < REFIT_LIMIT]
     missed = sorted(set(PLATE_RANGE) - set(good))
     assert len(good) >= 0.9 * len(PLATE_RANGE), f"no face (or landmarks astray) on the composite of frames {missed}"
-    sharpness = json.loads((demo_shot / "qc" / "qc.json").read_text())["summary"]["checks"]["sharpness"]["value"]
+    sharpness = json.loads((demo_shot / "qc" / "v001" / "qc.json").read_text())["summary"]["checks"]["sharpness"]["value"]
     assert sharpness >= MIN_SHARPNESS, f"the face is blurred: {sharpness:.2f} of the plate's detail"

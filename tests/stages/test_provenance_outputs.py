@@ -75,7 +75,8 @@ def test_onnx_frames_movie_and_manifest_carry_the_same_provenance(exported, tmp_
     assert record["made_by"]["run"] == run.id and record["model"]["sha256"] == model_sha
     assert record["consent"] == {"ref": CONSENT_REF, "waived": False, "text": CONSENT_REF}
     assert [s["stage"] for s in record["stages"]] == ["init", "export"]
-    paths = RenderPaths(shot / "render", "faceplate")
+    paths = RenderPaths(shot / "render" / "v001", "faceplate")
+    assert json.loads((shot / "render" / "v001" / "version.json").read_text())["provenance"] == record
     for frame in FRAMES:
         for path in (paths.layer(frame), paths.matte(frame), paths.preview(frame)):
             attributes = header(path)
@@ -102,7 +103,7 @@ def test_without_consent_render_is_refused_and_a_waiver_is_written_into_every_ou
     assert sorted(p.relative_to(shot) for p in shot.rglob("*")) == before and not (shot / "render").exists()
 
     assert main(["-q", "render", str(shot), "--device", "cpu", "--no-consent-ref"]) == 0
-    paths = RenderPaths(shot / "render", "faceplate")
+    paths = RenderPaths(shot / "render" / "v001", "faceplate")
     for frame in FRAMES:
         for path in (paths.layer(frame), paths.matte(frame), paths.preview(frame)):
             attributes = header(path)
@@ -115,14 +116,16 @@ def test_without_consent_render_is_refused_and_a_waiver_is_written_into_every_ou
     # the reference recorded later: every frame is rendered again, so no file still says "waived"
     assert main(["-q", "consent", str(shot), "--ref", "CF-77"]) == 0
     again = run_stage(open_workspace(shot), "render", {"device": "cpu"}).detail
-    assert again.reasons == {"consent reference changed": list(FRAMES)}
+    assert again.reasons == {"consent reference changed": list(FRAMES)} and again.version == "v002"
+    assert all(header(paths.layer(f))["faceplate/consent"].startswith("WAIVED") for f in FRAMES), "v001 as it was"
+    paths = RenderPaths(shot / "render" / "v002", "faceplate")
     assert {header(paths.layer(f))["faceplate/consent"] for f in FRAMES} == {"CF-77"}
     assert movie_metadata(paths.movie)["faceplate/consent_ref"] == "CF-77"
 
     tif = run_stage(open_workspace(shot), "render", {"device": "cpu", "frames": "1002", "layer_format": "tif",
                                                      "name": "tif", "preview": False}).detail
-    assert tif.frames_written == [1002]
-    description = oiio.ImageInput.open(str(RenderPaths(shot / "render", "tif", "tif").layer(1002))).spec() \
+    assert tif.frames_written == [1002] and tif.version == "v003"
+    description = oiio.ImageInput.open(str(RenderPaths(shot / "render" / "v003", "tif", "tif").layer(1002))).spec() \
         .getattribute("ImageDescription")
     assert json.loads(description)["consent"]["ref"] == "CF-77", "a TIFF layer keeps the record in ImageDescription"
 
@@ -214,7 +217,7 @@ def test_signed_review_movie_and_previews_validate_against_the_test_ca(exported,
                  str(pki / "leaf.key")]) == 0
     run = open_workspace(shot).manifest.last_run("render")
     assert run.summary["content_credentials"] == {"files": 4, "movie": True, "signer": "Faceplate test signer"}
-    paths = RenderPaths(shot / "render", "faceplate")
+    paths = RenderPaths(shot / "render" / "v001", "faceplate")
     anchors = (pki / "ca.pem").read_text()
     for path in [paths.movie] + [paths.preview(f) for f in FRAMES]:
         state, manifest = c2pa_manifest(path, anchors)

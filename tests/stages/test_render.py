@@ -31,6 +31,7 @@ from faceplate.media import ColourTransform, open_plate, read_image, to_float01,
 from faceplate.render.colour_transfer import MODES
 from faceplate.render.outputs import RenderPaths
 from faceplate.render.settings import ColourTransfer, MergeSettings
+from faceplate.render.versions import latest_version, list_versions
 from faceplate.stages.contract import RecordingReporter
 from faceplate.stages.runner import run_stage
 from faceplate.workspace import init_workspace, open_workspace
@@ -68,8 +69,9 @@ def _render(ws, reporter=None, **changes):
     return run_stage(ws, "render", {"batch": 4, **changes}, reporter).detail
 
 
-def _paths(ws, fmt="exr"):
-    return RenderPaths(ws.root / "render", "faceplate", fmt)
+def _paths(ws, fmt="exr", version=None):
+    """The files of ``version`` of the layer (default: the newest version, published or not)."""
+    return RenderPaths(ws.root / "render" / (version or list_versions(ws.root / "render")[-1]), "faceplate", fmt)
 
 
 def _record(ws, frame):
@@ -115,7 +117,7 @@ def test_linear_exr_plate_gives_linear_layer_zero_outside_matte(linear_shot):
 
 def test_layer_has_a_data_window_inside_the_full_display_window(linear_shot):
     _render(linear_shot, frames="1003")
-    spec = oiio.ImageInput.open(str(RenderPaths(linear_shot.root / "render", "faceplate").layer(1003))).spec()
+    spec = oiio.ImageInput.open(str(_paths(linear_shot).layer(1003))).spec()
     assert (spec.full_width, spec.full_height) == (960, 540)
     assert spec.width * spec.height < 0.5 * 960 * 540
     assert spec.format == oiio.HALF and spec.nchannels == 4 and spec.alpha_channel == 3
@@ -151,7 +153,7 @@ def test_render_runs_where_torch_cannot_be_imported(linear_shot):
         "sys.exit(main(['render', sys.argv[1], '--frames', '1002', '--no-preview', '--device', 'cpu']))\n")
     done = subprocess.run([sys.executable, "-c", script, str(linear_shot.root)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-2000:]
-    assert RenderPaths(linear_shot.root / "render", "faceplate").layer(1002).is_file()
+    assert _paths(linear_shot).layer(1002).is_file()
 
 
 def test_still_face_renders_without_jitter(tmp_path, astronaut):
@@ -170,23 +172,53 @@ def test_still_face_renders_without_jitter(tmp_path, astronaut):
 def test_rerun_skips_finished_frames_and_settings_change_rerenders(linear_shot):
     frames = list(range(1001, 1007))
     first = _render(linear_shot)
-    assert first.frames_written == frames
+    assert first.frames_written == frames and (first.version, first.published) == ("v001", True)
     again = _render(linear_shot)
-    assert again.frames_written == [] and again.frames_skipped == frames
+    assert again.frames_written == [] and again.frames_skipped == frames and again.version == "v001"
     subset = _render(linear_shot, feather_px=3.0, frames="1002,1005")
     assert subset.frames_written == [1002, 1005] and subset.reasons == {"settings changed": [1002, 1005]}
-    # the shot now remembers feather 3: a plain render brings the other frames to it, and says why
+    assert subset.version == "v002" and not subset.published and subset.frames_missing == [1001, 1003, 1004, 1006]
+    assert latest_version(linear_shot.root / "render") == "v001", "an incomplete version is not published"
+    # the shot now remembers feather 3: a plain render brings the other frames to it in the same version
     plain = run_stage(linear_shot, "render")
     assert plain.detail.frames_written == [1001, 1003, 1004, 1006] and plain.detail.frames_skipped == [1002, 1005]
+    assert plain.detail.version == "v002" and plain.detail.published
     assert any("settings changed: 1001,1003-1004,1006" in line for line in plain.lines)
     assert len({_record(linear_shot, f)["settings"] for f in frames}) == 1
-    back = _render(linear_shot, feather_px=8.0)
-    assert back.frames_written == frames and back.reasons == {"settings changed": frames}
+    back = _render(linear_shot, feather_px=8.0)  # made as v001 made them: carried, nothing rendered
+    assert back.frames_written == [] and back.carried == {"v001": frames} and back.version == "v003"
+    assert any(line == "carried 1001-1006 from v001 (same model, settings and faces)" for line in back.lines())
+
+
+def test_a_review_note_as_an_override_publishes_v002_rerendering_only_its_frames_and_v001_stays_byte_identical(
+        linear_shot, capsys):
+    assert _cli(linear_shot.root) == 0
+    render_dir = linear_shot.root / "render"
+    v001 = _tree_digest(render_dir / "v001")
+    assert latest_version(render_dir) == "v001" and _paths(linear_shot, version="v001").movie.is_file()
+    capsys.readouterr()
+    assert _cli(linear_shot.root, "--override", "1003-1004:feather=20", quiet=False) == 0
+    err = capsys.readouterr().err
+    assert "rendered 1003-1004 into v002 (settings changed: 1003-1004)" in err
+    assert "carried 1001-1002,1005-1006 from v001" in err and "published v002" in err
+    assert _tree_digest(render_dir / "v001") == v001, "the placed version is never rewritten"
+    assert latest_version(render_dir) == "v002"
+    latest = json.loads((render_dir / "latest.json").read_text())
+    assert latest["version"] == "v002" and latest["layer"].endswith("render/v002/layer/faceplate.####.exr")
+    info = json.loads((render_dir / "v002" / "version.json").read_text())
+    assert (info["base"], info["changed"]) == ("v001", "1003-1004") and info["published"]
+    assert info["provenance"]["made_by"]["stage"] == "render"
+    old, new = _paths(linear_shot, version="v001"), _paths(linear_shot, version="v002")
+    for frame in range(1001, 1007):
+        same = _layer(old.layer(frame)).tobytes() == _layer(new.layer(frame)).tobytes()
+        assert same == (frame not in (1003, 1004)), frame
+    assert new.movie.is_file() and new.movie != old.movie
+    assert open_workspace(linear_shot.root).manifest.stages[-1].outputs["version"] == "v002"
 
 
 def test_range_overrides_change_only_their_frames(linear_shot):
-    paths = _paths(linear_shot)
     _render(linear_shot, feather_px=2.0, preview=False, overrides=[{"frames": "1003-1004", "changes": {"feather_px": 20.0}}])
+    paths = _paths(linear_shot)
     soft = lambda f: ((_layer(paths.matte(f))[..., 3] > 0.01) & (_layer(paths.matte(f))[..., 3] < 0.99)).sum()  # noqa: E731
     assert soft(1003) > 2 * soft(1002) and soft(1004) > 2 * soft(1005)
 
@@ -216,7 +248,7 @@ def test_talking_head_range_writes_exactly_those_frames(test_data, tmp_path):
     _export(ws)
     result = _render(ws, colour_transfer="mkl")
     paths = _paths(ws)
-    written = sorted(int(p.name.split(".")[1]) for p in (ws.root / "render" / "layer").iterdir())
+    written = sorted(int(p.name.split(".")[1]) for p in (ws.root / "render" / "v001" / "layer").iterdir())
     assert written == list(range(1001, 1041)) == result.frames_written
     assert paths.movie.is_file()
     with open_plate(paths.movie) as movie:
@@ -382,24 +414,22 @@ def _limit_file_size(limit: int):
 
 def test_disk_full_mid_render_keeps_finished_frames_and_says_so_in_one_line(linear_shot):
     assert _cli(linear_shot.root, "--device", "cpu") == 0
-    paths, frames = _paths(linear_shot), range(1001, 1007)
-    layers = {f: paths.layer(f).read_bytes() for f in frames}
-    records = {f: paths.record(f).read_text() for f in frames}
+    frames = range(1001, 1007)
+    placed = _tree_digest(linear_shot.root / "render" / "v001")
     limit = 48 * 1024
-    assert linear_shot.manifest_path.stat().st_size < limit // 4 and paths.preview(1001).stat().st_size > limit
+    assert linear_shot.manifest_path.stat().st_size < limit // 4 and _paths(linear_shot).preview(1001).stat().st_size > limit
     done = subprocess.run([sys.executable, "-m", "faceplate.cli.main", "-q", "render", str(linear_shot.root), "--sharpen", "0.5"],
                           capture_output=True, text=True, preexec_fn=_limit_file_size(limit))
     lines = done.stderr.strip().splitlines()
     assert done.returncode == 1 and len(lines) == 1, done.stderr
     assert lines[0].startswith("faceplate: error: no space left to write") and "run the same command again" in lines[0]
-    for f in frames:  # each frame is as it was, or has no record (so the next run renders it)
-        assert (paths.record(f).is_file() and paths.record(f).read_text() == records[f]
-                and paths.layer(f).read_bytes() == layers[f]) or not paths.record(f).exists()
-    assert any(not paths.record(f).exists() for f in frames)
-    failed = [f for f in frames if not paths.record(f).exists()]
+    assert _tree_digest(linear_shot.root / "render" / "v001") == placed, "the published version is untouched"
+    paths = _paths(linear_shot, version="v002")
+    started = [f for f in frames if paths.layer(f).is_file()]  # a layer written, its preview refused: no record
+    assert started and not any(paths.record(f).exists() for f in frames)
     again = _render(linear_shot)  # sharpen 0.5 was remembered when the run started
-    assert again.frames_written == list(frames)
-    assert again.reasons["files without a record"] == failed
+    assert again.frames_written == list(frames) and again.version == "v002" and again.published
+    assert again.reasons["files without a record"] == started
     assert not [p for p in linear_shot.root.rglob("*.tmp*")], "no temporary files left behind"
     assert len({_record(linear_shot, f)["settings"] for f in frames}) == 1
 

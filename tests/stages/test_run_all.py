@@ -25,15 +25,15 @@ def test_run_uses_what_the_artist_set_and_a_second_run_has_nothing_to_do(tmp_pat
     results = run_all(open_workspace(shot), {"train": TINY, "mask": {"landmark_only": True},
                                             "curate": {"rules": ["identity", "blur"]}})
     assert list(results) == ["extract", "curate", "mask", "train", "export", "render", "qc", "report"]
-    assert (shot / "qc" / "qc.json").is_file() and (shot / "report" / "index.html").is_file()
-    report = json.loads((shot / "report" / "report.json").read_text())
+    assert (shot / "qc" / "v001" / "qc.json").is_file() and (shot / "report" / "v001" / "index.html").is_file()
+    report = json.loads((shot / "report" / "v001" / "report.json").read_text())
     render = open_workspace(shot).manifest.last_run("render")
     assert report["provenance"]["model"]["sha256"] == render.inputs["model_sha256"], "the report names the model"
     assert report["summary"]["frames"] == 4 and report["summary"]["frames_measured"] == 4
     assert results["extract"].status == "skipped", "the artist's --face-type full faceset is kept, not redone"
     assert read_faceset(shot / "facesets" / "destination").header["face_type"] == "full"
     assert results["train"].detail.iterations == 3
-    layers = sorted((shot / "render" / "layer").glob("faceplate.*.exr"))
+    layers = sorted((shot / "render" / "v001" / "layer").glob("faceplate.*.exr"))
     assert [p.name.split(".")[1] for p in layers] == ["1001", "1002", "1003", "1004"]
 
     capsys.readouterr()

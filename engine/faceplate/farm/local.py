@@ -100,5 +100,5 @@ def run_demo_job(out: Path) -> Path:
     options = JobOptions(name="Faceplate example", chunk_size=8, train_gpus=0, faceplate=beside_python("faceplate"))
     template, parameters = export_job([shot_from_workspace(workspace.root)], out / "job", options)
     run_job(template, parameters, out / "job" / "openjd.log")
-    log.info("layer %s", workspace.root / "render" / "layer")
+    log.info("layer %s", workspace.root / "render" / "latest.json")
     return workspace.root

@@ -88,7 +88,8 @@ def clear_images(out: Path) -> None:
 
 def report_data(workspace, qc: dict, worst: list[dict], training: dict, provenance: dict) -> dict:
     manifest = workspace.manifest
-    return {"schema": SCHEMA, "shot": manifest.shot, "frame_range": qc["frame_range"], "qc_file": "../qc/qc.json",
+    return {"schema": SCHEMA, "shot": manifest.shot, "frame_range": qc["frame_range"], "version": qc.get("version"),
+            "qc_file": f"../../qc/{qc.get('version')}/qc.json",
             "passed": qc["summary"]["passed"], "summary": qc["summary"], "flags": qc["flags"], "limits": qc["limits"],
             "worst_frames": worst, "images": {"metrics": "metrics.png", **training},
             "settings": manifest.settings, "provenance": provenance,

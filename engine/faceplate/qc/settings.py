@@ -42,6 +42,8 @@ class QcSettings:
                                   "a CPU)", ge=1, le=1000)
     frames: str | None = setting(None, "subset to check, plate numbers, e.g. 1001-1010,1050", remember=False)
     force: bool = setting(False, "check again even when nothing changed since the last check", remember=False)
+    gate: bool = setting(False, "fail (exit non-zero with the verdict line) when the shot fails QC: a farm job's "
+                         "QC gate", remember=False)
 
     _frames_listed = field_validator("frames")(check_frame_list)
 

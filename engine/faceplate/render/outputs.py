@@ -1,12 +1,13 @@
-"""The files a render writes per plate frame: the comp layer, its matte, and a preview composite.
+"""The files a render writes per plate frame: the comp layer, its matte, and a preview composite, in a
+version folder of the layer (``render/vNNN``, see ``render.versions``):
 
-    render/layer/<name>.<frame>.exr           RGBA half, premultiplied, plate colour space;
-                                              data window = the matte's bounding box,
-                                              display window = the full plate
-    render/matte/<name>_matte.<frame>.exr     the matte alone (channel A), same data window
-    render/preview/<name>_preview.<frame>.png  layer over plate, sRGB 8-bit, for review
-    render/<name>_preview.mp4                 the preview frames as H.264
-    render/records/<name>.<frame>.json        what made the frame's files (model, settings digest)
+    vNNN/layer/<name>.<frame>.exr           RGBA half, premultiplied, plate colour space;
+                                            data window = the matte's bounding box,
+                                            display window = the full plate
+    vNNN/matte/<name>_matte.<frame>.exr     the matte alone (channel A), same data window
+    vNNN/preview/<name>_preview.<frame>.png  layer over plate, sRGB 8-bit, for review
+    vNNN/<name>_preview.mp4                 the preview frames as H.264
+    vNNN/records/<name>.<frame>.json        what made the frame's files (model, settings digest)
 
 Every file is written atomically, so each is complete or absent. A frame's record is removed before
 its files are rewritten and written after them, so a record always describes the files beside it.

@@ -1,5 +1,6 @@
-"""What a job made, read from its workspace's manifest: the comp layer, the ONNX model, previews, the loss plot,
-the QC results (path, shot summary, flagged ranges) and the review report.
+"""What a job made, read from its workspace: the latest published version of the comp layer (and the earlier
+ones), the ONNX model, previews, the loss plot, the QC results (path, shot summary, flagged ranges, verdict)
+and the review report of that version.
 
 Paths come back absolute, each with whether the file is there now; every path read from the
 manifest must stay inside the shot (``path_inside``), so a damaged manifest cannot point a client
@@ -12,7 +13,9 @@ import json
 from pathlib import Path
 
 from faceplate.errors import WorkspaceError
+from faceplate.render.versions import latest_version, published_versions, version_paths
 from faceplate.server.errors import JobNotFound
+from faceplate.qc.outcome import shot_verdict
 from faceplate.workspace.workspace import MANIFEST_NAME, _read_manifest, path_inside
 
 PREVIEWS_SHOWN = 20
@@ -22,24 +25,40 @@ LOSS_PLOT = "model/loss.png"  # written by training (faceplate.training.loop)
 def job_artifacts(job: dict) -> dict:
     root = Path(job["workspace"])
     if not (root / MANIFEST_NAME).is_file():
-        return {"workspace": str(root), "frame_range": None, "layer": None, "onnx": None, "previews": [], "files": {},
-                "qc": None, "report": None}
+        return {"workspace": str(root), "frame_range": None, "layer": None, "versions": [], "onnx": None,
+                "previews": [], "files": {}, "qc": None, "verdict": None, "report": None}
     manifest = _read_manifest(root / MANIFEST_NAME)
     done = {r.stage: r for r in manifest.stages if r.status == "done"}  # the last done run of each stage wins
     files = {f"{stage}.{key}": _entry(root, value) for stage, run in done.items()
              for key, value in run.outputs.items() if isinstance(value, str)}
-    render = done.get("render")
-    layer = None
-    if render is not None and render.outputs.get("layer"):
-        pattern = _inside(root, render.outputs["layer"])
-        layer = {"pattern": str(pattern), "frame_range": manifest.range, "matte": files.get("render.matte"),
-                 "frames_present": _count_frames(pattern, manifest.range)}
+    layer, versions = _layer(root, manifest.range)
     onnx = files.get("export.onnx")
     previews = sorted((root / "model" / "previews").glob("*.png"))[-PREVIEWS_SHOWN:]
     report = files.get("report.html")
-    return {"workspace": str(root), "frame_range": manifest.range, "layer": layer, "onnx": onnx, "files": files,
-            "previews": [str(p) for p in previews], "qc": _qc(files.get("qc.qc")),
-            "report": {"path": report["path"]} if report and report["exists"] else None}
+    current = layer["version"] if layer else None
+    qc = _qc(files.get("qc.qc")) if done.get("qc") and done["qc"].outputs.get("version") == current else None
+    shown = report if report and report["exists"] and done["report"].outputs.get("version") == current else None
+    return {"workspace": str(root), "frame_range": manifest.range, "layer": layer, "versions": versions, "onnx": onnx,
+            "files": files, "previews": [str(p) for p in previews], "qc": qc, "verdict": shot_verdict(root),
+            "report": {"path": shown["path"]} if shown else None}
+
+
+def _layer(root: Path, frame_range: str) -> tuple[dict | None, list[dict]]:
+    """The latest published version of the layer (None before one is), and every published version, oldest first."""
+    render_dir = root / "render"
+    versions = []
+    for name in reversed(published_versions(render_dir)):
+        paths = version_paths(render_dir, name, {})
+        versions.append({"version": name, "pattern": str(_inside(root, paths.layer_pattern)),
+                         "matte": str(_inside(root, str(paths.matte(0)).replace(".0000.", ".####."))),
+                         "movie": str(paths.movie) if paths.movie.is_file() else None})
+    latest = latest_version(render_dir)
+    chosen = next((v for v in versions if v["version"] == latest), None)
+    if chosen is None:
+        return None, versions
+    pattern = Path(chosen["pattern"])
+    return {**chosen, "frame_range": frame_range, "matte": {"path": chosen["matte"], "exists": True},
+            "frames_present": _count_frames(pattern, frame_range)}, versions
 
 
 def _qc(entry: dict | None) -> dict | None:
@@ -51,6 +70,43 @@ def _qc(entry: dict | None) -> dict | None:
     except (OSError, ValueError):
         return {"path": entry["path"], "summary": None, "flags": []}
     return {"path": entry["path"], "summary": qc.get("summary"), "flags": qc.get("flags", [])}
+
+
+def report_file(job: dict, name: str) -> Path:
+    """A file of the review report of the job's latest layer version (``index.html`` and the images beside it)."""
+    report = job_artifacts(job)["report"]
+    if report is None:
+        raise JobNotFound(f"job {job['id']} has no report of its latest layer version yet (the report stage makes it)")
+    folder = Path(report["path"]).parent
+    path = path_inside(folder, name, folder)
+    if not path.is_file():
+        raise JobNotFound(f"the report of job {job['id']} has no file {name!r}")
+    return path
+
+
+def movie_file(job: dict) -> Path:
+    """The review movie of the job's latest layer version."""
+    layer = job_artifacts(job)["layer"]
+    if layer is None or not layer["movie"]:
+        raise JobNotFound(f"job {job['id']} has no review movie yet (a published layer version with previews has one)")
+    return Path(layer["movie"])
+
+
+def layer_file(job: dict, frame: int | None = None) -> Path:
+    """A frame of the job's latest layer version (default: the shot's first frame)."""
+    from faceplate.media import FrameRange
+
+    layer = job_artifacts(job)["layer"]
+    if layer is None:
+        raise JobNotFound(f"job {job['id']} has no published layer yet")
+    frames = FrameRange.parse(layer["frame_range"])
+    frame = frames.first if frame is None else frame
+    pattern = Path(layer["pattern"])
+    hashes = pattern.name.count("#")
+    path = pattern.parent / pattern.name.replace("#" * hashes, f"{frame:0{hashes}d}")
+    if frame not in frames or not path.is_file():
+        raise JobNotFound(f"layer {layer['version']} of job {job['id']} has no frame {frame} (frames {frames})")
+    return path
 
 
 def preview_file(job: dict, stage: str | None = None) -> Path:

@@ -21,7 +21,7 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
     id TEXT PRIMARY KEY, seq INTEGER NOT NULL, created REAL NOT NULL, updated REAL NOT NULL,
     status TEXT NOT NULL, workspace TEXT NOT NULL, spec TEXT NOT NULL, error TEXT,
-    cancel INTEGER NOT NULL DEFAULT 0, wait_until REAL NOT NULL DEFAULT 0);
+    cancel INTEGER NOT NULL DEFAULT 0, wait_until REAL NOT NULL DEFAULT 0, verdict TEXT);
 CREATE TABLE IF NOT EXISTS stages (
     job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE, position INTEGER NOT NULL, name TEXT NOT NULL,
     status TEXT NOT NULL, started REAL, finished REAL, pid INTEGER, runs INTEGER NOT NULL DEFAULT 0,
@@ -34,7 +34,7 @@ CREATE INDEX IF NOT EXISTS events_by_job ON events (job_id, id);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 STORE_SCHEMA = "JobStore.1"
-JOB_FIELDS = ("status", "error", "cancel", "wait_until")
+JOB_FIELDS = ("status", "error", "cancel", "wait_until", "verdict")
 STAGE_FIELDS = ("status", "started", "finished", "pid", "runs", "progress", "metrics", "preview", "lines",
                 "outputs", "error")
 JSON_FIELDS = ("progress", "metrics", "preview", "lines", "outputs")
@@ -46,6 +46,7 @@ class Store:
         self._local = threading.local()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.connection().executescript(SCHEMA)  # idempotent; executescript commits on its own
+        _add_verdict_column(self.connection())
         with self.transaction() as db:
             db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (STORE_SCHEMA,))
 
@@ -104,6 +105,8 @@ class Store:
     def update_job(self, job_id: str, event: dict | None = None, **fields: Any) -> None:
         """Change a job's fields (and record ``event`` as a 'job' event) in one transaction."""
         assert set(fields) <= set(JOB_FIELDS), fields
+        if fields.get("verdict") is not None:
+            fields["verdict"] = json.dumps(fields["verdict"])
         with self.transaction() as db:
             _update(db, "jobs", "id = ?", (job_id,), fields | {"updated": time.time()})
             if event is not None:
@@ -161,6 +164,12 @@ class _Transaction:
         self.db.execute("COMMIT" if kind is None else "ROLLBACK")
 
 
+def _add_verdict_column(db: sqlite3.Connection) -> None:
+    """A store made before jobs had a QC verdict gets the column (empty: no verdict yet)."""
+    if "verdict" not in {row[1] for row in db.execute("PRAGMA table_info(jobs)")}:
+        db.execute("ALTER TABLE jobs ADD COLUMN verdict TEXT")
+
+
 def _update(db: sqlite3.Connection, table: str, where: str, key: tuple, fields: dict) -> None:
     if not fields:
         return
@@ -186,6 +195,7 @@ def _job_dict(row: sqlite3.Row, stages: Iterator[sqlite3.Row], last_event: int) 
     return {"id": row["id"], "status": row["status"], "created": row["created"], "updated": row["updated"],
             "workspace": row["workspace"], "error": row["error"], "cancel_requested": bool(row["cancel"]), "wait_until": row["wait_until"],
             "spec": json.loads(row["spec"]), "stages": stage_list, "current_stage": current,
+            "verdict": json.loads(row["verdict"]) if row["verdict"] else None,
             "last_event": last_event}
 
 

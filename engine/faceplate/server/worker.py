@@ -31,6 +31,7 @@ from faceplate.server.store import Store
 # out: ~0.9 s of CPU per spare for stages (train, render) that run for minutes.
 WARM_IMPORTS = ("faceplate.media.video", "faceplate.media.stills", "faceplate.media.image_input",
                 "faceplate.models.config", "faceplate.server.errors", "faceplate.workspace")
+VERDICT_STAGES = ("render", "qc")  # after these the job's QC verdict may have changed (a new version, a check)
 EXIT_DONE, EXIT_FAILED, EXIT_BUSY, EXIT_CANCELLED, EXIT_STOPPED = 0, 1, 3, 130, 75
 log = logging.getLogger(__name__)
 
@@ -65,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
     if code == EXIT_CANCELLED and not store.cancel_requested(args.job):  # the server is shutting down
         code, fields["status"], event["status"] = EXIT_STOPPED, "interrupted", "interrupted"
     store.update_stage(args.job, args.stage, ("stage", event), finished=time.time(), **fields)
+    if args.stage in VERDICT_STAGES:
+        record_verdict(store, args.job, workspace)
     log.info("%s %s: worker set-up %.0f ms, then the stage and its record %.0f ms", args.stage, fields["status"],
              (ran - began) * 1000, (time.perf_counter() - ran) * 1000)  # where a short stage's time goes
     return code
@@ -86,6 +89,14 @@ def run_one(job: dict, stage: str, reporter: StoreReporter, roots: Roots) -> tup
         return EXIT_FAILED, {"status": "failed", "error": message}, {"status": "failed", "message": message}
     fields = {"status": result["status"], "lines": result["lines"], "outputs": result["outputs"], "error": None}
     return EXIT_DONE, fields, {"status": result["status"], "lines": result["lines"]}
+
+
+def record_verdict(store: Store, job_id: str, workspace: Path) -> None:
+    """The QC verdict on the shot's latest version becomes part of the job's state (None: not checked yet)."""
+    from faceplate.qc.outcome import shot_verdict
+
+    verdict = shot_verdict(workspace)
+    store.update_job(job_id, {"verdict": verdict} if verdict else None, verdict=verdict)
 
 
 def run_named_stage(job: dict, stage: str, reporter: StoreReporter, roots: Roots) -> dict:

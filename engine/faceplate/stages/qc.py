@@ -1,9 +1,11 @@
 """Shot QC: measure every rendered frame against the plate and flag the frames a reviewer should see.
 
-Writes ``SHOT/qc/qc.json`` (schema ``ShotQc.1``, atomically): the limits it held the shot to, a
-per-frame table (plate numbering), the shot's summary and checks, and the flagged frame ranges
-``[{first, last, reason}]``. A check is redone only when what it reads changed (the layer frames'
-render records, the facesets, the limits) or with ``force``.
+Checks the latest published version of the layer (``render/latest.json``) and writes
+``SHOT/qc/<version>/qc.json`` (schema ``ShotQc.1``, atomically): the version, the limits it held the
+shot to, a per-frame table (plate numbering), the shot's summary and checks, the flagged frame ranges
+``[{first, last, reason}]`` and the verdict. A check is redone only when what it reads changed (the
+layer frames' render records, the facesets, the limits) or with ``force``. ``gate`` makes a failing
+verdict an error (QcGateFailed: the CLI exits non-zero with the verdict line, a farm task fails).
 """
 
 from __future__ import annotations
@@ -14,64 +16,76 @@ import json
 from pathlib import Path
 
 from faceplate.atomic import write_text_atomic
-from faceplate.errors import QcError
+from faceplate.errors import QcError, QcGateFailed
 from faceplate.media.frames import compact_frames, select_frames
 from faceplate.qc.measure import layer_path, measure_frames, shot_faces
+from faceplate.qc.outcome import failed_checks, qc_file, verdict_line
 from faceplate.qc.settings import QcSettings
-from faceplate.render.outputs import RenderPaths
 from faceplate.qc.verdict import flag_ranges, judge_rows, shot_judgement, shot_summary
+from faceplate.render.versions import latest_version, list_versions, read_version, version_paths
 from faceplate.settings import as_plain_dict, remembered
 from faceplate.stages.contract import Reporter, StageResult
 from faceplate.workspace import Workspace
 
 SETTINGS = QcSettings
 SCHEMA = "ShotQc.1"
-QC_FILE = "qc/qc.json"
 
 
 def run(workspace: Workspace, settings: QcSettings, reporter: Reporter) -> StageResult:
-    """Check the requested frames of the last render; everything is checked before the shot is touched."""
-    layer = rendered_layer(workspace)
+    """Check the requested frames of the latest version; everything is checked before the shot is touched."""
+    version, layer = rendered_layer(workspace)
+    qc_path = qc_file(version)
     frames = select_frames(settings.frames, workspace.frame_range)
     missing = [f for f in frames if not Path(layer_path(layer, f)).is_file()]
     if missing:
         raise QcError(f"layer frames {compact_frames(missing)} are missing ({layer}); run `faceplate render "
                       f"{workspace.root}` first")
-    out = workspace.root / QC_FILE
+    out = workspace.root / qc_path
     digest = _inputs_digest(workspace, settings, frames, layer)
     if not settings.force and _previous_digest(out) == digest:
         previous = json.loads(out.read_text(encoding="utf-8"))
-        return StageResult("qc", "skipped", previous["summary"], {"qc": QC_FILE}, _lines(previous, out, fresh=False))
+        _check_gate(settings, previous)
+        return StageResult("qc", "skipped", previous["summary"], {"qc": qc_path}, _lines(previous, out, fresh=False))
     faces = shot_faces(workspace)
-    inputs = {"layer": layer, "frames": compact_frames(frames)}
+    inputs = {"version": version, "layer": layer, "frames": compact_frames(frames)}
     with workspace.stage_run("qc", inputs, as_plain_dict(settings), remembered(settings)) as record:
         measured = measure_frames(workspace, settings, frames, layer, faces, reporter)
         judge_rows(measured.rows, settings)
         judgement = shot_judgement(measured.rows, measured.face_points, measured.plate_points)
         summary = shot_summary(measured.rows, judgement, settings, measured.expression_motion)
         report = {"schema": SCHEMA, "shot": workspace.manifest.shot, "frame_range": compact_frames(frames),
-                  "layer": layer, "inputs_digest": digest, "limits": _limits(settings), "summary": summary,
+                  "version": version, "layer": layer, "inputs_digest": digest, "limits": _limits(settings),
+                  "summary": summary,
                   "flags": flag_ranges(measured.rows), "frames": [_row_json(r) for r in measured.rows]}
         write_text_atomic(out, json.dumps(report, indent=1, allow_nan=False) + "\n")
         reporter.metrics({name: check["value"] for name, check in summary["checks"].items()
                           if check["value"] is not None})
-        record.outputs, record.summary = {"qc": QC_FILE}, summary
-    return StageResult("qc", "done", summary, {"qc": QC_FILE}, _lines(report, out, fresh=True), report)
+        record.outputs, record.summary = {"qc": qc_path, "version": version}, summary
+    _check_gate(settings, report)
+    return StageResult("qc", "done", summary, {"qc": qc_path, "version": version}, _lines(report, out, fresh=True),
+                       report)
 
 
-def rendered_layer(workspace: Workspace) -> str:
-    """The layer pattern of the shot's last finished render, in this shot folder (a moved shot still
-    finds it; QcError when nothing was rendered)."""
-    done = [r for r in workspace.manifest.stages if r.stage == "render" and r.status == "done"]
-    if not done or not done[-1].outputs.get("layer"):
-        raise QcError(f"{workspace.root} has no rendered layer to check; run `faceplate render {workspace.root}` first")
-    made_with = done[-1].parameters
-    return RenderPaths(workspace.root / "render", made_with.get("name", "faceplate"),
-                       made_with.get("layer_format", "exr")).layer_pattern
+def rendered_layer(workspace: Workspace) -> tuple[str, str]:
+    """(version, layer pattern) of the latest published version, in this shot folder (a moved shot still
+    finds it); QcError when no version is published yet."""
+    render_dir = workspace.root / "render"
+    version = latest_version(render_dir)
+    if version is None:
+        waiting = [v for v in list_versions(render_dir) if not (read_version(render_dir, v) or {}).get("published")]
+        why = f"{waiting[-1]} is not published yet (frames are missing)" if waiting else "nothing was rendered"
+        raise QcError(f"{workspace.root} has no published layer version to check ({why}); run `faceplate render "
+                      f"{workspace.root}` first")
+    return version, version_paths(render_dir, version, {}).layer_pattern
+
+
+def _check_gate(settings: QcSettings, report: dict) -> None:
+    if settings.gate and not report["summary"]["passed"]:
+        raise QcGateFailed(verdict_line(report) + " (the QC gate is on: --gate)")
 
 
 def _limits(settings: QcSettings) -> dict:
-    return {k: v for k, v in as_plain_dict(settings).items() if k not in ("frames", "force")}
+    return {k: v for k, v in as_plain_dict(settings).items() if k not in ("frames", "force", "gate")}
 
 
 def _inputs_digest(workspace: Workspace, settings: QcSettings, frames: list[int], layer: str) -> str:
@@ -106,8 +120,7 @@ def _row_json(row) -> dict:
 
 def _lines(report: dict, path: Path, fresh: bool) -> list[str]:
     summary = report["summary"]
-    failed = [name for name, check in summary["checks"].items() if not check["pass"]]
-    verdict = "passes" if summary["passed"] else f"fails {', '.join(failed)}"
+    verdict = "passes" if summary["passed"] else f"fails {', '.join(failed_checks(summary))}"
     lines = [f"qc {'' if fresh else '(up to date) '}{summary['frames_measured']}/{summary['frames']} frames measured: "
              f"shot {verdict}; {summary['frames_flagged']} frame(s) flagged"]
     motion, least = summary.get("expression_motion"), report["limits"]["min_expression_motion"]
@@ -116,5 +129,6 @@ def _lines(report: dict, path: Path, fresh: bool) -> list[str]:
     lines += [f"  {f['first']}-{f['last']}: {f['reason']}" for f in report["flags"][:10]]
     if len(report["flags"]) > 10:
         lines.append(f"  ... {len(report['flags']) - 10} more flagged range(s) in {path}")
+    lines.append(verdict_line(report))
     lines.append(f"qc {path}")
     return lines

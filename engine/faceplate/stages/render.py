@@ -5,9 +5,12 @@ frames, and merging + writing run on worker threads, so decode, inference and en
 
 Each frame's files are written atomically and then a small record of what made them: the model
 (sha256 of the ONNX file) and the digest of the settings that applied to that frame (its merge
-settings with the range overrides, the layer format, the learned mask model) and of its faces. A render
-re-renders every requested frame whose record differs from what it would make now, or whose files
-or record are missing, and skips the rest; ``frames`` renders a subset.
+settings with the range overrides, the layer format, the learned mask model) and of its faces.
+
+Renders that change frames write the next version of the layer (``render/v002/...``, see
+``render.versions``); frames whose record an earlier version already holds are carried from it, the
+requested rest rendered (``render.plan``), and the version is published once it holds every frame of the
+shot. ``frames`` renders a subset; a version never published waits for the other chunks.
 """
 
 from __future__ import annotations
@@ -38,7 +41,9 @@ from faceplate.render.face_plan import FacePlan, extracted_frames, plan_by_detec
 from faceplate.render.generator import OnnxGenerator
 from faceplate.render.merge import PreparedFace, layer_over, merge_face, prepare_face, tight_region, union_region
 from faceplate.render.outputs import RenderPaths, composite_over, encode_movie, write_layer, write_preview
+from faceplate.render.plan import Plan, missing_frames, plan_render
 from faceplate.render.settings import RenderSettings
+from faceplate.render.versions import carry_frame, publish_version, read_json, read_version, version_paths
 from faceplate.masks.xseg import load_mask_session, predict_masks
 from faceplate.runtime.session import CUDA, select_providers
 from faceplate.settings import as_plain_dict, remembered
@@ -64,8 +69,17 @@ class RenderResult:
     reasons: dict[str, list[int]] = field(default_factory=dict)  # why frames were (re-)rendered
     seconds: float = 0.0
     layer_pattern: str = ""
+    version: str | None = None  # the layer version written into (or the latest, when up to date)
+    base: str | None = None  # the latest published version before this render
+    carried: dict[str, list[int]] = field(default_factory=dict)  # version -> frames linked from it
+    frames_missing: list[int] = field(default_factory=list)  # frames the version waits for (another chunk)
+    published: bool = False
     movie: str | None = None
     signed: dict | None = None  # content credentials: files signed, signer
+
+    @property
+    def frames_carried(self) -> list[int]:
+        return sorted(f for frames in self.carried.values() for f in frames)
 
     @property
     def refused_frames(self) -> list[int]:
@@ -77,12 +91,19 @@ class RenderResult:
                 "frames_without_face": compact_frames(self.frames_without_face), "frames_per_second": round(fps, 2),
                 "refused_frames": compact_frames(self.refused_frames),
                 "reasons": {why: compact_frames(frames) for why, frames in self.reasons.items()},
-                "layer": self.layer_pattern, "preview_movie": self.movie, "content_credentials": self.signed}
+                "layer": self.layer_pattern, "preview_movie": self.movie, "content_credentials": self.signed,
+                "version": self.version, "base_version": self.base, "published": self.published,
+                "frames_carried": compact_frames(self.frames_carried),
+                "carried_from": {v: compact_frames(f) for v, f in self.carried.items()},
+                "frames_missing": compact_frames(self.frames_missing)}
 
     def lines(self) -> list[str]:
         """What the artist reads: what was rendered and why, what was up to date, where it went."""
         why = "; ".join(f"{reason}: {compact_frames(frames)}" for reason, frames in self.reasons.items())
-        lines = [f"rendered {compact_frames(self.frames_written) or 'nothing'}" + (f" ({why})" if why else "")]
+        into = f" into {self.version}" if self.frames_written else ""
+        lines = [f"rendered {compact_frames(self.frames_written) or 'nothing'}{into}" + (f" ({why})" if why else "")]
+        lines += [f"carried {compact_frames(frames)} from {version} (same model, settings and faces)"
+                  for version, frames in self.carried.items()]
         if self.frames_skipped:
             lines.append(f"skipped (up to date: same model and settings) {compact_frames(self.frames_skipped)}")
         if self.frames_without_face:
@@ -93,6 +114,7 @@ class RenderResult:
             lines.append(f"the face check refused {len(self.refused)} crop{'s' if len(self.refused) > 1 else ''} "
                          f"as not a face in frames {compact_frames(self.refused_frames)} "
                          f"(first: frame {first.frame}, {first.reason}); extract those frames to review them")
+        lines.append(self._version_line())
         lines.append(f"layer {self.layer_pattern}")
         if self.movie:
             lines.append(f"review movie {self.movie}")
@@ -102,22 +124,21 @@ class RenderResult:
         return lines
 
 
+    def _version_line(self) -> str:
+        if not (self.frames_written or self.carried or self.frames_missing):
+            return f"{self.version} is up to date" if self.version else "no layer version yet"
+        if self.frames_missing:
+            return (f"{self.version} is not published yet: frames {compact_frames(self.frames_missing)} are still to "
+                    "render (the other chunks, or a render without --frames)")
+        return f"published {self.version}" + (f" (the editor's {self.base} is kept as it was)" if self.base else "")
+
+
 @dataclass
 class _Job:
     frame: int
     plate: np.ndarray  # plate colour space, float32 0..1 (or scene-linear)
     faces: list[PreparedFace]
     outputs: list[tuple] = field(default_factory=list)  # (face, predicted mask, learned mask | None) per face
-
-
-@dataclass
-class _Plan:
-    """What this run renders: each requested frame's record as it would be now, and why frames go."""
-
-    records: dict[int, dict]
-    todo: list[int]
-    skipped: list[int]
-    reasons: dict[str, list[int]]
 
 
 def default_model_path(workspace: Workspace, device: str = "auto") -> Path:
@@ -130,15 +151,14 @@ def default_model_path(workspace: Workspace, device: str = "auto") -> Path:
 
 
 def run(workspace: Workspace, settings: RenderSettings, reporter: Reporter) -> StageResult:
-    """Render the requested frames that are not up to date; everything is checked before the
-    shot is touched."""
+    """Render the requested frames that the shot's layer versions do not already hold, into a new version
+    (or the unpublished one this render's chunks share); everything is checked before the shot is touched."""
     consent = consent_for_render(workspace.manifest, settings.waive_consent)  # refused: one line, nothing written
     signing = _signing_key(settings)
     frames = select_frames(settings.frames, workspace.frame_range)
     generator = OnnxGenerator(Path(settings.model) if settings.model else default_model_path(workspace, settings.device),
                               settings.device)
     learned_path = _learned_mask_path(workspace, settings, frames)
-    paths = RenderPaths(workspace.root / "render", settings.name, settings.layer_format)
     faceset = _destination_faceset(workspace)  # refused when extracted from other footage
     if not settings.model:
         check_model_media(workspace.manifest, generator.metadata.get("media"), f"the model {generator.model.path}",
@@ -147,40 +167,80 @@ def run(workspace: Workspace, settings: RenderSettings, reporter: Reporter) -> S
     model_sha = file_sha256(generator.model.path)
     learned_sha = file_sha256(learned_path) if learned_path else None
     faces = _extracted_faces(faceset)
-    records = {f: _record(settings, f, model_sha, learned_sha, faces, workspace.frame_range, consent) for f in frames}
-    plan = _plan(paths, records, settings.preview)
+    records = {f: _record(settings, f, model_sha, learned_sha, faces, workspace.frame_range, consent)
+               for f in workspace.frame_range}
     inputs = {"plate": workspace.manifest.plate.path, "model": str(generator.model.path), "model_sha256": model_sha,
               "consent": consent.as_dict()}
+    render_dir = workspace.root / "render"
     with workspace.stage_run("render", inputs, as_plain_dict(settings), remembered(settings)) as run_record:
+        with shot_files_locked(workspace.root):  # chunks of one render starting together agree on the version
+            plan = plan_render(render_dir, records, frames, {"name": settings.name,
+                                                             "layer_format": settings.layer_format}, settings.preview)
         run_record.provenance = provenance_record(workspace.manifest, consent, model_identity(
             generator.model.path, generator.metadata, model_sha), run_record)
         attributes = provenance_attributes(run_record.provenance)  # in every file this run writes
-        learned = load_mask_session(learned_path, prefer_gpu=settings.device != "cpu") if learned_path and plan.todo else None
-        result = RenderResult(frames_skipped=plan.skipped, reasons=plan.reasons, layer_pattern=paths.layer_pattern)
-        _render_frames(workspace, settings, generator, learned, paths, plan, faceset, reporter, result, attributes)
-        with shot_files_locked(workspace.root):  # shot-wide files: other render chunks may share the shot
-            if settings.preview and _movie_due(workspace, paths, result):
-                fps = Fraction(workspace.manifest.plate.fps or "24")
-                movie = encode_movie(paths, list(workspace.frame_range), fps, attributes)
-                result.movie = str(movie) if movie else None
-            elif settings.preview and paths.movie.is_file():
-                result.movie = str(paths.movie)
-            if signing is not None:
-                result.signed = _sign_review_files(paths, frames, result.movie, signing, run_record.provenance)
-        run_record.outputs = {"layer": paths.layer_pattern, "matte": str(paths.matte(0)).replace(".0000.", ".####."),
+        result = RenderResult(frames_skipped=plan.skipped, reasons=plan.reasons, version=plan.version,
+                              base=plan.base, layer_pattern=plan.paths.layer_pattern if plan.paths else "")
+        if plan.writes:
+            _carry_frames(render_dir, plan, result)
+            wanted = learned_path and plan.todo
+            learned = load_mask_session(learned_path, prefer_gpu=settings.device != "cpu") if wanted else None
+            _render_frames(workspace, settings, generator, learned, plan, faceset, reporter, result, attributes)
+            _finish_version(workspace, settings, plan, result, attributes, signing, run_record)
+        elif plan.paths and plan.paths.movie.is_file():
+            result.movie, result.published = str(plan.paths.movie), True
+        run_record.outputs = {"version": plan.version, "layer": result.layer_pattern,
+                              "matte": str(plan.paths.matte(0)).replace(".0000.", ".####.") if plan.paths else None,
                               "preview_movie": result.movie}
         run_record.summary = result.summary()
-    return StageResult("render", "done" if result.frames_written else "skipped", result.summary(),
-                       dict(run_record.outputs), result.lines(), result)
+    return StageResult("render", "done" if result.frames_written or result.frames_carried else "skipped",
+                       result.summary(), dict(run_record.outputs), result.lines(), result)
 
 
-def _movie_due(workspace: Workspace, paths: RenderPaths, result: RenderResult) -> bool:
-    """Encode the review movie when frames changed (or it is missing); while the shot is shared with other
-    render chunks, only once every frame of the shot has its preview, so the chunk that completes the shot
-    makes it (the short lock the caller holds serialises chunks finishing together)."""
-    if not (result.frames_written or not paths.movie.is_file()):
-        return False
-    return workspace.lock.exclusive or all(paths.preview(f).is_file() for f in workspace.frame_range)
+def _carry_frames(render_dir: Path, plan: Plan, result: RenderResult) -> None:
+    """Frames an earlier version holds exactly as this render would make them: linked, not rendered."""
+    for frame, source in sorted(plan.carried.items()):
+        carry_frame(version_paths(render_dir, source, {}), plan.paths, frame)
+        result.carried.setdefault(source, []).append(frame)
+
+
+def _finish_version(workspace: Workspace, settings: RenderSettings, plan: Plan, result: RenderResult,
+                    attributes: dict[str, str], signing, run_record) -> None:
+    """Sign this render's previews (``--sign``) and publish the version once every frame of the shot is in it
+    (the render that completes it, whichever chunk that is): review movie and its signature, then
+    version.json and latest.json. A version another chunk published meanwhile is left as it is."""
+    paths = plan.paths
+    with shot_files_locked(workspace.root):  # other render chunks may share the shot
+        result.frames_missing = missing_frames(paths, plan.records, settings.preview)
+        result.published = bool((read_version(paths.root.parent, plan.version) or {}).get("published"))
+        if result.published:
+            return
+        if signing is not None:
+            mine = sorted(set(result.frames_written) | set(plan.carried))
+            result.signed = _sign_review_files(paths, mine, None, signing, run_record.provenance)
+        if result.frames_missing:
+            return
+        if settings.preview:
+            fps = Fraction(workspace.manifest.plate.fps or "24")
+            movie = encode_movie(paths, list(workspace.frame_range), fps, attributes)
+            result.movie = str(movie) if movie else None
+        if signing is not None and result.movie:
+            movie_signed = _sign_review_files(paths, [], result.movie, signing, run_record.provenance)
+            result.signed = {**movie_signed, "files": result.signed["files"] + movie_signed["files"]}
+        publish_version(paths.root.parent, plan.version, {
+            "layer": paths.layer_pattern, "matte": str(paths.matte(0)).replace(".0000.", ".####."),
+            "preview_movie": result.movie, "frame_range": workspace.manifest.range,
+            "changed": compact_frames(_changed_frames(paths.root.parent, plan)),
+            "provenance": run_record.provenance})
+        result.published = True
+
+
+def _changed_frames(render_dir: Path, plan: Plan) -> list[int]:
+    """The frames whose record differs from the base version's: what this version re-rendered."""
+    if plan.base is None:
+        return list(plan.records)
+    base = version_paths(render_dir, plan.base, {})
+    return [f for f, wanted in plan.records.items() if read_json(base.record(f)) != wanted]
 
 
 def _signing_key(settings: RenderSettings):
@@ -247,37 +307,6 @@ def _extracted_faces(faceset: Faceset | None) -> dict[int, list]:
     return {f: sorted(v) for f, v in faces.items()}
 
 
-def _read_record(path: Path) -> dict | None:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None  # missing or damaged: the frame is rendered again
-
-
-def _plan(paths: RenderPaths, records: dict[int, dict], preview: bool) -> _Plan:
-    todo, skipped, reasons = [], [], {}
-    for frame, wanted in records.items():
-        had = _read_record(paths.record(frame))
-        if had == wanted and paths.done(frame, preview):
-            skipped.append(frame)
-            continue
-        if had is None:
-            reason = "files without a record" if paths.layer(frame).is_file() else "not rendered before"
-        elif had.get("model") != wanted["model"]:
-            reason = "model changed"
-        elif had.get("settings") != wanted["settings"]:
-            reason = "settings changed"
-        elif had.get("faces") != wanted["faces"]:
-            reason = "faces changed (extracted again)"
-        elif had.get("consent") != wanted["consent"]:
-            reason = "consent reference changed"
-        else:
-            reason = "files missing" if had == wanted else "record from another version"
-        todo.append(frame)
-        reasons.setdefault(reason, []).append(frame)
-    return _Plan(records, todo, skipped, reasons)
-
-
 def _face_plan(workspace: Workspace, plate, faceset: Faceset | None, settings: RenderSettings, todo: list[int],
                colour: ColourTransform) -> tuple[FacePlan, list[Refused]]:
     """Faces per frame to render, smoothed with each frame's own radius over the same neighbours a
@@ -300,7 +329,7 @@ def _face_plan(workspace: Workspace, plate, faceset: Faceset | None, settings: R
     return {f: smoothed[radius[f]].get(f, []) for f in todo}, [r for r in refused if r.frame in wanted]
 
 
-def _render_frames(workspace, settings, generator, learned, paths, plan: _Plan, faceset, reporter, result,
+def _render_frames(workspace, settings, generator, learned, plan: Plan, faceset, reporter, result,
                    attributes: dict[str, str]) -> None:
     todo = plan.todo
     meter = Meter(reporter, "render", len(todo), unit="frames")
@@ -315,7 +344,7 @@ def _render_frames(workspace, settings, generator, learned, paths, plan: _Plan, 
         wanted = set(todo)
         reader = prefetch(((f, to_float01(raw)) for f, raw in plate.iter_frames(FrameRange(todo[0], todo[-1]))
                            if f in wanted), depth=4)
-        write = _Writer(settings, colour, paths, size, plan.records, attributes)
+        write = _Writer(settings, colour, plan.paths, size, plan.records, attributes)
         with ThreadPoolExecutor(MERGE_WORKERS) as workers:
             pending, batch = [], []
             try:

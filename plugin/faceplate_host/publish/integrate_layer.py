@@ -2,7 +2,7 @@
 
 import pyblish.api
 
-from faceplate_host.jobs import placement_for, submitted
+from faceplate_host.jobs import placed_message, placement_for, submitted
 from faceplate_host.publishing import FAMILY, HOSTS
 
 
@@ -21,5 +21,5 @@ class IntegrateLayer(pyblish.api.InstancePlugin):
         placement = placement_for(options.client(), submitted(instance), track_name=options.track_name)
         context.data["faceplate_adapter"].place(placement)
         instance.data["placement"] = placement
-        self.log.info("clip %r: layer %s at record %s on track %s", placement.shot, placement.layer_pattern,
-                      placement.record, placement.track_name)
+        failed_qc = placement.metadata.get("qc_passed") is False
+        (self.log.warning if failed_qc else self.log.info)("%s (%s)", placed_message(placement), placement.layer_pattern)

@@ -86,13 +86,15 @@ def add_layer_tracks(timeline: otio.schema.Timeline, placements: Sequence[LayerP
     """Add (in place) one video track per ``track_name`` above every other track, holding each layer at its
     record frames with gaps between and the clip's dissolves (``_fill_track``); layers whose shown frames
     overlap go on a further track (``faceplate 2``).
-    A track this function wrote before (same name, marked in its metadata) is replaced, so placing again
-    never stacks duplicates; every other track is left as it was."""
+    A track this function wrote before (same name, marked in its metadata) is replaced when it holds the same
+    layers, so placing again never stacks duplicates; one holding an earlier version of a layer is kept,
+    disabled, under the layers (``faceplate v001``), so the earlier version stays reachable. Every other
+    track is left as it was."""
     rate = timeline_rate(timeline)
     origin = record_start(timeline, rate)
     added = []
     for name, group in _by_track_name(placements).items():
-        _remove_layer_tracks(timeline, name)
+        _retire_layer_tracks(timeline, name, {p.layer_pattern for p in group})
         for index, lane in enumerate(_lanes(group)):
             track = otio.schema.Track(name=name if index == 0 else f"{name} {index + 1}", kind=otio.schema.TrackKind.Video)
             track.metadata["faceplate"] = {"layer_track": True, "group": name}
@@ -172,11 +174,21 @@ def _dissolve(frames: tuple, rate: float) -> otio.schema.Transition:
                                   out_offset=otio.opentime.RationalTime(frames[1], rate))
 
 
-def _remove_layer_tracks(timeline, name: str) -> None:
+def _retire_layer_tracks(timeline, name: str, layers: set) -> None:
+    """Remove the layer tracks of group ``name`` that hold only ``layers`` (placed again); disable the others,
+    which hold earlier versions: kept under the new tracks, named for their versions, never replaced again."""
     for track in list(timeline.tracks):
         meta = track.metadata.get("faceplate") if hasattr(track.metadata, "get") else None
-        if meta and meta.get("layer_track") and meta.get("group", track.name) == name:
+        if not (meta and meta.get("layer_track") and meta.get("group", track.name) == name):
+            continue
+        held = [c.metadata.get("faceplate", {}) for c in track.find_clips()]
+        if all(h.get("layer") in layers for h in held):
             timeline.tracks.remove(track)
+            continue
+        versions = sorted({str(h.get("version")) for h in held if h.get("version")})
+        track.enabled = False
+        track.name = f"{name} {' '.join(versions) or 'earlier'}"
+        track.metadata["faceplate"] = {"earlier_version_of": name, "versions": versions}
 
 
 def write_layers(timeline: otio.schema.Timeline, placements: Sequence[LayerPlacement], out_path) -> Path:

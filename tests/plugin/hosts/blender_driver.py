@@ -68,19 +68,26 @@ def render(scene, path):
     bpy.ops.render.render(write_still=True)
 
 
-def place(placement_json, frame, out_dir):
-    from faceplate_host.hosts.blender.adapter import BlenderAdapter
+def as_placement(data):
     from faceplate_host.shots import Flag, FrameSpan, LayerPlacement, exact_rate
 
-    data = json.loads(placement_json)
-    placement = LayerPlacement(shot=data["shot"], track_name="faceplate", record=FrameSpan.parse(data["record"]),
-                               layer_pattern=data["layer_pattern"], layer_frames=FrameSpan.parse(data["layer_frames"]),
-                               layer_in=data["layer_in"], rate=exact_rate(data["rate"]),
-                               flags=tuple(Flag(FrameSpan.parse(f), r) for f, r in data["flags"]))
+    return LayerPlacement(shot=data["shot"], track_name="faceplate", record=FrameSpan.parse(data["record"]),
+                          layer_pattern=data["layer_pattern"], layer_frames=FrameSpan.parse(data["layer_frames"]),
+                          layer_in=data["layer_in"], rate=exact_rate(data["rate"]),
+                          flags=tuple(Flag(FrameSpan.parse(f), r) for f, r in data["flags"]),
+                          metadata={"version": data.get("version", "")})
+
+
+def place(placements_json, frame, out_dir):
+    """Place each placement in turn (a later one: a newer version); render the plate and the last layer over it."""
+    from faceplate_host.hosts.blender.adapter import BlenderAdapter
+
     scene = bpy.context.scene
     before = {s.name for s in scene.sequence_editor.sequences_all}
-    BlenderAdapter(bpy).place(placement)
-    layer = next(s for s in scene.sequence_editor.sequences_all if s.name not in before)
+    for data in json.loads(placements_json):
+        BlenderAdapter(bpy).place(as_placement(data))
+    added = sorted((s for s in scene.sequence_editor.sequences_all if s.name not in before), key=lambda s: s.channel)
+    layer = added[-1]
     scene.frame_current = frame
     scene.render.use_sequencer = True
     layer.mute = True
@@ -91,7 +98,8 @@ def place(placement_json, frame, out_dir):
             "first": layer.frame_final_start, "last": layer.frame_final_end - 1,
             "files": [e.filename for e in layer.elements], "directory": layer.directory,
             "plate_channel": scene.sequence_editor.sequences_all["plate"].channel,
-            "markers": [(m.frame, m.name) for m in scene.timeline_markers]}
+            "strips": [(s.name, s.channel, s.mute, s.directory) for s in added],
+            "markers": sorted((m.frame, m.name) for m in scene.timeline_markers)}
 
 
 def main(argv):

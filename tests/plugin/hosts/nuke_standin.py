@@ -14,6 +14,8 @@ Sources (learn.foundry.com/nuke/developers/<version>/pythonreference or pythonde
   main thread and return immediately": queued here, run by ``run_main_thread()``.
 - ``nuke.ProgressTask(name)``: ``setProgress(i)``, ``setMessage(s)``, ``isCancelled()`` "True if the user
   has requested the task to be cancelled".
+- ``nuke.allNodes(filter)``: "Returns a list of all nodes in the group", with a class name only those of that
+  class. Every node has a ``disable`` knob (Reference Guide > Node tab); a disabled Read shows nothing.
 - ``nuke.show(node)`` opens its properties; ``nuke.message(text)`` shows a dialog.
 - File knobs (``nuke.File_Knob``, an ``EvalString_Knob``: "A string-valued knob which evaluates its value as
   a TCL expression"): ``value()`` is the text as typed; ``evaluate()`` "Evaluate the string, performing
@@ -78,8 +80,8 @@ class Format:
 
 KNOBS = {  # the knobs each class has (Reference Guide), with their defaults
     "Read": {"file": "", "first": 1, "last": 1, "origfirst": 1, "origlast": 1, "colorspace": "default",
-             "label": "", "name": "", "frame_mode": "expression", "frame": ""},
-    "Merge2": {"operation": "over", "label": "", "name": ""},
+             "label": "", "name": "", "frame_mode": "expression", "frame": "", "disable": False},
+    "Merge2": {"operation": "over", "label": "", "name": "", "disable": False},
     "Root": {"fps": 24.0, "name": "", "first_frame": 1, "last_frame": 100},
 }
 MAX_INPUTS = {"Read": 0, "Merge2": 3, "Root": 0}  # Merge: B, A, mask
@@ -257,6 +259,9 @@ class NukeStandIn:
 
     def selectedNodes(self, filter=None):
         return [n for n in self.all if n.isSelected() and (filter is None or n.Class() == filter)]
+
+    def allNodes(self, filter=None):
+        return [n for n in self.all if filter is None or n.Class() == filter]
 
     def toNode(self, name):
         return next((n for n in self.all if n.name() == name), None)

@@ -6,6 +6,9 @@ What the README documents and this reproduces:
   ``ProjectManager.GetCurrentProject()``; ``Project.GetCurrentTimeline()``, ``GetMediaPool()``.
 - ``Timeline.GetMarkInOut()`` (19.1.0+): "dict of in/out marks set (keys omitted if not set)", e.g.
   ``{'video': {'in': 0, 'out': 134}}``, counted from the timeline's start; absent before 19.1.
+- ``Timeline.GetMarkers()`` → "dict of {frameId -> {information}}": one marker per frame, so ``AddMarker`` at a
+  frame that holds one returns False; ``DeleteMarkerAtFrame(frameNum)`` → Bool; ``GetTrackName(type, index)``.
+- ``TimelineItem.SetClipEnabled(Bool)`` → Bool, ``GetClipEnabled()`` → Bool.
 - ``Timeline.GetStartFrame()``, ``GetSetting(name)`` → string ("timelineFrameRate": "24", "23.976",
   "29.97 DF"; "timelineDropFrameTimecode": "0"/"1"), ``GetCurrentVideoItem()``, ``GetTrackCount(type)``,
   ``GetItemListInTrack(type, index)``, ``AddTrack(type)`` → Bool, ``SetTrackName``, ``DeleteClips([items],
@@ -49,6 +52,15 @@ class TimelineItem(Recorder):
         super().__init__(log, "TimelineItem")
         self.name, self.media, self.start, self.duration = name, media, start, duration
         self.left_offset, self.track, self.uid = left_offset, track, uid
+        self.enabled = True
+
+    def SetClipEnabled(self, enabled):
+        self.record("SetClipEnabled", enabled)
+        self.enabled = bool(enabled)
+        return True
+
+    def GetClipEnabled(self):
+        return self.enabled
 
     def GetName(self):
         return self.name
@@ -84,7 +96,7 @@ class Timeline(Recorder):
         self.version, self.name, self.start, self.settings = version, name, start, {
             "timelineFrameRate": rate, "timelineDropFrameTimecode": drop}
         self.tracks = {i: [] for i in range(1, tracks + 1)}
-        self.marks, self.current, self.markers, self.track_names = {}, None, [], {}
+        self.marks, self.current, self.markers, self.track_names = {}, None, {}, {}
         self.refuse_tracks = False
 
     def __getattr__(self, name):
@@ -128,10 +140,23 @@ class Timeline(Recorder):
             track[:] = [i for i in track if i not in items]
         return True
 
+    def GetTrackName(self, kind, index):
+        return self.track_names.get(index, f"Video {index}") if kind == "video" else ""
+
     def AddMarker(self, frame_id, color, name, note, duration, custom=""):
         self.record("AddMarker", frame_id, color, name, note, duration, custom)
-        self.markers.append((frame_id, color, name, note, duration))
+        if frame_id in self.markers:
+            return False  # one marker per frame
+        self.markers[frame_id] = {"color": color, "duration": duration, "note": note, "name": name,
+                                  "customData": custom}
         return True
+
+    def GetMarkers(self):
+        return {frame: dict(marker) for frame, marker in self.markers.items()}
+
+    def DeleteMarkerAtFrame(self, frame):
+        self.record("DeleteMarkerAtFrame", frame)
+        return self.markers.pop(frame, None) is not None
 
     def SetCurrentTimecode(self, timecode):
         self.record("SetCurrentTimecode", timecode)

@@ -1,10 +1,13 @@
 """Blender end to end, in real bpy with the installed add-on: a movie strip of a real clip at a non-zero start
 → the add-on's collect → a tiny engine job on a real server → the layer strip on a new channel at exactly the
-clip's frames → one rendered sequencer frame shows the layer over the plate inside the face, the plate elsewhere."""
+clip's frames → one rendered sequencer frame shows the layer over the plate inside the face, the plate elsewhere;
+a second render with an override publishes v002, placed on a channel above v001, which stays (muted) with its
+files byte-identical."""
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import os
 import subprocess
@@ -14,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from faceplate_host.jobs import placement_for, require_done, submit_shot
+from faceplate_host.jobs import ShotJob, placement_for, require_done, submit_shot
 from faceplate_host.shots import Flag, FrameSpan, Shot
 from host_helpers import copy_media, faceplate
 from server_helpers import QUICK_SETTINGS
@@ -31,6 +34,18 @@ def blender(*args, home: Path, driver: Path = DRIVER, **env: str) -> dict:
     results = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
     assert done.returncode == 0 and results, done.stdout[-3000:] + done.stderr[-3000:]
     return json.loads(results[-1].removeprefix("RESULT "))
+
+
+def tree_hashes(root: Path) -> dict:
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(root.rglob("*"))
+            if p.is_file()}
+
+
+def as_data(placement) -> dict:
+    """What the driver reads back into a LayerPlacement inside Blender."""
+    return {"shot": placement.shot, "record": str(placement.record), "rate": "25", "layer_pattern": placement.layer_pattern,
+            "layer_frames": str(placement.layer_frames), "layer_in": placement.layer_in,
+            "flags": [[str(f.frames), f.reason] for f in placement.flags], "version": placement.metadata["version"]}
 
 
 def pixels(path) -> np.ndarray:
@@ -65,19 +80,34 @@ def test_a_strip_goes_through_the_engine_and_its_layer_lands_over_the_plate(tmp_
     job = submit_shot(client, shot, [source], engine.roots / "shots", consent_ref="release 2026-114",
                       settings=QUICK_SETTINGS)
     require_done(client.watch(job.job_id, lambda event: None, poll_s=0.2), shot)
-    placement = dataclasses.replace(placement_for(client, job), flags=(Flag(FrameSpan(1007, 1007), "identity drifts"),))
-    as_json = json.dumps({"shot": placement.shot, "record": str(placement.record), "rate": "25",
-                          "layer_pattern": placement.layer_pattern, "layer_frames": str(placement.layer_frames),
-                          "layer_in": placement.layer_in, "flags": [["1007-1007", "identity drifts"]]})
+    v001 = dataclasses.replace(placement_for(client, job), flags=(Flag(FrameSpan(1007, 1007), "identity drifts"),))
+    workspace = Path(job.workspace)
+    hashes = tree_hashes(workspace / "render" / "v001")
+    # a supervisor's note on frame 1007 as an override: v002 re-renders that frame only
+    noted = client.submit(job.workspace, stages=["render"], settings={"render": {"overrides": [
+        {"frames": "1007", "changes": {"feather_px": 20.0}}]}})
+    done = client.watch(noted["id"], lambda event: None, poll_s=0.2)
+    render_lines = next(s for s in done["stages"] if s["name"] == "render")["lines"]
+    assert render_lines[0] == "rendered 1007 into v002 (settings changed: 1007)", render_lines
+    v002 = dataclasses.replace(placement_for(client, ShotJob(shot, noted["id"], job.workspace)),
+                               flags=(Flag(FrameSpan(1006, 1008), "seam"),))
+    assert v002.metadata["version"] == "v002" and v002.layer_pattern.endswith("render/v002/layer/faceplate.####.exr")
+    as_json = json.dumps([as_data(v001), as_data(v002)])
 
     out = tmp_path / "renders"
     out.mkdir()
     placed = blender("place", addons, tmp_path / "edit.blend", as_json, 16, out, home=tmp_path)
     assert placed["type"] == "IMAGE" and placed["blend_type"] == "ALPHA_OVER"
-    assert placed["channel"] == placed["plate_channel"] + 1
+    assert placed["channel"] == placed["plate_channel"] + 2, "v002 on a new channel above v001"
     assert (placed["first"], placed["last"]) == (15, 18)
     assert placed["files"] == [f"faceplate.{f}.exr" for f in range(1006, 1010)]
-    assert placed["markers"] == [[16, "faceplate QC: identity drifts"]]
+    assert [(name, muted) for name, _, muted, _ in placed["strips"]] == [("plate faceplate v001", True),
+                                                                         ("plate faceplate v002", False)]
+    assert placed["strips"][0][3].endswith("render/v001/layer/"), "v001 stays placed, muted, reachable"
+    # v002's flag over record 15-17 replaces v001's marker at 16, with its duration (start and end markers)
+    assert placed["markers"] == [[15, "faceplate QC: seam (15-17)"], [17, "faceplate QC end: seam"]]
+    assert tree_hashes(workspace / "render" / "v001") == hashes, "v001's files are byte-identical"
+    placement = v002
 
     plate_frame, composite = pixels(out / "plate.png"), pixels(out / "composite.png")
     alpha = pixels(Path(placement.layer_pattern.replace("####", "1007")))[..., 3]  # record frame 16 = layer 1007

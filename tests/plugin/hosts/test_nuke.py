@@ -70,6 +70,22 @@ def test_the_layer_is_a_read_merged_over_the_plate_on_a_and_b():
     assert (layer.xpos(), layer.ypos()) == (310, -300) and (merge.xpos(), merge.ypos()) == (200, -190)
 
 
+def test_a_newer_version_takes_the_merge_and_the_earlier_read_stays_disabled_beside_it():
+    nuke, plate = placed_graph(flags=(Flag(FrameSpan(1010, 1012), "identity drifts"),))
+    shot = NukeAdapter(nuke).collect()[0]
+    v002 = place_layer(shot, "/shots/sh010/render/v002/layer/faceplate.####.exr", FrameSpan(995, 1106),
+                       metadata={"version": "v002"})
+    NukeAdapter(nuke).place(v002)
+    v001, layer, merge = nuke.toNode("Read1"), nuke.toNode("Read2"), nuke.toNode("Merge1")
+    assert nuke.toNode("Merge2") is None, "one Merge: what is downstream of it sees the new version"
+    assert merge.input(0) is plate and merge.input(1) is layer
+    assert layer["file"].value() == "/shots/sh010/render/v002/layer/faceplate.####.exr"
+    assert layer["label"].value() == "faceplate layer v002\n995-1106" and not layer["disable"].value()
+    assert v001["disable"].value() is True and v001["file"].value() == "/shots/sh010/render/layer/faceplate.####.exr"
+    assert merge["label"].value() == "faceplate", "the earlier version's QC flags go with it"
+    assert (layer.xpos(), layer.ypos()) == (420, -300)
+
+
 def test_placing_for_a_plate_that_is_gone_names_it():
     nuke = NukeStandIn()
     nuke.read("plate", "/p/plate.####.exr", 1, 10)

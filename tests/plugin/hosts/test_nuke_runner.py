@@ -34,7 +34,9 @@ def test_a_finished_job_places_the_layer_on_the_main_thread(engine, monkeypatch)
     merge, layer = nuke.toNode("Merge1"), nuke.toNode("Read1")
     assert merge is not None, nuke.messages
     assert merge.input(0) is nuke.toNode("sh010") and merge.input(1) is layer, nuke.messages
-    assert layer["file"].value().endswith("render/layer/faceplate.####.exr")
+    assert layer["file"].value().endswith("render/v001/layer/faceplate.####.exr")
+    [said] = nuke.messages  # which version was placed, and QC's verdict on it
+    assert said.startswith("Faceplate: sh010: layer v001 placed at 21-24 on track 'faceplate'; QC "), said
     assert (layer["first"].value(), layer["last"].value()) == (21, 24)
     [task] = nuke.tasks
     assert task.name == "Faceplate sh010" and task.progress[-1] == 100

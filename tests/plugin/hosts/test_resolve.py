@@ -4,6 +4,8 @@ imported OTIO timeline with a message when Resolve cannot place it exactly."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from fractions import Fraction
 
 import pytest
@@ -82,8 +84,28 @@ def test_the_layer_goes_on_a_new_video_track_at_the_clips_record_frames():
         "startFrame": 6, "endFrame": 45, "mediaType": 1, "trackIndex": 2, "recordFrame": 86424}
     [layer] = resolve.timeline.tracks[2]
     assert (layer.GetStart(), layer.GetDuration()) == (86424, 40)
-    assert resolve.timeline.markers == [(28, "Red", "Faceplate QC", "mouth smears", 2)]  # 86428 - 86400
+    assert resolve.timeline.GetMarkers() == {28: {"color": "Red", "name": "Faceplate QC", "note": "mouth smears",  # 86428
+                                                  "duration": 2, "customData": "faceplate:86428-86429"}}  # - 86400
     assert messages == [] and not resolve.calls("ImportTimelineFromFile")
+
+
+def test_flags_sharing_a_start_frame_become_one_marker_and_a_newer_version_disables_the_earlier_clip():
+    resolve = ResolveStandIn(version=(19, 1, 0), start=86400)
+    v001 = layer_for(resolve, flags=(Flag(FrameSpan(1010, 1011), "mouth smears"),))
+    ResolveAdapter(resolve).place(v001)
+    v002 = layer_for(resolve, flags=(Flag(FrameSpan(1020, 1021), "flicker"), Flag(FrameSpan(1020, 1025), "seam"),
+                                     Flag(FrameSpan(1030, 1030), "pose")))
+    v002 = dataclasses.replace(v002, layer_pattern="/shots/sh010/render/v002/layer/faceplate.####.exr")
+    messages = []
+    ResolveAdapter(resolve, report=messages.append).place(v002)
+    [earlier], [placed] = resolve.timeline.tracks[2], resolve.timeline.tracks[3]
+    assert (earlier.GetClipEnabled(), placed.GetClipEnabled()) == (False, True), "v001 kept, disabled, under v002"
+    assert (earlier.GetStart(), earlier.GetDuration()) == (placed.GetStart(), placed.GetDuration()) == (86424, 40)
+    assert placed.GetMediaPoolItem().GetClipProperty("File Path") == "/shots/sh010/render/v002/layer/faceplate.%04d.exr"
+    markers = resolve.timeline.GetMarkers()  # 1020 is record 86438, timeline frame 38 (GetMarkers: keyed by frame)
+    assert {f: (m["note"], m["duration"]) for f, m in markers.items()} == {38: ("flicker; seam", 6), 48: ("pose", 1)}
+    assert resolve.calls("DeleteMarkerAtFrame") == [(28,)], "v001's marker goes with it"
+    assert messages == []
 
 
 def fallback_written(tmp_path):

@@ -24,9 +24,10 @@ def test_the_marked_clip_comes_back_on_a_new_track_at_its_record_frames(engine, 
     resolve.timeline.marks = {"video": {"in": 10, "out": 13}}
     lines = publish_in_resolve(ResolveAdapter(resolve), str(source), "release 2026-114", engine_url=engine.url,
                                token_file=str(engine.data / "token"), settings=QUICK_SETTINGS, poll_s=0.2)
-    assert lines == ["Faceplate: interview placed at 108010-108013 on track 'faceplate'"]
+    [line] = lines  # which version was placed, and QC's verdict on it
+    assert line.startswith("Faceplate: interview: layer v001 placed at 108010-108013 on track 'faceplate'; QC "), line
     [(imported,)] = resolve.calls("ImportMedia")
-    assert imported[0]["FilePath"].endswith("render/layer/faceplate.%04d.exr")
+    assert imported[0]["FilePath"].endswith("render/v001/layer/faceplate.%04d.exr")
     assert (imported[0]["StartIndex"], imported[0]["EndIndex"]) == (1021, 1024)
     assert all(Path(imported[0]["FilePath"] % f).is_file() for f in range(1021, 1025))
     [layer] = resolve.timeline.tracks[2]

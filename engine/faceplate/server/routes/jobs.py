@@ -8,13 +8,14 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import FileResponse, Response
 
 from faceplate.server import jobs as job_actions
-from faceplate.server.artifacts import job_artifacts, loss_plot_file, preview_file
+from faceplate.server.artifacts import job_artifacts, layer_file, loss_plot_file, movie_file, preview_file, report_file
 from faceplate.server.context import EngineContext
 from faceplate.server.deps import Engine, require_token
 from faceplate.server.schemas import JobSubmit, Retry
 
 router = APIRouter(prefix="/api/jobs", tags=["jobs"], dependencies=[Depends(require_token)])
 NOT_CACHED = {"Cache-Control": "no-store"}  # the same URL shows a newer image as training goes
+LAYER_TYPES = {".exr": "image/x-exr", ".png": "image/png", ".tif": "image/tiff"}
 JobStatus = Literal["queued", "running", "busy", "done", "failed", "cancelled"]
 
 
@@ -64,6 +65,26 @@ def preview(job_id: str, engine: Engine, stage: str | None = None) -> FileRespon
 def loss_plot(job_id: str, engine: Engine) -> FileResponse:
     """The shot's training loss plot (``model/loss.png``), redrawn as training goes."""
     return FileResponse(loss_plot_file(_job_in_roots(engine, job_id)), headers=NOT_CACHED)
+
+
+@router.get("/{job_id}/report/{name:path}")
+def report(job_id: str, name: str, engine: Engine) -> FileResponse:
+    """The review report of the job's latest layer version: ``index.html`` and the images it shows."""
+    return FileResponse(report_file(_job_in_roots(engine, job_id), name), headers=NOT_CACHED)
+
+
+@router.get("/{job_id}/movie")
+def movie(job_id: str, engine: Engine) -> FileResponse:
+    """The review movie (H.264 MP4) of the job's latest layer version."""
+    return FileResponse(movie_file(_job_in_roots(engine, job_id)), media_type="video/mp4", headers=NOT_CACHED)
+
+
+@router.get("/{job_id}/layer")
+def layer(job_id: str, engine: Engine, frame: Annotated[int | None, Query(ge=0, le=10**7)] = None) -> FileResponse:
+    """One frame of the job's latest layer version (default: the first), as written (EXR, PNG or TIFF)."""
+    path = layer_file(_job_in_roots(engine, job_id), frame)
+    return FileResponse(path, media_type=LAYER_TYPES.get(path.suffix.lower(), "application/octet-stream"),
+                        headers=NOT_CACHED)
 
 
 def _job_in_roots(engine: EngineContext, job_id: str) -> dict:

@@ -20,7 +20,7 @@
 
   const $ = (id) => document.getElementById(id);
   const state = {
-    jobs: [], selected: null, job: null, range: null, after: 0, log: [],
+    jobs: [], selected: null, job: null, range: null, after: 0, log: [], artifacts: null, artifactsKey: "",
     stream: null, pollTimer: null, previewVersion: 0, lossVersion: 0, lossLoadedAt: 0, drawn: false,
   };
 
@@ -88,6 +88,7 @@
     const selected = state.jobs.find((j) => j.id === state.selected);
     if (selected) {
       mergeJob(selected);
+      await loadArtifacts(selected);
     } else {
       const next = state.jobs.find((j) => ACTIVE.includes(j.status)) || state.jobs[0];
       if (next) await selectJob(next.id);
@@ -108,6 +109,8 @@
     state.selected = id;
     state.job = state.jobs.find((j) => j.id === id) || null;
     state.log = [];
+    state.artifacts = null;
+    state.artifactsKey = "";
     state.range = shotRange(state.job);
     state.previewVersion += 1;
     state.lossVersion += 1;
@@ -122,7 +125,21 @@
       state.after = state.job ? state.job.last_event : 0;
     }
     if (state.selected === id) startLive(id);
+    if (state.job) await loadArtifacts(state.job);
     draw();
+  }
+
+  async function loadArtifacts(job) {
+    // what the job made (layer version, report, movie) changes only with its status or its verdict
+    const key = JSON.stringify([job.id, job.status, job.verdict]);
+    if (key === state.artifactsKey) return;
+    state.artifactsKey = key;
+    try {
+      const found = await api("GET", jobPath(job.id, "/artifacts"));
+      if (state.selected === job.id) state.artifacts = found;
+    } catch (error) {
+      state.artifactsKey = "";
+    }
   }
 
   function shotRange(job) {
@@ -256,7 +273,8 @@
       const item = el("li", { class: "job-item", "data-job-id": job.id, "data-status": job.status },
         el("div", { class: "name" }, shotName(job)),
         el("div", { class: "line" },
-          el("span", { class: "status", "data-status": job.status }, job.status),
+          el("span", { class: "status", "data-status": job.status, "data-verdict": verdictState(job) }, job.status),
+          verdictBadge(job),
           el("span", {}, `${Math.round(jobFraction(job) * 100)} %${current}`)),
         el("div", { class: "line" }, el("span", {}, clock(job.created)), el("span", { class: "num" }, job.id)));
       item.setAttribute("aria-selected", String(job.id === state.selected));
@@ -278,19 +296,64 @@
     const status = job.cancel_requested && ACTIVE.includes(job.status) ? "cancelling" : job.status;
     $("job-status").textContent = status;
     $("job-status").dataset.status = job.status;
+    $("job-status").dataset.verdict = verdictState(job);
     $("job-error").textContent = job.error && job.error !== "cancelled" ? job.error : "";
     $("cancel-button").disabled = !ACTIVE.includes(job.status) || job.cancel_requested;
     $("retry-button").disabled = !RETRYABLE.includes(job.status);
-    $("stage-rows").replaceChildren(...job.stages.map(stageRow));
+    drawVerdict(job);
+    drawLinks(job);
+    const qcVerdict = verdictState(job); // the QC stage's row is red, not green, when the shot fails
+    $("stage-rows").replaceChildren(...job.stages.map((stage) => stageRow(stage, stage.name === "qc" ? qcVerdict : "none")));
     drawImages(job);
     drawLog();
   }
 
-  function stageRow(stage) {
+  function verdictState(job) {
+    if (!job.verdict) return "none";
+    return job.verdict.passed ? "pass" : "fail";
+  }
+
+  function verdictBadge(job) {
+    const verdict = verdictState(job);
+    if (verdict === "none") return "";
+    return el("span", { class: "badge", "data-verdict": verdict }, verdict === "pass" ? "QC PASS" : "QC FAIL");
+  }
+
+  function drawVerdict(job) {
+    const verdict = job.verdict;
+    $("verdict").hidden = !verdict;
+    if (!verdict) return;
+    const badge = $("verdict-badge");
+    badge.dataset.verdict = verdictState(job);
+    badge.textContent = verdict.passed ? "QC PASS" : "QC FAIL";
+    $("verdict-line").textContent = verdict.line;
+    $("verdict-flags").replaceChildren(...(verdict.flags || []).slice(0, 20).map((flag) =>
+      el("li", {}, `${flag.first === flag.last ? flag.first : `${flag.first}–${flag.last}`}: ${flag.reason}`)));
+  }
+
+  function drawLinks(job) {
+    const made = state.artifacts && state.selected === job.id ? state.artifacts : null;
+    const layer = made && made.layer;
+    $("links").hidden = !layer && !(made && made.report);
+    $("layer-version").textContent = layer ? `layer ${layer.version}` : "";
+    setLink("report-link", made && made.report ? jobPath(job.id, "/report/index.html") : null);
+    setLink("movie-link", layer && layer.movie ? jobPath(job.id, "/movie") : null);
+    setLink("layer-link", layer ? jobPath(job.id, "/layer") : null);
+  }
+
+  function setLink(id, url) {
+    const link = $(id);
+    link.hidden = !url;
+    if (url) link.setAttribute("href", url);
+    else link.removeAttribute("href");
+  }
+
+  function stageRow(stage, verdict) {
     const progress = stage.progress;
     const fraction = stage.status === "done" ? 1 : progress && progress.fraction != null ? progress.fraction : 0;
     const label = progressLabel(stage);
-    const bar = el("div", { class: "bar", "data-status": stage.status, "data-fraction": fraction.toFixed(4),
+    const bar = el("div", { class: "bar", "data-status": stage.status, "data-verdict": verdict,
+                            "data-fraction": fraction.toFixed(4),
                             "data-done": progress ? progress.done : 0 },
       el("div", { class: "fill" }),
       el("div", { class: "label num" }, label));
@@ -298,7 +361,7 @@
     const running = stage.status === "running" && progress;
     return el("tr", { "data-stage": stage.name },
       el("td", {}, stage.name, progress && progress.task !== stage.name ? el("div", { class: "task" }, progress.task) : ""),
-      el("td", {}, el("span", { class: "status", "data-status": stage.status }, stage.status)),
+      el("td", {}, el("span", { class: "status", "data-status": stage.status, "data-verdict": verdict }, stage.status)),
       el("td", {}, bar),
       el("td", { class: "num" }, running && progress.rate ? `${number(progress.rate)} ${progress.unit}/s` : ""),
       el("td", { class: "num" }, running && progress.eta_s != null ? duration(progress.eta_s) : ""),
@@ -375,6 +438,9 @@
       const lines = (data.lines || []).join("\n    ");
       text = `${data.status}${data.message ? ": " + data.message : ""}${lines ? "\n    " + lines : ""}`;
       if (data.status === "failed") level = "error";
+    } else if (data.verdict) {
+      text = data.verdict.line;
+      if (!data.verdict.passed) level = "warning";
     } else {
       text = `job ${data.status || ""}${data.cancel ? "cancel " + data.cancel : ""}${data.message ? ": " + data.message : ""}`;
     }

@@ -98,7 +98,10 @@ class BlenderAdapter:
         missing = [f for f in files if not os.path.isfile(f)]
         if missing:
             raise ShotError(f"layer frame {missing[0]} is missing ({len(missing)} of {len(files)}): render them again")
-        strip = editor.sequences.new_image(name=f"{placement.shot} faceplate", filepath=files[0], channel=channel,
+        name = f"{placement.shot} faceplate"
+        earlier = [s for s in editor.sequences_all if s.name.startswith(name)]  # earlier versions: muted, kept
+        version = placement.metadata.get("version") or ""
+        strip = editor.sequences.new_image(name=f"{name} {version}".rstrip(), filepath=files[0], channel=channel,
                                            frame_start=placement.record.first)
         for path in files[1:]:
             strip.elements.append(os.path.basename(path))
@@ -107,8 +110,23 @@ class BlenderAdapter:
         strip.colorspace_settings.name = plate.colorspace_settings.name  # written in the plate's colour space
         self.align_data_windows(strip, placement, files)
         self.check_placed(strip, placement, channel)
+        for other in earlier:
+            other.mute = True
+        self.mark_flags(placement)
+
+    def mark_flags(self, placement: LayerPlacement) -> None:
+        """QC flags as timeline markers (Blender's have no length: a flag of several frames gets a marker at its
+        first frame naming the range and one at its last); an earlier version's markers on these frames go."""
+        markers = self.scene.timeline_markers
+        for marker in list(markers):
+            if marker.name.startswith("faceplate QC") and placement.record.first <= marker.frame <= placement.record.last:
+                markers.remove(marker)
         for span, reason in placement.flags_on_record():
-            self.scene.timeline_markers.new(name=f"faceplate QC: {reason}", frame=span.first)
+            if span.count == 1:
+                markers.new(name=f"faceplate QC: {reason}", frame=span.first)
+            else:
+                markers.new(name=f"faceplate QC: {reason} ({span})", frame=span.first)
+                markers.new(name=f"faceplate QC end: {reason}", frame=span.last)
 
     def align_data_windows(self, strip: Any, placement: LayerPlacement, files: list) -> None:
         """Blender shows only an EXR's data window, centred; move each frame back to where its file puts it

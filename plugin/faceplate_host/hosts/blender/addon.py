@@ -14,7 +14,7 @@ from typing import Any
 
 from faceplate_host.client import EngineClient, EngineError
 from faceplate_host.hosts.blender.adapter import BlenderAdapter
-from faceplate_host.jobs import event_text, placement_for, require_done, submit_shot
+from faceplate_host.jobs import event_text, placed_message, placement_for, require_done, submit_shot
 from faceplate_host.shots import BUDGET_HELP, BUDGETS, ShotError
 
 SHOTS_KEY = "faceplate_shots"  # the scene property the collect operator writes (JSON of Shot.to_dict())
@@ -126,6 +126,7 @@ def _place_when_done(adapter: BlenderAdapter, outcome: dict):
         return 0.5
     try:
         adapter.place(outcome["placement"])
+        print(f"Faceplate: {placed_message(outcome['placement'])}")
     except ShotError as exc:
         print(f"Faceplate: {exc}")
     return None

@@ -13,7 +13,9 @@ rounds to an int.
 Merge inputs (Foundry, Reference Guide > Merge: "A: the image sequence to merge with input B";
 "over - layers image A over B according to the alpha of A"): input 0 is B (the background, the pipe
 that passes through when the node is disabled), input 1 is A. So the plate goes to input 0 and the
-layer to input 1.
+layer to input 1. A newer version of the layer gets its own Read on the same Merge's A input; the earlier
+Read stays beside it, disabled (``nuke.allNodes``, the ``disable`` knob every node has), so it is one
+reconnection away.
 """
 
 from __future__ import annotations
@@ -89,15 +91,31 @@ class NukeAdapter:
         plate_space = _knob_text(plate, "colorspace")
         if plate_space:  # the layer is written in the plate's colour space
             layer["colorspace"].setValue(plate_space)
-        layer["label"].setValue(f"faceplate layer\n{placement.layer_frames}")
-        merge = self.nuke.nodes.Merge2()
-        merge["operation"].setValue("over")
-        merge.setInput(MERGE_B, plate)
+        version = placement.metadata.get("version") or ""
+        layer["label"].setValue(f"faceplate layer {version}".rstrip() + f"\n{placement.layer_frames}")
+        merge = self._layer_merge(plate)
+        if merge is None:
+            merge = self.nuke.nodes.Merge2()
+            merge["operation"].setValue("over")
+            merge.setInput(MERGE_B, plate)
+            merge.setXYpos(plate.xpos(), plate.ypos() + LAYER_GAP_X)
+            layer.setXYpos(plate.xpos() + LAYER_GAP_X, plate.ypos())
+        else:  # an earlier version: its Read kept, disabled, one step to the left of the new one
+            earlier = merge.input(MERGE_A)
+            earlier["disable"].setValue(True)
+            layer.setXYpos(earlier.xpos() + LAYER_GAP_X, earlier.ypos())
         merge.setInput(MERGE_A, layer)
         merge["label"].setValue(flag_label(placement))
-        layer.setXYpos(plate.xpos() + LAYER_GAP_X, plate.ypos())
-        merge.setXYpos(plate.xpos(), plate.ypos() + LAYER_GAP_X)
         self._check_wired(merge, plate, layer)
+
+    def _layer_merge(self, plate: Any) -> Optional[Any]:
+        """The Merge an earlier placement put over ``plate`` (its A input a faceplate layer Read), if any."""
+        for merge in self.nuke.allNodes("Merge2"):
+            layer = merge.input(MERGE_A)
+            if merge.input(MERGE_B) is plate and layer is not None and \
+                    str(layer["label"].value()).startswith("faceplate layer"):
+                return merge
+        return None
 
     def _check_wired(self, merge: Any, plate: Any, layer: Any) -> None:
         if merge.input(MERGE_B) is not plate or merge.input(MERGE_A) is not layer:

@@ -17,7 +17,7 @@ from typing import Any, Optional
 from faceplate_host.client import EngineClient, EngineError
 from faceplate_host.hosts.nuke.adapter import NukeAdapter
 from faceplate_host.hosts.progress import event_fraction
-from faceplate_host.jobs import ShotJob, event_text, placement_for, require_done, submit_shot
+from faceplate_host.jobs import ShotJob, event_text, placed_message, placement_for, require_done, submit_shot
 from faceplate_host.shots import ShotError
 
 
@@ -45,6 +45,16 @@ def send_selected(nuke: Any, client: EngineClient, sources: list, consent_ref: s
     return threads
 
 
+def place_and_say(nuke: Any, adapter: NukeAdapter, placement) -> None:
+    """On the main thread: place the layer, then tell the artist which version and QC's verdict on it."""
+    try:
+        adapter.place(placement)
+    except ShotError as exc:
+        nuke.message(f"Faceplate: {exc}")
+        return
+    nuke.message(f"Faceplate: {placed_message(placement)}")
+
+
 def follow_in_thread(nuke: Any, client: EngineClient, adapter: NukeAdapter, job: ShotJob, poll_s: float = 0.5) -> None:
     """The worker thread: progress and cancel through a ProgressTask (its bar closes when the task is released,
     as this function returns), the result on the main thread."""
@@ -64,6 +74,6 @@ def follow_in_thread(nuke: Any, client: EngineClient, adapter: NukeAdapter, job:
                                                     "finished work is kept and a retry resumes",))
             return
         require_done(final, job.shot)
-        nuke.executeInMainThread(adapter.place, (placement_for(client, job),))
+        nuke.executeInMainThread(place_and_say, (nuke, adapter, placement_for(client, job)))
     except (EngineError, ShotError) as exc:
         nuke.executeInMainThread(nuke.message, (f"Faceplate: {exc}",))

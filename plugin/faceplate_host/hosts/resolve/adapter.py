@@ -17,7 +17,10 @@ Every call is from Resolve's scripting README (Developer/Scripting/README.txt), 
   timelineItems" (trackIndex/recordFrame from 18.5; recordFrame is a timeline frame, e.g. 86400+).
 - ``MediaPool.ImportTimelineFromFile(filePath, {importOptions})`` (AAF/EDL/XML/FCPXML/DRT/ADL/OTIO).
 - ``Timeline.AddMarker(frameId, color, name, note, duration, customData)``: frameId counted from the
-  timeline's start, like the in/out marks.
+  timeline's start, like the in/out marks; ``GetMarkers()`` "dict of {frameId -> {information}}" (one marker
+  per frame), ``DeleteMarkerAtFrame(frameNum)``.
+- ``Timeline.GetTrackName(trackType, trackIndex)``; ``TimelineItem.SetClipEnabled(Bool)``: an earlier version's
+  layer clip is disabled, kept on its track.
 """
 
 from __future__ import annotations
@@ -33,6 +36,18 @@ APPEND_AT = (18, 5)  # AppendToTimeline with trackIndex/recordFrame
 MARKS_FROM = (19, 1)  # Timeline.GetMarkInOut
 _BRACKETED = re.compile(r"\[(\d+)-(\d+)\]")  # how Resolve's "File Path" shows a sequence: name.[1001-1100].exr
 _HASHES = re.compile(r"#+")
+
+
+def merged_by_start(flags: list) -> list:
+    """(span, reason) flags merged per first frame: the longest span, every reason."""
+    merged: dict = {}
+    for span, reason in flags:
+        if span.first in merged:
+            held, reasons = merged[span.first]
+            merged[span.first] = (FrameSpan(span.first, max(held.last, span.last)), reasons + [reason])
+        else:
+            merged[span.first] = (span, [reason])
+    return [(span, "; ".join(reasons)) for span, reasons in sorted(merged.values(), key=lambda m: m[0].first)]
 
 
 def get_resolve(scope: Optional[dict] = None) -> Any:
@@ -140,6 +155,7 @@ class ResolveAdapter:
         if self.version() < APPEND_AT:
             return self.fall_back(placement, f"Resolve {'.'.join(map(str, self.version()))} cannot place a clip at a "
                                   "record frame (18.5 or later can)")
+        earlier = self.earlier_layers(timeline, placement)
         pool = self.project().GetMediaPool()
         imported = pool.ImportMedia([{"FilePath": printf_pattern(placement.layer_pattern),
                                       "StartIndex": placement.layer_frames.first,
@@ -160,7 +176,19 @@ class ResolveAdapter:
         if wrong:
             timeline.DeleteClips(appended, False)
             return self.fall_back(placement, wrong)
+        for item in earlier:  # an earlier version: kept where it is, no longer shown
+            item.SetClipEnabled(False)
         self.add_markers(timeline, placement)
+
+    def earlier_layers(self, timeline: Any, placement: LayerPlacement) -> list:
+        """Layer clips placed before (an earlier version) over these record frames, on tracks named like ours."""
+        found = []
+        for index in range(1, int(timeline.GetTrackCount("video")) + 1):
+            if timeline.GetTrackName("video", index) != placement.track_name:
+                continue
+            found += [item for item in timeline.GetItemListInTrack("video", index) or []
+                      if int(item.GetStart()) <= placement.record.last and int(item.GetEnd()) > placement.record.first]
+        return found
 
     def misplaced(self, item: Any, placement: LayerPlacement, track: int) -> str:
         """What differs between the clip Resolve appended and the placement ("" when it is exact)."""
@@ -173,9 +201,16 @@ class ResolveAdapter:
         return ""
 
     def add_markers(self, timeline: Any, placement: LayerPlacement) -> None:
+        """QC flags as markers with their durations. Resolve keys markers by frame, so flags starting on one frame
+        become one marker (reasons joined, the longest duration); an earlier version's markers on these frames go."""
         start = int(timeline.GetStartFrame())
-        for span, reason in placement.flags_on_record():
-            timeline.AddMarker(span.first - start, "Red", "Faceplate QC", reason, span.count, f"faceplate:{span}")
+        first, last = placement.record.first - start, placement.record.last - start
+        for frame, marker in (timeline.GetMarkers() or {}).items():
+            if str(marker.get("customData", "")).startswith("faceplate:") and first <= int(frame) <= last:
+                timeline.DeleteMarkerAtFrame(frame)
+        for span, reason in merged_by_start(placement.flags_on_record()):
+            if not timeline.AddMarker(span.first - start, "Red", "Faceplate QC", reason, span.count, f"faceplate:{span}"):
+                self.report(f"Faceplate: no QC marker at {span.first} ({reason}): another marker holds that frame")
 
     def fall_back(self, placement: LayerPlacement, why: str) -> None:
         """Import the layer as a new timeline from the written OTIO file, and say why."""

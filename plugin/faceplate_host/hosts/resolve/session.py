@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 
 from faceplate_host.hosts.resolve.adapter import ResolveAdapter, get_resolve
+from faceplate_host.jobs import placed_message
 from faceplate_host.shots import ShotError
 
 
@@ -35,6 +36,5 @@ def publish_in_resolve(adapter: ResolveAdapter, source: str, consent_ref: str, *
     context = publish(adapter, PublishOptions(sources=[source] if source else [], consent_ref=consent_ref,
                                               shots_dir=shots_dir, **options))
     placed = [i.data["placement"] for i in context if "placement" in i.data]
-    return [f"Faceplate: {line}" for line in failures(context)] + [
-        f"Faceplate: {p.shot} placed at {p.record} on track {p.track_name!r}" for p in placed]
+    return [f"Faceplate: {line}" for line in failures(context)] + [f"Faceplate: {placed_message(p)}" for p in placed]
 

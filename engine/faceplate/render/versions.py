@@ -1,0 +1,119 @@
+"""Versions of a shot's comp layer: ``render/v001``, ``render/v002``, ... and ``render/latest.json``.
+
+A render that changes frames writes into the next version; what an editor placed is never rewritten.
+A version folder holds the files of :class:`~faceplate.render.outputs.RenderPaths` and ``version.json``
+(schema ``LayerVersion.1``): opened unpublished, published once every frame of the shot is in it (the
+review movie made first). ``latest.json`` (schema ``LayerLatest.1``) names the newest published version.
+
+Render chunks on farm nodes agree on their version without passing an id: a render joins the newest
+version while it is unpublished and every frame already in it was made the way this render would make
+it (same per-frame record); otherwise it opens the next one. Opening and publishing happen under the
+shot's short files lock. Nothing under a published version is written again.
+
+Imports no numpy or OpenCV: the server reads versions for every artifacts request.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+
+from typing import TYPE_CHECKING
+
+from faceplate.atomic import atomic_path, write_text_atomic
+from faceplate.workspace.manifest import now_iso
+
+if TYPE_CHECKING:
+    from faceplate.render.outputs import RenderPaths
+
+VERSION_SCHEMA = "LayerVersion.1"
+LATEST_SCHEMA = "LayerLatest.1"
+VERSION_FILE = "version.json"
+LATEST_FILE = "latest.json"
+_NAME = re.compile(r"^v(\d{3,})$")
+
+
+def version_name(number: int) -> str:
+    return f"v{number:03d}"
+
+
+def list_versions(render_dir: Path) -> list[str]:
+    """Every version folder, oldest first (published or not)."""
+    if not render_dir.is_dir():
+        return []
+    found = [p.name for p in render_dir.iterdir() if p.is_dir() and _NAME.match(p.name)]
+    return sorted(found, key=lambda name: int(name[1:]))
+
+
+def read_json(path: Path) -> dict | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None  # missing or damaged: treated as absent
+    return data if isinstance(data, dict) else None
+
+
+def read_version(render_dir: Path, name: str) -> dict | None:
+    return read_json(render_dir / name / VERSION_FILE)
+
+
+def published_versions(render_dir: Path) -> list[str]:
+    """Published versions, newest first."""
+    return [v for v in reversed(list_versions(render_dir)) if (read_version(render_dir, v) or {}).get("published")]
+
+
+def latest_version(render_dir: Path) -> str | None:
+    """The version ``latest.json`` names (the newest published one)."""
+    latest = read_json(render_dir / LATEST_FILE) or {}
+    name = latest.get("version")
+    return name if isinstance(name, str) and _NAME.match(name) and (render_dir / name).is_dir() else None
+
+
+def version_paths(render_dir: Path, version: str, made_with: dict) -> RenderPaths:
+    """The files of ``version``, named as recorded in its version.json (``made_with`` when it has none)."""
+    from faceplate.render.outputs import RenderPaths
+
+    info = read_version(render_dir, version) or made_with
+    return RenderPaths(render_dir / version, info.get("name", "faceplate"), info.get("layer_format", "exr"))
+
+
+def open_version(render_dir: Path, base: str | None, name: str, layer_format: str) -> str:
+    """Make the next version folder, unpublished (call under the shot's files lock)."""
+    existing = list_versions(render_dir)
+    version = version_name(int(existing[-1][1:]) + 1 if existing else 1)
+    (render_dir / version).mkdir(parents=True)
+    info = {"schema": VERSION_SCHEMA, "version": version, "base": base, "name": name, "layer_format": layer_format,
+            "opened": now_iso(), "published": None}
+    write_text_atomic(render_dir / version / VERSION_FILE, json.dumps(info, indent=1) + "\n")
+    return version
+
+
+def publish_version(render_dir: Path, version: str, details: dict) -> dict:
+    """Seal ``version`` (its version.json with ``details``) and point ``latest.json`` at it."""
+    info = {**(read_version(render_dir, version) or {}), **details, "published": now_iso()}
+    write_text_atomic(render_dir / version / VERSION_FILE, json.dumps(info, indent=1) + "\n")
+    write_text_atomic(render_dir / LATEST_FILE, json.dumps({"schema": LATEST_SCHEMA, "version": version,
+                                                            "layer": details.get("layer")}, indent=1) + "\n")
+    return info
+
+
+def carry_frame(source: RenderPaths, target: RenderPaths, frame: int) -> None:
+    """Put ``frame``'s files from an earlier version into ``target``: a hard link where the file system
+    allows, else a copy; each lands atomically, the record last (so it always describes files beside it)."""
+    target.record(frame).unlink(missing_ok=True)
+    for name in ("layer", "matte", "preview", "record"):
+        src, dst = getattr(source, name)(frame), getattr(target, name)(frame)
+        if src.is_file():
+            _link_or_copy(src, dst)
+
+
+def _link_or_copy(src: Path, dst: Path) -> None:
+    with atomic_path(dst) as tmp:
+        tmp.unlink()
+        try:
+            os.link(src, tmp)
+        except OSError:  # another file system, or links not allowed: a copy
+            shutil.copy2(src, tmp)
