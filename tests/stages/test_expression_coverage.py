@@ -15,7 +15,7 @@ import pytest
 
 from faceplate.curate.expression import FEATURES, expression_features
 from faceplate.faces.faceset import read_faceset
-from faceplate.media.frames import parse_frame_list
+from faceplate.media.frames import parse_frame_spans
 from faceplate.stages.runner import run_stage
 from faceplate.workspace import init_workspace, open_workspace
 
@@ -45,7 +45,7 @@ def test_a_source_that_never_opens_its_mouth_is_flagged_with_the_plate_frames(sh
     report = json.loads((shot / "facesets" / "expression.json").read_text())
     mouth = report["features"]["mouth"]
     assert mouth["source_range"][1] <= CLOSED + 1e-3
-    flagged = set(parse_frame_list(mouth["uncovered_frames"]))
+    flagged = {f for span in parse_frame_spans(mouth["uncovered_frames"]) for f in span}
     records = read_faceset(shot / "facesets" / "destination").records
     mouth_rule = FEATURES["mouth"]
     wide = {r.frame for r in records
