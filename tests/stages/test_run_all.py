@@ -9,6 +9,7 @@ import pytest
 from faceplate.cli.main import main
 from faceplate.demo import CONSENT_REF, PLATE_SPACE, build_example
 from faceplate.faces.faceset import read_faceset
+from faceplate.stages import STAGES
 from faceplate.stages.run_all import run_all
 from faceplate.workspace import init_workspace, open_workspace
 
@@ -25,6 +26,8 @@ def test_run_uses_what_the_artist_set_and_a_second_run_has_nothing_to_do(tmp_pat
     results = run_all(open_workspace(shot), {"train": TINY, "mask": {"landmark_only": True},
                                             "curate": {"rules": ["identity", "blur"]}})
     assert list(results) == ["extract", "curate", "mask", "train", "export", "render", "qc", "report"]
+    for name, result in results.items():  # what each stage records is what its record declares
+        assert set(result.outputs) <= set(STAGES[name].artifacts), name
     assert (shot / "qc" / "qc.json").is_file() and (shot / "report" / "index.html").is_file()
     report = json.loads((shot / "report" / "report.json").read_text())
     render = open_workspace(shot).manifest.last_run("render")

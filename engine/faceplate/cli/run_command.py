@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from faceplate.cli.render_flags import add_consent_waiver
+from faceplate.stages import PIPELINE, consent_stages
 from faceplate.workspace import open_workspace
 
 
@@ -28,7 +29,7 @@ def run(args) -> None:
     if args.landmark_masks_only:
         changes["mask"] = {"landmark_only": True}
     if args.waive_consent:
-        changes["render"] = {"waive_consent": True}
+        changes |= {stage.name: {"waive_consent": True} for stage in consent_stages(PIPELINE)}
     if args.via_server:
         from faceplate.cli.via_server import run_via_server
 

@@ -16,7 +16,8 @@ from faceplate.server.context import EngineContext
 from faceplate.server.errors import JobConflict, RequestRefused
 from faceplate.server.schemas import JobSubmit, Retry
 from faceplate.settings import merge_settings
-from faceplate.stages import STAGES
+from faceplate.server.worker import INIT_STEP
+from faceplate.stages import STAGES, consent_stages
 from faceplate.workspace.consent import clean_consent_ref
 from faceplate.workspace.manifest import Manifest
 from faceplate.workspace.workspace import MANIFEST_NAME, _read_manifest
@@ -35,14 +36,14 @@ def submit_job(engine: EngineContext, body: JobSubmit) -> dict:
         spec["shot"] = _checked_shot(engine, body, workspace)
         stored: dict = {}
         consent_ref = spec["shot"]["consent_ref"]
-        stages = ["init"] + stages
+        stages = [INIT_STEP] + stages
     else:
         manifest = _existing_manifest(workspace)
         stored, consent_ref = manifest.settings, manifest.consent_ref
     checked = {name: merge_settings(STAGES[name].settings_class, stored.get(name), changes, name)  # names the field
                for name, changes in body.settings.items()}
-    if "render" in stages:
-        _check_consent(consent_ref, checked.get("render"))
+    for stage in consent_stages(stages):
+        _check_consent(consent_ref, checked.get(stage.name))
     if checked.get("render") is not None and checked["render"].sign_cert is not None:  # files the engine will read
         for what in ("sign_cert", "sign_key"):
             engine.roots.resolve(getattr(checked["render"], what), f"settings.render.{what}")

@@ -29,6 +29,7 @@ from faceplate.server.store import Store
 # out: ~0.9 s of CPU per spare for stages (train, render) that run for minutes.
 WARM_IMPORTS = ("faceplate.media.video", "faceplate.media.stills", "faceplate.media.image_input",
                 "faceplate.models.config", "faceplate.server.errors", "faceplate.workspace")
+INIT_STEP = "init"  # a new shot's job starts with this step (``init_shot``) before its stages
 EXIT_DONE, EXIT_FAILED, EXIT_BUSY, EXIT_CANCELLED, EXIT_STOPPED = 0, 1, 3, 130, 75
 log = logging.getLogger(__name__)
 
@@ -88,7 +89,7 @@ def run_one(job: dict, stage: str, reporter: StoreReporter) -> tuple[int, dict, 
 def run_named_stage(job: dict, stage: str, reporter: StoreReporter) -> dict:
     from faceplate.workspace import open_workspace
 
-    if stage == "init":
+    if stage == INIT_STEP:
         return init_shot(job)
     from faceplate.stages.runner import run_stage
 
@@ -120,7 +121,7 @@ def wait_for_assignment() -> dict | None:
 
     importlib.import_module("faceplate.stages.runner")
     for stage in STAGES.values():
-        stage.module  # noqa: B018 - the import is the point
+        stage.load()  # the import is the point
     for name in WARM_IMPORTS:
         importlib.import_module(name)
     line = sys.stdin.readline()

@@ -62,10 +62,10 @@ def run(workspace: Workspace, settings: QcSettings, reporter: Reporter) -> Stage
 def rendered_layer(workspace: Workspace) -> str:
     """The layer pattern of the shot's last finished render, in this shot folder (a moved shot still
     finds it; QcError when nothing was rendered)."""
-    done = [r for r in workspace.manifest.stages if r.stage == "render" and r.status == "done"]
-    if not done or not done[-1].outputs.get("layer"):
+    rendered = workspace.manifest.last_made("layer")
+    if rendered is None:
         raise QcError(f"{workspace.root} has no rendered layer to check; run `faceplate render {workspace.root}` first")
-    made_with = done[-1].parameters
+    made_with = rendered.parameters
     return RenderPaths(workspace.root / "render", made_with.get("name", "faceplate"),
                        made_with.get("layer_format", "exr")).layer_pattern
 

@@ -62,8 +62,8 @@ def read_qc(workspace: Workspace) -> dict:
 def shot_provenance(workspace: Workspace) -> dict:
     """What the last render recorded about how the layer was made; a record from the manifest (no model)
     where that render recorded none."""
-    renders = [r for r in workspace.manifest.stages if r.stage == "render" and r.status == "done"]
-    if renders and renders[-1].provenance:
-        return renders[-1].provenance
+    rendered = workspace.manifest.last_made("layer")
+    if rendered is not None and rendered.provenance:
+        return rendered.provenance
     manifest = workspace.manifest
     return provenance_record(manifest, Consent(getattr(manifest, "consent_ref", None)))

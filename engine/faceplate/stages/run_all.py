@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 
 from faceplate.errors import FaceplateError
-from faceplate.stages import PIPELINE
+from faceplate.stages import PIPELINE, consent_stages
 from faceplate.stages.contract import Reporter, StageResult
 from faceplate.workspace import Workspace
 
@@ -28,7 +28,7 @@ def run_all(workspace: Workspace, changes: dict[str, dict] | None = None,
         raise FaceplateError(f"no pipeline stage {unknown}; stages: {', '.join(PIPELINE)}")
     results = {}
     with workspace.locked("run"):
-        _check_consent(workspace, changes.get("render"))
+        _check_consent(workspace, changes)
         for number, name in enumerate(PIPELINE, 1):
             log.info("%d/%d %s", number, len(PIPELINE), name)
             results[name] = run_stage(workspace, name, changes.get(name), reporter)
@@ -37,11 +37,10 @@ def run_all(workspace: Workspace, changes: dict[str, dict] | None = None,
     return results
 
 
-def _check_consent(workspace: Workspace, render_changes: dict | None) -> None:
+def _check_consent(workspace: Workspace, changes: dict[str, dict]) -> None:
     """Refuse at the start, not after training, a run whose render would be refused (no consent reference)."""
-    from faceplate.render.settings import RenderSettings
     from faceplate.workspace.consent import consent_for_render
 
-    if "render" in PIPELINE:
-        settings = workspace.settings_for("render", RenderSettings, render_changes)
+    for stage in consent_stages(PIPELINE):
+        settings = workspace.settings_for(stage.name, stage.settings_class, changes.get(stage.name))
         consent_for_render(workspace.manifest, settings.waive_consent)

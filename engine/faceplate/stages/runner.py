@@ -20,7 +20,7 @@ def run_stage(workspace: Workspace, name: str, changes: dict | None = None,
     reporter = reporter or BaseReporter()
     with workspace.locked(lock_label(name, changes), shared=stage.shares_lock), logs_to(reporter):
         settings = workspace.settings_for(name, stage.settings_class, changes)
-        return stage.module.run(workspace, settings, reporter)
+        return stage.load().run(workspace, settings, reporter)
 
 
 def lock_label(name: str, changes: dict | None) -> str:

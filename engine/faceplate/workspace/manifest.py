@@ -85,3 +85,8 @@ class Manifest(BaseModel):
     def last_run(self, stage: str) -> StageRun | None:
         runs = [r for r in self.stages if r.stage == stage]
         return runs[-1] if runs else None
+
+    def last_made(self, artifact: str) -> StageRun | None:
+        """The last finished run that recorded ``artifact`` among its outputs (a stage's ``artifacts``)."""
+        runs = [r for r in self.stages if r.status == "done" and r.outputs.get(artifact)]
+        return runs[-1] if runs else None
