@@ -28,7 +28,7 @@ def run_all(workspace: Workspace, changes: dict[str, dict] | None = None,
         raise FaceplateError(f"no pipeline stage {unknown}; stages: {', '.join(PIPELINE)}")
     results = {}
     with workspace.locked("run"):
-        _check_consent(workspace, changes)
+        _check_consent_first(workspace, changes)
         for number, name in enumerate(PIPELINE, 1):
             log.info("%d/%d %s", number, len(PIPELINE), name)
             results[name] = run_stage(workspace, name, changes.get(name), reporter)
@@ -37,10 +37,10 @@ def run_all(workspace: Workspace, changes: dict[str, dict] | None = None,
     return results
 
 
-def _check_consent(workspace: Workspace, changes: dict[str, dict]) -> None:
+def _check_consent_first(workspace: Workspace, changes: dict[str, dict]) -> None:
     """Refuse at the start, not after training, a run whose render would be refused (no consent reference)."""
-    from faceplate.workspace.consent import consent_for_render
+    from faceplate.workspace.consent import check_consent
 
     for stage in consent_stages(PIPELINE):
         settings = workspace.settings_for(stage.name, stage.settings_class, changes.get(stage.name))
-        consent_for_render(workspace.manifest, settings.waive_consent)
+        check_consent(workspace.manifest.consent_ref, settings.waive_consent, workspace.manifest.shot)
