@@ -25,7 +25,7 @@ HOLD = textwrap.dedent("""
     ws = open_workspace(sys.argv[1])
     with ws.stage_run("train", {}, {}):
         print("holding", flush=True)
-        time.sleep(60)
+        sys.stdin.read()  # until the test lets go: however slow the machine, never before
 """)
 
 
@@ -37,7 +37,8 @@ def shot(tmp_path):
 
 
 def _hold(shot):
-    proc = subprocess.Popen([sys.executable, "-c", HOLD, str(shot)], stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen([sys.executable, "-c", HOLD, str(shot)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            text=True)
     assert proc.stdout.readline().strip() == "holding"
     return proc
 
@@ -101,20 +102,21 @@ SHARED_HOLD = textwrap.dedent("""
     ws = open_workspace(shot)
     with ws.locked(label, shared=True):
         print("holding", flush=True)
-        deadline = time.time() + 60  # a failed test never touches it: do not outlive it by long
+        deadline = time.time() + 600  # a failed test never touches it: do not outlive it by long
         while not go.exists() and time.time() < deadline:
             time.sleep(0.02)
         for _ in range(patches):  # each a 'running' then a 'done' patch of the manifest
             with ws.stage_run("render", {}, {}):
                 pass
         print("patched", flush=True)
-        time.sleep(60 if patches == 0 else 0)
+        if patches == 0:
+            sys.stdin.read()  # until the test lets go
 """)
 
 
 def _hold_shared(shot, label, go, patches=0):
     proc = subprocess.Popen([sys.executable, "-c", SHARED_HOLD, str(shot), label, str(go), str(patches)],
-                            stdout=subprocess.PIPE, text=True)
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     assert proc.stdout.readline().strip() == "holding"
     return proc
 
@@ -203,7 +205,7 @@ def test_a_render_killed_mid_chunk_is_marked_interrupted_only_by_an_exclusive_ho
     alive = _hold_shared(shot, "render of 1002", go)
     killed = subprocess.Popen([sys.executable, "-c", HOLD.replace('"train"', '"render"').replace(
         "ws.stage_run", "ws.locked('render of 1001', shared=True), ws.stage_run"), str(shot)],
-        stdout=subprocess.PIPE, text=True)
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     assert killed.stdout.readline().strip() == "holding"
     _stop(killed)
     try:
@@ -232,8 +234,9 @@ def test_a_render_that_loses_the_shot_while_switching_to_shared_is_refused_namin
             from faceplate.workspace.lock import WorkspaceLock
             WorkspaceLock(sys.argv[1]).acquire("train")
             print("holding", flush=True)
-            time.sleep(60)
-            """), str(shot)], stdout=subprocess.PIPE, text=True))
+            sys.stdin.read()  # until the test lets go
+            """), str(shot)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                       text=True))
         assert taken[0].stdout.readline().strip() == "holding"
         return False
 
@@ -257,13 +260,13 @@ def test_a_render_waits_for_another_that_recovers_the_shot_before_sharing_it(sho
         lock = WorkspaceLock(sys.argv[1])
         lock.acquire("render of 1001", shared=True)  # the shot is free: exclusive, to recover it
         print("recovering", lock.mode, flush=True)
-        deadline = time.time() + 60
+        deadline = time.time() + 600
         while not pathlib.Path(sys.argv[2]).exists() and time.time() < deadline:
             time.sleep(0.02)
         lock.share()
         print("shared", flush=True)
-        time.sleep(60)
-        """), str(shot), str(go)], stdout=subprocess.PIPE, text=True)
+        sys.stdin.read()  # until the test lets go
+        """), str(shot), str(go)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         assert first.stdout.readline().split() == ["recovering", "exclusive"]
         with pytest.raises(WorkspaceBusy, match="`render of 1001`"):  # an exclusive stage does not wait for it
