@@ -66,7 +66,7 @@ def digest(path: Path) -> str:
 
 
 def render_runs(shot: Path) -> list:
-    return [r for r in open_workspace(shot).manifest.stages if r.stage == "render"]
+    return open_workspace(shot).manifest.runs_of("render")
 
 
 def test_every_step_runs_and_the_layer_equals_faceplate_run_on_the_same_shot(job):
@@ -192,8 +192,8 @@ def test_the_identity_step_trains_once_and_the_shot_starts_from_it(job, tmp_path
     assert done.returncode == 0, done.stdout[-3000:]
     ran = re.findall(r"Running step '([^']+)'", done.stdout)
     assert sorted(ran) == sorted(["identity", "media", "extract", "curate", "mask", "train"]) and ran[-1] == "train"
-    pretrained = [r for r in open_workspace(library).manifest.stages if r.stage == "pretrain"]
+    pretrained = open_workspace(library).manifest.runs_of("pretrain")
     assert [r.status for r in pretrained] == ["done"]
-    train = [r for r in open_workspace(shot).manifest.stages if r.stage == "train"][-1]
+    train = open_workspace(shot).manifest.runs_of("train")[-1]
     assert train.status == "done" and train.inputs["init_from"] == str(library)
     assert f"starting from the weights of {library}/model/checkpoints/00000003" in done.stdout

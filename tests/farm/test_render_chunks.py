@@ -121,7 +121,7 @@ def faceplate(*args: str, env: dict | None = None) -> subprocess.CompletedProces
 
 
 def render_runs(shot: Path) -> list:
-    return [r for r in open_workspace(shot).manifest.stages if r.stage == "render"]
+    return open_workspace(shot).manifest.runs_of("render")
 
 
 def paths(shot: Path) -> RenderPaths:
@@ -193,8 +193,8 @@ def test_train_is_refused_while_a_chunk_renders_and_waits_for_it_under_lock_wait
     gate.touch()
     finish(chunk)
     assert waiting.wait(timeout=600) == 0
-    stages = open_workspace(shot).manifest.stages
-    render, train = [r for r in stages if r.stage == "render"][-1], [r for r in stages if r.stage == "train"][-1]
+    manifest = open_workspace(shot).manifest
+    render, train = manifest.last_run("render"), manifest.last_run("train")
     assert render.status == "done" and train.started >= render.finished
 
 

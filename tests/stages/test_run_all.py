@@ -43,7 +43,7 @@ def test_run_uses_what_the_artist_set_and_a_second_run_has_nothing_to_do(tmp_pat
     assert main(["run", str(shot)]) == 0
     said = capsys.readouterr().err
     assert "up to date" in said and "already at iteration 3" in said and "1001-1004" in said
-    runs = [r for r in open_workspace(shot).manifest.stages if r.stage == "train"]
+    runs = open_workspace(shot).manifest.runs_of("train")
     assert runs[-1].parameters["train"]["batch_size"] == 2, "faceplate run kept the artist's batch size"
     assert [r.stage for r in open_workspace(shot).manifest.stages].count("extract") == 2  # one per role, once
 

@@ -69,12 +69,12 @@ def test_a_killed_holder_frees_the_shot_and_its_run_is_marked_interrupted(shot):
     stray.write_text("half")
     os.kill(holder.pid, signal.SIGKILL)
     holder.wait()
-    running = [r for r in open_workspace(shot).manifest.stages if r.stage == "train"]
+    running = open_workspace(shot).manifest.runs_of("train")
     assert running[-1].status == "running"  # nobody could record the kill
     ws = open_workspace(shot)
     with ws.locked("curate"):
         pass
-    train = [r for r in open_workspace(shot).manifest.stages if r.stage == "train"][-1]
+    train = open_workspace(shot).manifest.runs_of("train")[-1]
     assert train.status == "interrupted" and train.finished and "killed" in train.error
     assert not stray.exists(), "temp files of the dead run are cleared"
     assert json.loads((shot / LOCK_NAME).read_text() or "{}") == {}, "the lock file says nobody holds it"
@@ -161,7 +161,7 @@ def test_an_exclusive_stage_waits_for_shared_holders_under_lock_wait(shot, tmp_p
     threading.Timer(0.5, go.touch).start()  # the holder then records one run and releases the shot
     ws = open_workspace(shot)
     with ws.locked("train"):  # waits for that, then has the shot to itself
-        assert [r.status for r in ws.manifest.stages if r.stage == "render"] == ["done"]
+        assert [r.status for r in ws.manifest.runs_of("render")] == ["done"]
     holder.wait()
 
 
@@ -172,7 +172,7 @@ def test_concurrent_shared_holders_lose_no_manifest_record(shot, tmp_path):
     assert [h.stdout.readline().strip() for h in holders] == ["patched", "patched"]
     for holder in holders:
         holder.wait()
-    runs = [r for r in open_workspace(shot).manifest.stages if r.stage == "render"]
+    runs = open_workspace(shot).manifest.runs_of("render")
     assert len(runs) == 30 and {r.status for r in runs} == {"done"}
     assert len({r.pid for r in runs}) == 2
 
@@ -210,11 +210,11 @@ def test_a_render_killed_mid_chunk_is_marked_interrupted_only_by_an_exclusive_ho
     _stop(killed)
     try:
         with open_workspace(shot).locked("render of 1003", shared=True) as ws:
-            assert [r.status for r in ws.manifest.stages if r.stage == "render"] == ["running"]
+            assert [r.status for r in ws.manifest.runs_of("render")] == ["running"]
     finally:
         _stop(alive)
     with open_workspace(shot).locked("curate") as ws:
-        render = [r for r in ws.manifest.stages if r.stage == "render"]
+        render = ws.manifest.runs_of("render")
         assert [r.status for r in render] == ["interrupted"] and render[0].pid == killed.pid
 
 

@@ -24,7 +24,7 @@ from pathlib import Path, PurePath
 
 from faceplate.farm import OPENJD_ENV
 from faceplate.media import FrameRange
-from faceplate.stages import STAGES, Stage, get_stage
+from faceplate.stages import Stage, get_stage, pipeline
 from faceplate.workspace.lock import WAIT_ENV
 
 SPECIFICATION = "jobtemplate-2023-09"
@@ -37,8 +37,8 @@ CANCEL = {"mode": "NOTIFY_THEN_TERMINATE", "notifyPeriodInSeconds": 120}
 
 
 def farm_stages() -> tuple[str, ...]:
-    """The stages a shot's job runs, in order: those of the stage table that are in the pipeline."""
-    return tuple(name for name, stage in STAGES.items() if stage.in_pipeline)
+    """The stages a shot's job runs, in order: the pipeline as the stage table says now."""
+    return pipeline()
 
 
 @dataclass(frozen=True)

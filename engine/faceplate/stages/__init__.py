@@ -136,7 +136,14 @@ STAGES: dict[str, Stage] = {s.name: s for s in (
           "one offline HTML page (and JSON) per shot: QC plots, worst frames, training, settings, provenance",
           artifacts=("html", "json")),
 )}
-PIPELINE = tuple(name for name, stage in STAGES.items() if stage.in_pipeline)  # what `faceplate run` runs
+
+
+def pipeline() -> tuple[str, ...]:
+    """The stages `faceplate run`, a farm job and a default server job run, in workflow order."""
+    return tuple(name for name, stage in STAGES.items() if stage.in_pipeline)
+
+
+PIPELINE = pipeline()
 
 
 def get_stage(name: str) -> Stage:
