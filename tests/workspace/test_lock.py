@@ -9,7 +9,6 @@ import subprocess
 import sys
 import textwrap
 import threading
-import time
 
 import numpy as np
 import pytest
@@ -87,10 +86,8 @@ def test_the_lock_is_reentrant_for_one_holder(shot):
             run.summary = {"faces": 1}
         assert ws.lock.held
     assert not ws.lock.held
-    started = time.monotonic()
-    with open_workspace(shot).locked("render"):  # released: another holder gets it at once
+    with open_workspace(shot).locked("render"):  # released: another holder gets it (a held shot is refused)
         pass
-    assert time.monotonic() - started < 2
     assert [r.status for r in open_workspace(shot).manifest.stages][-1] == "done"
 
 
