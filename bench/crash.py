@@ -134,7 +134,7 @@ def trial_train(trained: Path, shot: Path, delay: float) -> list[str]:
     saved = last_checkpoint(shot)
     faceplate("train", str(shot))  # the remembered settings: same target, resumes
     problems = leftovers(shot)
-    run = [r for r in open_workspace(shot).manifest.stages if r.stage == "train"][-1]
+    run = open_workspace(shot).manifest.last_run("train")
     start, end = run.summary.get("start_iteration", -1), run.summary.get("iterations", -1)
     if start < saved:
         problems.append(f"resumed at iteration {start}, before the last checkpoint {saved}")
@@ -177,17 +177,15 @@ def main() -> int:
     durations["render"] = timed("render", str(probe))
     print("uninterrupted runs: " + ", ".join(f"{k} {v:.1f} s" for k, v in durations.items()))
     ok = total = 0
-    landed = {"extract": 0, "train": 0, "render": 0}  # kills that hit a running stage (recorded 'interrupted')
-    for stage in landed:
+    trials = {"extract": lambda shot, delay: trial_extract(pristine, shot, delay, reference),
+              "train": lambda shot, delay: trial_train(trained, shot, delay),
+              "render": lambda shot, delay: trial_render(trained, shot, delay)}
+    landed = dict.fromkeys(trials, 0)  # kills that hit a running stage (recorded 'interrupted')
+    for stage, trial in trials.items():
         for i in range(args.trials):
             delay = rng.uniform(0.3, 0.95 * durations[stage])  # from start-up to the last frames
             shot = base / f"{stage}_{i:02d}"
-            if stage == "extract":
-                problems = trial_extract(pristine, shot, delay, reference)
-            elif stage == "train":
-                problems = trial_train(trained, shot, delay)
-            else:
-                problems = trial_render(trained, shot, delay)
+            problems = trial(shot, delay)
             total += 1
             ok += not problems
             inside = any(r.stage == stage and r.status == "interrupted" for r in open_workspace(shot).manifest.stages)

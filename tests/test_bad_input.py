@@ -240,7 +240,7 @@ def test_a_second_program_on_a_busy_shot_is_refused_and_the_first_finishes(prepa
     assert first.wait(timeout=300) == 0, first.stderr.read()
     runs = open_workspace(shot).manifest.stages
     assert len(runs) == runs_before + 1, "the refused programs recorded nothing; the first run is kept"
-    assert runs[-1].stage == "train" and runs[-1].status == "done" and runs[-1].summary["iterations"] == 300
+    assert (runs[-1].stage, runs[-1].status, runs[-1].summary["iterations"]) == ("train", "done", 300)
     assert open_workspace(shot).manifest.settings["train"]["train"]["lr"] != 1e-4, "a refused run stores nothing"
 
 

@@ -30,7 +30,7 @@ def test_fp16_export_is_recorded_and_an_export_without_it_removes_the_old_copy(t
     export = trained_shot / "export"
     assert (export / "generator.onnx").is_file() and (export / "generator.fp16.onnx").is_file()
     run = open_workspace(trained_shot).manifest.stages[-1]
-    assert run.stage == "export" and run.outputs["fp16"] == "export/generator.fp16.onnx"
+    assert (run.stage, run.outputs["fp16"]) == ("export", "export/generator.fp16.onnx")
     assert 0 <= run.summary["fp16_max_abs_diff"] <= 2e-2 and run.summary["max_abs_diff"] <= 1e-4
     assert default_model_path(open_workspace(trained_shot), "cpu").name == "generator.onnx"  # fp16 is for CUDA
 

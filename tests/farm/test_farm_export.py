@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from importlib.metadata import version
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from openjd.model import decode_job_template
 
 from faceplate.farm.export import identity_for
 from faceplate.farm.template import EXTENSIONS, farm_stages
-from faceplate.stages import STAGES, Stage
+from faceplate.stages import STAGES
 
 
 @pytest.fixture(scope="module")
@@ -132,14 +133,21 @@ def test_the_budget_is_a_job_parameter_on_the_mask_train_and_identity_commands(t
         "no budget given: each shot's own (else preview)"
 
 
-def test_qc_and_report_join_the_job_once_the_stage_table_has_them(tmp_path, media, monkeypatch):
+def test_each_step_is_shaped_by_its_stages_record_not_its_name(tmp_path, media, monkeypatch):
     shot = tiny_shot(tmp_path / "shots" / "sh010", media)
-    for name in ("report", "qc"):  # whatever order they are added in, the job runs qc before report
-        monkeypatch.setitem(STAGES, name, Stage(name, "faceplate.stages.render", STAGES["render"].settings_ref, name))
-    template, _ = export([shot], tmp_path / "job")
-    document = checked(template)
-    assert [s["name"] for s in document["steps"]][-3:] == ["render", "qc", "report"]
-    assert steps(document)["qc"]["dependencies"] == [{"dependsOn": "render"}]
+    monkeypatch.setitem(STAGES, "review", replace(STAGES["review"], in_pipeline=True))
+    monkeypatch.setitem(STAGES, "export", replace(STAGES["export"], needs_gpu=True, chunked=True))
+    monkeypatch.setitem(STAGES, "render", replace(STAGES["render"], chunked=False))
+    template, _ = export([shot], tmp_path / "job", chunk_size=3)
+    by_name = steps(checked(template))
+    assert list(by_name) == ["media", "extract", "curate", "review", "mask", "train", "export", "render", "qc",
+                             "report"]
+    assert by_name["qc"]["dependencies"] == [{"dependsOn": "render"}]
+    assert by_name["export"]["hostRequirements"] == by_name["train"]["hostRequirements"]
+    assert by_name["export"]["script"]["actions"]["onRun"]["args"][-2:] == ["--frames", "{{Task.Param.Frame}}"]
+    assert by_name["export"]["parameterSpace"]["taskParameterDefinitions"][0]["range"] == "1001-1006"
+    assert "parameterSpace" not in by_name["render"] and "--frames" not in by_name["render"]["script"]["actions"][
+        "onRun"]["args"]
 
 
 def test_export_renders_a_frame_subset_when_asked(tmp_path, media):

@@ -14,7 +14,7 @@ import re
 import shutil
 import subprocess
 import sys
-import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,7 +76,7 @@ def digest(path: Path) -> str:
 
 
 def render_runs(shot: Path) -> list:
-    return [r for r in open_workspace(shot).manifest.stages if r.stage == "render"]
+    return open_workspace(shot).manifest.runs_of("render")
 
 
 def test_every_step_runs_and_the_layer_equals_faceplate_run_on_the_same_shot(job):
@@ -154,10 +154,21 @@ def test_path_mapping_points_the_shot_at_the_media_where_the_node_sees_it(job, t
     assert [c.path for c in manifest.sources] == [str(node_media / "source" / "astronaut_src.####.png")]
 
 
+def _output_until_waiting(node: subprocess.Popen) -> list[str]:
+    """The node's lines up to the one saying it waits for the busy shot (all of them if it ends without one)."""
+    lines = []
+    for line in node.stdout:
+        lines.append(line)
+        if "waiting up to" in line:
+            break
+    return lines
+
+
 def test_two_nodes_given_chunks_of_one_shot_wait_for_it_and_write_each_frame_once(job):
     """Two `openjd run` sessions (two nodes) start chunks of the shot while another program holds it
     exclusively: both wait for the shot (FACEPLATE_LOCK_WAIT, set by the job) instead of failing, then render
-    their own frames (at once: render shares the shot; test_render_chunks.py shows the overlap) into one version."""
+    their own frames (at once: render shares the shot; test_render_chunks.py shows the overlap) into one version.
+    The holder lets go only once both said they wait, so neither can slip past it, whichever node gets there first."""
     paths = unpublished_v001(job.shot)
     for frame in (1001, 1002, 1003, 1004):
         for path in (paths.record(frame), paths.layer(frame), paths.matte(frame), paths.preview(frame)):
@@ -170,12 +181,13 @@ def test_two_nodes_given_chunks_of_one_shot_wait_for_it_and_write_each_frame_onc
                                    f"file://{job.parameters}", "--step", "render", "--task-param", f"Frame={chunk}"],
                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=engine_env())
                  for chunk in ("1001-1002", "1003-1004")]
-        time.sleep(3)
+        with ThreadPoolExecutor(len(nodes)) as pool:  # each node's lines until it waits, read side by side
+            waited = list(pool.map(_output_until_waiting, nodes))
     finally:
         holder.release()
-    logs = [node.communicate(timeout=120)[0] for node in nodes]
+    logs = ["".join(head) + node.communicate(timeout=600)[0] for head, node in zip(waited, nodes)]
+    assert all("is busy: `test`" in head[-1] and "waiting up to 21600 s" in head[-1] for head in waited), logs
     assert [node.returncode for node in nodes] == [0, 0], logs
-    assert all("is busy: `test`" in log and "waiting up to 21600 s" in log for log in logs)
     runs = render_runs(job.shot)[before:]
     assert sorted(r.summary["frames_written"] for r in runs) == ["1001-1002", "1003-1004"]
     assert all(paths.done(f, preview=True) for f in FRAMES)
@@ -193,8 +205,8 @@ def test_the_identity_step_trains_once_and_the_shot_starts_from_it(job, tmp_path
     assert done.returncode == 0, done.stdout[-3000:]
     ran = re.findall(r"Running step '([^']+)'", done.stdout)
     assert sorted(ran) == sorted(["identity", "media", "extract", "curate", "mask", "train"]) and ran[-1] == "train"
-    pretrained = [r for r in open_workspace(library).manifest.stages if r.stage == "pretrain"]
+    pretrained = open_workspace(library).manifest.runs_of("pretrain")
     assert [r.status for r in pretrained] == ["done"]
-    train = [r for r in open_workspace(shot).manifest.stages if r.stage == "train"][-1]
+    train = open_workspace(shot).manifest.runs_of("train")[-1]
     assert train.status == "done" and train.inputs["init_from"] == str(library)
     assert f"starting from the weights of {library}/model/checkpoints/00000003" in done.stdout

@@ -122,7 +122,7 @@ def faceplate(*args: str, env: dict | None = None) -> subprocess.CompletedProces
 
 
 def render_runs(shot: Path) -> list:
-    return [r for r in open_workspace(shot).manifest.stages if r.stage == "render"]
+    return open_workspace(shot).manifest.runs_of("render")
 
 
 def paths(shot: Path) -> RenderPaths:
@@ -189,17 +189,17 @@ def test_train_is_refused_while_a_chunk_renders_and_waits_for_it_under_lock_wait
     assert refused.returncode == 1
     assert refused.stderr.count("\n") == 1 and "is busy: `render of 1001-1002`" in refused.stderr, refused.stderr
     waiting = subprocess.Popen([sys.executable, "-m", "faceplate.cli.main", "train", str(shot)], stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True, env={**engine_env(), "FACEPLATE_LOCK_WAIT": "120"})
+                               stderr=subprocess.STDOUT, text=True, env={**engine_env(), "FACEPLATE_LOCK_WAIT": "600"})
     spawned.append(waiting)
     for line in waiting.stdout:  # it says it waits, and for whom
-        if "waiting up to 120 s" in line:
+        if "waiting up to 600 s" in line:
             assert "`render of 1001-1002`" in line
             break
     gate.touch()
     finish(chunk)
-    assert waiting.wait(timeout=120) == 0
-    stages = open_workspace(shot).manifest.stages
-    render, train = [r for r in stages if r.stage == "render"][-1], [r for r in stages if r.stage == "train"][-1]
+    assert waiting.wait(timeout=600) == 0
+    manifest = open_workspace(shot).manifest
+    render, train = manifest.last_run("render"), manifest.last_run("train")
     assert render.status == "done" and train.started >= render.finished
 
 
@@ -209,8 +209,8 @@ def test_a_chunk_is_refused_while_train_holds_the_shot(shot, spawned):
         from faceplate.workspace import open_workspace
         with open_workspace(sys.argv[1]).stage_run("train", {}, {}):
             print("holding", flush=True)
-            time.sleep(60)
-        """), str(shot)], stdout=subprocess.PIPE, text=True, env=engine_env())
+            sys.stdin.read()  # until the test lets go
+        """), str(shot)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=engine_env())
     spawned.append(holder)
     assert holder.stdout.readline().strip() == "holding"
     refused = faceplate("render", str(shot), "--frames", "1001-1002")

@@ -7,7 +7,6 @@ import copy
 import html
 import json
 import shutil
-import time
 
 import cv2
 import numpy as np
@@ -210,8 +209,7 @@ def test_curate_reports_progress_cancels_and_resumes(fresh_shot):
     cancelling = RecordingReporter(cancel_after=4)
     with pytest.raises(StageCancelled):
         _curate(root, reporter=cancelling)
-    assert time.monotonic() - cancelling.cancel_time < 2.0
-    assert _progress_of(cancelling, "measure destination")[-1].done == 3
+    assert _progress_of(cancelling, "measure destination")[-1].done == 3  # no face measured after the cancel
     assert open_workspace(root).manifest.stages[-1].status == "cancelled"
     assert index.read_bytes() == before  # measuring writes nothing
     _curate(root)
@@ -230,7 +228,7 @@ def test_review_reports_progress_cancels_and_resumes(fresh_shot):
     cancelling = RecordingReporter(cancel_after=3)
     with pytest.raises(StageCancelled):
         run_stage(open_workspace(root), "review", {"roles": DEST}, cancelling)
-    assert time.monotonic() - cancelling.cancel_time < 2.0
+    assert len(cancelling.of("progress")) == 3, "no sheet drawn after the cancel"
     assert open_workspace(root).manifest.stages[-1].status == "cancelled" and not page.exists()
     run_stage(open_workspace(root), "review", {"roles": DEST})
     assert page.read_text(encoding="utf-8") == complete

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import time
 from pathlib import Path
 
 import numpy as np
@@ -108,7 +107,7 @@ def test_interrupted_run_keeps_old_faceset_and_resumes_with_right_counts(workspa
     assert result.summary["destination"]["frames_read"] == 12
 
 
-def test_cancel_stops_within_2_s_and_the_rerun_gives_the_same_faces(workspace, example, tmp_path):
+def test_cancel_stops_at_the_next_frame_and_the_rerun_gives_the_same_faces(workspace, example, tmp_path):
     plain = init_workspace(tmp_path / "plain", example[0], "1001-1012", colour_space=PLATE_SPACE)
     run_stage(plain, "extract", DEST)
     expected = [r.id for r in read_faceset(plain.faceset_dir("destination")).records]
@@ -116,7 +115,7 @@ def test_cancel_stops_within_2_s_and_the_rerun_gives_the_same_faces(workspace, e
     reporter = RecordingReporter(cancel_after=4)  # the meter's first report, then 3 frames
     with pytest.raises(StageCancelled, match="cancelled at plate frame"):
         run_stage(workspace, "extract", DEST, reporter)
-    assert time.monotonic() - reporter.cancel_time < 2.0
+    assert len(reporter.of("progress")) == 4, "no frame read after the cancel"
     assert open_workspace(workspace.root).manifest.last_run("extract").status == "cancelled"
     assert not (workspace.faceset_dir("destination") / "index.jsonl").exists()
 

@@ -9,6 +9,7 @@ import pytest
 from faceplate.cli.main import main
 from faceplate.demo import CONSENT_REF, PLATE_SPACE, build_example
 from faceplate.faces.faceset import read_faceset
+from faceplate.stages import STAGES
 from faceplate.stages.run_all import run_all
 from faceplate.workspace import init_workspace, open_workspace
 
@@ -25,6 +26,8 @@ def test_run_uses_what_the_artist_set_and_a_second_run_has_nothing_to_do(tmp_pat
     results = run_all(open_workspace(shot), {"train": TINY, "mask": {"landmark_only": True},
                                             "curate": {"rules": ["identity", "blur"]}})
     assert list(results) == ["extract", "curate", "mask", "train", "export", "render", "qc", "report"]
+    for name, result in results.items():  # what each stage records is what its record declares
+        assert set(result.outputs) <= set(STAGES[name].artifacts), name
     assert (shot / "qc" / "v001" / "qc.json").is_file() and (shot / "report" / "v001" / "index.html").is_file()
     report = json.loads((shot / "report" / "v001" / "report.json").read_text())
     render = open_workspace(shot).manifest.last_run("render")
@@ -40,7 +43,7 @@ def test_run_uses_what_the_artist_set_and_a_second_run_has_nothing_to_do(tmp_pat
     assert main(["run", str(shot)]) == 0
     said = capsys.readouterr().err
     assert "up to date" in said and "already at iteration 3" in said and "1001-1004" in said
-    runs = [r for r in open_workspace(shot).manifest.stages if r.stage == "train"]
+    runs = open_workspace(shot).manifest.runs_of("train")
     assert runs[-1].parameters["train"]["batch_size"] == 2, "faceplate run kept the artist's batch size"
     assert [r.stage for r in open_workspace(shot).manifest.stages].count("extract") == 2  # one per role, once
 

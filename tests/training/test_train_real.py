@@ -75,7 +75,7 @@ def test_resume_after_a_kill_continues_the_same_loss_curve(shot, tmp_path):
     resumed = _losses(shot)
     assert sorted(resumed) == list(range(1, 15))
     for it in range(1, 15):
-        assert resumed[it] == pytest.approx(expected[it], rel=1e-5, abs=1e-6), f"iteration {it}"
+        assert resumed[it] == expected[it], f"iteration {it}: the same thread count, so the same sums, at every step"
 
 
 def test_injected_nan_rolls_back_and_lowers_the_learning_rate(shot, monkeypatch):

@@ -9,7 +9,6 @@ import subprocess
 import sys
 import textwrap
 import threading
-import time
 
 import numpy as np
 import pytest
@@ -25,7 +24,7 @@ HOLD = textwrap.dedent("""
     ws = open_workspace(sys.argv[1])
     with ws.stage_run("train", {}, {}):
         print("holding", flush=True)
-        time.sleep(60)
+        sys.stdin.read()  # until the test lets go: however slow the machine, never before
 """)
 
 
@@ -37,7 +36,8 @@ def shot(tmp_path):
 
 
 def _hold(shot):
-    proc = subprocess.Popen([sys.executable, "-c", HOLD, str(shot)], stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen([sys.executable, "-c", HOLD, str(shot)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            text=True)
     assert proc.stdout.readline().strip() == "holding"
     return proc
 
@@ -68,12 +68,12 @@ def test_a_killed_holder_frees_the_shot_and_its_run_is_marked_interrupted(shot):
     stray.write_text("half")
     os.kill(holder.pid, signal.SIGKILL)
     holder.wait()
-    running = [r for r in open_workspace(shot).manifest.stages if r.stage == "train"]
+    running = open_workspace(shot).manifest.runs_of("train")
     assert running[-1].status == "running"  # nobody could record the kill
     ws = open_workspace(shot)
     with ws.locked("curate"):
         pass
-    train = [r for r in open_workspace(shot).manifest.stages if r.stage == "train"][-1]
+    train = open_workspace(shot).manifest.runs_of("train")[-1]
     assert train.status == "interrupted" and train.finished and "killed" in train.error
     assert not stray.exists(), "temp files of the dead run are cleared"
     assert json.loads((shot / LOCK_NAME).read_text() or "{}") == {}, "the lock file says nobody holds it"
@@ -86,10 +86,8 @@ def test_the_lock_is_reentrant_for_one_holder(shot):
             run.summary = {"faces": 1}
         assert ws.lock.held
     assert not ws.lock.held
-    started = time.monotonic()
-    with open_workspace(shot).locked("render"):  # released: another holder gets it at once
+    with open_workspace(shot).locked("render"):  # released: another holder gets it (a held shot is refused)
         pass
-    assert time.monotonic() - started < 2
     assert [r.status for r in open_workspace(shot).manifest.stages][-1] == "done"
 
 
@@ -101,20 +99,21 @@ SHARED_HOLD = textwrap.dedent("""
     ws = open_workspace(shot)
     with ws.locked(label, shared=True):
         print("holding", flush=True)
-        deadline = time.time() + 60  # a failed test never touches it: do not outlive it by long
+        deadline = time.time() + 600  # a failed test never touches it: do not outlive it by long
         while not go.exists() and time.time() < deadline:
             time.sleep(0.02)
         for _ in range(patches):  # each a 'running' then a 'done' patch of the manifest
             with ws.stage_run("render", {}, {}):
                 pass
         print("patched", flush=True)
-        time.sleep(60 if patches == 0 else 0)
+        if patches == 0:
+            sys.stdin.read()  # until the test lets go
 """)
 
 
 def _hold_shared(shot, label, go, patches=0):
     proc = subprocess.Popen([sys.executable, "-c", SHARED_HOLD, str(shot), label, str(go), str(patches)],
-                            stdout=subprocess.PIPE, text=True)
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     assert proc.stdout.readline().strip() == "holding"
     return proc
 
@@ -159,7 +158,7 @@ def test_an_exclusive_stage_waits_for_shared_holders_under_lock_wait(shot, tmp_p
     threading.Timer(0.5, go.touch).start()  # the holder then records one run and releases the shot
     ws = open_workspace(shot)
     with ws.locked("train"):  # waits for that, then has the shot to itself
-        assert [r.status for r in ws.manifest.stages if r.stage == "render"] == ["done"]
+        assert [r.status for r in ws.manifest.runs_of("render")] == ["done"]
     holder.wait()
 
 
@@ -170,7 +169,7 @@ def test_concurrent_shared_holders_lose_no_manifest_record(shot, tmp_path):
     assert [h.stdout.readline().strip() for h in holders] == ["patched", "patched"]
     for holder in holders:
         holder.wait()
-    runs = [r for r in open_workspace(shot).manifest.stages if r.stage == "render"]
+    runs = open_workspace(shot).manifest.runs_of("render")
     assert len(runs) == 30 and {r.status for r in runs} == {"done"}
     assert len({r.pid for r in runs}) == 2
 
@@ -203,16 +202,16 @@ def test_a_render_killed_mid_chunk_is_marked_interrupted_only_by_an_exclusive_ho
     alive = _hold_shared(shot, "render of 1002", go)
     killed = subprocess.Popen([sys.executable, "-c", HOLD.replace('"train"', '"render"').replace(
         "ws.stage_run", "ws.locked('render of 1001', shared=True), ws.stage_run"), str(shot)],
-        stdout=subprocess.PIPE, text=True)
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     assert killed.stdout.readline().strip() == "holding"
     _stop(killed)
     try:
         with open_workspace(shot).locked("render of 1003", shared=True) as ws:
-            assert [r.status for r in ws.manifest.stages if r.stage == "render"] == ["running"]
+            assert [r.status for r in ws.manifest.runs_of("render")] == ["running"]
     finally:
         _stop(alive)
     with open_workspace(shot).locked("curate") as ws:
-        render = [r for r in ws.manifest.stages if r.stage == "render"]
+        render = ws.manifest.runs_of("render")
         assert [r.status for r in render] == ["interrupted"] and render[0].pid == killed.pid
 
 
@@ -232,8 +231,9 @@ def test_a_render_that_loses_the_shot_while_switching_to_shared_is_refused_namin
             from faceplate.workspace.lock import WorkspaceLock
             WorkspaceLock(sys.argv[1]).acquire("train")
             print("holding", flush=True)
-            time.sleep(60)
-            """), str(shot)], stdout=subprocess.PIPE, text=True))
+            sys.stdin.read()  # until the test lets go
+            """), str(shot)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                       text=True))
         assert taken[0].stdout.readline().strip() == "holding"
         return False
 
@@ -257,13 +257,13 @@ def test_a_render_waits_for_another_that_recovers_the_shot_before_sharing_it(sho
         lock = WorkspaceLock(sys.argv[1])
         lock.acquire("render of 1001", shared=True)  # the shot is free: exclusive, to recover it
         print("recovering", lock.mode, flush=True)
-        deadline = time.time() + 60
+        deadline = time.time() + 600
         while not pathlib.Path(sys.argv[2]).exists() and time.time() < deadline:
             time.sleep(0.02)
         lock.share()
         print("shared", flush=True)
-        time.sleep(60)
-        """), str(shot), str(go)], stdout=subprocess.PIPE, text=True)
+        sys.stdin.read()  # until the test lets go
+        """), str(shot), str(go)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         assert first.stdout.readline().split() == ["recovering", "exclusive"]
         with pytest.raises(WorkspaceBusy, match="`render of 1001`"):  # an exclusive stage does not wait for it

@@ -11,7 +11,7 @@ from faceplate import __version__
 from faceplate.media import write_image
 from faceplate.provenance import RECORD_KEY, model_identity, provenance_attributes, provenance_record, record_from_attributes
 from faceplate.workspace import init_workspace
-from faceplate.workspace.consent import Consent, consent_for_render, set_consent_ref
+from faceplate.workspace.consent import Consent, check_consent, set_consent_ref
 
 
 def test_record_names_the_shot_media_model_history_and_consent(tmp_path):
@@ -19,7 +19,7 @@ def test_record_names_the_shot_media_model_history_and_consent(tmp_path):
         write_image(tmp_path / "plate" / f"p.{frame:04d}.png", np.full((8, 12, 3), frame - 1000, np.uint8))
     ws = init_workspace(tmp_path / "shot", str(tmp_path / "plate" / "p.####.png"), "1002-1003",
                         sources=[str(tmp_path / "plate" / "p.####.png")])
-    waived = consent_for_render(ws.manifest, waived=True)
+    waived = check_consent(ws.manifest.consent_ref, True, ws.manifest.shot)
     model = model_identity(tmp_path / "g.onnx", {"config_hash": "abc123", "iterations": "300", "run_id": "r1"}, "f" * 64)
     record = provenance_record(ws.manifest, waived, model)
     assert record["faceplate_version"] == __version__ and record["shot"] == "shot"
@@ -41,7 +41,7 @@ def test_record_names_the_shot_media_model_history_and_consent(tmp_path):
     assert record_from_attributes(attributes) == json.loads(attributes[RECORD_KEY]) == record
 
     set_consent_ref(ws, "CF-9")
-    after = provenance_record(ws.manifest, consent_for_render(ws.manifest, waived=True))
+    after = provenance_record(ws.manifest, check_consent(ws.manifest.consent_ref, True, ws.manifest.shot))
     assert after["consent"] == {"ref": "CF-9", "waived": False, "text": "CF-9"}, "a reference beats a waiver"
     assert [s["stage"] for s in after["stages"]] == ["init", "consent"] and after["model"] is None
     assert "faceplate/model_sha256" not in provenance_attributes(after)

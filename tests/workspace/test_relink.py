@@ -42,7 +42,7 @@ def test_a_moved_plate_is_relinked_and_its_faceset_stays_up_to_date(tmp_path, as
     assert main(["relink", str(astronaut_shot), "--plate", new]) == 0
     assert _err(capsys) == [f"faceplate: relinked plate: {tmp_path / 'plate' / 'a.####.png'} -> {new}"]
     manifest = open_workspace(astronaut_shot).manifest
-    assert manifest.plate.path == new and manifest.stages[-1].stage == "relink"
+    assert (manifest.plate.path, manifest.stages[-1].stage) == (new, "relink")
     assert main(["extract", str(astronaut_shot), "--role", "destination"]) == 0
     assert _err(capsys) == ["faceplate: destination: up to date, nothing to do (use --force to redo)"]
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from faceplate.budget import BUDGET_HELP, budget_changes, check_budget_flag
 from faceplate.cli.render_flags import add_consent_waiver
-from faceplate.stages import PIPELINE
+from faceplate.stages import PIPELINE, consent_stages
 from faceplate.workspace import open_workspace
 
 
@@ -32,7 +32,7 @@ def run(args) -> None:
     if args.landmark_masks_only:
         changes["mask"] = {"landmark_only": True}
     if args.waive_consent:
-        changes["render"] = {"waive_consent": True}
+        changes |= {stage.name: {"waive_consent": True} for stage in consent_stages(PIPELINE)}
     if args.via_server:
         from faceplate.cli.via_server import run_via_server
 

@@ -20,7 +20,7 @@ from faceplate.farm.template import EXTENSIONS, FarmShot, Identity, JobOptions, 
 from faceplate.media import FrameRange
 from faceplate.media.frames import spans_outside, spans_text
 from faceplate.workspace import open_workspace
-from faceplate.workspace.consent import consent_for_render
+from faceplate.workspace.consent import check_consent
 
 TEMPLATE_NAME = "template.yaml"
 PARAMETERS_NAME = "parameters.json"
@@ -45,7 +45,7 @@ def shot_from_workspace(path: str | Path, frames: str | None = None, waive_conse
                         "--force`")
     shot_range = workspace.frame_range
     render = _render_frames(path, frames, shot_range, FrameRange.parse(manifest.plate.frame_range))
-    consent_for_render(manifest, waive_consent)
+    check_consent(manifest.consent_ref, waive_consent, manifest.shot)
     name = (_STEP_NAME.sub("_", workspace.root.name).strip("_") or "shot")[:MAX_SHOT_NAME]
     return FarmShot(name, workspace.root, render, manifest.plate.path, tuple(c.path for c in manifest.sources),
                     waive_consent=waive_consent and not manifest.consent_ref)

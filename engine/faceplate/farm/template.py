@@ -1,18 +1,18 @@
 """An Open Job Description job template (``jobtemplate-2023-09``) for one shot or many.
 
-Each shot gets one step per farm stage (``FARM_STAGES``: the pipeline, then ``qc`` and ``report``
-where the stage table has them), each running the command an artist would type,
-``faceplate <stage> SHOT``, so a node needs only the engine installed and every step uses the
-settings the shot remembers. The first step (``media``) is ``faceplate relink`` with the plate and
+Each shot gets one step per stage of the pipeline (``farm_stages``), each running the command an
+artist would type, ``faceplate <stage> SHOT``, so a node needs only the engine installed and every
+step uses the settings the shot remembers; the stage's traits (``faceplate.stages.Stage``) shape
+its step. The first step (``media``) is ``faceplate relink`` with the plate and
 sources as the node sees them: the paths go through the job's PATH parameters, so OpenJD path
 mapping turns a macOS export into Linux paths, and relink checks it is the same footage.
 
-Render is split into contiguous frame chunks (a ``CHUNK[INT]`` task parameter, TASK_CHUNKING
+A chunked stage (render) is split into contiguous frame chunks (a ``CHUNK[INT]`` task parameter, TASK_CHUNKING
 extension), each ``faceplate render SHOT --frames FIRST-LAST``: the stage's own resume makes a
-re-run chunk write only the frames it is missing. Train asks for a GPU host through
+re-run chunk write only the frames it is missing. A stage that needs a GPU (train) asks for a host through
 ``amount.worker.gpu`` with the ``TrainGpus`` parameter as its minimum (FEATURE_BUNDLE_1 allows a
 parameter there), so ``TrainGpus=0`` lets a CPU-only node train. An optional identity step trains
-the source identity once (``faceplate pretrain``) and every shot's train starts from it
+the source identity once (``faceplate pretrain``) and every shot's train (``takes_identity``) starts from it
 (``--init-from``).
 """
 
@@ -25,7 +25,7 @@ from pathlib import Path, PurePath
 from faceplate.budget import BUDGET_STAGES
 from faceplate.farm import OPENJD_ENV
 from faceplate.media import FrameRange
-from faceplate.stages import PIPELINE, STAGES
+from faceplate.stages import Stage, get_stage, pipeline
 from faceplate.workspace.lock import WAIT_ENV
 
 SPECIFICATION = "jobtemplate-2023-09"
@@ -38,8 +38,8 @@ CANCEL = {"mode": "NOTIFY_THEN_TERMINATE", "notifyPeriodInSeconds": 120}
 
 
 def farm_stages() -> tuple[str, ...]:
-    """The stages a shot's job runs, in order: the pipeline, then qc and report once the table has them."""
-    return PIPELINE + tuple(name for name in ("qc", "report") if name in STAGES and name not in PIPELINE)
+    """The stages a shot's job runs, in order: the pipeline as the stage table says now."""
+    return pipeline()
 
 
 @dataclass(frozen=True)
@@ -160,11 +160,31 @@ def _budget(options: JobOptions, stage: str) -> list[str]:
     return ["--budget", "{{Param.Budget}}"] if options.budget and stage in BUDGET_STAGES else []
 
 
+def _stage_step(stage: Stage, shot: FarmShot, workspace: str, options: JobOptions, prefix: str, after: str) -> dict:
+    """``faceplate <stage> SHOT`` after the step ``after``, as the stage's traits ask: a GPU host, the
+    identity to start from, frame chunks, the consent waiver."""
+    args, step = [stage.name, workspace], {"name": prefix + stage.name, "dependencies": [{"dependsOn": after}]}
+    if stage.needs_gpu:
+        step["hostRequirements"] = _gpu_host()
+    if stage.takes_identity and options.identity:
+        step["dependencies"].append({"dependsOn": IDENTITY_STEP})
+        args += ["--init-from", "{{Param.Library}}"]
+    if stage.chunked:
+        step["parameterSpace"] = {"taskParameterDefinitions": [{
+            "name": "Frame", "type": "CHUNK[INT]", "range": str(shot.frames),
+            "chunks": {"defaultTaskCount": "{{Param.ChunkSize}}", "rangeConstraint": "CONTIGUOUS"}}]}
+        args += ["--frames", "{{Task.Param.Frame}}"]
+    if stage.needs_consent and shot.waive_consent:
+        args.append("--no-consent-ref")
+    return step | {"script": _action(*args, *_budget(options, stage.name))}
+
+
 def _identity_step(options: JobOptions) -> dict:
-    return {"name": IDENTITY_STEP, "description": "train the source identity once; every shot starts from it",
-            "hostRequirements": _gpu_host(),
-            "script": _action("pretrain", "{{Param.Library}}", "--faces", "{{Param.Source}}",
-                              *_budget(options, "pretrain"))}
+    step = {"name": IDENTITY_STEP, "description": "train the source identity once; every shot starts from it"}
+    if get_stage("pretrain").needs_gpu:
+        step["hostRequirements"] = _gpu_host()
+    return step | {"script": _action("pretrain", "{{Param.Library}}", "--faces", "{{Param.Source}}",
+                                     *_budget(options, "pretrain"))}
 
 
 def _shot_steps(shot: FarmShot, workspaces: Path, media: Path, options: JobOptions, prefix: str) -> list[dict]:
@@ -175,20 +195,8 @@ def _shot_steps(shot: FarmShot, workspaces: Path, media: Path, options: JobOptio
     steps = [{"name": prefix + MEDIA_STEP, "description": "point the shot at its media as this node sees it",
               "script": _action(*relink)}]
     previous = prefix + MEDIA_STEP
-    for stage in farm_stages():
-        step = {"name": prefix + stage, "dependencies": [{"dependsOn": previous}],
-                "script": _action(stage, workspace, *_budget(options, stage))}
-        if stage == "train":
-            step["hostRequirements"] = _gpu_host()
-            if options.identity:
-                step["dependencies"].append({"dependsOn": IDENTITY_STEP})
-                step["script"] = _action(stage, workspace, "--init-from", "{{Param.Library}}", *_budget(options, stage))
-        if stage == "render":
-            step["parameterSpace"] = {"taskParameterDefinitions": [{
-                "name": "Frame", "type": "CHUNK[INT]", "range": str(shot.frames),
-                "chunks": {"defaultTaskCount": "{{Param.ChunkSize}}", "rangeConstraint": "CONTIGUOUS"}}]}
-            waiver = ["--no-consent-ref"] if shot.waive_consent else []
-            step["script"] = _action(stage, workspace, "--frames", "{{Task.Param.Frame}}", *waiver)
+    for name in farm_stages():
+        step = _stage_step(get_stage(name), shot, workspace, options, prefix, after=previous)
         steps.append(step)
         previous = step["name"]
     return steps

@@ -16,7 +16,7 @@ from faceplate.errors import WorkspaceError
 from faceplate.render.versions import latest_version, published_versions, version_paths
 from faceplate.server.errors import JobNotFound
 from faceplate.qc.outcome import shot_verdict
-from faceplate.workspace.workspace import MANIFEST_NAME, _read_manifest, path_inside
+from faceplate.workspace.workspace import MANIFEST_NAME, path_inside, read_manifest
 
 PREVIEWS_SHOWN = 20
 LOSS_PLOT = "model/loss.png"  # written by training (faceplate.training.loop)
@@ -27,7 +27,7 @@ def job_artifacts(job: dict) -> dict:
     if not (root / MANIFEST_NAME).is_file():
         return {"workspace": str(root), "frame_range": None, "layer": None, "versions": [], "onnx": None,
                 "previews": [], "files": {}, "qc": None, "verdict": None, "report": None}
-    manifest = _read_manifest(root / MANIFEST_NAME)
+    manifest = read_manifest(root)
     done = {r.stage: r for r in manifest.stages if r.status == "done"}  # the last done run of each stage wins
     files = {f"{stage}.{key}": _entry(root, value) for stage, run in done.items()
              for key, value in run.outputs.items() if isinstance(value, str)}

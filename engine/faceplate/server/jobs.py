@@ -11,17 +11,17 @@ from __future__ import annotations
 import uuid
 
 from faceplate.budget import DEFAULT_TIER, budget_changes
-from faceplate.errors import ConsentError, FrameRangeError, WorkspaceError
+from faceplate.errors import FrameRangeError, WorkspaceError
 from faceplate.media import FrameRange
 from faceplate.server.context import EngineContext
 from faceplate.server.errors import JobConflict, RequestRefused
 from faceplate.server.paths import check_setting_paths, check_shot_media
 from faceplate.server.schemas import JobSubmit, Retry
+from faceplate.server.worker import INIT_STEP
 from faceplate.settings import merge_settings, nest
-from faceplate.stages import STAGES
-from faceplate.workspace.consent import clean_consent_ref
-from faceplate.workspace.manifest import Manifest
-from faceplate.workspace.workspace import MANIFEST_NAME, _read_manifest
+from faceplate.stages import STAGES, consent_stages
+from faceplate.workspace.consent import check_consent, clean_consent_ref
+from faceplate.workspace.workspace import MANIFEST_NAME, read_manifest
 
 
 def submit_job(engine: EngineContext, body: JobSubmit) -> dict:
@@ -37,9 +37,9 @@ def submit_job(engine: EngineContext, body: JobSubmit) -> dict:
         spec["shot"] = _checked_shot(engine, body, workspace)
         stored: dict = {}
         consent_ref = spec["shot"]["consent_ref"]
-        stages = ["init"] + stages
+        stages = [INIT_STEP] + stages
     else:
-        manifest = _existing_manifest(workspace)
+        manifest = read_manifest(workspace, "give 'shot' (plate, range, sources) to create it")
         check_shot_media(engine.roots, manifest)  # the plate and sources its stages will read
         stored, consent_ref = manifest.settings, manifest.consent_ref
     spec["settings"] = with_budget(body.settings, body.budget, stages)
@@ -47,8 +47,9 @@ def submit_job(engine: EngineContext, body: JobSubmit) -> dict:
                                        (stored.get("train") or {}).get("budget")) if b), DEFAULT_TIER)  # shown
     checked = {name: merge_settings(STAGES[name].settings_class, stored.get(name), changes, name)  # names the field
                for name, changes in spec["settings"].items()}
-    if "render" in stages:
-        _check_consent(consent_ref, checked.get("render"))
+    for stage in consent_stages(stages):  # refused now, not after training, when its run would be
+        given = checked.get(stage.name)
+        check_consent(consent_ref, given is not None and given.waive_consent, workspace.name)
     for name, settings in checked.items():  # every file or folder a setting names (the worker checks them again)
         check_setting_paths(engine.roots, name, settings)
     with engine.scheduler.lock:
@@ -83,22 +84,6 @@ def _checked_shot(engine: EngineContext, body: JobSubmit, workspace) -> dict:
             raise FrameRangeError(f"range {shot['range']} is {len(frames)} frames; this engine takes at most "
                                   f"{engine.config.max_frames} per job: split the shot")
     return shot
-
-
-def _existing_manifest(workspace) -> Manifest:
-    path = workspace / MANIFEST_NAME
-    if not path.is_file():
-        raise WorkspaceError(f"{workspace} is not a Faceplate workspace (no {MANIFEST_NAME}); give 'shot' (plate, "
-                             "range, sources) to create it")
-    return _read_manifest(path)
-
-
-def _check_consent(consent_ref: str | None, render_settings) -> None:
-    """A job that renders is refused now, not after training, when its render would be."""
-    if not consent_ref and not (render_settings is not None and render_settings.waive_consent):
-        raise ConsentError("this job renders a shot without a consent reference: give 'shot.consent_ref' for a new "
-                           "shot (an existing one: `faceplate consent SHOT --ref TEXT`), or set "
-                           "settings.render.waive_consent to waive it (the waiver is written into every output)")
 
 
 def cancel_job(engine: EngineContext, job_id: str) -> dict:

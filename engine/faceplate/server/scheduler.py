@@ -1,7 +1,7 @@
 """The scheduler: one thread that starts each job's next stage in a worker process and reaps them.
 
-Rules: one stage at a time per job and per workspace; heavy stages (train, render: the GPU when
-there is one, every core when not) at most ``gpu_slots`` at once; other stages at most
+Rules: one stage at a time per job and per workspace; heavy stages (``Stage.heavy``: train,
+render; the GPU when there is one, every core when not) at most ``gpu_slots`` at once; other stages at most
 ``cpu_workers`` at once. A shot locked by another program (a CLI run) puts the job in ``busy``
 and it is tried again every ``busy_retry_s``. Job state changes made by the API (submit, cancel,
 retry, delete) take the same lock as the loop, so a job is never started and deleted at once.
@@ -28,12 +28,17 @@ import faceplate
 from faceplate.server.config import ServerConfig
 from faceplate.server.private import open_private_log
 from faceplate.server.store import Store
-from faceplate.server.worker import EXIT_BUSY, EXIT_STOPPED
+from faceplate.server.worker import EXIT_BUSY, EXIT_STOPPED, INIT_STEP
+from faceplate.stages import get_stage
 
 log = logging.getLogger(__name__)
-HEAVY_STAGES = frozenset({"train", "render"})
 ACTIVE = ("queued", "running", "busy")
 FINISHED = ("done", "failed", "cancelled")
+
+
+def _is_heavy(step: str) -> bool:
+    """A job's step is a stage (its ``heavy`` trait says which slots it takes) or a new shot's light ``init``."""
+    return step != INIT_STEP and get_stage(step).heavy
 
 
 @dataclass
@@ -163,7 +168,7 @@ class Scheduler:
                 continue
             if job["wait_until"] > now:
                 continue
-            if self._has_room(job["workspace"], stage in HEAVY_STAGES):
+            if self._has_room(job["workspace"], _is_heavy(stage)):
                 self._start_worker(job, stage)
 
     def _has_room(self, workspace: str, heavy: bool) -> bool:
@@ -187,7 +192,7 @@ class Scheduler:
             process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT,
                                        env=_worker_env())
         self.store.update_stage(job["id"], stage, pid=process.pid)
-        self.workers[(job["id"], stage)] = Worker(job["id"], stage, job["workspace"], stage in HEAVY_STAGES, process,
+        self.workers[(job["id"], stage)] = Worker(job["id"], stage, job["workspace"], _is_heavy(stage), process,
                                                   log_file, log_path)
         _watch_exit(process, self.wake)
 

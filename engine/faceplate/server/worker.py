@@ -31,7 +31,7 @@ from faceplate.server.store import Store
 # out: ~0.9 s of CPU per spare for stages (train, render) that run for minutes.
 WARM_IMPORTS = ("faceplate.media.video", "faceplate.media.stills", "faceplate.media.image_input",
                 "faceplate.models.config", "faceplate.server.errors", "faceplate.workspace")
-VERDICT_STAGES = ("render", "qc")  # after these the job's QC verdict may have changed (a new version, a check)
+INIT_STEP = "init"  # a new shot's job starts with this step (``init_shot``) before its stages
 EXIT_DONE, EXIT_FAILED, EXIT_BUSY, EXIT_CANCELLED, EXIT_STOPPED = 0, 1, 3, 130, 75
 log = logging.getLogger(__name__)
 
@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     if code == EXIT_CANCELLED and not store.cancel_requested(args.job):  # the server is shutting down
         code, fields["status"], event["status"] = EXIT_STOPPED, "interrupted", "interrupted"
     store.update_stage(args.job, args.stage, ("stage", event), finished=time.time(), **fields)
-    if args.stage in VERDICT_STAGES:
+    if _may_change_verdict(args.stage):
         record_verdict(store, args.job, workspace)
     log.info("%s %s: worker set-up %.0f ms, then the stage and its record %.0f ms", args.stage, fields["status"],
              (ran - began) * 1000, (time.perf_counter() - ran) * 1000)  # where a short stage's time goes
@@ -91,6 +91,13 @@ def run_one(job: dict, stage: str, reporter: StoreReporter, roots: Roots) -> tup
     return EXIT_DONE, fields, {"status": result["status"], "lines": result["lines"]}
 
 
+def _may_change_verdict(stage: str) -> bool:
+    """A stage that makes a layer version or a QC check may change the job's verdict."""
+    from faceplate.stages import STAGES
+
+    return stage in STAGES and bool({"layer", "qc"} & set(STAGES[stage].artifacts))
+
+
 def record_verdict(store: Store, job_id: str, workspace: Path) -> None:
     """The QC verdict on the shot's latest version becomes part of the job's state (None: not checked yet)."""
     from faceplate.qc.outcome import shot_verdict
@@ -104,7 +111,7 @@ def run_named_stage(job: dict, stage: str, reporter: StoreReporter, roots: Roots
     submitted): the workspace is opened where it really leads, and checked once more under its lock."""
     from faceplate.workspace import open_workspace
 
-    if stage == "init":
+    if stage == INIT_STEP:
         return init_shot(job, roots)
     from faceplate.stages.runner import run_stage
 
@@ -144,7 +151,7 @@ def wait_for_assignment() -> dict | None:
 
     importlib.import_module("faceplate.stages.runner")
     for stage in STAGES.values():
-        stage.module  # noqa: B018 - the import is the point
+        stage.load()  # the import is the point
     for name in WARM_IMPORTS:
         importlib.import_module(name)
     line = sys.stdin.readline()

@@ -49,7 +49,7 @@ from faceplate.runtime.session import CUDA, select_providers
 from faceplate.settings import as_plain_dict, remembered
 from faceplate.stages.contract import Meter, Reporter, StageResult, check_cancelled
 from faceplate.workspace import Workspace
-from faceplate.workspace.consent import Consent, consent_for_render
+from faceplate.workspace.consent import Consent, check_consent
 from faceplate.workspace.freshness import check_model_media
 from faceplate.workspace.lock import shot_files_locked
 
@@ -153,7 +153,8 @@ def default_model_path(workspace: Workspace, device: str = "auto") -> Path:
 def run(workspace: Workspace, settings: RenderSettings, reporter: Reporter) -> StageResult:
     """Render the requested frames that the shot's layer versions do not already hold, into a new version
     (or the unpublished one this render's chunks share); everything is checked before the shot is touched."""
-    consent = consent_for_render(workspace.manifest, settings.waive_consent)  # refused: one line, nothing written
+    # refused: one line, nothing written
+    consent = check_consent(workspace.manifest.consent_ref, settings.waive_consent, workspace.manifest.shot)
     signing = _signing_key(settings)
     frames = select_frames(settings.frames, workspace.frame_range)
     generator = OnnxGenerator(Path(settings.model) if settings.model else default_model_path(workspace, settings.device),

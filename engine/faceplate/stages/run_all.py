@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 
 from faceplate.errors import FaceplateError
-from faceplate.stages import PIPELINE
+from faceplate.stages import PIPELINE, consent_stages
 from faceplate.stages.contract import Reporter, StageResult
 from faceplate.workspace import Workspace
 
@@ -41,9 +41,9 @@ def _check_settings(workspace: Workspace, changes: dict[str, dict]) -> None:
     """Refuse at the start, before any stage runs again, a bad setting of any stage (``--iterations nan``) and
     a run whose render would be refused (no consent reference)."""
     from faceplate.stages import get_stage
-    from faceplate.workspace.consent import consent_for_render
+    from faceplate.workspace.consent import check_consent
 
     checked = {name: workspace.settings_for(name, get_stage(name).settings_class, changes.get(name))
                for name in PIPELINE}
-    if "render" in checked:
-        consent_for_render(workspace.manifest, checked["render"].waive_consent)
+    for stage in consent_stages(PIPELINE):
+        check_consent(workspace.manifest.consent_ref, checked[stage.name].waive_consent, workspace.manifest.shot)

@@ -24,7 +24,7 @@ def run_stage(workspace: Workspace, name: str, changes: dict | None = None,
         settings = workspace.settings_for(name, stage.settings_class, changes)
         if guard is not None:
             settings = guard(workspace, settings)
-        return stage.module.run(workspace, settings, reporter)
+        return stage.load().run(workspace, settings, reporter)
 
 
 def lock_label(name: str, changes: dict | None) -> str:

@@ -76,16 +76,18 @@ class TrainLoop:
         stream = self._stream()
         self.meter = Meter(self.reporter, "train", (s.iterations - t.iteration) if s.iterations else None, unit="it",
                            seconds=s.minutes * 60 if s.minutes else None)  # the ETA respects the time cap
-        threads = CpuThreads.for_device(t.device)
+        threads = CpuThreads.for_device(t.device, t.thread_counts)
         try:
             while (reason := self._stop_reason(started)) is None:
                 if self.reporter.cancelled():
                     self._cancel()
-                step_start = time.perf_counter()
+                iteration, step_start = t.iteration + 1, time.perf_counter()
+                if threads:
+                    threads.use(iteration)
                 batch = stream.next().to(t.device, t.memory_format)
                 losses = t.train_step(batch, self._spike_limit())
                 if threads:
-                    threads.step(time.perf_counter() - step_start)
+                    threads.timed(iteration, time.perf_counter() - step_start)
                 if losses is None:
                     stream.close()
                     self._roll_back()

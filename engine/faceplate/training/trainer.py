@@ -93,6 +93,9 @@ class Trainer:
         self.lr_horizon: int | None = None
         self.run_id = ""  # the train run writing the checkpoints (the stage sets it): two runs never look alike
         self.media = ""  # the shot's footage it learns from (workspace.freshness.media_digest; the stage sets it)
+        # the CPU thread count chosen for each round of the loop's thread schedule (threads.CpuThreads): kept
+        # with the checkpoint, so a resumed run sums in the same order at every iteration
+        self.thread_counts: dict[int, int] = {}
         self._fake: torch.Tensor | None = None  # last masked src reconstruction, for the discriminator
 
     # schedule ---------------------------------------------------------------------------------
@@ -175,7 +178,7 @@ class Trainer:
         weights = {"model": self.model.state_dict()}
         state = {"iteration": self.iteration, "optimizer": self.opt.state_dict(), "scaler": self.scaler.state_dict(),
                  "lr_scale": self.lr_scale, "rollbacks": self.rollbacks, "best_loss": self.best_loss,
-                 "rng": {"torch": torch.get_rng_state()}}
+                 "rng": {"torch": torch.get_rng_state()}, "thread_counts": dict(self.thread_counts)}
         if self.average:
             weights["average"], state["average_count"] = self.average.module.state_dict(), self.average.count
         if self.disc is not None:
@@ -220,6 +223,8 @@ class Trainer:
             fuse(self.disc_opt)
         self.iteration, self.lr_scale = state["iteration"], state["lr_scale"]
         self.rollbacks, self.best_loss = state["rollbacks"], state["best_loss"]
+        self.thread_counts.clear()  # in place: the loop's thread schedule holds this dict
+        self.thread_counts.update(state.get("thread_counts", {}))
         torch.set_rng_state(state["rng"]["torch"])
         if self.device.type == "cuda" and "cuda" in state["rng"]:
             torch.cuda.set_rng_state(state["rng"]["cuda"], self.device)

@@ -1,4 +1,5 @@
 from faceplate.workspace.manifest import ClipInfo, Manifest, StageRun
-from faceplate.workspace.workspace import Workspace, init_workspace, open_workspace, probe_clip
+from faceplate.workspace.workspace import Workspace, init_workspace, open_workspace, probe_clip, read_manifest
 
-__all__ = ["ClipInfo", "Manifest", "StageRun", "Workspace", "init_workspace", "open_workspace", "probe_clip"]
+__all__ = ["ClipInfo", "Manifest", "StageRun", "Workspace", "init_workspace", "open_workspace", "probe_clip",
+           "read_manifest"]

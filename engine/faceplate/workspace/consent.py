@@ -60,14 +60,15 @@ def clean_consent_ref(text: str | None) -> str:
     return ref
 
 
-def consent_for_render(manifest, waived: bool) -> Consent:
-    """The consent a render of this shot records; ConsentError (one line) when there is none to record
+def check_consent(consent_ref: str | None, waived: bool, shot: str) -> Consent:
+    """The one consent rule, for every caller (render, `faceplate run`, the server's submit, farm export):
+    the consent a render of ``shot`` records; ConsentError (one line) when there is no reference to record
     and the caller did not waive it."""
-    if manifest.consent_ref:
-        return Consent(manifest.consent_ref)
+    if consent_ref:
+        return Consent(consent_ref)
     if waived:
         return Consent(None, waived=True)
-    raise ConsentError(MISSING.format(shot=manifest.shot))
+    raise ConsentError(MISSING.format(shot=shot))
 
 
 def set_consent_ref(workspace, text: str) -> str:

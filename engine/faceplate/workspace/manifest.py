@@ -104,6 +104,14 @@ class Manifest(BaseModel):
     def run_by_id(self, run_id: str) -> StageRun | None:
         return next((r for r in self.stages if r.id == run_id), None)
 
+    def runs_of(self, stage: str) -> list[StageRun]:
+        return [r for r in self.stages if r.stage == stage]
+
     def last_run(self, stage: str) -> StageRun | None:
-        runs = [r for r in self.stages if r.stage == stage]
+        runs = self.runs_of(stage)
+        return runs[-1] if runs else None
+
+    def last_made(self, artifact: str) -> StageRun | None:
+        """The last finished run that recorded ``artifact`` among its outputs (a stage's ``artifacts``)."""
+        runs = [r for r in self.stages if r.status == "done" and r.outputs.get(artifact)]
         return runs[-1] if runs else None

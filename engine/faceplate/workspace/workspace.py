@@ -323,12 +323,18 @@ def init_workspace(root: str | Path, plate: str | Path, frame_range: str | Frame
     return workspace
 
 
+def read_manifest(root: str | Path, create: str = "create it with `faceplate init`") -> Manifest:
+    """The shot's manifest as recorded, for a reader that does not open the shot for writing (the server);
+    WorkspaceError with one line when there is none (``create`` says how to make one) or it is damaged."""
+    path = Path(os.path.abspath(root)) / MANIFEST_NAME
+    if not path.is_file():
+        raise WorkspaceError(f"{path.parent} is not a Faceplate workspace (no {MANIFEST_NAME}); {create}")
+    return _read_manifest(path)
+
+
 def open_workspace(root: str | Path) -> Workspace:
     root = Path(os.path.abspath(root))
-    path = root / MANIFEST_NAME
-    if not path.is_file():
-        raise WorkspaceError(f"{root} is not a Faceplate workspace (no {MANIFEST_NAME}); create it with `faceplate init`")
-    manifest = _read_manifest(path)
+    manifest = read_manifest(root)
     if not os.access(root, os.W_OK):
         raise WorkspaceError(f"workspace {root} is read-only; stages write into it, so make it writable")
     return Workspace(root, manifest)
