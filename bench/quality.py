@@ -64,7 +64,7 @@ from faceplate.models import ModelConfig, load_generator
 from faceplate.models.generator import load_model
 from faceplate.stages import pretrain as pretrain_stage
 from faceplate.stages import train as train_stage
-from faceplate.stages.contract import BaseReporter
+from faceplate.reporting import BaseReporter
 from faceplate.stages.runner import run_stage
 from faceplate.training import TrainSettings
 from faceplate.training.profiles import PROFILES

@@ -29,7 +29,7 @@ import torch
 
 from faceplate.models import ModelConfig, build_model
 from faceplate.stages import train as train_stage
-from faceplate.stages.contract import BaseReporter
+from faceplate.reporting import BaseReporter
 from faceplate.training import TrainSettings
 from faceplate.training.profiles import PROFILES, fill_train
 from faceplate.training.settings import train_stage_settings

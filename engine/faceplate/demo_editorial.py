@@ -62,7 +62,7 @@ def run_through_engine(cut: Path, roots: Path, workspace: Path, sources: str, ch
     render override, ``{"frames", "changes"}``), a second job renders v002 (only the noted frames change) and
     places it over v001, which stays on its track, disabled. Returns (the shot workspace, the last placement)."""
     from faceplate.server.follow import follow_job
-    from faceplate.stages.contract import BaseReporter
+    from faceplate.reporting import BaseReporter
     from faceplate_host.client import EngineError
     from faceplate_host.jobs import ShotJob, placed_message, placement_for, submit_shot
     from faceplate_host.shots import ShotError

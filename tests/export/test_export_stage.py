@@ -7,7 +7,7 @@ import pytest
 
 from faceplate.cli.main import main
 from faceplate.errors import ExportError, StageCancelled
-from faceplate.stages.contract import RecordingReporter
+from faceplate.reporting import RecordingReporter
 from faceplate.stages.runner import run_stage
 from faceplate.demo import PLATE_SPACE, build_example
 from faceplate.models import ModelConfig

@@ -7,7 +7,7 @@ from rich.console import Console
 
 from faceplate.cli.main import main
 from faceplate.cli.reporter import OpenJDReporter
-from faceplate.stages.contract import Meter
+from faceplate.reporting import Meter
 
 
 def test_progress_is_a_status_line_per_task_and_a_percent_line_per_whole_percent(capsys):

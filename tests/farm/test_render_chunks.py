@@ -35,7 +35,7 @@ FRAMES = list(range(1001, 1007))
 RENDER = textwrap.dedent("""
     import contextlib, pathlib, sys, time
     import faceplate.media.image_output as image_output
-    from faceplate.stages.contract import BaseReporter
+    from faceplate.reporting import BaseReporter
     from faceplate.stages.runner import run_stage
     from faceplate.workspace import open_workspace
 

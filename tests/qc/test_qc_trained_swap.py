@@ -14,7 +14,7 @@ import json
 import pytest
 
 from faceplate.stages import train as train_stage
-from faceplate.stages.contract import BaseReporter
+from faceplate.reporting import BaseReporter
 from faceplate.stages.runner import run_stage
 from faceplate.training.settings import train_stage_settings
 from faceplate.workspace.consent import set_consent_ref

@@ -20,7 +20,7 @@ from faceplate.faces.faceset import read_faceset
 from faceplate.faces.pipeline import blur_score
 from faceplate.stages.runner import run_stage
 from faceplate.settings import remembered
-from faceplate.stages.contract import RecordingReporter
+from faceplate.reporting import RecordingReporter
 from faceplate.workspace import init_workspace, open_workspace
 
 DEST = ("destination",)

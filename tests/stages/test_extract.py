@@ -18,7 +18,7 @@ from faceplate.faces.faceset import read_faceset
 from faceplate.faces.pipeline import FacePipeline
 from faceplate.media import write_image
 from faceplate.media.frames import compact_frames
-from faceplate.stages.contract import RecordingReporter
+from faceplate.reporting import RecordingReporter
 from faceplate.stages.runner import run_stage
 from faceplate.workspace import init_workspace, open_workspace
 

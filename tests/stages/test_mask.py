@@ -19,7 +19,7 @@ from faceplate.masks.polygons import load_labels, polygon_entry, write_polygon_f
 from faceplate.stages.runner import run_stage
 from faceplate.masks.settings import MaskSettings
 from faceplate.settings import remembered
-from faceplate.stages.contract import RecordingReporter
+from faceplate.reporting import RecordingReporter
 from faceplate.stages.mask import model_paths
 from faceplate.workspace import init_workspace, open_workspace
 

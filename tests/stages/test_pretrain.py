@@ -14,7 +14,7 @@ from faceplate.budget import parse_budget
 from faceplate.errors import WorkspaceError
 from faceplate.faces.faceset import read_faceset
 from faceplate.models import ModelConfig
-from faceplate.stages.contract import RecordingReporter
+from faceplate.reporting import RecordingReporter
 from faceplate.stages.runner import run_stage
 from faceplate.training import checkpoint as ckpt
 from faceplate.training.profiles import PROFILES, choose_profile, resolve

@@ -32,7 +32,7 @@ from faceplate.render.colour_transfer import MODES
 from faceplate.render.outputs import RenderPaths
 from faceplate.render.settings import ColourTransfer, MergeSettings
 from faceplate.render.versions import latest_version, list_versions
-from faceplate.stages.contract import RecordingReporter
+from faceplate.reporting import RecordingReporter
 from faceplate.stages.runner import run_stage
 from faceplate.workspace import init_workspace, open_workspace
 

@@ -15,7 +15,7 @@ from faceplate.cli.main import main
 from faceplate.errors import StageCancelled, TrainError, WorkspaceError
 from faceplate.faces.faceset import read_faceset, write_faceset
 from faceplate.models import ModelConfig, load_generator
-from faceplate.stages.contract import RecordingReporter
+from faceplate.reporting import RecordingReporter
 from faceplate.stages.runner import run_stage
 from faceplate.workspace import open_workspace
 

@@ -10,7 +10,7 @@ from faceplate.budget import PLANS, TIERS, budget_changes, check_budget, parse_b
 from faceplate.errors import SettingsError, TrainError
 from faceplate.models import ModelConfig
 from faceplate.settings import merge_settings
-from faceplate.stages.contract import Meter, RecordingReporter
+from faceplate.reporting import Meter, RecordingReporter
 from faceplate.training import TrainSettings, Trainer
 from faceplate.training.loop import TrainLoop
 from faceplate.training.profiles import resolve
@@ -80,7 +80,7 @@ def test_budget_changes_clear_the_remembered_targets_and_what_is_given_goes_on_t
 
 def test_a_time_capped_meter_never_shows_an_eta_past_the_cap_and_ends_at_100_percent(monkeypatch):
     clock = iter([0.0, 0.0, 1.0, 2.0, 3.0, 3.0])  # start, then an update a second: fixed, whatever the load
-    monkeypatch.setattr("faceplate.stages.contract.time.monotonic", lambda: next(clock))
+    monkeypatch.setattr("faceplate.reporting.time.monotonic", lambda: next(clock))
     reporter = RecordingReporter()
     meter = Meter(reporter, "train", 10**6, unit="it", seconds=5.0)
     for _ in range(3):

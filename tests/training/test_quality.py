@@ -10,7 +10,7 @@ from training_helpers import build_shot, load_bench
 from faceplate.faces.faceset import read_faceset, write_faceset
 from faceplate.models import load_generator
 from faceplate.stages import train as train_stage
-from faceplate.stages.contract import BaseReporter
+from faceplate.reporting import BaseReporter
 from faceplate.training import evaluate as ev
 from faceplate.training.settings import train_stage_settings
 

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from faceplate.stages import train as train_stage
-from faceplate.stages.contract import BaseReporter, RecordingReporter
+from faceplate.reporting import BaseReporter, RecordingReporter
 from faceplate.training import checkpoint as ckpt
 from faceplate.training.settings import train_stage_settings
 

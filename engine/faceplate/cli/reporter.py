@@ -13,7 +13,7 @@ from typing import Iterator
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress as Bars, TextColumn, TimeRemainingColumn
 
-from faceplate.stages.contract import BaseReporter, Progress
+from faceplate.reporting import BaseReporter, Progress
 
 
 class ConsoleReporter(BaseReporter):

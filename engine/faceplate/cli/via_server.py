@@ -15,7 +15,7 @@ from faceplate.errors import FaceplateError
 from faceplate.server.follow import follow_job
 from faceplate.settings import field_info, is_rooted
 from faceplate.stages import PIPELINE, STAGES
-from faceplate.stages.contract import Reporter
+from faceplate.reporting import Reporter
 
 log = logging.getLogger(__name__)
 

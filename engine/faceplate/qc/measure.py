@@ -24,7 +24,7 @@ from faceplate.qc.frames import CROP_SIZE, CropPair, crop_pair, mean_crop_landma
 from faceplate.qc.settings import QcSettings
 from faceplate.quality import measures
 from faceplate.quality.judge import Judge, face_mask
-from faceplate.stages.contract import Meter, Reporter, check_cancelled
+from faceplate.reporting import Meter, Reporter, check_cancelled
 from faceplate.workspace import Workspace
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 
 from faceplate.errors import FaceplateError, StageCancelled
-from faceplate.stages.contract import Progress, Reporter
+from faceplate.reporting import Progress, Reporter
 
 log = logging.getLogger(__name__)
 POLL_S = 0.5

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from faceplate.server.store import Store
-from faceplate.stages.contract import BaseReporter, Progress
+from faceplate.reporting import BaseReporter, Progress
 
 
 class StoreReporter(BaseReporter):

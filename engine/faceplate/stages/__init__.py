@@ -25,7 +25,7 @@ from faceplate.render.settings import RenderSettings
 from faceplate.training.settings import PretrainSettings, TrainStageSettings
 
 if TYPE_CHECKING:
-    from faceplate.stages.contract import Reporter, StageResult
+    from faceplate.reporting import Reporter, StageResult
     from faceplate.workspace import Workspace
 
 

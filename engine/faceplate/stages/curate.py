@@ -28,7 +28,7 @@ from faceplate.curate.rules import CurateSettings, reason_kind, rule_reasons
 from faceplate.errors import CurateError, FaceplateError
 from faceplate.faces.faceset import INDEX_NAME, Faceset, read_shot_faceset
 from faceplate.settings import as_plain_dict, remembered
-from faceplate.stages.contract import Meter, Reporter, StageResult, check_cancelled
+from faceplate.reporting import Meter, Reporter, StageResult, check_cancelled
 from faceplate.workspace import Workspace
 
 log = logging.getLogger(__name__)

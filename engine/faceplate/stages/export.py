@@ -14,7 +14,7 @@ from faceplate.errors import ExportError
 from faceplate.export.contract import GENERATOR, GENERATOR_DFM, GENERATOR_FP16, ExportSettings
 from faceplate.provenance import model_identity, provenance_attributes, provenance_record
 from faceplate.settings import as_plain_dict, remembered
-from faceplate.stages.contract import Meter, Reporter, StageResult, check_cancelled
+from faceplate.reporting import Meter, Reporter, StageResult, check_cancelled
 from faceplate.workspace import Workspace
 from faceplate.workspace.consent import Consent
 from faceplate.workspace.freshness import check_model_media

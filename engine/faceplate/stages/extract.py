@@ -34,7 +34,7 @@ from faceplate.media.frames import compact_frames
 from faceplate.media.colour import default_plate_space
 from faceplate.prefetch import prefetch
 from faceplate.settings import as_plain_dict, remembered
-from faceplate.stages.contract import Meter, Reporter, StageResult, check_cancelled
+from faceplate.reporting import Meter, Reporter, StageResult, check_cancelled
 from faceplate.workspace import ClipInfo, Workspace
 from faceplate.workspace.freshness import clip_key
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from faceplate.errors import WorkspaceError
 from faceplate.faces.pipeline import ExtractSettings
 from faceplate.settings import remembered
-from faceplate.stages.contract import Reporter, StageResult, check_cancelled
+from faceplate.reporting import Reporter, StageResult, check_cancelled
 from faceplate.training.settings import PretrainSettings
 from faceplate.workspace import Workspace, init_workspace, open_workspace
 from faceplate.workspace.workspace import MANIFEST_NAME

@@ -24,7 +24,7 @@ from faceplate.qc.settings import QcSettings
 from faceplate.qc.verdict import flag_ranges, judge_rows, shot_judgement, shot_summary
 from faceplate.render.versions import latest_version, list_versions, read_version, version_paths
 from faceplate.settings import as_plain_dict, remembered
-from faceplate.stages.contract import Reporter, StageResult
+from faceplate.reporting import Reporter, StageResult
 from faceplate.workspace import Workspace
 
 SETTINGS = QcSettings

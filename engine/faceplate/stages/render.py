@@ -47,7 +47,7 @@ from faceplate.render.versions import carry_frame, publish_version, read_json, r
 from faceplate.masks.xseg import load_mask_session, predict_masks
 from faceplate.runtime.session import CUDA, select_providers
 from faceplate.settings import as_plain_dict, remembered
-from faceplate.stages.contract import Meter, Reporter, StageResult, check_cancelled
+from faceplate.reporting import Meter, Reporter, StageResult, check_cancelled
 from faceplate.workspace import Workspace
 from faceplate.workspace.consent import Consent, check_consent
 from faceplate.workspace.freshness import check_model_media

@@ -15,7 +15,7 @@ from faceplate.qc.report import (clear_images, copy_training_images, reasons_by_
                                  write_page, write_worst_frames)
 from faceplate.qc.settings import ReportSettings
 from faceplate.settings import as_plain_dict, remembered
-from faceplate.stages.contract import Meter, Reporter, StageResult, check_cancelled
+from faceplate.reporting import Meter, Reporter, StageResult, check_cancelled
 from faceplate.render.versions import read_version
 from faceplate.qc.outcome import qc_file
 from faceplate.stages.qc import rendered_layer

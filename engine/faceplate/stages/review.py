@@ -18,7 +18,7 @@ from faceplate.curate.sheet import write_review
 from faceplate.errors import CurateError
 from faceplate.faces.people import read_people
 from faceplate.settings import as_plain_dict, remembered
-from faceplate.stages.contract import Meter, Reporter, StageResult, check_cancelled
+from faceplate.reporting import Meter, Reporter, StageResult, check_cancelled
 from faceplate.stages.curate import load_facesets, merged_decisions
 from faceplate.workspace import Workspace
 

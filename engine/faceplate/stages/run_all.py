@@ -12,7 +12,7 @@ import logging
 
 from faceplate.errors import FaceplateError
 from faceplate.stages import PIPELINE, consent_stages
-from faceplate.stages.contract import Reporter, StageResult
+from faceplate.reporting import Reporter, StageResult
 from faceplate.workspace import Workspace
 
 log = logging.getLogger(__name__)

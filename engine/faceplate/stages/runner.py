@@ -8,7 +8,7 @@ import threading
 from typing import Any, Callable, Iterator
 
 from faceplate.stages import get_stage
-from faceplate.stages.contract import BaseReporter, Reporter, StageResult
+from faceplate.reporting import BaseReporter, Reporter, StageResult
 from faceplate.workspace import Workspace
 
 

@@ -20,7 +20,7 @@ from faceplate.errors import TrainError
 from faceplate.faces.faceset import read_shot_faceset
 from faceplate.models.config import ModelConfig
 from faceplate.settings import as_plain_dict, remembered
-from faceplate.stages.contract import Reporter, StageResult, check_cancelled
+from faceplate.reporting import Reporter, StageResult, check_cancelled
 from faceplate.training.settings import ModelSettings, TrainStageSettings
 from faceplate.workspace import Workspace
 from faceplate.workspace.freshness import check_model_media, media_digest

@@ -15,7 +15,7 @@ from pathlib import Path
 import torch
 
 from faceplate.errors import StageCancelled, TrainError
-from faceplate.stages.contract import BaseReporter, Meter, Reporter
+from faceplate.reporting import BaseReporter, Meter, Reporter
 from faceplate.training import checkpoint as ckpt
 from faceplate.training.data import Batch, BatchStream, FaceData
 from faceplate.training.history import LossLog, reached_plateau

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from faceplate.errors import StageCancelled
-from faceplate.stages.contract import Meter, RecordingReporter, check_cancelled
+from faceplate.reporting import Meter, RecordingReporter, check_cancelled
 from faceplate.stages.runner import logs_to
 
 
