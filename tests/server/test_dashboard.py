@@ -5,6 +5,7 @@ shot that fails QC shows FAIL (never a green DONE) with working links to its rep
 from __future__ import annotations
 
 import shutil
+import time
 
 import pytest
 
@@ -37,7 +38,7 @@ def test_the_page_lists_a_training_job_shows_it_advance_and_cancels_it(example, 
 
     with Browser(shutil.which("chromium"), tmp_path / "profile") as page:
         page.open(f"{engine.url}/#token={token}")
-        page.wait_for(f"!!document.querySelector('.job-item[data-job-id=\"{job['id']}\"]')", 30, "the job in the list")
+        page.wait_for(f"!!document.querySelector('.job-item[data-job-id=\"{job['id']}\"]')", 120, "the job in the list")
         assert "token" not in page.evaluate("location.href"), "the sign-in link is gone from the address bar"
         assert token not in page.evaluate("document.cookie"), "the session cookie is HttpOnly"
         assert page.evaluate("document.getElementById('job-title').textContent") == "sh_dashboard"
@@ -47,13 +48,13 @@ def test_the_page_lists_a_training_job_shows_it_advance_and_cancels_it(example, 
                       "training to start")
         first = page.wait_for("parseInt(document.querySelector('tr[data-stage=\"train\"] .bar').dataset.done) || 0",
                               120, "a first iteration")
-        page.wait_for(f"parseInt(document.querySelector('tr[data-stage=\"train\"] .bar').dataset.done) > {first}", 60,
+        page.wait_for(f"parseInt(document.querySelector('tr[data-stage=\"train\"] .bar').dataset.done) > {first}", 120,
                       "the progress to advance")
         assert done_count(page) > first
         label = page.evaluate("document.querySelector('tr[data-stage=\"train\"] .bar .label').textContent")
         assert "/ 100000 it" in label, label
-        page.wait_for("!document.getElementById('preview-image').hidden", 60, "the training preview")
-        page.wait_for("!document.getElementById('loss-image').hidden", 60, "the loss plot")
+        page.wait_for("!document.getElementById('preview-image').hidden", 120, "the training preview")
+        page.wait_for("!document.getElementById('loss-image').hidden", 120, "the loss plot")
         shot_png = page.screenshot(tmp_path / "dashboard-training.png")
         print(f"\ndashboard screenshot (training): {shot_png}")
 
@@ -94,18 +95,18 @@ def test_a_shot_that_fails_qc_shows_fail_with_working_links_to_report_movie_and_
     with Browser(shutil.which("chromium"), tmp_path / "profile") as page:
         page.open(f"{engine.url}/#token={token}")
         item = f".job-item[data-job-id=\"{job['id']}\"]"
-        page.wait_for(f"!!document.querySelector('{item} .badge')", 30, "the verdict badge in the list")
+        page.wait_for(f"!!document.querySelector('{item} .badge')", 120, "the verdict badge in the list")
         assert page.evaluate(f"document.querySelector('{item} .badge').textContent") == "QC FAIL"
         status = page.evaluate(f"getComputedStyle(document.querySelector('{item} .status')).color")
         ok = page.evaluate("getComputedStyle(document.documentElement).getPropertyValue('--ok').trim()")
         assert status != "rgb(76, 195, 138)" and ok == "#4cc38a", "a shot failing QC is never a green DONE"
         qc_row = page.evaluate("getComputedStyle(document.querySelector('tr[data-stage=\"qc\"] .status')).color")
         assert qc_row != "rgb(76, 195, 138)", "nor is its QC stage"
-        page.wait_for("!document.getElementById('verdict').hidden", 15, "the verdict on the job")
+        page.wait_for("!document.getElementById('verdict').hidden", 120, "the verdict on the job")
         assert page.evaluate("document.getElementById('verdict-badge').textContent") == "QC FAIL"
         line = page.evaluate("document.getElementById('verdict-line').textContent")
         assert line == done["verdict"]["line"] and line.startswith("QC FAIL v001: fails pose_diff_deg")
-        page.wait_for("!document.getElementById('layer-link').hidden", 15, "the links to what the job made")
+        page.wait_for("!document.getElementById('layer-link').hidden", 120, "the links to what the job made")
         assert page.evaluate("document.getElementById('layer-version').textContent") == "layer v001"
         answers = {link: page.evaluate(FETCH.format(link=link)) for link in ("report-link", "movie-link", "layer-link")}
         print(f"\ndashboard screenshot (QC FAIL): {page.screenshot(tmp_path / 'dashboard-verdict.png')}")
@@ -121,17 +122,17 @@ def test_the_page_asks_for_the_token_without_the_link(example, engine_factory, t
     engine = engine_factory(example[0])
     with Browser(shutil.which("chromium"), tmp_path / "profile") as page:
         page.open(f"{engine.url}/")
-        page.wait_for("!document.getElementById('sign-in').hidden", 15, "the sign-in form")
+        page.wait_for("!document.getElementById('sign-in').hidden", 120, "the sign-in form")
         assert page.evaluate("document.getElementById('dashboard').hidden") is True
         page.evaluate("document.getElementById('token-input').value = 'not-the-token'")
         page.click("#sign-in-form button")
-        page.wait_for("document.getElementById('sign-in-error').textContent.includes('wrong token')", 10,
+        page.wait_for("document.getElementById('sign-in-error').textContent.includes('wrong token')", 120,
                       "the wrong token refused")
         token = (engine.data / "token").read_text().strip()
         page.evaluate(f"document.getElementById('token-input').value = {token!r}")
         page.click("#sign-in-form button")
-        page.wait_for("!document.getElementById('dashboard').hidden", 10, "the dashboard after signing in")
-        page.wait_for("!document.getElementById('no-jobs').hidden", 10, "the empty job list")
+        page.wait_for("!document.getElementById('dashboard').hidden", 120, "the dashboard after signing in")
+        page.wait_for("!document.getElementById('no-jobs').hidden", 120, "the empty job list")
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
@@ -156,16 +157,16 @@ def test_the_page_works_from_either_loopback_name_with_a_session_cookie_that_is_
         url = f"http://{host}:{engine.port}/"
         with Browser(shutil.which("chromium"), tmp_path / "profile") as page:
             page.open(f"{url}#token={token}")
-            page.wait_for(f"!!document.querySelector('.job-item[data-job-id=\"{job['id']}\"]')", 30, "the job listed")
+            page.wait_for(f"!!document.querySelector('.job-item[data-job-id=\"{job['id']}\"]')", 120, "the job listed")
             cookies = page.send("Network.getCookies", urls=[url])["cookies"]
             assert [(c["name"], c["httpOnly"], c["sameSite"]) for c in cookies] == [
                 ("faceplate_session", True, "Strict")]
             assert cookies[0]["value"] != token and token not in cookies[0]["value"]
             assert cookies[0]["expires"] > time.time() + 3600, "the session ends, after a working day"
-            page.wait_for("!document.getElementById('cancel-button').disabled", 30, "the job to be cancellable")
+            page.wait_for("!document.getElementById('cancel-button').disabled", 120, "the job to be cancellable")
             # the button's own click (the status beside it flips busy/running as the job retries, moving it)
             page.evaluate("document.getElementById('cancel-button').click()")
-            page.wait_for("document.getElementById('job-status').textContent === 'cancelled'", 15,
+            page.wait_for("document.getElementById('job-status').textContent === 'cancelled'", 300,
                           "the page to show the job cancelled")
             assert page.evaluate("document.getElementById('action-error').textContent") == ""
         assert engine.client.job(job["id"])["status"] == "cancelled"
