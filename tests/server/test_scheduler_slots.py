@@ -33,9 +33,10 @@ def _submit(scheduler: Scheduler, store: Store, job_id: str, shot, stage: str, s
     scheduler.wake()
 
 
-def test_a_second_heavy_stage_waits_for_the_slot_while_a_light_one_runs_beside(extracted_shot, tmp_path):
+def test_a_second_heavy_stage_waits_for_the_slot_while_a_light_one_runs_beside(example, extracted_shot, tmp_path):
     shots = [shutil.copytree(extracted_shot, tmp_path / name) for name in ("a", "b", "c")]
-    config = ServerConfig(data_dir=tmp_path / "data", gpu_slots=1, cpu_workers=2, warm_worker=False)
+    roots = (tmp_path, example[0])  # the shots and the media they read: the worker checks both
+    config = ServerConfig(data_dir=tmp_path / "data", roots=roots, gpu_slots=1, cpu_workers=2, warm_worker=False)
     store = Store(config.db_path)
     scheduler = Scheduler(config, store)
     scheduler.start()
