@@ -65,16 +65,22 @@ def test_one_shot_is_a_chain_of_faceplate_commands_with_a_chunked_render(tmp_pat
     for previous, step in zip(document["steps"], document["steps"][1:]):
         assert step["dependencies"] == [{"dependsOn": previous["name"]}]
     assert by_name["extract"]["script"]["actions"]["onRun"] | {"cancelation": None} == {
-        "command": "{{Param.Faceplate}}", "args": ["extract", "{{Param.Workspaces}}/sh010"], "cancelation": None}
+        "command": "{{Param.Faceplate}}", "args": ["extract", "{{Param.Workspaces}}/sh010"], "cancelation": None,
+        "timeout": 4 * 3600}
     render = by_name["render"]
     assert render["script"]["actions"]["onRun"]["args"] == ["render", "{{Param.Workspaces}}/sh010", "--frames",
                                                            "{{Task.Param.Frame}}"]
     assert render["parameterSpace"]["taskParameterDefinitions"] == [{
         "name": "Frame", "type": "CHUNK[INT]", "range": "1001-1006",
         "chunks": {"defaultTaskCount": "{{Param.ChunkSize}}", "rangeConstraint": "CONTIGUOUS"}}]
-    assert by_name["train"]["hostRequirements"] == {"amounts": [{"name": "amount.worker.gpu",
-                                                                 "min": "{{Param.TrainGpus}}"}]}
-    assert "hostRequirements" not in by_name["render"]
+    linux = [{"name": "attr.worker.os.family", "anyOf": ["linux"]}]
+    assert by_name["train"]["hostRequirements"] == {"attributes": linux, "amounts": [
+        {"name": "amount.worker.vcpu", "min": 2}, {"name": "amount.worker.memory", "min": 16384},
+        {"name": "amount.worker.gpu", "min": "{{Param.TrainGpus}}"},
+        {"name": "amount.worker.gpu.memory", "min": "{{Param.TrainGpuMemory}}"}]}
+    for name in ("media", "extract", "render", "qc"):
+        assert by_name[name]["hostRequirements"] == {"attributes": linux, "amounts": [
+            {"name": "amount.worker.vcpu", "min": 2}, {"name": "amount.worker.memory", "min": 8192}]}, name
     assert document["jobEnvironments"][0]["variables"] == {"FACEPLATE_OPENJD": "1", "FACEPLATE_LOCK_WAIT": "21600"}
     kinds = {p["name"]: (p["type"], p.get("objectType"), p.get("dataFlow")) for p in document["parameterDefinitions"]}
     assert kinds["Workspaces"] == ("PATH", "DIRECTORY", "INOUT") and kinds["Media"] == ("PATH", "DIRECTORY", "IN")

@@ -16,6 +16,7 @@ import yaml
 
 from faceplate.atomic import write_text_atomic
 from faceplate.errors import FaceplateError, FarmError
+from faceplate.farm.limits import remembered_budget
 from faceplate.farm.template import EXTENSIONS, FarmShot, Identity, JobOptions, build_template, parameter_values
 from faceplate.media import FrameRange
 from faceplate.media.frames import spans_outside, spans_text
@@ -48,7 +49,8 @@ def shot_from_workspace(path: str | Path, frames: str | None = None, waive_conse
     check_consent(manifest.consent_ref, waive_consent, manifest.shot)
     name = (_STEP_NAME.sub("_", workspace.root.name).strip("_") or "shot")[:MAX_SHOT_NAME]
     return FarmShot(name, workspace.root, render, manifest.plate.path, tuple(c.path for c in manifest.sources),
-                    waive_consent=waive_consent and not manifest.consent_ref)
+                    waive_consent=waive_consent and not manifest.consent_ref,
+                    budget=remembered_budget(manifest.settings.get("train", {})))
 
 
 def _render_frames(path: Path, frames: str | None, shot_range: FrameRange, plate_range: FrameRange) -> FrameRange:
