@@ -98,8 +98,9 @@ def validate_template(template: dict, values: dict, folder: Path) -> None:
         raise FarmError(f"internal: the exported job does not pass openjd-model's checks: {' '.join(first[:3])}") from exc
 
 
-def export_job(shots: list[FarmShot], out: str | Path, options: JobOptions) -> tuple[Path, Path]:
-    """Write ``out/template.yaml`` and ``out/parameters.json`` for ``shots``; returns their paths."""
+def export_job(shots: list[FarmShot], out: str | Path, options: JobOptions, bundle: bool = False) -> tuple[Path, Path]:
+    """Write ``out/template.yaml`` and ``out/parameters.json`` for ``shots``, and with ``bundle`` the Deadline
+    Cloud job bundle's ``parameter_values.yaml`` and ``asset_references.yaml`` beside them; returns the first two."""
     if not shots:
         raise FarmError("no shots to export: give shot workspaces, or --timeline with --marker")
     unique_names(shots)
@@ -111,6 +112,10 @@ def export_job(shots: list[FarmShot], out: str | Path, options: JobOptions) -> t
     template_path, parameters_path = out / TEMPLATE_NAME, out / PARAMETERS_NAME
     write_text_atomic(template_path, yaml.safe_dump(template, sort_keys=False, width=120))
     write_text_atomic(parameters_path, json.dumps(values, indent=2) + "\n")
+    if bundle:
+        from faceplate.farm.bundle import write_bundle_files
+
+        write_bundle_files(out, shots, options, values)
     return template_path, parameters_path
 
 
