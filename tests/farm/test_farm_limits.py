@@ -1,0 +1,58 @@
+"""Job parameters and limits through the real OpenJD runtime (`openjd run`): with the QC gate a shot that fails QC
+fails its job with the report's verdict line, without it the same shot's job succeeds with the verdict in the log;
+a hung task is ended by its step's timeout."""
+
+from __future__ import annotations
+
+import re
+import stat
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from farm_helpers import example, export, run_job, tiny_shot
+
+from faceplate.farm.local import failure_line, remember_settings
+from faceplate.workspace import open_workspace
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def media(tmp_path_factory) -> tuple[str, str]:
+    return example(tmp_path_factory.mktemp("limits_media"))
+
+
+def test_the_qc_gate_fails_the_job_of_a_shot_failing_qc_and_without_it_the_job_succeeds(tmp_path, media):
+    shot = tiny_shot(tmp_path / "shots" / "sh010", media, "1001-1002")
+    remember_settings(open_workspace(shot), {"qc": {"max_pose_deg": 0.0}})  # no swapped head matches the plate exactly
+    template, parameters = export([shot], tmp_path / "job", gate=True)
+    gated = run_job(template, parameters)
+    assert gated.returncode != 0, gated.stdout[-3000:]
+    assert re.findall(r"Running step '([^']+)'", gated.stdout)[-2:] == ["render", "qc"], "report never starts"
+    reason = failure_line(gated.stdout)
+    assert reason.startswith("QC FAIL v001: fails ") and reason.endswith("(the QC gate is on: --gate)"), reason
+    assert "pose_diff_deg" in reason
+    ungated = run_job(template, parameters, "--job-param", "QcGate=no-gate", "--step", "qc")
+    assert ungated.returncode == 0, ungated.stdout[-3000:]
+    assert "QC FAIL v001: fails " in ungated.stdout and failure_line(ungated.stdout) is None
+    assert "Session ended successfully" in ungated.stdout
+
+
+def test_a_hung_task_is_ended_by_its_steps_timeout(tmp_path, media):
+    shot = tiny_shot(tmp_path / "shots" / "sh010", media, "1001-1002")
+    template, parameters = export([shot], tmp_path / "job")
+    document = yaml.safe_load(template.read_text())
+    media_step = document["steps"][0]
+    assert media_step["script"]["actions"]["onRun"]["timeout"] >= 3600, "the exported ceiling"
+    media_step["script"]["actions"]["onRun"]["timeout"] = 2  # the same step, a ceiling a test can wait for
+    template.write_text(yaml.safe_dump(document, sort_keys=False))
+    hang = tmp_path / "hung_faceplate"  # an engine that never returns
+    hang.write_text(f"#!{sys.executable}\nimport time\nprint('engine started', flush=True)\ntime.sleep(600)\n"
+                    "print('engine finished', flush=True)\n")
+    hang.chmod(hang.stat().st_mode | stat.S_IXUSR)
+    done = run_job(template, parameters, "--job-param", f"Faceplate={hang}", "--step", "media")
+    assert done.returncode != 0
+    assert "engine started" in done.stdout and "engine finished" not in done.stdout
+    assert "TIMEOUT - Runtime limit reached" in done.stdout, done.stdout[-3000:]
