@@ -90,7 +90,8 @@ def test_one_shot_is_a_chain_of_faceplate_commands_with_a_chunked_render(tmp_pat
     assert values["Media"] == str(media_root)
     relink = by_name["media"]["script"]["actions"]["onRun"]["args"]
     assert relink[:4] == ["relink", "{{Param.Workspaces}}/sh010", "--plate", "{{Param.Media}}/plate/astronaut.####.exr"]
-    assert relink[4:] == ["--source", f"{media[1]}={{{{Param.Media}}}}/source/astronaut_src.####.png"]
+    assert relink[4:] == ["--source", "source0={{Param.Media}}/source/astronaut_src.####.png"]
+    assert not [arg for arg in relink if str(tmp_path) in arg], "no path of the exporting machine on a node"
 
 
 def test_many_shots_and_the_identity_step_make_one_valid_job(tmp_path, media):
@@ -176,6 +177,8 @@ def test_export_renders_a_frame_subset_when_asked(tmp_path, media):
     ("no shots", [], "give the shot workspaces to export"),
     ("no consent", ["{noconsent}"], "has no consent reference"),
     ("budget", ["{shot}", "--budget", "overnight"], "--budget: budget 'overnight' is not one this engine reads"),
+    ("map", ["{shot}", "--map", "/Volumes/shows"], "--map '/Volumes/shows': give FROM=TO"),
+    ("out and bundle", ["{shot}", "--bundle", "{tmp}/job"], "not both"),
 ])
 def test_bad_input_is_one_line_at_export_and_writes_nothing(tmp_path, media, case, args, expected):
     shot = tiny_shot(tmp_path / "shots" / "sh010", media)

@@ -58,6 +58,9 @@ def register_export(verbs) -> None:
                    help="the nodes' OS family (a host requirement of every step; default linux)")
     p.add_argument("--gpu-memory", type=int, default=8192, metavar="MIB",
                    help="GPU memory a train node must have, MiB (default 8192; 0 with --train-gpus 0)")
+    p.add_argument("--map", action="append", default=[], metavar="FROM=TO", help="media made on another machine: "
+                   "FROM (as the cut, --source, --identity or the shots name it) is TO here, e.g. "
+                   "/Volumes/shows=/mnt/shows or 'C:\\shows=/mnt/shows' (repeatable)")
     p.add_argument("--name", help="job name (default: Faceplate and the shot names)")
     p.set_defaults(run=run_export)
 
@@ -72,8 +75,9 @@ def run_export(args: argparse.Namespace) -> None:
         from faceplate.farm.timeline import workspaces_from_timeline
 
         shots_dir = args.shots_dir or args.timeline.absolute().parent / "faceplate_shots"
-        paths += workspaces_from_timeline(args.timeline, args.marker, [args.source], shots_dir, args.consent_ref)
-    shots = [shot_from_workspace(path, args.frames, args.waive_consent) for path in paths]
+        paths += workspaces_from_timeline(args.timeline, args.marker, [args.source], shots_dir, args.consent_ref,
+                                          args.maps)
+    shots = [shot_from_workspace(path, args.frames, args.waive_consent, args.maps) for path in paths]
     options = JobOptions(name=args.name or ("Faceplate " + " ".join(s.name for s in shots))[:120],
                          chunk_size=args.chunk_size, train_gpus=args.train_gpus, faceplate=args.faceplate,
                          identity=identity_for(args.identity, args.source) if args.identity else None,
@@ -108,6 +112,7 @@ def check_export_args(args: argparse.Namespace) -> None:
     if not 0 <= args.train_gpus <= 16:
         raise FarmError(f"--train-gpus {args.train_gpus}: give 0 to 16")
     args.budget = check_budget_flag(args.budget)
+    map_arguments(args)
     if (args.timeline or args.identity) and args.source is None:
         raise FarmError("--timeline and --identity need --source FACES: the actor's clip, sequence or stills folder")
     if args.source is not None and not args.source.exists():
@@ -115,6 +120,16 @@ def check_export_args(args: argparse.Namespace) -> None:
     for flag in ("marker", "shots_dir", "consent_ref"):
         if getattr(args, flag) is not None and not args.timeline:
             raise FarmError(f"--{flag.replace('_', '-')} goes with --timeline")
+
+
+def map_arguments(args: argparse.Namespace) -> None:
+    """``--map`` parsed into ``args.maps`` and applied to --source and --identity."""
+    from faceplate.farm.mapping import map_path, parse_maps
+
+    args.maps = parse_maps(args.map)
+    for flag in ("source", "identity"):
+        if getattr(args, flag) is not None:
+            setattr(args, flag, Path(map_path(str(getattr(args, flag)), args.maps)))
 
 
 def register_run(verbs) -> None:

@@ -180,8 +180,8 @@ def _identity_step(options: JobOptions) -> dict:
 def _shot_steps(shot: FarmShot, workspaces: Path, media: Path, options: JobOptions, prefix: str) -> list[dict]:
     workspace = under(workspaces, shot.workspace, "Workspaces")
     relink = ["relink", workspace, "--plate", under(media, shot.plate, "Media")]
-    for source in shot.sources:
-        relink += ["--source", f"{source}={under(media, source, 'Media')}"]
+    for index, source in enumerate(shot.sources):  # by key: the recorded path is the exporting machine's
+        relink += ["--source", f"source{index}={under(media, source, 'Media')}"]
     steps = [{"name": prefix + MEDIA_STEP, "description": "point the shot at its media as this node sees it",
               "hostRequirements": host_requirements(False, options.os_family),
               "script": _action(*relink)}]
