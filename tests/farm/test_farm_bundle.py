@@ -31,7 +31,7 @@ def bundle(tmp_path, media) -> tuple[Path, list[Path], Path]:
     library = identity_for(tmp_path / "identity", Path(media[1]).parent)
     done = faceplate("farm", "export", *shots, "--bundle", tmp_path / "bundle", "--identity", library.library,
                      "--source", library.source, "--budget", "review", "--mask-mode", "landmark-only", "--gate",
-                     "--chunk-size", "3")
+                     "--chunk-size", "3", "--venv", tmp_path / "venv")
     assert done.returncode == 0, done.stderr
     return tmp_path / "bundle", shots, library.library
 
@@ -48,6 +48,7 @@ def test_the_bundle_loads_with_deadlines_own_reader_offline(bundle, media):
     assert parameters["Budget"]["value"] == "review" and parameters["MaskMode"]["value"] == "landmark-only"
     assert parameters["QcGate"]["value"] == "gate" and parameters["ChunkSize"]["value"] == 3
     assert parameters["Workspaces"]["value"] == str(shots[0].parent)
+    assert parameters["EngineVenv"]["value"] == str(folder.parent / "venv")
     assert parameters["Media"]["userInterface"] == {"control": "CHOOSE_DIRECTORY", "label": "Plates and sources",
                                                     "groupLabel": "Shots"}
     references = AssetReferences.from_dict(read_yaml_or_json_object(str(folder), "asset_references", True))

@@ -13,6 +13,7 @@ import pytest
 import yaml
 from farm_helpers import example, export, run_job, tiny_shot
 
+from faceplate import __version__
 from faceplate.farm.local import failure_line, remember_settings
 from faceplate.workspace import open_workspace
 
@@ -56,3 +57,32 @@ def test_a_hung_task_is_ended_by_its_steps_timeout(tmp_path, media):
     assert done.returncode != 0
     assert "engine started" in done.stdout and "engine finished" not in done.stdout
     assert "TIMEOUT - Runtime limit reached" in done.stdout, done.stdout[-3000:]
+
+
+def test_the_engine_environment_puts_the_checked_venv_first_on_path_before_any_step(tmp_path, media):
+    shot = tiny_shot(tmp_path / "shots" / "sh010", media, "1001-1002")
+    template, parameters = export([shot], tmp_path / "job", venv=Path(sys.prefix))
+    done = run_job(template, parameters, "--job-param", "Faceplate=faceplate", "--step", "media")
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert f"faceplate: engine faceplate {__version__} at {sys.prefix}" in done.stdout
+    assert len(open_workspace(shot).manifest.runs_of("relink")) == 1, "the media step ran `faceplate` from PATH"
+
+
+@pytest.mark.parametrize("engine, expected", [
+    (None, "no Faceplate engine at {venv}/bin/faceplate on "),
+    ("faceplate 0.0.1", "the engine at {venv} is faceplate 0.0.1 on "),
+])
+def test_a_node_without_the_exporters_engine_fails_with_one_line_before_any_step(tmp_path, media, engine, expected):
+    shot = tiny_shot(tmp_path / "shots" / "sh010", media, "1001-1002")
+    venv = tmp_path / "node_venv"
+    (venv / "bin").mkdir(parents=True)
+    if engine:
+        fake = venv / "bin" / "faceplate"
+        fake.write_text(f"#!/bin/sh\necho '{engine}'\n")
+        fake.chmod(0o755)
+    template, parameters = export([shot], tmp_path / "job", venv=venv)
+    done = run_job(template, parameters, "--step", "media")
+    assert done.returncode != 0
+    reason = failure_line(done.stdout)
+    assert reason.startswith(expected.format(venv=venv)) and f"faceplate=={__version__}" in reason, reason
+    assert open_workspace(shot).manifest.runs_of("relink") == [], "no step ran"

@@ -61,6 +61,9 @@ def register_export(verbs) -> None:
     p.add_argument("--map", action="append", default=[], metavar="FROM=TO", help="media made on another machine: "
                    "FROM (as the cut, --source, --identity or the shots name it) is TO here, e.g. "
                    "/Volumes/shows=/mnt/shows or 'C:\\shows=/mnt/shows' (repeatable)")
+    p.add_argument("--venv", type=Path, metavar="DIR", help="the engine's virtual environment on the nodes (an "
+                   "EngineVenv parameter): checked to hold this faceplate version before any step runs, then put "
+                   "first on PATH (POSIX nodes; see docs/farm.md)")
     p.add_argument("--name", help="job name (default: Faceplate and the shot names)")
     p.set_defaults(run=run_export)
 
@@ -82,7 +85,7 @@ def run_export(args: argparse.Namespace) -> None:
                          chunk_size=args.chunk_size, train_gpus=args.train_gpus, faceplate=args.faceplate,
                          identity=identity_for(args.identity, args.source) if args.identity else None,
                          budget=args.budget, mask_mode=args.mask_mode, gate=args.gate, os_family=args.os_family,
-                         gpu_memory_mib=args.gpu_memory)
+                         gpu_memory_mib=args.gpu_memory, venv=args.venv.absolute() if args.venv else None)
     template, parameters = export_job(shots, args.bundle or args.out or Path("farm_job"), options,
                                       bundle=args.bundle is not None)
     log.info("job %s for %d shot(s)%s; parameters %s", template, len(shots),

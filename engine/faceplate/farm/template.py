@@ -25,6 +25,7 @@ from pathlib import Path, PurePath
 from faceplate.budget import BUDGET_STAGES
 from faceplate.farm import OPENJD_ENV
 from faceplate.farm.limits import STEP_CEILING_S, host_requirements, render_timeout_s, train_timeout_s
+from faceplate.farm.node import engine_environment, venv_parameter
 from faceplate.farm.parameters import job_parameters, stage_switches
 from faceplate.media import FrameRange
 from faceplate.stages import Stage, get_stage, pipeline
@@ -77,6 +78,7 @@ class JobOptions:
     gate: bool = False  # the QcGate parameter's default: a shot failing QC fails its job
     os_family: str = "linux"  # the nodes' attr.worker.os.family
     gpu_memory_mib: int = 8192  # the TrainGpuMemory parameter's default when train needs a GPU
+    venv: Path | None = None  # the engine's venv on the nodes (an EngineVenv parameter and its check)
 
 
 def common_folder(paths: list[str | Path]) -> Path:
@@ -95,6 +97,9 @@ def build_template(shots: list[FarmShot], options: JobOptions) -> dict:
     workspaces = common_folder([s.workspace.parent for s in shots])
     media = _media_root(shots)
     steps = [_identity_step(options)] if options.identity else []
+    environments = [{"name": "FaceplateOpenJD", "description": "the CLI reports progress as OpenJD lines; a task "
+                     "whose shot is busy (another chunk of it) waits for it rather than failing",
+                     "variables": {OPENJD_ENV: "1", WAIT_ENV: str(LOCK_WAIT_S)}}]
     for shot in shots:
         steps += _shot_steps(shot, workspaces, media, options, prefix=f"{shot.name}:" if len(shots) > 1 else "")
     return {
@@ -102,10 +107,8 @@ def build_template(shots: list[FarmShot], options: JobOptions) -> dict:
         "extensions": list(EXTENSIONS),
         "name": options.name,
         "description": f"Faceplate: {len(shots)} shot(s), {', '.join(s.name for s in shots)}",
-        "parameterDefinitions": job_parameters(options),
-        "jobEnvironments": [{"name": "FaceplateOpenJD", "description": "the CLI reports progress as OpenJD lines; "
-                             "a task whose shot is busy (another chunk of it) waits for it rather than failing",
-                             "variables": {OPENJD_ENV: "1", WAIT_ENV: str(LOCK_WAIT_S)}}],
+        "parameterDefinitions": job_parameters(options) + ([venv_parameter()] if options.venv else []),
+        "jobEnvironments": environments + ([engine_environment()] if options.venv else []),
         "steps": steps,
     }
 
@@ -124,6 +127,8 @@ def parameter_values(shots: list[FarmShot], options: JobOptions) -> dict[str, st
         values["Budget"] = options.budget
     if options.mask_mode:
         values["MaskMode"] = options.mask_mode
+    if options.venv:
+        values["EngineVenv"] = str(options.venv)
     return values
 
 
