@@ -4,17 +4,19 @@ a hung task is ended by its step's timeout."""
 
 from __future__ import annotations
 
+import os
 import re
 import stat
+import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import yaml
-from farm_helpers import example, export, run_job, tiny_shot
+from farm_helpers import REPO, engine_env, example, export, run_job, tiny_shot
 
 from faceplate import __version__
-from faceplate.farm.local import failure_line, remember_settings
+from faceplate.farm.local import beside_python, failure_line, remember_settings
 from faceplate.workspace import open_workspace
 
 pytestmark = pytest.mark.slow
@@ -81,8 +83,32 @@ def test_a_node_without_the_exporters_engine_fails_with_one_line_before_any_step
         fake.write_text(f"#!/bin/sh\necho '{engine}'\n")
         fake.chmod(0o755)
     template, parameters = export([shot], tmp_path / "job", venv=venv)
-    done = run_job(template, parameters, "--step", "media")
+    done = run_job(template, parameters, "--step", "media", "--job-param", "EngineInstall=")  # never make it
     assert done.returncode != 0
     reason = failure_line(done.stdout)
     assert reason.startswith(expected.format(venv=venv)) and f"faceplate=={__version__}" in reason, reason
     assert open_workspace(shot).manifest.runs_of("relink") == [], "no step ran"
+
+
+def test_a_fresh_node_makes_the_engines_venv_then_every_step_uses_it(tmp_path, media):
+    """Cold: no venv; the environment makes it (`python3 -m venv`, pip install this checkout without its
+    dependencies, which the node finds on PYTHONPATH to stay fast), checks it and runs the step with it."""
+    shot = tiny_shot(tmp_path / "shots" / "sh010", media, "1001-1002")
+    venv = tmp_path / "node" / "venv"
+    template, parameters = export([shot], tmp_path / "job", venv=venv)
+    dependencies = next(p for p in sys.path if p.endswith("site-packages") and Path(p).is_dir())
+    env = engine_env()
+    env["PYTHONPATH"] += os.pathsep + dependencies
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env["PATH"]])  # python3: a node's own
+    done = subprocess.run([beside_python("openjd"), "run", str(template), "--job-param", f"file://{parameters}",
+                           "--job-param", f"EngineInstall=--no-deps --no-build-isolation {REPO}",
+                           "--job-param", "Faceplate=faceplate", "--step", "media"],
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, timeout=600)
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert f"faceplate: making the engine's venv at {venv}" in done.stdout
+    assert f"faceplate: engine faceplate {__version__} at {venv}" in done.stdout
+    assert (venv / "bin" / "faceplate").is_file() and len(open_workspace(shot).manifest.runs_of("relink")) == 1
+    again = subprocess.run([beside_python("openjd"), "run", str(template), "--job-param", f"file://{parameters}",
+                            "--job-param", "Faceplate=faceplate", "--step", "media"], stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True, env=env, timeout=600)
+    assert again.returncode == 0 and "making the engine's venv" not in again.stdout, "warm: the venv is reused"

@@ -25,7 +25,7 @@ from pathlib import Path, PurePath
 from faceplate.budget import BUDGET_STAGES
 from faceplate.farm import OPENJD_ENV
 from faceplate.farm.limits import STEP_CEILING_S, host_requirements, render_timeout_s, train_timeout_s
-from faceplate.farm.node import engine_environment, venv_parameter
+from faceplate.farm.node import engine_environment, venv_parameters
 from faceplate.farm.parameters import job_parameters, stage_switches
 from faceplate.media import FrameRange
 from faceplate.stages import Stage, get_stage, pipeline
@@ -107,7 +107,7 @@ def build_template(shots: list[FarmShot], options: JobOptions) -> dict:
         "extensions": list(EXTENSIONS),
         "name": options.name,
         "description": f"Faceplate: {len(shots)} shot(s), {', '.join(s.name for s in shots)}",
-        "parameterDefinitions": job_parameters(options) + ([venv_parameter()] if options.venv else []),
+        "parameterDefinitions": job_parameters(options) + (venv_parameters() if options.venv else []),
         "jobEnvironments": environments + ([engine_environment()] if options.venv else []),
         "steps": steps,
     }
