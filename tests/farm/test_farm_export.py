@@ -179,6 +179,7 @@ def test_export_renders_a_frame_subset_when_asked(tmp_path, media):
     ("budget", ["{shot}", "--budget", "overnight"], "--budget: budget 'overnight' is not one this engine reads"),
     ("map", ["{shot}", "--map", "/Volumes/shows"], "--map '/Volumes/shows': give FROM=TO"),
     ("out and bundle", ["{shot}", "--bundle", "{tmp}/job"], "not both"),
+    ("venv on windows", ["{shot}", "--venv", "{tmp}/venv", "--os", "windows"], "--venv sets the engine up with bash"),
 ])
 def test_bad_input_is_one_line_at_export_and_writes_nothing(tmp_path, media, case, args, expected):
     shot = tiny_shot(tmp_path / "shots" / "sh010", media)

@@ -62,8 +62,8 @@ def register_export(verbs) -> None:
                    "FROM (as the cut, --source, --identity or the shots name it) is TO here, e.g. "
                    "/Volumes/shows=/mnt/shows or 'C:\\shows=/mnt/shows' (repeatable)")
     p.add_argument("--venv", type=Path, metavar="DIR", help="the engine's virtual environment on the nodes (an "
-                   "EngineVenv parameter): checked to hold this faceplate version before any step runs, then put "
-                   "first on PATH (POSIX nodes; see docs/farm.md)")
+                   "EngineVenv parameter): made where missing (pip install, EngineInstall), checked to hold this "
+                   "faceplate version before any step runs, then put first on PATH (POSIX nodes; docs/farm.md)")
     p.add_argument("--name", help="job name (default: Faceplate and the shot names)")
     p.set_defaults(run=run_export)
 
@@ -110,6 +110,9 @@ def check_export_args(args: argparse.Namespace) -> None:
     if args.bundle and args.out:
         raise FarmError("give --out DIR (template and parameters) or --bundle DIR (a Deadline Cloud job bundle, "
                         "which holds both), not both")
+    if args.venv and args.os_family == "windows":
+        raise FarmError("--venv sets the engine up with bash (POSIX nodes); for --os windows leave it out and give "
+                        "--faceplate with the engine's command on the nodes")
     if not 0 <= args.gpu_memory <= 1_048_576:
         raise FarmError(f"--gpu-memory {args.gpu_memory}: give 0 to 1048576 MiB")
     if not 0 <= args.train_gpus <= 16:
