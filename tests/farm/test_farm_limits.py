@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import stat
 import subprocess
 import sys
@@ -91,23 +92,28 @@ def test_a_node_without_the_exporters_engine_fails_with_one_line_before_any_step
 
 
 def test_a_fresh_node_makes_the_engines_venv_then_every_step_uses_it(tmp_path, media):
-    """Cold: no venv; the environment makes it (`python3 -m venv`, pip install this checkout without its
-    dependencies, which the node finds on PYTHONPATH to stay fast), checks it and runs the step with it."""
+    """Cold: no venv; the bundle's environment makes it (`python3 -m venv`, pip install this checkout without its
+    dependencies, which the node finds on PYTHONPATH to stay fast), checks it and runs the whole job with it."""
     shot = tiny_shot(tmp_path / "shots" / "sh010", media, "1001-1002")
     venv = tmp_path / "node" / "venv"
-    template, parameters = export([shot], tmp_path / "job", venv=venv)
+    template, parameters = export([shot], tmp_path / "bundle", venv=venv, bundle=True)
     dependencies = next(p for p in sys.path if p.endswith("site-packages") and Path(p).is_dir())
     env = engine_env()
     env["PYTHONPATH"] += os.pathsep + dependencies
-    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env["PATH"]])  # python3: a node's own
+    node_bin = tmp_path / "node" / "bin"  # the node's own python3, and no engine on its PATH
+    node_bin.mkdir(parents=True)
+    (node_bin / "python3").symlink_to(sys.executable)
+    env["PATH"] = os.pathsep.join([str(node_bin), "/usr/bin", "/bin"])
+    assert shutil.which("faceplate", path=env["PATH"]) is None
     done = subprocess.run([beside_python("openjd"), "run", str(template), "--job-param", f"file://{parameters}",
                            "--job-param", f"EngineInstall=--no-deps --no-build-isolation {REPO}",
-                           "--job-param", "Faceplate=faceplate", "--step", "media"],
+                           "--job-param", "Faceplate=faceplate"],
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, timeout=600)
     assert done.returncode == 0, done.stdout[-3000:]
     assert f"faceplate: making the engine's venv at {venv}" in done.stdout
     assert f"faceplate: engine faceplate {__version__} at {venv}" in done.stdout
     assert (venv / "bin" / "faceplate").is_file() and len(open_workspace(shot).manifest.runs_of("relink")) == 1
+    assert (shot / "render" / "latest.json").is_file() and "Session ended successfully" in done.stdout
     again = subprocess.run([beside_python("openjd"), "run", str(template), "--job-param", f"file://{parameters}",
                             "--job-param", "Faceplate=faceplate", "--step", "media"], stdout=subprocess.PIPE,
                            stderr=subprocess.STDOUT, text=True, env=env, timeout=600)
