@@ -56,7 +56,8 @@ setup(
     extras_require={
         # websocket-client: the dashboard test drives headless Chromium over the DevTools protocol
         # bpy: Blender as a Python module, the one editor the tests run for real (wheels for CPython 3.11 only)
-        "test": ["pytest>=8", "scikit-image>=0.22", "websocket-client>=1.6", "cryptography>=41",
+        # deadline: the farm tests read an exported job bundle with Deadline Cloud's own reader (offline)
+        "test": ["pytest>=8", "scikit-image>=0.22", "websocket-client>=1.6", "cryptography>=41", "deadline>=0.60",
                  "bpy==4.2.0; python_version == '3.11'"],
         "demo": ["scikit-image>=0.22"],
     },

@@ -1,6 +1,6 @@
 """What rendering a shot as farm tasks costs against one `faceplate render`, in one run.
 
-    python bench/farm.py [--frames 96] [--chunks 4] [--workspace DIR] [--data ../shared/data]
+    python bench/farm.py [--frames 96] [--chunks 4] [--workspace DIR] [--venv DIR] [--data ../shared/data]
 
 The 1920x1080 plate and its extraction as bench/render.py makes them, the default model size
 (res 128 liae, random weights: speed does not depend on training) exported to ONNX. Then:
@@ -10,6 +10,9 @@ The 1920x1080 plate and its extraction as bench/render.py makes them, the defaul
     chunks one after another, as a single farm node would run them;
 (c) the start-up cost of one render task: the same step run again, every frame up to date, so
     each task only starts, loads and checks.
+The job has the engine environment (`--venv`, default this interpreter's venv): each session checks the
+engine's version and puts it on PATH before its tasks; that node set-up is printed separately (warm: the
+venv exists; making one is the node's one-time install, docs/farm.md).
 Preview is off in all three (bench/render.py's setting), so each writes the same layer and matte.
 Target: (b) / (a) <= 1.3 (`RESULT farm_overhead=...`). On N nodes a shot's render then costs about
 (a) / N + (c) / --chunks per task.
@@ -22,6 +25,7 @@ import json
 import logging
 import math
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -34,6 +38,7 @@ from render import bench_plate, export_default_model, prepared_plate, verdict  #
 
 from faceplate.farm.export import export_job, shot_from_workspace
 from faceplate.farm.local import beside_python, openjd_run, remember_settings
+from faceplate.farm.node import ENVIRONMENT
 from faceplate.farm.template import JobOptions
 from faceplate.media import FrameRange
 
@@ -47,13 +52,22 @@ def timed(command: list[str]) -> float:
     return seconds
 
 
-def timed_step(template: Path, parameters: Path) -> float:
+def timed_step(template: Path, parameters: Path) -> tuple[float, float]:
+    """Seconds of `openjd run --step render`, and of its engine environment's set-up (from the session's log)."""
     start = time.perf_counter()
     done = openjd_run(template, parameters, "--step", "render")
     seconds = time.perf_counter() - start
     if done.returncode != 0:
         raise SystemExit(f"bench/farm.py: openjd run failed:\n{done.stdout[-3000:]}")
-    return seconds
+    return seconds, setup_seconds(done.stdout)
+
+
+def setup_seconds(log: str) -> float:
+    """From entering the engine environment to the first task starting, by the runtime's own timestamps."""
+    stamps = [(float(h) * 3600 + float(m) * 60 + float(s), text) for h, m, s, text in
+              re.findall(r"^(\d+):(\d+):([\d.]+)\s+(.*)$", log, re.MULTILINE)]
+    entered = next(t for t, text in stamps if f"Entering Environment: {ENVIRONMENT}" in text)
+    return next(t for t, text in stamps if t >= entered and "Running Task" in text) - entered
 
 
 def main() -> int:
@@ -62,6 +76,8 @@ def main() -> int:
     parser.add_argument("--frames", type=int, default=96)
     parser.add_argument("--chunks", type=int, default=4, help="render tasks the range is split into")
     parser.add_argument("--workspace", type=Path, help="keep the plate and its extraction here, or reuse them")
+    parser.add_argument("--venv", type=Path, default=Path(sys.prefix), help="the engine's venv on the node (default: "
+                        "this interpreter's)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     src = bench_plate(args, "bench/farm.py")
@@ -80,17 +96,19 @@ def main() -> int:
         print(f"(a) faceplate render: {direct:.1f} s for {len(frames)} frames ({len(frames) / direct:.2f} frames/s)")
 
         chunk = math.ceil(len(frames) / args.chunks)
-        options = JobOptions(name="bench farm", chunk_size=chunk, train_gpus=0, faceplate=faceplate)
+        options = JobOptions(name="bench farm", chunk_size=chunk, train_gpus=0, faceplate="faceplate",
+                             venv=args.venv.absolute())
         template, parameters = export_job([shot_from_workspace(ws.root)], tmp / "job", options)
         shutil.rmtree(ws.root / "render", ignore_errors=True)
-        chunked = timed_step(template, parameters)
+        chunked, setup = timed_step(template, parameters)
         tasks = math.ceil(len(frames) / chunk)
         print(f"(b) openjd run, render step in {tasks} chunks of {chunk}: {chunked:.1f} s")
-        up_to_date = timed_step(template, parameters)
+        print(f"node set-up (warm: engine checked in {args.venv}, put on PATH): {setup:.2f} s of it")
+        up_to_date, _ = timed_step(template, parameters)
         print(f"(c) start-up per render task (all frames up to date): {up_to_date / tasks:.2f} s "
               f"({up_to_date:.1f} s for {tasks} tasks)")
         figures = {"frames": len(frames), "chunks": tasks, "direct_s": round(direct, 2), "chunked_s": round(chunked, 2),
-                   "startup_per_task_s": round(up_to_date / tasks, 2)}
+                   "startup_per_task_s": round(up_to_date / tasks, 2), "node_setup_warm_s": round(setup, 2)}
         print(json.dumps(figures))
 
     ratio = chunked / direct

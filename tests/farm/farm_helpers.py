@@ -47,10 +47,10 @@ def tiny_library(folder: Path, faces: Path) -> Path:
 
 
 def export(shots: list[Path], out: Path, chunk_size: int = 2, identity: Identity | None = None,
-           frames: str | None = None) -> tuple[Path, Path]:
+           frames: str | None = None, bundle: bool = False, **options) -> tuple[Path, Path]:
     options = JobOptions(name="test job", chunk_size=chunk_size, train_gpus=0, faceplate=beside_python("faceplate"),
-                         identity=identity)
-    return export_job([shot_from_workspace(s, frames) for s in shots], out, options)
+                         identity=identity, **options)
+    return export_job([shot_from_workspace(s, frames) for s in shots], out, options, bundle=bundle)
 
 
 def engine_env() -> dict[str, str]:

@@ -65,16 +65,22 @@ def test_one_shot_is_a_chain_of_faceplate_commands_with_a_chunked_render(tmp_pat
     for previous, step in zip(document["steps"], document["steps"][1:]):
         assert step["dependencies"] == [{"dependsOn": previous["name"]}]
     assert by_name["extract"]["script"]["actions"]["onRun"] | {"cancelation": None} == {
-        "command": "{{Param.Faceplate}}", "args": ["extract", "{{Param.Workspaces}}/sh010"], "cancelation": None}
+        "command": "{{Param.Faceplate}}", "args": ["extract", "{{Param.Workspaces}}/sh010"], "cancelation": None,
+        "timeout": 4 * 3600}
     render = by_name["render"]
     assert render["script"]["actions"]["onRun"]["args"] == ["render", "{{Param.Workspaces}}/sh010", "--frames",
                                                            "{{Task.Param.Frame}}"]
     assert render["parameterSpace"]["taskParameterDefinitions"] == [{
         "name": "Frame", "type": "CHUNK[INT]", "range": "1001-1006",
         "chunks": {"defaultTaskCount": "{{Param.ChunkSize}}", "rangeConstraint": "CONTIGUOUS"}}]
-    assert by_name["train"]["hostRequirements"] == {"amounts": [{"name": "amount.worker.gpu",
-                                                                 "min": "{{Param.TrainGpus}}"}]}
-    assert "hostRequirements" not in by_name["render"]
+    linux = [{"name": "attr.worker.os.family", "anyOf": ["linux"]}]
+    assert by_name["train"]["hostRequirements"] == {"attributes": linux, "amounts": [
+        {"name": "amount.worker.vcpu", "min": 2}, {"name": "amount.worker.memory", "min": 16384},
+        {"name": "amount.worker.gpu", "min": "{{Param.TrainGpus}}"},
+        {"name": "amount.worker.gpu.memory", "min": "{{Param.TrainGpuMemory}}"}]}
+    for name in ("media", "extract", "render", "qc"):
+        assert by_name[name]["hostRequirements"] == {"attributes": linux, "amounts": [
+            {"name": "amount.worker.vcpu", "min": 2}, {"name": "amount.worker.memory", "min": 8192}]}, name
     assert document["jobEnvironments"][0]["variables"] == {"FACEPLATE_OPENJD": "1", "FACEPLATE_LOCK_WAIT": "21600"}
     kinds = {p["name"]: (p["type"], p.get("objectType"), p.get("dataFlow")) for p in document["parameterDefinitions"]}
     assert kinds["Workspaces"] == ("PATH", "DIRECTORY", "INOUT") and kinds["Media"] == ("PATH", "DIRECTORY", "IN")
@@ -84,7 +90,8 @@ def test_one_shot_is_a_chain_of_faceplate_commands_with_a_chunked_render(tmp_pat
     assert values["Media"] == str(media_root)
     relink = by_name["media"]["script"]["actions"]["onRun"]["args"]
     assert relink[:4] == ["relink", "{{Param.Workspaces}}/sh010", "--plate", "{{Param.Media}}/plate/astronaut.####.exr"]
-    assert relink[4:] == ["--source", f"{media[1]}={{{{Param.Media}}}}/source/astronaut_src.####.png"]
+    assert relink[4:] == ["--source", "source0={{Param.Media}}/source/astronaut_src.####.png"]
+    assert not [arg for arg in relink if str(tmp_path) in arg], "no path of the exporting machine on a node"
 
 
 def test_many_shots_and_the_identity_step_make_one_valid_job(tmp_path, media):
@@ -170,6 +177,9 @@ def test_export_renders_a_frame_subset_when_asked(tmp_path, media):
     ("no shots", [], "give the shot workspaces to export"),
     ("no consent", ["{noconsent}"], "has no consent reference"),
     ("budget", ["{shot}", "--budget", "overnight"], "--budget: budget 'overnight' is not one this engine reads"),
+    ("map", ["{shot}", "--map", "/Volumes/shows"], "--map '/Volumes/shows': give FROM=TO"),
+    ("out and bundle", ["{shot}", "--bundle", "{tmp}/job"], "not both"),
+    ("venv on windows", ["{shot}", "--venv", "{tmp}/venv", "--os", "windows"], "--venv sets the engine up with bash"),
 ])
 def test_bad_input_is_one_line_at_export_and_writes_nothing(tmp_path, media, case, args, expected):
     shot = tiny_shot(tmp_path / "shots" / "sh010", media)

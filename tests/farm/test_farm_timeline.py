@@ -102,3 +102,32 @@ def test_a_bad_clip_is_one_line_at_export_and_no_shot_is_made(tmp_path, media, c
     (line,) = done.stderr.splitlines()
     assert line.startswith("faceplate: error: ") and expected in line, line
     assert not (tmp_path / "shots").exists() and not (tmp_path / "job").exists()
+
+
+@pytest.mark.parametrize("elsewhere, url", [("/Volumes/shows", "file:///Volumes/shows/Frame%20Debugger%200h.mov"),
+                                            ("C:\\shows", "C:\\shows\\Frame Debugger 0h.mov")])
+def test_a_cut_made_on_another_machine_is_exported_with_its_media_mapped(tmp_path, media, elsewhere, url):
+    cut = relinked_cut(media["cut"], media["movie"], tmp_path / "cut.otio")
+    timeline = otio.adapters.read_from_file(str(cut))
+    for clip in timeline.find_clips():
+        if isinstance(clip.media_reference, otio.schema.ExternalReference):
+            clip.media_reference.target_url = url  # as the editor's machine wrote it
+    otio.adapters.write_to_file(timeline, str(cut))
+    here = media["movie"].parent
+    source = elsewhere + ("\\" if "\\" in elsewhere else "/") + "example/source"
+    unmapped = faceplate("farm", "export", "--timeline", cut, "--source", media["source"], "--consent-ref", "CF-1",
+                         "--shots-dir", tmp_path / "unmapped", "--out", tmp_path / "unmapped_job")
+    assert unmapped.returncode == 1 and "Frame Debugger 0h.mov" in unmapped.stderr, unmapped.stderr
+    done = faceplate("farm", "export", "--timeline", cut, "--source", source, "--consent-ref", "CF-1 (test)",
+                     "--shots-dir", tmp_path / "shots", "--out", tmp_path / "job", "--map", f"{elsewhere}={here}")
+    assert done.returncode == 0, done.stderr
+    for shot in SHOTS:
+        manifest = open_workspace(tmp_path / "shots" / shot).manifest
+        assert manifest.plate.path == str(media["movie"])
+        assert [c.path for c in manifest.sources] in ([str(media["source"])], [str(media["source"] /
+                                                                            "astronaut_src.####.png")])
+    template = (tmp_path / "job" / "template.yaml").read_text()
+    assert openjd("check", tmp_path / "job" / "template.yaml").returncode == 0
+    assert "Volumes" not in template and "C:" not in template and str(tmp_path) not in template, \
+        "nothing absolute from either machine on a command line"
+    assert json.loads((tmp_path / "job" / "parameters.json").read_text())["Media"] == str(here)

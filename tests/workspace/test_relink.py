@@ -83,3 +83,13 @@ def test_bad_relink_requests_give_one_line(tmp_path, capsys, args, message):
     err = _err(capsys)
     assert len(err) == 1 and err[0].startswith("faceplate: error: ") and message in err[0], err
     assert ws.manifest_path.read_bytes() == before
+
+
+def test_a_source_is_relinked_by_its_key_as_a_farm_job_names_it(tmp_path, astronaut_shot, capsys):
+    shutil.move(tmp_path / "source", tmp_path / "moved")
+    new = str(tmp_path / "moved" / "a.####.png")
+    assert main(["-q", "relink", str(astronaut_shot), "--source", "source1=" + new]) == 1
+    assert "the shot has no source source1" in _err(capsys)[0]
+    assert main(["relink", str(astronaut_shot), "--source", "source0=" + new]) == 0
+    assert _err(capsys) == [f"faceplate: relinked source0: {tmp_path / 'source' / 'a.####.png'} -> {new}"]
+    assert [c.path for c in open_workspace(astronaut_shot).manifest.sources] == [new]

@@ -68,7 +68,8 @@ def register_relink(sub) -> None:
     p.add_argument("shot", type=Path, help="the shot workspace")
     p.add_argument("--plate", help="where the plate is now")
     p.add_argument("--source", action="append", default=[], metavar="OLD=NEW",
-                   help="a source's recorded path and where it is now (repeatable)")
+                   help="a source's recorded path (or its key, source0, source1, ...) and where it is now "
+                   "(repeatable)")
     p.set_defaults(run=run_relink)
 
 

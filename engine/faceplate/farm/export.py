@@ -16,6 +16,8 @@ import yaml
 
 from faceplate.atomic import write_text_atomic
 from faceplate.errors import FaceplateError, FarmError
+from faceplate.farm.limits import remembered_budget
+from faceplate.farm.mapping import PathMap, map_path
 from faceplate.farm.template import EXTENSIONS, FarmShot, Identity, JobOptions, build_template, parameter_values
 from faceplate.media import FrameRange
 from faceplate.media.frames import spans_outside, spans_text
@@ -28,9 +30,10 @@ _STEP_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
 MAX_SHOT_NAME = 48  # a step is named SHOT:stage, and OpenJD allows 64 characters
 
 
-def shot_from_workspace(path: str | Path, frames: str | None = None, waive_consent: bool = False) -> FarmShot:
+def shot_from_workspace(path: str | Path, frames: str | None = None, waive_consent: bool = False,
+                        maps: PathMap = ()) -> FarmShot:
     """The farm view of one workspace: its name, the frames to render (``frames``, else its range) and
-    the media it records. Refused with one line: no workspace, no range, frames outside the plate, no
+    the media it records (as ``maps`` puts them on this machine; the media step relinks them). Refused with one line: no workspace, no range, frames outside the plate, no
     consent reference (unless ``waive_consent``: render would refuse it after the farm trained it)."""
     path = Path(path)
     if not path.exists():
@@ -47,8 +50,10 @@ def shot_from_workspace(path: str | Path, frames: str | None = None, waive_conse
     render = _render_frames(path, frames, shot_range, FrameRange.parse(manifest.plate.frame_range))
     check_consent(manifest.consent_ref, waive_consent, manifest.shot)
     name = (_STEP_NAME.sub("_", workspace.root.name).strip("_") or "shot")[:MAX_SHOT_NAME]
-    return FarmShot(name, workspace.root, render, manifest.plate.path, tuple(c.path for c in manifest.sources),
-                    waive_consent=waive_consent and not manifest.consent_ref)
+    return FarmShot(name, workspace.root, render, map_path(manifest.plate.path, maps),
+                    tuple(map_path(c.path, maps) for c in manifest.sources),
+                    waive_consent=waive_consent and not manifest.consent_ref,
+                    budget=remembered_budget(manifest.settings.get("train", {})))
 
 
 def _render_frames(path: Path, frames: str | None, shot_range: FrameRange, plate_range: FrameRange) -> FrameRange:
@@ -96,8 +101,9 @@ def validate_template(template: dict, values: dict, folder: Path) -> None:
         raise FarmError(f"internal: the exported job does not pass openjd-model's checks: {' '.join(first[:3])}") from exc
 
 
-def export_job(shots: list[FarmShot], out: str | Path, options: JobOptions) -> tuple[Path, Path]:
-    """Write ``out/template.yaml`` and ``out/parameters.json`` for ``shots``; returns their paths."""
+def export_job(shots: list[FarmShot], out: str | Path, options: JobOptions, bundle: bool = False) -> tuple[Path, Path]:
+    """Write ``out/template.yaml`` and ``out/parameters.json`` for ``shots``, and with ``bundle`` the Deadline
+    Cloud job bundle's ``parameter_values.yaml`` and ``asset_references.yaml`` beside them; returns the first two."""
     if not shots:
         raise FarmError("no shots to export: give shot workspaces, or --timeline with --marker")
     unique_names(shots)
@@ -109,6 +115,10 @@ def export_job(shots: list[FarmShot], out: str | Path, options: JobOptions) -> t
     template_path, parameters_path = out / TEMPLATE_NAME, out / PARAMETERS_NAME
     write_text_atomic(template_path, yaml.safe_dump(template, sort_keys=False, width=120))
     write_text_atomic(parameters_path, json.dumps(values, indent=2) + "\n")
+    if bundle:
+        from faceplate.farm.bundle import write_bundle_files
+
+        write_bundle_files(out, shots, options, values)
     return template_path, parameters_path
 
 

@@ -24,6 +24,9 @@ from pathlib import Path, PurePath
 
 from faceplate.budget import BUDGET_STAGES
 from faceplate.farm import OPENJD_ENV
+from faceplate.farm.limits import STEP_CEILING_S, host_requirements, render_timeout_s, train_timeout_s
+from faceplate.farm.node import engine_environment, venv_parameters
+from faceplate.farm.parameters import job_parameters, stage_switches
 from faceplate.media import FrameRange
 from faceplate.stages import Stage, get_stage, pipeline
 from faceplate.workspace.lock import WAIT_ENV
@@ -52,6 +55,7 @@ class FarmShot:
     plate: str
     sources: tuple[str, ...] = ()
     waive_consent: bool = False  # render with --no-consent-ref (the shot has no consent reference)
+    budget: str | None = None  # the train budget the shot remembers (its train timeout when the job names none)
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,11 @@ class JobOptions:
     faceplate: str = "faceplate"  # the engine command on the nodes
     identity: Identity | None = None
     budget: str | None = None  # faceplate.budget text for mask, train and identity (None: what each shot remembers)
+    mask_mode: str | None = None  # faceplate.farm.parameters.MASK_MODES (None: what each shot remembers)
+    gate: bool = False  # the QcGate parameter's default: a shot failing QC fails its job
+    os_family: str = "linux"  # the nodes' attr.worker.os.family
+    gpu_memory_mib: int = 8192  # the TrainGpuMemory parameter's default when train needs a GPU
+    venv: Path | None = None  # the engine's venv on the nodes (an EngineVenv parameter and its check)
 
 
 def common_folder(paths: list[str | Path]) -> Path:
@@ -88,6 +97,9 @@ def build_template(shots: list[FarmShot], options: JobOptions) -> dict:
     workspaces = common_folder([s.workspace.parent for s in shots])
     media = _media_root(shots)
     steps = [_identity_step(options)] if options.identity else []
+    environments = [{"name": "FaceplateOpenJD", "description": "the CLI reports progress as OpenJD lines; a task "
+                     "whose shot is busy (another chunk of it) waits for it rather than failing",
+                     "variables": {OPENJD_ENV: "1", WAIT_ENV: str(LOCK_WAIT_S)}}]
     for shot in shots:
         steps += _shot_steps(shot, workspaces, media, options, prefix=f"{shot.name}:" if len(shots) > 1 else "")
     return {
@@ -95,10 +107,8 @@ def build_template(shots: list[FarmShot], options: JobOptions) -> dict:
         "extensions": list(EXTENSIONS),
         "name": options.name,
         "description": f"Faceplate: {len(shots)} shot(s), {', '.join(s.name for s in shots)}",
-        "parameterDefinitions": _parameters(options),
-        "jobEnvironments": [{"name": "FaceplateOpenJD", "description": "the CLI reports progress as OpenJD lines; "
-                             "a task whose shot is busy (another chunk of it) waits for it rather than failing",
-                             "variables": {OPENJD_ENV: "1", WAIT_ENV: str(LOCK_WAIT_S)}}],
+        "parameterDefinitions": job_parameters(options) + (venv_parameters() if options.venv else []),
+        "jobEnvironments": environments + ([engine_environment()] if options.venv else []),
         "steps": steps,
     }
 
@@ -108,11 +118,17 @@ def parameter_values(shots: list[FarmShot], options: JobOptions) -> dict[str, st
     values: dict[str, str | int] = {
         "Workspaces": str(common_folder([s.workspace.parent for s in shots])),
         "Media": str(_media_root(shots)),
-        "ChunkSize": options.chunk_size, "TrainGpus": options.train_gpus, "Faceplate": options.faceplate}
+        "ChunkSize": options.chunk_size, "TrainGpus": options.train_gpus, "Faceplate": options.faceplate,
+        "TrainGpuMemory": options.gpu_memory_mib if options.train_gpus else 0, "QcGate": "gate" if options.gate
+        else "no-gate"}
     if options.identity:
         values |= {"Library": str(options.identity.library), "Source": str(options.identity.source)}
     if options.budget:
         values["Budget"] = options.budget
+    if options.mask_mode:
+        values["MaskMode"] = options.mask_mode
+    if options.venv:
+        values["EngineVenv"] = str(options.venv)
     return values
 
 
@@ -120,39 +136,18 @@ def _media_root(shots: list[FarmShot]) -> Path:
     return common_folder([Path(p).parent for s in shots for p in (s.plate, *s.sources)])
 
 
-def _parameters(options: JobOptions) -> list[dict]:
-    parameters = [
-        {"name": "Workspaces", "type": "PATH", "objectType": "DIRECTORY", "dataFlow": "INOUT",
-         "description": "the folder holding the shot workspaces (shared storage)"},
-        {"name": "Media", "type": "PATH", "objectType": "DIRECTORY", "dataFlow": "IN",
-         "description": "the folder holding the shots' plates and sources (shared storage)"},
-        {"name": "ChunkSize", "type": "INT", "default": options.chunk_size, "minValue": 1, "maxValue": 150,
-         "description": "frames per render task"},
-        {"name": "TrainGpus", "type": "INT", "default": options.train_gpus, "minValue": 0, "maxValue": 16,
-         "description": "GPUs a train node must have; 0 lets a CPU-only node train (slow)"},
-        {"name": "Faceplate", "type": "STRING", "default": options.faceplate, "minLength": 1,
-         "description": "the faceplate command on the nodes"},
-    ]
-    if options.budget:
-        parameters.append({"name": "Budget", "type": "STRING", "default": options.budget, "minLength": 1,
-                           "maxLength": 32, "description": "how long or how good: preview, review, final, or 30m, "
-                           "2h, 5000it (docs/budget.md)"})
-    if options.identity:
-        parameters += [
-            {"name": "Library", "type": "PATH", "objectType": "DIRECTORY", "dataFlow": "INOUT",
-             "description": "the identity model's workspace (made by the identity step)"},
-            {"name": "Source", "type": "PATH", "dataFlow": "IN",
-             "description": "the source identity's faces: a folder of stills, a clip or a sequence"},
-        ]
-    return parameters
+def _action(*args: str, timeout: int = STEP_CEILING_S) -> dict:
+    return {"actions": {"onRun": {"command": "{{Param.Faceplate}}", "args": list(args), "timeout": timeout,
+                                  "cancelation": dict(CANCEL)}}}
 
 
-def _action(*args: str) -> dict:
-    return {"actions": {"onRun": {"command": "{{Param.Faceplate}}", "args": list(args), "cancelation": dict(CANCEL)}}}
-
-
-def _gpu_host() -> dict:
-    return {"amounts": [{"name": "amount.worker.gpu", "min": "{{Param.TrainGpus}}"}]}
+def _timeout(stage: Stage, shot: FarmShot | None, options: JobOptions) -> int:
+    """The stage's task timeout: train's from the budget, a render chunk's from its frames."""
+    if stage.chunked:
+        return render_timeout_s(options.chunk_size)
+    if stage.name in ("train", "pretrain"):
+        return train_timeout_s(options.budget or (shot.budget if shot else None), options.train_gpus)
+    return STEP_CEILING_S
 
 
 def _budget(options: JobOptions, stage: str) -> list[str]:
@@ -163,9 +158,8 @@ def _budget(options: JobOptions, stage: str) -> list[str]:
 def _stage_step(stage: Stage, shot: FarmShot, workspace: str, options: JobOptions, prefix: str, after: str) -> dict:
     """``faceplate <stage> SHOT`` after the step ``after``, as the stage's traits ask: a GPU host, the
     identity to start from, frame chunks, the consent waiver."""
-    args, step = [stage.name, workspace], {"name": prefix + stage.name, "dependencies": [{"dependsOn": after}]}
-    if stage.needs_gpu:
-        step["hostRequirements"] = _gpu_host()
+    args, step = [stage.name, workspace], {"name": prefix + stage.name, "dependencies": [{"dependsOn": after}],
+                                           "hostRequirements": host_requirements(stage.needs_gpu, options.os_family)}
     if stage.takes_identity and options.identity:
         step["dependencies"].append({"dependsOn": IDENTITY_STEP})
         args += ["--init-from", "{{Param.Library}}"]
@@ -176,23 +170,25 @@ def _stage_step(stage: Stage, shot: FarmShot, workspace: str, options: JobOption
         args += ["--frames", "{{Task.Param.Frame}}"]
     if stage.needs_consent and shot.waive_consent:
         args.append("--no-consent-ref")
-    return step | {"script": _action(*args, *_budget(options, stage.name))}
+    args += stage_switches(stage.name, options)
+    return step | {"script": _action(*args, *_budget(options, stage.name), timeout=_timeout(stage, shot, options))}
 
 
 def _identity_step(options: JobOptions) -> dict:
-    step = {"name": IDENTITY_STEP, "description": "train the source identity once; every shot starts from it"}
-    if get_stage("pretrain").needs_gpu:
-        step["hostRequirements"] = _gpu_host()
+    stage = get_stage("pretrain")
+    step = {"name": IDENTITY_STEP, "description": "train the source identity once; every shot starts from it",
+            "hostRequirements": host_requirements(stage.needs_gpu, options.os_family)}
     return step | {"script": _action("pretrain", "{{Param.Library}}", "--faces", "{{Param.Source}}",
-                                     *_budget(options, "pretrain"))}
+                                     *_budget(options, "pretrain"), timeout=_timeout(stage, None, options))}
 
 
 def _shot_steps(shot: FarmShot, workspaces: Path, media: Path, options: JobOptions, prefix: str) -> list[dict]:
     workspace = under(workspaces, shot.workspace, "Workspaces")
     relink = ["relink", workspace, "--plate", under(media, shot.plate, "Media")]
-    for source in shot.sources:
-        relink += ["--source", f"{source}={under(media, source, 'Media')}"]
+    for index, source in enumerate(shot.sources):  # by key: the recorded path is the exporting machine's
+        relink += ["--source", f"source{index}={under(media, source, 'Media')}"]
     steps = [{"name": prefix + MEDIA_STEP, "description": "point the shot at its media as this node sees it",
+              "hostRequirements": host_requirements(False, options.os_family),
               "script": _action(*relink)}]
     previous = prefix + MEDIA_STEP
     for name in farm_stages():

@@ -13,14 +13,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from faceplate.errors import FaceplateError, FarmError
+from faceplate.farm.mapping import PathMap, map_path
 from faceplate.media import FrameRange
 from faceplate.workspace import init_workspace, probe_clip
 from faceplate.workspace.workspace import MANIFEST_NAME
 
 
 def workspaces_from_timeline(timeline: str | Path, marker: str | None, sources: list[str | Path], shots_dir: Path,
-                             consent_ref: str | None = None) -> list[Path]:
-    """The workspace of every clip marked ``marker`` (every video clip without one), made where missing."""
+                             consent_ref: str | None = None, maps: PathMap = ()) -> list[Path]:
+    """The workspace of every clip marked ``marker`` (every video clip without one), made where missing; each
+    clip's media as ``maps`` (``--map FROM=TO``) puts it on this machine."""
     from faceplate_host.jobs import workspace_for
     from faceplate_host.shots import ShotError
     from faceplate_host.timeline import read_timeline, shots_from_timeline
@@ -34,6 +36,8 @@ def workspaces_from_timeline(timeline: str | Path, marker: str | None, sources: 
     planned = [(shot, workspace_for(shot, shots_dir)) for shot in shots]
     bodies = {root: shot.engine_shot([str(Path(s).absolute()) for s in sources], consent_ref)
               for shot, root in planned if not (root / MANIFEST_NAME).is_file()}
+    for body in bodies.values():
+        body["plate"] = map_path(body["plate"], maps)
     for shot, root in planned:
         if root in bodies:
             _check_media(shot.name, bodies[root])

@@ -42,12 +42,19 @@ def _source_moves(manifest: Manifest, sources: dict[str, str]) -> list[tuple[int
     known = [c.path for c in manifest.sources]
     moves = []
     for old, new in sources.items():
-        matches = [i for i, path in enumerate(known) if path in (old, _absolute(old))]
+        matches = [i for i, path in enumerate(known) if path in (old, _absolute(old))] or _source_key(old, known)
         if not matches:
             raise WorkspaceError(f"--source {old}={new}: the shot has no source {old}; its sources are: "
                                  + (", ".join(known) or "none"))
         moves.append((matches[0], new))
     return moves
+
+
+def _source_key(old: str, known: list[str]) -> list[int]:
+    """``source0``, ``source1``...: a source named by its place, as relink prints it (a farm job's media step:
+    no path of the exporting machine on a node's command line)."""
+    index = old[len("source"):]
+    return [int(index)] if old.startswith("source") and index.isdigit() and int(index) < len(known) else []
 
 
 def check_same_footage(clip: ClipInfo, new: str) -> None:
