@@ -46,7 +46,6 @@ def send_and_place(addon_dir, blend, source, consent_ref, budget):
     from faceplate_host.client import EngineClient
     from faceplate_host.hosts.blender.adapter import BlenderAdapter
     from faceplate_host.jobs import ShotJob, placement_for, require_done
-    from faceplate_host.shots import Shot
 
     bpy.ops.wm.open_mainfile(filepath=blend)
     enable_addon(addon_dir)
@@ -55,7 +54,7 @@ def send_and_place(addon_dir, blend, source, consent_ref, budget):
     sent = bpy.ops.faceplate.send("EXEC_DEFAULT", source=source, consent_ref=consent_ref, budget=budget)
     client = EngineClient.local()
     [job] = client.jobs()
-    shot = Shot.from_dict(json.loads(scene["faceplate_shots"])[0])
+    [shot] = BlenderAdapter(bpy, scene).collect()  # what the operator sent
     require_done(client.watch(job["id"], lambda event: None, poll_s=0.2), shot)
     placement = placement_for(client, ShotJob(shot, job["id"], job["workspace"]))
     BlenderAdapter(bpy, scene).place(placement)

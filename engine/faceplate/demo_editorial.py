@@ -75,7 +75,7 @@ def run_through_engine(cut: Path, roots: Path, workspace: Path, sources: str, ch
         timeline = read_timeline(cut)
         (shot,) = shots_from_timeline(timeline, marker="FACE", source_path=str(cut))
         with engine_process(roots) as client:
-            job = submit_shot(client, shot.with_(budget=budget), [sources], roots, consent_ref=consent_ref,
+            job = submit_shot(client, shot.with_(budget=budget or ""), [sources], roots, consent_ref=consent_ref,
                               settings=changes, workspace=workspace)
             log.info("clip %r (record %s, plate %s) -> engine job %s at %s", shot.name, shot.record, shot.source,
                      job.job_id, client.url)
