@@ -118,6 +118,7 @@ def place_note(client, job, note: dict, out: Path, reporter):
 
 def budget_line(workspace: Path) -> str:
     """What the job's budget meant on the engine's machine, from the train and mask runs' records."""
+    from faceplate.budget import parse_budget
     from faceplate.workspace import open_workspace
 
     manifest = open_workspace(workspace).manifest
@@ -131,7 +132,8 @@ def budget_line(workspace: Path) -> str:
                f"{given['minutes']:g} min" if given.get("minutes") else ""]
     masks = (mask.summary if mask else {}) or {}
     how = "the mask model trained" if masks.get("trained") else "landmark masks, the mask model not trained"
-    return (f"{row['budget']} on {row['device']}: profile {row['profile']}, trains until "
+    tier = parse_budget(row["budget"]).tier
+    return (f"{row['budget']} (tier {tier}) on {row['device']}: profile {row['profile']}, trains until "
             f"{' or '.join(t for t in targets if t)} ({resolved.get('targets_from')}); {how} "
             f"({masks.get('decided_by', 'no mask run')})")
 

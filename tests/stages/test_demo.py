@@ -60,8 +60,9 @@ def test_the_demo_prints_the_loop_and_its_lines_are_true(demo_run):
     out, lines = demo_run
     shot = out / "shot"
     budget = printed(lines, "budget in:")
-    assert re.match(rf"{DEMO_BUDGET} on (cpu|cuda): profile preview, trains until 1,100 it \(budget {DEMO_BUDGET} on "
-                    r"(cpu|cuda): 1,100 it\); landmark masks, the mask model not trained", budget), budget
+    assert re.match(rf"{DEMO_BUDGET} \(tier preview\) on (cpu|cuda): profile preview, trains until 1,100 it "
+                    rf"\(budget {DEMO_BUDGET} on (cpu|cuda): 1,100 it\); landmark masks, the mask model not trained",
+                    budget), budget
     qc = json.loads((shot / qc_file("v001")).read_text())
     verdict = printed(lines, "verdict out:")
     assert verdict.startswith(f"QC {'PASS' if qc['summary']['passed'] else 'FAIL'} v001: "), verdict
