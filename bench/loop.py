@@ -57,8 +57,9 @@ def run_checked(command: list, **kwargs) -> subprocess.CompletedProcess:
 def in_blender(home: Path, *args, **env: str) -> dict:
     """loop_blender.py in real bpy, without this repository on the path: the add-on uses its installed copy."""
     environment = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | {"HOME": str(home)} | env
-    done = run_checked([sys.executable, str(BLENDER), *map(str, args)], env=environment)
-    return json.loads([line for line in done.stdout.splitlines() if line.startswith("RESULT ")][-1][7:])
+    answer = home / f"{args[0]}.json"
+    run_checked([sys.executable, str(BLENDER), answer, *map(str, args)], env=environment)
+    return json.loads(answer.read_text())
 
 
 def time_direct(shot: Path, budget: str) -> float:

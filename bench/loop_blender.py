@@ -1,7 +1,9 @@
 """Runs inside real bpy for bench/loop.py: the bundled example's plate as an image strip, and the add-on's send.
 
-    python loop_blender.py scene ADDON_DIR BLEND PLATE_DIR            -> the collect operator's shots (JSON)
-    python loop_blender.py send  ADDON_DIR BLEND SOURCE CONSENT BUDGET -> seconds from send to the layer placed
+    python loop_blender.py OUT_JSON scene ADDON_DIR BLEND PLATE_DIR            -> the collect operator's shots
+    python loop_blender.py OUT_JSON send  ADDON_DIR BLEND SOURCE CONSENT BUDGET -> seconds from send to placed
+
+The answer goes to OUT_JSON (stdout carries the add-on's own lines from its follower thread).
 
 ``send`` calls the add-on's own operator (``bpy.ops.faceplate.send``, engine from FACEPLATE_URL /
 FACEPLATE_TOKEN, shots under FACEPLATE_SHOTS), then waits for the job and places its layer with the
@@ -66,9 +68,9 @@ def send_and_place(addon_dir, blend, source, consent_ref, budget):
 
 
 def main(argv):
-    mode, *args = argv
+    out, mode, *args = argv
     result = build_scene(*args) if mode == "scene" else send_and_place(*args)
-    print("RESULT " + json.dumps(result), flush=True)
+    Path(out).write_text(json.dumps(result))
     os._exit(0)  # the add-on's follower thread and timer are still live: bpy's teardown would crash on them
 
 

@@ -13,11 +13,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import opentimelineio as otio
 import pytest
 
-from faceplate.demo import DEMO_BUDGET, PLATE_RANGE, REVIEW_NOTE
-from faceplate.demo_editorial import SLATE_FRAMES, TIMELINE_START
+from faceplate.demo import DEMO_BUDGET, PLATE_RANGE
 from faceplate.qc.outcome import failed_checks, qc_file
 from faceplate.faces.check import REFIT_LIMIT
 from faceplate.media import read_image
@@ -50,6 +48,10 @@ def demo_shot(demo_run):
     return demo_run[0] / "shot"
 
 
+LOOP_HEADS = ("budget in:", "verdict out:", "v001 placed:", "review note:", "v002 render:", "v002 placed:",
+              "v001 kept:")
+
+
 def printed(lines: list[str], head: str) -> str:
     found = [line.split(head, 1)[1].strip() for line in lines if f" {head}" in line]
     assert len(found) == 1, f"one {head!r} line: {found}"
@@ -69,25 +71,9 @@ def test_the_demo_prints_the_loop_and_its_lines_are_true(demo_run):
     failed = failed_checks(qc["summary"])
     assert all(name in verdict for name in failed) and ("fails" in verdict) == bool(failed), (verdict, failed)
 
-    cut = out / "cut_with_layers.otio"
-    record = f"{TIMELINE_START + SLATE_FRAMES}-{TIMELINE_START + SLATE_FRAMES + len(PLATE_RANGE) - 1}"
-    v001, v002 = printed(lines, "v001 placed:"), printed(lines, "v002 placed:")
-    assert f"layer v001 placed at {record} on track 'faceplate'; QC " in v001 and v001.endswith(str(cut)), v001
-    assert f"layer v002 placed at {record} on track 'faceplate' (v001 kept, disabled); QC " in v002, v002
-    assert printed(lines, "review note:").startswith(f"frames {REVIEW_NOTE['frames']}: ")
-    assert printed(lines, "v002 render:").startswith(f"rendered {REVIEW_NOTE['frames']} into v002")
-    kept = printed(lines, "v001 kept:")
-    files = sorted(p for p in (shot / "render" / "v001").rglob("*") if p.is_file())
-    assert kept == (f"track 'faceplate v001' (disabled) -> {shot / 'render' / 'v001' / 'layer'}; its {len(files)} "
-                    "files unchanged"), kept
-
-    tracks = otio.adapters.read_from_file(str(cut)).tracks
-    assert [(t.name, t.enabled) for t in tracks] == [("V1", True), ("faceplate v001", False), ("faceplate", True)]
-    (earlier,) = tracks[1].find_clips()
-    assert Path(earlier.media_reference.target_url_for_image_number(0)) == \
-        shot / "render" / "v001" / "layer" / f"faceplate.{PLATE_RANGE.first:04d}.exr"
-    made = (shot / "render" / "v002" / "version.json").stat().st_mtime
-    assert max(p.stat().st_mtime for p in files) <= made, "no v001 file was written after v002 was published"
+    for head in LOOP_HEADS:  # each step reached the terminal (what each says: tests/plugin/test_demo_editorial.py)
+        printed(lines, head)
+    assert printed(lines, "v001 kept:").endswith("files unchanged")
 
 
 def test_the_demo_renders_every_frame_of_the_example(demo_shot):
