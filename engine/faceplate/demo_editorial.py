@@ -109,7 +109,8 @@ def place_note(client, job, note: dict, out: Path, reporter):
     placement = placement_for(client, ShotJob(job.shot, again["id"], job.workspace))
     write_layers(read_timeline(out), [placement], out)
     log.info("v002 placed:  %s -> %s", placed_message(placement), out)
-    kept = [t for t in read_timeline(out).tracks if t.name.endswith(" v001")]
+    placed = read_timeline(out)  # held: a timeline's tracks go with it when it is collected
+    kept = [t for t in placed.tracks if t.name.endswith(" v001")]
     where = f"track {kept[0].name!r} ({'enabled' if kept[0].enabled else 'disabled'})" if kept else "no track"
     same = "unchanged" if tree_hashes(v001) == before else "CHANGED (a placed version was rewritten)"
     log.info("v001 kept:    %s -> %s; its %d files %s", where, v001 / "layer", len(before), same)
