@@ -35,7 +35,8 @@ shot, _ = run_through_engine(cut, out, out / "shot", sources, changes, CONSENT_R
 sys.exit(main(["farm", "export", str(shot), "--out", str(out / "farm_job")]))
 """
 KINDS = {"faceplate.json": "the workspace", "render/v001/layer/faceplate.1001.exr": "a layer",
-         "render/v001/matte/faceplate_matte.1001.exr": "a matte", "render/v001/faceplate_preview.mp4": "the review movie",
+         "render/v001/matte/faceplate_matte.1001.exr": "a matte",
+         "render/v001/faceplate_preview.mp4": "the review movie",
          "report/v001/index.html": "the report", "export/generator.onnx": "the ONNX model"}
 
 
