@@ -34,9 +34,10 @@ cut = write_example_cut(out / "cut.otio", plate, FrameRange(1001, 1004))
 shot, _ = run_through_engine(cut, out, out / "shot", sources, changes, CONSENT_REF)
 sys.exit(main(["farm", "export", str(shot), "--out", str(out / "farm_job")]))
 """
-KINDS = {"faceplate.json": "the workspace", "render/layer/faceplate.1001.exr": "a layer",
-         "render/matte/faceplate_matte.1001.exr": "a matte", "render/faceplate_preview.mp4": "the review movie",
-         "report/index.html": "the report", "export/generator.onnx": "the ONNX model"}
+KINDS = {"faceplate.json": "the workspace", "render/v001/layer/faceplate.1001.exr": "a layer",
+         "render/v001/matte/faceplate_matte.1001.exr": "a matte",
+         "render/v001/faceplate_preview.mp4": "the review movie",
+         "report/v001/index.html": "the report", "export/generator.onnx": "the ONNX model"}
 
 
 def run_demo_under(umask: int, out: Path) -> None:

@@ -17,6 +17,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from faceplate.budget import parse_budget
 from faceplate.errors import FaceplateError
 from faceplate.faces.faceset import read_faceset
 from faceplate.media import FrameRange, write_image
@@ -28,6 +29,9 @@ PLATE_RANGE = FrameRange(1001, 1024)
 PLATE_SIZE = (960, 540)
 PLATE_SPACE = "Linear Rec.709 (sRGB)"
 SOURCE_FRAMES = 16
+# the budget the demo's job carries: the preview tier's row with 1,100 iterations for its train target (what
+# demo_changes' own target gives the farm demo)
+DEMO_BUDGET = "1100it"
 # a supervisor's note on the first cut, as a render override: the second version re-renders these frames only
 REVIEW_NOTE = {"frames": "1010-1014", "changes": {"feather_px": 16.0}}
 # the example's consent/rights reference (render refuses a shot without one); tests of the example use it too
@@ -75,8 +79,9 @@ def _source_variant(photo: np.ndarray, i: int) -> np.ndarray:
     return np.clip(moved * grade, 0, 255).astype(np.uint8)
 
 
-def demo_changes() -> dict[str, dict]:
-    """A tiny model and a short run: enough to exercise every stage in minutes on a CPU.
+def demo_changes(targets: bool = True) -> dict[str, dict]:
+    """A tiny model and a short run: enough to exercise every stage in minutes on a CPU. ``targets=False``
+    leaves the train target to the job's budget (``DEMO_BUDGET``), as the demo's job does.
 
     The example's source is one photo, so its aligned crops are near-duplicates by design:
     the duplicate rule is left out here (it stays on by default)."""
@@ -85,8 +90,9 @@ def demo_changes() -> dict[str, dict]:
     # measured on 2 CPU cores (tests/stages/test_demo.py): 300 iterations at 64 px gave a blur the detector
     # could not find (QC sharpness 0.05), 1,500 at 64 px a face it finds on every frame but soft (0.11),
     # 1,100 at 128 px the same with more detail (0.18)
-    train = {"iterations": 1100, "minutes": None, "until_plateau": False, "batch_size": 4, "checkpoint_every": 250,
-             "preview_every": 250, "log_every": 10}
+    train = {"batch_size": 4, "checkpoint_every": 250, "preview_every": 250, "log_every": 10}
+    if targets:
+        train |= {"iterations": parse_budget(DEMO_BUDGET).iterations, "minutes": None, "until_plateau": False}
     model = {"resolution": 128, "ae_dims": 64, "e_dims": 16, "d_dims": 16, "d_mask_dims": 8}
     return {"train": {"train": train, "model": model}, "mask": {"landmark_only": True},
             "curate": {"rules": [r for r in RULES if r != "duplicate"]}}
@@ -95,16 +101,19 @@ def demo_changes() -> dict[str, dict]:
 def run_demo(out: Path, reporter=None, changes: dict | None = None) -> Path:
     """The main job as an editor sees it: the example starts as an OTIO cut with a clip marked FACE, goes
     through the engine process (started here on a loopback port with a temporary data folder, stopped at
-    the end), and ends as the cut written back with the comp layer on a new top track: v001, then a review
-    note (``REVIEW_NOTE``) as an override renders v002, placed over v001 (kept, disabled). Returns the shot."""
+    the end), and ends as the cut written back with the comp layer on a new top track. The loop an artist
+    goes round, one line each: the job's budget (``DEMO_BUDGET``) and what it meant here, QC's verdict, v001
+    placed; a review note (``REVIEW_NOTE``) as an override renders v002, placed over v001 (kept, disabled,
+    its files unchanged). Returns the shot."""
     from faceplate.demo_editorial import run_through_engine, write_example_cut
 
     out = Path(out).absolute()
     plate, sources = build_example(out / "example")
     cut = write_example_cut(out / "cut.otio", plate)
     log.info("example cut %s: clip marked FACE showing %s frames %s", cut, plate, PLATE_RANGE)
-    shot, placed = run_through_engine(cut, out, out / "shot", sources, demo_changes() if changes is None else changes,
-                                      CONSENT_REF, reporter, note=REVIEW_NOTE)
+    shot, placed = run_through_engine(cut, out, out / "shot", sources,
+                                      demo_changes(targets=False) if changes is None else changes, CONSENT_REF,
+                                      reporter, note=REVIEW_NOTE, budget=DEMO_BUDGET)
     ws = open_workspace(shot)
     for role in ("destination", "source"):
         faceset = read_faceset(ws.faceset_dir(role))

@@ -56,15 +56,17 @@ def write_example_cut(path: Path, plate: str, frames: FrameRange | None = None, 
 
 
 def run_through_engine(cut: Path, roots: Path, workspace: Path, sources: str, changes: dict, consent_ref: str,
-                       reporter=None, note: dict | None = None):
-    """Read the FACE clip of ``cut``, render it on an engine started for the purpose, write
+                       reporter=None, note: dict | None = None, budget: str | None = None):
+    """Read the FACE clip of ``cut``, render it under ``budget`` on an engine started for the purpose, write
     ``<cut>_with_layers.otio`` beside it with layer v001 placed. With ``note`` (a supervisor's review note as a
     render override, ``{"frames", "changes"}``), a second job renders v002 (only the noted frames change) and
-    places it over v001, which stays on its track, disabled. Returns (the shot workspace, the last placement)."""
+    places it over v001, which stays on its track, disabled, its files untouched. Each step of the loop is one
+    log line an artist reads (budget in, verdict out, v001 placed, the note, v002 placed, v001 kept).
+    Returns (the shot workspace, the last placement)."""
     from faceplate.server.follow import follow_job
     from faceplate.reporting import BaseReporter
     from faceplate_host.client import EngineError
-    from faceplate_host.jobs import ShotJob, placed_message, placement_for, submit_shot
+    from faceplate_host.jobs import placed_message, placement_for, submit_shot, verdict_text
     from faceplate_host.shots import ShotError
     from faceplate_host.timeline import read_timeline, shots_from_timeline, write_layers
 
@@ -73,25 +75,76 @@ def run_through_engine(cut: Path, roots: Path, workspace: Path, sources: str, ch
         timeline = read_timeline(cut)
         (shot,) = shots_from_timeline(timeline, marker="FACE", source_path=str(cut))
         with engine_process(roots) as client:
-            job = submit_shot(client, shot, [sources], roots, consent_ref=consent_ref, settings=changes,
-                              workspace=workspace)
+            job = submit_shot(client, shot.with_(budget=budget or ""), [sources], roots, consent_ref=consent_ref,
+                              settings=changes, workspace=workspace)
             log.info("clip %r (record %s, plate %s) -> engine job %s at %s", shot.name, shot.record, shot.source,
                      job.job_id, client.url)
             follow_job(client, job.job_id, reporter or BaseReporter())
+            log.info("budget in:    %s", budget_line(Path(job.workspace)))
             placement = placement_for(client, job)
             write_layers(timeline, [placement], out)
-            log.info("%s", placed_message(placement))
+            log.info("verdict out:  %s", verdict_text(placement))
+            log.info("v001 placed:  %s -> %s", placed_message(placement), out)
             if note is not None:
-                log.info("review note on frames %s: %s -> a render override", note["frames"], note["changes"])
-                again = client.submit(job.workspace, stages=["render", "qc", "report"],
-                                      settings={"render": {"overrides": [note]}})
-                follow_job(client, again["id"], reporter or BaseReporter())
-                placement = placement_for(client, ShotJob(shot, again["id"], job.workspace))
-                write_layers(read_timeline(out), [placement], out)
-                log.info("%s", placed_message(placement))
+                placement = place_note(client, job, note, out, reporter or BaseReporter())
     except (ShotError, EngineError) as exc:
         raise FaceplateError(str(exc)) from None
     return Path(job.workspace), placement
+
+
+def place_note(client, job, note: dict, out: Path, reporter):
+    """The review note as a render override: v002 rendered and placed over v001 in ``out``; v001's files are
+    checked unchanged and its track found still in the cut."""
+    from faceplate.server.follow import follow_job
+    from faceplate_host.jobs import ShotJob, placed_message, placement_for
+    from faceplate_host.timeline import read_timeline, write_layers
+
+    v001 = Path(job.workspace) / "render" / "v001"
+    before = tree_hashes(v001)
+    log.info("review note:  frames %s: %s -> a render override", note["frames"], note["changes"])
+    again = client.submit(job.workspace, stages=["render", "qc", "report"], settings={"render": {"overrides": [note]}})
+    done = follow_job(client, again["id"], reporter)
+    render = next((s for s in done.get("stages", []) if s["name"] == "render"), {})
+    log.info("v002 render:  %s", "; ".join(render.get("lines") or ["(no render line)"]))
+    placement = placement_for(client, ShotJob(job.shot, again["id"], job.workspace))
+    write_layers(read_timeline(out), [placement], out)
+    log.info("v002 placed:  %s -> %s", placed_message(placement), out)
+    placed = read_timeline(out)  # held: a timeline's tracks go with it when it is collected
+    kept = [t for t in placed.tracks if t.name.endswith(" v001")]
+    where = f"track {kept[0].name!r} ({'enabled' if kept[0].enabled else 'disabled'})" if kept else "no track"
+    same = "unchanged" if tree_hashes(v001) == before else "CHANGED (a placed version was rewritten)"
+    log.info("v001 kept:    %s -> %s; its %d files %s", where, v001 / "layer", len(before), same)
+    return placement
+
+
+def budget_line(workspace: Path) -> str:
+    """What the job's budget meant on the engine's machine, from the train and mask runs' records."""
+    from faceplate.budget import parse_budget
+    from faceplate.workspace import open_workspace
+
+    manifest = open_workspace(workspace).manifest
+    train, mask = manifest.last_run("train"), manifest.last_run("mask")
+    resolved = (train.parameters or {}).get("resolved", {}) if train else {}
+    row = resolved.get("budget")
+    if not row:
+        return "no train run recorded a budget"
+    given = resolved.get("train", {})  # the targets the run trained to: the budget's, or ones set on the shot
+    targets = [f"{given['iterations']:,} it" if given.get("iterations") else "",
+               f"{given['minutes']:g} min" if given.get("minutes") else ""]
+    masks = (mask.summary if mask else {}) or {}
+    how = "the mask model trained" if masks.get("trained") else "landmark masks, the mask model not trained"
+    tier = parse_budget(row["budget"]).tier
+    return (f"{row['budget']} (tier {tier}) on {row['device']}: profile {row['profile']}, trains until "
+            f"{' or '.join(t for t in targets if t)} ({resolved.get('targets_from')}); {how} "
+            f"({masks.get('decided_by', 'no mask run')})")
+
+
+def tree_hashes(root: Path) -> dict[str, str]:
+    """Every file under ``root`` and its SHA-256: what 'never rewritten' is checked against."""
+    import hashlib
+
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(root.rglob("*"))
+            if p.is_file()}
 
 
 @contextmanager

@@ -24,15 +24,19 @@ def done_count(page) -> int:
                              ".dataset.done || 0"))
 
 
+def shot_on_engine(example, extracted_shot, engine_factory, name: str):
+    """(the extracted example shot copied under the roots as ``name``, an engine on those roots)."""
+    pytest.importorskip("websocket", reason="websocket-client drives the browser (pip install -e '.[test]')")
+    shot = example[0] / name
+    shutil.copytree(extracted_shot, shot)
+    return shot, engine_factory(example[0])
+
+
 def test_the_page_lists_a_training_job_shows_it_advance_and_cancels_it(example, extracted_shot, engine_factory,
                                                                        tmp_path):
-    pytest.importorskip("websocket", reason="websocket-client drives the browser (pip install -e '.[test]')")
+    shot, engine = shot_on_engine(example, extracted_shot, engine_factory, "sh_dashboard")
     from cdp import Browser
 
-    roots = example[0]
-    shot = roots / "sh_dashboard"
-    shutil.copytree(extracted_shot, shot)
-    engine = engine_factory(roots)
     job = engine.client.submit(str(shot), stages=["train"], settings={"train": LONG_TRAIN}, budget="review")
     token = (engine.data / "token").read_text().strip()
 
@@ -67,6 +71,51 @@ def test_the_page_lists_a_training_job_shows_it_advance_and_cancels_it(example, 
         print(f"dashboard screenshot (cancelled): {page.screenshot(tmp_path / 'dashboard-cancelled.png')}")
 
 
+CAPPED_TRAIN = {"model": LONG_TRAIN["model"], "train": {"batch_size": 2, "min_faces": 2, "preview_every": 5, "log_every": 2}}
+# every ETA text the train row shows, in order, as the page draws it
+WATCH_ETA = """window.etas = []; new MutationObserver(() => {
+  const row = document.querySelector('tr[data-stage="train"]'), text = row ? row.children[4].textContent : "";
+  if (text && window.etas[window.etas.length - 1] !== text) window.etas.push(text);
+}).observe(document.body, {subtree: true, childList: true, characterData: true}); true"""
+
+
+def seconds_of(eta: str) -> int:
+    """The page's duration text (``42 s``, ``1:05``, ``1:02:03``) in seconds."""
+    if eta.endswith(" s"):
+        return int(eta[:-2])
+    total = 0
+    for part in eta.split(":"):
+        total = total * 60 + int(part)
+    return total
+
+
+def test_a_minutes_budget_shows_an_eta_within_the_cap_and_ends_at_100_percent(example, extracted_shot, engine_factory,
+                                                                               tmp_path):
+    shot, engine = shot_on_engine(example, extracted_shot, engine_factory, "sh_capped")
+    from cdp import Browser
+
+    token = (engine.data / "token").read_text().strip()
+    with Browser(shutil.which("chromium"), tmp_path / "profile") as page:
+        page.open(f"{engine.url}/#token={token}")
+        page.wait_for("!!document.getElementById('job-list')", 120, "the page")
+        page.evaluate(WATCH_ETA)
+        # no iteration target: the 0.5-minute budget is the only one
+        job = engine.client.submit(str(shot), stages=["train"], settings={"train": CAPPED_TRAIN}, budget="0.5m")
+        item = f".job-item[data-job-id=\"{job['id']}\"]"
+        page.wait_for(f"!!document.querySelector('{item}')", 120, "the job in the list")
+        page.click(item)
+        page.wait_for("document.getElementById('job-status').textContent === 'done'", 300, "the capped run to end")
+        etas = page.evaluate("window.etas")
+        label = page.evaluate("document.querySelector('tr[data-stage=\"train\"] .bar .label').textContent")
+        listed = page.evaluate(f"document.querySelector('{item}').textContent")
+    assert etas, "the page showed an ETA while training"
+    assert max(map(seconds_of, etas)) <= 30, f"an ETA past the 30 s cap: {etas}"
+    done, _, total = label.split(" · ")[0].partition(" / ")
+    assert done == total.split()[0] and "· 100.0 %" in label, label
+    assert "100 %" in listed, listed
+    print(f"\nETAs the page showed under a 30 s cap: {etas}; the train bar at the end: {label!r}")
+
+
 FETCH = """(async () => {{
   const answer = await fetch(document.getElementById({link!r}).href, {{credentials: "same-origin"}});
   const body = await answer.arrayBuffer();
@@ -76,14 +125,10 @@ FETCH = """(async () => {{
 
 def test_a_shot_that_fails_qc_shows_fail_with_working_links_to_report_movie_and_layer(
         example, extracted_shot, engine_factory, tmp_path):
-    pytest.importorskip("websocket", reason="websocket-client drives the browser (pip install -e '.[test]')")
+    shot, engine = shot_on_engine(example, extracted_shot, engine_factory, "sh_verdict")
     from cdp import Browser
     from server_helpers import TINY
 
-    roots = example[0]
-    shot = roots / "sh_verdict"
-    shutil.copytree(extracted_shot, shot)
-    engine = engine_factory(roots)
     # three iterations of training, rendered, checked and reported for real; the supervisor holds the head
     # pose to 1 degree, which a 3-iteration face does not meet (about 5 degrees off)
     job = engine.client.submit(str(shot), stages=["train", "export", "render", "qc", "report"],

@@ -1,14 +1,22 @@
-"""`make demo` with its own settings: every frame rendered, and what comes back looks like a face (the
-frontal detector finds it on the composite and its landmarks sit where the plate's are; QC's sharpness
-of the skin against the plate's well above a blur's)."""
+"""`make demo` as a user runs it (`faceplate demo OUT`, its own settings): it prints the loop, one line a step
+(the job's budget and what it meant on this machine, QC's verdict with the failing checks, v001 placed, the
+review note, v002 placed, v001 kept with its files unchanged) and those lines are true of the files; every
+frame rendered, and what comes back looks like a face (the frontal detector finds it on the composite and its
+landmarks sit where the plate's are; QC's sharpness of the skin against the plate's well above a blur's)."""
 
 from __future__ import annotations
 
 import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
-from faceplate.demo import PLATE_RANGE, run_demo
+from faceplate.demo import DEMO_BUDGET, PLATE_RANGE
+from faceplate.qc.outcome import failed_checks, qc_file
 from faceplate.faces.check import REFIT_LIMIT
 from faceplate.media import read_image
 from faceplate.workspace import open_workspace
@@ -21,9 +29,51 @@ pytestmark = pytest.mark.slow
 MIN_SHARPNESS = 0.12
 
 
+REPO = Path(__file__).resolve().parents[2]
+
+
 @pytest.fixture(scope="module")
-def demo_shot(tmp_path_factory):
-    return run_demo(tmp_path_factory.mktemp("demo") / "demo")
+def demo_run(tmp_path_factory):
+    """``faceplate demo OUT`` in its own process: (OUT, the lines it printed)."""
+    out = tmp_path_factory.mktemp("demo") / "demo"
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO / "engine"), str(REPO / "plugin")]))
+    done = subprocess.run([sys.executable, "-m", "faceplate.cli.main", "demo", str(out)], capture_output=True,
+                          text=True, env=env, timeout=3600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return out, (done.stdout + done.stderr).splitlines()
+
+
+@pytest.fixture(scope="module")
+def demo_shot(demo_run):
+    return demo_run[0] / "shot"
+
+
+LOOP_HEADS = ("budget in:", "verdict out:", "v001 placed:", "review note:", "v002 render:", "v002 placed:",
+              "v001 kept:")
+
+
+def printed(lines: list[str], head: str) -> str:
+    found = [line.split(head, 1)[1].strip() for line in lines if f" {head}" in line]
+    assert len(found) == 1, f"one {head!r} line: {found}"
+    return found[0]
+
+
+def test_the_demo_prints_the_loop_and_its_lines_are_true(demo_run):
+    out, lines = demo_run
+    shot = out / "shot"
+    budget = printed(lines, "budget in:")
+    assert re.match(rf"{DEMO_BUDGET} \(tier preview\) on (cpu|cuda): profile preview, trains until 1,100 it "
+                    rf"\(budget {DEMO_BUDGET} on (cpu|cuda): 1,100 it\); landmark masks, the mask model not trained",
+                    budget), budget
+    qc = json.loads((shot / qc_file("v001")).read_text())
+    verdict = printed(lines, "verdict out:")
+    assert verdict.startswith(f"QC {'PASS' if qc['summary']['passed'] else 'FAIL'} v001: "), verdict
+    failed = failed_checks(qc["summary"])
+    assert all(name in verdict for name in failed) and ("fails" in verdict) == bool(failed), (verdict, failed)
+
+    for head in LOOP_HEADS:  # each step reached the terminal (what each says: tests/plugin/test_demo_editorial.py)
+        printed(lines, head)
+    assert printed(lines, "v001 kept:").endswith("files unchanged")
 
 
 def test_the_demo_renders_every_frame_of_the_example(demo_shot):
