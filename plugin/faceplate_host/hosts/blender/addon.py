@@ -75,9 +75,11 @@ def _classes(bpy: Any) -> list:
                 self.report({"ERROR"}, str(exc))
                 return {"CANCELLED"}
             self.report({"INFO"}, f"Faceplate: {sent} job(s) sent")
-            if self.follow:
-                return bpy.ops.faceplate.follow("EXEC_DEFAULT" if bpy.app.background else "INVOKE_DEFAULT")
-            return {"FINISHED"}
+            if not self.follow:
+                return {"FINISHED"}
+            if bpy.app.background:  # no window: no modal operator, no timers
+                return follow_to_end(self, bpy, context.scene)
+            return bpy.ops.faceplate.follow("INVOKE_DEFAULT")
 
     class FACEPLATE_OT_follow(bpy.types.Operator):
         """Follow the jobs this scene sent and place each layer when it is done (Esc cancels the jobs)"""
@@ -85,14 +87,7 @@ def _classes(bpy: Any) -> list:
         bl_label = "Faceplate: Follow and Place Jobs"
 
         def execute(self, context):  # background mode, or a script: the same steps, in a loop
-            try:
-                followers = open_followers(context.scene)
-                while not all(step_and_place(self, bpy, context.scene, f) for f in followers):
-                    time.sleep(POLL_S)
-            except (EngineError, ShotError) as exc:
-                self.report({"ERROR"}, f"Faceplate: {exc}")
-                return {"CANCELLED"}
-            return {"FINISHED"}
+            return follow_to_end(self, bpy, context.scene)
 
         def invoke(self, context, event):
             try:
@@ -194,6 +189,18 @@ def open_followers(scene: Any) -> list:
         raise ShotError("no job of this scene is waiting to be placed: send the strips first (Faceplate: Swap Face)")
     client = EngineClient.local()
     return [JobFollower(client, job) for job in jobs]
+
+
+def follow_to_end(operator: Any, bpy: Any, scene: Any) -> set:
+    """Follow's steps in a loop until every job has ended (background mode and scripts)."""
+    try:
+        followers = open_followers(scene)
+        while not all([step_and_place(operator, bpy, scene, f) for f in followers]):
+            time.sleep(POLL_S)
+    except (EngineError, ShotError) as exc:
+        operator.report({"ERROR"}, f"Faceplate: {exc}")
+        return {"CANCELLED"}
+    return {"FINISHED"}
 
 
 def step_and_place(operator: Any, bpy: Any, scene: Any, follower: JobFollower) -> bool:
