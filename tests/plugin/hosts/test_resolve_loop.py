@@ -14,10 +14,9 @@ from faceplate_host.hosts.resolve.adapter import ResolveAdapter
 from faceplate_host.hosts.resolve.follow_window import TIMER
 from faceplate_host.hosts.resolve.session import publish_in_resolve
 from faceplate_host.jobs import override_settings
-from host_helpers import copy_media
-from resolve_standin import ResolveStandIn
 from server_helpers import QUICK_SETTINGS
 from test_blender_e2e import tree_hashes
+from test_resolve_publish import marked_interview
 from uimanager_standin import script_globals
 
 pytestmark = pytest.mark.slow
@@ -32,15 +31,6 @@ def watching(cancel: bool = False):
             window.timeout(TIMER)
             time.sleep(0.1)
     return artist
-
-
-def marked_interview(engine, monkeypatch):
-    plate, source = copy_media(engine.roots, "d18.mp4")  # 30 fps
-    monkeypatch.setenv("FACEPLATE_SHOTS", str(engine.roots / "shots"))
-    resolve = ResolveStandIn(version=(19, 1, 0), start=108000, rate="30")
-    resolve.clip("interview", str(plate), start=108010, duration=4, left_offset=20, fps=30.0, resolution="480x480")
-    resolve.timeline.marks = {"video": {"in": 10, "out": 13}}
-    return resolve, source
 
 
 def publish(engine, resolve, source, artist, **options):
