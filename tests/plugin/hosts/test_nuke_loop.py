@@ -1,5 +1,5 @@
 """The artist's loop in Nuke (the stand-in, a real engine): send with a budget → the ProgressTask shows the job's
-progress → v001 placed with QC's verdict → a review note as an override renders v002 on a new Read into the same
+progress → v001 placed with QC's verdict → a review note on file frame 22 (a movie Read numbers from 1) renders v002 on a new Read into the same
 Merge, v001's Read kept (disabled) with its files byte-identical. Cancel on the task: test_nuke_runner.py."""
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ def test_send_follow_place_v001_then_an_override_places_v002(engine, monkeypatch
     workspace = Path(job["workspace"])
     v001 = tree_hashes(workspace / "render" / "v001")
 
-    said = send_and_place(nuke, engine, source, settings=override_settings("1022:feather_px=20"),
+    said = send_and_place(nuke, engine, source, settings=override_settings("22:feather_px=20"),
                           stages=["render", "qc"])
     assert said.startswith("Faceplate: sh010: layer v002 placed at 21-24 on track 'faceplate' (v001 kept, "
                            "disabled); QC "), said
