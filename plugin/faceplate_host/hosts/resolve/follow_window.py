@@ -11,7 +11,7 @@ stops following, the jobs go on.
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, Callable
 
 from faceplate_host.client import EngineError
 from faceplate_host.hosts.follow import JobFollower
@@ -19,11 +19,12 @@ from faceplate_host.hosts.follow import JobFollower
 WINDOW, TIMER = "FaceplateFollow", "FaceplatePoll"
 
 
-def follow_jobs(scope: dict, followers: list, poll_s: float = 0.5) -> None:
-    """Until every job has ended (or the window is closed): progress shown, Cancel honoured."""
+def follow_jobs(scope: dict, followers: list, poll_s: float = 0.5, cancelled: Callable[[], bool] = bool) -> None:
+    """Until every job has ended (or the window is closed): progress shown, Cancel (or ``cancelled()``, a
+    caller's own stop, e.g. ``PublishOptions.cancel``) honoured."""
     fusion, bmd = scope.get("fusion"), scope.get("bmd")
     if fusion is None or bmd is None or getattr(fusion, "UIManager", None) is None:
-        follow_in_console(followers, poll_s)
+        follow_in_console(followers, poll_s, cancelled)
         return
     ui = fusion.UIManager
     dispatcher = bmd.UIDispatcher(ui)
@@ -70,11 +71,15 @@ def status_text(followers: list) -> str:
                      f"{follower.final['status']}" for follower in followers)
 
 
-def follow_in_console(followers: list[JobFollower], poll_s: float) -> None:
+def follow_in_console(followers: list[JobFollower], poll_s: float, cancelled: Callable[[], bool] = bool) -> None:
     """No UIManager (a script run from outside Resolve): every line to the console; Ctrl-C cancels the jobs."""
-    shown = [0] * len(followers)
+    shown, asked = [0] * len(followers), False
     try:
         while True:
+            if not asked and cancelled():
+                asked = True
+                for follower in followers:
+                    follower.cancel()
             finished = all([follower.step() is not None for follower in followers])
             for index, follower in enumerate(followers):
                 for line in follower.lines[shown[index]:]:

@@ -51,7 +51,7 @@ def publish_in_resolve(adapter: ResolveAdapter, source: str, consent_ref: str, s
     context = publish(adapter, settings, plugins=[p for p in plugins if p.order < waiting])
     followers = [JobFollower(settings.client(), i.data["job"]) for i in context if "job" in i.data]
     if followers:
-        follow_jobs(scope or {}, followers, poll_s=settings.poll_s)
+        follow_jobs(scope or {}, followers, poll_s=settings.poll_s, cancelled=settings.cancel.is_set)
         running = [f.job for f in followers if f.final is None]  # the window was closed: they go on
         if running:
             return [f"Faceplate: {job.shot.name}: engine job {job.job_id} still runs; the engine's dashboard "
