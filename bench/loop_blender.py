@@ -6,9 +6,8 @@
 The answer goes to OUT_JSON (stdout carries the add-on's own lines from its follower thread).
 
 ``send`` calls the add-on's own operator (``bpy.ops.faceplate.send``, engine from FACEPLATE_URL /
-FACEPLATE_TOKEN, shots under FACEPLATE_SHOTS), then waits for the job and places its layer with the
-add-on's adapter, the call its main-thread timer makes: bpy as a module has no event loop, so the timer
-never fires here.
+FACEPLATE_TOKEN, shots under FACEPLATE_SHOTS), which in background mode follows the job to its end and
+places its layer itself, as the artist's send does.
 """
 
 import json
@@ -46,32 +45,25 @@ def build_scene(addon_dir, blend, plate_dir):
 
 def send_and_place(addon_dir, blend, source, consent_ref, budget):
     from faceplate_host.client import EngineClient
-    from faceplate_host.hosts.blender.adapter import BlenderAdapter
-    from faceplate_host.jobs import ShotJob, placement_for, require_done
 
     bpy.ops.wm.open_mainfile(filepath=blend)
     enable_addon(addon_dir)
     scene = bpy.context.scene
     start = time.perf_counter()
-    sent = bpy.ops.faceplate.send("EXEC_DEFAULT", source=source, consent_ref=consent_ref, budget=budget)
-    client = EngineClient.local()
-    [job] = client.jobs()
-    [shot] = BlenderAdapter(bpy, scene).collect()  # what the operator sent
-    require_done(client.watch(job["id"], lambda event: None, poll_s=0.2), shot)
-    placement = placement_for(client, ShotJob(shot, job["id"], job["workspace"]))
-    BlenderAdapter(bpy, scene).place(placement)
+    sent = bpy.ops.faceplate.send("EXEC_DEFAULT", source=source, consent_ref=consent_ref, budget=budget, follow=True)
     seconds = time.perf_counter() - start
+    [job] = EngineClient.local().jobs()
     layer = [s for s in scene.sequence_editor.sequences_all if s.name.startswith("astronaut_sh010 faceplate")]
     return {"sent": sorted(sent), "seconds": seconds, "job": job["id"], "budget": job["spec"].get("budget"),
             "placed": [(s.name, s.channel, s.frame_final_start, s.frame_final_end - 1, len(s.elements)) for s in layer],
-            "verdict": placement.metadata.get("verdict")}
+            "verdict": (job.get("verdict") or {}).get("line")}
 
 
 def main(argv):
     out, mode, *args = argv
     result = build_scene(*args) if mode == "scene" else send_and_place(*args)
     Path(out).write_text(json.dumps(result))
-    os._exit(0)  # the add-on's follower thread and timer are still live: bpy's teardown would crash on them
+    os._exit(0)  # skip bpy's teardown: the answer is written and nothing else is wanted from this Blender
 
 
 main(sys.argv[sys.argv.index("--") + 1:] if "--" in sys.argv else sys.argv[1:])

@@ -125,7 +125,7 @@ class EngineClient:
         while True:
             if cancelled is not None and not asked and cancelled():
                 asked = True
-                self._cancel_unless_finished(job_id)
+                self.cancel_unless_finished(job_id)
             page = self.events(job_id, after)
             for event in page["events"]:
                 callback(event)
@@ -137,7 +137,8 @@ class EngineClient:
             if not page["events"]:
                 time.sleep(poll_s)
 
-    def _cancel_unless_finished(self, job_id: str) -> None:
+    def cancel_unless_finished(self, job_id: str) -> None:
+        """Cancel the job; a job that finished meanwhile is left as it is."""
         try:
             self.cancel(job_id)
         except EngineError as exc:

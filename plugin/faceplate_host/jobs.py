@@ -74,6 +74,18 @@ def waiver(settings: Optional[dict], stages: Optional[list] = None) -> dict:
     return settings
 
 
+def override_settings(text: str) -> dict:
+    """``"1040-1060:feather_px=12,blend=seamless"`` (a review note, as `faceplate render --override` takes it) ->
+    the render settings of a job that re-renders those frames; the engine checks each value and refuses a bad
+    one in one line naming it."""
+    frames, colon, pairs = text.partition(":")
+    changes = dict(pair.split("=", 1) for pair in pairs.split(",") if "=" in pair)
+    if not colon or not frames.strip() or not changes or len(changes) != len(pairs.split(",")):
+        raise ShotError(f"override {text!r}: write FRAMES:KEY=VALUE[,KEY=VALUE], e.g. 1040-1060:feather_px=12")
+    changes = {key.strip(): value.strip() for key, value in changes.items()}
+    return {"render": {"overrides": [{"frames": frames.strip(), "changes": changes}]}}
+
+
 def submitted(instance) -> ShotJob:
     """The job Extract submitted for a pyblish instance; a clear error when submission failed."""
     job = instance.data.get("job")

@@ -1,8 +1,10 @@
-"""Runs inside real bpy: the add-on's own send operator on a scene ``blender_driver.py scene`` saved.
+"""Runs inside real bpy: one of the add-on's own operators on a scene ``blender_driver.py scene`` saved, then the
+scene saved again (what it remembers travels to the next session, as when an artist saves and quits).
 
-    python blender_send.py ADDON_DIR BLEND SOURCE CONSENT_REF BUDGET   -> the operator's result
+    python blender_send.py ADDON_DIR BLEND OPERATOR PROPERTIES_JSON   -> the operator's result and the scene
 
-The engine is the one FACEPLATE_URL / FACEPLATE_TOKEN name; new shots go under FACEPLATE_SHOTS.
+OPERATOR is ``send``, ``follow`` or ``cancel`` (``bpy.ops.faceplate.<OPERATOR>``, EXEC_DEFAULT as in background
+mode). The engine is the one FACEPLATE_URL / FACEPLATE_TOKEN name; new shots go under FACEPLATE_SHOTS.
 """
 
 import json
@@ -13,16 +15,25 @@ import bpy
 
 
 def main(argv):
-    addon_dir, blend, source, consent_ref, budget = argv
+    addon_dir, blend, operator, properties = argv
     bpy.ops.wm.open_mainfile(filepath=blend)
     sys.path.insert(0, addon_dir)
     import faceplate_blender
 
     faceplate_blender.register()
-    result = bpy.ops.faceplate.send("EXEC_DEFAULT", source=source, consent_ref=consent_ref, budget=budget)
+    try:
+        result = {"result": sorted(getattr(bpy.ops.faceplate, operator)("EXEC_DEFAULT", **json.loads(properties)))}
+    except RuntimeError as exc:  # the operator reported an error: bpy.ops raises it
+        result = {"error": str(exc)}
+    scene = bpy.context.scene
+    bpy.ops.wm.save_mainfile()
+    result |= {"jobs": json.loads(scene.get("faceplate_jobs") or "[]"),
+               "strips": sorted((s.name, s.channel, s.mute, getattr(s, "directory", ""))
+                         for s in scene.sequence_editor.sequences_all),
+               "markers": sorted((m.frame, m.name) for m in scene.timeline_markers)}
     faceplate_blender.unregister()  # as Blender does on quit
-    print("RESULT " + json.dumps(sorted(result)), flush=True)
-    os._exit(0)  # the job's follower thread and placement timer are still live: bpy's teardown would crash on them
+    print("RESULT " + json.dumps(result), flush=True)
+    os._exit(0)  # bpy as a module can crash in its own teardown; the result is out
 
 
 main(sys.argv[sys.argv.index("--") + 1:] if "--" in sys.argv else sys.argv[1:])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -20,9 +21,10 @@ def test_the_send_operators_budget_reaches_the_job(tmp_path, engine):
     blender("scene", addons, tmp_path / "edit.blend", plate, 25, 10, 5, 4, home=tmp_path)
 
     token = (engine.data / "token").read_text().strip()
-    sent = blender(addons, tmp_path / "edit.blend", source, "release 2026-114", "review", home=tmp_path, driver=SEND,
+    properties = {"source": str(source), "consent_ref": "release 2026-114", "budget": "review", "follow": False}
+    sent = blender(addons, tmp_path / "edit.blend", "send", json.dumps(properties), home=tmp_path, driver=SEND,
                    FACEPLATE_URL=engine.url, FACEPLATE_TOKEN=token, FACEPLATE_SHOTS=str(engine.roots / "shots"))
-    assert sent == ["FINISHED"]
+    assert sent["result"] == ["FINISHED"]
     client = engine.client
     [job] = client.jobs()
     client.cancel(job["id"])  # only what was sent matters here

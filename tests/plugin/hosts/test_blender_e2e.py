@@ -26,14 +26,16 @@ pytestmark = pytest.mark.slow
 DRIVER = Path(__file__).with_name("blender_driver.py")
 
 
-def blender(*args, home: Path, driver: Path = DRIVER, **env: str) -> dict:
-    """Run the driver in real bpy, without this repository on the path: the add-on uses its installed copy."""
+def blender(*args, home: Path, driver: Path = DRIVER, timeout: int = 180, with_output: bool = False, **env: str):
+    """Run the driver in real bpy, without this repository on the path: the add-on uses its installed copy.
+    Its RESULT line read back (and, ``with_output``, everything it printed)."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | {"HOME": str(home)} | env
     done = subprocess.run([sys.executable, str(driver), *map(str, args)], capture_output=True, text=True, env=env,
-                          timeout=180)
+                          timeout=timeout)
     results = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
     assert done.returncode == 0 and results, done.stdout[-3000:] + done.stderr[-3000:]
-    return json.loads(results[-1].removeprefix("RESULT "))
+    result = json.loads(results[-1].removeprefix("RESULT "))
+    return (result, done.stdout + done.stderr) if with_output else result
 
 
 def tree_hashes(root: Path) -> dict:

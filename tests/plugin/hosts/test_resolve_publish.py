@@ -16,12 +16,18 @@ from server_helpers import QUICK_SETTINGS
 pytestmark = pytest.mark.slow
 
 
-def test_the_marked_clip_comes_back_on_a_new_track_at_its_record_frames(engine, monkeypatch):
+def marked_interview(engine, monkeypatch):
+    """A Resolve stand-in whose timeline marks 108010-108013, a 30 fps clip (media 1021-1024); the source."""
     plate, source = copy_media(engine.roots, "d18.mp4")  # 30 fps
     monkeypatch.setenv("FACEPLATE_SHOTS", str(engine.roots / "shots"))
     resolve = ResolveStandIn(version=(19, 1, 0), start=108000, rate="30")
     resolve.clip("interview", str(plate), start=108010, duration=4, left_offset=20, fps=30.0, resolution="480x480")
     resolve.timeline.marks = {"video": {"in": 10, "out": 13}}
+    return resolve, source
+
+
+def test_the_marked_clip_comes_back_on_a_new_track_at_its_record_frames(engine, monkeypatch):
+    resolve, source = marked_interview(engine, monkeypatch)
     lines = publish_in_resolve(ResolveAdapter(resolve), str(source), "release 2026-114", engine_url=engine.url,
                                token_file=str(engine.data / "token"), settings=QUICK_SETTINGS, poll_s=0.2)
     [line] = lines  # which version was placed, and QC's verdict on it

@@ -3,33 +3,53 @@
 ``ui.HGroup([...])`` of ``ui.Label``, ``ui.LineEdit``, ``ui.ComboBox``, ``ui.Button`` made from a property
 table (``ID``, ``Text``...), ``dispatcher.AddWindow(properties, root)``, ``window.GetItems()[ID]``,
 ``ComboBox.AddItems(list)`` / ``CurrentText``, handlers set as ``window.On.<ID>.Clicked`` (buttons) and
-``window.On.<window ID>.Close``, ``window.Show()``/``Hide()``, ``dispatcher.RunLoop()`` until ``ExitLoop()``.
+``window.On.<window ID>.Close``, ``window.Show()``/``Hide()``, ``dispatcher.RunLoop()`` until ``ExitLoop()``;
+``ui.Timer({"ID", "Interval"})`` (UITimer in the Fusion script reference: a QTimer with ``Interval``, ``Start()``,
+``Stop()``, ``IsActive``), whose ``Timeout`` event a window handles as ``window.On.<timer ID>.Timeout``.
 
 The artist is a test's function, called inside ``RunLoop`` with the window: it types into the fields and
-presses a button (``window.click(ID)``) or closes the window (``window.close()``).
+presses a button (``window.click(ID)``), closes the window (``window.close()``) or lets a started timer fire
+(``window.timeout(ID)``) while ``window.looping()``. A label keeps every text it showed (``texts``).
 """
 
 from __future__ import annotations
 
 from types import SimpleNamespace
 
-WIDGETS = ("Label", "LineEdit", "ComboBox", "Button")
+WIDGETS = ("Label", "LineEdit", "ComboBox", "Button", "Timer")
 GROUPS = ("VGroup", "HGroup")
 
 
 class Widget:
     def __init__(self, kind, properties=None, children=()):
         self.kind, self.children, self.items = kind, list(children), []
-        self.ID, self.Text, self.CurrentText = None, "", ""
+        self.ID, self.CurrentText, self.IsActive = None, "", False
+        self.__dict__.update(Text="", texts=[])  # texts: what the script showed, from its properties on
         for key, value in (properties or {}).items():
             setattr(self, key, value)
+
+    def __setattr__(self, name, value):
+        if name == "Text":
+            self.__dict__.setdefault("texts", []).append(value)
+        super().__setattr__(name, value)
 
     def AddItems(self, items):
         self.items += list(items)
 
+    def Start(self):
+        self.IsActive = True
+
+    def Stop(self):
+        self.IsActive = False
+
 
 class UIManager:
+    def __init__(self):
+        self.timers = {}
+
     def __getattr__(self, kind):
+        if kind == "Timer":
+            return lambda properties: self.timers.setdefault(properties["ID"], Widget(kind, properties))
         if kind in WIDGETS:
             return lambda properties=None: Widget(kind, properties)
         if kind in GROUPS:
@@ -70,6 +90,13 @@ class Window:
     def close(self):
         getattr(self.On, self.properties["ID"]).Close({"what": "Close"})
 
+    def timeout(self, timer):
+        assert self.dispatcher.ui.timers[timer].IsActive, f"timer {timer} was never started: it would not fire"
+        getattr(self.On, timer).Timeout({"what": "Timeout", "who": timer})
+
+    def looping(self):
+        return self.dispatcher.running
+
 
 class Dispatcher:
     def __init__(self, ui, artist):
@@ -77,6 +104,7 @@ class Dispatcher:
 
     def AddWindow(self, properties, root):
         self.windows.append(Window(properties, root))
+        self.windows[-1].dispatcher = self
         return self.windows[-1]
 
     def RunLoop(self):

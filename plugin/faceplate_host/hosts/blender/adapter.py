@@ -106,6 +106,7 @@ class BlenderAdapter:
         for path in files[1:]:
             strip.elements.append(os.path.basename(path))
         strip.blend_type = "ALPHA_OVER"
+        strip.select = False  # the plate stays the selection: the next send (a review note) sends the plate again
         strip.alpha_mode = "PREMUL"  # the layer is premultiplied RGBA
         strip.colorspace_settings.name = plate.colorspace_settings.name  # written in the plate's colour space
         self.align_data_windows(strip, placement, files)

@@ -2,22 +2,32 @@
 
 No ``from __future__ import annotations`` here: Blender reads the operators' property annotations at
 registration. ``register``/``unregister`` build the operator classes on first use (bpy imported there, so this module
-imports in any Python). The job is followed on a worker thread; Blender's data is touched only from
-``bpy.app.timers`` callbacks, which run on the main thread.
+imports in any Python).
+
+Send submits one job per selected strip and remembers it in the scene (``faceplate_jobs``, saved with the .blend);
+Follow then follows every remembered job whose layer is not placed yet and places each as it finishes. In the UI
+Follow is a modal operator (bpy.types.Operator.modal with ``window_manager.event_timer_add``): a progress bar
+(``window_manager.progress_begin/progress_update/progress_end``), the job's line in the status bar
+(``workspace.status_text_set``), Esc cancels the jobs in the engine. In background mode (``bpy.app.background``:
+no window, no events, timers never fire) Follow runs the same steps in a loop before it returns. Re-attach after a
+restart: open the .blend and run Follow (Sequencer > Strip > Faceplate: Follow and Place Jobs).
 """
 
 
 import json
 import os
-import threading
+import time
 from typing import Any
 
 from faceplate_host.client import EngineClient, EngineError
 from faceplate_host.hosts.blender.adapter import BlenderAdapter
-from faceplate_host.jobs import event_text, placed_message, placement_for, require_done, submit_shot
+from faceplate_host.hosts.follow import JobFollower, mark_placed, remember, unplaced
+from faceplate_host.jobs import override_settings, placed_message, submit_shot
 from faceplate_host.shots import BUDGET_HELP, BUDGETS, ShotError
 
 SHOTS_KEY = "faceplate_shots"  # the scene property the collect operator writes (JSON of Shot.to_dict())
+JOBS_KEY = "faceplate_jobs"  # the scene property that remembers the jobs sent (hosts/follow.py records)
+POLL_S = 0.5
 
 
 def _classes(bpy: Any) -> list:
@@ -45,6 +55,11 @@ def _classes(bpy: Any) -> list:
         consent_ref: bpy.props.StringProperty(name="Consent reference",
                                               description="the performer's consent / release reference")
         budget: bpy.props.StringProperty(name="Budget", default=BUDGETS[0], description=BUDGET_HELP)
+        override: bpy.props.StringProperty(
+            name="Override", description="a review note: re-render only these frames with these merge settings, "
+            "e.g. 1040-1060:feather_px=12 (the next version of a shot already sent)")
+        follow: bpy.props.BoolProperty(name="Follow", default=True,
+                                       description="follow the jobs and place their layers (else: Follow later)")
 
         def invoke(self, context, event):
             return context.window_manager.invoke_props_dialog(self)
@@ -54,21 +69,85 @@ def _classes(bpy: Any) -> list:
                 self.report({"ERROR"}, "Faceplate: a consent reference is needed before a face is replaced")
                 return {"CANCELLED"}
             try:
-                start_jobs(bpy, context.scene, EngineClient.local(), [bpy.path.abspath(self.source)], self.consent_ref,
-                           budget=self.budget.strip())
+                sent = send_strips(bpy, context.scene, EngineClient.local(), [bpy.path.abspath(self.source)],
+                                   self.consent_ref, self.budget.strip(), self.override.strip())
             except (EngineError, ShotError) as exc:
                 self.report({"ERROR"}, str(exc))
                 return {"CANCELLED"}
-            self.report({"INFO"}, "Faceplate: job sent; the layer appears when it is done")
+            self.report({"INFO"}, f"Faceplate: {sent} job(s) sent")
+            if not self.follow:
+                return {"FINISHED"}
+            if bpy.app.background:  # no window: no modal operator, no timers
+                return follow_to_end(self, bpy, context.scene)
+            return bpy.ops.faceplate.follow("INVOKE_DEFAULT")
+
+    class FACEPLATE_OT_follow(bpy.types.Operator):
+        """Follow the jobs this scene sent and place each layer when it is done (Esc cancels the jobs)"""
+        bl_idname = "faceplate.follow"
+        bl_label = "Faceplate: Follow and Place Jobs"
+
+        def execute(self, context):  # background mode, or a script: the same steps, in a loop
+            return follow_to_end(self, bpy, context.scene)
+
+        def invoke(self, context, event):
+            try:
+                self.followers = open_followers(context.scene)
+            except (EngineError, ShotError) as exc:
+                self.report({"ERROR"}, f"Faceplate: {exc}")
+                return {"CANCELLED"}
+            manager = context.window_manager
+            self.timer = manager.event_timer_add(POLL_S, window=context.window)
+            manager.progress_begin(0, 100)
+            manager.modal_handler_add(self)
+            return {"RUNNING_MODAL"}
+
+        def modal(self, context, event):
+            if event.type == "ESC":
+                for follower in self.followers:
+                    follower.cancel()  # the next steps read the jobs' ends: "cancelled"
+                self.report({"WARNING"}, "Faceplate: cancelling the jobs; finished work is kept, a retry resumes")
+            if event.type != "TIMER":
+                return {"PASS_THROUGH"}
+            try:
+                finished = all([step_and_place(self, bpy, context.scene, f) for f in self.followers])
+            except (EngineError, ShotError) as exc:
+                self.report({"ERROR"}, f"Faceplate: {exc}")
+                finished = True
+            share = sum(f.fraction if f.final is None else 1.0 for f in self.followers) / len(self.followers)
+            context.window_manager.progress_update(int(100 * share))
+            context.workspace.status_text_set(None if finished else next(
+                (f.line for f in self.followers if f.final is None and f.line), "Faceplate: waiting for the engine"))
+            if finished:
+                context.window_manager.event_timer_remove(self.timer)
+                context.window_manager.progress_end()
+                return {"FINISHED"}
+            return {"RUNNING_MODAL"}
+
+    class FACEPLATE_OT_cancel(bpy.types.Operator):
+        """Cancel the engine jobs this scene sent that are still running (what Esc does while following)"""
+        bl_idname = "faceplate.cancel"
+        bl_label = "Faceplate: Cancel Running Jobs"
+
+        def execute(self, context):
+            try:
+                for follower in open_followers(context.scene):
+                    follower.cancel()
+            except (EngineError, ShotError) as exc:
+                self.report({"ERROR"}, f"Faceplate: {exc}")
+                return {"CANCELLED"}
+            self.report({"INFO"}, "Faceplate: cancel asked; finished work is kept, a retry resumes")
             return {"FINISHED"}
 
-    return [FACEPLATE_OT_collect, FACEPLATE_OT_send]
+    return [FACEPLATE_OT_collect, FACEPLATE_OT_send, FACEPLATE_OT_follow, FACEPLATE_OT_cancel]
+
+
+OPERATORS = ("faceplate.send", "faceplate.follow", "faceplate.cancel", "faceplate.collect")
 
 
 def _menu(self, context) -> None:
     self.layout.separator()
-    self.layout.operator("faceplate.send")
-    self.layout.operator("faceplate.collect")
+    for name in OPERATORS:
+        self.layout.operator(name)
 
 
 def register() -> None:
@@ -83,50 +162,67 @@ def unregister() -> None:
     import bpy
 
     bpy.types.SEQUENCER_MT_strip.remove(_menu)
-    for name in ("FACEPLATE_OT_send", "FACEPLATE_OT_collect"):
+    for name in ("FACEPLATE_OT_send", "FACEPLATE_OT_follow", "FACEPLATE_OT_cancel", "FACEPLATE_OT_collect"):
         cls = getattr(bpy.types, name, None)
         if cls is not None:
             bpy.utils.unregister_class(cls)
 
 
-def start_jobs(bpy: Any, scene: Any, client: EngineClient, sources: list, consent_ref: str,
-               poll_s: float = 0.5, budget: str = "") -> None:
-    """One engine job per selected strip (``jobs.submit_shot``, as the pyblish Extract does) with ``budget``,
-    followed on a worker thread; placed by a main-thread timer."""
-    adapter = BlenderAdapter(bpy, scene)
+def send_strips(bpy: Any, scene: Any, client: EngineClient, sources: list, consent_ref: str, budget: str = "",
+                override: str = "") -> int:
+    """One engine job per selected strip (``jobs.submit_shot``, as the pyblish Extract does) with ``budget``;
+    with ``override`` (a review note) a render of the next version only. Each job is remembered in the scene."""
     root = os.environ.get("FACEPLATE_SHOTS") or os.path.join(os.path.dirname(bpy.data.filepath) or os.getcwd(),
                                                               "faceplate_shots")
-    for shot in adapter.collect():
-        job = submit_shot(client, shot.with_(budget=budget), sources, root, consent_ref=consent_ref)
-        outcome: dict = {}
-
-        def follow(job=job, outcome=outcome):
-            try:
-                require_done(client.watch(job.job_id, _status, poll_s=poll_s), job.shot)
-                outcome["placement"] = placement_for(client, job)
-            except (EngineError, ShotError) as exc:
-                outcome["error"] = str(exc)
-
-        threading.Thread(target=follow, daemon=True, name=f"faceplate-{shot.name}").start()
-        bpy.app.timers.register(lambda outcome=outcome: _place_when_done(adapter, outcome), first_interval=poll_s)
+    settings, stages = (override_settings(override), ["render", "qc"]) if override else (None, None)
+    shots = BlenderAdapter(bpy, scene).collect()
+    for shot in shots:
+        job = submit_shot(client, shot.with_(budget=budget), sources, root, consent_ref=consent_ref,
+                          settings=settings, stages=stages)
+        scene[JOBS_KEY] = remember(scene.get(JOBS_KEY), job)
+    return len(shots)
 
 
-def _status(event: dict) -> None:
-    line = event_text(event)
-    if line:
-        print(f"Faceplate: {line}")
+def open_followers(scene: Any) -> list:
+    jobs = unplaced(scene.get(JOBS_KEY))
+    if not jobs:
+        raise ShotError("no job of this scene is waiting to be placed: send the strips first (Faceplate: Swap Face)")
+    client = EngineClient.local()
+    return [JobFollower(client, job) for job in jobs]
 
 
-def _place_when_done(adapter: BlenderAdapter, outcome: dict):
-    """A bpy.app.timers callback: None stops the timer, a number asks to be called again in that many seconds."""
-    if "error" in outcome:
-        print(f"Faceplate: {outcome['error']}")
-        return None
-    if "placement" not in outcome:
-        return 0.5
+def follow_to_end(operator: Any, bpy: Any, scene: Any) -> set:
+    """Follow's steps in a loop until every job has ended (background mode and scripts)."""
     try:
-        adapter.place(outcome["placement"])
-        print(f"Faceplate: {placed_message(outcome['placement'])}")
-    except ShotError as exc:
-        print(f"Faceplate: {exc}")
-    return None
+        followers = open_followers(scene)
+        while not all([step_and_place(operator, bpy, scene, f) for f in followers]):
+            time.sleep(POLL_S)
+    except (EngineError, ShotError) as exc:
+        operator.report({"ERROR"}, f"Faceplate: {exc}")
+        return {"CANCELLED"}
+    return {"FINISHED"}
+
+
+def step_and_place(operator: Any, bpy: Any, scene: Any, follower: JobFollower) -> bool:
+    """One step of one job: its new lines printed; once it is done its layer placed and the verdict reported.
+    True when the job has ended (placed, failed or cancelled)."""
+    if follower.final is not None:
+        return True
+    shown = len(follower.lines)
+    final = follower.step()
+    for line in follower.lines[shown:]:
+        print(f"Faceplate: {line}", flush=True)
+    if final is None:
+        return False
+    if final["status"] == "cancelled":
+        operator.report({"WARNING"}, f"Faceplate: the job for {follower.job.shot.name} was cancelled; finished "
+                                     f"work is kept and a retry resumes")
+        scene[JOBS_KEY] = mark_placed(scene.get(JOBS_KEY), follower.job.job_id)  # nothing left to follow
+        return True
+    placement = follower.placement()
+    BlenderAdapter(bpy, scene).place(placement)
+    scene[JOBS_KEY] = mark_placed(scene.get(JOBS_KEY), follower.job.job_id)
+    message = placed_message(placement)
+    print(f"Faceplate: {message}", flush=True)
+    operator.report({"WARNING"} if placement.metadata.get("qc_passed") is False else {"INFO"}, f"Faceplate: {message}")
+    return True

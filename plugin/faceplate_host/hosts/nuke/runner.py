@@ -30,14 +30,15 @@ def shots_folder(nuke: Any) -> str:
 
 
 def send_selected(nuke: Any, client: EngineClient, sources: list, consent_ref: str, settings: Optional[dict] = None,
-                  poll_s: float = 0.5, budget: str = "") -> list:
-    """Submit one job per selected Read (``jobs.submit_shot``, as the pyblish Extract does) with ``budget`` and
-    follow each on a worker thread; returns the started threads."""
+                  poll_s: float = 0.5, budget: str = "", stages: Optional[list] = None) -> list:
+    """Submit one job per selected Read (``jobs.submit_shot``, as the pyblish Extract does) with ``budget`` (and
+    only ``stages``: a review note's ``["render", "qc"]``) and follow each on a worker thread; returns the
+    started threads."""
     adapter = NukeAdapter(nuke)
     threads = []
     for shot in adapter.collect():
         job = submit_shot(client, shot.with_(budget=budget), sources, shots_folder(nuke), consent_ref=consent_ref,
-                          settings=settings)
+                          settings=settings, stages=stages)
         thread = threading.Thread(target=follow_in_thread, args=(nuke, client, adapter, job, poll_s),
                                   name=f"faceplate-{shot.name}", daemon=True)
         thread.start()

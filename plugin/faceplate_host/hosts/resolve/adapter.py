@@ -50,6 +50,9 @@ def merged_by_start(flags: list) -> list:
     return [(span, "; ".join(reasons)) for span, reasons in sorted(merged.values(), key=lambda m: m[0].first)]
 
 
+LAYER_TRACK = "faceplate"  # the track a layer is placed on (jobs.placement_for's track_name)
+
+
 def get_resolve(scope: Optional[dict] = None) -> Any:
     """``resolve`` injected into scripts run from Workspace > Scripts, else ``DaVinciResolveScript.scriptapp``."""
     if scope and scope.get("resolve") is not None:
@@ -101,6 +104,8 @@ class ResolveAdapter:
                 raise ShotError("mark in and out on the timeline, or put the playhead over the clip to swap")
             return [self.item_shot(timeline, item, None, self._track_of(item))]
         for track in range(int(timeline.GetTrackCount("video")), 0, -1):  # the top clip is what the viewer shows
+            if timeline.GetTrackName("video", track) == LAYER_TRACK:
+                continue  # a placed layer: a review note sends the plate under it again
             under = [i for i in timeline.GetItemListInTrack("video", track) or [] if _overlaps(i, marked)]
             if under:
                 return [self.item_shot(timeline, i, marked, track) for i in sorted(under, key=lambda i: i.GetStart())]

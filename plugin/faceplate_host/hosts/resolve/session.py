@@ -1,9 +1,12 @@
 """What the Resolve menu script does: the shared pyblish publish (collect → validate → submit and wait →
-place) with the Resolve adapter; every line goes to Workspace > Console."""
+place) with the Resolve adapter. Between submit and wait the jobs are followed in a UIManager window with their
+progress and a Cancel button (``follow_window``; the console where there is no UIManager); the result lines go to
+Workspace > Console."""
 
 from __future__ import annotations
 
 import os
+from typing import Optional
 
 from faceplate_host.hosts.resolve.adapter import ResolveAdapter, get_resolve
 from faceplate_host.jobs import placed_message
@@ -24,17 +27,36 @@ def run_from_menu(scope: dict, source: str, budget: str = "") -> None:
     if asked is None:
         print("Faceplate: cancelled; nothing was sent")
         return
-    for line in publish_in_resolve(adapter, asked["source"], asked["consent_ref"], budget=asked["budget"]):
+    for line in publish_in_resolve(adapter, asked["source"], asked["consent_ref"], scope=scope, budget=asked["budget"]):
         print(line)
 
 
-def publish_in_resolve(adapter: ResolveAdapter, source: str, consent_ref: str, **options) -> list:
-    """Run the publish; the lines to show (one per failed step, or what was placed)."""
-    from faceplate_host.publishing import PublishOptions, failures, publish
+def publish_in_resolve(adapter: ResolveAdapter, source: str, consent_ref: str, scope: Optional[dict] = None,
+                       **options) -> list:
+    """Run the publish, following the submitted jobs in ``scope``'s UIManager (or the console); the lines to
+    show (one per failed step, or what was placed)."""
+    import pyblish.api
+    import pyblish.util
+
+    from faceplate_host.hosts.follow import JobFollower
+    from faceplate_host.hosts.resolve.follow_window import follow_jobs
+    from faceplate_host.publishing import PLUGIN_PATH, PublishOptions, failures, publish, register
 
     shots_dir = os.environ.get("FACEPLATE_SHOTS") or os.path.join(os.path.expanduser("~"), "faceplate_shots")
-    context = publish(adapter, PublishOptions(sources=[source] if source else [], consent_ref=consent_ref,
-                                              shots_dir=shots_dir, **options))
+    settings = PublishOptions(sources=[source] if source else [], consent_ref=consent_ref, shots_dir=shots_dir,
+                              **options)
+    register(adapter.host)  # discover() finds only the plug-ins of the registered hosts
+    plugins = pyblish.api.discover(paths=[PLUGIN_PATH])
+    waiting = pyblish.api.ExtractorOrder + 0.1  # ExtractWaitForLayer: from here on the jobs have ended
+    context = publish(adapter, settings, plugins=[p for p in plugins if p.order < waiting])
+    followers = [JobFollower(settings.client(), i.data["job"]) for i in context if "job" in i.data]
+    if followers:
+        follow_jobs(scope or {}, followers, poll_s=settings.poll_s, cancelled=settings.cancel.is_set)
+        running = [f.job for f in followers if f.final is None]  # the window was closed: they go on
+        if running:
+            return [f"Faceplate: {job.shot.name}: engine job {job.job_id} still runs; the engine's dashboard "
+                    f"follows it" for job in running]
+        pyblish.util.publish(context, plugins=[p for p in plugins if p.order >= waiting])
     placed = [i.data["placement"] for i in context if "placement" in i.data]
     return [f"Faceplate: {line}" for line in failures(context)] + [f"Faceplate: {placed_message(p)}" for p in placed]
 
