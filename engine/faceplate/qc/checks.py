@@ -99,6 +99,11 @@ def median_of(values) -> float | None:
     return float(statistics.median(values)) if values else None
 
 
+def _second_largest(values) -> float | None:
+    values = sorted(finite(values))
+    return values[-2] if len(values) > 1 else (values[0] if values else None)
+
+
 def largest_pose(row: Row) -> float | None:
     return max(abs(d) for d in row["pose_diff"]) if row.get("pose_diff") else None
 
@@ -157,6 +162,13 @@ MEASURES = (
             Limit("min_sharpness", 0.5, "the face's fine detail (Laplacian energy of the skin) over the plate's; the "
                   "judge's training target", 0.0, 10.0), "min",
             "sharpness: under {limit:g}x the plate's detail", "sharpness, composite over plate", "sharpness"),
+    # the second largest: a blink lasts two frames or more; one frame of landmark noise is flagged, not failed
+    Measure("eyes", ("eyes",),
+            Limit("max_eyes", 0.3, "eye openness of the swap against the plate's, over the plate's open eye: a "
+                  "blink the swap loses is ~0.4", 0.0, 10.0), "max",
+            "eyes: openness differs from the plate's by over {limit:g} of an open eye",
+            "eye openness difference, over the plate's open eye", "eyes",
+            shot_value=lambda rows: _second_largest(r.get("eyes") for r in rows)),
 )
 
 
