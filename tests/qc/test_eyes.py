@@ -56,7 +56,7 @@ def test_a_frozen_face_loses_the_blink_and_qc_flags_those_frames(shot):
     assert "eyes" in verdict["failed_checks"] and "eyes" in verdict["line"], verdict
 
     page = run_stage(shot, "report")
-    report = json.loads((shot.root / "report" / "report.json").read_text())
+    report = json.loads((shot.root / page.outputs["json"]).read_text())
     assert report["summary"]["checks"]["eyes"]["pass"] is False
-    html = (shot.root / "report" / "index.html").read_text()
+    html = (shot.root / page.outputs["html"]).read_text()
     assert "<td>eyes</td>" in html and "eyes: openness differs" in html, page.lines
