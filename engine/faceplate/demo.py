@@ -122,7 +122,7 @@ def _log_qc_headline(ws) -> None:
     import json
 
     from faceplate.qc.outcome import qc_file, verdict_line
-    from faceplate.stages.qc import rendered_layer
+    from faceplate.qc.outcome import rendered_layer
     from faceplate.stages.report import report_dir
 
     version, _ = rendered_layer(ws)

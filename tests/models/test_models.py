@@ -7,7 +7,8 @@ import pytest
 import torch
 
 from faceplate.errors import TrainError
-from faceplate.models import ModelConfig, PatchDiscriminator, SwapGenerator, build_model, generator_from_model, load_generator
+from faceplate.models import ModelConfig, PatchDiscriminator, SwapGenerator, build_model, generator_from_model
+from faceplate.training.restore import load_generator
 from faceplate.training import TrainSettings, Trainer
 
 TINY = dict(resolution=64, ae_dims=32, e_dims=8, d_dims=8, d_mask_dims=4)
