@@ -11,7 +11,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from faceplate.models.config import ModelConfig
+from faceplate.models.config import ModelConfig, architecture
 
 
 class SwapGenerator(nn.Module):
@@ -19,7 +19,7 @@ class SwapGenerator(nn.Module):
         super().__init__()
         self.encoder, self.inter, self.decoder = encoder, inter, decoder
         self.config = config
-        self.doubled = config.arch == "liae"  # liae's decoder reads [AB(x), AB(x)]
+        self.doubled = architecture(config.arch).doubled_code
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         code = self.inter(self.encoder(x))
