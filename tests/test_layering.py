@@ -19,7 +19,7 @@ FLOORS = (  # lowest first; a top-level module or package of faceplate sits on e
     {"curate", "training", "render"},
     {"qc"},
     {"stages"},
-    {"server", "farm", "demo", "demo_editorial"},
+    {"server", "farm", "demo"},
     {"cli"},
 )
 STAGE_PACKAGE = "faceplate.stages"

@@ -11,7 +11,7 @@ import opentimelineio as otio
 import pytest
 
 from faceplate.demo import PLATE_RANGE, REVIEW_NOTE, run_demo
-from faceplate.demo_editorial import SLATE_FRAMES, TIMELINE_START
+from faceplate.demo.editorial import SLATE_FRAMES, TIMELINE_START
 from faceplate_host.timeline import read_timeline, record_span
 
 pytestmark = pytest.mark.slow

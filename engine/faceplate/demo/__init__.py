@@ -97,7 +97,7 @@ def run_demo(out: Path, reporter=None, changes: dict | None = None) -> Path:
     through the engine process (started here on a loopback port with a temporary data folder, stopped at
     the end), and ends as the cut written back with the comp layer on a new top track: v001, then a review
     note (``REVIEW_NOTE``) as an override renders v002, placed over v001 (kept, disabled). Returns the shot."""
-    from faceplate.demo_editorial import run_through_engine, write_example_cut
+    from faceplate.demo.editorial import run_through_engine, write_example_cut
 
     out = Path(out).absolute()
     plate, sources = build_example(out / "example")
