@@ -31,7 +31,7 @@ from render import verdict  # noqa: E402
 from server import work_folders  # noqa: E402
 
 from faceplate.demo import CONSENT_REF, PLATE_RANGE, PLATE_SPACE, build_example, demo_changes
-from faceplate.demo_editorial import engine_process
+from faceplate.demo.editorial import engine_process
 from faceplate.farm.local import beside_python, remember_settings
 from faceplate.workspace import init_workspace
 

@@ -60,8 +60,8 @@ from pathlib import Path
 import torch
 
 from faceplate.faces.faceset import read_faceset
-from faceplate.models import ModelConfig, load_generator
-from faceplate.models.generator import load_model
+from faceplate.models import ModelConfig
+from faceplate.training.restore import load_generator, load_model
 from faceplate.stages import pretrain as pretrain_stage
 from faceplate.stages import train as train_stage
 from faceplate.reporting import BaseReporter

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from faceplate.cli.main import main
 from faceplate.demo import CONSENT_REF, build_example
-from faceplate.demo_editorial import run_through_engine, write_example_cut
+from faceplate.demo.editorial import run_through_engine, write_example_cut
 from faceplate.media import FrameRange
 
 out = Path(sys.argv[1])

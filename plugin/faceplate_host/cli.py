@@ -10,11 +10,8 @@ import sys
 from pathlib import Path
 from typing import Optional
 
-from faceplate_host.install import HOSTS, InstallError, install
-
-
-class PluginCommandError(Exception):
-    """One line for the artist; the caller prints it and exits 1."""
+from faceplate_host.errors import FaceplateHostError, InstallError, PluginCommandError, error_line
+from faceplate_host.install import HOSTS, install
 
 
 def add_plugin_parser(sub, wrap=lambda run: run) -> argparse.ArgumentParser:
@@ -63,8 +60,8 @@ def main(argv: Optional[list] = None) -> int:
     args = parser.parse_args(argv)
     try:
         args.run(args)
-    except PluginCommandError as exc:
-        print(f"faceplate-host: error: {exc}", file=sys.stderr)
+    except FaceplateHostError as exc:
+        print(error_line("faceplate-host", exc), file=sys.stderr)
         return 1
     return 0
 

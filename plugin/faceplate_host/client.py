@@ -21,18 +21,12 @@ import urllib.request
 from pathlib import Path
 from typing import Any, Callable, Optional
 
+from faceplate_host.errors import EngineError  # noqa: F401 (the client's root, raised and re-exported here)
+
 API_VERSION = 1  # faceplate.server.API_VERSION of the engine this client was written for
 DEFAULT_URL = "http://127.0.0.1:8571"
 FINISHED = ("done", "failed", "cancelled")
 START_COMMAND = "faceplate serve --roots <folder with your media and shots>"
-
-
-class EngineError(Exception):
-    """Root of the client's errors; ``code``, ``message`` and ``hint`` as the engine sent them."""
-
-    def __init__(self, message: str, code: str = "error", hint: str = "", status: Optional[int] = None):
-        self.code, self.message, self.hint, self.status = code, message, hint, status
-        super().__init__(message + (f" ({hint})" if hint else ""))
 
 
 class EngineNotRunning(EngineError):

@@ -19,14 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Optional
 
+from faceplate_host.errors import InstallError
+
 HOSTS = ("nuke", "resolve", "blender")
 PACKAGE = Path(__file__).resolve().parent  # faceplate_host
 HOST_FILES = PACKAGE / "hosts"
 _PACKAGE_LINE = re.compile(r'^PACKAGE_DIR = "".*$', re.M)
-
-
-class InstallError(Exception):
-    """The host files could not be installed; the message says where and why."""
 
 
 @dataclass(frozen=True)

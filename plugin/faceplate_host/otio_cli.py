@@ -17,7 +17,8 @@ import sys
 from pathlib import Path
 from typing import Optional, Sequence
 
-from faceplate_host.client import EngineClient, EngineError
+from faceplate_host.client import EngineClient
+from faceplate_host.errors import FaceplateHostError, error_line
 from faceplate_host.jobs import (event_text, jobs_file_for, load_jobs, placement_for, require_done, save_jobs,
                                  submit_shot, verdict_text, waiver)
 from faceplate_host.shots import BUDGET_HELP, ShotError
@@ -31,8 +32,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parser().parse_args(argv)
     try:
         return args.run(args)
-    except (ShotError, EngineError, OSError) as exc:
-        print(f"{PROG}: error: {' '.join(str(exc).split())}", file=sys.stderr)
+    except (FaceplateHostError, OSError) as exc:
+        print(error_line(PROG, exc), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
@@ -156,7 +157,7 @@ def run_submit(args) -> int:
             require_done(final, job.shot)
             print(f"{job.shot.name}: done")
         except ShotError as exc:
-            print(f"{PROG}: error: {exc}", file=sys.stderr)
+            print(error_line(PROG, exc), file=sys.stderr)
             failed += 1
     return 1 if failed else 0
 

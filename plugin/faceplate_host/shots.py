@@ -17,15 +17,13 @@ from dataclasses import asdict, dataclass, field, replace
 from fractions import Fraction
 from typing import Any, Optional
 
+from faceplate_host.errors import ShotError  # noqa: F401 (raised here; importers still find it here)
+
 # Frame rates editors write as rounded floats, and the exact rate they mean.
 NTSC_RATES = (Fraction(24000, 1001), Fraction(30000, 1001), Fraction(48000, 1001), Fraction(60000, 1001),
               Fraction(120000, 1001))
 _PADDED = re.compile(r"(#+)|%0?(\d*)d|@+")
 DEFAULT_FIRST_FRAME = 1001  # the engine's plate number of a movie's first frame (faceplate init --first-frame)
-
-
-class ShotError(ValueError):
-    """A clip that cannot become a shot or a layer that cannot be placed; the message names the clip."""
 
 
 def exact_rate(rate: Any) -> Fraction:

@@ -7,11 +7,11 @@ import pytest
 
 from faceplate.curate.coverage import coverage_report, format_coverage
 from faceplate.curate.decisions import Decision, apply_decisions, merge_decisions, parse_decision_file
-from faceplate.curate.geometry import expected_eye_distance, geometry_problem
+from faceplate.faces.geometry import expected_eye_distance, geometry_problem
 from faceplate.curate.identity import dominant_identity
 from faceplate.curate.measure import FacesetMeasures
 from faceplate.curate.order import histogram_chain
-from faceplate.curate.pose import estimate_pose
+from faceplate.faces.pose import estimate_pose
 from faceplate.curate.rules import CurateSettings, rule_reasons
 from faceplate.errors import CurateError
 from faceplate.faces.align import TEMPLATE_51, FaceType, crop_matrix, transform_points

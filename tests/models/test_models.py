@@ -7,7 +7,9 @@ import pytest
 import torch
 
 from faceplate.errors import TrainError
-from faceplate.models import ModelConfig, PatchDiscriminator, SwapGenerator, build_model, generator_from_model, load_generator
+from faceplate.models.config import ARCHS, ARCHITECTURES, architecture
+from faceplate.models import ModelConfig, PatchDiscriminator, SwapGenerator, build_model, generator_from_model
+from faceplate.training.restore import load_generator
 from faceplate.training import TrainSettings, Trainer
 
 TINY = dict(resolution=64, ae_dims=32, e_dims=8, d_dims=8, d_mask_dims=4)
@@ -38,7 +40,7 @@ def test_unknown_config_field_is_refused():
         ModelConfig.from_dict(ModelConfig().to_dict() | {"wings": 2})
 
 
-@pytest.mark.parametrize("arch", ["df", "liae"])
+@pytest.mark.parametrize("arch", ARCHS)
 def test_architectures_give_rgb_and_mask_in_unit_range(arch):
     model = build_model(ModelConfig(arch=arch, **TINY))
     src, dst = torch.rand(2, 3, 64, 64), torch.rand(3, 3, 64, 64)
@@ -53,7 +55,7 @@ def test_architectures_give_rgb_and_mask_in_unit_range(arch):
     torch.testing.assert_close(model.reconstruct_src(src)[1], src_mask, atol=1e-5, rtol=1e-4)
 
 
-@pytest.mark.parametrize("arch", ["df", "liae"])
+@pytest.mark.parametrize("arch", ARCHS)
 def test_generator_is_the_models_swap_path(arch):
     model = build_model(ModelConfig(arch=arch, **TINY)).eval()
     generator = generator_from_model(model)
@@ -64,6 +66,17 @@ def test_generator_is_the_models_swap_path(arch):
     assert face.shape == (2, 3, 64, 64) and mask.shape == (2, 1, 64, 64)
     torch.testing.assert_close(face, ref_face)
     torch.testing.assert_close(mask, ref_mask)
+
+
+def test_every_architecture_is_one_record_the_settings_and_builder_read():
+    from faceplate.settings import choices_of, field_info
+    from faceplate.training.settings import ModelSettings
+
+    assert choices_of(field_info(ModelSettings, "arch")) == ARCHS == tuple(a.name for a in ARCHITECTURES)
+    for arch in ARCHITECTURES:
+        assert type(build_model(ModelConfig(arch=arch.name, **TINY))).__name__ == arch.model.split(":")[1]
+    with pytest.raises(TrainError, match="not one of liae, df"):
+        architecture("dfhd")
 
 
 def test_gradients_reach_every_generator_weight():

@@ -14,7 +14,7 @@ import pytest
 
 from faceplate.demo import DEMO_BUDGET, PLATE_RANGE, REVIEW_NOTE, run_demo
 from faceplate.qc.outcome import failed_checks, qc_file
-from faceplate.demo_editorial import SLATE_FRAMES, TIMELINE_START
+from faceplate.demo.editorial import SLATE_FRAMES, TIMELINE_START
 from faceplate_host.timeline import read_timeline, record_span
 
 pytestmark = pytest.mark.slow

@@ -10,17 +10,22 @@ PLATE, SOURCE = "grid_lrwp9a.mpg", "grid_lwbsza.mpg"  # two GRID speakers, diffe
 RANGE = "1001-1016"
 
 
-@pytest.fixture(scope="session")
-def extracted_shot(test_data, tmp_path_factory):
-    """16 plate frames of one speaker, every 2nd frame of another as the source, extracted at 64 px."""
+def extract_shot(test_data, folder, frames: str):
+    """``frames`` of one speaker, every 2nd frame of another as the source, extracted at 64 px."""
     from faceplate.stages.runner import run_stage
     from faceplate.workspace import init_workspace
 
     heads = test_data / "talking_heads"
-    ws = init_workspace(tmp_path_factory.mktemp("qc") / "shot", heads / PLATE, RANGE, sources=[heads / SOURCE],
+    ws = init_workspace(folder / "shot", heads / PLATE, frames, sources=[heads / SOURCE],
                         consent_ref="tests: GRID corpus speakers (CC BY 4.0), internal use only")
     run_stage(ws, "extract", {"crop_size": 64, "source_step": 2})
     return ws.root
+
+
+@pytest.fixture(scope="session")
+def extracted_shot(test_data, tmp_path_factory):
+    """16 plate frames (no blink in them)."""
+    return extract_shot(test_data, tmp_path_factory.mktemp("qc"), RANGE)
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from faceplate.curate.geometry import refit_error
+from faceplate.faces.geometry import refit_error
 from faceplate.faces.check import CHECK_SIZE
 from faceplate.faces.detect import DlibHogDetector
 from faceplate.faces.landmarks import DlibLandmarks68

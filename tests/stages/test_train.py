@@ -14,7 +14,8 @@ import pytest
 from faceplate.cli.main import main
 from faceplate.errors import StageCancelled, TrainError, WorkspaceError
 from faceplate.faces.faceset import read_faceset, write_faceset
-from faceplate.models import ModelConfig, load_generator
+from faceplate.models import ModelConfig
+from faceplate.training.restore import load_generator
 from faceplate.reporting import RecordingReporter
 from faceplate.stages.runner import run_stage
 from faceplate.workspace import open_workspace

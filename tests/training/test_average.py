@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from faceplate.models.generator import load_model
+from faceplate.training.restore import load_model
 from faceplate.training import TrainSettings, Trainer
 from faceplate.training.average import WeightAverage
 

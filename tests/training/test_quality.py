@@ -8,7 +8,7 @@ import pytest
 from training_helpers import build_shot, load_bench
 
 from faceplate.faces.faceset import read_faceset, write_faceset
-from faceplate.models import load_generator
+from faceplate.training.restore import load_generator
 from faceplate.stages import train as train_stage
 from faceplate.reporting import BaseReporter
 from faceplate.training import evaluate as ev

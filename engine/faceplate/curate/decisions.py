@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from faceplate.atomic import write_text_atomic
-from faceplate.errors import CurateError
-from faceplate.faces.faceset import FaceRecord
+from faceplate.errors import CurateError, FaceplateError
+from faceplate.faces.faceset import INDEX_NAME, Faceset, FaceRecord, read_shot_faceset
 from faceplate.faces.roles import BOTH, ROLES_HELP, Roles
 from faceplate.settings import RootedPath, setting, stage_settings
+from faceplate.workspace import Workspace
 from faceplate.workspace.manifest import now_iso
 
 SCHEMA = "Decisions.1"
@@ -162,3 +163,30 @@ def apply_decisions(records: list[FaceRecord], decisions: dict[str, dict]) -> No
         verb = "reject" if decision["status"] == "rejected" else "restore"
         note = f": {decision['note']}" if decision.get("note") else ""
         record.status, record.reasons = decision["status"], [f"{MANUAL} {verb}{note}"] + rules
+
+
+def load_facesets(workspace: Workspace, roles: tuple[str, ...], error: type[FaceplateError] = CurateError) -> dict[str, Faceset]:
+    """The facesets of ``roles`` that were extracted; ``error`` (the calling stage's) when none was."""
+    found = {r: read_shot_faceset(workspace, r) for r in roles if (workspace.faceset_dir(r) / INDEX_NAME).is_file()}
+    if not found:
+        raise error(f"no faceset ({', '.join(roles)}) in {workspace.root}; run `faceplate extract` first")
+    return found
+
+
+def route_decisions(facesets: dict[str, Faceset], decisions: list[Decision]) -> dict[str, list[Decision]]:
+    """Decisions grouped by the role whose faceset holds the id; CurateError naming unknown ids."""
+    owner = {r.id: role for role, fs in facesets.items() for r in fs.records}
+    unknown = sorted({d.id for d in decisions if d.id not in owner})
+    if unknown:
+        raise CurateError(f"{len(unknown)} face id(s) not in the facesets ({', '.join(facesets)}): "
+                          f"{', '.join(unknown[:5])}{' ...' if len(unknown) > 5 else ''}; ids look like plate_1001_00")
+    routed: dict[str, list[Decision]] = {role: [] for role in facesets}
+    for d in decisions:
+        routed[owner[d.id]].append(d)
+    return routed
+
+
+def merged_decisions(facesets: dict[str, Faceset], decisions: list[Decision]) -> tuple[dict, dict]:
+    """(new decisions per role, each role's stored decisions with the new ones merged in)."""
+    routed = route_decisions(facesets, list(decisions))
+    return routed, {role: merge_decisions(read_decisions(fs.folder), routed[role]) for role, fs in facesets.items()}

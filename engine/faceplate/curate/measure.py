@@ -13,9 +13,9 @@ from typing import Callable
 import cv2
 import numpy as np
 
-from faceplate.curate.geometry import box_in_crop, expected_eye_distance, geometry_problem, refit_error
+from faceplate.faces.geometry import box_in_crop, expected_eye_distance, geometry_problem, refit_error
 from faceplate.curate.identity import dominant_identity, identity_distances
-from faceplate.curate.pose import estimate_pose
+from faceplate.faces.pose import estimate_pose
 from faceplate.errors import CurateError
 from faceplate.faces.faceset import Faceset
 from faceplate.faces.landmarks import LandmarkModel

@@ -15,7 +15,7 @@ from typing import Literal
 import numpy as np
 
 from faceplate.curate.decisions import DecisionSettings
-from faceplate.curate.geometry import refit_allowance
+from faceplate.faces.geometry import refit_allowance
 from faceplate.curate.measure import FacesetMeasures
 from faceplate.curate.order import SORT_KEYS
 from faceplate.faces.roles import Role

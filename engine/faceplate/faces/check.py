@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from faceplate.curate.geometry import box_in_crop, expected_eye_distance, refit_error
+from faceplate.faces.geometry import box_in_crop, expected_eye_distance, refit_error
 from faceplate.faces.align import crop_matrix, transform_points, warp_face
 from faceplate.faces.detect import DlibHogDetector
 from faceplate.faces.embedding import SAME_PERSON_DISTANCE, FaceEmbedder, embedding_distance
@@ -27,7 +27,7 @@ from faceplate.faces.track import FaceObservation
 CHECK_SIZE = 192  # whole-face crop side: the face is ~100 px, just above the HOG detector's 80 px window
 CHECK_FACE_TYPE = "whole_face"
 CROP_DETECT_THRESHOLD = -0.5  # dlib HOG score; real aligned faces score > 0.5, non-faces find nothing
-REFIT_LIMIT = 0.25  # frontal eye distances: real faces re-fit within ~0.05, see curate/geometry.py
+REFIT_LIMIT = 0.25  # frontal eye distances: real faces re-fit within ~0.05, see faces/geometry.py
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,13 @@ returning ``(rgb [B,3,R,R], mask [B,1,R,R])`` in [0, 1].
 
 from __future__ import annotations
 
+import importlib
+
 import torch
 from torch import nn
 
 from faceplate.models.blocks import Decoder, Encoder, Inter
-from faceplate.models.config import ModelConfig
+from faceplate.models.config import ModelConfig, architecture
 
 Output = tuple[torch.Tensor, torch.Tensor]
 
@@ -83,5 +85,6 @@ class LIAEModel(nn.Module):
 
 
 def build_model(config: ModelConfig) -> nn.Module:
-    """The full training model for ``config.arch`` (float32, on the CPU)."""
-    return {"df": DFModel, "liae": LIAEModel}[config.arch](config)
+    """The full training model for ``config.arch`` (float32, on the CPU), the class its architecture names."""
+    module, name = architecture(config.arch).model.split(":")
+    return getattr(importlib.import_module(module), name)(config)

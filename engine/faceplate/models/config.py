@@ -12,13 +12,31 @@ from dataclasses import asdict, dataclass, fields
 from faceplate.errors import TrainError
 
 SCHEMA = "ModelConfig.1"
-ARCHS = ("liae", "df")
+
+
+@dataclass(frozen=True)
+class Architecture:
+    """One swap architecture: what the config, the training settings, the builder and the generator read."""
+
+    name: str
+    model: str  # "module:Class" of its training model (torch: imported when a model is built)
+    summary: str
+    doubled_code: bool  # the generator's decoder reads the swap code twice, [inter(x), inter(x)]
+
+
+ARCHITECTURES = (
+    Architecture("liae", "faceplate.models.autoencoder:LIAEModel",
+                 "shared encoder, inter_AB + inter_B, one shared decoder", doubled_code=True),
+    Architecture("df", "faceplate.models.autoencoder:DFModel",
+                 "shared encoder and inter, one decoder per identity", doubled_code=False),
+)
+ARCHS = tuple(a.name for a in ARCHITECTURES)
 FACE_TYPES = ("half", "full", "whole_face", "head")
 
 
 @dataclass(frozen=True)
 class ModelConfig:
-    arch: str = "liae"  # liae: shared encoder, inter_AB + inter_B, shared decoder; df: one decoder per identity
+    arch: str = "liae"  # one of ARCHITECTURES
     resolution: int = 128  # square crop size the network sees; 64..512, multiple of 16
     ae_dims: int = 256  # bottleneck width (dense code)
     e_dims: int = 64  # encoder width (first conv)
@@ -56,9 +74,16 @@ class ModelConfig:
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+def architecture(name: str) -> Architecture:
+    """The architecture called ``name``; TrainError naming the known ones otherwise."""
+    for candidate in ARCHITECTURES:
+        if candidate.name == name:
+            return candidate
+    raise TrainError(f"arch {name!r} is not one of {', '.join(ARCHS)}")
+
+
 def validate_config(config: ModelConfig) -> None:
-    if config.arch not in ARCHS:
-        raise TrainError(f"arch {config.arch!r} is not one of {', '.join(ARCHS)}")
+    architecture(config.arch)
     r = config.resolution
     if not isinstance(r, int) or r < 64 or r > 512 or r % 16:
         raise TrainError(f"resolution {r} must be a multiple of 16 between 64 and 512 (e.g. 128, 192, 256)")

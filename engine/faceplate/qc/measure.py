@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from faceplate.curate.expression import eye_openness
 from faceplate.errors import QcError
 from faceplate.faces.faceset import INDEX_NAME, FaceRecord, read_shot_faceset
 from faceplate.media import ColourTransform, FrameRange, open_plate
@@ -52,6 +53,7 @@ class FrameRow:
     seam: float | None = None
     delta_e: float | None = None
     sharpness: float | None = None
+    eyes: float | None = None  # eye openness, swap against plate, over the plate's open eye (a lost blink ~0.4)
     reasons: list[str] = field(default_factory=list)
 
 
@@ -169,11 +171,22 @@ def _finish_clip(out: Measured, changes: dict[int, tuple[float, float]], min_mot
             errors = measures.expression_errors(np.stack([out.face_points[r.frame] for r in measured]), plate)
             for row, error in zip(measured, errors):
                 row.expression = float(error)
+    _compare_eyes(out, measured)
     for run in _consecutive_runs(measured):
         pairs = [changes[r.frame] for r in run[1:]]
         ratios = measures.flicker_ratios([c for c, _ in pairs], [p for _, p in pairs])
         for row, ratio in zip(run, ratios):
             row.flicker = float(ratio)
+
+
+def _compare_eyes(out: Measured, measured: list[FrameRow]) -> None:
+    """Each frame's eye openness gap (swap minus plate) over the plate's median openness: a blink in the plate
+    the swap does not keep (or one it adds) is most of an open eye."""
+    plate = [eye_openness(out.plate_points[r.frame]) for r in measured]
+    level = float(np.median(plate)) if plate else 0.0
+    for row, plate_open in zip(measured, plate):
+        if level > 0:
+            row.eyes = abs(eye_openness(out.face_points[row.frame]) - plate_open) / level
 
 
 def _consecutive_runs(rows: list[FrameRow]) -> list[list[FrameRow]]:

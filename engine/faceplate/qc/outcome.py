@@ -8,12 +8,26 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from faceplate.render.versions import latest_version
+from faceplate.errors import QcError
+from faceplate.render.versions import latest_version, list_versions, read_version, version_paths
 
 
 def qc_file(version: str) -> str:
     """Where the QC results of a layer version go, relative to the shot."""
     return f"qc/{version}/qc.json"
+
+
+def rendered_layer(workspace) -> tuple[str, str]:
+    """(version, layer pattern) of the latest published version, in this shot folder (a moved shot still
+    finds it); QcError when no version is published yet."""
+    render_dir = workspace.root / "render"
+    version = latest_version(render_dir)
+    if version is None:
+        waiting = [v for v in list_versions(render_dir) if not (read_version(render_dir, v) or {}).get("published")]
+        why = f"{waiting[-1]} is not published yet (frames are missing)" if waiting else "nothing was rendered"
+        raise QcError(f"{workspace.root} has no published layer version to check ({why}); run `faceplate render "
+                      f"{workspace.root}` first")
+    return version, version_paths(render_dir, version, {}).layer_pattern
 
 
 def failed_checks(summary: dict) -> list[str]:

@@ -20,25 +20,18 @@ import numpy as np
 from faceplate.atomic import write_bytes_atomic, write_text_atomic
 from faceplate.media import ColourTransform, open_plate
 from faceplate.media.image_input import read_image_window
+from faceplate.qc.checks import MEASURES
 from faceplate.qc.frames import side_by_side
 from faceplate.qc.measure import ShotFaces, layer_path
-from faceplate.qc.settings import QcSettings
 from faceplate.qc.verdict import reason_texts
 
 SCHEMA = "ShotReport.1"
-_NORMALISE = {"flicker": "max_flicker", "seam": "max_seam", "delta_e": "max_delta_e", "expression": "max_expression"}
 
 
 def badness(row: dict, limits: dict) -> float:
     """How far past its limits a frame is (1 = at a limit): the largest of its measures over their limits."""
-    values = [row[key] / limits[limit] for key, limit in _NORMALISE.items() if row.get(key) is not None]
-    if row.get("sharpness"):
-        values.append(limits["min_sharpness"] / row["sharpness"])
-    if row.get("pose_diff"):
-        values.append(max(abs(d) for d in row["pose_diff"]) / max(limits["max_pose_deg"], 1e-9))
-    if row.get("to_source") is not None:
-        values.append(row["to_source"] / max(limits["identity_distance"], 1e-9) + (0 if row["recognised"] else 1))
-    return max(values, default=0.0)
+    values = [m.badness(row, m.limit_in(limits)) for m in MEASURES]
+    return max((v for v in values if v is not None), default=0.0)
 
 
 def worst_rows(qc: dict, count: int) -> list[dict]:
@@ -98,7 +91,7 @@ def report_data(workspace, qc: dict, worst: list[dict], training: dict, provenan
 
 
 def reasons_by_measure(limits: dict) -> dict[str, str]:
-    return reason_texts(QcSettings(**limits))
+    return reason_texts(limits)
 
 
 # --- the page ----------------------------------------------------------------------------------

@@ -14,30 +14,20 @@ from __future__ import annotations
 from pydantic import field_validator
 
 from faceplate.media.frames import check_frame_list
+from faceplate.qc.checks import all_limits
 from faceplate.settings import setting, stage_settings
 
 
+def _limit_fields() -> dict:
+    """Each measure's limits as settings fields (``qc.checks``: a new measure brings its own)."""
+    return {limit.field: setting(limit.default, limit.help, ge=limit.low, le=limit.high) for limit in all_limits()}
+
+
 @stage_settings
-class QcSettings:
-    identity_distance: float = setting(0.6, "a frame shows the source when its face is within this embedding distance "
-                                       "of the source's mean face and nearer it than the plate's own face (dlib: 0.6 "
-                                       "= same person)", ge=0.0, le=2.0)
-    min_identity_share: float = setting(0.9, "share of frames recognised as the source for the shot to pass",
-                                        ge=0.0, le=1.0)
-    max_expression: float = setting(1.0, "per-frame expression error (0 = follows the plate, 1 = no better than a "
-                                    "frozen face)", ge=0.0, le=100.0)
-    max_expression_ratio: float = setting(0.6, "the shot's mean expression error for it to pass", ge=0.0, le=100.0)
+class _QcRunSettings:
     min_expression_motion: float = setting(0.012, "below this much change of the plate face's shape (mean landmark "
                                            "movement over the face's size) the expression is not checked: a still "
                                            "face has nothing to follow, only landmark noise (~0.01)", ge=0.0, le=1.0)
-    max_pose_deg: float = setting(15.0, "largest yaw, pitch or roll difference from the plate's head, degrees",
-                                  ge=0.0, le=180.0)
-    max_flicker: float = setting(2.0, "frame-to-frame change inside the matte over the plate's, face motion taken out",
-                                 ge=1.0, le=100.0)
-    max_seam: float = setting(2.0, "gradient energy along the matte's edge over the plate's", ge=1.0, le=100.0)
-    max_delta_e: float = setting(5.0, "CIEDE2000 between the skin's mean colour and the plate's", ge=0.0, le=100.0)
-    min_sharpness: float = setting(0.5, "the face's fine detail (Laplacian energy of the skin) over the plate's; the "
-                                   "judge's training target", ge=0.0, le=10.0)
     identity_every: int = setting(1, "embed the swapped face every N frames (the costliest measure: 60-90 ms a face on "
                                   "a CPU)", ge=1, le=1000)
     frames: str | None = setting(None, "subset to check, plate numbers, e.g. 1001-1010,1050", remember=False)
@@ -45,7 +35,18 @@ class QcSettings:
     gate: bool = setting(False, "fail (exit non-zero with the verdict line) when the shot fails QC: a farm job's "
                          "QC gate", remember=False)
 
-    _frames_listed = field_validator("frames")(check_frame_list)
+
+def _qc_settings_class():
+    """QcSettings: the measures' limits, then what a run of the check takes."""
+    limits = _limit_fields()
+    namespace = {"__annotations__": {name: float for name in limits}, **limits,
+                 "__module__": __name__, "__qualname__": "QcSettings",
+                 "__doc__": "The limits a frame or a shot is held to, and what one run of the check takes.",
+                 "_frames_listed": field_validator("frames")(check_frame_list)}
+    return stage_settings(type("QcSettings", (_QcRunSettings,), namespace))
+
+
+QcSettings = _qc_settings_class()
 
 
 @stage_settings

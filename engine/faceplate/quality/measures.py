@@ -44,7 +44,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from faceplate.curate.pose import estimate_pose
+from faceplate.faces.pose import estimate_pose
 from faceplate.faces.align import transform_points, umeyama
 from faceplate.faces.embedding import SAME_PERSON_DISTANCE
 

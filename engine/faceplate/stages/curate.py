@@ -20,12 +20,12 @@ import numpy as np
 from faceplate.atomic import write_text_atomic
 from faceplate.curate.coverage import COVERAGE_NAME, coverage_report, format_coverage
 from faceplate.curate.expression import EXPRESSION_NAME, expression_report, uncovered_lines
-from faceplate.curate.decisions import (DECISIONS_NAME, Decision, apply_decisions, collect_decisions, merge_decisions,
-                                        read_decisions, write_decisions)
+from faceplate.curate.decisions import (DECISIONS_NAME, apply_decisions, collect_decisions, load_facesets,
+                                        merged_decisions, write_decisions)
 from faceplate.curate.measure import FacesetMeasures, measure_faceset, record_scores
 from faceplate.curate.order import sort_order
 from faceplate.curate.rules import CurateSettings, reason_kind, rule_reasons
-from faceplate.errors import CurateError, FaceplateError
+from faceplate.errors import CurateError
 from faceplate.faces.faceset import INDEX_NAME, Faceset, read_shot_faceset
 from faceplate.settings import as_plain_dict, remembered
 from faceplate.reporting import Meter, Reporter, StageResult, check_cancelled
@@ -50,33 +50,6 @@ class CurateResult:
     def summary(self) -> dict:
         return {"faces": self.faces, "kept": self.kept, "rejected": self.faces - self.kept,
                 "reasons": self.reasons, "faces_per_second": round(self.faces_per_second, 1)}
-
-
-def load_facesets(workspace: Workspace, roles: tuple[str, ...], error: type[FaceplateError] = CurateError) -> dict[str, Faceset]:
-    """The facesets of ``roles`` that were extracted; ``error`` (the calling stage's) when none was."""
-    found = {r: read_shot_faceset(workspace, r) for r in roles if (workspace.faceset_dir(r) / INDEX_NAME).is_file()}
-    if not found:
-        raise error(f"no faceset ({', '.join(roles)}) in {workspace.root}; run `faceplate extract` first")
-    return found
-
-
-def route_decisions(facesets: dict[str, Faceset], decisions: list[Decision]) -> dict[str, list[Decision]]:
-    """Decisions grouped by the role whose faceset holds the id; CurateError naming unknown ids."""
-    owner = {r.id: role for role, fs in facesets.items() for r in fs.records}
-    unknown = sorted({d.id for d in decisions if d.id not in owner})
-    if unknown:
-        raise CurateError(f"{len(unknown)} face id(s) not in the facesets ({', '.join(facesets)}): "
-                          f"{', '.join(unknown[:5])}{' ...' if len(unknown) > 5 else ''}; ids look like plate_1001_00")
-    routed: dict[str, list[Decision]] = {role: [] for role in facesets}
-    for d in decisions:
-        routed[owner[d.id]].append(d)
-    return routed
-
-
-def merged_decisions(facesets: dict[str, Faceset], decisions: list[Decision]) -> tuple[dict, dict]:
-    """(new decisions per role, each role's stored decisions with the new ones merged in)."""
-    routed = route_decisions(facesets, list(decisions))
-    return routed, {role: merge_decisions(read_decisions(fs.folder), routed[role]) for role, fs in facesets.items()}
 
 
 def run(workspace: Workspace, settings: CurateSettings, reporter: Reporter) -> StageResult:

@@ -25,7 +25,7 @@ SETTINGS = ExportSettings
 def run(workspace: Workspace, settings: ExportSettings, reporter: Reporter) -> StageResult:
     """Export the best (else latest) or given checkpoint, measuring onnxruntime against PyTorch."""
     from faceplate.export.generator_export import export_dfm, export_generator  # torch lives on this side only
-    from faceplate.models.generator import load_generator
+    from faceplate.training.restore import load_generator
 
     source = Path(settings.model) if settings.model else workspace.root / "model"
     if not source.exists():

@@ -1,9 +1,8 @@
 """Stage 2, extract: plate range and source clips -> aligned, indexed facesets.
 
-A new faceset is built in ``<role>.partial/`` and swapped into place only when complete, so a
-failed, cancelled or killed run never damages the faceset a previous run made. Frames already
-done in ``.partial`` are kept: re-running resumes where it stopped. The swap itself is
-recoverable: a run killed between its two renames is finished (or undone) by the next one.
+A new faceset is staged (``faceplate.faces.staging``: built in ``<role>.partial/``, swapped into place
+only when complete, resumed from its work log) so a failed, cancelled or killed run never damages the
+faceset a previous run made.
 """
 
 from __future__ import annotations
@@ -11,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import shutil
 import time
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
@@ -22,12 +20,13 @@ import cv2
 import numpy as np
 
 from faceplate.atomic import write_bytes_atomic, write_text_atomic
-from faceplate.errors import ExtractError, MediaError, WorkspaceError
+from faceplate.errors import ExtractError, MediaError
 from faceplate.faces.align import TEMPLATE_NAME
-from faceplate.faces.faceset import INDEX_NAME, FaceRecord, check_record_paths, make_header, write_faceset
+from faceplate.faces.faceset import INDEX_NAME, FaceRecord, make_header
 from faceplate.faces.align import face_type_padding
 from faceplate.faces.embedding import SAME_PERSON_DISTANCE
 from faceplate.faces.people import PEOPLE_NAME, PeopleReport
+from faceplate.faces.staging import PARTIAL_LOG, finish_faceset, recover_swap, resume_records, staging_dir, up_to_date
 from faceplate.faces.pipeline import ExtractSettings, FacePipeline, Refused, reference_embedding
 from faceplate.media import ColourTransform, FrameRange, open_plate, working_uint8
 from faceplate.media.frames import compact_frames
@@ -41,8 +40,6 @@ from faceplate.workspace.freshness import clip_key
 log = logging.getLogger(__name__)
 SETTINGS = ExtractSettings
 ROLES = ("destination", "source")
-_PARTIAL_LOG = "records.partial.jsonl"
-_HEADER = "header.json"
 
 
 @dataclass
@@ -178,7 +175,7 @@ def extract_role(workspace: Workspace, role: str, jobs: list[ClipJob], settings:
                          settings=settings.as_dict(), clips=[_clip_key(j) for j in jobs])
     final = workspace.faceset_dir(role)
     recover_swap(final)
-    if not settings.force and _up_to_date(final, header):
+    if not settings.force and up_to_date(final, header):
         log.debug("%s faceset is up to date (%s)", role, final)
         return None
     inputs = {"role": role, "clips": [{**_clip_key(j), "path": j.clip.path} for j in jobs]}
@@ -199,22 +196,11 @@ def _require_reference(path: str) -> None:
         raise ExtractError(f"--reference {path} does not exist; give a still of the person to keep")
 
 
-def _up_to_date(folder: Path, header: dict) -> bool:
-    index = folder / INDEX_NAME
-    if not index.is_file():
-        return False
-    with open(index, encoding="utf-8") as fh:
-        try:
-            return json.loads(fh.readline()) == header
-        except ValueError:
-            return False  # damaged: extract again
-
-
 def _build_faceset(workspace: Workspace, role: str, jobs: list[ClipJob], header: dict,
                    settings: ExtractSettings, reporter: Reporter) -> FacesetResult:
     final = workspace.faceset_dir(role)
-    staging = final.with_name(final.name + ".partial")
-    done = _resume_records(staging, header)
+    staging = staging_dir(final)
+    done = resume_records(staging, header)
     started = time.perf_counter()
     pipeline = FacePipeline(settings)
     pipeline.selector.reference = _reference(settings, pipeline)
@@ -225,7 +211,7 @@ def _build_faceset(workspace: Workspace, role: str, jobs: list[ClipJob], header:
         result.people = PeopleReport(_kept_name(settings, done))
     started = time.perf_counter()
     records = list(done)
-    with open(staging / _PARTIAL_LOG, "a", encoding="utf-8") as partial, ThreadPoolExecutor(2) as writer:
+    with open(staging / PARTIAL_LOG, "a", encoding="utf-8") as partial, ThreadPoolExecutor(2) as writer:
         for job in jobs:
             records += _extract_clip(job, pipeline, staging, partial, writer, result, done, reporter)
     if not records:
@@ -236,9 +222,7 @@ def _build_faceset(workspace: Workspace, role: str, jobs: list[ClipJob], header:
     if result.people:
         result.people.seen = [len(other.frames) for other in pipeline.selector.people.others]
         write_text_atomic(staging / PEOPLE_NAME, json.dumps(result.people.summary(), indent=1))
-    write_faceset(staging, header, records)
-    (staging / _PARTIAL_LOG).unlink()
-    _swap_into_place(staging, final)
+    finish_faceset(staging, final, header, records)
     result.frames_s = time.perf_counter() - started
     return result
 
@@ -379,87 +363,6 @@ def _open_still(path: str):
     from faceplate.media.stills import StillsPlate
 
     return StillsPlate([Path(path)], 1001, path) if Path(path).is_file() and is_image_path(path) else open_plate(path)
-
-
-def _resume_records(staging: Path, header: dict) -> list[FaceRecord]:
-    """Records of an interrupted run with the same settings; otherwise start clean."""
-    log_path, header_path = staging / _PARTIAL_LOG, staging / _HEADER
-    if log_path.is_file() and _read_json(header_path) == header:
-        try:
-            records = _logged_records(staging, log_path)
-        except WorkspaceError as exc:  # an edited log: trust none of it
-            log.warning("%s; extracting %s again from the start", exc, staging)
-        else:
-            log.info("resuming extraction: %d faces already done in %s", len(records), staging)
-            write_text_atomic(log_path, "".join(r.to_json() + "\n" for r in records))
-            return records
-    shutil.rmtree(staging, ignore_errors=True)
-    (staging / "faces").mkdir(parents=True)
-    write_text_atomic(header_path, json.dumps(header))
-    return []
-
-
-def _read_json(path: Path):
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-
-
-def _logged_records(staging: Path, log_path: Path) -> list[FaceRecord]:
-    """The log's records whose crops exist, less the last frame (a kill may have cut it between two
-    of its faces: it is redone)."""
-    records = []
-    for number, line in enumerate(log_path.read_text(encoding="utf-8").splitlines(), start=1):
-        try:
-            record = FaceRecord(**json.loads(line))
-        except (ValueError, TypeError):
-            break  # a line cut short by the crash: redo from there
-        check_record_paths(record, staging, f"{log_path} line {number}")
-        if (staging / record.image).is_file():
-            records.append(record)
-    if records:
-        last = (records[-1].source, records[-1].frame)
-        records = [r for r in records if (r.source, r.frame) != last]
-    return records
-
-
-KEPT_ACROSS_RUNS = ("decisions.json",)  # the artist's manual rejects/restores outlive re-extraction
-
-
-def _complete(staging: Path) -> bool:
-    """A staged faceset ready to swap in: indexed, its work log and header gone (see _swap_into_place)."""
-    return ((staging / INDEX_NAME).is_file() and not (staging / _PARTIAL_LOG).exists()
-            and not (staging / _HEADER).exists())
-
-
-def _swap_into_place(staging: Path, final: Path) -> None:
-    """``staging`` replaces ``final``. The decisions are copied first and the header removed last, so from
-    then on the staged folder is complete: a kill at any point is mended by :func:`recover_swap`."""
-    for name in KEPT_ACROSS_RUNS:
-        if (final / name).is_file():
-            write_bytes_atomic(staging / name, (final / name).read_bytes())
-    (staging / _HEADER).unlink(missing_ok=True)
-    old = final.with_name(final.name + ".old")
-    if final.exists():
-        shutil.rmtree(old, ignore_errors=True)  # a finished swap's leftover
-        final.rename(old)
-    staging.rename(final)
-    shutil.rmtree(old, ignore_errors=True)
-
-
-def recover_swap(final: Path) -> None:
-    """Mend what a run killed during :func:`_swap_into_place` left: finish the swap when the staged faceset
-    is complete, else put the previous faceset back; never lose ``final`` or its decisions."""
-    staging, old = final.with_name(final.name + ".partial"), final.with_name(final.name + ".old")
-    if _complete(staging):
-        log.info("finishing the swap of %s that an interrupted run had started", final)
-        _swap_into_place(staging, final)
-    elif not final.exists() and old.exists():
-        log.info("restoring %s from %s (an interrupted run had moved it aside)", final, old.name)
-        old.rename(final)
-    if final.exists() and old.exists():
-        shutil.rmtree(old, ignore_errors=True)
 
 
 def _no_face_message(role: str, jobs: list[ClipJob], settings: ExtractSettings, refused: int = 0) -> str:

@@ -28,7 +28,7 @@ from faceplate.masks.polygons import Label, load_labels
 from faceplate.masks.settings import CPU_RESOLUTION, GPU_RESOLUTION, MaskSettings
 from faceplate.settings import as_plain_dict, remembered
 from faceplate.reporting import Meter, Reporter, StageResult, check_cancelled
-from faceplate.stages.curate import load_facesets
+from faceplate.curate.decisions import load_facesets
 from faceplate.workspace import Workspace
 from faceplate.workspace.workspace import path_inside
 

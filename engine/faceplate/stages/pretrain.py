@@ -49,12 +49,12 @@ def create_library(root: str | Path, faces: list[str | Path]) -> Workspace:
 
 def run(workspace: Workspace, settings: PretrainSettings, reporter: Reporter) -> StageResult:
     """Extract the library's faces (when not up to date), then train its model on them."""
-    from faceplate.stages import extract
-    from faceplate.stages.train import train_model
+    from faceplate.stages import STAGES  # the extract stage through its record: stage modules import no other
+    from faceplate.training.shot import train_model
 
     changes = {"roles": [ROLE], "all_faces": True, "face_type": settings.face_type, "crop_size": settings.crop_size}
     extract_settings = workspace.settings_for("extract", ExtractSettings, changes)
-    extracted = extract.run(workspace, extract_settings, reporter)
+    extracted = STAGES["extract"].load().run(workspace, extract_settings, reporter)
     check_cancelled(reporter, "before pretraining")
     trained = train_model(workspace, settings.train_settings(), reporter, "pretrain", (ROLE, ROLE),
                           remember=remembered(settings))

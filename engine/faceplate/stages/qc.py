@@ -19,10 +19,9 @@ from faceplate.atomic import write_text_atomic
 from faceplate.errors import QcError, QcGateFailed
 from faceplate.media.frames import compact_frames, select_frames
 from faceplate.qc.measure import layer_path, measure_frames, shot_faces
-from faceplate.qc.outcome import failed_checks, qc_file, verdict_line
+from faceplate.qc.outcome import failed_checks, qc_file, rendered_layer, verdict_line
 from faceplate.qc.settings import QcSettings
 from faceplate.qc.verdict import flag_ranges, judge_rows, shot_judgement, shot_summary
-from faceplate.render.versions import latest_version, list_versions, read_version, version_paths
 from faceplate.settings import as_plain_dict, remembered
 from faceplate.reporting import Reporter, StageResult
 from faceplate.workspace import Workspace
@@ -64,19 +63,6 @@ def run(workspace: Workspace, settings: QcSettings, reporter: Reporter) -> Stage
     _check_gate(settings, report)
     return StageResult("qc", "done", summary, {"qc": qc_path, "version": version}, _lines(report, out, fresh=True),
                        report)
-
-
-def rendered_layer(workspace: Workspace) -> tuple[str, str]:
-    """(version, layer pattern) of the latest published version, in this shot folder (a moved shot still
-    finds it); QcError when no version is published yet."""
-    render_dir = workspace.root / "render"
-    version = latest_version(render_dir)
-    if version is None:
-        waiting = [v for v in list_versions(render_dir) if not (read_version(render_dir, v) or {}).get("published")]
-        why = f"{waiting[-1]} is not published yet (frames are missing)" if waiting else "nothing was rendered"
-        raise QcError(f"{workspace.root} has no published layer version to check ({why}); run `faceplate render "
-                      f"{workspace.root}` first")
-    return version, version_paths(render_dir, version, {}).layer_pattern
 
 
 def _check_gate(settings: QcSettings, report: dict) -> None:

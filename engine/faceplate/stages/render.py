@@ -1,7 +1,7 @@
 """Stage 8, render: the plate range through the exported generator -> comp layer, matte, preview.
 
-Decoding runs ahead on a prefetch thread, the generator sees batches of faces from several
-frames, and merging + writing run on worker threads, so decode, inference and encode overlap.
+The frames go through ``render.frames`` (decode ahead, batched inference, merge and write on worker
+threads).
 
 Each frame's files are written atomically and then a small record of what made them: the model
 (sha256 of the ONNX file) and the digest of the settings that applied to that frame (its merge
@@ -18,43 +18,36 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
-import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 
-from faceplate.atomic import write_text_atomic
-from faceplate.errors import RenderError, StageCancelled
+from faceplate.errors import RenderError
 from faceplate.export.contract import GENERATOR, GENERATOR_FP16
 from faceplate.faces.faceset import INDEX_NAME, Faceset, read_shot_faceset
-from faceplate.faces.pipeline import ExtractSettings, Refused
-from faceplate.media import ColourTransform, FrameRange, open_plate, to_float01
+from faceplate.faces.pipeline import Refused
+from faceplate.media import FrameRange
 from faceplate.media.frames import compact_frames, select_frames
-from faceplate.prefetch import prefetch
 from faceplate.provenance import model_identity, provenance_attributes, provenance_record, read_provenance
-from faceplate.render.composite import Region
-from faceplate.render.face_plan import FacePlan, extracted_frames, plan_by_detection, plan_from_faceset, smooth_tracks
+from faceplate.render.face_plan import extracted_frames
+from faceplate.render.frames import render_frames
 from faceplate.render.generator import OnnxGenerator
-from faceplate.render.merge import PreparedFace, layer_over, merge_face, prepare_face, tight_region, union_region
-from faceplate.render.outputs import RenderPaths, composite_over, encode_movie, write_layer, write_preview
+from faceplate.render.outputs import RenderPaths, encode_movie
 from faceplate.render.plan import Plan, missing_frames, plan_render
 from faceplate.render.settings import RenderSettings
 from faceplate.render.versions import carry_frame, publish_version, read_json, read_version, version_paths
-from faceplate.masks.xseg import load_mask_session, predict_masks
+from faceplate.masks.xseg import load_mask_session
 from faceplate.runtime.session import CUDA, select_providers
 from faceplate.settings import as_plain_dict, remembered
-from faceplate.reporting import Meter, Reporter, StageResult, check_cancelled
+from faceplate.reporting import Reporter, StageResult
 from faceplate.workspace import Workspace
 from faceplate.workspace.consent import Consent, check_consent
 from faceplate.workspace.freshness import check_model_media
 from faceplate.workspace.lock import shot_files_locked
 
 # merge + write threads: two on a 2-core machine, more where cores are free (a GPU does the inference)
-MERGE_WORKERS = max(2, min(8, (os.cpu_count() or 2) - 2))
 log = logging.getLogger(__name__)
 RECORD_SCHEMA = "RenderFrame.1"
 SETTINGS = RenderSettings
@@ -133,14 +126,6 @@ class RenderResult:
         return f"published {self.version}" + (f" (the editor's {self.base} is kept as it was)" if self.base else "")
 
 
-@dataclass
-class _Job:
-    frame: int
-    plate: np.ndarray  # plate colour space, float32 0..1 (or scene-linear)
-    faces: list[PreparedFace]
-    outputs: list[tuple] = field(default_factory=list)  # (face, predicted mask, learned mask | None) per face
-
-
 def default_model_path(workspace: Workspace, device: str = "auto") -> Path:
     """``export/generator.onnx``, or its half-precision twin where one was exported and CUDA will run it
     (on the CPU half precision only costs time)."""
@@ -186,7 +171,7 @@ def run(workspace: Workspace, settings: RenderSettings, reporter: Reporter) -> S
             _carry_frames(render_dir, plan, result)
             wanted = learned_path and plan.todo
             learned = load_mask_session(learned_path, prefer_gpu=settings.device != "cpu") if wanted else None
-            _render_frames(workspace, settings, generator, learned, plan, faceset, reporter, result, attributes)
+            render_frames(workspace, settings, generator, learned, plan, faceset, reporter, result, attributes)
             _finish_version(workspace, settings, plan, result, attributes, signing, run_record)
         elif plan.paths and plan.paths.movie.is_file():
             result.movie, result.published = str(plan.paths.movie), True
@@ -306,135 +291,3 @@ def _extracted_faces(faceset: Faceset | None) -> dict[int, list]:
         if record.source == "plate" and record.frame in faces:
             faces[record.frame].append((record.track, np.round(record.landmarks_array, 3).tolist()))
     return {f: sorted(v) for f, v in faces.items()}
-
-
-def _face_plan(workspace: Workspace, plate, faceset: Faceset | None, settings: RenderSettings, todo: list[int],
-               colour: ColourTransform) -> tuple[FacePlan, list[Refused]]:
-    """Faces per frame to render, smoothed with each frame's own radius over the same neighbours a
-    full render sees (so a subset renders exactly the frames a full render would); and the crops the
-    face check refused on the frames to render that were detected here."""
-    radius = {f: settings.merge_for(f).smoothing_frames for f in todo}
-    reach = max(radius.values())
-    shot = workspace.frame_range
-    needed = sorted({n for f in todo for n in range(f - reach, f + reach + 1) if n in shot})
-    extracted = extracted_frames(faceset)
-    plan = plan_from_faceset(faceset, FrameRange(needed[0], needed[-1])) if faceset else {}
-    missing, refused = [f for f in needed if f not in extracted], []
-    if missing:  # found the way the shot's extraction finds them (its remembered detector, reference, all faces)
-        log.info("detecting faces on %d frame(s) that were not extracted", len(missing))
-        extract = workspace.settings_for("extract", ExtractSettings)
-        detected, refused = plan_by_detection(plate, missing, colour, extract)
-        plan = {**plan, **detected}
-    smoothed = {r: smooth_tracks(plan, r) for r in set(radius.values())}
-    wanted = set(todo)
-    return {f: smoothed[radius[f]].get(f, []) for f in todo}, [r for r in refused if r.frame in wanted]
-
-
-def _render_frames(workspace, settings, generator, learned, plan: Plan, faceset, reporter, result,
-                   attributes: dict[str, str]) -> None:
-    todo = plan.todo
-    meter = Meter(reporter, "render", len(todo), unit="frames")
-    if not todo:
-        return
-    clip = workspace.manifest.plate
-    colour = ColourTransform(clip.colour_space)
-    size = (clip.width, clip.height)
-    started = time.perf_counter()
-    with open_plate(clip.path, first_frame=clip.first_frame) as plate:
-        faces, result.refused = _face_plan(workspace, plate, faceset, settings, todo, colour)
-        wanted = set(todo)
-        reader = prefetch(((f, to_float01(raw)) for f, raw in plate.iter_frames(FrameRange(todo[0], todo[-1]))
-                           if f in wanted), depth=4)
-        write = _Writer(settings, colour, plan.paths, size, plan.records, attributes)
-        with ThreadPoolExecutor(MERGE_WORKERS) as workers:
-            pending, batch = [], []
-            try:
-                for frame, image in reader:
-                    check_cancelled(reporter, f"before frame {frame}")
-                    batch.append(_Job(frame, image, [prepare_face(image, f, colour, generator.face_type, generator.resolution,
-                                                                  _margin(settings, frame)) for f in faces[frame]]))
-                    if sum(len(j.faces) for j in batch) >= settings.batch:
-                        pending += _dispatch(batch, generator, learned, write, workers)
-                        batch = []
-                    pending = _collect(pending, result, meter, keep=2 * MERGE_WORKERS + settings.batch)
-                pending += _dispatch(batch, generator, learned, write, workers)
-                _collect(pending, result, meter, wait=True)
-            except StageCancelled:
-                # frames handed to the writers finish, with their records; the undispatched batch is dropped
-                _collect(pending, result, meter, wait=True)
-                raise
-            finally:
-                result.seconds = time.perf_counter() - started
-                result.frames_written.sort()
-                result.frames_without_face.sort()
-
-
-def _margin(settings: RenderSettings, frame: int) -> int:
-    """Plate pixels around the face its matte may reach (each frame's own: its pixels never depend
-    on which other frames this run renders)."""
-    merge = settings.merge_for(frame)
-    return int(np.ceil(abs(merge.erode_px) + merge.feather_px)) + 4
-
-
-def _dispatch(batch: list[_Job], generator, learned, write: "_Writer", workers) -> list:
-    """Run the generator once for every face in ``batch``; hand each frame to a worker to merge and write."""
-    crops = [face.crop for job in batch for face in job.faces]
-    if crops:
-        faces, masks = generator.generate(np.stack(crops))
-        # the mask model has its own resolution: predict_masks resizes in and out
-        learned_masks = predict_masks(learned, [np.round(c * 255).astype(np.uint8) for c in crops]) if learned else None
-        i = 0
-        for job in batch:
-            for _ in job.faces:
-                job.outputs.append((faces[i], masks[i], None if learned_masks is None else learned_masks[i]))
-                i += 1
-    return [(job.frame, bool(job.faces), workers.submit(write, job)) for job in batch]
-
-
-def _collect(pending: list, result: RenderResult, meter: Meter, wait: bool = False, keep: int | None = None) -> list:
-    """Account for finished frames; waits for the oldest while more than ``keep`` are in flight
-    (each holds a full plate frame: without a bound a fast GPU queues the whole shot in memory)."""
-    still = []
-    for index, (frame, had_face, future) in enumerate(pending):
-        in_flight = len(pending) - index
-        if wait or future.done() or (keep is not None and in_flight > keep):
-            future.result()  # re-raises a failed write with its message
-            result.frames_written.append(frame)
-            if not had_face:
-                result.frames_without_face.append(frame)
-            meter.advance()
-        else:
-            still.append((frame, had_face, future))
-    return still
-
-
-@dataclass
-class _Writer:
-    """Merges one frame and writes its files, then its record (a worker thread runs it)."""
-
-    settings: RenderSettings
-    colour: ColourTransform
-    paths: RenderPaths
-    size: tuple[int, int]
-    records: dict[int, dict]
-    attributes: dict[str, str]  # provenance, in every file's header
-
-    def __call__(self, job: _Job) -> None:
-        record_path = self.paths.record(job.frame)
-        record_path.unlink(missing_ok=True)  # until the new files are all written, none describes them
-        layer, region = self._layer(job)
-        write_layer(self.paths, job.frame, layer, region, self.size, self.attributes)
-        if self.settings.preview:
-            write_preview(self.paths, job.frame, composite_over(job.plate, layer, region), self.colour, self.attributes)
-        write_text_atomic(record_path, json.dumps(self.records[job.frame], sort_keys=True) + "\n")
-
-    def _layer(self, job: _Job) -> tuple[np.ndarray, Region]:
-        if not job.faces:
-            return np.zeros((1, 1, 4), np.float32), Region(0, 0, 1, 1)
-        merge = self.settings.merge_for(job.frame)
-        area = union_region([f.region for f in job.faces])
-        layer = np.zeros((area.height, area.width, 4), np.float32)
-        for index, (prepared, (face, mask, learned)) in enumerate(zip(job.faces, job.outputs)):
-            colours, matte = merge_face(prepared, face, mask, learned, merge, self.colour, seed=job.frame * 31 + index)
-            layer_over(layer, area, colours, matte, prepared.region)
-        return tight_region(layer, area)

@@ -17,8 +17,7 @@ from faceplate.qc.settings import ReportSettings
 from faceplate.settings import as_plain_dict, remembered
 from faceplate.reporting import Meter, Reporter, StageResult, check_cancelled
 from faceplate.render.versions import read_version
-from faceplate.qc.outcome import qc_file
-from faceplate.stages.qc import rendered_layer
+from faceplate.qc.outcome import qc_file, rendered_layer
 from faceplate.workspace import Workspace
 from faceplate.workspace.consent import Consent
 

@@ -13,13 +13,13 @@ from pathlib import Path
 
 from faceplate.curate.coverage import COVERAGE_NAME, coverage_html
 from faceplate.curate.expression import EXPRESSION_NAME, expression_html
-from faceplate.curate.decisions import ReviewSettings, apply_decisions, collect_decisions, write_decisions
+from faceplate.curate.decisions import (ReviewSettings, apply_decisions, collect_decisions, load_facesets,
+                                        merged_decisions, write_decisions)
 from faceplate.curate.sheet import write_review
 from faceplate.errors import CurateError
 from faceplate.faces.people import read_people
 from faceplate.settings import as_plain_dict, remembered
 from faceplate.reporting import Meter, Reporter, StageResult, check_cancelled
-from faceplate.stages.curate import load_facesets, merged_decisions
 from faceplate.workspace import Workspace
 
 REVIEW_DIR = "review"

@@ -10,7 +10,7 @@ from dataclasses import asdict, fields
 from typing import Literal
 
 from faceplate.budget import BUDGET_HELP, BudgetText
-from faceplate.models.config import ModelConfig
+from faceplate.models.config import ARCHITECTURES, ARCHS, ModelConfig
 from faceplate.settings import RootedPath, setting, stage_settings
 
 SCHEMA = "TrainSettings.1"
@@ -110,7 +110,8 @@ class ModelSettings:
     """The model's shape. Unset (None) fields are the resumed (or --init-from) model's, else the profile's;
     a set field that differs from the model being continued is refused (start anew with --no-resume)."""
 
-    arch: Literal["liae", "df"] | None = setting(None, "architecture (unset: the profile's)")
+    arch: Literal[ARCHS] | None = setting(None, "architecture (unset: the profile's): " + "; ".join(
+        f"{a.name}: {a.summary}" for a in ARCHITECTURES))
     resolution: int | None = setting(None, "model resolution, a multiple of 16 (unset: the profile's)",
                                      ge=64, le=512, multiple_of=16)
     ae_dims: int | None = setting(None, "bottleneck width (unset: the profile's)", ge=4, le=4096)

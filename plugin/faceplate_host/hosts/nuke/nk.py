@@ -18,16 +18,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
+from faceplate_host.errors import NkError
 from faceplate_host.shots import LayerPlacement, Shot
 
 GROUP_CLASSES = ("Group", "LiveGroup")
 # Script-level commands written as `word {...}` that are not nodes.
 NOT_NODES = ("define_window_layout_xml", "add_layer", "version", "set", "push", "clone", "end_group")
 _SAFE_WORD = re.compile(r"[A-Za-z0-9_./:#%@+\-]+")
-
-
-class NkError(ValueError):
-    """A ``.nk`` text that cannot be read; the message names the file and line."""
 
 
 @dataclass

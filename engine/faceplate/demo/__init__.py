@@ -105,7 +105,7 @@ def run_demo(out: Path, reporter=None, changes: dict | None = None) -> Path:
     goes round, one line each: the job's budget (``DEMO_BUDGET``) and what it meant here, QC's verdict, v001
     placed; a review note (``REVIEW_NOTE``) as an override renders v002, placed over v001 (kept, disabled,
     its files unchanged). Returns the shot."""
-    from faceplate.demo_editorial import run_through_engine, write_example_cut
+    from faceplate.demo.editorial import run_through_engine, write_example_cut
 
     out = Path(out).absolute()
     plate, sources = build_example(out / "example")
@@ -131,7 +131,7 @@ def _log_qc_headline(ws) -> None:
     import json
 
     from faceplate.qc.outcome import qc_file, verdict_line
-    from faceplate.stages.qc import rendered_layer
+    from faceplate.qc.outcome import rendered_layer
     from faceplate.stages.report import report_dir
 
     version, _ = rendered_layer(ws)
