@@ -25,7 +25,7 @@ from pydantic import ValidationError
 
 from faceplate.cli.main import main
 from faceplate.demo import CONSENT_REF, PLATE_SPACE, build_example
-from faceplate.errors import FrameRangeError, InferenceError, SettingsError, StageCancelled
+from faceplate.errors import FrameRangeError, InferenceError, RenderError, SettingsError, StageCancelled
 from faceplate.export.generator_export import export_generator
 from faceplate.media import ColourTransform, open_plate, read_image, to_float01, write_image
 from faceplate.render.colour_transfer import MODES
@@ -221,6 +221,16 @@ def test_range_overrides_change_only_their_frames(linear_shot):
     paths = _paths(linear_shot)
     soft = lambda f: ((_layer(paths.matte(f))[..., 3] > 0.01) & (_layer(paths.matte(f))[..., 3] < 0.99)).sum()  # noqa: E731
     assert soft(1003) > 2 * soft(1002) and soft(1004) > 2 * soft(1005)
+
+
+def test_an_override_that_holds_no_frame_of_the_shot_is_refused_not_silently_rendered(linear_shot):
+    """What a job from a host runs (the stage, not the CLI's flag check): a note in another numbering, e.g. a
+    movie's frames counted from 1, must say so instead of finishing with no new version."""
+    before = _tree_digest(linear_shot.root / "render") if (linear_shot.root / "render").exists() else None
+    with pytest.raises(RenderError, match="override for frames 22 holds no frame of the shot range 1001-1006"):
+        _render(linear_shot, overrides=[{"frames": "22", "changes": {"feather_px": 20.0}}])
+    after = _tree_digest(linear_shot.root / "render") if (linear_shot.root / "render").exists() else None
+    assert after == before, "nothing written"
 
 
 def test_frames_never_extracted_are_detected_on_the_fly(tmp_path, example):

@@ -29,7 +29,7 @@ from faceplate.export.contract import GENERATOR, GENERATOR_FP16
 from faceplate.faces.faceset import INDEX_NAME, Faceset, read_shot_faceset
 from faceplate.faces.pipeline import Refused
 from faceplate.media import FrameRange
-from faceplate.media.frames import compact_frames, select_frames
+from faceplate.media.frames import compact_frames, parse_frame_spans, select_frames
 from faceplate.provenance import model_identity, provenance_attributes, provenance_record, read_provenance
 from faceplate.render.face_plan import extracted_frames
 from faceplate.render.frames import render_frames
@@ -142,6 +142,7 @@ def run(workspace: Workspace, settings: RenderSettings, reporter: Reporter) -> S
     consent = check_consent(workspace.manifest.consent_ref, settings.waive_consent, workspace.manifest.shot)
     signing = _signing_key(settings)
     frames = select_frames(settings.frames, workspace.frame_range)
+    _check_overrides(settings, workspace.frame_range)
     generator = OnnxGenerator(Path(settings.model) if settings.model else default_model_path(workspace, settings.device),
                               settings.device)
     learned_path = _learned_mask_path(workspace, settings, frames)
@@ -257,6 +258,16 @@ def _learned_mask_path(workspace: Workspace, settings: RenderSettings, frames: l
     if not path.is_file():
         raise RenderError(f"mask uses 'learned' but {path} does not exist; run `faceplate mask` or drop 'learned'")
     return path
+
+
+def _check_overrides(settings: RenderSettings, shot_range: FrameRange) -> None:
+    """An override that holds no frame of the shot would change nothing: refused, not rendered as if it had
+    (a note written in another numbering, e.g. a movie's frames counted from 1)."""
+    for override in settings.overrides:
+        if not any(span.first <= shot_range.last and span.last >= shot_range.first
+                   for span in parse_frame_spans(override.frames)):
+            raise RenderError(f"the override for frames {override.frames} holds no frame of the shot range "
+                              f"{shot_range}; give the frames in the plate's numbering")
 
 
 def _destination_faceset(workspace: Workspace) -> Faceset | None:
