@@ -91,7 +91,7 @@ def seconds_of(eta: str) -> int:
 
 def test_a_minutes_budget_shows_an_eta_within_the_cap_and_ends_at_100_percent(example, extracted_shot, engine_factory,
                                                                                tmp_path):
-    shot, engine = shot_on_engine(example, extracted_shot, engine_factory, "sh_capped")
+    shot, engine = shot_on_engine(example, extracted_shot, engine_factory, "sh_eta_capped")
     from cdp import Browser
 
     token = (engine.data / "token").read_text().strip()

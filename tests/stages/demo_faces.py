@@ -13,6 +13,7 @@ from faceplate.faces.check import CHECK_SIZE
 from faceplate.faces.detect import DlibHogDetector
 from faceplate.faces.landmarks import DlibLandmarks68
 from faceplate.qc.measure import plate_crop_pairs, shot_faces
+from faceplate.qc.outcome import rendered_layer
 from faceplate.workspace import open_workspace
 
 
@@ -28,8 +29,9 @@ def redetect_faces(shot: Path, side: str = "composite") -> list[FrameFace]:
     plate's face as QC crops it: detected afresh with extraction's detector, its landmarks fitted from that
     detection."""
     ws = open_workspace(shot)
-    pattern = str(shot / "render" / "layer" / "faceplate.####.exr")
-    frames = sorted(int(p.name.split(".")[1]) for p in (shot / "render" / "layer").glob("faceplate.*.exr"))
+    _, pattern = rendered_layer(ws)  # the latest published version: what the cut shows
+    layer = Path(pattern)
+    frames = sorted(int(p.name.split(".")[-2]) for p in layer.parent.glob(layer.name.replace("####", "*")))
     detector, landmarks = DlibHogDetector(detect_size=0), DlibLandmarks68()
     return [_face_at_centre(frame, getattr(pair, side), pair.start, detector, landmarks)
             for frame, pair in plate_crop_pairs(ws, frames, pattern, shot_faces(ws).landmarks, CHECK_SIZE)]
