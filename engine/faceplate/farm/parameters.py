@@ -65,10 +65,10 @@ def job_parameters(options) -> list[dict]:
     return parameters
 
 
-def stage_switches(stage: str, options) -> list[str]:
-    """The parameter-driven flags of ``stage``'s command: the QC gate on qc, the mask mode on mask."""
-    if stage == "qc":
-        return ["--{{Param.QcGate}}"]
-    if stage == "mask" and options.mask_mode:
-        return ["--{{Param.MaskMode}}"]
-    return []
+def stage_switches(stage, options) -> list[str]:
+    """The parameter-driven flag of ``stage``'s command (its record's ``farm_switch``), where the job defines
+    that parameter: the QC gate on qc, the mask mode on mask when one was given."""
+    name = stage.farm_switch
+    if name is None or name not in {p["name"] for p in job_parameters(options)}:
+        return []
+    return ["--{{Param." + name + "}}"]

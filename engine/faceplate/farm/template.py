@@ -170,7 +170,7 @@ def _stage_step(stage: Stage, shot: FarmShot, workspace: str, options: JobOption
         args += ["--frames", "{{Task.Param.Frame}}"]
     if stage.needs_consent and shot.waive_consent:
         args.append("--no-consent-ref")
-    args += stage_switches(stage.name, options)
+    args += stage_switches(stage, options)
     return step | {"script": _action(*args, *_budget(options, stage.name), timeout=_timeout(stage, shot, options))}
 
 

@@ -52,6 +52,9 @@ class Stage:
     takes_identity: bool = False  # starts from a trained identity model when a farm job has one (--init-from)
     in_pipeline: bool = True  # `faceplate run`, a farm job and a default server job run it
     artifacts: tuple[str, ...] = ()  # the keys of the outputs its runs record (StageResult.outputs)
+    # the farm job parameter whose value is this stage's flag (``--{{Param.X}}``: QcGate -> --gate / --no-gate),
+    # where the job defines that parameter
+    farm_switch: str | None = None
 
 
 def _extract() -> StageModule:
@@ -116,7 +119,7 @@ STAGES: dict[str, Stage] = {s.name: s for s in (
           "contact sheet (HTML + PNG grids) of curated faces; manual reject/restore",
           in_pipeline=False, artifacts=("html",)),
     Stage("mask", MaskSettings, _mask, "face masks for every crop: landmark hull, then the learned (XSeg-like) model",
-          artifacts=(*FACESETS, "onnx")),
+          artifacts=(*FACESETS, "onnx"), farm_switch="MaskMode"),
     Stage("train", TrainStageSettings, _train,
           "train the swap model on the shot's source and destination facesets (resumes; Ctrl-C saves)",
           heavy=True, needs_gpu=True, takes_identity=True, artifacts=TRAINED),
@@ -131,7 +134,8 @@ STAGES: dict[str, Stage] = {s.name: s for s in (
           artifacts=("version", "layer", "matte", "preview_movie")),
     Stage("qc", QcSettings, _qc,
           "measure every rendered frame against the plate (identity, expression, pose, flicker, seam, colour) "
-          "and flag the frames to review -> SHOT/qc/vNNN/qc.json", artifacts=("qc", "version")),
+          "and flag the frames to review -> SHOT/qc/vNNN/qc.json", artifacts=("qc", "version"),
+          farm_switch="QcGate"),
     Stage("report", ReportSettings, _report,
           "one offline HTML page (and JSON) per shot: QC plots, worst frames, training, settings, provenance",
           artifacts=("html", "json", "version")),

@@ -57,7 +57,7 @@ def run(workspace: Workspace, settings: PretrainSettings, reporter: Reporter) ->
     extracted = STAGES["extract"].load().run(workspace, extract_settings, reporter)
     check_cancelled(reporter, "before pretraining")
     trained = train_model(workspace, settings.train_settings(), reporter, "pretrain", (ROLE, ROLE),
-                          remember=remembered(settings))
+                          remember=remembered(settings), owner="library")
     lines = [*extracted.lines, *trained.lines,
              f"start a shot from it: faceplate train SHOT --init-from {workspace.root}"]
     return StageResult("pretrain", summary=trained.summary, outputs=trained.outputs, lines=lines,

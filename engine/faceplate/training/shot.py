@@ -32,10 +32,11 @@ def model_dir(workspace: Workspace) -> Path:
 
 
 def train_model(workspace: Workspace, settings: TrainStageSettings, reporter: Reporter, stage: str,
-                roles: tuple[str, str], remember: dict | None = None) -> StageResult:
+                roles: tuple[str, str], remember: dict | None = None, owner: str = "shot") -> StageResult:
     """Train the workspace's model on the facesets ``roles`` (source side, destination side); the run is
     recorded as ``stage`` and the shot remembers ``remember`` (default: ``settings``' remembered fields).
-    ``pretrain`` feeds one faceset to both sides."""
+    ``pretrain`` feeds one faceset to both sides; ``owner`` is whose model it is, in the profile line
+    ("continuing the library's")."""
     from faceplate.training import checkpoint as ckpt  # torch lives on this side only
     from faceplate.training.data import load_faces
     from faceplate.training.loop import TrainLoop
@@ -45,7 +46,7 @@ def train_model(workspace: Workspace, settings: TrainStageSettings, reporter: Re
     latest = _resume_point(folder, settings)
     init_source = ckpt.resolve_checkpoint(Path(settings.init_from)) if settings.init_from else None
     device = select_device(settings.train.device)
-    resolved = _resolve(workspace, stage, settings, roles, device.type == "cuda", latest, init_source)
+    resolved = _resolve(workspace, stage, settings, roles, device.type == "cuda", latest, init_source, owner)
     config = resolved.config
     # Everything that can refuse the run is checked before it is recorded: a refused run leaves the shot as it was.
     check_cancelled(reporter, "before loading the facesets")
@@ -81,7 +82,7 @@ def train_model(workspace: Workspace, settings: TrainStageSettings, reporter: Re
 
 
 def _resolve(workspace: Workspace, stage: str, settings: TrainStageSettings, roles: tuple[str, str], cuda: bool,
-             latest: Path | None, init_source: Path | None):
+             latest: Path | None, init_source: Path | None, owner: str):
     """The profile and the artist's settings resolved into the run's concrete settings and model shape."""
     from faceplate.training import checkpoint as ckpt
     from faceplate.training.profiles import resolve
@@ -93,7 +94,6 @@ def _resolve(workspace: Workspace, stage: str, settings: TrainStageSettings, rol
         check_model_media(workspace.manifest, meta.get("media"), f"the shot's model {model_dir(workspace)}",
                           "add --no-resume to train a new model for this footage")
     continued = _continued_config(workspace, stage, settings.model, base, meta, face_type) if base else None
-    owner = "library" if stage == "pretrain" else "shot"
     phrase = f"continuing the {owner}'s" if latest else f"starting from {settings.init_from}'s"
     resumed = meta.get("train") if latest else None  # what a resumed model was trained with
     return resolve(settings, cuda, face_type, continued, phrase, resumed)
