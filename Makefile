@@ -29,6 +29,8 @@ farm-demo: $(STAMP)
 	$(BIN)/faceplate farm run farm_demo
 
 test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)

@@ -57,8 +57,14 @@ setup(
         # websocket-client: the dashboard test drives headless Chromium over the DevTools protocol
         # bpy: Blender as a Python module, the one editor the tests run for real (wheels for CPython 3.11 only)
         # deadline: the farm tests read an exported job bundle with Deadline Cloud's own reader (offline)
-        "test": ["pytest>=8", "scikit-image>=0.22", "websocket-client>=1.6", "cryptography>=41", "deadline>=0.60",
-                 "bpy==4.2.0; python_version == '3.11'"],
+        "test": [
+            "pytest>=8",
+            "scikit-image>=0.22",
+            "websocket-client>=1.6",
+            "cryptography>=41",
+            "deadline>=0.60",
+            "bpy==4.2.0; python_version == '3.11'",
+        ],
         "demo": ["scikit-image>=0.22"],
     },
     entry_points={"console_scripts": ["faceplate=faceplate.cli.main:main"]},

@@ -41,7 +41,9 @@ TRAIN = ["--checkpoint-every", "5", "--preview-every", "1000", "--batch", "2", "
 
 
 def faceplate(*args: str, check: bool = True) -> subprocess.CompletedProcess:
-    done = subprocess.run([sys.executable, "-m", "faceplate.cli.main", "--quiet", *args], capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "faceplate.cli.main", "--quiet", *args], capture_output=True, text=True
+    )
     if check and done.returncode != 0:
         raise SystemExit(f"faceplate {' '.join(args)} failed ({done.returncode}): {done.stderr.strip()}")
     return done
@@ -55,8 +57,11 @@ def timed(*args: str) -> float:
 
 def killed_after(delay: float, *args: str) -> bool:
     """Start ``faceplate args`` and SIGKILL it after ``delay`` s; False when it finished first."""
-    proc = subprocess.Popen([sys.executable, "-m", "faceplate.cli.main", "--quiet", *args],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "faceplate.cli.main", "--quiet", *args],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         proc.wait(timeout=delay)
         print(f"  (faceplate {args[0]} finished before the kill at {delay:.2f} s)")
@@ -69,14 +74,21 @@ def killed_after(delay: float, *args: str) -> bool:
 
 def leftovers(shot: Path) -> list[str]:
     """Temp files and folders, runs still 'running': what a crash must not leave after a resume."""
-    found = [str(p.relative_to(shot)) for p in shot.rglob("*") if TEMP_NAME.match(p.name) or
-             (p.is_dir() and TEMP_FOLDER.match(p.name))]
-    found += [f"run {r.stage} {r.id} still running" for r in open_workspace(shot).manifest.stages if r.status == "running"]
+    found = [
+        str(p.relative_to(shot))
+        for p in shot.rglob("*")
+        if TEMP_NAME.match(p.name) or (p.is_dir() and TEMP_FOLDER.match(p.name))
+    ]
+    found += [
+        f"run {r.stage} {r.id} still running" for r in open_workspace(shot).manifest.stages if r.status == "running"
+    ]
     return found
 
 
 def face_ids(shot: Path) -> dict[str, list[str]]:
-    return {role: sorted(r.id for r in read_faceset(shot / "facesets" / role).records) for role in ("destination", "source")}
+    return {
+        role: sorted(r.id for r in read_faceset(shot / "facesets" / role).records) for role in ("destination", "source")
+    }
 
 
 def last_checkpoint(shot: Path) -> int:
@@ -106,8 +118,9 @@ def render_records(shot: Path) -> tuple[set, list[int]]:
 def prepare(base: Path) -> tuple[Path, Path]:
     """A pristine shot (init only) and a trained, exported one."""
     plate, source = build_example(base / "example")
-    pristine = init_workspace(base / "pristine", plate, RANGE, [source], colour_space=PLATE_SPACE, fps="24",
-                              consent_ref=CONSENT_REF).root
+    pristine = init_workspace(
+        base / "pristine", plate, RANGE, [source], colour_space=PLATE_SPACE, fps="24", consent_ref=CONSENT_REF
+    ).root
     trained = base / "trained"
     shutil.copytree(pristine, trained)
     faceplate("extract", str(trained))
@@ -177,9 +190,11 @@ def main() -> int:
     durations["render"] = timed("render", str(probe))
     print("uninterrupted runs: " + ", ".join(f"{k} {v:.1f} s" for k, v in durations.items()))
     ok = total = 0
-    trials = {"extract": lambda shot, delay: trial_extract(pristine, shot, delay, reference),
-              "train": lambda shot, delay: trial_train(trained, shot, delay),
-              "render": lambda shot, delay: trial_render(trained, shot, delay)}
+    trials = {
+        "extract": lambda shot, delay: trial_extract(pristine, shot, delay, reference),
+        "train": lambda shot, delay: trial_train(trained, shot, delay),
+        "render": lambda shot, delay: trial_render(trained, shot, delay),
+    }
     landed = dict.fromkeys(trials, 0)  # kills that hit a running stage (recorded 'interrupted')
     for stage, trial in trials.items():
         for i in range(args.trials):
@@ -190,8 +205,10 @@ def main() -> int:
             ok += not problems
             inside = any(r.stage == stage and r.status == "interrupted" for r in open_workspace(shot).manifest.stages)
             landed[stage] += inside
-            print(f"{stage} trial {i}: killed after {delay:.2f} s ({'inside the stage' if inside else 'outside the stage: start-up or exit'}): "
-                  f"{'ok' if not problems else '; '.join(problems)}")
+            print(
+                f"{stage} trial {i}: killed after {delay:.2f} s ({'inside the stage' if inside else 'outside the stage: start-up or exit'}): "
+                f"{'ok' if not problems else '; '.join(problems)}"
+            )
             if not args.keep:
                 shutil.rmtree(shot, ignore_errors=True)
     if not args.keep:

@@ -24,8 +24,8 @@ from pathlib import Path
 import cv2
 
 from faceplate.faces.faceset import read_faceset
-from faceplate.stages.runner import run_stage
 from faceplate.stages.mask import model_paths
+from faceplate.stages.runner import run_stage
 from faceplate.workspace import init_workspace
 
 DEST = ("destination",)
@@ -82,8 +82,11 @@ def main() -> int:
         cur = timed("curate (all rules)", n, lambda: run_stage(ws, "curate", {"roles": DEST}))
         land = timed("mask --landmark-only", n, lambda: run_stage(ws, "mask", {"roles": DEST, "landmark_only": True}))
         export_untrained(ws, args.resolution, fs.header["face_type"])
-        learned = timed(f"mask, learned model {args.resolution} px", n,
-                        lambda: run_stage(ws, "mask", {"roles": DEST, "landmark_only": False, "train": False}))
+        learned = timed(
+            f"mask, learned model {args.resolution} px",
+            n,
+            lambda: run_stage(ws, "mask", {"roles": DEST, "landmark_only": False, "train": False}),
+        )
     result("curate_faces_per_s", cur, 100)
     print(f"curate / read-only rate: {cur / read:.3f} (the re-fit of 68 landmarks per face dominates)")
     result("mask_landmark_faces_per_s", land, 100)

@@ -63,7 +63,10 @@ def extract_fps(path: Path, frames: FrameRange, work: Path) -> tuple[float, floa
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", default=os.environ.get("FACEPLATE_TEST_DATA", str(Path(__file__).resolve().parents[2] / "shared" / "data")))
+    parser.add_argument(
+        "--data",
+        default=os.environ.get("FACEPLATE_TEST_DATA", str(Path(__file__).resolve().parents[2] / "shared" / "data")),
+    )
     parser.add_argument("--frames", type=int, default=150)
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
@@ -81,13 +84,17 @@ def main() -> int:
             dec = decode_fps(plate, frames)
             whole, steady, load, found = extract_fps(plate, frames, tmp / f"ws_{label}")
             results[label] = (dec, whole, steady)
-            print(f"{label}: decode-only {dec:7.1f} frames/s | extract {steady:6.1f} frames/s after {load:.2f} s model load "
-                  f"({whole:.1f} frames/s incl. load) | ratio {steady / dec:.3f} ({whole / dec:.3f} incl. load) "
-                  f"| face in {found}/{len(frames)} frames")
+            print(
+                f"{label}: decode-only {dec:7.1f} frames/s | extract {steady:6.1f} frames/s after {load:.2f} s model load "
+                f"({whole:.1f} frames/s incl. load) | ratio {steady / dec:.3f} ({whole / dec:.3f} incl. load) "
+                f"| face in {found}/{len(frames)} frames"
+            )
     dec, whole, steady = results["1080p"]
     print(f"RESULT extract_fps_1080p={whole:.1f} target=10 {_verdict(whole >= 10)}")
     print(f"RESULT extract_vs_decode_1080p={steady / dec:.3f} target=0.25 {_verdict(steady / dec >= 0.25)}")
-    print(f"RESULT extract_vs_decode_1080p_incl_model_load={whole / dec:.3f} target=0.25 {_verdict(whole / dec >= 0.25)}")
+    print(
+        f"RESULT extract_vs_decode_1080p_incl_model_load={whole / dec:.3f} target=0.25 {_verdict(whole / dec >= 0.25)}"
+    )
     return 0
 
 

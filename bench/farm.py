@@ -34,13 +34,12 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from render import bench_plate, export_default_model, prepared_plate, verdict  # noqa: E402  (the same 1080p plate and extraction)
-
 from faceplate.farm.export import export_job, shot_from_workspace
 from faceplate.farm.local import beside_python, openjd_run, remember_settings
 from faceplate.farm.node import ENVIRONMENT
 from faceplate.farm.template import JobOptions
 from faceplate.media import FrameRange
+from render import bench_plate, export_default_model, prepared_plate, verdict  # noqa: E402  (the same 1080p plate and extraction)
 
 
 def timed(command: list[str]) -> float:
@@ -64,20 +63,29 @@ def timed_step(template: Path, parameters: Path) -> tuple[float, float]:
 
 def setup_seconds(log: str) -> float:
     """From entering the engine environment to the first task starting, by the runtime's own timestamps."""
-    stamps = [(float(h) * 3600 + float(m) * 60 + float(s), text) for h, m, s, text in
-              re.findall(r"^(\d+):(\d+):([\d.]+)\s+(.*)$", log, re.MULTILINE)]
+    stamps = [
+        (float(h) * 3600 + float(m) * 60 + float(s), text)
+        for h, m, s, text in re.findall(r"^(\d+):(\d+):([\d.]+)\s+(.*)$", log, re.MULTILINE)
+    ]
     entered = next(t for t, text in stamps if f"Entering Environment: {ENVIRONMENT}" in text)
     return next(t for t, text in stamps if t >= entered and "Running Task" in text) - entered
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", default=os.environ.get("FACEPLATE_TEST_DATA", str(Path(__file__).resolve().parents[2] / "shared" / "data")))
+    parser.add_argument(
+        "--data",
+        default=os.environ.get("FACEPLATE_TEST_DATA", str(Path(__file__).resolve().parents[2] / "shared" / "data")),
+    )
     parser.add_argument("--frames", type=int, default=96)
     parser.add_argument("--chunks", type=int, default=4, help="render tasks the range is split into")
     parser.add_argument("--workspace", type=Path, help="keep the plate and its extraction here, or reuse them")
-    parser.add_argument("--venv", type=Path, default=Path(sys.prefix), help="the engine's venv on the node (default: "
-                        "this interpreter's)")
+    parser.add_argument(
+        "--venv",
+        type=Path,
+        default=Path(sys.prefix),
+        help="the engine's venv on the node (default: this interpreter's)",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     src = bench_plate(args, "bench/farm.py")
@@ -96,8 +104,9 @@ def main() -> int:
         print(f"(a) faceplate render: {direct:.1f} s for {len(frames)} frames ({len(frames) / direct:.2f} frames/s)")
 
         chunk = math.ceil(len(frames) / args.chunks)
-        options = JobOptions(name="bench farm", chunk_size=chunk, train_gpus=0, faceplate="faceplate",
-                             venv=args.venv.absolute())
+        options = JobOptions(
+            name="bench farm", chunk_size=chunk, train_gpus=0, faceplate="faceplate", venv=args.venv.absolute()
+        )
         template, parameters = export_job([shot_from_workspace(ws.root)], tmp / "job", options)
         shutil.rmtree(ws.root / "render", ignore_errors=True)
         chunked, setup = timed_step(template, parameters)
@@ -105,10 +114,18 @@ def main() -> int:
         print(f"(b) openjd run, render step in {tasks} chunks of {chunk}: {chunked:.1f} s")
         print(f"node set-up (warm: engine checked in {args.venv}, put on PATH): {setup:.2f} s of it")
         up_to_date, _ = timed_step(template, parameters)
-        print(f"(c) start-up per render task (all frames up to date): {up_to_date / tasks:.2f} s "
-              f"({up_to_date:.1f} s for {tasks} tasks)")
-        figures = {"frames": len(frames), "chunks": tasks, "direct_s": round(direct, 2), "chunked_s": round(chunked, 2),
-                   "startup_per_task_s": round(up_to_date / tasks, 2), "node_setup_warm_s": round(setup, 2)}
+        print(
+            f"(c) start-up per render task (all frames up to date): {up_to_date / tasks:.2f} s "
+            f"({up_to_date:.1f} s for {tasks} tasks)"
+        )
+        figures = {
+            "frames": len(frames),
+            "chunks": tasks,
+            "direct_s": round(direct, 2),
+            "chunked_s": round(chunked, 2),
+            "startup_per_task_s": round(up_to_date / tasks, 2),
+            "node_setup_warm_s": round(setup, 2),
+        }
         print(json.dumps(figures))
 
     ratio = chunked / direct

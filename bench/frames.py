@@ -90,8 +90,10 @@ def measure_while(engine: Engine, work) -> tuple[float, list[float], object]:
             peak[0] = max(peak[0], family_peak_rss_mb(engine.process.pid))
             time.sleep(0.01)
 
-    threads = [threading.Thread(target=sample),
-               threading.Thread(target=lambda: timings.extend(health_latencies(engine, stop)))]
+    threads = [
+        threading.Thread(target=sample),
+        threading.Thread(target=lambda: timings.extend(health_latencies(engine, stop))),
+    ]
     for t in threads:
         t.start()
     try:
@@ -104,17 +106,26 @@ def measure_while(engine: Engine, work) -> tuple[float, list[float], object]:
 
 
 def submit_huge(engine: Engine, shot: Path, frames: str) -> dict:
-    job = engine.client.submit(str(shot), stages=["render"],
-                               settings={"render": {"frames": frames, "waive_consent": True}})
-    return wait_for(lambda: (j := engine.client.job(job["id"]))["status"] in ("done", "failed", "cancelled") and j,
-                    "the huge render job", poll_s=0.05)
+    job = engine.client.submit(
+        str(shot), stages=["render"], settings={"render": {"frames": frames, "waive_consent": True}}
+    )
+    return wait_for(
+        lambda: (j := engine.client.job(job["id"]))["status"] in ("done", "failed", "cancelled") and j,
+        "the huge render job",
+        poll_s=0.05,
+    )
 
 
 def cli_seconds(shot: Path, frames: str) -> tuple[float, str]:
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO / "engine"), str(REPO / "plugin")]))
     began = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "faceplate.cli.main", "--quiet", "render", str(shot),
-                           "--frames", frames], capture_output=True, text=True, env=env, timeout=DEADLINE_S)
+    done = subprocess.run(
+        [sys.executable, "-m", "faceplate.cli.main", "--quiet", "render", str(shot), "--frames", frames],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=DEADLINE_S,
+    )
     took = time.perf_counter() - began
     lines = done.stderr.strip().splitlines()
     if done.returncode != 1 or len(lines) != 1:
@@ -147,15 +158,21 @@ def main() -> None:
     if job["status"] != "failed":
         raise SystemExit(f"the render of {args.frames} on a 4-frame shot ended {job['status']}, expected failed")
     health_p99 = percentile(busy, 0.99) * 1000
-    print(f"server idle: peak RSS {idle_rss:.0f} MB, health p50 {percentile(idle, 0.5) * 1000:.1f} ms, "
-          f"max {max(idle) * 1000:.1f} ms ({len(idle)} requests)")
-    print(f"server given render frames {args.frames}: job {job['status']} ({job['error']}); "
-          f"peak RSS {peak_rss:.0f} MB, "
-          f"health p50 {percentile(busy, 0.5) * 1000:.1f} ms, p99 {health_p99:.1f} ms, max {max(busy) * 1000:.1f} ms "
-          f"({len(busy)} requests)")
-    print(f"CLI, median of {args.runs}: render --frames 2000-2001 (baseline) {small_s:.2f} s; "
-          f"--frames {HUGE_CLI} {huge_s:.2f} s "
-          f"(ratio {huge_s / small_s:.2f}): {line}")
+    print(
+        f"server idle: peak RSS {idle_rss:.0f} MB, health p50 {percentile(idle, 0.5) * 1000:.1f} ms, "
+        f"max {max(idle) * 1000:.1f} ms ({len(idle)} requests)"
+    )
+    print(
+        f"server given render frames {args.frames}: job {job['status']} ({job['error']}); "
+        f"peak RSS {peak_rss:.0f} MB, "
+        f"health p50 {percentile(busy, 0.5) * 1000:.1f} ms, p99 {health_p99:.1f} ms, max {max(busy) * 1000:.1f} ms "
+        f"({len(busy)} requests)"
+    )
+    print(
+        f"CLI, median of {args.runs}: render --frames 2000-2001 (baseline) {small_s:.2f} s; "
+        f"--frames {HUGE_CLI} {huge_s:.2f} s "
+        f"(ratio {huge_s / small_s:.2f}): {line}"
+    )
     print(f"RESULT server_peak_rss_mb={peak_rss:.0f} target=300 {'PASS' if peak_rss < 300 else 'FAIL'}")
     print(f"RESULT health_p99_ms={health_p99:.1f} target=50 {'PASS' if health_p99 < 50 else 'FAIL'}")
     ratio = huge_s / small_s

@@ -27,13 +27,12 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from render import verdict  # noqa: E402
-from server import work_folders  # noqa: E402
-
 from faceplate.demo import CONSENT_REF, PLATE_RANGE, PLATE_SPACE, build_example, demo_changes
 from faceplate.demo.editorial import engine_process
 from faceplate.farm.local import beside_python, remember_settings
 from faceplate.workspace import init_workspace
+from render import verdict  # noqa: E402
+from server import work_folders  # noqa: E402
 
 BLENDER = Path(__file__).with_name("loop_blender.py")
 TARGET = 1.1
@@ -41,8 +40,9 @@ TARGET = 1.1
 
 def prepared_shot(folder: Path, plate: str, source: str) -> Path:
     """A shot of the example with the demo's settings (its train target left to the budget)."""
-    workspace = init_workspace(folder, plate, str(PLATE_RANGE), [source], colour_space=PLATE_SPACE, fps="24",
-                               consent_ref=CONSENT_REF)
+    workspace = init_workspace(
+        folder, plate, str(PLATE_RANGE), [source], colour_space=PLATE_SPACE, fps="24", consent_ref=CONSENT_REF
+    )
     remember_settings(workspace, demo_changes(targets=False))
     return workspace.root
 
@@ -73,15 +73,27 @@ def time_loop(folder: Path, roots: Path, plate: str, source: str, budget: str) -
     from faceplate_host.shots import Shot
 
     home = folder / "home"
-    run_checked([sys.executable, "-m", "faceplate.cli.main", "plugin", "install", "blender"],
-                env=dict(os.environ, HOME=str(home)))
+    run_checked(
+        [sys.executable, "-m", "faceplate.cli.main", "plugin", "install", "blender"],
+        env=dict(os.environ, HOME=str(home)),
+    )
     addons = next(home.glob(".config/blender/*/scripts/addons"))
     blend = folder / "edit.blend"
     [described] = in_blender(home, "scene", addons, blend, Path(plate).parent)
     prepared_shot(workspace_for(Shot.from_dict(described), roots / "shots"), plate, source)
     with engine_process(roots) as client:
-        return in_blender(home, "send", addons, blend, source, CONSENT_REF, budget, FACEPLATE_URL=client.url,
-                          FACEPLATE_TOKEN=client.token_file.read_text().strip(), FACEPLATE_SHOTS=str(roots / "shots"))
+        return in_blender(
+            home,
+            "send",
+            addons,
+            blend,
+            source,
+            CONSENT_REF,
+            budget,
+            FACEPLATE_URL=client.url,
+            FACEPLATE_TOKEN=client.token_file.read_text().strip(),
+            FACEPLATE_SHOTS=str(roots / "shots"),
+        )
 
 
 def main() -> int:
@@ -96,10 +108,20 @@ def main() -> int:
     loop = time_loop(folder, roots, plate, source, args.budget)  # first: what the disk cache warms favours (a)
     direct = time_direct(prepared_shot(folder / "direct", plate, source), args.budget)
     print(f"(a) faceplate run --budget {args.budget}: {direct:.1f} s")
-    print(f"(b) Blender send -> layer placed (job {loop['job']}, budget {loop['budget']}): {loop['seconds']:.1f} s; "
-          f"placed {loop['placed']}; {loop['verdict']}")
-    print(json.dumps({"budget": args.budget, "direct_s": round(direct, 2), "loop_s": round(loop["seconds"], 2),
-                      "work": str(folder)}))
+    print(
+        f"(b) Blender send -> layer placed (job {loop['job']}, budget {loop['budget']}): {loop['seconds']:.1f} s; "
+        f"placed {loop['placed']}; {loop['verdict']}"
+    )
+    print(
+        json.dumps(
+            {
+                "budget": args.budget,
+                "direct_s": round(direct, 2),
+                "loop_s": round(loop["seconds"], 2),
+                "work": str(folder),
+            }
+        )
+    )
     ratio = loop["seconds"] / direct
     print(f"RESULT loop_overhead={ratio:.3f} target={TARGET} {verdict(ratio <= TARGET)}")
     return 0

@@ -54,9 +54,14 @@ def send_and_place(addon_dir, blend, source, consent_ref, budget):
     seconds = time.perf_counter() - start
     [job] = EngineClient.local().jobs()
     layer = [s for s in scene.sequence_editor.sequences_all if s.name.startswith("astronaut_sh010 faceplate")]
-    return {"sent": sorted(sent), "seconds": seconds, "job": job["id"], "budget": job["spec"].get("budget"),
-            "placed": [(s.name, s.channel, s.frame_final_start, s.frame_final_end - 1, len(s.elements)) for s in layer],
-            "verdict": (job.get("verdict") or {}).get("line")}
+    return {
+        "sent": sorted(sent),
+        "seconds": seconds,
+        "job": job["id"],
+        "budget": job["spec"].get("budget"),
+        "placed": [(s.name, s.channel, s.frame_final_start, s.frame_final_end - 1, len(s.elements)) for s in layer],
+        "verdict": (job.get("verdict") or {}).get("line"),
+    }
 
 
 def main(argv):
@@ -66,4 +71,4 @@ def main(argv):
     os._exit(0)  # skip bpy's teardown: the answer is written and nothing else is wanted from this Blender
 
 
-main(sys.argv[sys.argv.index("--") + 1:] if "--" in sys.argv else sys.argv[1:])
+main(sys.argv[sys.argv.index("--") + 1 :] if "--" in sys.argv else sys.argv[1:])

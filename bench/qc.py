@@ -25,7 +25,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from extract import upscale_clip  # noqa: E402  (same 1080p plate as the extraction and render benchmarks)
-
 from faceplate.export.generator_export import export_generator
 from faceplate.media import FrameRange
 from faceplate.models.autoencoder import build_model
@@ -41,26 +40,35 @@ def prepared_shot(root: Path, data: Path, frames: FrameRange):
     plate = root / "s18_1080p.mp4"
     root.mkdir(parents=True, exist_ok=True)
     upscale_clip(data / "plates" / "s18_natural_scene.mp4", plate, (1920, 1080), len(frames))
-    ws = init_workspace(root / "shot", plate, str(frames), sources=[data / "talking_heads" / "grid_lwbsza.mpg"],
-                        consent_ref=CONSENT_REF)
+    ws = init_workspace(
+        root / "shot", plate, str(frames), sources=[data / "talking_heads" / "grid_lwbsza.mpg"], consent_ref=CONSENT_REF
+    )
     run_stage(ws, "extract", {"crop_size": 256, "source_step": 5})
     config = ModelConfig()
-    export_generator(generator_from_model(build_model(config)).eval(), config,
-                     {"iterations": 0, "config_hash": config.config_hash()}, ws.root / "export" / "generator.onnx")
+    export_generator(
+        generator_from_model(build_model(config)).eval(),
+        config,
+        {"iterations": 0, "config_hash": config.config_hash()},
+        ws.root / "export" / "generator.onnx",
+    )
     return ws
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", type=Path, default=Path(os.environ.get(
-        "FACEPLATE_TEST_DATA", Path(__file__).resolve().parents[2] / "shared" / "data")))
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=Path(os.environ.get("FACEPLATE_TEST_DATA", Path(__file__).resolve().parents[2] / "shared" / "data")),
+    )
     parser.add_argument("--frames", type=int, default=48)
     parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     if not (args.data / "plates" / "s18_natural_scene.mp4").is_file():
-        print(f"bench/qc.py: test media not found in {args.data}; pass --data or set FACEPLATE_TEST_DATA",
-              file=sys.stderr)
+        print(
+            f"bench/qc.py: test media not found in {args.data}; pass --data or set FACEPLATE_TEST_DATA", file=sys.stderr
+        )
         return 2
     frames = FrameRange(1001, 1000 + args.frames)
     with tempfile.TemporaryDirectory() as tmp:

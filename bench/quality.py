@@ -61,17 +61,17 @@ import torch
 
 from faceplate.faces.faceset import read_faceset
 from faceplate.models import ModelConfig
-from faceplate.training.restore import load_generator, load_model
+from faceplate.quality.judge import Judge
+from faceplate.reporting import BaseReporter
 from faceplate.stages import pretrain as pretrain_stage
 from faceplate.stages import train as train_stage
-from faceplate.reporting import BaseReporter
 from faceplate.stages.runner import run_stage
 from faceplate.training import TrainSettings
-from faceplate.training.profiles import PROFILES
-from faceplate.training.settings import LossWeights, ModelSettings, PretrainSettings, train_stage_settings
 from faceplate.training import checkpoint as ckpt
 from faceplate.training import evaluate as ev
-from faceplate.quality.judge import Judge
+from faceplate.training.profiles import PROFILES
+from faceplate.training.restore import load_generator, load_model
+from faceplate.training.settings import LossWeights, ModelSettings, PretrainSettings, train_stage_settings
 from faceplate.workspace import init_workspace, open_workspace
 from faceplate.workspace.workspace import MANIFEST_NAME
 
@@ -144,21 +144,28 @@ def model_config(args) -> ModelConfig:
     return dataclasses.replace(CPU_QUALITY_CONFIG, **{k: v for k, v in given.items() if v is not None})
 
 
-def prepared_library(root: Path, data: Path, minutes: float, device: str, config: ModelConfig,
-                     source: str = SOURCE) -> Path:
+def prepared_library(
+    root: Path, data: Path, minutes: float, device: str, config: ModelConfig, source: str = SOURCE
+) -> Path:
     """The library at ``root`` (every face but ``source``'s and d19's), pretrained for ``minutes`` with the
     preview profile (``config``'s model) when it has no model yet."""
     if (root / "model" / "latest.json").is_file():
         print(f"library {root}: reusing its model")
         return root
     library = pretrain_stage.create_library(root, library_faces(data, source))
-    settings = PretrainSettings(train=cpu_quality_settings(minutes, device=device),
-                                model=ModelSettings.of(config), profile="preview", crop_size=128)
+    settings = PretrainSettings(
+        train=cpu_quality_settings(minutes, device=device),
+        model=ModelSettings.of(config),
+        profile="preview",
+        crop_size=128,
+    )
     started = time.perf_counter()
     result = pretrain_stage.run(library, settings, BaseReporter()).detail
     faces = len(read_faceset(library.faceset_dir(pretrain_stage.ROLE)).kept)
-    print(f"library {root}: {faces} faces, pretrained {result.iterations} iterations in "
-          f"{time.perf_counter() - started:.0f} s with extraction ({result.iterations_per_second:.2f} it/s)")
+    print(
+        f"library {root}: {faces} faces, pretrained {result.iterations} iterations in "
+        f"{time.perf_counter() - started:.0f} s with extraction ({result.iterations_per_second:.2f} it/s)"
+    )
     return root
 
 
@@ -172,14 +179,19 @@ def train_shot(ws, held: list, args, init_from: Path | None = None, keep_every: 
     if keep_every:
         overrides |= {"checkpoint_every": keep_every, "keep_last": 10**6}
     minutes = None if args.iterations else args.minutes
-    settings = train_stage_settings(cpu_quality_settings(minutes, init_from is not None, **overrides),
-                                    model_config(args),
-                                    resume=False, init_from=str(init_from) if init_from else None)
+    settings = train_stage_settings(
+        cpu_quality_settings(minutes, init_from is not None, **overrides),
+        model_config(args),
+        resume=False,
+        init_from=str(init_from) if init_from else None,
+    )
     started = time.perf_counter()
     result = train_stage.run(ws, settings, BaseReporter()).detail
-    print(f"trained {result.iterations} iterations in {time.perf_counter() - started:.0f} s "
-          f"({result.iterations_per_second:.2f} it/s on {result.device}"
-          f"{', from ' + str(init_from) if init_from else ''}), {len(held)} held-back frames")
+    print(
+        f"trained {result.iterations} iterations in {time.perf_counter() - started:.0f} s "
+        f"({result.iterations_per_second:.2f} it/s on {result.device}"
+        f"{', from ' + str(init_from) if init_from else ''}), {len(held)} held-back frames"
+    )
     return "cuda" if str(result.device).startswith("cuda") else "cpu"
 
 
@@ -206,14 +218,20 @@ def main() -> int:
     parser.add_argument("--d-dims", type=int, help="decoder width (default: the profile's)")
     parser.add_argument("--iterations", type=int, help="train this many iterations instead of --minutes")
     parser.add_argument("--lr", type=float, help="learning rate (default: the profile's)")
-    parser.add_argument("--gan-start", type=int, help="switch the adversarial term on at this iteration (default: the profile's)")
+    parser.add_argument(
+        "--gan-start", type=int, help="switch the adversarial term on at this iteration (default: the profile's)"
+    )
     parser.add_argument("--gan-weight", type=float, help="weight of the adversarial term (default: 0.1)")
     parser.add_argument("--eyes-mouth-weight", type=float, help="weight of the eyes-and-mouth L1 (default: 30)")
     parser.add_argument("--seed", type=int, help="training seed (default: 1)")
     parser.add_argument("--source", default=SOURCE, help="the source's head_turns clip (default: d18)")
     parser.add_argument("--init-from", type=Path, help="train the shot from this library's (or model's) weights")
-    parser.add_argument("--compare-pretrained", type=Path, metavar="LIBRARY",
-                        help="train from scratch and from LIBRARY (made when it has no model) and compare the curves")
+    parser.add_argument(
+        "--compare-pretrained",
+        type=Path,
+        metavar="LIBRARY",
+        help="train from scratch and from LIBRARY (made when it has no model) and compare the curves",
+    )
     parser.add_argument("--pretrain-minutes", type=float, default=20.0, help="pretraining budget of a new library")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
@@ -236,8 +254,9 @@ def main() -> int:
 
 def compare_pretrained(ws, held: list, args) -> int:
     """Scratch and pretrained runs of the same budget, judged along the way; per target, who gets there first."""
-    library = prepared_library(args.compare_pretrained, args.data, args.pretrain_minutes, args.device,
-                               model_config(args), args.source)
+    library = prepared_library(
+        args.compare_pretrained, args.data, args.pretrain_minutes, args.device, model_config(args), args.source
+    )
     twin_root = ws.root.parent / f"{ws.root.name}_pretrained"
     if not args.judge_only:
         shutil.rmtree(twin_root, ignore_errors=True)
@@ -248,16 +267,24 @@ def compare_pretrained(ws, held: list, args) -> int:
         print(f"-- {label}")
         if not args.judge_only:
             device = train_shot(shot, held, args, init, args.keep_every or 1000)
-        curves[label] = [(int(folder.name), judge(shot, held, folder, brief=True, judge_models=models))
-                         for folder in kept_checkpoints(shot)[1:]]
+        curves[label] = [
+            (int(folder.name), judge(shot, held, folder, brief=True, judge_models=models))
+            for folder in kept_checkpoints(shot)[1:]
+        ]
     targets = TARGETS[device]
     for name, target, higher in targets:
-        first = {label: next((it for it, q in curve if _meets(getattr(q.swap, name), target, higher)), None)
-                 for label, curve in curves.items()}
+        first = {
+            label: next((it for it, q in curve if _meets(getattr(q.swap, name), target, higher)), None)
+            for label, curve in curves.items()
+        }
         fewer = first["pretrained"] is not None and (first["scratch"] is None or first["pretrained"] < first["scratch"])
-        print(f"{name} reaches {target}: scratch at {_when(first['scratch'])}, pretrained at {_when(first['pretrained'])}")
-        print(f"RESULT pretrained_iterations_{name}={_when(first['pretrained'])} "
-              f"target={_when(first['scratch'])} {'PASS' if fewer else 'FAIL'}")
+        print(
+            f"{name} reaches {target}: scratch at {_when(first['scratch'])}, pretrained at {_when(first['pretrained'])}"
+        )
+        print(
+            f"RESULT pretrained_iterations_{name}={_when(first['pretrained'])} "
+            f"target={_when(first['scratch'])} {'PASS' if fewer else 'FAIL'}"
+        )
     print("-- the pretrained run's last checkpoint, against the targets")
     report(twin, held, device)
     return 0
@@ -273,27 +300,42 @@ def _when(iteration: int | None) -> str:
 
 # (measure, target, higher is better) per device kind: the issue's "done when" figures
 TARGETS = {
-    "cpu": [("id_fraction", 0.9, True), ("expression_ratio", 0.6, False), ("mouth_corr", 0.5, True),
-            ("sharpness_ratio", 0.5, True)],
-    "cuda": [("id_fraction", 0.95, True), ("expression_ratio", 0.4, False), ("mouth_corr", 0.75, True),
-             ("sharpness_ratio", 0.7, True)],
+    "cpu": [
+        ("id_fraction", 0.9, True),
+        ("expression_ratio", 0.6, False),
+        ("mouth_corr", 0.5, True),
+        ("sharpness_ratio", 0.5, True),
+    ],
+    "cuda": [
+        ("id_fraction", 0.95, True),
+        ("expression_ratio", 0.4, False),
+        ("mouth_corr", 0.75, True),
+        ("sharpness_ratio", 0.7, True),
+    ],
 }
 
 
 def judge(ws, held, checkpoint: Path, brief: bool = False, judge_models: Judge | None = None) -> ev.SwapQuality:
     generator, _, info = load_generator(checkpoint)
     dst, src = read_faceset(ws.faceset_dir("destination")), read_faceset(ws.faceset_dir("source"))
-    q = ev.judge_swap(generator, dst, src, held, reconstruct=dst_reconstructor(Path(info["checkpoint"])),
-                      judge=judge_models)
+    q = ev.judge_swap(
+        generator, dst, src, held, reconstruct=dst_reconstructor(Path(info["checkpoint"])), judge=judge_models
+    )
     if brief:
         print(f"iteration {info['iterations']:>6}: swap {q.swap.line()}; floor {q.floor.line()}", flush=True)
         return q
-    print(f"checkpoint iteration {info['iterations']}, {q.swap.frames} held-back frames "
-          f"(plates' distance to the source identity {q.plate_to_src:.3f})")
+    print(
+        f"checkpoint iteration {info['iterations']}, {q.swap.frames} held-back frames "
+        f"(plates' distance to the source identity {q.plate_to_src:.3f})"
+    )
     for name, _, _ in TARGETS["cpu"]:
-        print(f"  {name:<17} swap {getattr(q.swap, name):7.3f}   floor (dst reconstruction) {getattr(q.floor, name):7.3f}")
-    print(f"  identity distance: swap to source {q.swap.to_wanted:.3f}, to destination {q.swap.to_other:.3f}; "
-          f"floor to destination {q.floor.to_wanted:.3f}, to source {q.floor.to_other:.3f} (same person < 0.6)")
+        print(
+            f"  {name:<17} swap {getattr(q.swap, name):7.3f}   floor (dst reconstruction) {getattr(q.floor, name):7.3f}"
+        )
+    print(
+        f"  identity distance: swap to source {q.swap.to_wanted:.3f}, to destination {q.swap.to_other:.3f}; "
+        f"floor to destination {q.floor.to_wanted:.3f}, to source {q.floor.to_other:.3f} (same person < 0.6)"
+    )
     return q
 
 

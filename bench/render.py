@@ -33,7 +33,6 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from extract import upscale_clip  # noqa: E402  (same 1080p plate as the extraction benchmark)
-
 from faceplate.export.generator_export import export_generator
 from faceplate.faces.faceset import read_faceset
 from faceplate.media import FrameRange, open_plate, to_float01
@@ -65,16 +64,18 @@ def generator_speeds(export_dir: Path, generator: torch.nn.Module, res: int, dev
     data = {b: np.random.rand(b, 3, res, res).astype(np.float32) for b in (1, BATCH)}
     engines = {"ort": _ort(export_dir / "generator.onnx", "cpu"), "torch": _torch(generator, "cpu")}
     if device == "cuda":
-        engines |= {"ort cuda fp32": _ort(export_dir / "generator.onnx", "cuda"),
-                    "ort cuda fp32 no-binding": _ort(export_dir / "generator.onnx", "cuda", io_binding=False),
-                    "ort cuda fp16": _ort(export_dir / "generator.fp16.onnx", "cuda"),
-                    "torch cuda fp32": _torch(generator, "cuda"),
-                    "torch cuda fp16": _torch(generator, "cuda", torch.float16)}
+        engines |= {
+            "ort cuda fp32": _ort(export_dir / "generator.onnx", "cuda"),
+            "ort cuda fp32 no-binding": _ort(export_dir / "generator.onnx", "cuda", io_binding=False),
+            "ort cuda fp16": _ort(export_dir / "generator.fp16.onnx", "cuda"),
+            "torch cuda fp32": _torch(generator, "cuda"),
+            "torch cuda fp16": _torch(generator, "cuda", torch.float16),
+        }
     speeds = {}
     for name, run in engines.items():
         for b in (1, BATCH):
             repeats = max(4, 40 // b) if "cuda" not in name else 200 // b
-            speeds[(name, b)] = faces_per_second(lambda n: run(data[n]), b, repeats)
+            speeds[(name, b)] = faces_per_second(lambda n, run=run: run(data[n]), b, repeats)
     return speeds
 
 
@@ -90,6 +91,7 @@ def _torch(generator: torch.nn.Module, device: str, dtype: torch.dtype = torch.f
     def run(x):
         with torch.inference_mode():
             return [o.float().cpu() for o in model(torch.from_numpy(x).to(device, dtype))]
+
     return run
 
 
@@ -117,8 +119,14 @@ def window_vs_full(out: Path, count: int = 20) -> tuple[float, float]:
         start = time.perf_counter()
         for i in range(count):
             if windowed:
-                write_image(out / f"w.{i:04d}.exr", layer[300:700, 800:1150], pixel_type="half",
-                            channel_names=("R", "G", "B", "A"), data_window=(800, 300, 350, 400), display_size=(1920, 1080))
+                write_image(
+                    out / f"w.{i:04d}.exr",
+                    layer[300:700, 800:1150],
+                    pixel_type="half",
+                    channel_names=("R", "G", "B", "A"),
+                    data_window=(800, 300, 350, 400),
+                    display_size=(1920, 1080),
+                )
             else:
                 write_image(out / f"f.{i:04d}.exr", layer, pixel_type="half", channel_names=("R", "G", "B", "A"))
         timings.append(count / (time.perf_counter() - start))
@@ -169,7 +177,10 @@ def export_default_model(ws, fp16: bool = False):
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", default=os.environ.get("FACEPLATE_TEST_DATA", str(Path(__file__).resolve().parents[2] / "shared" / "data")))
+    parser.add_argument(
+        "--data",
+        default=os.environ.get("FACEPLATE_TEST_DATA", str(Path(__file__).resolve().parents[2] / "shared" / "data")),
+    )
     parser.add_argument("--frames", type=int, default=48)
     parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"], help="cuda adds the GPU figures")
     parser.add_argument("--workspace", type=Path, help="keep the plate and its extraction here, or reuse them")
@@ -188,14 +199,19 @@ def main() -> int:
 
         speeds = generator_speeds(export_dir, generator, config.resolution, args.device)
         for b in (1, BATCH):
-            print(f"(a) generator batch {b}: " + " | ".join(
-                f"{name} {value:6.1f}" for (name, batch), value in speeds.items() if batch == b) + " faces/s")
+            print(
+                f"(a) generator batch {b}: "
+                + " | ".join(f"{name} {value:6.1f}" for (name, batch), value in speeds.items() if batch == b)
+                + " faces/s"
+            )
         decode_write = decode_and_write_fps(ws, frames, tmp / "dw")
         print(f"(b) decode + layer write: {decode_write:.1f} frames/s")
         shutil.rmtree(ws.root / "render", ignore_errors=True)  # a reused workspace's frames would be skipped
         result = run_stage(ws, "render", {"batch": BATCH, "preview": False, "device": args.device}).detail
         full = len(result.frames_written) / result.seconds
-        print(f"(c) full render on {args.device}: {full:.1f} frames/s ({len(result.frames_written)} frames, preview off)")
+        print(
+            f"(c) full render on {args.device}: {full:.1f} frames/s ({len(result.frames_written)} frames, preview off)"
+        )
         windowed, whole = window_vs_full(tmp)
         print(f"(d) layer write: data window {windowed:.1f} frames/s | full frame {whole:.1f} frames/s")
 

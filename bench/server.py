@@ -35,11 +35,22 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-QUICK = {"extract": {"face_type": "full", "crop_size": 128}, "mask": {"landmark_only": True},
-         "curate": {"rules": ["identity", "blur"]}}
-TRAIN = {"model": {"resolution": 64, "ae_dims": 32, "e_dims": 8, "d_dims": 8, "d_mask_dims": 4},
-         "train": {"iterations": 1_000_000, "batch_size": 2, "min_faces": 2, "checkpoint_every": 1000,
-                   "preview_every": 50, "log_every": 10}}
+QUICK = {
+    "extract": {"face_type": "full", "crop_size": 128},
+    "mask": {"landmark_only": True},
+    "curate": {"rules": ["identity", "blur"]},
+}
+TRAIN = {
+    "model": {"resolution": 64, "ae_dims": 32, "e_dims": 8, "d_dims": 8, "d_mask_dims": 4},
+    "train": {
+        "iterations": 1_000_000,
+        "batch_size": 2,
+        "min_faces": 2,
+        "checkpoint_every": 1000,
+        "preview_every": 50,
+        "log_every": 10,
+    },
+}
 DEADLINE_S = 300
 
 
@@ -69,12 +80,29 @@ class Engine:
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO / "engine"), str(REPO / "plugin"),
-                                                           os.environ.get("PYTHONPATH", "")]))
+        env = dict(
+            os.environ,
+            PYTHONPATH=os.pathsep.join([str(REPO / "engine"), str(REPO / "plugin"), os.environ.get("PYTHONPATH", "")]),
+        )
         self.log = open(data.parent / f"{data.name}-serve.log", "ab")
-        self.process = subprocess.Popen([sys.executable, "-m", "faceplate.cli.main", "serve", "--port", str(self.port),
-                                         "--roots", str(roots), "--data", str(data), *flags],
-                                        stdout=self.log, stderr=subprocess.STDOUT, env=env)
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "faceplate.cli.main",
+                "serve",
+                "--port",
+                str(self.port),
+                "--roots",
+                str(roots),
+                "--data",
+                str(data),
+                *flags,
+            ],
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
         from faceplate_host.client import EngineClient, EngineError
 
         self.client = EngineClient(f"http://127.0.0.1:{self.port}", token_file=data / "token")
@@ -85,7 +113,7 @@ class Engine:
                 break
             except EngineError:
                 if self.process.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit(f"the engine did not start; see {data.parent / 'serve.log'}")
+                    raise SystemExit(f"the engine did not start; see {data.parent / 'serve.log'}") from None
                 time.sleep(0.1)
         self.token = (data / "token").read_text().strip()
 
@@ -125,21 +153,29 @@ def queue_overhead(engine: Engine, shot: Path, runs: int) -> tuple[list[float], 
         time.sleep(1.0)  # stages rarely arrive back to back faster than this; the warm worker is ready again
         started = time.perf_counter()
         job = engine.client.submit(str(shot), stages=["extract"])
-        final = wait_for(lambda: (j := engine.client.job(job["id"]))["status"] in ("done", "failed", "cancelled") and j,
-                         "the no-op job")
+        final = wait_for(
+            lambda job=job: (j := engine.client.job(job["id"]))["status"] in ("done", "failed", "cancelled") and j,
+            "the no-op job",
+        )
         queued.append(time.perf_counter() - started)
         if final["status"] != "done":
             raise SystemExit(f"the no-op job ended {final['status']}: {final['error']}")
         if os.environ.get("BENCH_SERVER_TRACE"):  # where the time goes: each event's offset from the submission
             events = engine.client.events(job["id"])["events"]
-            print("  ", " ".join(f"{e['kind']}:{e['data'].get('status', '')}@{(e['time'] - events[0]['time']) * 1000:.0f}"
-                                 for e in events), f"client saw done @{queued[-1] * 1000:.0f}")
+            print(
+                "  ",
+                " ".join(
+                    f"{e['kind']}:{e['data'].get('status', '')}@{(e['time'] - events[0]['time']) * 1000:.0f}"
+                    for e in events
+                ),
+                f"client saw done @{queued[-1] * 1000:.0f}",
+            )
     return direct, queued
 
 
 def spread_ms(values: list[float]) -> str:
     """'median (min-max) ms' of some seconds."""
-    return (f"{statistics.median(values) * 1000:.0f} ms ({min(values) * 1000:.0f}-{max(values) * 1000:.0f})")
+    return f"{statistics.median(values) * 1000:.0f} ms ({min(values) * 1000:.0f}-{max(values) * 1000:.0f})"
 
 
 def status_latencies(engine: Engine, job_id: str, clients: int, requests: int, interval_s: float) -> list[float]:
@@ -192,9 +228,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--requests", type=int, default=20, help="status requests per client")
-    parser.add_argument("--interval-ms", type=float, default=250,
-                        help="each client's poll period (default 250 ms: the engine's own SSE poll, twice as often "
-                        "as the host client's watch); the back-to-back figure is printed too")
+    parser.add_argument(
+        "--interval-ms",
+        type=float,
+        default=250,
+        help="each client's poll period (default 250 ms: the engine's own SSE poll, twice as often "
+        "as the host client's watch); the back-to-back figure is printed too",
+    )
     parser.add_argument("--runs", type=int, default=5, help="no-op stage runs, each way")
     parser.add_argument("--queue-only", action="store_true", help="measure the queue overhead only (no status polls)")
     parser.add_argument("--keep", type=Path, help="work here and keep it (default: a temporary folder)")
@@ -209,15 +249,19 @@ def main() -> None:
         direct, cold = queue_overhead(cold_engine, shot, args.runs)
     finally:
         cold_engine.stop()
-    print(f"no-op stage (extract, nothing to do), median (min-max) of {args.runs}: direct run_stage (opening the "
-          f"workspace too) {spread_ms(direct)}; through the queue with a fresh worker process {spread_ms(cold)} "
-          f"(overhead {(statistics.median(cold) - statistics.median(direct)) * 1000:.0f} ms)")
+    print(
+        f"no-op stage (extract, nothing to do), median (min-max) of {args.runs}: direct run_stage (opening the "
+        f"workspace too) {spread_ms(direct)}; through the queue with a fresh worker process {spread_ms(cold)} "
+        f"(overhead {(statistics.median(cold) - statistics.median(direct)) * 1000:.0f} ms)"
+    )
     engine = Engine(roots, folder / "data")
     try:
         direct, queued = queue_overhead(engine, shot, args.runs)
         overhead_ms = (statistics.median(queued) - statistics.median(direct)) * 1000
-        print(f"  direct run_stage {spread_ms(direct)}; through the queue with the warm worker {spread_ms(queued)} "
-              f"(overhead {overhead_ms:.0f} ms)")
+        print(
+            f"  direct run_stage {spread_ms(direct)}; through the queue with the warm worker {spread_ms(queued)} "
+            f"(overhead {overhead_ms:.0f} ms)"
+        )
         if not args.queue_only:
             p99 = status_polls(engine, train_shot, args)
     finally:
@@ -232,8 +276,11 @@ def main() -> None:
 def status_polls(engine: Engine, train_shot: Path, args: argparse.Namespace) -> float:
     """p99 ms of status polls from ``args.clients`` clients while a tiny model trains on the CPU."""
     job = engine.client.submit(str(train_shot), stages=["train"], settings={"train": TRAIN})
-    wait_for(lambda: any((s["progress"] or {}).get("done", 0) >= 2 for s in engine.client.job(job["id"])["stages"]),
-             "training to run", poll_s=0.2)
+    wait_for(
+        lambda: any((s["progress"] or {}).get("done", 0) >= 2 for s in engine.client.job(job["id"])["stages"]),
+        "training to run",
+        poll_s=0.2,
+    )
     for interval_ms in (0, args.interval_ms):
         began = time.perf_counter()
         timings = status_latencies(engine, job["id"], args.clients, args.requests, interval_ms / 1000)
@@ -242,8 +289,10 @@ def status_polls(engine: Engine, train_shot: Path, args: argparse.Namespace) -> 
         assert running["status"] == "running", f"training stopped during the polls: {running['error']}"
         p50, p99 = percentile(timings, 0.5) * 1000, percentile(timings, 0.99) * 1000
         pace = f"every {interval_ms:g} ms" if interval_ms else "back to back"
-        print(f"status polls, {args.clients} clients {pace}: {len(timings)} in {took:.1f} s while training on the "
-              f"CPU: p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {max(timings) * 1000:.1f} ms")
+        print(
+            f"status polls, {args.clients} clients {pace}: {len(timings)} in {took:.1f} s while training on the "
+            f"CPU: p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {max(timings) * 1000:.1f} ms"
+        )
     engine.client.cancel(job["id"])
     return p99
 

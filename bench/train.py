@@ -28,12 +28,12 @@ from pathlib import Path
 import torch
 
 from faceplate.models import ModelConfig, build_model
-from faceplate.stages import train as train_stage
 from faceplate.reporting import BaseReporter
+from faceplate.stages import train as train_stage
 from faceplate.training import TrainSettings
+from faceplate.training.losses import face_losses
 from faceplate.training.profiles import PROFILES, fill_train
 from faceplate.training.settings import train_stage_settings
-from faceplate.training.losses import face_losses
 from faceplate.training.trainer import adam, select_device, select_precision
 from faceplate.workspace import init_workspace, open_workspace
 from faceplate.workspace.workspace import MANIFEST_NAME
@@ -51,7 +51,7 @@ def bare_loop(config: ModelConfig, settings: TrainSettings, iterations: int) -> 
     b, r = settings.batch_size, config.resolution
     x = [torch.rand(b, 3, r, r).to(device, memory_format=layout) for _ in range(4)]
     face = torch.zeros(b, 1, r, r)
-    face[..., r // 4:-r // 4, r // 4:-r // 4] = 1
+    face[..., r // 4 : -r // 4, r // 4 : -r // 4] = 1
     face = face.to(device, memory_format=layout)
     eyes = torch.zeros_like(face)
     started = None
@@ -60,8 +60,9 @@ def bare_loop(config: ModelConfig, settings: TrainSettings, iterations: int) -> 
             started = time.perf_counter()
         with torch.autocast(device.type, dtype=dtype or torch.float32, enabled=dtype is not None):
             (src_rgb, src_mask), (dst_rgb, dst_mask) = model.forward_pair(x[0], x[2])
-        total = sum(face_losses(src_rgb, src_mask, x[1], face, eyes, settings.weights).values()) + \
-            sum(face_losses(dst_rgb, dst_mask, x[3], face, eyes, settings.weights).values())
+        total = sum(face_losses(src_rgb, src_mask, x[1], face, eyes, settings.weights).values()) + sum(
+            face_losses(dst_rgb, dst_mask, x[3], face, eyes, settings.weights).values()
+        )
         opt.zero_grad(set_to_none=True)
         scaler.scale(total).backward()
         scaler.unscale_(opt)
@@ -110,15 +111,28 @@ def main() -> int:
     config = ModelConfig(resolution=args.resolution)
     device = select_device(args.device)
     n = args.iterations or (200 if device.type == "cuda" else 8)
-    settings = fill_train(TrainSettings(iterations=n + 1, batch_size=args.batch, checkpoint_every=10**6,
-                                        preview_every=10**6, device=device.type, workers=args.workers),
-                          PROFILES["final"])  # the default model's profile (lr, warm-up) for what is not given
+    settings = fill_train(
+        TrainSettings(
+            iterations=n + 1,
+            batch_size=args.batch,
+            checkpoint_every=10**6,
+            preview_every=10**6,
+            device=device.type,
+            workers=args.workers,
+        ),
+        PROFILES["final"],
+    )  # the default model's profile (lr, warm-up) for what is not given
     precisions = ["auto", "fp32"] if device.type == "cuda" and not args.no_fp32 else ["auto"]
     with tempfile.TemporaryDirectory() as tmp:
         ws = prepared_pair(args.workspace or Path(tmp) / "shot", args.data, max(128, args.resolution))
-        where = torch.cuda.get_device_name(device) if device.type == "cuda" else f"cpu, {torch.get_num_threads()} threads"
-        print(f"device: {where}; res {args.resolution}, batch {args.batch}, {n} timed iterations each, "
-              f"workers {args.workers or 'auto'}", flush=True)
+        where = (
+            torch.cuda.get_device_name(device) if device.type == "cuda" else f"cpu, {torch.get_num_threads()} threads"
+        )
+        print(
+            f"device: {where}; res {args.resolution}, batch {args.batch}, {n} timed iterations each, "
+            f"workers {args.workers or 'auto'}",
+            flush=True,
+        )
         figures = {}
         for precision in precisions:
             dtype = select_precision(device, precision)
@@ -127,8 +141,10 @@ def main() -> int:
             figures[precision] = (label, *measure(ws, config, replace(settings, precision=precision), n))
     label, bare, trainer, again = figures["auto"]
     if "fp32" in figures and device.type == "cuda":
-        print(f"mixed precision ({label}) vs fp32: trainer {trainer / figures['fp32'][2]:.2f}x, "
-              f"bare loop {max(bare, again) / max(figures['fp32'][1], figures['fp32'][3]):.2f}x")
+        print(
+            f"mixed precision ({label}) vs fp32: trainer {trainer / figures['fp32'][2]:.2f}x, "
+            f"bare loop {max(bare, again) / max(figures['fp32'][1], figures['fp32'][3]):.2f}x"
+        )
     ratio = trainer / max(bare, again)
     print(f"RESULT trainer_vs_bare={ratio:.3f} target=0.9 {'PASS' if ratio >= 0.9 else 'FAIL'}")
     return 0

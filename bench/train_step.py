@@ -30,16 +30,14 @@ import sys
 import tempfile
 import time
 from contextlib import contextmanager
-from dataclasses import replace
 from pathlib import Path
 
 import torch
 from torch.nn import functional as F
 
 from faceplate.models import ModelConfig
-from faceplate.training import TrainSettings
+from faceplate.training import TrainSettings, losses
 from faceplate.training import data as data_module
-from faceplate.training import losses
 from faceplate.training.data import BatchStream, FaceData
 from faceplate.training.loop import TrainLoop
 from faceplate.training.profiles import PROFILES, fill_train
@@ -54,8 +52,8 @@ def random_faces(n: int, res: int, seed: int) -> FaceData:
     g = torch.Generator().manual_seed(seed)
     images = (torch.rand(n, 3, res, res, generator=g) * 255).to(torch.uint8)
     masks = torch.zeros(n, 2, res, res, dtype=torch.uint8)
-    masks[:, 0, res // 8:-res // 8, res // 8:-res // 8] = 255
-    masks[:, 1, 3 * res // 8:res // 2, res // 4:3 * res // 4] = 255
+    masks[:, 0, res // 8 : -res // 8, res // 8 : -res // 8] = 255
+    masks[:, 1, 3 * res // 8 : res // 2, res // 4 : 3 * res // 4] = 255
     return FaceData(images, masks, [f"f{i}" for i in range(n)])
 
 
@@ -168,6 +166,7 @@ def housekeeping_ms(trainer: Trainer, settings: TrainSettings, batch) -> float:
         clock = time.perf_counter()
         loop.write_preview(batch)
         from faceplate.training.preview import write_loss_plot
+
         write_loss_plot(Path(tmp) / "loss.png", loop.log.records)
         preview = time.perf_counter() - clock
         clock = time.perf_counter()
@@ -193,10 +192,17 @@ def main() -> int:
     names = args.variants.split(",")
     if not {"old", "new"} <= set(names):
         names = ["old", "new"] + [n for n in names if n not in ("old", "new")]
-    print(f"preview profile: {config.arch} {config.resolution} px, batch {settings.batch_size}; "
-          f"{args.rounds} rounds x {args.iterations} steps per variant", flush=True)
+    print(
+        f"preview profile: {config.arch} {config.resolution} px, batch {settings.batch_size}; "
+        f"{args.rounds} rounds x {args.iterations} steps per variant",
+        flush=True,
+    )
     parts = breakdown(config, settings, src, dst, max(4, args.iterations // 2))
-    print(f"engine step at {torch.get_num_threads()} threads, ms per iteration: " + ", ".join(f"{k} {v:.1f}" for k, v in parts.items()), flush=True)
+    print(
+        f"engine step at {torch.get_num_threads()} threads, ms per iteration: "
+        + ", ".join(f"{k} {v:.1f}" for k, v in parts.items()),
+        flush=True,
+    )
     rates: dict[str, list[float]] = {n: [] for n in names}
     for r in range(args.rounds):
         for name in names:

@@ -14,8 +14,10 @@ def test_data() -> Path:
     """Folder of real footage (../shared/data); tests that need it skip loudly where unset."""
     root = os.environ.get("FACEPLATE_TEST_DATA")
     if not root or not Path(root).is_dir():
-        pytest.skip("FACEPLATE_TEST_DATA is not set to the shared test media folder: real-footage test skipped "
-                    "(.ci/run sets it to ../shared/data)")
+        pytest.skip(
+            "FACEPLATE_TEST_DATA is not set to the shared test media folder: real-footage test skipped "
+            "(.ci/run sets it to ../shared/data)"
+        )
     return Path(root)
 
 

@@ -24,23 +24,34 @@ TINY = ["--resolution", "64", "--ae-dims", "32", "--e-dims", "8", "--d-dims", "8
 
 
 def faceplate(*args) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "faceplate.cli.main", "--quiet", *map(str, args)],
-                          capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, "-m", "faceplate.cli.main", "--quiet", *map(str, args)], capture_output=True, text=True
+    )
 
 
 def tree_hash(root: Path) -> dict[str, str]:
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.fixture(scope="module")
 def prepared(tmp_path_factory) -> Path:
     base = tmp_path_factory.mktemp("bad_input")
     plate, source = build_example(base / "example")
-    shot = init_workspace(base / "shot", plate, "1001-1004", [source], colour_space=PLATE_SPACE, fps="24",
-                          consent_ref=CONSENT_REF).root
-    for args in (["extract", shot], ["curate", shot, "--rules", "identity", "blur"], ["mask", shot, "--landmark-only"],
-                 ["train", shot, "--iterations", "2", "--batch", "2", "--min-faces", "2", *TINY], ["export", shot], ["render", shot]):
+    shot = init_workspace(
+        base / "shot", plate, "1001-1004", [source], colour_space=PLATE_SPACE, fps="24", consent_ref=CONSENT_REF
+    ).root
+    for args in (
+        ["extract", shot],
+        ["curate", shot, "--rules", "identity", "blur"],
+        ["mask", shot, "--landmark-only"],
+        ["train", shot, "--iterations", "2", "--batch", "2", "--min-faces", "2", *TINY],
+        ["export", shot],
+        ["render", shot],
+    ):
         done = faceplate(*args)
         assert done.returncode == 0, done.stderr
     return shot
@@ -81,8 +92,22 @@ def _reinit_on_other_footage(shot: Path, extract: bool = False) -> None:
     """`faceplate init SHOT --plate OTHER --force` on the finished shot (the source clip becomes the plate), and
     with ``extract`` the new plate's faces extracted too: the model on disk is still the old footage's."""
     source = json.loads((shot / "faceplate.json").read_text())["sources"][0]["path"]
-    for args in (["init", shot, "--plate", source, "--source", source, "--range", "1001-1004", "--force",
-                  "--consent-ref", CONSENT_REF], ["extract", shot] if extract else None):
+    for args in (
+        [
+            "init",
+            shot,
+            "--plate",
+            source,
+            "--source",
+            source,
+            "--range",
+            "1001-1004",
+            "--force",
+            "--consent-ref",
+            CONSENT_REF,
+        ],
+        ["extract", shot] if extract else None,
+    ):
         if args:
             done = faceplate(*args)
             assert done.returncode == 0, done.stderr
@@ -122,55 +147,131 @@ CASES = [
     ("extract face type", ["extract", "{shot}", "--face-type", "hair"], None, ["--face-type", "hair"]),
     ("export missing model", ["export", "{shot}", "--model", "{shot}/nowhere"], None, ["nowhere"]),
     ("hostile faceset id", ["mask", "{shot}", "--landmark-only"], _hostile_index, ["index.jsonl", "outside"]),
-    ("manifest width edited", ["render", "{shot}"], lambda s: _edit_json(s / "faceplate.json", _other_width),
-     ["width", "1920"]),
+    (
+        "manifest width edited",
+        ["render", "{shot}"],
+        lambda s: _edit_json(s / "faceplate.json", _other_width),
+        ["width", "1920"],
+    ),
     ("plate replaced", ["curate", "{shot}"], _replace_plate, ["size_bytes"]),
-    ("manifest not json", ["render", "{shot}"], lambda s: (s / "faceplate.json").write_text("{nope"),
-     ["faceplate.json", "damaged"]),
-    ("relink to other footage", ["relink", "{shot}", "--plate", "{source}"], None, ["is not the footage the shot was made from", "width 960 there, 512 here"]),
+    (
+        "manifest not json",
+        ["render", "{shot}"],
+        lambda s: (s / "faceplate.json").write_text("{nope"),
+        ["faceplate.json", "damaged"],
+    ),
+    (
+        "relink to other footage",
+        ["relink", "{shot}", "--plate", "{source}"],
+        None,
+        ["is not the footage the shot was made from", "width 960 there, 512 here"],
+    ),
     # frame lists stay spans until checked: a huge one is answered at once, the cap named
-    ("render frames huge", ["render", "{shot}", "--frames", "0-99999999999"], None,
-     ["--frames", "99999999999", "999999999"]),
-    ("render frames far outside", ["render", "{shot}", "--frames", "0-999999999"], None,
-     ["frames 0-1000,1005-999999999 are outside the shot range 1001-1004"]),
-    ("render override huge", ["render", "{shot}", "--override", "0-99999999:feather=3"], None,
-     ["--override", "0-1000,1005-99999999", "outside the shot range"]),
+    (
+        "render frames huge",
+        ["render", "{shot}", "--frames", "0-99999999999"],
+        None,
+        ["--frames", "99999999999", "999999999"],
+    ),
+    (
+        "render frames far outside",
+        ["render", "{shot}", "--frames", "0-999999999"],
+        None,
+        ["frames 0-1000,1005-999999999 are outside the shot range 1001-1004"],
+    ),
+    (
+        "render override huge",
+        ["render", "{shot}", "--override", "0-99999999:feather=3"],
+        None,
+        ["--override", "0-1000,1005-99999999", "outside the shot range"],
+    ),
     ("qc frames huge", ["qc", "{shot}", "--frames", "1-99999999999"], None, ["--frames", "999999999"]),
-    ("render frames many parts", ["render", "{shot}", "--frames", ",".join(map(str, range(1001, 21001)))], None,
-     ["20000 parts", "10000"]),
+    (
+        "render frames many parts",
+        ["render", "{shot}", "--frames", ",".join(map(str, range(1001, 21001)))],
+        None,
+        ["20000 parts", "10000"],
+    ),
     # a shot re-initialised on other footage: every stage names the stage to re-run instead of using old faces
-    ("stale faces after init --force", ["render", "{shot}"], _reinit_on_other_footage,
-     ["facesets/destination", "other footage", "faceplate extract"]),
+    (
+        "stale faces after init --force",
+        ["render", "{shot}"],
+        _reinit_on_other_footage,
+        ["facesets/destination", "other footage", "faceplate extract"],
+    ),
     ("stale faces for curate", ["curate", "{shot}"], _reinit_on_other_footage, ["other footage", "faceplate extract"]),
-    ("stale faces for train", ["train", "{shot}", "--iterations", "4"], _reinit_on_other_footage,
-     ["other footage", "faceplate extract"]),
-    ("stale model for export", ["export", "{shot}"], _reinit_on_other_footage,
-     ["model", "trained on other footage", "--no-resume"]),
-    ("stale model for render", ["render", "{shot}"], lambda s: _reinit_on_other_footage(s, extract=True),
-     ["generator.onnx", "trained on other footage", "faceplate train", "--no-resume", "faceplate export"]),
-    ("stale model to resume", ["train", "{shot}", "--iterations", "4"],
-     lambda s: _reinit_on_other_footage(s, extract=True), ["model", "trained on other footage", "--no-resume"]),
+    (
+        "stale faces for train",
+        ["train", "{shot}", "--iterations", "4"],
+        _reinit_on_other_footage,
+        ["other footage", "faceplate extract"],
+    ),
+    (
+        "stale model for export",
+        ["export", "{shot}"],
+        _reinit_on_other_footage,
+        ["model", "trained on other footage", "--no-resume"],
+    ),
+    (
+        "stale model for render",
+        ["render", "{shot}"],
+        lambda s: _reinit_on_other_footage(s, extract=True),
+        ["generator.onnx", "trained on other footage", "faceplate train", "--no-resume", "faceplate export"],
+    ),
+    (
+        "stale model to resume",
+        ["train", "{shot}", "--iterations", "4"],
+        lambda s: _reinit_on_other_footage(s, extract=True),
+        ["model", "trained on other footage", "--no-resume"],
+    ),
     # files read back
-    ("manifest newer schema", ["render", "{shot}"], lambda s: _edit_json(s / "faceplate.json", _newer_schema),
-     ["faceplate.json", "written by a newer Faceplate", "Workspace.2"]),
+    (
+        "manifest newer schema",
+        ["render", "{shot}"],
+        lambda s: _edit_json(s / "faceplate.json", _newer_schema),
+        ["faceplate.json", "written by a newer Faceplate", "Workspace.2"],
+    ),
     ("manifest binary", ["curate", "{shot}"], _write("faceplate.json", NOISE), ["faceplate.json", "damaged"]),
-    ("decisions binary", ["curate", "{shot}", "--decisions", "{shot}/decisions.txt"], _write("decisions.txt", NOISE),
-     ["decisions.txt", "binary"]),
-    ("decisions a list", ["review", "{shot}", "--decisions", "{shot}/decisions.json"],
-     _write("decisions.json", b'{"decisions": [1, 2]}'), ["decisions.json", "'decisions' must map face ids"]),
-    ("decisions entry a string", ["curate", "{shot}", "--decisions", "{shot}/decisions.json"],
-     _write("decisions.json", b'{"decisions": {"plate_1001_00": "x"}}'), ["plate_1001_00", "expected"]),
-    ("stored decisions binary", ["review", "{shot}"], _write("facesets/destination/decisions.json", NOISE),
-     ["facesets/destination/decisions.json", "binary", "fix or delete it"]),
-    ("stored decisions a list", ["curate", "{shot}"], _write("facesets/source/decisions.json", b"[1, 2]"),
-     ["facesets/source/decisions.json", "schema"]),
+    (
+        "decisions binary",
+        ["curate", "{shot}", "--decisions", "{shot}/decisions.txt"],
+        _write("decisions.txt", NOISE),
+        ["decisions.txt", "binary"],
+    ),
+    (
+        "decisions a list",
+        ["review", "{shot}", "--decisions", "{shot}/decisions.json"],
+        _write("decisions.json", b'{"decisions": [1, 2]}'),
+        ["decisions.json", "'decisions' must map face ids"],
+    ),
+    (
+        "decisions entry a string",
+        ["curate", "{shot}", "--decisions", "{shot}/decisions.json"],
+        _write("decisions.json", b'{"decisions": {"plate_1001_00": "x"}}'),
+        ["plate_1001_00", "expected"],
+    ),
+    (
+        "stored decisions binary",
+        ["review", "{shot}"],
+        _write("facesets/destination/decisions.json", NOISE),
+        ["facesets/destination/decisions.json", "binary", "fix or delete it"],
+    ),
+    (
+        "stored decisions a list",
+        ["curate", "{shot}"],
+        _write("facesets/source/decisions.json", b"[1, 2]"),
+        ["facesets/source/decisions.json", "schema"],
+    ),
     # smaller
     ("run iterations nan", ["run", "{shot}", "--iterations", "nan"], None, ["--iterations", "nan"]),
     ("curate pose margin -inf", ["curate", "{shot}", "--pose-margin", "-inf"], None, ["--pose-margin", "-inf"]),
     ("render erode dashed", ["render", "{shot}", "--erode", "-1e9"], None, ["--erode", "-1e9"]),
-    ("mask png deleted", ["train", "{shot}", "--iterations", "4"],
-     lambda s: (s / "facesets" / "destination" / "masks" / "plate_1002_00.png").unlink(),
-     ["masks/plate_1002_00.png", "missing", "faceplate mask"]),
+    (
+        "mask png deleted",
+        ["train", "{shot}", "--iterations", "4"],
+        lambda s: (s / "facesets" / "destination" / "masks" / "plate_1002_00.png").unlink(),
+        ["masks/plate_1002_00.png", "missing", "faceplate mask"],
+    ),
 ]
 
 
@@ -180,8 +281,9 @@ def test_bad_input_gets_one_line_exit_1_and_leaves_the_shot_as_it_was(prepared, 
     shutil.copytree(prepared, shot, symlinks=True)
     if damage is not None:
         damage(shot)
-    source = json.loads((shot / "faceplate.json").read_text() if damage is None else
-                        (prepared / "faceplate.json").read_text())["sources"][0]["path"]
+    source = json.loads(
+        (shot / "faceplate.json").read_text() if damage is None else (prepared / "faceplate.json").read_text()
+    )["sources"][0]["path"]
     before = tree_hash(shot)
     done = faceplate(*[a.format(shot=shot, source=source) for a in args])
     lines = done.stderr.strip().splitlines()
@@ -227,8 +329,11 @@ def test_a_second_program_on_a_busy_shot_is_refused_and_the_first_finishes(prepa
     shot = tmp_path / "shot"
     shutil.copytree(prepared, shot, symlinks=True)
     runs_before = len(open_workspace(shot).manifest.stages)
-    first = subprocess.Popen([sys.executable, "-m", "faceplate.cli.main", "--quiet", "train", str(shot),
-                              "--iterations", "300"], stderr=subprocess.PIPE, text=True)
+    first = subprocess.Popen(
+        [sys.executable, "-m", "faceplate.cli.main", "--quiet", "train", str(shot), "--iterations", "300"],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 120
     while (shot / ".faceplate.lock").read_text() == "" and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -272,6 +377,7 @@ def test_fields_the_engine_does_not_know_are_kept_when_it_rewrites_the_manifest(
         data["studio"] = {"ticket": "VFX-12"}
         data["plate"]["lut"] = "show.cube"
         data["stages"][0]["farm_job"] = "job-7"
+
     _edit_json(manifest, add_unknown)
     done = faceplate("curate", shot, "--rules", "identity", "blur")
     assert done.returncode == 0, done.stderr
@@ -289,9 +395,12 @@ def test_a_full_disk_at_lock_time_is_one_line_and_changes_nothing(prepared, tmp_
     shutil.copytree(prepared, shot, symlinks=True)
     (shot / ".faceplate.lock").unlink()  # the lock file must grow to record its holder
     before = tree_hash(shot)
-    done = subprocess.run([sys.executable, "-m", "faceplate.cli.main", "--quiet", "curate", str(shot)],
-                          capture_output=True, text=True,
-                          preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0)))
+    done = subprocess.run(
+        [sys.executable, "-m", "faceplate.cli.main", "--quiet", "curate", str(shot)],
+        capture_output=True,
+        text=True,
+        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0)),
+    )
     lines = done.stderr.strip().splitlines()
     assert done.returncode == 1 and len(lines) == 1, done.stderr
     assert "no space left to write" in lines[0] and ".faceplate.lock" in lines[0] and "free some disk space" in lines[0]
@@ -307,11 +416,24 @@ def test_a_second_source_of_another_person_is_reported_as_another_person(tmp_pat
         pytest.skip("FACEPLATE_TEST_DATA is not set to the shared test media folder (.ci/run sets it)")
     identities = Path(data) / "identities"
     shot = tmp_path / "shot"
-    done = faceplate("init", shot, "--plate", Path(data) / "talking_heads" / "grid_bbaf2n.mpg", "--range", "1001-1002",
-                     "--source", identities / "John_Salley", "--source", identities / "John_Savage")
+    done = faceplate(
+        "init",
+        shot,
+        "--plate",
+        Path(data) / "talking_heads" / "grid_bbaf2n.mpg",
+        "--range",
+        "1001-1002",
+        "--source",
+        identities / "John_Salley",
+        "--source",
+        identities / "John_Savage",
+    )
     assert done.returncode == 0, done.stderr
-    done = subprocess.run([sys.executable, "-m", "faceplate.cli.main", "extract", str(shot), "--role", "source"],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "faceplate.cli.main", "extract", str(shot), "--role", "source"],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stderr
     assert "source1 frames 1001-1011 show another person" in done.stderr, done.stderr
     assert "no face in" not in done.stderr, done.stderr

@@ -48,12 +48,11 @@ def imports_of(source: str, module: str) -> list[tuple[int, str]]:
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
-                base = ".".join(package[:len(package) - node.level] + ([base] if base else []))
+                base = ".".join(package[: len(package) - node.level] + ([base] if base else []))
             if base.split(".")[0] != "faceplate":
                 continue
             # `from faceplate.stages import extract` names a module: count the module, not the package
-            found += [(node.lineno, f"{base}.{a.name}" if is_module(f"{base}.{a.name}") else base)
-                      for a in node.names]
+            found += [(node.lineno, f"{base}.{a.name}" if is_module(f"{base}.{a.name}") else base) for a in node.names]
     return sorted(set(found))
 
 
@@ -68,8 +67,13 @@ def wrong_imports(module: str, source: str) -> list[str]:
     for line, target in imports_of(source, module):
         if floor_of(target) > floor_of(module):
             wrong.append(f"{module}:{line} imports {target} (a higher floor)")
-        elif (module.startswith(STAGE_PACKAGE + ".") and module not in STAGE_SHARED
-              and target.startswith(STAGE_PACKAGE + ".") and target not in STAGE_SHARED and target != module):
+        elif (
+            module.startswith(STAGE_PACKAGE + ".")
+            and module not in STAGE_SHARED
+            and target.startswith(STAGE_PACKAGE + ".")
+            and target not in STAGE_SHARED
+            and target != module
+        ):
             wrong.append(f"{module}:{line} imports {target} (stage modules are leaves)")
     return wrong
 
@@ -83,12 +87,16 @@ def test_every_engine_import_goes_down_a_floor_or_stays_on_it():
 
 def test_the_test_catches_an_import_up_a_floor_and_between_stages():
     assert wrong_imports("faceplate.media.video", "from faceplate.stages.train import run\n") == [
-        "faceplate.media.video:1 imports faceplate.stages.train (a higher floor)"]
+        "faceplate.media.video:1 imports faceplate.stages.train (a higher floor)"
+    ]
     assert wrong_imports("faceplate.faces.check", "def f():\n    import faceplate.curate.rules\n") == [
-        "faceplate.faces.check:2 imports faceplate.curate.rules (a higher floor)"]
+        "faceplate.faces.check:2 imports faceplate.curate.rules (a higher floor)"
+    ]
     assert wrong_imports("faceplate.stages.mask", "from faceplate.stages import curate\n") == [
-        "faceplate.stages.mask:1 imports faceplate.stages.curate (stage modules are leaves)"]
+        "faceplate.stages.mask:1 imports faceplate.stages.curate (stage modules are leaves)"
+    ]
     assert wrong_imports("faceplate.stages.mask", "from faceplate.stages import STAGES\n") == []
     assert wrong_imports("faceplate.qc.report", "from ..render import versions\n") == []
     assert wrong_imports("faceplate.qc.report", "from ..stages import qc\n") == [
-        "faceplate.qc.report:1 imports faceplate.stages.qc (a higher floor)"]
+        "faceplate.qc.report:1 imports faceplate.stages.qc (a higher floor)"
+    ]

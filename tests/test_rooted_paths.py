@@ -19,23 +19,54 @@ from faceplate.stages import STAGES
 
 # text that is not a path, and why; a field named or described like a path is never allowed here
 TEXT = {
-    "curate.reject": "face ids", "curate.restore": "face ids", "curate.forget": "face ids", "curate.note": "a note",
-    "review.reject": "face ids", "review.restore": "face ids", "review.forget": "face ids", "review.note": "a note",
+    "curate.reject": "face ids",
+    "curate.restore": "face ids",
+    "curate.forget": "face ids",
+    "curate.note": "a note",
+    "review.reject": "face ids",
+    "review.restore": "face ids",
+    "review.forget": "face ids",
+    "review.note": "a note",
     "mask.device": "a torch device name",
     "render.merge.mask": "mask names joined by '+'",
-    "render.frames": "plate frame numbers", "qc.frames": "plate frame numbers",
+    "render.frames": "plate frame numbers",
+    "qc.frames": "plate frame numbers",
     "render.name": "a file prefix inside the shot; RenderSettings refuses separators and a leading dot",
-    "api.JobSubmit.schema": "a schema label", "api.JobSubmit.stages": "stage names",
+    "api.JobSubmit.schema": "a schema label",
+    "api.JobSubmit.stages": "stage names",
     "api.JobSubmit.settings": "the stages' settings, walked field by field above",
-    "api.NewShot.range": "plate frame numbers", "api.NewShot.colour_space": "an OCIO colour space name",
-    "api.NewShot.fps": "a frame rate", "api.NewShot.consent_ref": "a consent reference",
-    "api.Retry.from_stage": "a stage name", "api.Session.token": "the engine's token",
+    "api.NewShot.range": "plate frame numbers",
+    "api.NewShot.colour_space": "an OCIO colour space name",
+    "api.NewShot.fps": "a frame rate",
+    "api.NewShot.consent_ref": "a consent reference",
+    "api.Retry.from_stage": "a stage name",
+    "api.Session.token": "the engine's token",
     "api.JobSubmit.budget": "a budget tier or figure (preview, 30m, 5000it)",
-    "mask.budget": "a budget tier or figure", "train.budget": "a budget tier or figure",
+    "mask.budget": "a budget tier or figure",
+    "train.budget": "a budget tier or figure",
     "pretrain.budget": "a budget tier or figure",
 }
-PATH_WORDS = {"file", "folder", "path", "dir", "directory", "model", "out", "output", "labels", "reference",
-              "decisions", "init", "cert", "key", "workspace", "plate", "sources", "root", "roots"}
+PATH_WORDS = {
+    "file",
+    "folder",
+    "path",
+    "dir",
+    "directory",
+    "model",
+    "out",
+    "output",
+    "labels",
+    "reference",
+    "decisions",
+    "init",
+    "cert",
+    "key",
+    "workspace",
+    "plate",
+    "sources",
+    "root",
+    "roots",
+}
 PATH_HELP = re.compile(r"\b(file|folder|directory|path|\.onnx|checkpoint)\b", re.I)
 
 
@@ -62,36 +93,59 @@ def api_fields() -> typing.Iterator[tuple[str, FieldInfo, str]]:
 
 def holds_model(annotation) -> bool:
     return (isinstance(annotation, type) and issubclass(annotation, BaseModel)) or any(
-        holds_model(a) for a in typing.get_args(annotation))
+        holds_model(a) for a in typing.get_args(annotation)
+    )
 
 
 def every_field() -> list[tuple[str, FieldInfo, str]]:
     """(name, field, help) of every stage setting and every job-submission field."""
-    stages = [(f"{stage}.{path}", info, info.description or "")
-              for stage, s in STAGES.items() for path, info in flat_fields(s.settings_class)]
+    stages = [
+        (f"{stage}.{path}", info, info.description or "")
+        for stage, s in STAGES.items()
+        for path, info in flat_fields(s.settings_class)
+    ]
     return stages + list(api_fields())
 
 
 def test_every_field_holding_text_is_a_rooted_path_or_named_as_text():
-    unchecked = [name for name, info, _ in every_field()
-                 if holds_text(info.annotation) and not is_rooted(info) and name not in TEXT]
+    unchecked = [
+        name
+        for name, info, _ in every_field()
+        if holds_text(info.annotation) and not is_rooted(info) and name not in TEXT
+    ]
     assert unchecked == [], "give these the RootedPath type (or add them to TEXT with why they name no file)"
 
 
 def test_no_field_that_looks_like_a_path_is_listed_as_text():
     fields = {name: help_text for name, _, help_text in every_field()}
     assert set(TEXT) <= set(fields), f"TEXT names fields that are gone: {sorted(set(TEXT) - set(fields))}"
-    looks_like_a_path = [name for name in TEXT if name != "render.name" and (
-        set(re.split(r"[._]", name.rsplit(".", 1)[-1])) & PATH_WORDS or PATH_HELP.search(fields[name]))]
+    looks_like_a_path = [
+        name
+        for name in TEXT
+        if name != "render.name"
+        and (set(re.split(r"[._]", name.rsplit(".", 1)[-1])) & PATH_WORDS or PATH_HELP.search(fields[name]))
+    ]
     assert looks_like_a_path == []
 
 
 def test_the_path_fields_found_are_the_known_ones():
     """A guard on the walk itself: it finds the fields known to name files (so it does not pass by finding none)."""
     found = {name for name, info, _ in every_field() if is_rooted(info)}
-    assert {"extract.reference", "curate.decisions", "review.decisions", "review.out", "mask.labels",
-            "train.init_from", "export.model", "render.model", "render.sign_cert", "render.sign_key",
-            "api.JobSubmit.workspace", "api.NewShot.plate", "api.NewShot.sources"} <= found
+    assert {
+        "extract.reference",
+        "curate.decisions",
+        "review.decisions",
+        "review.out",
+        "mask.labels",
+        "train.init_from",
+        "export.model",
+        "render.model",
+        "render.sign_cert",
+        "render.sign_key",
+        "api.JobSubmit.workspace",
+        "api.NewShot.plate",
+        "api.NewShot.sources",
+    } <= found
 
 
 @pytest.mark.parametrize("name", ["../x", "a/b", "..", ".hidden", "a\\b"])
@@ -112,4 +166,8 @@ def test_map_paths_reaches_every_path_setting_and_nothing_else():
     mapped = map_paths(settings, lambda field, value: seen.append(field) or f"/checked/{value}")
     assert sorted(seen) == ["model", "sign_cert", "sign_key"]
     assert (mapped.model, mapped.sign_cert, mapped.sign_key, mapped.name) == (
-        "/checked/m.onnx", "/checked/c.pem", "/checked/k.pem", "faceplate")
+        "/checked/m.onnx",
+        "/checked/c.pem",
+        "/checked/k.pem",
+        "faceplate",
+    )

@@ -31,16 +31,19 @@ class Toy:
             raise ValueError("batch 13 is unlucky; pick another")
 
 
-@pytest.mark.parametrize("changes, field, words", [
-    ({"inner.feather_px": "nan"}, "inner.feather_px", ["nan", "finite", "0 to 1000"]),
-    ({"inner.feather_px": float("inf")}, "inner.feather_px", ["inf", "0 to 1000"]),
-    ({"inner.feather_px": -1}, "inner.feather_px", ["-1", "0 to 1000"]),
-    ({"batch": "abc"}, "batch", ["'abc'", "1 to 256"]),
-    ({"batch": 0}, "batch", ["0", "1 to 256"]),
-    ({"inner.blend": "add"}, "inner.blend", ["'add'", "one of overlay, seamless"]),
-    ({"colour": 1}, "colour", ["unknown setting", "inner.feather_px", "batch"]),
-    ({"batch": 13}, "", ["unlucky"]),
-])
+@pytest.mark.parametrize(
+    "changes, field, words",
+    [
+        ({"inner.feather_px": "nan"}, "inner.feather_px", ["nan", "finite", "0 to 1000"]),
+        ({"inner.feather_px": float("inf")}, "inner.feather_px", ["inf", "0 to 1000"]),
+        ({"inner.feather_px": -1}, "inner.feather_px", ["-1", "0 to 1000"]),
+        ({"batch": "abc"}, "batch", ["'abc'", "1 to 256"]),
+        ({"batch": 0}, "batch", ["0", "1 to 256"]),
+        ({"inner.blend": "add"}, "inner.blend", ["'add'", "one of overlay, seamless"]),
+        ({"colour": 1}, "colour", ["unknown setting", "inner.feather_px", "batch"]),
+        ({"batch": 13}, "", ["unlucky"]),
+    ],
+)
 def test_bad_values_name_the_field_the_value_and_what_is_allowed(changes, field, words):
     with pytest.raises(SettingsError) as caught:
         merge_settings(Toy, {}, changes, "toy")
@@ -73,5 +76,7 @@ def test_the_cli_names_the_flag_not_the_field():
     from faceplate.cli.main import error_line
 
     with pytest.raises(SettingsError) as caught:
-        merge_settings(__import__("faceplate.export.contract", fromlist=["x"]).ExportSettings, {}, {"fp16": "maybe"}, "export")
+        merge_settings(
+            __import__("faceplate.export.contract", fromlist=["x"]).ExportSettings, {}, {"fp16": "maybe"}, "export"
+        )
     assert error_line(caught.value).startswith("bad export setting --fp16: 'maybe' is not allowed")

@@ -29,8 +29,10 @@ TEMP_FOLDER = re.compile(r"^\..+\.partial$")  # a folder built aside and renamed
 
 
 def disk_full(target: Path, exc: OSError) -> DiskFullError:
-    return DiskFullError(f"no space left to write {target} ({exc.strerror}); the previous file is kept: "
-                         "free some disk space and run the same command again")
+    return DiskFullError(
+        f"no space left to write {target} ({exc.strerror}); the previous file is kept: "
+        "free some disk space and run the same command again"
+    )
 
 
 @contextlib.contextmanager
@@ -46,14 +48,19 @@ def atomic_path(target: str | os.PathLike, min_size: int = 1) -> Iterator[Path]:
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = _create_temp_file(target)
     except OSError as exc:
-        raise (disk_full(target, exc) if exc.errno in _NO_SPACE else
-               WorkspaceError(f"cannot write {target}: {exc.strerror}; check the folder's permissions")) from exc
+        raise (
+            disk_full(target, exc)
+            if exc.errno in _NO_SPACE
+            else WorkspaceError(f"cannot write {target}: {exc.strerror}; check the folder's permissions")
+        ) from exc
     try:
         yield tmp
         size = tmp.stat().st_size
         if size < min_size:
-            raise DiskFullError(f"writing {target} produced {size} bytes; the previous file is kept: "
-                                "check free disk space and run the same command again")
+            raise DiskFullError(
+                f"writing {target} produced {size} bytes; the previous file is kept: "
+                "check free disk space and run the same command again"
+            )
         os.replace(tmp, target)
     except OSError as exc:
         tmp.unlink(missing_ok=True)

@@ -22,8 +22,10 @@ TIERS = ("preview", "review", "final")
 DEFAULT_TIER = "preview"  # a job that names no budget: never the 100,000 iterations of a delivery model
 BUDGET_STAGES = ("mask", "train", "pretrain")  # the stages whose settings hold a budget
 _FIGURE = re.compile(r"^(?:(?P<value>\d{1,6}(?:\.\d{1,3})?)(?P<unit>m|h)|(?P<count>\d{1,9})it)$")  # 30m 1.5h 5000it
-BUDGET_HELP = ("how long or how good: preview (a recognisable face in about 15 CPU minutes, minutes on a GPU), "
-               "review, final (delivery, overnight), or a figure: 30m, 2h, 5000it (see docs/budget.md)")
+BUDGET_HELP = (
+    "how long or how good: preview (a recognisable face in about 15 CPU minutes, minutes on a GPU), "
+    "review, final (delivery, overnight), or a figure: 30m, 2h, 5000it (see docs/budget.md)"
+)
 
 
 @dataclass(frozen=True)
@@ -38,7 +40,8 @@ class Plan:
 
     def targets(self) -> str:
         parts = ([f"{self.train_iterations:,} it"] if self.train_iterations else []) + (
-            [_minutes_text(self.train_minutes)] if self.train_minutes else [])
+            [_minutes_text(self.train_minutes)] if self.train_minutes else []
+        )
         return " or ".join(parts)
 
 
@@ -94,8 +97,10 @@ def parse_budget(text: str | None) -> Budget:
         return Budget(value)
     match = _FIGURE.match(value)
     if not match:
-        raise ValueError(f"budget {text!r} is not one this engine reads; give preview, review, final, or a figure "
-                         "such as 30m, 2h or 5000it")
+        raise ValueError(
+            f"budget {text!r} is not one this engine reads; give preview, review, final, or a figure "
+            "such as 30m, 2h or 5000it"
+        )
     number = int(match["count"]) if match["count"] else float(match["value"]) * (60 if match["unit"] == "h" else 1)
     if number <= 0:
         raise ValueError(f"budget {text!r}: give a positive figure (30m, 2h, 5000it)")
@@ -126,8 +131,11 @@ def budget_changes(budget: str, stages) -> dict[str, dict]:
     targets those stages remember cleared, so the budget's own apply (a target given with it goes on top).
     The value is checked where it lands (the stages' settings classes, ``JobSubmit``)."""
     targets_off = {"train.iterations": None, "train.minutes": None, "train.until_plateau": False}
-    return {name: {"budget": budget} | ({"iterations": None} if name == "mask" else targets_off)
-            for name in BUDGET_STAGES if name in stages}
+    return {
+        name: {"budget": budget} | ({"iterations": None} if name == "mask" else targets_off)
+        for name in BUDGET_STAGES
+        if name in stages
+    }
 
 
 def _minutes_text(minutes: float) -> str:

@@ -35,12 +35,26 @@ from faceplate.errors import RenderError
 
 COMPOSITE_AI = "http://cv.iptc.org/newscodes/digitalsourcetype/compositeWithTrainedAlgorithmicMedia"
 PROVENANCE_LABEL = "com.faceplate.provenance"
-MIME = {".mp4": "video/mp4", ".mov": "video/quicktime", ".png": "image/png", ".jpg": "image/jpeg",
-        ".jpeg": "image/jpeg", ".tif": "image/tiff", ".tiff": "image/tiff", ".exr": "image/x-exr",
-        ".dpx": "image/x-dpx", ".mpg": "video/mpeg", ".mpeg": "video/mpeg", ".avi": "video/x-msvideo",
-        ".mkv": "video/x-matroska", ".webm": "video/webm"}
-_SETTINGS = {"builder": {"thumbnail": {"enabled": False}},  # review frames need no thumbnail of themselves
-             "verify": {"verify_after_sign": False}}  # trust is the reader's to judge, with its own trust list
+MIME = {
+    ".mp4": "video/mp4",
+    ".mov": "video/quicktime",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".tif": "image/tiff",
+    ".tiff": "image/tiff",
+    ".exr": "image/x-exr",
+    ".dpx": "image/x-dpx",
+    ".mpg": "video/mpeg",
+    ".mpeg": "video/mpeg",
+    ".avi": "video/x-msvideo",
+    ".mkv": "video/x-matroska",
+    ".webm": "video/webm",
+}
+_SETTINGS = {
+    "builder": {"thumbnail": {"enabled": False}},  # review frames need no thumbnail of themselves
+    "verify": {"verify_after_sign": False},
+}  # trust is the reader's to judge, with its own trust list
 
 
 @dataclass(frozen=True)
@@ -62,8 +76,9 @@ def load_signing_key(cert_path: str | os.PathLike, key_path: str | os.PathLike) 
     try:
         cert = x509.load_pem_x509_certificates(cert_pem)[0]
     except ValueError:
-        raise RenderError(f"--sign: {cert_path} holds no PEM certificate; give the signing certificate (then its "
-                          "issuers) in PEM") from None
+        raise RenderError(
+            f"--sign: {cert_path} holds no PEM certificate; give the signing certificate (then its issuers) in PEM"
+        ) from None
     try:
         key = load_pem_private_key(key_pem, password=None)
     except (ValueError, TypeError):
@@ -107,22 +122,28 @@ def check_can_sign(key: SigningKey) -> None:
 
     try:
         with _signer(key) as signer, c2pa.Context.from_dict(_SETTINGS) as context:
-            builder = c2pa.Builder({"claim_generator_info": [_generator()], "title": "check", "format": "image/png"},
-                                   context=context)
+            builder = c2pa.Builder(
+                {"claim_generator_info": [_generator()], "title": "check", "format": "image/png"}, context=context
+            )
             builder.sign(signer, "image/png", io.BytesIO(_one_pixel_png()), io.BytesIO())
     except c2pa.C2paError as exc:
-        raise RenderError(f"--sign: c2pa refuses this certificate ({_first_line(exc)}); use one issued by a CA, with "
-                          "an authority key identifier, the digitalSignature key usage and an accepted extended key "
-                          "usage such as emailProtection or documentSigning") from None
+        raise RenderError(
+            f"--sign: c2pa refuses this certificate ({_first_line(exc)}); use one issued by a CA, with "
+            "an authority key identifier, the digitalSignature key usage and an accepted extended key "
+            "usage such as emailProtection or documentSigning"
+        ) from None
 
 
 def _one_pixel_png() -> bytes:
     """A valid 1x1 grey PNG, made with the standard library (the signing check needs any PNG)."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
     header = struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)  # 1x1, 8-bit greyscale
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00\x80")) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00\x80")) + chunk(b"IEND", b"")
+    )
 
 
 def _first_line(exc: Exception) -> str:
@@ -142,23 +163,53 @@ def manifest_definition(record: dict[str, Any], title: str, mime: str) -> dict[s
     opened -> placed -> edited (AI composite), and the provenance record."""
     plate = record["plate"]
     sources = record["sources"]
-    ingredients = [{"title": Path(plate["path"]).name, "format": _mime(plate["path"]), "relationship": "parentOf",
-                    "label": "plate", "description": f"plate {plate['path']} ({plate['fingerprint']}), "
-                                                     f"frames {plate['range']}"}]
-    ingredients += [{"title": Path(s["path"]).name, "format": _mime(s["path"]), "relationship": "componentOf",
-                     "label": f"source-{i}", "description": f"source identity {s['path']} ({s['fingerprint']})"}
-                    for i, s in enumerate(sources, 1)]
+    ingredients = [
+        {
+            "title": Path(plate["path"]).name,
+            "format": _mime(plate["path"]),
+            "relationship": "parentOf",
+            "label": "plate",
+            "description": f"plate {plate['path']} ({plate['fingerprint']}), frames {plate['range']}",
+        }
+    ]
+    ingredients += [
+        {
+            "title": Path(s["path"]).name,
+            "format": _mime(s["path"]),
+            "relationship": "componentOf",
+            "label": f"source-{i}",
+            "description": f"source identity {s['path']} ({s['fingerprint']})",
+        }
+        for i, s in enumerate(sources, 1)
+    ]
     model = record.get("model") or {}
     actions = [{"action": "c2pa.opened", "parameters": {"ingredientIds": ["plate"]}}]
     if sources:
-        actions.append({"action": "c2pa.placed",
-                        "parameters": {"ingredientIds": [f"source-{i}" for i in range(1, len(sources) + 1)]}})
-    actions.append({"action": "c2pa.edited", "digitalSourceType": COMPOSITE_AI, "softwareAgent": _generator(),
-                    "description": f"face replaced by a per-shot trained model (sha256 {model.get('sha256')}, "
-                                   f"iteration {model.get('iteration')}); consent: {record['consent']['text']}"})
-    return {"claim_generator_info": [_generator()], "title": title, "format": mime, "ingredients": ingredients,
-            "assertions": [{"label": "c2pa.actions", "data": {"actions": actions}},
-                           {"label": PROVENANCE_LABEL, "data": record}]}
+        actions.append(
+            {
+                "action": "c2pa.placed",
+                "parameters": {"ingredientIds": [f"source-{i}" for i in range(1, len(sources) + 1)]},
+            }
+        )
+    actions.append(
+        {
+            "action": "c2pa.edited",
+            "digitalSourceType": COMPOSITE_AI,
+            "softwareAgent": _generator(),
+            "description": f"face replaced by a per-shot trained model (sha256 {model.get('sha256')}, "
+            f"iteration {model.get('iteration')}); consent: {record['consent']['text']}",
+        }
+    )
+    return {
+        "claim_generator_info": [_generator()],
+        "title": title,
+        "format": mime,
+        "ingredients": ingredients,
+        "assertions": [
+            {"label": "c2pa.actions", "data": {"actions": actions}},
+            {"label": PROVENANCE_LABEL, "data": record},
+        ],
+    }
 
 
 def sign_files(files: list[tuple[Path, dict[str, Any]]], key: SigningKey) -> list[Path]:
@@ -193,5 +244,8 @@ def read_credentials(path: str | os.PathLike, trust_anchors_pem: str | None = No
         except c2pa.C2paError.ManifestNotFound:
             return {"state": None, "manifest": None, "results": None}
         with reader:
-            return {"state": reader.get_validation_state(), "manifest": reader.get_active_manifest(),
-                    "results": reader.get_validation_results()}
+            return {
+                "state": reader.get_validation_state(),
+                "manifest": reader.get_active_manifest(),
+                "results": reader.get_validation_results(),
+            }

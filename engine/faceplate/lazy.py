@@ -9,8 +9,10 @@ from typing import Callable
 
 def lazy_names(package: str, where: dict[str, str]) -> Callable[[str], object]:
     """A module ``__getattr__`` for ``package``: ``where`` maps each public name to its submodule."""
+
     def __getattr__(name: str):
         if name not in where:
             raise AttributeError(f"module {package!r} has no attribute {name!r}")
         return getattr(importlib.import_module(f"{package}.{where[name]}"), name)
+
     return __getattr__

@@ -25,8 +25,15 @@ RECORD_KEY = PREFIX + "provenance"
 
 def clip_identity(clip) -> dict[str, Any]:
     """A plate or source: its path and the fingerprint init took (bytes, frames, resolution)."""
-    return {"path": clip.path, "kind": clip.kind, "fingerprint": fingerprint_text(clip), "size_bytes": clip.size_bytes,
-            "frame_count": clip.frame_count, "width": clip.width, "height": clip.height}
+    return {
+        "path": clip.path,
+        "kind": clip.kind,
+        "fingerprint": fingerprint_text(clip),
+        "size_bytes": clip.size_bytes,
+        "frame_count": clip.frame_count,
+        "width": clip.width,
+        "height": clip.height,
+    }
 
 
 def fingerprint_text(clip) -> str:
@@ -37,26 +44,39 @@ def fingerprint_text(clip) -> str:
 def model_identity(path, metadata: dict[str, str], sha256: str | None) -> dict[str, Any]:
     """The generator that made an output, from its file and the metadata export wrote into it."""
     iterations = metadata.get("iterations")
-    return {"path": str(path) if path else None, "sha256": sha256, "config_hash": metadata.get("config_hash") or None,
-            "iteration": int(iterations) if iterations and iterations.isdigit() else None,
-            "train_run": metadata.get("run_id") or None, "precision": metadata.get("precision")}
+    return {
+        "path": str(path) if path else None,
+        "sha256": sha256,
+        "config_hash": metadata.get("config_hash") or None,
+        "iteration": int(iterations) if iterations and iterations.isdigit() else None,
+        "train_run": metadata.get("run_id") or None,
+        "precision": metadata.get("precision"),
+    }
 
 
 def stage_history(manifest, exclude: str | None = None) -> list[dict[str, str]]:
     """Every finished stage run that left its work in the shot (done), oldest first."""
-    return [{"stage": r.stage, "run": r.id, "finished": r.finished or ""}
-            for r in manifest.stages if r.status == "done" and r.id != exclude]
+    return [
+        {"stage": r.stage, "run": r.id, "finished": r.finished or ""}
+        for r in manifest.stages
+        if r.status == "done" and r.id != exclude
+    ]
 
 
 def provenance_record(manifest, consent: Consent, model: dict[str, Any] | None = None, run=None) -> dict[str, Any]:
     """The provenance of what ``run`` (a StageRun, e.g. this render) writes for the shot of ``manifest``."""
     made_by = {"stage": run.stage, "run": run.id, "started": run.started, "host": run.host} if run else None
-    return {"schema": SCHEMA, "faceplate_version": __version__, "shot": manifest.shot, "made_by": made_by,
-            "model": model,
-            "plate": {**clip_identity(manifest.plate), "range": manifest.range},
-            "sources": [clip_identity(c) for c in manifest.sources],
-            "stages": stage_history(manifest, exclude=run.id if run else None),
-            "consent": {**consent.as_dict(), "text": consent.text}}
+    return {
+        "schema": SCHEMA,
+        "faceplate_version": __version__,
+        "shot": manifest.shot,
+        "made_by": made_by,
+        "model": model,
+        "plate": {**clip_identity(manifest.plate), "range": manifest.range},
+        "sources": [clip_identity(c) for c in manifest.sources],
+        "stages": stage_history(manifest, exclude=run.id if run else None),
+        "consent": {**consent.as_dict(), "text": consent.text},
+    }
 
 
 def _compact(value: Any) -> str:
@@ -71,15 +91,21 @@ def provenance_attributes(record: dict[str, Any]) -> dict[str, str]:
     consent = record["consent"]
     plate = record["plate"]
     flat = {
-        "schema": record["schema"], "version": record["faceplate_version"], "shot": record["shot"],
+        "schema": record["schema"],
+        "version": record["faceplate_version"],
+        "shot": record["shot"],
         "made_by": f"{made_by['stage']} run {made_by['run']}" if made_by else "",
-        "model_sha256": model.get("sha256") or "", "model_config_hash": model.get("config_hash") or "",
+        "model_sha256": model.get("sha256") or "",
+        "model_config_hash": model.get("config_hash") or "",
         "checkpoint_iteration": "" if model.get("iteration") is None else str(model["iteration"]),
         "train_run": model.get("train_run") or "",
-        "plate": plate["path"], "plate_fingerprint": plate["fingerprint"], "plate_range": plate["range"],
+        "plate": plate["path"],
+        "plate_fingerprint": plate["fingerprint"],
+        "plate_range": plate["range"],
         "sources": _compact([{"path": s["path"], "fingerprint": s["fingerprint"]} for s in record["sources"]]),
         "stages": " ".join(f"{s['stage']}:{s['run']}" for s in record["stages"]),
-        "consent": consent["text"], "consent_ref": consent["ref"] or "",
+        "consent": consent["text"],
+        "consent_ref": consent["ref"] or "",
         "consent_waived": "true" if consent["waived"] else "false",
     }
     # an empty string attribute does not survive every format (EXR drops it): what is unknown is left out

@@ -108,8 +108,9 @@ class Meter:
     (train's ``--minutes``): the ETA is never past it, and the total is the units the rate will reach by then
     where that comes before ``total``. ``finish()`` reports the task complete wherever it stopped."""
 
-    def __init__(self, reporter: Reporter, task: str, total: int | None, unit: str = "frames",
-                 seconds: float | None = None):
+    def __init__(
+        self, reporter: Reporter, task: str, total: int | None, unit: str = "frames", seconds: float | None = None
+    ):
         self.reporter, self.task, self.total, self.unit, self.seconds = reporter, task, total, unit, seconds
         self.done, self.started = 0, time.monotonic()
         self._report()

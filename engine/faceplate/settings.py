@@ -52,13 +52,22 @@ def _holds_rooted(annotation) -> bool:
 
 def stage_settings(cls=None, *, frozen: bool = False):
     """Class decorator: a validating dataclass (``dataclasses.replace``/``asdict`` still work)."""
+
     def wrap(c):
         return pydantic.dataclasses.dataclass(c, config=CONFIG, frozen=frozen)
+
     return wrap if cls is None else wrap(cls)
 
 
-def setting(default: Any = dataclasses.MISSING, help: str = "", *, flag: str | None = None, remember: bool = True,
-            default_factory=None, **constraints) -> Any:
+def setting(
+    default: Any = dataclasses.MISSING,
+    help: str = "",
+    *,
+    flag: str | None = None,
+    remember: bool = True,
+    default_factory=None,
+    **constraints,
+) -> Any:
     """A settings field: ``help`` for flags and API docs, ``ge``/``le``/``gt``/``lt`` bounds,
     ``flag`` to name the CLI flag (default: ``--field-name``), ``remember=False`` for what applies to
     one run only (a frame subset, ``--force``)."""
@@ -189,7 +198,9 @@ def nest(changes: dict) -> dict:
 def _deep_update(base: dict, changes: dict) -> dict:
     out = dict(base)
     for key, value in changes.items():
-        out[key] = _deep_update(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+        out[key] = (
+            _deep_update(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+        )
     return out
 
 
@@ -211,8 +222,10 @@ def remembered(settings) -> dict:
 
 def as_plain_dict(settings) -> dict:
     """Every field, JSON-ready (for a run record)."""
-    return {name: as_plain_dict(v) if _fields(type(v)) else _plain(v)
-            for name, v in ((n, getattr(settings, n)) for n in _fields(type(settings)))}
+    return {
+        name: as_plain_dict(v) if _fields(type(v)) else _plain(v)
+        for name, v in ((n, getattr(settings, n)) for n in _fields(type(settings)))
+    }
 
 
 def _plain(value):

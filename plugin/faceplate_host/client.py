@@ -54,8 +54,13 @@ def default_data_dir() -> Path:
 
 
 class EngineClient:
-    def __init__(self, url: str = DEFAULT_URL, token: Optional[str] = None, token_file: Optional[Path] = None,
-                 timeout: float = 30.0):
+    def __init__(
+        self,
+        url: str = DEFAULT_URL,
+        token: Optional[str] = None,
+        token_file: Optional[Path] = None,
+        timeout: float = 30.0,
+    ):
         self.url, self.timeout = url.rstrip("/"), timeout
         self.token_file = Path(token_file) if token_file else default_data_dir() / "token"
         self._token = token
@@ -68,8 +73,14 @@ class EngineClient:
         return cls(os.environ.get("FACEPLATE_URL", DEFAULT_URL), os.environ.get("FACEPLATE_TOKEN"), **kwargs)
 
     # --- jobs --------------------------------------------------------------------------------
-    def submit(self, workspace: str, stages: Optional[list] = None, settings: Optional[dict] = None,
-               shot: Optional[dict] = None, budget: Optional[str] = None) -> dict:
+    def submit(
+        self,
+        workspace: str,
+        stages: Optional[list] = None,
+        settings: Optional[dict] = None,
+        shot: Optional[dict] = None,
+        budget: Optional[str] = None,
+    ) -> dict:
         """Run ``stages`` (default: the whole pipeline) on a workspace; with ``shot`` (plate, range, sources,
         first_frame, colour_space, fps, consent_ref) the engine creates the workspace first. A job that renders
         needs the shot's consent reference (``consent_ref``) or ``settings["render"]["waive_consent"]``.
@@ -107,9 +118,15 @@ class EngineClient:
     def artifacts(self, job_id: str) -> dict:
         return self._call("GET", f"/api/jobs/{_quote(job_id)}/artifacts")
 
-    def watch(self, job_id: str, callback: Callable[[dict], Any], poll_s: float = 0.5,
-              timeout_s: Optional[float] = None, after: int = 0,
-              cancelled: Optional[Callable[[], bool]] = None) -> dict:
+    def watch(
+        self,
+        job_id: str,
+        callback: Callable[[dict], Any],
+        poll_s: float = 0.5,
+        timeout_s: Optional[float] = None,
+        after: int = 0,
+        cancelled: Optional[Callable[[], bool]] = None,
+    ) -> dict:
         """Call ``callback(event)`` for every event of the job, in order, until it is done, failed or cancelled;
         returns the job. Polls (no threads, no SSE), so it works inside any host's event loop step by step.
         When ``cancelled()`` turns true the engine is asked (once) to cancel, and watching goes on until the
@@ -149,8 +166,10 @@ class EngineClient:
         if answer.get("api") != API_VERSION:
             raise EngineVersionMismatch(
                 f"the engine at {self.url} (faceplate {answer.get('version')}) speaks API {answer.get('api')}, this "
-                f"plug-in speaks API {API_VERSION}", code="version_mismatch",
-                hint="install the faceplate-host package that matches the engine (same version)")
+                f"plug-in speaks API {API_VERSION}",
+                code="version_mismatch",
+                hint="install the faceplate-host package that matches the engine (same version)",
+            )
         self._checked = True
 
     def _call(self, method: str, path: str, body: Optional[dict] = None) -> Any:
@@ -164,9 +183,12 @@ class EngineClient:
         try:
             return self.token_file.read_text(encoding="utf-8").strip()
         except OSError:
-            raise EngineAuthError(f"no engine token: cannot read the token file {self.token_file}", code="no_token",
-                                  hint="start the engine once (`faceplate serve`) to create it, or set FACEPLATE_TOKEN; "
-                                  "`faceplate serve --print-token` shows where it is") from None
+            raise EngineAuthError(
+                f"no engine token: cannot read the token file {self.token_file}",
+                code="no_token",
+                hint="start the engine once (`faceplate serve`) to create it, or set FACEPLATE_TOKEN; "
+                "`faceplate serve --print-token` shows where it is",
+            ) from None
 
     def _request(self, method: str, path: str, body: Optional[dict], auth: bool) -> Any:
         data = json.dumps(body).encode() if body is not None else None
@@ -183,8 +205,11 @@ class EngineClient:
             raise self._error_from(exc) from None
         except (urllib.error.URLError, ConnectionError, TimeoutError) as exc:
             reason = getattr(exc, "reason", exc)
-            raise EngineNotRunning(f"no Faceplate engine answers at {self.url} ({reason})", code="not_running",
-                                   hint=f"start it with `{START_COMMAND}`") from None
+            raise EngineNotRunning(
+                f"no Faceplate engine answers at {self.url} ({reason})",
+                code="not_running",
+                hint=f"start it with `{START_COMMAND}`",
+            ) from None
         return json.loads(raw) if raw else None
 
     def _error_from(self, exc: urllib.error.HTTPError) -> EngineError:
@@ -196,8 +221,12 @@ class EngineClient:
         code, hint = error.get("code", "http_error"), error.get("hint", "")
         if exc.code == 401:
             where = "FACEPLATE_TOKEN" if self._token else f"the token file {self.token_file}"
-            return EngineAuthError(f"the engine refused the token from {where}: {message}", code, hint=(
-                "use the token of the engine you talk to: `faceplate serve --print-token` shows its file"), status=401)
+            return EngineAuthError(
+                f"the engine refused the token from {where}: {message}",
+                code,
+                hint=("use the token of the engine you talk to: `faceplate serve --print-token` shows its file"),
+                status=401,
+            )
         return EngineError(message, code, hint, exc.code)
 
 

@@ -35,9 +35,14 @@ def run_checks(client: Optional[EngineClient] = None) -> list[tuple[bool, str]]:
 def check_package() -> tuple[bool, str]:
     missing = [dist for module, dist in REQUIREMENTS.items() if importlib.util.find_spec(module) is None]
     if missing:
-        return False, (f"host package: {', '.join(missing)} not importable in {sys.executable}; install "
-                       f"faceplate-host=={faceplate_host.__version__} into this Python")
-    return True, f"host package: faceplate-host {faceplate_host.__version__} at {os.path.dirname(faceplate_host.__file__)}"
+        return False, (
+            f"host package: {', '.join(missing)} not importable in {sys.executable}; install "
+            f"faceplate-host=={faceplate_host.__version__} into this Python"
+        )
+    return (
+        True,
+        f"host package: faceplate-host {faceplate_host.__version__} at {os.path.dirname(faceplate_host.__file__)}",
+    )
 
 
 def check_token(client: EngineClient) -> tuple[bool, str]:
@@ -46,8 +51,10 @@ def check_token(client: EngineClient) -> tuple[bool, str]:
     try:
         token = client.token_file.read_text(encoding="utf-8").strip()
     except OSError as exc:
-        return False, (f"token: cannot read {client.token_file} ({exc.strerror}); start the engine once "
-                       "(`faceplate serve`) or set FACEPLATE_TOKEN")
+        return False, (
+            f"token: cannot read {client.token_file} ({exc.strerror}); start the engine once "
+            "(`faceplate serve`) or set FACEPLATE_TOKEN"
+        )
     if not token:
         return False, f"token: {client.token_file} is empty; `faceplate serve --print-token` writes a new one"
     return True, f"token: {client.token_file}"
@@ -66,9 +73,11 @@ def check_engine(client: EngineClient) -> tuple[tuple[bool, str], Optional[dict]
 def check_versions(client: EngineClient, health: dict) -> tuple[bool, str]:
     version, api = health.get("version"), health.get("api")
     if api != API_VERSION or version != faceplate_host.__version__:
-        return False, (f"version mismatch: the engine is faceplate {version} (API {api}), this plug-in is "
-                       f"faceplate-host {faceplate_host.__version__} (API {API_VERSION}); install "
-                       f"faceplate-host=={version} into {sys.executable}")
+        return False, (
+            f"version mismatch: the engine is faceplate {version} (API {api}), this plug-in is "
+            f"faceplate-host {faceplate_host.__version__} (API {API_VERSION}); install "
+            f"faceplate-host=={version} into {sys.executable}"
+        )
     return True, f"versions: engine and plug-in are both {version} (API {api})"
 
 

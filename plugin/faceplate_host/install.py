@@ -36,16 +36,23 @@ class Installed:
     instructions: tuple
 
 
-def default_dest(host: str, platform: str = sys.platform, env: Optional[Mapping[str, str]] = None,
-                 blender_version: str = "4.2") -> Path:
+def default_dest(
+    host: str, platform: str = sys.platform, env: Optional[Mapping[str, str]] = None, blender_version: str = "4.2"
+) -> Path:
     env = os.environ if env is None else env
     home = Path.home()
     if host == "nuke":
         return home / ".nuke" / "faceplate"
     if host == "resolve":
         if platform == "win32":
-            return (Path(env.get("APPDATA") or home / "AppData" / "Roaming") / "Blackmagic Design" / "DaVinci Resolve"
-                    / "Support" / "Fusion" / "Scripts")
+            return (
+                Path(env.get("APPDATA") or home / "AppData" / "Roaming")
+                / "Blackmagic Design"
+                / "DaVinci Resolve"
+                / "Support"
+                / "Fusion"
+                / "Scripts"
+            )
         if platform == "darwin":
             return home / "Library/Application Support/Blackmagic Design/DaVinci Resolve/Fusion/Scripts"
         return home / ".local/share/DaVinciResolve/Fusion/Scripts"
@@ -60,8 +67,13 @@ def default_dest(host: str, platform: str = sys.platform, env: Optional[Mapping[
     raise InstallError(f"unknown host {host!r}: choose one of {', '.join(HOSTS)}")
 
 
-def install(host: str, dest: Optional[Path] = None, link: bool = False, platform: str = sys.platform,
-            blender_version: str = "4.2") -> Installed:
+def install(
+    host: str,
+    dest: Optional[Path] = None,
+    link: bool = False,
+    platform: str = sys.platform,
+    blender_version: str = "4.2",
+) -> Installed:
     dest = Path(dest).expanduser().resolve() if dest else default_dest(host, platform, blender_version=blender_version)
     layout = {"nuke": _nuke_layout, "resolve": _resolve_layout, "blender": _blender_layout}
     if host not in layout:
@@ -71,33 +83,49 @@ def install(host: str, dest: Optional[Path] = None, link: bool = False, platform
         _place_package(package_dir, link)
         written = tuple(_write_startup(source, target, package_dir) for source, target in copies)
     except OSError as exc:
-        raise InstallError(f"cannot write the {host} files into {dest}: {exc.strerror} ({exc.filename}); "
-                           "give a folder you can write with --dest") from None
+        raise InstallError(
+            f"cannot write the {host} files into {dest}: {exc.strerror} ({exc.filename}); "
+            "give a folder you can write with --dest"
+        ) from None
     return Installed(host, dest, written, package_dir, tuple(instructions))
 
 
 def _nuke_layout(dest: Path, platform: str):
     startup = HOST_FILES / "nuke" / "startup"
-    setting = f'set NUKE_PATH={dest}' if platform == "win32" else f'export NUKE_PATH="{dest}"'
-    return ([(startup / "init.py", dest / "init.py"), (startup / "menu.py", dest / "menu.py")], dest / "python",
-            [f"{setting}   (or add nuke.pluginAddPath(r'{dest}') to ~/.nuke/init.py)",
-             "restart Nuke: the Faceplate menu is in the menu bar; select the plate's Read and send it"])
+    setting = f"set NUKE_PATH={dest}" if platform == "win32" else f'export NUKE_PATH="{dest}"'
+    return (
+        [(startup / "init.py", dest / "init.py"), (startup / "menu.py", dest / "menu.py")],
+        dest / "python",
+        [
+            f"{setting}   (or add nuke.pluginAddPath(r'{dest}') to ~/.nuke/init.py)",
+            "restart Nuke: the Faceplate menu is in the menu bar; select the plate's Read and send it",
+        ],
+    )
 
 
 def _resolve_layout(dest: Path, platform: str):
     script = HOST_FILES / "resolve" / "scripts" / "Faceplate.py"
-    return ([(script, dest / "Utility" / "Faceplate.py")], dest.parent / "Faceplate" / "python",
-            ["restart Resolve: Workspace > Scripts > Faceplate sends the marked range (or the clip under the playhead)",
-             "set FACEPLATE_SOURCE (the identity to put in: clip, sequence or folder of stills) and "
-             "FACEPLATE_CONSENT_REF (the performer's consent reference) before starting Resolve"])
+    return (
+        [(script, dest / "Utility" / "Faceplate.py")],
+        dest.parent / "Faceplate" / "python",
+        [
+            "restart Resolve: Workspace > Scripts > Faceplate sends the marked range (or the clip under the playhead)",
+            "set FACEPLATE_SOURCE (the identity to put in: clip, sequence or folder of stills) and "
+            "FACEPLATE_CONSENT_REF (the performer's consent reference) before starting Resolve",
+        ],
+    )
 
 
 def _blender_layout(dest: Path, platform: str):
     addon = dest / "faceplate_blender"
-    return ([(HOST_FILES / "blender" / "startup" / "faceplate_blender" / "__init__.py", addon / "__init__.py")],
-            addon / "python",
-            ["enable it: Edit > Preferences > Add-ons > Faceplate (or start Blender with --addons faceplate_blender)",
-             "in the Video Sequencer: select the plate strip, Strip > Faceplate: Swap Face in Selected Strips"])
+    return (
+        [(HOST_FILES / "blender" / "startup" / "faceplate_blender" / "__init__.py", addon / "__init__.py")],
+        addon / "python",
+        [
+            "enable it: Edit > Preferences > Add-ons > Faceplate (or start Blender with --addons faceplate_blender)",
+            "in the Video Sequencer: select the plate strip, Strip > Faceplate: Swap Face in Selected Strips",
+        ],
+    )
 
 
 def _place_package(package_dir: Path, link: bool) -> None:
@@ -116,7 +144,9 @@ def _place_package(package_dir: Path, link: bool) -> None:
 
 def _write_startup(source: Path, target: Path, package_dir: Path) -> Path:
     """The start-up file with its PACKAGE_DIR line naming where the package copy is."""
-    text = _PACKAGE_LINE.sub(lambda _: f"PACKAGE_DIR = {str(package_dir)!r}", source.read_text(encoding="utf-8"), count=1)
+    text = _PACKAGE_LINE.sub(
+        lambda _: f"PACKAGE_DIR = {str(package_dir)!r}", source.read_text(encoding="utf-8"), count=1
+    )
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".part")
     partial.write_text(text, encoding="utf-8")

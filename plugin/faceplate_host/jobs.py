@@ -48,8 +48,16 @@ def workspace_for(shot: Shot, shots_dir) -> Path:
     return Path(shots_dir).absolute() / f"{safe}_{shot.record.first}"
 
 
-def submit_shot(client: EngineClient, shot: Shot, sources: Sequence[str], shots_dir, consent_ref: Optional[str] = None,
-                settings: Optional[dict] = None, stages: Optional[list] = None, workspace=None) -> ShotJob:
+def submit_shot(
+    client: EngineClient,
+    shot: Shot,
+    sources: Sequence[str],
+    shots_dir,
+    consent_ref: Optional[str] = None,
+    settings: Optional[dict] = None,
+    stages: Optional[list] = None,
+    workspace=None,
+) -> ShotJob:
     """Send one shot to the engine: a new workspace under ``shots_dir``, or the existing one run again.
     ``consent_ref``: the performer's consent/release reference, recorded by the shot; the engine refuses a
     job that renders without one unless ``settings["render"]["waive_consent"]`` (see ``waiver``).
@@ -90,8 +98,10 @@ def submitted(instance) -> ShotJob:
     """The job Extract submitted for a pyblish instance; a clear error when submission failed."""
     job = instance.data.get("job")
     if job is None:
-        raise ShotError(f"clip {instance.data['shot'].name!r}: was not submitted to the engine (see the submit "
-                        f"error above); fix it and publish again")
+        raise ShotError(
+            f"clip {instance.data['shot'].name!r}: was not submitted to the engine (see the submit "
+            f"error above); fix it and publish again"
+        )
     return job
 
 
@@ -124,28 +134,47 @@ def placement_for(client: EngineClient, shot_job: ShotJob, track_name: str = "fa
     layer = artifacts.get("layer")
     shot = shot_job.shot
     if not layer or not layer.get("pattern"):
-        raise ShotError(f"clip {shot.name!r}: engine job {shot_job.job_id} has no rendered layer yet; wait for it "
-                        f"to finish (faceplate-otio submit) or retry it on the engine's dashboard")
+        raise ShotError(
+            f"clip {shot.name!r}: engine job {shot_job.job_id} has no rendered layer yet; wait for it "
+            f"to finish (faceplate-otio submit) or retry it on the engine's dashboard"
+        )
     frames = FrameSpan.parse(layer.get("frame_range") or artifacts.get("frame_range") or str(shot.render_span))
     onnx = artifacts.get("onnx") or {}
     matte = layer.get("matte") or {}
-    return place_layer(shot, layer["pattern"], frames, track_name=track_name,
-                       matte_pattern=(matte.get("path") or "") if isinstance(matte, dict) else str(matte),
-                       flags=tuple(_flags(artifacts)),
-                       metadata={"shot": shot.name, "workspace": artifacts.get("workspace") or shot_job.workspace,
-                                 "model": (onnx.get("path") or "") if isinstance(onnx, dict) else str(onnx),
-                                 "job": shot_job.job_id, "engine": client.url, **version_metadata(artifacts)})
+    return place_layer(
+        shot,
+        layer["pattern"],
+        frames,
+        track_name=track_name,
+        matte_pattern=(matte.get("path") or "") if isinstance(matte, dict) else str(matte),
+        flags=tuple(_flags(artifacts)),
+        metadata={
+            "shot": shot.name,
+            "workspace": artifacts.get("workspace") or shot_job.workspace,
+            "model": (onnx.get("path") or "") if isinstance(onnx, dict) else str(onnx),
+            "job": shot_job.job_id,
+            "engine": client.url,
+            **version_metadata(artifacts),
+        },
+    )
 
 
 def version_metadata(artifacts: dict) -> dict:
     """Which version of the shot's layer is placed, the earlier ones (still on disk: reachable from the placed
     clip) and the QC verdict on it (the engine's artifacts carry them)."""
     layer = artifacts.get("layer") or {}
-    earlier = [{"version": v.get("version"), "layer": v.get("pattern")} for v in artifacts.get("versions") or []
-               if v.get("version") != layer.get("version")]
+    earlier = [
+        {"version": v.get("version"), "layer": v.get("pattern")}
+        for v in artifacts.get("versions") or []
+        if v.get("version") != layer.get("version")
+    ]
     verdict = artifacts.get("verdict") or {}
-    return {"version": layer.get("version") or "", "earlier_versions": earlier, "verdict": verdict.get("line") or "",
-            "qc_passed": verdict.get("passed")}
+    return {
+        "version": layer.get("version") or "",
+        "earlier_versions": earlier,
+        "verdict": verdict.get("line") or "",
+        "qc_passed": verdict.get("passed"),
+    }
 
 
 def placed_message(placement: LayerPlacement) -> str:
@@ -154,8 +183,10 @@ def placed_message(placement: LayerPlacement) -> str:
     version = f" {meta['version']}" if meta.get("version") else ""
     earlier = [v.get("version") for v in meta.get("earlier_versions") or [] if v.get("version")]
     kept = f" ({', '.join(earlier)} kept, disabled)" if earlier else ""
-    return (f"{placement.shot}: layer{version} placed at {placement.record} on track {placement.track_name!r}{kept}; "
-            f"{verdict_text(placement)}")
+    return (
+        f"{placement.shot}: layer{version} placed at {placement.record} on track {placement.track_name!r}{kept}; "
+        f"{verdict_text(placement)}"
+    )
 
 
 def verdict_text(placement: LayerPlacement) -> str:

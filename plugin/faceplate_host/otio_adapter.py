@@ -20,12 +20,25 @@ log = logging.getLogger("faceplate_host.otio")
 class OtioFileAdapter:
     host = "otio"
 
-    def __init__(self, timeline_path, out_path, marker: Optional[str] = None, marker_colour: Optional[str] = None,
-                 track: Optional[str] = None, clips: Optional[Sequence[str]] = None, handles: int = 0,
-                 first_frame: int = DEFAULT_FIRST_FRAME, timeline_name: Optional[str] = None):
+    def __init__(
+        self,
+        timeline_path,
+        out_path,
+        marker: Optional[str] = None,
+        marker_colour: Optional[str] = None,
+        track: Optional[str] = None,
+        clips: Optional[Sequence[str]] = None,
+        handles: int = 0,
+        first_frame: int = DEFAULT_FIRST_FRAME,
+        timeline_name: Optional[str] = None,
+    ):
         self.timeline_path, self.out_path = Path(timeline_path), Path(out_path)
-        self.selection = {"marker": marker, "marker_colour": marker_colour, "track": track,
-                          "clips": list(clips) if clips else None}
+        self.selection = {
+            "marker": marker,
+            "marker_colour": marker_colour,
+            "track": track,
+            "clips": list(clips) if clips else None,
+        }
         self.handles, self.first_frame = handles, first_frame
         self.timeline = read_timeline(self.timeline_path, timeline_name)
         self.placed: list[LayerPlacement] = []
@@ -39,8 +52,13 @@ class OtioFileAdapter:
 
     def collect_all(self):
         """(shots, refusals): every chosen clip tried, so validation can name all refused clips at once."""
-        return shots_and_refusals(self.timeline, handles=self.handles, source_path=str(self.timeline_path),
-                                  first_frame=self.first_frame, **self.selection)
+        return shots_and_refusals(
+            self.timeline,
+            handles=self.handles,
+            source_path=str(self.timeline_path),
+            first_frame=self.first_frame,
+            **self.selection,
+        )
 
     def place(self, placement: LayerPlacement) -> None:
         """A newer version of a shot already placed here replaces it on the layer track; the file written with

@@ -19,11 +19,26 @@ from typing import Optional, Sequence
 
 from faceplate_host.client import EngineClient
 from faceplate_host.errors import FaceplateHostError, error_line
-from faceplate_host.jobs import (event_text, jobs_file_for, load_jobs, placement_for, require_done, save_jobs,
-                                 submit_shot, verdict_text, waiver)
+from faceplate_host.jobs import (
+    event_text,
+    jobs_file_for,
+    load_jobs,
+    placement_for,
+    require_done,
+    save_jobs,
+    submit_shot,
+    verdict_text,
+    waiver,
+)
 from faceplate_host.shots import BUDGET_HELP, ShotError
-from faceplate_host.timeline import (DEFAULT_FIRST_FRAME, LAYER_TRACK, describe, read_timeline, shots_and_refusals,
-                                     write_layers)
+from faceplate_host.timeline import (
+    DEFAULT_FIRST_FRAME,
+    LAYER_TRACK,
+    describe,
+    read_timeline,
+    shots_and_refusals,
+    write_layers,
+)
 
 PROG = "faceplate-otio"
 
@@ -41,8 +56,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(prog=PROG, description="Faceplate for OpenTimelineIO timelines: list the marked "
-                                  "shots, send them to the engine, put the rendered layers back.")
+    top = argparse.ArgumentParser(
+        prog=PROG,
+        description="Faceplate for OpenTimelineIO timelines: list the marked "
+        "shots, send them to the engine, put the rendered layers back.",
+    )
     sub = top.add_subparsers(dest="command", required=True)
     shots = sub.add_parser("shots", help="list the shots a timeline's marked clips make")
     _selection(shots)
@@ -51,18 +69,38 @@ def parser() -> argparse.ArgumentParser:
 
     submit = sub.add_parser("submit", help="send every marked shot to the engine and wait for it")
     _selection(submit)
-    submit.add_argument("--source", action="append", required=True, metavar="PATH",
-                        help="the identity to put in: a clip, a sequence pattern or a folder of stills (repeatable)")
-    submit.add_argument("--shots-dir", type=Path, help="where the shot workspaces go (default: <timeline folder>/faceplate_shots); "
-                        "must be inside the engine's --roots")
+    submit.add_argument(
+        "--source",
+        action="append",
+        required=True,
+        metavar="PATH",
+        help="the identity to put in: a clip, a sequence pattern or a folder of stills (repeatable)",
+    )
+    submit.add_argument(
+        "--shots-dir",
+        type=Path,
+        help="where the shot workspaces go (default: <timeline folder>/faceplate_shots); "
+        "must be inside the engine's --roots",
+    )
     consent = submit.add_mutually_exclusive_group()
-    consent.add_argument("--consent-ref", metavar="TEXT", help="the performer's consent or release reference the shots "
-                         "record (the engine renders nothing without one)")
-    consent.add_argument("--no-consent-ref", action="store_true", help="waive it for these jobs (the waiver is written "
-                         "into every output)")
-    submit.add_argument("--settings", type=Path, metavar="JSON", help="stage settings for the jobs, e.g. {\"train\": {...}}")
-    submit.add_argument("--budget", default="", help=f"how long or how good: {BUDGET_HELP} (default: what each shot "
-                        "remembers, else preview)")
+    consent.add_argument(
+        "--consent-ref",
+        metavar="TEXT",
+        help="the performer's consent or release reference the shots record (the engine renders nothing without one)",
+    )
+    consent.add_argument(
+        "--no-consent-ref",
+        action="store_true",
+        help="waive it for these jobs (the waiver is written into every output)",
+    )
+    submit.add_argument(
+        "--settings", type=Path, metavar="JSON", help='stage settings for the jobs, e.g. {"train": {...}}'
+    )
+    submit.add_argument(
+        "--budget",
+        default="",
+        help=f"how long or how good: {BUDGET_HELP} (default: what each shot remembers, else preview)",
+    )
     submit.add_argument("--no-wait", action="store_true", help="submit and return; `place` later")
     _engine(submit)
     submit.set_defaults(run=run_submit)
@@ -81,17 +119,27 @@ def _selection(command) -> None:
     command.add_argument("timeline", type=Path, help=".otio file (or any file an OTIO adapter reads)")
     _timeline_name(command)
     command.add_argument("--marker", help="clips carrying a marker of this name (case-insensitive)")
-    command.add_argument("--marker-colour", "--marker-color", dest="marker_colour", help="clips carrying a marker of this colour (RED, GREEN ...)")
+    command.add_argument(
+        "--marker-colour",
+        "--marker-color",
+        dest="marker_colour",
+        help="clips carrying a marker of this colour (RED, GREEN ...)",
+    )
     command.add_argument("--track", help="clips on the video track of this name")
     command.add_argument("--clip", action="append", dest="clips", metavar="NAME", help="this clip (repeatable)")
     command.add_argument("--handles", type=int, default=0, help="extra frames rendered either side (default 0)")
-    command.add_argument("--first-frame", type=int, default=DEFAULT_FIRST_FRAME,
-                         help=f"plate number of a movie's first frame (default {DEFAULT_FIRST_FRAME})")
+    command.add_argument(
+        "--first-frame",
+        type=int,
+        default=DEFAULT_FIRST_FRAME,
+        help=f"plate number of a movie's first frame (default {DEFAULT_FIRST_FRAME})",
+    )
 
 
 def _timeline_name(command) -> None:
-    command.add_argument("--timeline", dest="timeline_name", metavar="NAME",
-                         help="the timeline of this name, in a file holding several")
+    command.add_argument(
+        "--timeline", dest="timeline_name", metavar="NAME", help="the timeline of this name, in a file holding several"
+    )
 
 
 def _engine(command) -> None:
@@ -103,9 +151,16 @@ def _engine(command) -> None:
 def _shots(args):
     """(shots, refusals): every chosen clip tried, so all refusals are shown at once."""
     timeline = read_timeline(args.timeline, args.timeline_name)
-    return shots_and_refusals(timeline, marker=args.marker, marker_colour=args.marker_colour, track=args.track,
-                              clips=args.clips, handles=args.handles, source_path=str(args.timeline),
-                              first_frame=args.first_frame)
+    return shots_and_refusals(
+        timeline,
+        marker=args.marker,
+        marker_colour=args.marker_colour,
+        track=args.track,
+        clips=args.clips,
+        handles=args.handles,
+        source_path=str(args.timeline),
+        first_frame=args.first_frame,
+    )
 
 
 def _report(refused) -> None:
@@ -114,8 +169,11 @@ def _report(refused) -> None:
 
 
 def _client(args) -> EngineClient:
-    client = EngineClient.local(token_file=args.token_file) if args.url is None else \
-        EngineClient(args.url, token_file=args.token_file)
+    client = (
+        EngineClient.local(token_file=args.token_file)
+        if args.url is None
+        else EngineClient(args.url, token_file=args.token_file)
+    )
     client.check_version()
     return client
 
@@ -142,8 +200,14 @@ def run_submit(args) -> int:
     shots_dir = args.shots_dir or args.timeline.absolute().parent / "faceplate_shots"
     jobs, jobs_file = [], args.jobs or jobs_file_for(args.timeline)
     for shot in shots:
-        job = submit_shot(client, shot.with_(budget=args.budget.strip()), args.source, shots_dir,
-                          consent_ref=args.consent_ref, settings=settings)
+        job = submit_shot(
+            client,
+            shot.with_(budget=args.budget.strip()),
+            args.source,
+            shots_dir,
+            consent_ref=args.consent_ref,
+            settings=settings,
+        )
         print(f"{shot.name}: job {job.job_id} record {shot.record} source {shot.source} -> {job.workspace}")
         jobs.append(job)
         save_jobs(jobs_file, args.timeline, jobs, client.url)  # after each: a refused later shot loses none
@@ -174,9 +238,9 @@ def _settings(path: Optional[Path]) -> Optional[dict]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except ValueError as exc:
-        raise ShotError(f"{path}: not JSON ({exc}); give {{\"stage\": {{\"setting\": value}}}}") from None
+        raise ShotError(f'{path}: not JSON ({exc}); give {{"stage": {{"setting": value}}}}') from None
     if not isinstance(data, dict):
-        raise ShotError(f"{path}: give an object of stage settings, e.g. {{\"train\": {{\"iterations\": 100}}}}")
+        raise ShotError(f'{path}: give an object of stage settings, e.g. {{"train": {{"iterations": 100}}}}')
     return data
 
 
@@ -188,8 +252,10 @@ def run_place(args) -> int:
     placements = [placement_for(client, job, track_name=args.track_name) for job in jobs]
     out = write_layers(timeline, placements, args.out)
     for placement in placements:
-        print(f"{placement.shot}: {placement.layer_pattern} frames {placement.layer_in}-"
-              f"{placement.layer_frame(placement.record.last)} at record {placement.record} on track {placement.track_name}")
+        print(
+            f"{placement.shot}: {placement.layer_pattern} frames {placement.layer_in}-"
+            f"{placement.layer_frame(placement.record.last)} at record {placement.record} on track {placement.track_name}"
+        )
         print(f"{placement.shot}: {verdict_text(placement)}")
     print(f"wrote {out}")
     return 0

@@ -50,8 +50,13 @@ class PublishOptions:
         token_file = Path(self.token_file) if self.token_file else None
         if self.engine_url:
             return EngineClient(self.engine_url, token=self.token, token_file=token_file)
-        return EngineClient.local(token_file=token_file) if not self.token else \
-            EngineClient(os.environ.get("FACEPLATE_URL", "http://127.0.0.1:8571"), token=self.token, token_file=token_file)
+        return (
+            EngineClient.local(token_file=token_file)
+            if not self.token
+            else EngineClient(
+                os.environ.get("FACEPLATE_URL", "http://127.0.0.1:8571"), token=self.token, token_file=token_file
+            )
+        )
 
 
 def register(host: str = "otio") -> None:
@@ -87,15 +92,20 @@ def failures(context) -> list[str]:
 
 def validation_failed(context) -> bool:
     """Whether any validator failed (pyblish's results): nothing may be submitted then."""
-    return any(result["error"] is not None and
-               pyblish.api.ValidatorOrder - 0.5 <= result["plugin"].order < pyblish.api.ValidatorOrder + 0.5
-               for result in context.data.get("results", []))
+    return any(
+        result["error"] is not None
+        and pyblish.api.ValidatorOrder - 0.5 <= result["plugin"].order < pyblish.api.ValidatorOrder + 0.5
+        for result in context.data.get("results", [])
+    )
 
 
 def failed_instances(context, plugin) -> list:
     """The instances ``plugin`` failed on (for a pyblish Action)."""
-    return [r["instance"] for r in context.data.get("results", [])
-            if r["error"] is not None and r["plugin"] is plugin and r["instance"] is not None]
+    return [
+        r["instance"]
+        for r in context.data.get("results", [])
+        if r["error"] is not None and r["plugin"] is plugin and r["instance"] is not None
+    ]
 
 
 class SelectClip(pyblish.api.Action):

@@ -20,8 +20,13 @@ from typing import Any, Optional
 from faceplate_host.errors import ShotError  # noqa: F401 (raised here; importers still find it here)
 
 # Frame rates editors write as rounded floats, and the exact rate they mean.
-NTSC_RATES = (Fraction(24000, 1001), Fraction(30000, 1001), Fraction(48000, 1001), Fraction(60000, 1001),
-              Fraction(120000, 1001))
+NTSC_RATES = (
+    Fraction(24000, 1001),
+    Fraction(30000, 1001),
+    Fraction(48000, 1001),
+    Fraction(60000, 1001),
+    Fraction(120000, 1001),
+)
 _PADDED = re.compile(r"(#+)|%0?(\d*)d|@+")
 DEFAULT_FIRST_FRAME = 1001  # the engine's plate number of a movie's first frame (faceplate init --first-frame)
 
@@ -94,6 +99,7 @@ class FrameSpan:
 
 def frame_path(pattern: str, frame: int) -> str:
     """The file of one frame of a sequence pattern: ``####``, ``@@@@`` or ``%04d`` (padding as written)."""
+
     def number(match: re.Match) -> str:
         if match.group(1):
             width = len(match.group(1))
@@ -113,18 +119,38 @@ def is_sequence(pattern: str) -> bool:
 
 
 # Single-image formats: a file of one of these without a frame number pattern in its name is one picture.
-STILL_EXTENSIONS = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".exr", ".dpx", ".bmp", ".tga", ".psd", ".gif",
-                    ".webp", ".heic", ".cin", ".sgi", ".hdr", ".jp2")
+STILL_EXTENSIONS = (
+    ".png",
+    ".jpg",
+    ".jpeg",
+    ".tif",
+    ".tiff",
+    ".exr",
+    ".dpx",
+    ".bmp",
+    ".tga",
+    ".psd",
+    ".gif",
+    ".webp",
+    ".heic",
+    ".cin",
+    ".sgi",
+    ".hdr",
+    ".jp2",
+)
 
 
 def is_still(path: str) -> bool:
     """One picture file (a held still), not a movie or a frame sequence."""
     return path.lower().endswith(STILL_EXTENSIONS) and not is_sequence(path)
 
+
 # the budget tiers a host offers (faceplate.budget.TIERS on the engine side, which also reads 30m, 2h, 5000it)
 BUDGETS = ("preview", "review", "final")
-BUDGET_HELP = ("preview (a recognisable face in about 15 CPU minutes, minutes on a GPU), review, final (delivery, "
-               "overnight), or a time / iteration figure: 30m, 2h, 5000it")
+BUDGET_HELP = (
+    "preview (a recognisable face in about 15 CPU minutes, minutes on a GPU), review, final (delivery, "
+    "overnight), or a time / iteration figure: 30m, 2h, 5000it"
+)
 
 
 @dataclass(frozen=True)
@@ -158,12 +184,15 @@ class Shot:
 
     def __post_init__(self) -> None:
         if min(*self.dissolve_in, *self.dissolve_out) < 0:
-            raise ShotError(f"clip {self.name!r}: dissolve lengths must be 0 or more, not {self.dissolve_in} "
-                            f"{self.dissolve_out}")
+            raise ShotError(
+                f"clip {self.name!r}: dissolve lengths must be 0 or more, not {self.dissolve_in} {self.dissolve_out}"
+            )
         if self.source.count != self.record.count:
-            raise ShotError(f"clip {self.name!r}: source {self.source} and record {self.record} differ in length "
-                            f"({self.source.count} vs {self.record.count} frames); a retimed clip cannot be "
-                            f"swapped frame for frame: flatten the speed change first")
+            raise ShotError(
+                f"clip {self.name!r}: source {self.source} and record {self.record} differ in length "
+                f"({self.source.count} vs {self.record.count} frames); a retimed clip cannot be "
+                f"swapped frame for frame: flatten the speed change first"
+            )
         if self.handles < 0:
             raise ShotError(f"clip {self.name!r}: handles must be 0 or more, not {self.handles}")
 
@@ -171,8 +200,10 @@ class Shot:
     def render_span(self) -> FrameSpan:
         """The plate frames the engine renders: the clip's frames plus handles (at least the frames its
         dissolves show), never below frame 0."""
-        return FrameSpan(max(0, self.source.first - max(self.handles, self.dissolve_in[0])),
-                         self.source.last + max(self.handles, self.dissolve_out[1]))
+        return FrameSpan(
+            max(0, self.source.first - max(self.handles, self.dissolve_in[0])),
+            self.source.last + max(self.handles, self.dissolve_out[1]),
+        )
 
     def record_frame(self, source_frame: int) -> int:
         return self.record.first + (source_frame - self.source.first)
@@ -183,9 +214,15 @@ class Shot:
     def engine_shot(self, sources: list[str], consent_ref: Optional[str] = None) -> dict:
         """The ``shot`` body of a job submission (``EngineClient.submit(shot=...)``). ``consent_ref``: the
         consent/rights reference for the person depicted; a job that renders is refused without one."""
-        return {"plate": self.media, "range": str(self.render_span), "sources": [str(s) for s in sources],
-                "first_frame": self.first_frame if not is_sequence(self.media) else None,
-                "colour_space": self.colour_space or None, "fps": rate_text(self.rate), "consent_ref": consent_ref}
+        return {
+            "plate": self.media,
+            "range": str(self.render_span),
+            "sources": [str(s) for s in sources],
+            "first_frame": self.first_frame if not is_sequence(self.media) else None,
+            "colour_space": self.colour_space or None,
+            "fps": rate_text(self.rate),
+            "consent_ref": consent_ref,
+        }
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -263,16 +300,36 @@ class LayerPlacement:
         return placed
 
 
-def place_layer(shot: Shot, layer_pattern: str, layer_frames: FrameSpan, *, track_name: str = "faceplate",
-                matte_pattern: str = "", flags: tuple[Flag, ...] = (), metadata: Optional[dict] = None) -> LayerPlacement:
+def place_layer(
+    shot: Shot,
+    layer_pattern: str,
+    layer_frames: FrameSpan,
+    *,
+    track_name: str = "faceplate",
+    matte_pattern: str = "",
+    flags: tuple[Flag, ...] = (),
+    metadata: Optional[dict] = None,
+) -> LayerPlacement:
     """The layer of ``shot`` at exactly the clip's record frames, dissolving where the clip dissolves. The
     engine numbers layer frames as the plate, so layer frame N is plate frame N; refuses a layer that does
     not cover every frame the viewer sees of the clip (its dissolves' handle frames included)."""
     needed = FrameSpan(shot.source.first - shot.dissolve_in[0], shot.source.last + shot.dissolve_out[1])
     if not layer_frames.contains(needed):
-        raise ShotError(f"clip {shot.name!r}: the layer has frames {layer_frames} but the clip needs "
-                        f"{needed}; render the missing frames (faceplate render --frames {needed})")
-    return LayerPlacement(shot=shot.name, track_name=track_name, record=shot.record, layer_pattern=layer_pattern,
-                          layer_frames=layer_frames, layer_in=shot.source.first, rate=shot.rate,
-                          matte_pattern=matte_pattern, flags=tuple(flags), dissolve_in=shot.dissolve_in,
-                          dissolve_out=shot.dissolve_out, metadata=dict(metadata or {}))
+        raise ShotError(
+            f"clip {shot.name!r}: the layer has frames {layer_frames} but the clip needs "
+            f"{needed}; render the missing frames (faceplate render --frames {needed})"
+        )
+    return LayerPlacement(
+        shot=shot.name,
+        track_name=track_name,
+        record=shot.record,
+        layer_pattern=layer_pattern,
+        layer_frames=layer_frames,
+        layer_in=shot.source.first,
+        rate=shot.rate,
+        matte_pattern=matte_pattern,
+        flags=tuple(flags),
+        dissolve_in=shot.dissolve_in,
+        dissolve_out=shot.dissolve_out,
+        metadata=dict(metadata or {}),
+    )

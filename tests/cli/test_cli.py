@@ -6,7 +6,6 @@ import json
 import subprocess
 import sys
 
-import numpy as np
 import pytest
 
 from faceplate.cli.main import main
@@ -29,12 +28,15 @@ def test_init_and_extract_from_the_command_line(tmp_path, plate, capsys):
     assert [json.loads(line)["frame"] for line in index[1:]] == [1002, 1003, 1004]
 
 
-@pytest.mark.parametrize("args, message", [
-    (["init", "{shot}", "--plate", "{plate}", "--range", "990-1002"], "990-1002 lies outside"),
-    (["init", "{shot}", "--plate", "{tmp}/missing.mov"], "missing.mov"),
-    (["init", "{shot}", "--plate", "{plate}", "--range", "1004-1001"], "ends before it starts"),
-    (["extract", "{tmp}/not_a_shot"], "not a Faceplate workspace"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["init", "{shot}", "--plate", "{plate}", "--range", "990-1002"], "990-1002 lies outside"),
+        (["init", "{shot}", "--plate", "{tmp}/missing.mov"], "missing.mov"),
+        (["init", "{shot}", "--plate", "{plate}", "--range", "1004-1001"], "ends before it starts"),
+        (["extract", "{tmp}/not_a_shot"], "not a Faceplate workspace"),
+    ],
+)
 def test_bad_input_gives_one_clear_line_and_exit_1(tmp_path, plate, capsys, args, message):
     argv = [a.format(shot=tmp_path / "shot", plate=plate, tmp=tmp_path) for a in args]
     assert main(argv) == 1
@@ -44,10 +46,14 @@ def test_bad_input_gives_one_clear_line_and_exit_1(tmp_path, plate, capsys, args
 
 
 def test_console_script_is_installed_and_reports_errors(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "faceplate.cli.main", "extract", str(tmp_path)],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "faceplate.cli.main", "extract", str(tmp_path)], capture_output=True, text=True
+    )
     assert done.returncode == 1
-    assert done.stderr.strip() == f"faceplate: error: {tmp_path} is not a Faceplate workspace (no faceplate.json); create it with `faceplate init`"
+    assert (
+        done.stderr.strip()
+        == f"faceplate: error: {tmp_path} is not a Faceplate workspace (no faceplate.json); create it with `faceplate init`"
+    )
 
 
 def test_info_prints_what_the_engine_reads(plate, capsys):

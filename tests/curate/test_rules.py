@@ -7,26 +7,32 @@ import pytest
 
 from faceplate.curate.coverage import coverage_report, format_coverage
 from faceplate.curate.decisions import Decision, apply_decisions, merge_decisions, parse_decision_file
-from faceplate.faces.geometry import expected_eye_distance, geometry_problem
 from faceplate.curate.identity import dominant_identity
 from faceplate.curate.measure import FacesetMeasures
 from faceplate.curate.order import histogram_chain
-from faceplate.faces.pose import estimate_pose
 from faceplate.curate.rules import CurateSettings, rule_reasons
 from faceplate.errors import CurateError
 from faceplate.faces.align import TEMPLATE_51, FaceType, crop_matrix, transform_points
 from faceplate.faces.faceset import FaceRecord
+from faceplate.faces.geometry import expected_eye_distance, geometry_problem
+from faceplate.faces.pose import estimate_pose
 
 
 def _measures(n, blur=None, identity=None, thumbs=None, pose=None):
     rng = np.random.default_rng(0)
     t = rng.normal(size=(n, 256)).astype(np.float32) if thumbs is None else thumbs
     t /= np.linalg.norm(t, axis=1, keepdims=True)
-    return FacesetMeasures(blur=np.asarray(blur if blur is not None else [100.0] * n, float),
-                           identity=np.asarray(identity if identity is not None else [0.2] * n, float), identity_faces=n,
-                           refit=np.full(n, 0.02), geometry=[None] * n,
-                           pose=np.zeros((n, 3)) if pose is None else np.asarray(pose, float), thumbs=t,
-                           hists=rng.random((n, 48)).astype(np.float32), shape=np.zeros((n, 136), np.float32))
+    return FacesetMeasures(
+        blur=np.asarray(blur if blur is not None else [100.0] * n, float),
+        identity=np.asarray(identity if identity is not None else [0.2] * n, float),
+        identity_faces=n,
+        refit=np.full(n, 0.02),
+        geometry=[None] * n,
+        pose=np.zeros((n, 3)) if pose is None else np.asarray(pose, float),
+        thumbs=t,
+        hists=rng.random((n, 48)).astype(np.float32),
+        shape=np.zeros((n, 136), np.float32),
+    )
 
 
 def test_blur_is_relative_to_the_faceset_median():
@@ -102,11 +108,18 @@ def test_decision_files_and_precedence(tmp_path):
     text.write_text("# artist notes\nplate_1001_00\nrestore plate_1002_00 fine really\nforget plate_1003_00\n")
     found = parse_decision_file(text)
     assert [(d.id, d.status, d.note) for d in found] == [
-        ("plate_1001_00", "rejected", ""), ("plate_1002_00", "kept", "fine really"), ("plate_1003_00", "forget", "")]
+        ("plate_1001_00", "rejected", ""),
+        ("plate_1002_00", "kept", "fine really"),
+        ("plate_1003_00", "forget", ""),
+    ]
     merged = merge_decisions({"plate_1003_00": {"status": "rejected"}}, found)
     assert set(merged) == {"plate_1001_00", "plate_1002_00"}
-    records = [FaceRecord(f"plate_100{i}_00", "plate", 1000 + i, 0, 0, "x.jpg", [], [], [], None, 1.0, [], 1000 + i,
-                          reasons=reasons) for i, reasons in ((1, []), (2, ["blur 1 < 2"]), (3, ["manual reject"]))]
+    records = [
+        FaceRecord(
+            f"plate_100{i}_00", "plate", 1000 + i, 0, 0, "x.jpg", [], [], [], None, 1.0, [], 1000 + i, reasons=reasons
+        )
+        for i, reasons in ((1, []), (2, ["blur 1 < 2"]), (3, ["manual reject"]))
+    ]
     apply_decisions(records, merged)
     assert [r.status for r in records] == ["rejected", "kept", "kept"]
     assert records[1].reasons == ["manual restore: fine really", "blur 1 < 2"] and records[2].reasons == []

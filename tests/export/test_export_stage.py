@@ -6,13 +6,13 @@ from __future__ import annotations
 import pytest
 
 from faceplate.cli.main import main
-from faceplate.errors import ExportError, StageCancelled
-from faceplate.reporting import RecordingReporter
-from faceplate.stages.runner import run_stage
 from faceplate.demo import PLATE_SPACE, build_example
+from faceplate.errors import ExportError, StageCancelled
 from faceplate.models import ModelConfig
+from faceplate.reporting import RecordingReporter
 from faceplate.stages.render import default_model_path
-from faceplate.training import TrainSettings, Trainer
+from faceplate.stages.runner import run_stage
+from faceplate.training import Trainer, TrainSettings
 from faceplate.workspace import init_workspace, open_workspace
 
 

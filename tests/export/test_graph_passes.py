@@ -36,7 +36,10 @@ def test_a_graph_without_repeats_is_left_alone():
     x = onnx.helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, [1, 2, 4, 4])
     y = onnx.helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, None)
     w = onnx.numpy_helper.from_array(np.ones((1, 4, 1, 1), np.float32), "w")
-    nodes = [onnx.helper.make_node("Concat", ["x", "x2"], ["c"], axis=1), onnx.helper.make_node("Conv", ["c", "w"], ["y"])]
+    nodes = [
+        onnx.helper.make_node("Concat", ["x", "x2"], ["c"], axis=1),
+        onnx.helper.make_node("Conv", ["c", "w"], ["y"]),
+    ]
     x2 = onnx.helper.make_tensor_value_info("x2", onnx.TensorProto.FLOAT, [1, 2, 4, 4])
     model = onnx.helper.make_model(onnx.helper.make_graph(nodes, "g", [x, x2], [y], [w]))
     before = model.SerializeToString()

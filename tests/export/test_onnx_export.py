@@ -17,8 +17,9 @@ class TinyGenerator(torch.nn.Module):
     def __init__(self):
         super().__init__()
         torch.manual_seed(0)
-        self.body = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3, padding=1), torch.nn.LeakyReLU(0.1),
-                                        torch.nn.Conv2d(8, 4, 3, padding=1))
+        self.body = torch.nn.Sequential(
+            torch.nn.Conv2d(3, 8, 3, padding=1), torch.nn.LeakyReLU(0.1), torch.nn.Conv2d(8, 4, 3, padding=1)
+        )
 
     def forward(self, x):
         y = self.body(x)
@@ -33,7 +34,9 @@ class Config:
 
 
 def test_generator_export_matches_torch_and_carries_metadata(tmp_path):
-    report = export_generator(TinyGenerator(), Config(), {"iterations": 1234, "config_hash": "abc"}, tmp_path / "g.onnx")
+    report = export_generator(
+        TinyGenerator(), Config(), {"iterations": 1234, "config_hash": "abc"}, tmp_path / "g.onnx"
+    )
     assert report.max_abs_diff <= 1e-4
     props = {p.key: p.value for p in onnx.load(str(report.path)).metadata_props}
     assert props["resolution"] == "32" and props["face_type"] == "whole_face" and props["iterations"] == "1234"
@@ -90,12 +93,15 @@ def test_export_prints_none_of_torchs_exporter_warnings_but_keeps_ours(tmp_path)
     import subprocess
     import sys
 
-    script = ("import logging, torch\n"
-              "from faceplate.export.onnx_export import export_module\n"
-              "logging.basicConfig(level=logging.INFO)\n"
-              "export_module(torch.nn.Conv2d(3, 3, 3), torch.rand(1, 3, 8, 8), sys.argv[1], ['x'], ['y'], {})\n"
-              "logging.getLogger('faceplate.export').warning('our own warning')\n")
-    done = subprocess.run([sys.executable, "-c", "import sys\n" + script, str(tmp_path / "m.onnx")],
-                          capture_output=True, text=True)
+    script = (
+        "import logging, torch\n"
+        "from faceplate.export.onnx_export import export_module\n"
+        "logging.basicConfig(level=logging.INFO)\n"
+        "export_module(torch.nn.Conv2d(3, 3, 3), torch.rand(1, 3, 8, 8), sys.argv[1], ['x'], ['y'], {})\n"
+        "logging.getLogger('faceplate.export').warning('our own warning')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", "import sys\n" + script, str(tmp_path / "m.onnx")], capture_output=True, text=True
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "torchvision" not in done.stderr and "our own warning" in done.stderr, done.stderr[-2000:]

@@ -2,7 +2,13 @@ import numpy as np
 import pytest
 
 from faceplate.faces.align import (
-    TEMPLATE_51, FaceType, crop_matrix, invert_matrix, transform_points, umeyama, warp_face,
+    TEMPLATE_51,
+    FaceType,
+    crop_matrix,
+    invert_matrix,
+    transform_points,
+    umeyama,
+    warp_face,
 )
 
 

@@ -46,7 +46,7 @@ def test_tracker_follows_a_moving_face_with_one_id_and_no_jitter_when_still(astr
     for step in range(12):
         shift = min(step, 6) * 20  # moves for 6 frames, then holds still
         frame = canvas.copy()
-        frame[:, shift:shift + 512] = astronaut
+        frame[:, shift : shift + 512] = astronaut
         faces = tracker.step(frame)
         assert len(faces) == 1
         ids.add(faces[0].track_id)

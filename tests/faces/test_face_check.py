@@ -44,10 +44,17 @@ def test_real_faces_pass_including_three_quarter_views(test_data, models):
         assert check.ok and check.crop_score is not None, (det, check)
 
 
-@pytest.mark.parametrize("what,box", [
-    ("dogs", (100, 100, 300, 300)), ("dogs", (400, 300, 600, 500)), ("dogs", (600, 100, 800, 300)),
-    ("clothing", (100, 250, 180, 330)), ("clothing", (240, 260, 300, 320)), ("clothing", (200, 380, 260, 440)),
-])
+@pytest.mark.parametrize(
+    "what,box",
+    [
+        ("dogs", (100, 100, 300, 300)),
+        ("dogs", (400, 300, 600, 500)),
+        ("dogs", (600, 100, 800, 300)),
+        ("clothing", (100, 250, 180, 330)),
+        ("clothing", (240, 260, 300, 320)),
+        ("clothing", (200, 380, 260, 440)),
+    ],
+)
 def test_non_face_crops_are_refused(test_data, models, what, box):
     """Landmarks fitted on a dog or a patch of clothing, as a tracker that slid off a face would give them;
     the identity compared is a real person's (the one the track was following)."""

@@ -14,11 +14,15 @@ from faceplate.workspace import init_workspace
 
 REPO = Path(__file__).resolve().parents[2]
 # a tiny model, three iterations: every stage runs in seconds on a CPU (as tests/stages/test_run_all.py)
-TINY = {"extract": {"face_type": "full", "crop_size": 128},
-        "curate": {"rules": ["identity", "blur"]},
-        "mask": {"landmark_only": True},
-        "train": {"model": {"resolution": 64, "ae_dims": 32, "e_dims": 8, "d_dims": 8, "d_mask_dims": 4},
-                  "train": {"iterations": 3, "batch_size": 2, "min_faces": 2}}}
+TINY = {
+    "extract": {"face_type": "full", "crop_size": 128},
+    "curate": {"rules": ["identity", "blur"]},
+    "mask": {"landmark_only": True},
+    "train": {
+        "model": {"resolution": 64, "ae_dims": 32, "e_dims": 8, "d_dims": 8, "d_mask_dims": 4},
+        "train": {"iterations": 3, "batch_size": 2, "min_faces": 2},
+    },
+}
 
 
 def example(folder: Path) -> tuple[str, str]:
@@ -26,11 +30,14 @@ def example(folder: Path) -> tuple[str, str]:
     return build_example(folder)
 
 
-def tiny_shot(folder: Path, media: tuple[str, str], frames: str = "1001-1006", consent_ref: str | None = CONSENT_REF) -> Path:
+def tiny_shot(
+    folder: Path, media: tuple[str, str], frames: str = "1001-1006", consent_ref: str | None = CONSENT_REF
+) -> Path:
     """A shot workspace of the example remembering the tiny settings (what every farm step then uses)."""
     plate, source = media
-    workspace = init_workspace(folder, plate, frames, [source], colour_space=PLATE_SPACE, fps="24",
-                               consent_ref=consent_ref)
+    workspace = init_workspace(
+        folder, plate, frames, [source], colour_space=PLATE_SPACE, fps="24", consent_ref=consent_ref
+    )
     remember_settings(workspace, TINY)
     return workspace.root
 
@@ -41,28 +48,50 @@ def tiny_library(folder: Path, faces: Path) -> Path:
     from faceplate.stages.pretrain import create_library
 
     library = create_library(folder, [faces])
-    remember_settings(library, {"pretrain": {"crop_size": 128, "model": TINY["train"]["model"],
-                                             "train": TINY["train"]["train"]}})
+    remember_settings(
+        library, {"pretrain": {"crop_size": 128, "model": TINY["train"]["model"], "train": TINY["train"]["train"]}}
+    )
     return library.root
 
 
-def export(shots: list[Path], out: Path, chunk_size: int = 2, identity: Identity | None = None,
-           frames: str | None = None, bundle: bool = False, **options) -> tuple[Path, Path]:
-    options = JobOptions(name="test job", chunk_size=chunk_size, train_gpus=0, faceplate=beside_python("faceplate"),
-                         identity=identity, **options)
+def export(
+    shots: list[Path],
+    out: Path,
+    chunk_size: int = 2,
+    identity: Identity | None = None,
+    frames: str | None = None,
+    bundle: bool = False,
+    **options,
+) -> tuple[Path, Path]:
+    options = JobOptions(
+        name="test job",
+        chunk_size=chunk_size,
+        train_gpus=0,
+        faceplate=beside_python("faceplate"),
+        identity=identity,
+        **options,
+    )
     return export_job([shot_from_workspace(s, frames) for s in shots], out, options, bundle=bundle)
 
 
 def engine_env() -> dict[str, str]:
     """This checkout's engine for every process the runtime starts (as tests/server/server_helpers.py does)."""
-    return dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO / "engine"), str(REPO / "plugin"),
-                                                       os.environ.get("PYTHONPATH", "")]))
+    return dict(
+        os.environ,
+        PYTHONPATH=os.pathsep.join([str(REPO / "engine"), str(REPO / "plugin"), os.environ.get("PYTHONPATH", "")]),
+    )
 
 
 def openjd(*args: str | Path, timeout: float = 300) -> subprocess.CompletedProcess:
     """The real `openjd` CLI; stdout holds the session log (every action's output)."""
-    return subprocess.run([beside_python("openjd"), *map(str, args)], stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, text=True, env=engine_env(), timeout=timeout)
+    return subprocess.run(
+        [beside_python("openjd"), *map(str, args)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=engine_env(),
+        timeout=timeout,
+    )
 
 
 def run_job(template: Path, parameters: Path, *extra: str) -> subprocess.CompletedProcess:
@@ -97,7 +126,13 @@ def relinked_cut(real: Path, media: Path, out: Path, marked: tuple[int, ...] = (
             clip.media_reference.target_url = media.as_uri()
     for index in marked:
         clip = video_clips(timeline)[index]
-        clip.markers.append(otio.schema.Marker(name="FACE", marked_range=otio.opentime.TimeRange(
-            clip.trimmed_range().start_time, otio.opentime.RationalTime(1, clip.trimmed_range().duration.rate))))
+        clip.markers.append(
+            otio.schema.Marker(
+                name="FACE",
+                marked_range=otio.opentime.TimeRange(
+                    clip.trimmed_range().start_time, otio.opentime.RationalTime(1, clip.trimmed_range().duration.rate)
+                ),
+            )
+        )
     otio.adapters.write_to_file(timeline, str(out))
     return out

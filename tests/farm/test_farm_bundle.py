@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from farm_helpers import example, openjd, tiny_shot
+from farm_helpers import example, tiny_shot
 from openjd.model import create_job, decode_job_template, preprocess_job_parameters
 from test_farm_export import checked, faceplate, steps
 
@@ -29,9 +29,26 @@ def bundle(tmp_path, media) -> tuple[Path, list[Path], Path]:
     """Two shots and the identity step exported as a bundle with every job parameter set."""
     shots = [tiny_shot(tmp_path / "shots" / name, media) for name in ("sh010", "sh020")]
     library = identity_for(tmp_path / "identity", Path(media[1]).parent)
-    done = faceplate("farm", "export", *shots, "--bundle", tmp_path / "bundle", "--identity", library.library,
-                     "--source", library.source, "--budget", "review", "--mask-mode", "landmark-only", "--gate",
-                     "--chunk-size", "3", "--venv", tmp_path / "venv")
+    done = faceplate(
+        "farm",
+        "export",
+        *shots,
+        "--bundle",
+        tmp_path / "bundle",
+        "--identity",
+        library.library,
+        "--source",
+        library.source,
+        "--budget",
+        "review",
+        "--mask-mode",
+        "landmark-only",
+        "--gate",
+        "--chunk-size",
+        "3",
+        "--venv",
+        tmp_path / "venv",
+    )
     assert done.returncode == 0, done.stderr
     return tmp_path / "bundle", shots, library.library
 
@@ -49,8 +66,11 @@ def test_the_bundle_loads_with_deadlines_own_reader_offline(bundle, media):
     assert parameters["QcGate"]["value"] == "gate" and parameters["ChunkSize"]["value"] == 3
     assert parameters["Workspaces"]["value"] == str(shots[0].parent)
     assert parameters["EngineVenv"]["value"] == str(folder.parent / "venv")
-    assert parameters["Media"]["userInterface"] == {"control": "CHOOSE_DIRECTORY", "label": "Plates and sources",
-                                                    "groupLabel": "Shots"}
+    assert parameters["Media"]["userInterface"] == {
+        "control": "CHOOSE_DIRECTORY",
+        "label": "Plates and sources",
+        "groupLabel": "Shots",
+    }
     references = AssetReferences.from_dict(read_yaml_or_json_object(str(folder), "asset_references", True))
     plate_folder, source_folder = (str(Path(m).parent) for m in media)
     assert references.input_directories == {plate_folder, source_folder}
@@ -61,21 +81,35 @@ def test_the_bundle_loads_with_deadlines_own_reader_offline(bundle, media):
 def test_the_bundle_passes_openjd_check_and_its_values_make_a_job(bundle):
     folder, shots, _ = bundle
     document = checked(folder / "template.yaml")
-    values = {v["name"]: str(v["value"]) for v in yaml.safe_load((folder / "parameter_values.yaml").read_text())[
-        "parameterValues"]}
+    values = {
+        v["name"]: str(v["value"])
+        for v in yaml.safe_load((folder / "parameter_values.yaml").read_text())["parameterValues"]
+    }
     template = decode_job_template(template=document, supported_extensions=EXTENSIONS)
-    job = create_job(job_template=template, job_parameter_values=preprocess_job_parameters(
-        job_template=template, job_parameter_values=values, job_template_dir=folder, current_working_dir=folder))
+    job = create_job(
+        job_template=template,
+        job_parameter_values=preprocess_job_parameters(
+            job_template=template, job_parameter_values=values, job_template_dir=folder, current_working_dir=folder
+        ),
+    )
     assert job.parameters["QcGate"].value == "gate" and job.parameters["Budget"].value == "review"
-    assert [step.name for step in job.steps] == ["identity"] + [f"{shot.name}:{stage}" for shot in shots
-                                                                for stage in ("media", *farm_stages())]
+    assert [step.name for step in job.steps] == ["identity"] + [
+        f"{shot.name}:{stage}" for shot in shots for stage in ("media", *farm_stages())
+    ]
     by_name = steps(document)
     run = {name: step["script"]["actions"]["onRun"] for name, step in by_name.items()}
     assert run["sh010:qc"]["args"] == ["qc", "{{Param.Workspaces}}/sh010", "--{{Param.QcGate}}"]
-    assert run["sh010:mask"]["args"] == ["mask", "{{Param.Workspaces}}/sh010", "--{{Param.MaskMode}}",
-                                         "--budget", "{{Param.Budget}}"]
-    assert run["sh020:train"]["timeout"] == train_timeout_s("review", 1) and run["identity"]["timeout"] == \
-        run["sh020:train"]["timeout"]
+    assert run["sh010:mask"]["args"] == [
+        "mask",
+        "{{Param.Workspaces}}/sh010",
+        "--{{Param.MaskMode}}",
+        "--budget",
+        "{{Param.Budget}}",
+    ]
+    assert (
+        run["sh020:train"]["timeout"] == train_timeout_s("review", 1)
+        and run["identity"]["timeout"] == run["sh020:train"]["timeout"]
+    )
     assert run["sh020:render"]["timeout"] == render_timeout_s(3)
 
 

@@ -26,8 +26,12 @@ def media(tmp_path_factory) -> tuple[str, str]:
 
 
 def faceplate(*args) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "faceplate.cli.main", "--quiet", *map(str, args)],
-                          capture_output=True, text=True, env=engine_env())
+    return subprocess.run(
+        [sys.executable, "-m", "faceplate.cli.main", "--quiet", *map(str, args)],
+        capture_output=True,
+        text=True,
+        env=engine_env(),
+    )
 
 
 def load(template: Path) -> dict:
@@ -65,22 +69,41 @@ def test_one_shot_is_a_chain_of_faceplate_commands_with_a_chunked_render(tmp_pat
     for previous, step in zip(document["steps"], document["steps"][1:]):
         assert step["dependencies"] == [{"dependsOn": previous["name"]}]
     assert by_name["extract"]["script"]["actions"]["onRun"] | {"cancelation": None} == {
-        "command": "{{Param.Faceplate}}", "args": ["extract", "{{Param.Workspaces}}/sh010"], "cancelation": None,
-        "timeout": 4 * 3600}
+        "command": "{{Param.Faceplate}}",
+        "args": ["extract", "{{Param.Workspaces}}/sh010"],
+        "cancelation": None,
+        "timeout": 4 * 3600,
+    }
     render = by_name["render"]
-    assert render["script"]["actions"]["onRun"]["args"] == ["render", "{{Param.Workspaces}}/sh010", "--frames",
-                                                           "{{Task.Param.Frame}}"]
-    assert render["parameterSpace"]["taskParameterDefinitions"] == [{
-        "name": "Frame", "type": "CHUNK[INT]", "range": "1001-1006",
-        "chunks": {"defaultTaskCount": "{{Param.ChunkSize}}", "rangeConstraint": "CONTIGUOUS"}}]
+    assert render["script"]["actions"]["onRun"]["args"] == [
+        "render",
+        "{{Param.Workspaces}}/sh010",
+        "--frames",
+        "{{Task.Param.Frame}}",
+    ]
+    assert render["parameterSpace"]["taskParameterDefinitions"] == [
+        {
+            "name": "Frame",
+            "type": "CHUNK[INT]",
+            "range": "1001-1006",
+            "chunks": {"defaultTaskCount": "{{Param.ChunkSize}}", "rangeConstraint": "CONTIGUOUS"},
+        }
+    ]
     linux = [{"name": "attr.worker.os.family", "anyOf": ["linux"]}]
-    assert by_name["train"]["hostRequirements"] == {"attributes": linux, "amounts": [
-        {"name": "amount.worker.vcpu", "min": 2}, {"name": "amount.worker.memory", "min": 16384},
-        {"name": "amount.worker.gpu", "min": "{{Param.TrainGpus}}"},
-        {"name": "amount.worker.gpu.memory", "min": "{{Param.TrainGpuMemory}}"}]}
+    assert by_name["train"]["hostRequirements"] == {
+        "attributes": linux,
+        "amounts": [
+            {"name": "amount.worker.vcpu", "min": 2},
+            {"name": "amount.worker.memory", "min": 16384},
+            {"name": "amount.worker.gpu", "min": "{{Param.TrainGpus}}"},
+            {"name": "amount.worker.gpu.memory", "min": "{{Param.TrainGpuMemory}}"},
+        ],
+    }
     for name in ("media", "extract", "render", "qc"):
-        assert by_name[name]["hostRequirements"] == {"attributes": linux, "amounts": [
-            {"name": "amount.worker.vcpu", "min": 2}, {"name": "amount.worker.memory", "min": 8192}]}, name
+        assert by_name[name]["hostRequirements"] == {
+            "attributes": linux,
+            "amounts": [{"name": "amount.worker.vcpu", "min": 2}, {"name": "amount.worker.memory", "min": 8192}],
+        }, name
     assert document["jobEnvironments"][0]["variables"] == {"FACEPLATE_OPENJD": "1", "FACEPLATE_LOCK_WAIT": "21600"}
     kinds = {p["name"]: (p["type"], p.get("objectType"), p.get("dataFlow")) for p in document["parameterDefinitions"]}
     assert kinds["Workspaces"] == ("PATH", "DIRECTORY", "INOUT") and kinds["Media"] == ("PATH", "DIRECTORY", "IN")
@@ -95,8 +118,10 @@ def test_one_shot_is_a_chain_of_faceplate_commands_with_a_chunked_render(tmp_pat
 
 
 def test_many_shots_and_the_identity_step_make_one_valid_job(tmp_path, media):
-    shots = [tiny_shot(tmp_path / "shots" / name, media, frames) for name, frames in
-             (("sh010", "1001-1006"), ("sh020", "1010-1024"))]
+    shots = [
+        tiny_shot(tmp_path / "shots" / name, media, frames)
+        for name, frames in (("sh010", "1001-1006"), ("sh020", "1010-1024"))
+    ]
     identity = identity_for(tmp_path / "identity", Path(media[1]).parent)
     for with_identity in (None, identity):
         out = tmp_path / ("with" if with_identity else "without")
@@ -110,10 +135,18 @@ def test_many_shots_and_the_identity_step_make_one_valid_job(tmp_path, media):
         train = by_name["sh020:train"]
         if with_identity:
             assert train["dependencies"] == [{"dependsOn": "sh020:mask"}, {"dependsOn": "identity"}]
-            assert train["script"]["actions"]["onRun"]["args"] == ["train", "{{Param.Workspaces}}/sh020",
-                                                                   "--init-from", "{{Param.Library}}"]
+            assert train["script"]["actions"]["onRun"]["args"] == [
+                "train",
+                "{{Param.Workspaces}}/sh020",
+                "--init-from",
+                "{{Param.Library}}",
+            ]
             assert by_name["identity"]["script"]["actions"]["onRun"]["args"] == [
-                "pretrain", "{{Param.Library}}", "--faces", "{{Param.Source}}"]
+                "pretrain",
+                "{{Param.Library}}",
+                "--faces",
+                "{{Param.Source}}",
+            ]
             assert by_name["identity"]["hostRequirements"] == train["hostRequirements"]
         else:
             assert "--init-from" not in train["script"]["actions"]["onRun"]["args"]
@@ -122,8 +155,19 @@ def test_many_shots_and_the_identity_step_make_one_valid_job(tmp_path, media):
 def test_the_budget_is_a_job_parameter_on_the_mask_train_and_identity_commands(tmp_path, media):
     shot = tiny_shot(tmp_path / "shots" / "sh010", media)
     library = identity_for(tmp_path / "identity", Path(media[1]).parent)
-    done = faceplate("farm", "export", shot, "--out", tmp_path / "job", "--budget", "2h", "--identity", library.library,
-                     "--source", library.source)
+    done = faceplate(
+        "farm",
+        "export",
+        shot,
+        "--out",
+        tmp_path / "job",
+        "--budget",
+        "2h",
+        "--identity",
+        library.library,
+        "--source",
+        library.source,
+    )
     assert done.returncode == 0, done.stderr
     document = checked(tmp_path / "job" / "template.yaml")
     by_name = steps(document)
@@ -136,8 +180,9 @@ def test_the_budget_is_a_job_parameter_on_the_mask_train_and_identity_commands(t
     assert parameter["type"] == "STRING" and parameter["default"] == "2h"
     assert json.loads((tmp_path / "job" / "parameters.json").read_text())["Budget"] == "2h"
     plain = faceplate("farm", "export", shot, "--out", tmp_path / "plain")
-    assert plain.returncode == 0 and "Budget" not in (tmp_path / "plain" / "template.yaml").read_text(), \
+    assert plain.returncode == 0 and "Budget" not in (tmp_path / "plain" / "template.yaml").read_text(), (
         "no budget given: each shot's own (else preview)"
+    )
 
 
 def test_each_step_is_shaped_by_its_stages_record_not_its_name(tmp_path, media, monkeypatch):
@@ -147,14 +192,26 @@ def test_each_step_is_shaped_by_its_stages_record_not_its_name(tmp_path, media, 
     monkeypatch.setitem(STAGES, "render", replace(STAGES["render"], chunked=False))
     template, _ = export([shot], tmp_path / "job", chunk_size=3)
     by_name = steps(checked(template))
-    assert list(by_name) == ["media", "extract", "curate", "review", "mask", "train", "export", "render", "qc",
-                             "report"]
+    assert list(by_name) == [
+        "media",
+        "extract",
+        "curate",
+        "review",
+        "mask",
+        "train",
+        "export",
+        "render",
+        "qc",
+        "report",
+    ]
     assert by_name["qc"]["dependencies"] == [{"dependsOn": "render"}]
     assert by_name["export"]["hostRequirements"] == by_name["train"]["hostRequirements"]
     assert by_name["export"]["script"]["actions"]["onRun"]["args"][-2:] == ["--frames", "{{Task.Param.Frame}}"]
     assert by_name["export"]["parameterSpace"]["taskParameterDefinitions"][0]["range"] == "1001-1006"
-    assert "parameterSpace" not in by_name["render"] and "--frames" not in by_name["render"]["script"]["actions"][
-        "onRun"]["args"]
+    assert (
+        "parameterSpace" not in by_name["render"]
+        and "--frames" not in by_name["render"]["script"]["actions"]["onRun"]["args"]
+    )
 
 
 def test_export_renders_a_frame_subset_when_asked(tmp_path, media):
@@ -164,23 +221,36 @@ def test_export_renders_a_frame_subset_when_asked(tmp_path, media):
     assert render["parameterSpace"]["taskParameterDefinitions"][0]["range"] == "1002-1005"
 
 
-@pytest.mark.parametrize("case, args, expected", [
-    ("missing workspace", ["{tmp}/nowhere"], "no such folder; create the shot with `faceplate init"),
-    ("not a workspace", ["{tmp}"], "is not a Faceplate workspace"),
-    ("frames outside the plate", ["{shot}", "--frames", "990-1002"],
-     "frames 990-1000 are outside the plate, which holds 1001-1024"),
-    ("frames outside the shot", ["{shot}", "--frames", "1004-1010"],
-     "frames 1007-1010 are outside the shot range 1001-1006"),
-    ("no range", ["{norange}"], "has no frame range"),
-    ("chunk size", ["{shot}", "--chunk-size", "0"], "--chunk-size 0: give 1 to 150"),
-    ("identity without source", ["{shot}", "--identity", "{tmp}/lib"], "--timeline and --identity need --source"),
-    ("no shots", [], "give the shot workspaces to export"),
-    ("no consent", ["{noconsent}"], "has no consent reference"),
-    ("budget", ["{shot}", "--budget", "overnight"], "--budget: budget 'overnight' is not one this engine reads"),
-    ("map", ["{shot}", "--map", "/Volumes/shows"], "--map '/Volumes/shows': give FROM=TO"),
-    ("out and bundle", ["{shot}", "--bundle", "{tmp}/job"], "not both"),
-    ("venv on windows", ["{shot}", "--venv", "{tmp}/venv", "--os", "windows"], "--venv sets the engine up with bash"),
-])
+@pytest.mark.parametrize(
+    "case, args, expected",
+    [
+        ("missing workspace", ["{tmp}/nowhere"], "no such folder; create the shot with `faceplate init"),
+        ("not a workspace", ["{tmp}"], "is not a Faceplate workspace"),
+        (
+            "frames outside the plate",
+            ["{shot}", "--frames", "990-1002"],
+            "frames 990-1000 are outside the plate, which holds 1001-1024",
+        ),
+        (
+            "frames outside the shot",
+            ["{shot}", "--frames", "1004-1010"],
+            "frames 1007-1010 are outside the shot range 1001-1006",
+        ),
+        ("no range", ["{norange}"], "has no frame range"),
+        ("chunk size", ["{shot}", "--chunk-size", "0"], "--chunk-size 0: give 1 to 150"),
+        ("identity without source", ["{shot}", "--identity", "{tmp}/lib"], "--timeline and --identity need --source"),
+        ("no shots", [], "give the shot workspaces to export"),
+        ("no consent", ["{noconsent}"], "has no consent reference"),
+        ("budget", ["{shot}", "--budget", "overnight"], "--budget: budget 'overnight' is not one this engine reads"),
+        ("map", ["{shot}", "--map", "/Volumes/shows"], "--map '/Volumes/shows': give FROM=TO"),
+        ("out and bundle", ["{shot}", "--bundle", "{tmp}/job"], "not both"),
+        (
+            "venv on windows",
+            ["{shot}", "--venv", "{tmp}/venv", "--os", "windows"],
+            "--venv sets the engine up with bash",
+        ),
+    ],
+)
 def test_bad_input_is_one_line_at_export_and_writes_nothing(tmp_path, media, case, args, expected):
     shot = tiny_shot(tmp_path / "shots" / "sh010", media)
     norange = tiny_shot(tmp_path / "shots" / "sh020", media)

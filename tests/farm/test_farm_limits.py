@@ -53,8 +53,10 @@ def test_a_hung_task_is_ended_by_its_steps_timeout(tmp_path, media):
     media_step["script"]["actions"]["onRun"]["timeout"] = 2  # the same step, a ceiling a test can wait for
     template.write_text(yaml.safe_dump(document, sort_keys=False))
     hang = tmp_path / "hung_faceplate"  # an engine that never returns
-    hang.write_text(f"#!{sys.executable}\nimport time\nprint('engine started', flush=True)\ntime.sleep(600)\n"
-                    "print('engine finished', flush=True)\n")
+    hang.write_text(
+        f"#!{sys.executable}\nimport time\nprint('engine started', flush=True)\ntime.sleep(600)\n"
+        "print('engine finished', flush=True)\n"
+    )
     hang.chmod(hang.stat().st_mode | stat.S_IXUSR)
     done = run_job(template, parameters, "--job-param", f"Faceplate={hang}", "--step", "media")
     assert done.returncode != 0
@@ -71,10 +73,13 @@ def test_the_engine_environment_puts_the_checked_venv_first_on_path_before_any_s
     assert len(open_workspace(shot).manifest.runs_of("relink")) == 1, "the media step ran `faceplate` from PATH"
 
 
-@pytest.mark.parametrize("engine, expected", [
-    (None, "no Faceplate engine at {venv}/bin/faceplate on "),
-    ("faceplate 0.0.1", "the engine at {venv} is faceplate 0.0.1 on "),
-])
+@pytest.mark.parametrize(
+    "engine, expected",
+    [
+        (None, "no Faceplate engine at {venv}/bin/faceplate on "),
+        ("faceplate 0.0.1", "the engine at {venv} is faceplate 0.0.1 on "),
+    ],
+)
 def test_a_node_without_the_exporters_engine_fails_with_one_line_before_any_step(tmp_path, media, engine, expected):
     shot = tiny_shot(tmp_path / "shots" / "sh010", media, "1001-1002")
     venv = tmp_path / "node_venv"
@@ -105,16 +110,45 @@ def test_a_fresh_node_makes_the_engines_venv_then_every_step_uses_it(tmp_path, m
     (node_bin / "python3").symlink_to(sys.executable)
     env["PATH"] = os.pathsep.join([str(node_bin), "/usr/bin", "/bin"])
     assert shutil.which("faceplate", path=env["PATH"]) is None
-    done = subprocess.run([beside_python("openjd"), "run", str(template), "--job-param", f"file://{parameters}",
-                           "--job-param", f"EngineInstall=--no-deps --no-build-isolation {REPO}",
-                           "--job-param", "Faceplate=faceplate"],
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, timeout=600)
+    done = subprocess.run(
+        [
+            beside_python("openjd"),
+            "run",
+            str(template),
+            "--job-param",
+            f"file://{parameters}",
+            "--job-param",
+            f"EngineInstall=--no-deps --no-build-isolation {REPO}",
+            "--job-param",
+            "Faceplate=faceplate",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stdout[-3000:]
     assert f"faceplate: making the engine's venv at {venv}" in done.stdout
     assert f"faceplate: engine faceplate {__version__} at {venv}" in done.stdout
     assert (venv / "bin" / "faceplate").is_file() and len(open_workspace(shot).manifest.runs_of("relink")) == 1
     assert (shot / "render" / "latest.json").is_file() and "Session ended successfully" in done.stdout
-    again = subprocess.run([beside_python("openjd"), "run", str(template), "--job-param", f"file://{parameters}",
-                            "--job-param", "Faceplate=faceplate", "--step", "media"], stdout=subprocess.PIPE,
-                           stderr=subprocess.STDOUT, text=True, env=env, timeout=600)
+    again = subprocess.run(
+        [
+            beside_python("openjd"),
+            "run",
+            str(template),
+            "--job-param",
+            f"file://{parameters}",
+            "--job-param",
+            "Faceplate=faceplate",
+            "--step",
+            "media",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+        timeout=600,
+    )
     assert again.returncode == 0 and "making the engine's venv" not in again.stdout, "warm: the venv is reused"

@@ -87,11 +87,16 @@ def test_every_step_runs_and_the_layer_equals_faceplate_run_on_the_same_shot(job
     assert re.search(r"openjd_progress: 100\.0", job.done.stdout), "the stages report progress to the runtime"
 
     by_hand = job.base / "by_hand" / "sh010"
-    done = subprocess.run([sys.executable, "-m", "faceplate.cli.main", "--quiet", "run", str(by_hand)],
-                          capture_output=True, text=True, env=engine_env())
+    done = subprocess.run(
+        [sys.executable, "-m", "faceplate.cli.main", "--quiet", "run", str(by_hand)],
+        capture_output=True,
+        text=True,
+        env=engine_env(),
+    )
     assert done.returncode == 0, done.stderr
-    assert sorted(p.name for p in (by_hand / "render" / "v001" / "layer").glob("*.exr")) == \
-        sorted(p.name for p in (job.shot / "render" / "v001" / "layer").glob("*.exr"))
+    assert sorted(p.name for p in (by_hand / "render" / "v001" / "layer").glob("*.exr")) == sorted(
+        p.name for p in (job.shot / "render" / "v001" / "layer").glob("*.exr")
+    )
     for frame in FRAMES:
         farm, hand = read_image(layer(job.shot, frame), alpha=True), read_image(layer(by_hand, frame), alpha=True)
         assert farm.shape == hand.shape == (540, 960, 4)
@@ -144,8 +149,12 @@ def test_path_mapping_points_the_shot_at_the_media_where_the_node_sees_it(job, t
     exported_media = Path(json.loads(parameters.read_text())["Media"])
     node_media = tmp_path / "node_mount" / "media"
     shutil.copytree(exported_media, node_media)  # the same footage, mounted elsewhere on the node
-    rules = {"version": "pathmapping-1.0", "path_mapping_rules": [
-        {"source_path_format": "POSIX", "source_path": str(exported_media), "destination_path": str(node_media)}]}
+    rules = {
+        "version": "pathmapping-1.0",
+        "path_mapping_rules": [
+            {"source_path_format": "POSIX", "source_path": str(exported_media), "destination_path": str(node_media)}
+        ],
+    }
     (tmp_path / "rules.json").write_text(json.dumps(rules))
     done = run_job(template, parameters, "--step", "media", "--path-mapping-rules", f"file://{tmp_path / 'rules.json'}")
     assert done.returncode == 0, done.stdout[-3000:]
@@ -177,10 +186,26 @@ def test_two_nodes_given_chunks_of_one_shot_wait_for_it_and_write_each_frame_onc
     holder = WorkspaceLock(job.shot)
     holder.acquire("test")
     try:
-        nodes = [subprocess.Popen([beside_python("openjd"), "run", str(job.template), "--job-param",
-                                   f"file://{job.parameters}", "--step", "render", "--task-param", f"Frame={chunk}"],
-                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=engine_env())
-                 for chunk in ("1001-1002", "1003-1004")]
+        nodes = [
+            subprocess.Popen(
+                [
+                    beside_python("openjd"),
+                    "run",
+                    str(job.template),
+                    "--job-param",
+                    f"file://{job.parameters}",
+                    "--step",
+                    "render",
+                    "--task-param",
+                    f"Frame={chunk}",
+                ],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                env=engine_env(),
+            )
+            for chunk in ("1001-1002", "1003-1004")
+        ]
         with ThreadPoolExecutor(len(nodes)) as pool:  # each node's lines until it waits, read side by side
             waited = list(pool.map(_output_until_waiting, nodes))
     finally:
@@ -198,8 +223,13 @@ def test_the_identity_step_trains_once_and_the_shot_starts_from_it(job, tmp_path
     source = Path(job.media[1]).parent
     library = tiny_library(tmp_path / "library", source)
     shot = tiny_shot(tmp_path / "shots" / "sh050", job.media, "1001-1002")
-    remember_settings(open_workspace(shot), {"extract": {"face_type": "whole_face"},  # the library's face type
-                                             "train": {"train": {"iterations": 6}, "model": {}}})
+    remember_settings(
+        open_workspace(shot),
+        {
+            "extract": {"face_type": "whole_face"},  # the library's face type
+            "train": {"train": {"iterations": 6}, "model": {}},
+        },
+    )
     template, parameters = export([shot], tmp_path / "job", identity=identity_for(library, source))
     done = run_job(template, parameters, "--step", "train", "--run-dependencies")
     assert done.returncode == 0, done.stdout[-3000:]

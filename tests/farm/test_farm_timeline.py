@@ -24,18 +24,41 @@ SHOTS = ["Frame_Debugger_0h_108000", "Frame_Debugger_0h_108026"]  # clip name + 
 @pytest.fixture(scope="module")
 def media(tmp_path_factory, test_data) -> dict:
     base = tmp_path_factory.mktemp("farm_timeline")
-    return {"cut": test_data / "editorial" / CUT, "movie": movie(base / "Frame Debugger 0h.mov", 150),
-            "short": movie(base / "short.mov", 100), "source": Path(example(base / "example")[1]).parent}
+    return {
+        "cut": test_data / "editorial" / CUT,
+        "movie": movie(base / "Frame Debugger 0h.mov", 150),
+        "short": movie(base / "short.mov", 100),
+        "source": Path(example(base / "example")[1]).parent,
+    }
 
 
 def faceplate(*args) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "faceplate.cli.main", "--quiet", *map(str, args)],
-                          capture_output=True, text=True, env=engine_env())
+    return subprocess.run(
+        [sys.executable, "-m", "faceplate.cli.main", "--quiet", *map(str, args)],
+        capture_output=True,
+        text=True,
+        env=engine_env(),
+    )
 
 
 def export_cut(cut: Path, out: Path, media: dict, *extra) -> subprocess.CompletedProcess:
-    return faceplate("farm", "export", "--timeline", cut, "--source", media["source"], "--consent-ref", "CF-1 (test)",
-                     "--shots-dir", out / "shots", "--out", out / "job", "--train-gpus", "0", *extra)
+    return faceplate(
+        "farm",
+        "export",
+        "--timeline",
+        cut,
+        "--source",
+        media["source"],
+        "--consent-ref",
+        "CF-1 (test)",
+        "--shots-dir",
+        out / "shots",
+        "--out",
+        out / "job",
+        "--train-gpus",
+        "0",
+        *extra,
+    )
 
 
 def test_every_clip_of_a_real_cut_is_a_shot_of_one_job(tmp_path, media):
@@ -74,19 +97,25 @@ def test_only_the_clips_with_the_marker_join_the_job(tmp_path, media):
 def clip_without_range(folder: Path, media: dict) -> Path:
     timeline = otio.schema.Timeline(name="cut")
     track = otio.schema.Track(name="V1")
-    track.append(otio.schema.Clip(name="sh040", media_reference=otio.schema.ExternalReference(
-        target_url=media["movie"].as_uri())))
+    track.append(
+        otio.schema.Clip(
+            name="sh040", media_reference=otio.schema.ExternalReference(target_url=media["movie"].as_uri())
+        )
+    )
     timeline.tracks.append(track)
     otio.adapters.write_to_file(timeline, str(folder / "norange.otio"))
     return folder / "norange.otio"
 
 
-@pytest.mark.parametrize("case, expected", [
-    ("frames outside the media", "clip 'Frame Debugger 0h.mov': frames 1019-1150 are outside its media"),
-    ("no clip marked", "no clip matches marker 'NOPE'"),
-    ("clip without a range", "clip 'sh040': has no frame range"),
-    ("clip without media", "clip 'test_title': has no media file (GeneratorReference)"),
-])
+@pytest.mark.parametrize(
+    "case, expected",
+    [
+        ("frames outside the media", "clip 'Frame Debugger 0h.mov': frames 1019-1150 are outside its media"),
+        ("no clip marked", "no clip matches marker 'NOPE'"),
+        ("clip without a range", "clip 'sh040': has no frame range"),
+        ("clip without media", "clip 'test_title': has no media file (GeneratorReference)"),
+    ],
+)
 def test_a_bad_clip_is_one_line_at_export_and_no_shot_is_made(tmp_path, media, case, expected):
     extra = []
     if case == "frames outside the media":  # the second clip needs frames up to 150; this movie has 100
@@ -104,8 +133,13 @@ def test_a_bad_clip_is_one_line_at_export_and_no_shot_is_made(tmp_path, media, c
     assert not (tmp_path / "shots").exists() and not (tmp_path / "job").exists()
 
 
-@pytest.mark.parametrize("elsewhere, url", [("/Volumes/shows", "file:///Volumes/shows/Frame%20Debugger%200h.mov"),
-                                            ("C:\\shows", "C:\\shows\\Frame Debugger 0h.mov")])
+@pytest.mark.parametrize(
+    "elsewhere, url",
+    [
+        ("/Volumes/shows", "file:///Volumes/shows/Frame%20Debugger%200h.mov"),
+        ("C:\\shows", "C:\\shows\\Frame Debugger 0h.mov"),
+    ],
+)
 def test_a_cut_made_on_another_machine_is_exported_with_its_media_mapped(tmp_path, media, elsewhere, url):
     cut = relinked_cut(media["cut"], media["movie"], tmp_path / "cut.otio")
     timeline = otio.adapters.read_from_file(str(cut))
@@ -115,19 +149,48 @@ def test_a_cut_made_on_another_machine_is_exported_with_its_media_mapped(tmp_pat
     otio.adapters.write_to_file(timeline, str(cut))
     here = media["movie"].parent
     source = elsewhere + ("\\" if "\\" in elsewhere else "/") + "example/source"
-    unmapped = faceplate("farm", "export", "--timeline", cut, "--source", media["source"], "--consent-ref", "CF-1",
-                         "--shots-dir", tmp_path / "unmapped", "--out", tmp_path / "unmapped_job")
+    unmapped = faceplate(
+        "farm",
+        "export",
+        "--timeline",
+        cut,
+        "--source",
+        media["source"],
+        "--consent-ref",
+        "CF-1",
+        "--shots-dir",
+        tmp_path / "unmapped",
+        "--out",
+        tmp_path / "unmapped_job",
+    )
     assert unmapped.returncode == 1 and "Frame Debugger 0h.mov" in unmapped.stderr, unmapped.stderr
-    done = faceplate("farm", "export", "--timeline", cut, "--source", source, "--consent-ref", "CF-1 (test)",
-                     "--shots-dir", tmp_path / "shots", "--out", tmp_path / "job", "--map", f"{elsewhere}={here}")
+    done = faceplate(
+        "farm",
+        "export",
+        "--timeline",
+        cut,
+        "--source",
+        source,
+        "--consent-ref",
+        "CF-1 (test)",
+        "--shots-dir",
+        tmp_path / "shots",
+        "--out",
+        tmp_path / "job",
+        "--map",
+        f"{elsewhere}={here}",
+    )
     assert done.returncode == 0, done.stderr
     for shot in SHOTS:
         manifest = open_workspace(tmp_path / "shots" / shot).manifest
         assert manifest.plate.path == str(media["movie"])
-        assert [c.path for c in manifest.sources] in ([str(media["source"])], [str(media["source"] /
-                                                                            "astronaut_src.####.png")])
+        assert [c.path for c in manifest.sources] in (
+            [str(media["source"])],
+            [str(media["source"] / "astronaut_src.####.png")],
+        )
     template = (tmp_path / "job" / "template.yaml").read_text()
     assert openjd("check", tmp_path / "job" / "template.yaml").returncode == 0
-    assert "Volumes" not in template and "C:" not in template and str(tmp_path) not in template, \
+    assert "Volumes" not in template and "C:" not in template and str(tmp_path) not in template, (
         "nothing absolute from either machine on a command line"
+    )
     assert json.loads((tmp_path / "job" / "parameters.json").read_text())["Media"] == str(here)

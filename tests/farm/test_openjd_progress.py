@@ -17,9 +17,16 @@ def test_progress_is_a_status_line_per_task_and_a_percent_line_per_whole_percent
         meter.advance()
     Meter(reporter, "encode", 200, unit="frames").advance(1)  # 0.5 %: the same whole percent as the start
     out = capsys.readouterr().out.splitlines()
-    assert out == ["openjd_status: render (4 frames)", "openjd_progress: 0.0", "openjd_progress: 25.0",
-                   "openjd_progress: 50.0", "openjd_progress: 75.0", "openjd_progress: 100.0",
-                   "openjd_status: encode (200 frames)", "openjd_progress: 0.0"]
+    assert out == [
+        "openjd_status: render (4 frames)",
+        "openjd_progress: 0.0",
+        "openjd_progress: 25.0",
+        "openjd_progress: 50.0",
+        "openjd_progress: 75.0",
+        "openjd_progress: 100.0",
+        "openjd_status: encode (200 frames)",
+        "openjd_progress: 0.0",
+    ]
 
 
 def test_a_failure_under_openjd_is_reported_with_the_same_line_the_cli_prints(tmp_path, capsys, monkeypatch):

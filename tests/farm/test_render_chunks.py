@@ -99,11 +99,17 @@ def spawned():
             proc.wait()
 
 
-def start_render(spawned: list, shot: Path, frames: str, gate: Path | None = None,
-                 stall: str | None = None) -> subprocess.Popen:
+def start_render(
+    spawned: list, shot: Path, frames: str, gate: Path | None = None, stall: str | None = None
+) -> subprocess.Popen:
     """A render process, returned once it is at its first frame (holding the shot, its run recorded)."""
-    proc = subprocess.Popen([sys.executable, "-c", RENDER, str(shot), frames, str(gate or "-"), stall or "-"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=engine_env())
+    proc = subprocess.Popen(
+        [sys.executable, "-c", RENDER, str(shot), frames, str(gate or "-"), stall or "-"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=engine_env(),
+    )
     spawned.append(proc)
     line = proc.stdout.readline().strip()
     assert line == "at first frame", (line, proc.stderr.read() if proc.poll() is not None else "")
@@ -117,8 +123,13 @@ def finish(proc: subprocess.Popen) -> str:
 
 
 def faceplate(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "faceplate.cli.main", *args], capture_output=True, text=True,
-                          env=env or engine_env(), timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "faceplate.cli.main", *args],
+        capture_output=True,
+        text=True,
+        env=env or engine_env(),
+        timeout=120,
+    )
 
 
 def render_runs(shot: Path) -> list:
@@ -134,7 +145,9 @@ def assert_same_pixels_as_one_render(shot: Path, whole: Path) -> None:
     for frame in FRAMES:
         for name in ("layer", "matte", "preview"):
             ours, theirs = getattr(paths(shot), name)(frame), getattr(paths(whole), name)(frame)
-            assert np.array_equal(read_image(ours, alpha=name == "layer"), read_image(theirs, alpha=name == "layer")), ours
+            assert np.array_equal(read_image(ours, alpha=name == "layer"), read_image(theirs, alpha=name == "layer")), (
+                ours
+            )
 
 
 def temp_files(shot: Path) -> list[Path]:
@@ -159,8 +172,10 @@ def test_disjoint_chunks_render_at_once_and_write_every_frame_once_as_one_render
     assert_same_pixels_as_one_render(shot, trained[1])
     assert all(paths(shot).record(f).is_file() for f in FRAMES)
     assert list_versions(shot / "render") == ["v001"] and latest_version(shot / "render") == "v001"
-    assert [r.summary["version"] for r in runs] == ["v001", "v001"] and [r.summary["published"] for r in runs] == \
-        [True, False], "the chunk that completed the version published it"
+    assert [r.summary["version"] for r in runs] == ["v001", "v001"] and [r.summary["published"] for r in runs] == [
+        True,
+        False,
+    ], "the chunk that completed the version published it"
     # the review movie: not by the second chunk (frames were missing), by the one that completed the shot
     assert runs[1].summary["preview_movie"] is None and runs[0].summary["preview_movie"] == str(paths(shot).movie)
     with open_plate(str(paths(shot).movie)) as movie:
@@ -188,8 +203,13 @@ def test_train_is_refused_while_a_chunk_renders_and_waits_for_it_under_lock_wait
     refused = faceplate("train", str(shot))
     assert refused.returncode == 1
     assert refused.stderr.count("\n") == 1 and "is busy: `render of 1001-1002`" in refused.stderr, refused.stderr
-    waiting = subprocess.Popen([sys.executable, "-m", "faceplate.cli.main", "train", str(shot)], stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True, env={**engine_env(), "FACEPLATE_LOCK_WAIT": "600"})
+    waiting = subprocess.Popen(
+        [sys.executable, "-m", "faceplate.cli.main", "train", str(shot)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**engine_env(), "FACEPLATE_LOCK_WAIT": "600"},
+    )
     spawned.append(waiting)
     for line in waiting.stdout:  # it says it waits, and for whom
         if "waiting up to 600 s" in line:
@@ -204,13 +224,24 @@ def test_train_is_refused_while_a_chunk_renders_and_waits_for_it_under_lock_wait
 
 
 def test_a_chunk_is_refused_while_train_holds_the_shot(shot, spawned):
-    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent("""
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent("""
         import sys, time
         from faceplate.workspace import open_workspace
         with open_workspace(sys.argv[1]).stage_run("train", {}, {}):
             print("holding", flush=True)
             sys.stdin.read()  # until the test lets go
-        """), str(shot)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=engine_env())
+        """),
+            str(shot),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=engine_env(),
+    )
     spawned.append(holder)
     assert holder.stdout.readline().strip() == "holding"
     refused = faceplate("render", str(shot), "--frames", "1001-1002")
@@ -222,7 +253,9 @@ def test_a_chunk_is_refused_while_train_holds_the_shot(shot, spawned):
 def test_a_chunk_killed_mid_frame_leaves_its_temp_file_until_the_shot_is_free(shot, trained, tmp_path, spawned):
     gate = tmp_path / "gate"
     alive = start_render(spawned, shot, "1004-1006", gate)
-    killed = start_render(spawned, shot, "1001-1003", stall="faceplate.1002.exr")  # stops inside the write of 1002's layer
+    killed = start_render(
+        spawned, shot, "1001-1003", stall="faceplate.1002.exr"
+    )  # stops inside the write of 1002's layer
     line = killed.stdout.readline().strip()
     assert line.startswith("stalled ")
     stray = Path(line.split(" ", 1)[1])

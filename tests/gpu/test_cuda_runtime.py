@@ -26,9 +26,13 @@ class SmallGenerator(torch.nn.Module):
     def __init__(self):
         super().__init__()
         torch.manual_seed(0)
-        self.body = torch.nn.Sequential(torch.nn.Conv2d(3, 32, 3, padding=1), torch.nn.LeakyReLU(0.1),
-                                        torch.nn.Conv2d(32, 32, 3, padding=1), torch.nn.LeakyReLU(0.1),
-                                        torch.nn.Conv2d(32, 4, 3, padding=1))
+        self.body = torch.nn.Sequential(
+            torch.nn.Conv2d(3, 32, 3, padding=1),
+            torch.nn.LeakyReLU(0.1),
+            torch.nn.Conv2d(32, 32, 3, padding=1),
+            torch.nn.LeakyReLU(0.1),
+            torch.nn.Conv2d(32, 4, 3, padding=1),
+        )
 
     def forward(self, x):
         y = self.body(x)

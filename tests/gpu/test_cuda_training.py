@@ -9,7 +9,7 @@ import torch
 from skimage import data
 
 from faceplate.models import ModelConfig
-from faceplate.training import TrainSettings, Trainer
+from faceplate.training import Trainer, TrainSettings
 from faceplate.training.data import FaceData, make_batch
 
 pytestmark = [pytest.mark.gpu, pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA GPU here")]
@@ -19,8 +19,14 @@ TINY = ModelConfig(resolution=64, ae_dims=64, e_dims=16, d_dims=16, d_mask_dims=
 def _faces(offset: int) -> FaceData:
     """32 shifted 64 px crops around the astronaut's face, a full face mask and an eyes/mouth band."""
     photo = torch.from_numpy(data.astronaut()).permute(2, 0, 1)
-    crops = [photo[:, 40 + dy:200 + dy, 150 + dx:310 + dx] for dy in range(offset, offset + 8, 2) for dx in range(0, 16, 2)]
-    images = torch.nn.functional.interpolate(torch.stack(crops).float(), size=(64, 64), mode="area").round().to(torch.uint8)
+    crops = [
+        photo[:, 40 + dy : 200 + dy, 150 + dx : 310 + dx]
+        for dy in range(offset, offset + 8, 2)
+        for dx in range(0, 16, 2)
+    ]
+    images = (
+        torch.nn.functional.interpolate(torch.stack(crops).float(), size=(64, 64), mode="area").round().to(torch.uint8)
+    )
     masks = torch.zeros(len(crops), 2, 64, 64, dtype=torch.uint8)
     masks[:, 0, 8:56, 8:56] = 255
     masks[:, 1, 20:44, 12:52] = 255

@@ -1,5 +1,3 @@
-import numpy as np
-
 from faceplate.faces.align import FaceType, crop_matrix, transform_points
 from faceplate.faces.detect import DlibHogDetector
 from faceplate.faces.landmarks import DlibLandmarks68

@@ -41,8 +41,11 @@ def _occlude_and_label(fs, rng):
             labels.append(polygon_entry(record.id, [hull], exclude))
         elif n % 2 == 0:
             inv = invert_matrix(record.matrix_array)
-            labels.append(polygon_entry(record.id, [transform_points(hull, inv)],
-                                        [transform_points(p, inv) for p in exclude], "plate"))
+            labels.append(
+                polygon_entry(
+                    record.id, [transform_points(hull, inv)], [transform_points(p, inv) for p in exclude], "plate"
+                )
+            )
         elif occluder is not None:
             held.append(record.id)
     return labels, truth, held
@@ -54,8 +57,19 @@ def test_learned_mask_excludes_the_occluder_on_held_back_frames(test_data, tmp_p
     run_stage(ws, "extract", {"roles": "destination", "crop_size": CROP, "crop_format": "png"})
     labels, truth, held = _occlude_and_label(read_faceset(ws.faceset_dir("destination")), np.random.default_rng(0))
     write_polygon_file(tmp_path / "labels.json", labels)
-    summary = run_stage(ws, "mask", {"roles": ["destination"], "labels": str(tmp_path / "labels.json"), "iterations": 400,
-                                      "resolution": 64, "base": 8, "batch": 8, "threads": 1}).summary
+    summary = run_stage(
+        ws,
+        "mask",
+        {
+            "roles": ["destination"],
+            "labels": str(tmp_path / "labels.json"),
+            "iterations": 400,
+            "resolution": 64,
+            "base": 8,
+            "batch": 8,
+            "threads": 1,
+        },
+    ).summary
     fs = read_faceset(ws.faceset_dir("destination"))
     records = {r.id: r for r in fs.records}
     learned = [iou(cv2.imread(str(fs.folder / records[i].mask), cv2.IMREAD_GRAYSCALE), truth[i]) for i in held]

@@ -12,10 +12,10 @@ import torch
 
 from faceplate.errors import MaskError
 from faceplate.masks.xseg import load_mask_session, predict_masks, run_mask_model
-from faceplate.runtime import select_providers
 from faceplate.masks.xseg_export import export_onnx
 from faceplate.masks.xseg_model import XSegConfig, XSegNet, load_checkpoint, save_checkpoint
 from faceplate.masks.xseg_train import XSegTrainSettings, train_xseg
+from faceplate.runtime import select_providers
 
 SMALL = XSegConfig(resolution=32, base=4, depth=3)
 
@@ -49,7 +49,9 @@ def test_resolution_must_divide_by_the_depth():
 
 def test_training_learns_a_simple_mask():
     images, masks = _discs(24)
-    model, summary = train_xseg(images, masks, SMALL, XSegTrainSettings(iterations=60, batch=8, threads=1, learning_rate=3e-3))
+    model, summary = train_xseg(
+        images, masks, SMALL, XSegTrainSettings(iterations=60, batch=8, threads=1, learning_rate=3e-3)
+    )
     x = torch.from_numpy(images).permute(0, 3, 1, 2).float() / 255
     with torch.no_grad():
         pred = model(x)[:, 0].numpy() > 0.5
@@ -75,7 +77,12 @@ def test_onnx_export_matches_torch_with_dynamic_batch(tmp_path):
     model = XSegNet(XSegConfig(resolution=32, base=4, depth=3, face_type="full")).eval()
     path = export_onnx(model, tmp_path / "xseg.onnx", {"iterations": 7})
     meta = {p.key: p.value for p in onnx.load(str(path)).metadata_props}
-    assert meta["resolution"] == "32" and meta["face_type"] == "full" and meta["schema"] == "XSeg.1" and meta["iterations"] == "7"
+    assert (
+        meta["resolution"] == "32"
+        and meta["face_type"] == "full"
+        and meta["schema"] == "XSeg.1"
+        and meta["iterations"] == "7"
+    )
     session = load_mask_session(path)
     assert session.resolution == 32 and session.face_type == "full" and session.provider in select_providers()
     for batch in (1, 3):
@@ -92,10 +99,12 @@ def test_onnx_export_matches_torch_with_dynamic_batch(tmp_path):
 
 def test_runtime_helper_does_not_import_torch(tmp_path):
     export_onnx(XSegNet(SMALL).eval(), tmp_path / "xseg.onnx")
-    code = ("import sys, numpy as np; from faceplate.masks.xseg import load_mask_session, predict_masks; "
-            f"s = load_mask_session({str(tmp_path / 'xseg.onnx')!r}); "
-            "m = predict_masks(s, np.zeros((1, 64, 64, 3), np.uint8)); "
-            "assert m.shape == (1, 64, 64); assert 'torch' not in sys.modules, 'torch was imported'")
+    code = (
+        "import sys, numpy as np; from faceplate.masks.xseg import load_mask_session, predict_masks; "
+        f"s = load_mask_session({str(tmp_path / 'xseg.onnx')!r}); "
+        "m = predict_masks(s, np.zeros((1, 64, 64, 3), np.uint8)); "
+        "assert m.shape == (1, 64, 64); assert 'torch' not in sys.modules, 'torch was imported'"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
 

@@ -12,4 +12,5 @@ from media_helpers import encode_video
 def make_video(tmp_path):
     def make(name: str = "clip.mp4", **kwargs) -> Path:
         return encode_video(tmp_path / name, **kwargs)
+
     return make

@@ -21,19 +21,27 @@ def coded_frame(index: int) -> np.ndarray:
     asymmetric and a wrong rotation shows."""
     img = np.full((HEIGHT, WIDTH, 3), 128, np.uint8)
     for bit in range(BITS):
-        img[: HEIGHT // 2, bit * 16:(bit + 1) * 16] = 235 if index >> bit & 1 else 16
-    img[HEIGHT // 2:, :16] = (220, 30, 30)
+        img[: HEIGHT // 2, bit * 16 : (bit + 1) * 16] = 235 if index >> bit & 1 else 16
+    img[HEIGHT // 2 :, :16] = (220, 30, 30)
     return img
 
 
 def read_code(img: np.ndarray) -> int:
     """Inverse of ``coded_frame`` for an upright decoded frame (lossy codecs survive: block means)."""
-    stripes = [img[4:HEIGHT // 2 - 4, bit * 16 + 4:bit * 16 + 12].mean() for bit in range(BITS)]
+    stripes = [img[4 : HEIGHT // 2 - 4, bit * 16 + 4 : bit * 16 + 12].mean() for bit in range(BITS)]
     return sum(1 << bit for bit, mean in enumerate(stripes) if mean > 128)
 
 
-def encode_video(path: Path, frames: int = 12, rate: Fraction | int = 25, *, codec: str = "libx264",
-                 pix_fmt: str = "yuv420p", rotation: int | None = None, timecode: str | None = None) -> Path:
+def encode_video(
+    path: Path,
+    frames: int = 12,
+    rate: Fraction | int = 25,
+    *,
+    codec: str = "libx264",
+    pix_fmt: str = "yuv420p",
+    rotation: int | None = None,
+    timecode: str | None = None,
+) -> Path:
     """Encode ``coded_frame(0..frames-1)``. libx264 gets 4-frame GOPs with B-frames so seeks and
     frame reordering are exercised."""
     options = {"x264-params": "keyint=4:min-keyint=4:scenecut=0:bframes=2"} if codec == "libx264" else {}

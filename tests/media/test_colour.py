@@ -6,8 +6,18 @@ import numpy as np
 import pytest
 
 from faceplate.errors import ColourError
-from faceplate.media import WORKING_SPACE, ColourTransform, PlateInfo, default_plate_space, list_colour_spaces
-from faceplate.media import FrameRange, read_image, to_float01, working_uint8, write_image
+from faceplate.media import (
+    WORKING_SPACE,
+    ColourTransform,
+    FrameRange,
+    PlateInfo,
+    default_plate_space,
+    list_colour_spaces,
+    read_image,
+    to_float01,
+    working_uint8,
+    write_image,
+)
 from faceplate.media.pixels import as_rgb
 
 
@@ -89,6 +99,7 @@ def test_working_uint8_converts_and_clips():
 def test_default_plate_space():
     def info(is_float: bool, bits: int) -> PlateInfo:
         return PlateInfo("p", "sequence", 4, 4, None, FrameRange(1, 1), bit_depth=bits, is_float=is_float)
+
     assert default_plate_space(info(True, 16)) == "Linear Rec.709 (sRGB)"
     assert default_plate_space(info(False, 10)) == WORKING_SPACE
 

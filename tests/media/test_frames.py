@@ -8,10 +8,18 @@ from faceplate.errors import FrameRangeError
 from faceplate.media.frames import MAX_FRAME, FrameRange, parse_frame_spans, select_frames
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("1001-1100", (1001, 1100)), ("1001:1100", (1001, 1100)), ("1001..1100", (1001, 1100)),
-    (" 1001 - 1010 ", (1001, 1010)), ("1001", (1001, 1001)), ("-5--1", (-5, -1)), ("0-0", (0, 0)),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("1001-1100", (1001, 1100)),
+        ("1001:1100", (1001, 1100)),
+        ("1001..1100", (1001, 1100)),
+        (" 1001 - 1010 ", (1001, 1010)),
+        ("1001", (1001, 1001)),
+        ("-5--1", (-5, -1)),
+        ("0-0", (0, 0)),
+    ],
+)
 def test_parse(text, expected):
     assert FrameRange.parse(text) == FrameRange(*expected)
 

@@ -9,8 +9,16 @@ import OpenImageIO as oiio
 import pytest
 
 from faceplate.errors import FrameRangeError, MediaError
-from faceplate.media import FrameRange, format_pattern, open_plate, read_image, sequence_path, write_image, write_sequence_frame
-from faceplate.media import image_output
+from faceplate.media import (
+    FrameRange,
+    format_pattern,
+    image_output,
+    open_plate,
+    read_image,
+    sequence_path,
+    write_image,
+    write_sequence_frame,
+)
 
 
 def frame_pixels(frame: int) -> np.ndarray:
@@ -50,7 +58,9 @@ def test_sequence_with_a_gap(exr_sequence):
         assert [f for f, _ in plate.iter_frames(FrameRange(1018, 1022))] == [1018, 1019, 1021, 1022]
 
 
-@pytest.mark.parametrize("name", ["plate.####.exr", "plate.%04d.exr", "plate.@@@@.exr", "plate.[1001-1048].exr", "plate.1033.exr"])
+@pytest.mark.parametrize(
+    "name", ["plate.####.exr", "plate.%04d.exr", "plate.@@@@.exr", "plate.[1001-1048].exr", "plate.1033.exr"]
+)
 def test_every_pattern_syntax_finds_the_same_frames(exr_sequence, name):
     directory, pattern = exr_sequence
     with open_plate(pattern) as reference, open_plate(directory / name) as plate:
@@ -63,7 +73,9 @@ def test_every_pattern_syntax_finds_the_same_frames(exr_sequence, name):
 def test_explicit_range_narrows_or_widens(exr_sequence):
     directory, _ = exr_sequence
     with open_plate(directory / "plate.[1010-1015].exr") as plate:
-        assert plate.info.frame_range == FrameRange(1010, 1015) and sorted(plate.info.frame_files) == list(range(1010, 1016))
+        assert plate.info.frame_range == FrameRange(1010, 1015) and sorted(plate.info.frame_files) == list(
+            range(1010, 1016)
+        )
     with open_plate(directory / "plate.[1040-1050].exr") as plate:
         assert plate.info.missing_frames == (1049, 1050)
 
@@ -101,12 +113,17 @@ def test_frames_past_the_padding_belong_to_the_sequence(tmp_path):
         assert plate.info.frame_range == FrameRange(9999, 10000) and plate.info.missing_frames == ()
 
 
-@pytest.mark.parametrize("ext, pixel_type, dtype, bits, tolerance", [
-    ("png", None, np.uint8, 8, 0), ("png", "uint16", np.uint16, 16, 0),
-    ("tif", None, np.uint16, 16, 0), ("tif", "uint8", np.uint8, 8, 0),
-    ("dpx", "uint10", np.uint16, 10, 64),  # 65535/1023: one 10-bit step
-    ("jpg", None, np.uint8, 8, 12),  # lossy: 4:2:0 chroma on saturated ramps
-])
+@pytest.mark.parametrize(
+    "ext, pixel_type, dtype, bits, tolerance",
+    [
+        ("png", None, np.uint8, 8, 0),
+        ("png", "uint16", np.uint16, 16, 0),
+        ("tif", None, np.uint16, 16, 0),
+        ("tif", "uint8", np.uint8, 8, 0),
+        ("dpx", "uint10", np.uint16, 10, 64),  # 65535/1023: one 10-bit step
+        ("jpg", None, np.uint8, 8, 12),  # lossy: 4:2:0 chroma on saturated ramps
+    ],
+)
 def test_integer_format_round_trips(tmp_path, ext, pixel_type, dtype, bits, tolerance):
     ramp = np.linspace(0.0, 1.0, 24 * 32).reshape(24, 32)
     img = np.stack([ramp, ramp[::-1], np.full_like(ramp, 0.5)], axis=2)
@@ -148,7 +165,9 @@ def test_exr_data_window(tmp_path):
     inp.close()
     full = read_image(path)  # plates are whole frames: the window lands in the display window
     assert full.shape == (24, 32, 3)
-    assert np.array_equal(full[3:11, 5:15], crop[..., :3]) and full.sum() == pytest.approx(crop[..., :3].sum(), rel=1e-5)
+    assert np.array_equal(full[3:11, 5:15], crop[..., :3]) and full.sum() == pytest.approx(
+        crop[..., :3].sum(), rel=1e-5
+    )
     # Same window cut from a full-size image.
     canvas = np.zeros((24, 32, 4), np.float32)
     canvas[3:11, 5:15] = crop

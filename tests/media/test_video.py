@@ -13,15 +13,26 @@ from media_helpers import HEIGHT, WIDTH, coded_frame, read_code
 from faceplate.errors import FrameRangeError, MediaError
 from faceplate.media import FrameRange, open_plate
 
-
-CODECS = {"mp4": ("libx264", "yuv420p"), "mov": ("libx264", "yuv420p"), "mkv": ("libx264", "yuv420p"),
-          "avi": ("mjpeg", "yuvj420p"), "mpg": ("mpeg1video", "yuv420p")}
+CODECS = {
+    "mp4": ("libx264", "yuv420p"),
+    "mov": ("libx264", "yuv420p"),
+    "mkv": ("libx264", "yuv420p"),
+    "avi": ("mjpeg", "yuvj420p"),
+    "mpg": ("mpeg1video", "yuv420p"),
+}
 
 
 # MKV and MPEG-PS headers hold no frame count (MPEG-PS's duration here says half a frame).
-@pytest.mark.parametrize("name, rate", [("clip.mp4", Fraction(30000, 1001)), ("clip.mov", Fraction(24000, 1001)),
-                                        ("clip.mkv", Fraction(25)), ("clip.avi", Fraction(30)),
-                                        ("clip.mpg", Fraction(30000, 1001))])
+@pytest.mark.parametrize(
+    "name, rate",
+    [
+        ("clip.mp4", Fraction(30000, 1001)),
+        ("clip.mov", Fraction(24000, 1001)),
+        ("clip.mkv", Fraction(25)),
+        ("clip.avi", Fraction(30)),
+        ("clip.mpg", Fraction(30000, 1001)),
+    ],
+)
 def test_info_counts_frames_and_keeps_exact_fps(make_video, name, rate):
     codec, pix_fmt = CODECS[name.rsplit(".", 1)[1]]
     path = make_video(name, rate=rate, codec=codec, pix_fmt=pix_fmt)
@@ -54,7 +65,7 @@ def test_frames_are_uint8_rgb_and_contiguous(make_video):
     with open_plate(make_video()) as plate:
         pixels = plate.read(1001)
     assert pixels.dtype == np.uint8 and pixels.shape == (HEIGHT, WIDTH, 3) and pixels.flags.c_contiguous
-    red_block = pixels[HEIGHT // 2 + 4:-4, 4:12].mean(axis=(0, 1))
+    red_block = pixels[HEIGHT // 2 + 4 : -4, 4:12].mean(axis=(0, 1))
     assert red_block[0] > 180 and red_block[1] < 80  # R first, not BGR
 
 
@@ -118,7 +129,7 @@ def test_damaged_frame_is_named(make_video):
         packets = [(p.pos, p.size) for p in container.demux(video=0) if p.size]
     pos, size = packets[6]
     data = bytearray(path.read_bytes())
-    data[pos + size // 4:pos + size - 4] = bytes((b * 7 + 13) & 255 for b in data[pos + size // 4:pos + size - 4])
+    data[pos + size // 4 : pos + size - 4] = bytes((b * 7 + 13) & 255 for b in data[pos + size // 4 : pos + size - 4])
     path.write_bytes(bytes(data))
     with open_plate(path) as plate:
         assert read_code(plate.read(1005)) == 4

@@ -7,10 +7,10 @@ import pytest
 import torch
 
 from faceplate.errors import TrainError
-from faceplate.models.config import ARCHS, ARCHITECTURES, architecture
 from faceplate.models import ModelConfig, PatchDiscriminator, SwapGenerator, build_model, generator_from_model
+from faceplate.models.config import ARCHITECTURES, ARCHS, architecture
+from faceplate.training import Trainer, TrainSettings
 from faceplate.training.restore import load_generator
-from faceplate.training import TrainSettings, Trainer
 
 TINY = dict(resolution=64, ae_dims=32, e_dims=8, d_dims=8, d_mask_dims=4)
 
@@ -28,8 +28,17 @@ def test_defaults_follow_saehd():
     assert (c.arch, c.resolution, c.ae_dims, c.e_dims, c.d_dims) == ("liae", 128, 256, 64, 64)
 
 
-@pytest.mark.parametrize("bad", [dict(resolution=100), dict(resolution=48), dict(resolution=528), dict(arch="sae"),
-                                 dict(ae_dims=0), dict(face_type="torso")])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        dict(resolution=100),
+        dict(resolution=48),
+        dict(resolution=528),
+        dict(arch="sae"),
+        dict(ae_dims=0),
+        dict(face_type="torso"),
+    ],
+)
 def test_bad_config_raises_a_train_error_naming_the_field(bad):
     with pytest.raises(TrainError, match=next(iter(bad)).split("_")[0]):
         ModelConfig(**bad)
@@ -113,6 +122,7 @@ def test_our_export_of_a_checkpoint_runs_any_batch_and_a_retrain_is_another_file
     import hashlib
 
     import onnx
+
     ort = pytest.importorskip("onnxruntime")
     from faceplate.export.generator_export import export_generator
 

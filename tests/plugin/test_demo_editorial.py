@@ -13,15 +13,20 @@ import opentimelineio as otio
 import pytest
 
 from faceplate.demo import DEMO_BUDGET, PLATE_RANGE, REVIEW_NOTE, run_demo
-from faceplate.qc.outcome import failed_checks, qc_file
 from faceplate.demo.editorial import SLATE_FRAMES, TIMELINE_START
+from faceplate.qc.outcome import failed_checks, qc_file
 from faceplate_host.timeline import read_timeline, record_span
 
 pytestmark = pytest.mark.slow
-TINY = {"train": {"model": {"resolution": 64, "ae_dims": 32, "e_dims": 8, "d_dims": 8, "d_mask_dims": 4},
-                  "train": {"iterations": 3, "batch_size": 2, "min_faces": 2}},
-        "mask": {"landmark_only": True}, "extract": {"face_type": "full", "crop_size": 128},
-        "curate": {"rules": ["identity", "blur"]}}
+TINY = {
+    "train": {
+        "model": {"resolution": 64, "ae_dims": 32, "e_dims": 8, "d_dims": 8, "d_mask_dims": 4},
+        "train": {"iterations": 3, "batch_size": 2, "min_faces": 2},
+    },
+    "mask": {"landmark_only": True},
+    "extract": {"face_type": "full", "crop_size": 128},
+    "curate": {"rules": ["identity", "blur"]},
+}
 
 
 def said(caplog, head: str) -> str:
@@ -35,13 +40,19 @@ def test_the_demo_goes_from_a_marked_cut_to_a_layer_track(tmp_path, caplog):
     with caplog.at_level(logging.INFO, logger="faceplate"):
         shot = run_demo(out, changes=TINY)
     cut, placed = read_timeline(out / "cut.otio"), read_timeline(out / "cut_with_layers.otio")
-    assert [(t.name, t.enabled) for t in placed.tracks] == [("V1", True), ("faceplate v001", False),
-                                                            ("faceplate", True)]
+    assert [(t.name, t.enabled) for t in placed.tracks] == [
+        ("V1", True),
+        ("faceplate v001", False),
+        ("faceplate", True),
+    ]
     assert otio.adapters.write_to_string(placed.tracks[0]) == otio.adapters.write_to_string(cut.tracks[0])
     (earlier,), (layer,) = placed.tracks[1].find_clips(), placed.tracks[2].find_clips()
     first = TIMELINE_START + SLATE_FRAMES
-    assert str(record_span(layer, placed)) == str(record_span(earlier, placed)) == \
-        f"{first}-{first + len(PLATE_RANGE) - 1}"
+    assert (
+        str(record_span(layer, placed))
+        == str(record_span(earlier, placed))
+        == f"{first}-{first + len(PLATE_RANGE) - 1}"
+    )
     for clip, version in ((earlier, "v001"), (layer, "v002")):
         reference = clip.media_reference
         files = [Path(reference.target_url_for_image_number(i)) for i in range(len(PLATE_RANGE))]
@@ -50,8 +61,12 @@ def test_the_demo_goes_from_a_marked_cut_to_a_layer_track(tmp_path, caplog):
     assert layer.metadata["faceplate"]["workspace"] == str(shot) and layer.metadata["faceplate"]["version"] == "v002"
     v002 = json.loads((shot / "render" / "v002" / "version.json").read_text())
     assert v002["changed"] == REVIEW_NOTE["frames"], "only the noted frames were rendered again"
-    same = {f for f in PLATE_RANGE if (shot / "render" / "v001" / "layer" / f"faceplate.{f:04d}.exr").read_bytes() ==
-            (shot / "render" / "v002" / "layer" / f"faceplate.{f:04d}.exr").read_bytes()}
+    same = {
+        f
+        for f in PLATE_RANGE
+        if (shot / "render" / "v001" / "layer" / f"faceplate.{f:04d}.exr").read_bytes()
+        == (shot / "render" / "v002" / "layer" / f"faceplate.{f:04d}.exr").read_bytes()
+    }
     assert same == set(PLATE_RANGE) - set(range(1010, 1015)), "the other frames are carried from v001 as they were"
 
     # the loop as the demo says it
@@ -63,13 +78,16 @@ def test_the_demo_goes_from_a_marked_cut_to_a_layer_track(tmp_path, caplog):
     assert all(name in verdict for name in failed_checks(qc["summary"])), verdict
     span = str(record_span(layer, placed))
     assert said(caplog, "v001 placed:").startswith(
-        f"astronaut_sh010: layer v001 placed at {span} on track 'faceplate'; QC ")
+        f"astronaut_sh010: layer v001 placed at {span} on track 'faceplate'; QC "
+    )
     assert said(caplog, "review note:").startswith(f"frames {REVIEW_NOTE['frames']}: ")
     assert said(caplog, "v002 render:").startswith(f"rendered {REVIEW_NOTE['frames']} into v002")
     assert said(caplog, "v002 placed:").startswith(
-        f"astronaut_sh010: layer v002 placed at {span} on track 'faceplate' (v001 kept, disabled); QC ")
+        f"astronaut_sh010: layer v002 placed at {span} on track 'faceplate' (v001 kept, disabled); QC "
+    )
     files = [p for p in (shot / "render" / "v001").rglob("*") if p.is_file()]
-    assert said(caplog, "v001 kept:") == (f"track 'faceplate v001' (disabled) -> {shot / 'render' / 'v001' / 'layer'}; "
-                                          f"its {len(files)} files unchanged")
+    assert said(caplog, "v001 kept:") == (
+        f"track 'faceplate v001' (disabled) -> {shot / 'render' / 'v001' / 'layer'}; its {len(files)} files unchanged"
+    )
     made = (shot / "render" / "v002" / "version.json").stat().st_mtime
     assert max(p.stat().st_mtime for p in files) <= made, "no v001 file was written after v002 was published"

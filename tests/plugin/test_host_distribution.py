@@ -34,8 +34,9 @@ def offline_env() -> dict[str, str]:
 
 
 def run(command: list, cwd: Path | None = None) -> str:
-    done = subprocess.run([str(c) for c in command], capture_output=True, text=True, env=offline_env(),
-                          cwd=cwd, timeout=300)
+    done = subprocess.run(
+        [str(c) for c in command], capture_output=True, text=True, env=offline_env(), cwd=cwd, timeout=300
+    )
     assert done.returncode == 0, f"{command}\n{done.stdout}\n{done.stderr}"
     return done.stdout
 
@@ -55,7 +56,9 @@ def copy_installed(distribution: str, site_packages: Path) -> None:
 
 def venv_site_packages(venv: Path) -> Path:
     """Asked of the venv's own Python: a distribution's patched sysconfig may differ from ours."""
-    return Path(run([venv / "bin" / "python", "-I", "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"]).strip())
+    return Path(
+        run([venv / "bin" / "python", "-I", "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"]).strip()
+    )
 
 
 @pytest.fixture(scope="module")
@@ -127,8 +130,15 @@ def test_faceplate_otio_and_the_pyblish_plugins_work_in_a_bare_python(host_venv,
     """The console script is installed and reads a cut; pyblish finds every plug-in through PYBLISHPLUGINPATH."""
     cut = tmp_path / "cut.otio"
     found = run([host_venv / "bin" / "python", "-I", "-c", CUT_AND_DISCOVER, cut], cwd=host_venv).split()
-    assert {"CollectFaceplateShots", "ValidateConsentReference", "ValidateEngine", "ValidateNoMissingFrames",
-            "ExtractSubmitShots", "ExtractWaitForLayer", "IntegrateLayer"} <= set(found), found
+    assert {
+        "CollectFaceplateShots",
+        "ValidateConsentReference",
+        "ValidateEngine",
+        "ValidateNoMissingFrames",
+        "ExtractSubmitShots",
+        "ExtractWaitForLayer",
+        "IntegrateLayer",
+    } <= set(found), found
     listed = run([host_venv / "bin" / "faceplate-otio", "shots", cut, "--marker", "FACE"], cwd=host_venv)
     assert "sh010" in listed and "source 1011-1015" in listed and "record 86400-86404" in listed, listed
 
@@ -137,8 +147,12 @@ def test_faceplate_otio_and_the_pyblish_plugins_work_in_a_bare_python(host_venv,
 def test_faceplate_host_installs_each_editors_files_from_the_installed_wheel(host_venv, tmp_path):
     """The start-up files ship in the wheel (find namespaces = true takes the folders without __init__.py):
     `faceplate-host plugin install` works from an installed faceplate-host, without the repository."""
-    for host, expected in (("nuke", "init.py"), ("resolve", "Utility/Faceplate.py"),
-                           ("blender", "faceplate_blender/__init__.py")):
-        out = run([host_venv / "bin" / "faceplate-host", "plugin", "install", host, "--dest", tmp_path / host],
-                  cwd=host_venv)
+    for host, expected in (
+        ("nuke", "init.py"),
+        ("resolve", "Utility/Faceplate.py"),
+        ("blender", "faceplate_blender/__init__.py"),
+    ):
+        out = run(
+            [host_venv / "bin" / "faceplate-host", "plugin", "install", host, "--dest", tmp_path / host], cwd=host_venv
+        )
         assert (tmp_path / host / expected).is_file(), out

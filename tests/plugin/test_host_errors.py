@@ -18,23 +18,36 @@ def host_exceptions() -> list[type]:
         if ".hosts.blender" in info.name:  # needs bpy
             continue
         module = importlib.import_module(info.name)
-        found += [c for _, c in inspect.getmembers(module, inspect.isclass)
-                  if issubclass(c, BaseException) and c.__module__.startswith("faceplate_host")]
+        found += [
+            c
+            for _, c in inspect.getmembers(module, inspect.isclass)
+            if issubclass(c, BaseException) and c.__module__.startswith("faceplate_host")
+        ]
     return sorted(set(found), key=lambda c: c.__qualname__)
 
 
 def test_every_host_error_descends_from_the_one_root():
     errors = host_exceptions()
     names = {c.__name__ for c in errors}
-    assert {"ShotError", "EngineError", "InstallError", "PluginCommandError", "NkError", "TimelineError",
-            "JobFailed", "EngineNotRunning"} <= names, names
+    assert {
+        "ShotError",
+        "EngineError",
+        "InstallError",
+        "PluginCommandError",
+        "NkError",
+        "TimelineError",
+        "JobFailed",
+        "EngineNotRunning",
+    } <= names, names
     strays = [c.__qualname__ for c in errors if not issubclass(c, FaceplateHostError)]
     assert not strays, f"host errors outside FaceplateHostError: {strays}"
 
 
 def test_an_error_is_one_line_naming_the_program():
-    assert error_line("faceplate-otio", FaceplateHostError("clip A:\n  no media")) == \
-        "faceplate-otio: error: clip A: no media"
+    assert (
+        error_line("faceplate-otio", FaceplateHostError("clip A:\n  no media"))
+        == "faceplate-otio: error: clip A: no media"
+    )
 
 
 def test_a_missing_timeline_is_one_line_on_stderr(tmp_path, capsys):

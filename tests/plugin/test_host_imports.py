@@ -33,9 +33,12 @@ def imported_roots(source: Path) -> list[tuple[int, str]]:
 def test_every_host_import_is_stdlib_pyblish_or_otio():
     sources = sorted(PLUGIN.rglob("*.py"))
     assert PLUGIN / "__init__.py" in sources
-    foreign = [f"{path.relative_to(PLUGIN.parent)}:{line} imports {name}"
-               for path in sources for line, name in imported_roots(path)
-               if name not in allowed_in(path) and name not in sys.stdlib_module_names]
+    foreign = [
+        f"{path.relative_to(PLUGIN.parent)}:{line} imports {name}"
+        for path in sources
+        for line, name in imported_roots(path)
+        if name not in allowed_in(path) and name not in sys.stdlib_module_names
+    ]
     assert not foreign, "faceplate_host may import only stdlib, pyblish, opentimelineio:\n" + "\n".join(foreign)
 
 

@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from test_publish import CLIP, SETTINGS, SOURCE, cut_around
 from test_timeline import NEWER_SCHEMA, editorial_files
 
@@ -20,10 +19,18 @@ from server_helpers import free_port, start_engine  # noqa: E402
 
 
 def faceplate_otio(*args, env_extra=None) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO / "plugin"), os.environ.get("PYTHONPATH", "")]),
-               **(env_extra or {}))
-    return subprocess.run([sys.executable, "-m", "faceplate_host.otio_cli", *map(str, args)], capture_output=True,
-                          text=True, env=env, timeout=300)
+    env = dict(
+        os.environ,
+        PYTHONPATH=os.pathsep.join([str(REPO / "plugin"), os.environ.get("PYTHONPATH", "")]),
+        **(env_extra or {}),
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "faceplate_host.otio_cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
 
 
 @pytest.mark.parametrize("name", editorial_files() or ["(FACEPLATE_TEST_DATA unset)"])
@@ -52,13 +59,21 @@ def test_shots_lists_ranges_and_json(tmp_path, test_data):
     assert shot["media"] == str(test_data / CLIP) and shot["first_frame"] == 1001
 
 
-@pytest.mark.parametrize("args, words", [
-    (["shots", "missing.otio"], "missing.otio: no such timeline file"),
-    (["shots", "{cut}", "--marker", "NOPE"], "no clip matches marker 'NOPE'"),
-    (["place", "{cut}", "--out", "{out}"], "no submitted jobs for this timeline; run `faceplate-otio submit` first"),
-    (["submit", "{cut}", "--source", "x", "--url", "http://127.0.0.1:{port}", "--consent-ref", "r"],
-     "no Faceplate engine answers at"),
-])
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["shots", "missing.otio"], "missing.otio: no such timeline file"),
+        (["shots", "{cut}", "--marker", "NOPE"], "no clip matches marker 'NOPE'"),
+        (
+            ["place", "{cut}", "--out", "{out}"],
+            "no submitted jobs for this timeline; run `faceplate-otio submit` first",
+        ),
+        (
+            ["submit", "{cut}", "--source", "x", "--url", "http://127.0.0.1:{port}", "--consent-ref", "r"],
+            "no Faceplate engine answers at",
+        ),
+    ],
+)
 def test_failures_are_one_line_with_exit_1(tmp_path, test_data, args, words):
     cut = cut_around(test_data / CLIP, tmp_path)
     filled = [a.format(cut=cut, out=tmp_path / "o.otio", port=free_port()) for a in args]
@@ -76,8 +91,19 @@ def test_submit_then_place_writes_the_layer_track(tmp_path, test_data):
     engine = start_engine([tmp_path, test_data / "talking_heads"], tmp_path / "data", free_port())
     try:
         connect = ["--url", engine.url, "--token-file", engine.data / "token"]
-        done = faceplate_otio("submit", cut, "--marker", "FACE", "--source", test_data / SOURCE, "--consent-ref",
-                              "release 2026-114 (test)", "--settings", settings, *connect)
+        done = faceplate_otio(
+            "submit",
+            cut,
+            "--marker",
+            "FACE",
+            "--source",
+            test_data / SOURCE,
+            "--consent-ref",
+            "release 2026-114 (test)",
+            "--settings",
+            settings,
+            *connect,
+        )
         assert done.returncode == 0, done.stderr
         assert "sh010: render done" in done.stderr and "sh010: done" in done.stdout
         remembered = json.loads((tmp_path / "cut.otio.faceplate.json").read_text())
@@ -99,8 +125,18 @@ def test_submit_sends_the_budget_and_an_unreadable_one_is_one_line(tmp_path, tes
     engine = start_engine([tmp_path, test_data / "talking_heads"], tmp_path / "data", free_port())
     try:
         connect = ["--url", engine.url, "--token-file", engine.data / "token"]
-        base = ["submit", cut, "--marker", "FACE", "--source", test_data / SOURCE, "--consent-ref", "release 2026-114",
-                "--no-wait", *connect]
+        base = [
+            "submit",
+            cut,
+            "--marker",
+            "FACE",
+            "--source",
+            test_data / SOURCE,
+            "--consent-ref",
+            "release 2026-114",
+            "--no-wait",
+            *connect,
+        ]
         refused = faceplate_otio(*base, "--budget", "all night")
         sent = faceplate_otio(*base, "--budget", "30m")
         jobs = engine.client.jobs()

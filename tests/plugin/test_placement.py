@@ -12,11 +12,17 @@ import sys
 
 import opentimelineio as otio
 import pytest
+from test_timeline import RT, TR, clip, gap, movie
 
 from faceplate_host.shots import FrameSpan, Shot, ShotError, place_layer
-from faceplate_host.timeline import (describe, read_timeline, shots_and_refusals, shots_from_timeline, video_clips,
-                                     write_layers)
-from test_timeline import RT, TR, clip, gap, movie
+from faceplate_host.timeline import (
+    describe,
+    read_timeline,
+    shots_and_refusals,
+    shots_from_timeline,
+    video_clips,
+    write_layers,
+)
 
 FIRST = 1001  # plate number of a movie's frame 0 (DEFAULT_FIRST_FRAME)
 
@@ -62,7 +68,8 @@ def _walk(track, offset: int, shown: dict) -> None:
         elif isinstance(item, otio.schema.Clip):
             media = item.trimmed_range().start_time.to_frames()
             shown.setdefault(item.name, []).extend(
-                (first + k, FIRST + media + k) for k in range(place.duration.to_frames()))
+                (first + k, FIRST + media + k) for k in range(place.duration.to_frames())
+            )
 
 
 def shot_frames(shot) -> list:
@@ -119,8 +126,11 @@ def test_a_clip_partly_or_wholly_beyond_its_parents_range():
 
 
 def dissolve_cut(in_offset=4, out_offset=6):
-    transition = otio.schema.Transition(transition_type=otio.schema.TransitionTypes.SMPTE_Dissolve,
-                                        in_offset=RT(in_offset, 24), out_offset=RT(out_offset, 24))
+    transition = otio.schema.Transition(
+        transition_type=otio.schema.TransitionTypes.SMPTE_Dissolve,
+        in_offset=RT(in_offset, 24),
+        out_offset=RT(out_offset, 24),
+    )
     return cut(gap(10), clip("A", movie(), 100, 20), transition, clip("B", movie(), 200, 20), gap(10))
 
 
@@ -157,8 +167,9 @@ def test_a_dissolve_over_handles_shows_the_new_face_on_every_frame_it_shows(tmp_
         plate = plates[layer.name]
         first, last = shown_on_record(plate, written)
         assert shown_on_record(layer, written) == (first, last)  # the handle frames the dissolve shows too
-        assert [layer_frame(written, r, layer) for r in range(first, last + 1)] == \
-            [plate_frame(written, r, plate) for r in range(first, last + 1)]
+        assert [layer_frame(written, r, layer) for r in range(first, last + 1)] == [
+            plate_frame(written, r, plate) for r in range(first, last + 1)
+        ]
     (transitions,) = [[t for t in written.tracks[1] if isinstance(t, otio.schema.Transition)]]
     assert [(t.in_offset.to_frames(), t.out_offset.to_frames()) for t in transitions] == [(4, 6)]
 
@@ -176,12 +187,24 @@ def test_a_dissolve_wider_than_the_layer_is_refused_naming_the_frames():
         place_layer(shot, "/r/faceplate.####.exr", shot.source)
 
 
-@pytest.mark.parametrize("reference, words", [
-    (otio.schema.ExternalReference(target_url="/stills/poster.png"), "/stills/poster.png is a still image"),
-    (otio.schema.ImageSequenceReference(target_url_base="/s/", name_prefix="hold.", name_suffix=".exr",
-                                        start_frame=1001, frame_zero_padding=4, rate=24,
-                                        available_range=TR(RT(0, 24), RT(1, 24))), "still image held for 12 frames"),
-])
+@pytest.mark.parametrize(
+    "reference, words",
+    [
+        (otio.schema.ExternalReference(target_url="/stills/poster.png"), "/stills/poster.png is a still image"),
+        (
+            otio.schema.ImageSequenceReference(
+                target_url_base="/s/",
+                name_prefix="hold.",
+                name_suffix=".exr",
+                start_frame=1001,
+                frame_zero_padding=4,
+                rate=24,
+                available_range=TR(RT(0, 24), RT(1, 24)),
+            ),
+            "still image held for 12 frames",
+        ),
+    ],
+)
 def test_held_stills_are_refused_with_one_line(reference, words):
     timeline = cut(clip("title card", reference, 0, 12))
     with pytest.raises(ShotError, match=f"clip 'title card': .*{words}") as caught:
@@ -190,8 +213,9 @@ def test_held_stills_are_refused_with_one_line(reference, words):
 
 
 def faceplate_otio(*args) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "faceplate_host.otio_cli", *map(str, args)], capture_output=True,
-                          text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "faceplate_host.otio_cli", *map(str, args)], capture_output=True, text=True, timeout=60
+    )
 
 
 def test_shots_refuses_a_still_and_chooses_a_timeline_by_name(tmp_path):
@@ -205,8 +229,10 @@ def test_shots_refuses_a_still_and_chooses_a_timeline_by_name(tmp_path):
 
     several = faceplate_otio("shots", path)
     assert several.returncode == 1 and several.stdout == ""
-    assert several.stderr.strip() == (f"faceplate-otio: error: {path}: holds 2 timelines ('reel 1', 'reel 2'); "
-                                      f"choose one by name (faceplate-otio --timeline NAME)")
+    assert several.stderr.strip() == (
+        f"faceplate-otio: error: {path}: holds 2 timelines ('reel 1', 'reel 2'); "
+        f"choose one by name (faceplate-otio --timeline NAME)"
+    )
     first = faceplate_otio("shots", path, "--timeline", "reel 1", "--json")
     assert first.returncode == 0, first.stderr
     assert json.loads(first.stdout)["source"] == "1001-1010" and json.loads(first.stdout)["name"] == "face"

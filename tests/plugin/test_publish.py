@@ -30,15 +30,21 @@ def cut_around(movie: Path, folder: Path, first: int = 20, count: int = 4) -> Pa
     on a track below an unmarked clip's track (so the layer track must go above both)."""
     rate = 25.0
     reference = otio.schema.ExternalReference(target_url=movie.as_uri(), available_range=TR(RT(0, rate), RT(75, rate)))
-    marked = otio.schema.Clip(name="sh010", media_reference=reference, source_range=TR(RT(first, rate), RT(count, rate)))
-    marked.markers.append(otio.schema.Marker(name="FACE", marked_range=TR(RT(first, rate), RT(1, rate)),
-                                             color=otio.schema.MarkerColor.GREEN))
+    marked = otio.schema.Clip(
+        name="sh010", media_reference=reference, source_range=TR(RT(first, rate), RT(count, rate))
+    )
+    marked.markers.append(
+        otio.schema.Marker(
+            name="FACE", marked_range=TR(RT(first, rate), RT(1, rate)), color=otio.schema.MarkerColor.GREEN
+        )
+    )
     track = otio.schema.Track(name="V1", kind=otio.schema.TrackKind.Video)
     track.append(otio.schema.Gap(source_range=TR(RT(0, rate), RT(10, rate))))
     track.append(marked)
     other = otio.schema.Track(name="V2", kind=otio.schema.TrackKind.Video)
-    other.append(otio.schema.Clip(name="title", media_reference=reference.deepcopy(),
-                                  source_range=TR(RT(0, rate), RT(30, rate))))
+    other.append(
+        otio.schema.Clip(name="title", media_reference=reference.deepcopy(), source_range=TR(RT(0, rate), RT(30, rate)))
+    )
     timeline = otio.schema.Timeline(name="cut", global_start_time=RT(86400, rate))
     timeline.tracks.append(track)
     timeline.tracks.append(other)
@@ -55,8 +61,15 @@ def engine(tmp_path, test_data):
 
 
 def options_for(engine, tmp_path, test_data, **changes) -> PublishOptions:
-    base = dict(sources=[str(test_data / SOURCE)], consent_ref="release 2026-114 (test)", shots_dir=str(tmp_path / "shots"),
-                engine_url=engine.url, token_file=str(engine.data / "token"), settings=SETTINGS, poll_s=0.2)
+    base = dict(
+        sources=[str(test_data / SOURCE)],
+        consent_ref="release 2026-114 (test)",
+        shots_dir=str(tmp_path / "shots"),
+        engine_url=engine.url,
+        token_file=str(engine.data / "token"),
+        settings=SETTINGS,
+        poll_s=0.2,
+    )
     base.update(changes)
     return PublishOptions(**base)
 
@@ -89,8 +102,11 @@ def test_publish_renders_the_layer_and_places_it_at_the_clip_record_frames(engin
 
     # QC ran in the job; each flagged plate range is a marker on the layer at its record frames (layer 1021 = 86410)
     qc = json.loads((Path(instance.data["job"].workspace) / "qc" / "v001" / "qc.json").read_text())
-    expected = sorted((f"{max(f['first'], 1021) - 1021 + 86410}-{min(f['last'], 1024) - 1021 + 86410}", f["reason"])
-                      for f in qc["flags"] if f["last"] >= 1021 and f["first"] <= 1024)
+    expected = sorted(
+        (f"{max(f['first'], 1021) - 1021 + 86410}-{min(f['last'], 1024) - 1021 + 86410}", f["reason"])
+        for f in qc["flags"]
+        if f["last"] >= 1021 and f["first"] <= 1024
+    )
     assert expected, "a few-iteration swap is not recognised as the source: QC flags it"
     assert sorted((m.metadata["faceplate"]["record"], m.comment) for m in layer.markers) == expected
 
@@ -100,8 +116,13 @@ def test_failed_validation_stops_before_submission_naming_clip_and_fix(tmp_path,
     engine (never started here) is asked nothing."""
     cut = cut_around(test_data / CLIP, tmp_path)
     adapter = OtioFileAdapter(cut, tmp_path / "out.otio", marker="FACE")
-    options = PublishOptions(sources=[str(tmp_path / "no_actor.mov")], consent_ref="", shots_dir=str(tmp_path / "shots"),
-                             engine_url=f"http://127.0.0.1:{free_port()}", token="x")
+    options = PublishOptions(
+        sources=[str(tmp_path / "no_actor.mov")],
+        consent_ref="",
+        shots_dir=str(tmp_path / "shots"),
+        engine_url=f"http://127.0.0.1:{free_port()}",
+        token="x",
+    )
     context = publish(adapter, options)
     lines = failures(context)
     consent = next(line for line in lines if line.startswith("Consent reference given"))
@@ -121,8 +142,10 @@ def test_retimed_clip_fails_validation_naming_it(tmp_path, test_data):
     timeline = otio.adapters.read_from_file(str(cut))
     timeline.tracks[0][1].effects.append(otio.schema.LinearTimeWarp(time_scalar=2.0))
     otio.adapters.write_to_file(timeline, str(cut))
-    context = publish(OtioFileAdapter(cut, tmp_path / "out.otio", marker="FACE"),
-                      PublishOptions(sources=[str(test_data / SOURCE)], consent_ref="r", shots_dir=str(tmp_path)))
+    context = publish(
+        OtioFileAdapter(cut, tmp_path / "out.otio", marker="FACE"),
+        PublishOptions(sources=[str(test_data / SOURCE)], consent_ref="r", shots_dir=str(tmp_path)),
+    )
     (line,) = [f for f in failures(context) if f.startswith("Clips can be swapped")]
     assert "clip 'sh010': has a speed change (2x)" in line and "flatten the speed change" in line
 
@@ -133,9 +156,15 @@ def test_media_validators_name_missing_frames_and_rate(tmp_path):
     plates.mkdir()
     for frame in (1001, 1002, 1004):
         (plates / f"p.{frame:04d}.exr").write_bytes(b"x")
-    reference = otio.schema.ImageSequenceReference(target_url_base=str(plates) + "/", name_prefix="p.", name_suffix=".exr",
-                                                   start_frame=1001, frame_zero_padding=4, rate=24,
-                                                   available_range=TR(RT(0, 24), RT(4, 24)))
+    reference = otio.schema.ImageSequenceReference(
+        target_url_base=str(plates) + "/",
+        name_prefix="p.",
+        name_suffix=".exr",
+        start_frame=1001,
+        frame_zero_padding=4,
+        rate=24,
+        available_range=TR(RT(0, 24), RT(4, 24)),
+    )
     clip = otio.schema.Clip(name="holey", media_reference=reference, source_range=TR(RT(0, 24), RT(4, 24)))
     track = otio.schema.Track(name="V1")
     track.append(clip)
@@ -144,15 +173,23 @@ def test_media_validators_name_missing_frames_and_rate(tmp_path):
     cut = tmp_path / "cut.otio"
     otio.adapters.write_to_file(timeline, str(cut))
     register("otio")
-    validators = [p for p in pyblish.api.discover(paths=[PLUGIN_PATH]) if p.__name__ in
-                  ("CollectFaceplateShots", "ValidateNoMissingFrames", "ValidateFrameRate", "ValidateRangeInMedia")]
+    validators = [
+        p
+        for p in pyblish.api.discover(paths=[PLUGIN_PATH])
+        if p.__name__
+        in ("CollectFaceplateShots", "ValidateNoMissingFrames", "ValidateFrameRate", "ValidateRangeInMedia")
+    ]
     context = publish(OtioFileAdapter(cut, tmp_path / "out.otio", handles=1), PublishOptions(), plugins=validators)
     lines = failures(context)
-    assert any("clip 'holey': 3 of frames 1000-1005 missing or unreadable" in line and "(1000, 1003, 1005)" in line
-               for line in lines)
+    assert any(
+        "clip 'holey': 3 of frames 1000-1005 missing or unreadable" in line and "(1000, 1003, 1005)" in line
+        for line in lines
+    )
     assert any("clip 'holey': media at 24.000 fps on a 23.976 fps timeline; conform" in line for line in lines)
-    assert any("clip 'holey': with 1 handles it needs frames 1000-1005" in line and "lower the handles to 0" in line
-               for line in lines)
+    assert any(
+        "clip 'holey': with 1 handles it needs frames 1000-1005" in line and "lower the handles to 0" in line
+        for line in lines
+    )
 
 
 @pytest.mark.slow

@@ -4,14 +4,23 @@ from fractions import Fraction
 
 import pytest
 
-from faceplate_host.shots import FrameSpan, Flag, Shot, ShotError, exact_rate, frame_path, place_layer
+from faceplate_host.shots import Flag, FrameSpan, Shot, ShotError, exact_rate, frame_path, place_layer
 
 
-@pytest.mark.parametrize("given, exact", [
-    (23.976, Fraction(24000, 1001)), ("23.976", Fraction(24000, 1001)), (23.976023976, Fraction(24000, 1001)),
-    ("29.97 DF", Fraction(30000, 1001)), (59.94, Fraction(60000, 1001)), ("24000/1001", Fraction(24000, 1001)),
-    (24.0, Fraction(24)), (25, Fraction(25)), (12.5, Fraction(25, 2)),
-])
+@pytest.mark.parametrize(
+    "given, exact",
+    [
+        (23.976, Fraction(24000, 1001)),
+        ("23.976", Fraction(24000, 1001)),
+        (23.976023976, Fraction(24000, 1001)),
+        ("29.97 DF", Fraction(30000, 1001)),
+        (59.94, Fraction(60000, 1001)),
+        ("24000/1001", Fraction(24000, 1001)),
+        (24.0, Fraction(24)),
+        (25, Fraction(25)),
+        (12.5, Fraction(25, 2)),
+    ],
+)
 def test_editor_rates_become_exact(given, exact):
     assert exact_rate(given) == exact
 
@@ -22,17 +31,29 @@ def test_bad_rate_is_one_clear_error(bad):
         exact_rate(bad)
 
 
-@pytest.mark.parametrize("pattern, path", [
-    ("/l/faceplate.####.exr", "/l/faceplate.1001.exr"), ("/l/f.%04d.exr", "/l/f.1001.exr"),
-    ("/l/f.%d.png", "/l/f.1001.png"), ("/l/f.@@@@@.exr", "/l/f.01001.exr"), ("/l/clip.mov", "/l/clip.mov"),
-])
+@pytest.mark.parametrize(
+    "pattern, path",
+    [
+        ("/l/faceplate.####.exr", "/l/faceplate.1001.exr"),
+        ("/l/f.%04d.exr", "/l/f.1001.exr"),
+        ("/l/f.%d.png", "/l/f.1001.png"),
+        ("/l/f.@@@@@.exr", "/l/f.01001.exr"),
+        ("/l/clip.mov", "/l/clip.mov"),
+    ],
+)
 def test_frame_path(pattern, path):
     assert frame_path(pattern, 1001) == path
 
 
 def _shot(**changes):
-    base = dict(name="sh010", media="/m/plate.####.exr", source=FrameSpan(1010, 1019),
-                record=FrameSpan(86400 + 48, 86400 + 57), rate=Fraction(24), handles=4)
+    base = dict(
+        name="sh010",
+        media="/m/plate.####.exr",
+        source=FrameSpan(1010, 1019),
+        record=FrameSpan(86400 + 48, 86400 + 57),
+        rate=Fraction(24),
+        handles=4,
+    )
     base.update(changes)
     return Shot(**base)
 
@@ -62,8 +83,12 @@ def test_shot_round_trips_through_json_dict():
 
 def test_layer_placed_at_record_frames_with_flags_clipped_to_the_cut():
     shot = _shot()
-    placement = place_layer(shot, "/w/render/layer/faceplate.####.exr", FrameSpan(1006, 1023),
-                            flags=(Flag(FrameSpan(1004, 1011), "flicker"), Flag(FrameSpan(1021, 1023), "seam")))
+    placement = place_layer(
+        shot,
+        "/w/render/layer/faceplate.####.exr",
+        FrameSpan(1006, 1023),
+        flags=(Flag(FrameSpan(1004, 1011), "flicker"), Flag(FrameSpan(1021, 1023), "seam")),
+    )
     assert placement.files()[0] == "/w/render/layer/faceplate.1010.exr"
     assert placement.files()[-1] == "/w/render/layer/faceplate.1019.exr"
     assert placement.flags_on_record() == [(FrameSpan(86448, 86449), "flicker")]

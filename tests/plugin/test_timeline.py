@@ -11,8 +11,18 @@ import opentimelineio as otio
 import pytest
 
 from faceplate_host.shots import Flag, FrameSpan, Shot, ShotError, frame_path, place_layer
-from faceplate_host.timeline import (TimelineError, choose_clips, read_timeline, record_span, record_start,
-                                     shot_from_clip, shots_from_timeline, timeline_rate, video_clips, write_layers)
+from faceplate_host.timeline import (
+    TimelineError,
+    choose_clips,
+    read_timeline,
+    record_span,
+    record_start,
+    shot_from_clip,
+    shots_from_timeline,
+    timeline_rate,
+    video_clips,
+    write_layers,
+)
 
 RT, TR = otio.opentime.RationalTime, otio.opentime.TimeRange
 NEWER_SCHEMA = "otio_screening_example.marker3_otio0.19dev.otio"
@@ -20,6 +30,7 @@ NEWER_SCHEMA = "otio_screening_example.marker3_otio0.19dev.otio"
 
 def editorial_files() -> list[str]:
     import os
+
     root = os.environ.get("FACEPLATE_TEST_DATA")
     if not root or not (Path(root) / "editorial").is_dir():
         return []
@@ -39,8 +50,14 @@ def movie(url="/media/a.mov", start=0, duration=500, rate=24.0):
 def sequence(start_frame=1001, duration=200, rate=24.0, available_start=None):
     available_start = start_frame if available_start is None else available_start
     return otio.schema.ImageSequenceReference(
-        target_url_base="/plates/sh010/", name_prefix="sh010.", name_suffix=".exr", start_frame=start_frame,
-        frame_zero_padding=4, rate=rate, available_range=TR(RT(available_start, rate), RT(duration, rate)))
+        target_url_base="/plates/sh010/",
+        name_prefix="sh010.",
+        name_suffix=".exr",
+        start_frame=start_frame,
+        frame_zero_padding=4,
+        rate=rate,
+        available_range=TR(RT(available_start, rate), RT(duration, rate)),
+    )
 
 
 def timeline_of(*items, start=None, rate=24.0, name="V1"):
@@ -103,11 +120,14 @@ def test_rate_zero_ranges_do_not_divide_by_zero():
         shots_from_timeline(timeline_of(zero))
 
 
-@pytest.mark.parametrize("effect, words", [
-    (otio.schema.LinearTimeWarp(time_scalar=2.0), "speed change \\(2x\\)"),
-    (otio.schema.LinearTimeWarp(time_scalar=-1.0), "reverse"),
-    (otio.schema.FreezeFrame(), "freeze frame"),
-])
+@pytest.mark.parametrize(
+    "effect, words",
+    [
+        (otio.schema.LinearTimeWarp(time_scalar=2.0), "speed change \\(2x\\)"),
+        (otio.schema.LinearTimeWarp(time_scalar=-1.0), "reverse"),
+        (otio.schema.FreezeFrame(), "freeze frame"),
+    ],
+)
 def test_retimed_and_reversed_clips_are_refused_naming_the_clip(effect, words):
     timeline = timeline_of(clip("fast one", movie(), 0, 10, effects=[effect]))
     with pytest.raises(ShotError, match=f"clip 'fast one'.*{words}.*flatten"):
@@ -121,8 +141,11 @@ def test_a_1x_time_warp_is_no_retime():
 
 def test_choose_by_marker_name_colour_track_and_clip_names():
     red = face_marker("note", otio.schema.MarkerColor.RED)
-    timeline = timeline_of(clip("a", movie(), 0, 5, markers=[face_marker()]), clip("b", movie(), 5, 5, markers=[red]),
-                           clip("c", movie(), 10, 5))
+    timeline = timeline_of(
+        clip("a", movie(), 0, 5, markers=[face_marker()]),
+        clip("b", movie(), 5, 5, markers=[red]),
+        clip("c", movie(), 10, 5),
+    )
     names = lambda **how: [c.name for c in choose_clips(timeline, **how)]  # noqa: E731
     assert names(marker="face") == ["a"]
     assert names(marker_colour="red") == ["b"]
@@ -153,17 +176,22 @@ def test_every_root_kind_reads_as_a_timeline(tmp_path, root_kind):
     stack.append(track)
     collection = otio.schema.SerializableCollection()
     collection.append(otio.schema.Timeline(name="cut", tracks=[track.deepcopy()]))
-    root = {"Clip": made.deepcopy(), "Track": track.deepcopy(), "Stack": stack,
-            "SerializableCollection": collection}[root_kind]
+    root = {"Clip": made.deepcopy(), "Track": track.deepcopy(), "Stack": stack, "SerializableCollection": collection}[
+        root_kind
+    ]
     path = tmp_path / "root.otio"
     otio.adapters.write_to_file(root, str(path))
     (shot,) = shots_from_timeline(read_timeline(path))
     assert (shot.name, shot.source, shot.record) == ("only", FrameSpan(1025, 1034), FrameSpan(0, 9))
 
 
-@pytest.mark.parametrize("content, words", [
-    (None, "no such timeline file"), ("{not json", "not a timeline OpenTimelineIO can read"),
-])
+@pytest.mark.parametrize(
+    "content, words",
+    [
+        (None, "no such timeline file"),
+        ("{not json", "not a timeline OpenTimelineIO can read"),
+    ],
+)
 def test_unreadable_files_are_one_line(tmp_path, content, words):
     path = tmp_path / "cut.otio"
     if content is not None:
@@ -194,8 +222,14 @@ def placeable_shots(timeline, source_path) -> list[Shot]:
             if "no media file" not in str(refused):
                 continue  # retimed: refused, never placed
             record = record_span(found, timeline)
-            shot = Shot(name=found.name, media="", source=FrameSpan(1001, 1000 + record.count), record=record,
-                        rate=Fraction(24), handles=3)
+            shot = Shot(
+                name=found.name,
+                media="",
+                source=FrameSpan(1001, 1000 + record.count),
+                record=record,
+                rate=Fraction(24),
+                handles=3,
+            )
         shots.append(shot.with_(metadata={"index": index}))
     return shots
 
@@ -217,16 +251,22 @@ def test_round_trip_puts_each_layer_at_its_clip_record_frames(editorial, tmp_pat
     if not shots:  # every clip retimed (refused above, naming the clip): nothing to place
         assert all(c.effects for c in video_clips(timeline)), f"{name}: no clip to place"
         return
-    placements = [place_layer(shot, str(tmp_path / "renders" / f"s{i}" / "faceplate.####.exr"), shot.render_span,
-                              flags=(Flag(FrameSpan(shot.source.first + 1, shot.source.first + 2), "eyes drift"),),
-                              metadata={"job": f"job{i}", "model": "tiny.onnx", "workspace": f"/shots/s{i}"})
-                  for i, shot in enumerate(shots)]
+    placements = [
+        place_layer(
+            shot,
+            str(tmp_path / "renders" / f"s{i}" / "faceplate.####.exr"),
+            shot.render_span,
+            flags=(Flag(FrameSpan(shot.source.first + 1, shot.source.first + 2), "eyes drift"),),
+            metadata={"job": f"job{i}", "model": "tiny.onnx", "workspace": f"/shots/s{i}"},
+        )
+        for i, shot in enumerate(shots)
+    ]
     out = write_layers(timeline, placements, tmp_path / "with_layers.otio")
     assert serialised_tracks(timeline) == before, "write_layers changed the caller's timeline"
 
     written = read_timeline(out)
-    assert serialised_tracks(written)[:len(before)] == before, "an original track changed"
-    layer_tracks = list(written.tracks)[len(before):]
+    assert serialised_tracks(written)[: len(before)] == before, "an original track changed"
+    layer_tracks = list(written.tracks)[len(before) :]
     assert layer_tracks and layer_tracks[0].name == "faceplate" and all(t.kind == "Video" for t in layer_tracks)
     layer_clips = {c.metadata["faceplate"]["layer"]: c for t in layer_tracks for c in t.find_clips()}
     assert len(layer_clips) == len(placements)
@@ -242,7 +282,9 @@ def test_round_trip_puts_each_layer_at_its_clip_record_frames(editorial, tmp_pat
             media_time = written.tracks.transformed_time(RT(record - origin, rate), layer)
             frame = reference.frame_for_time(media_time)
             shown.append(reference.target_url_for_image_number(frame - reference.start_frame))
-        assert shown == [frame_path(placement.layer_pattern, placement.layer_frame(r)) for r in placement.record.frames()]
+        assert shown == [
+            frame_path(placement.layer_pattern, placement.layer_frame(r)) for r in placement.record.frames()
+        ]
         assert shown == placement.files()
         (marker,) = layer.markers
         assert marker.comment == "eyes drift" and "eyes drift" in marker.name
@@ -264,12 +306,19 @@ def test_placing_a_newer_version_keeps_the_earlier_one_reachable_as_a_disabled_t
     timeline = timeline_of(gap(10), clip("a", movie(), 0, 5))
     (shot,) = shots_from_timeline(timeline)
     v001 = place_layer(shot, "/sh/render/v001/layer/faceplate.####.exr", shot.render_span, metadata={"version": "v001"})
-    v002 = place_layer(shot, "/sh/render/v002/layer/faceplate.####.exr", shot.render_span, metadata={
-        "version": "v002", "earlier_versions": [{"version": "v001", "layer": v001.layer_pattern}]})
+    v002 = place_layer(
+        shot,
+        "/sh/render/v002/layer/faceplate.####.exr",
+        shot.render_span,
+        metadata={"version": "v002", "earlier_versions": [{"version": "v001", "layer": v001.layer_pattern}]},
+    )
     first = write_layers(timeline, [v001], tmp_path / "v001.otio")
     written = read_timeline(write_layers(read_timeline(first), [v002], tmp_path / "v002.otio"))
-    assert [(t.name, t.enabled) for t in written.tracks] == [("V1", True), ("faceplate v001", False),
-                                                             ("faceplate", True)]
+    assert [(t.name, t.enabled) for t in written.tracks] == [
+        ("V1", True),
+        ("faceplate v001", False),
+        ("faceplate", True),
+    ]
     (earlier,), (placed,) = (list(t.find_clips()) for t in written.tracks[1:])
     assert earlier.media_reference.target_url_base == "/sh/render/v001/layer/"
     assert placed.media_reference.target_url_base == "/sh/render/v002/layer/"
@@ -277,8 +326,11 @@ def test_placing_a_newer_version_keeps_the_earlier_one_reachable_as_a_disabled_t
     earlier_versions = [dict(v) for v in placed.metadata["faceplate"]["earlier_versions"]]
     assert earlier_versions == [{"version": "v001", "layer": v001.layer_pattern}]
     again = read_timeline(write_layers(written, [v002], tmp_path / "again.otio"))
-    assert [(t.name, t.enabled) for t in again.tracks] == [("V1", True), ("faceplate v001", False),
-                                                           ("faceplate", True)], "placing v002 again stacks nothing"
+    assert [(t.name, t.enabled) for t in again.tracks] == [
+        ("V1", True),
+        ("faceplate v001", False),
+        ("faceplate", True),
+    ], "placing v002 again stacks nothing"
 
 
 def test_overlapping_layers_go_on_a_second_track(tmp_path):
@@ -308,8 +360,13 @@ def test_written_file_is_plain_otio_json(tmp_path):
     data = json.loads(out.read_text())
     layer = data["tracks"]["children"][-1]["children"][0]
     reference = layer["media_references"][layer["active_media_reference_key"]]
-    assert (reference["target_url_base"], reference["name_prefix"], reference["name_suffix"],
-            reference["frame_zero_padding"], reference["start_frame"]) == ("/r/", "f.", ".exr", 4, 1001)
+    assert (
+        reference["target_url_base"],
+        reference["name_prefix"],
+        reference["name_suffix"],
+        reference["frame_zero_padding"],
+        reference["start_frame"],
+    ) == ("/r/", "f.", ".exr", 4, 1001)
 
 
 def test_qc_flags_from_the_engine_become_markers_on_the_layer(tmp_path):
@@ -323,11 +380,16 @@ def test_qc_flags_from_the_engine_become_markers_on_the_layer(tmp_path):
         url = "http://127.0.0.1:1"
 
         def artifacts(self, job_id):
-            return {"workspace": "/shots/a", "onnx": {"path": "/shots/a/export/generator.onnx", "exists": True},
-                    "layer": {"pattern": "/shots/a/render/layer/faceplate.####.exr", "frame_range": "1001-1008",
-                              "matte": {"path": "/shots/a/render/matte/matte.####.exr", "exists": True}},
-                    "qc": {"flags": [{"first": 1003, "last": 1004, "reason": "identity drifts"},
-                                     {"first": "bad"}]}}
+            return {
+                "workspace": "/shots/a",
+                "onnx": {"path": "/shots/a/export/generator.onnx", "exists": True},
+                "layer": {
+                    "pattern": "/shots/a/render/layer/faceplate.####.exr",
+                    "frame_range": "1001-1008",
+                    "matte": {"path": "/shots/a/render/matte/matte.####.exr", "exists": True},
+                },
+                "qc": {"flags": [{"first": 1003, "last": 1004, "reason": "identity drifts"}, {"first": "bad"}]},
+            }
 
     placement = placement_for(Engine(), ShotJob(shot, "job1", "/shots/a"))
     assert placement.metadata["model"] == "/shots/a/export/generator.onnx" and placement.metadata["job"] == "job1"

@@ -16,8 +16,13 @@ def extract_shot(test_data, folder, frames: str):
     from faceplate.workspace import init_workspace
 
     heads = test_data / "talking_heads"
-    ws = init_workspace(folder / "shot", heads / PLATE, frames, sources=[heads / SOURCE],
-                        consent_ref="tests: GRID corpus speakers (CC BY 4.0), internal use only")
+    ws = init_workspace(
+        folder / "shot",
+        heads / PLATE,
+        frames,
+        sources=[heads / SOURCE],
+        consent_ref="tests: GRID corpus speakers (CC BY 4.0), internal use only",
+    )
     run_stage(ws, "extract", {"crop_size": 64, "source_step": 2})
     return ws.root
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from faceplate.faces.align import umeyama, INNER_POINTS
+from faceplate.faces.align import INNER_POINTS, umeyama
 from faceplate.faces.faceset import read_faceset
 from faceplate.media import open_plate, to_float01
 from faceplate.render.colour_transfer import transfer_rct
@@ -30,8 +30,9 @@ def source_faces(ws: Workspace) -> list[tuple[np.ndarray, np.ndarray]]:
 
 
 def plate_faces(ws: Workspace) -> dict[int, np.ndarray]:
-    return {r.frame: r.landmarks_array for r in read_faceset(ws.faceset_dir("destination")).records
-            if r.source == "plate"}
+    return {
+        r.frame: r.landmarks_array for r in read_faceset(ws.faceset_dir("destination")).records if r.source == "plate"
+    }
 
 
 def hull_matte(points: np.ndarray, shape: tuple[int, int], feather: float, grow: int = -3) -> np.ndarray:
@@ -44,8 +45,14 @@ def hull_matte(points: np.ndarray, shape: tuple[int, int], feather: float, grow:
     return cv2.GaussianBlur(matte, (0, 0), feather) if feather > 0 else matte
 
 
-def pasted_face(plate: np.ndarray, plate_points: np.ndarray, source: np.ndarray, source_points: np.ndarray,
-                feather: float = 4.0, grow: int = -3) -> np.ndarray:
+def pasted_face(
+    plate: np.ndarray,
+    plate_points: np.ndarray,
+    source: np.ndarray,
+    source_points: np.ndarray,
+    feather: float = 4.0,
+    grow: int = -3,
+) -> np.ndarray:
     """Premultiplied RGBA [H, W, 4] float: the source face moved onto the plate face and colour matched."""
     matrix = umeyama(source_points[INNER_POINTS], plate_points[INNER_POINTS])[:2]
     height, width = plate.shape[:2]
@@ -70,8 +77,14 @@ def regraded_face(plate: np.ndarray, points: np.ndarray, feather: float = 4.0, g
     return np.concatenate([plate * gain * matte[..., None], matte[..., None]], axis=2).astype(np.float32)
 
 
-def write_swap(ws: Workspace, frames: list[int] | None = None, feather: float = 4.0, jitter: tuple[int, ...] = (),
-               face: str = "source", gain: float = 0.95) -> RenderPaths:
+def write_swap(
+    ws: Workspace,
+    frames: list[int] | None = None,
+    feather: float = 4.0,
+    jitter: tuple[int, ...] = (),
+    face: str = "source",
+    gain: float = 0.95,
+) -> RenderPaths:
     """Write a synthetic layer for ``frames`` (default: the shot range; other frames get an empty layer) and
     publish it as the shot's next layer version with a finished render run naming it, as `faceplate render`
     would. ``face``: "source" (the source speaker pasted in, colour matched), "plate" (the plate's own face
@@ -97,8 +110,9 @@ def write_swap(ws: Workspace, frames: list[int] | None = None, feather: float = 
                     rgba = pasted_face(image, faces[frame], *donor, feather, grow=-3 if face == "source" else 12)
                 if frame in jitter:
                     rgba = jittered(rgba)
-            write_layer(paths, frame, rgba, Region(0, 0, image.shape[1], image.shape[0]),
-                        (image.shape[1], image.shape[0]))
+            write_layer(
+                paths, frame, rgba, Region(0, 0, image.shape[1], image.shape[0]), (image.shape[1], image.shape[0])
+            )
     with ws.stage_run("render", {"synthetic": True}, {}) as run:
         run.outputs = {"layer": paths.layer_pattern, "version": version}
     publish_version(render_dir, version, {"layer": paths.layer_pattern})

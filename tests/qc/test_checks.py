@@ -14,10 +14,27 @@ from faceplate.qc.settings import QcSettings
 from faceplate.qc.verdict import failed_measures, judge_rows, shot_judgement, shot_summary
 from faceplate.settings import merge_settings
 
-PASSING = dict(face=True, to_source=0.3, to_plate=0.8, expression=0.2, pose_diff=[1.0, -2.0, 0.5], flicker=1.1,
-               seam=1.1, delta_e=1.0, sharpness=0.9)
-FAILING = dict(to_source=0.7, to_plate=0.5, expression=1.5, pose_diff=[1.0, 30.0, 0.0], flicker=3.0, seam=3.0,
-               delta_e=9.0, sharpness=0.1)
+PASSING = dict(
+    face=True,
+    to_source=0.3,
+    to_plate=0.8,
+    expression=0.2,
+    pose_diff=[1.0, -2.0, 0.5],
+    flicker=1.1,
+    seam=1.1,
+    delta_e=1.0,
+    sharpness=0.9,
+)
+FAILING = dict(
+    to_source=0.7,
+    to_plate=0.5,
+    expression=1.5,
+    pose_diff=[1.0, 30.0, 0.0],
+    flicker=3.0,
+    seam=3.0,
+    delta_e=9.0,
+    sharpness=0.1,
+)
 
 
 def test_every_limit_is_a_setting_with_its_default_and_range():
@@ -38,8 +55,7 @@ def test_a_frame_failing_each_measure_gets_each_reason_and_the_shot_each_check()
     assert bad.reasons == [reasons_by_measure(dataclasses.asdict(settings))[n] for n in named]
     summary = shot_summary([bad, bad], shot_judgement([bad], {}, {}), settings)
     assert {m.check for m in MEASURES} == set(summary["checks"])
-    assert [n for n, c in summary["checks"].items() if not c["pass"]] == [m.check for m in MEASURES
-                                                                           if m.name in named]
+    assert [n for n, c in summary["checks"].items() if not c["pass"]] == [m.check for m in MEASURES if m.name in named]
 
 
 def test_badness_is_the_worst_measure_over_its_limit_and_old_results_read_with_defaults():

@@ -8,12 +8,12 @@ import json
 import shutil
 
 import pytest
+from qc_helpers import write_swap
 
 from conftest import extract_shot
 from faceplate.qc.outcome import shot_verdict
 from faceplate.stages.runner import run_stage
 from faceplate.workspace import open_workspace
-from qc_helpers import write_swap
 
 pytestmark = pytest.mark.slow  # QC on 16 real frames
 
@@ -44,10 +44,15 @@ def test_a_frozen_face_loses_the_blink_and_qc_flags_those_frames(shot):
     result = run_stage(shot, "qc")
     rows = {r["frame"]: r for r in result.detail["frames"]}
     limit = result.detail["limits"]["max_eyes"]
-    assert min(rows[f]["eyes"] for f in BLINK) > limit > max(rows[f]["eyes"] for f in OPEN), \
-        {f: rows[f]["eyes"] for f in rows}
-    flagged = {f for flag in result.detail["flags"] if flag["reason"].startswith("eyes")
-               for f in range(flag["first"], flag["last"] + 1)}
+    assert min(rows[f]["eyes"] for f in BLINK) > limit > max(rows[f]["eyes"] for f in OPEN), {
+        f: rows[f]["eyes"] for f in rows
+    }
+    flagged = {
+        f
+        for flag in result.detail["flags"]
+        if flag["reason"].startswith("eyes")
+        for f in range(flag["first"], flag["last"] + 1)
+    }
     assert set(BLINK) <= flagged and not flagged & set(OPEN), sorted(flagged)
 
     qc = json.loads((shot.root / "qc" / "v001" / "qc.json").read_text())

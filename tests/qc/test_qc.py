@@ -8,11 +8,11 @@ from __future__ import annotations
 import json
 
 import pytest
+from qc_helpers import write_swap
 
 from faceplate.cli.main import main
 from faceplate.errors import FrameRangeError
 from faceplate.stages.runner import run_stage
-from qc_helpers import write_swap
 
 pytestmark = pytest.mark.slow  # each test runs QC on 16 real frames (a few seconds on 2 cores)
 

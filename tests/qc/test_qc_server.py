@@ -7,7 +7,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from qc_helpers import load_test_module, write_swap
 
 pytestmark = pytest.mark.slow

@@ -12,13 +12,13 @@ from __future__ import annotations
 import json
 
 import pytest
+from qc_helpers import load_test_module, write_unswapped
 
-from faceplate.stages import train as train_stage
 from faceplate.reporting import BaseReporter
+from faceplate.stages import train as train_stage
 from faceplate.stages.runner import run_stage
 from faceplate.training.settings import train_stage_settings
 from faceplate.workspace.consent import set_consent_ref
-from qc_helpers import load_test_module, write_unswapped
 
 pytestmark = pytest.mark.slow
 
@@ -49,8 +49,9 @@ def trained_shot(test_data, tmp_path_factory):
     set_consent_ref(ws, "tests: GRID corpus speakers (CC BY 4.0), internal use only")
     # fp32: the figures below were measured in fp32; bf16 (the default where a CPU has it) would make them
     # depend on which CPU runs the test
-    settings = bench.cpu_quality_settings(None, iterations=ITERATIONS, checkpoint_every=ITERATIONS,
-                                          preview_every=ITERATIONS // 2, precision="fp32")
+    settings = bench.cpu_quality_settings(
+        None, iterations=ITERATIONS, checkpoint_every=ITERATIONS, preview_every=ITERATIONS // 2, precision="fp32"
+    )
     train_stage.run(ws, train_stage_settings(settings, bench.CPU_QUALITY_CONFIG), BaseReporter())
     run_stage(ws, "export")
     run_stage(ws, "render", {"frames": f"{SWAPPED[0]}-{SWAPPED[-1]}", "merge": MERGE, "preview": False})
@@ -63,8 +64,16 @@ def test_identity_tells_trained_swap_frames_from_the_plates_own(trained_shot):
     qc = json.loads((trained_shot.root / "qc" / "v001" / "qc.json").read_text())
     rows = {row["frame"]: row for row in qc["frames"]}
     swapped, plate = [rows[f] for f in SWAPPED], [rows[f] for f in UNSWAPPED]
-    print("\nswapped to source", [r["to_source"] for r in swapped], "to plate", [r["to_plate"] for r in swapped],
-          "\nplate   to source", [r["to_source"] for r in plate], "to plate", [r["to_plate"] for r in plate])
+    print(
+        "\nswapped to source",
+        [r["to_source"] for r in swapped],
+        "to plate",
+        [r["to_plate"] for r in swapped],
+        "\nplate   to source",
+        [r["to_source"] for r in plate],
+        "to plate",
+        [r["to_plate"] for r in plate],
+    )
     limit = qc["limits"]["identity_distance"]
     assert all(r["recognised"] and r["to_source"] <= limit for r in swapped), "every swapped frame reads as the source"
     assert all(r["to_plate"] < r["to_source"] for r in plate), "the plate's own frames score as the destination"

@@ -10,10 +10,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from qc_helpers import load_test_module, write_swap
 
 from faceplate.errors import QcError
 from faceplate.stages.runner import run_stage
-from qc_helpers import load_test_module, write_swap
 
 pytestmark = pytest.mark.slow
 

@@ -30,7 +30,7 @@ def test_the_seam_of_a_hard_edge_between_two_colours_scores_above_a_soft_one():
     plate = np.full((96, 96, 3), 120, np.uint8)
     face = np.full((96, 96, 3), 170, np.uint8)
     yy, xx = np.mgrid[:96, :96]
-    hard = ((yy - 48) ** 2 + (xx - 48) ** 2 < 30 ** 2).astype(np.float32)
+    hard = ((yy - 48) ** 2 + (xx - 48) ** 2 < 30**2).astype(np.float32)
     soft = cv2.GaussianBlur(hard, (0, 0), 6)
 
     def composite(matte):
@@ -44,9 +44,12 @@ def test_the_seam_of_a_hard_edge_between_two_colours_scores_above_a_soft_one():
 def test_ciede2000_matches_the_published_test_pairs_and_scikit_image():
     color = pytest.importorskip("skimage.color")
     # Sharma, Wu and Dalal (2005), table 1: pairs 1, 7, 17 and 25
-    pairs = [((50, 2.6772, -79.7751), (50, 0, -82.7485), 2.0425), ((50, 0, 0), (50, -1, 2), 2.3669),
-             ((50, 2.5, 0), (73, 25, -18), 27.1492), ((60.2574, -34.0099, 36.2677), (60.4626, -34.1751, 39.4387),
-                                                      1.2644)]
+    pairs = [
+        ((50, 2.6772, -79.7751), (50, 0, -82.7485), 2.0425),
+        ((50, 0, 0), (50, -1, 2), 2.3669),
+        ((50, 2.5, 0), (73, 25, -18), 27.1492),
+        ((60.2574, -34.0099, 36.2677), (60.4626, -34.1751, 39.4387), 1.2644),
+    ]
     for lab1, lab2, expected in pairs:
         assert measures.delta_e2000(lab1, lab2) == pytest.approx(expected, abs=1e-4)
     rng = np.random.default_rng(3)

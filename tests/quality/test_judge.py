@@ -15,8 +15,10 @@ RES = 64
 @pytest.fixture(scope="module")
 def small(talking_head):
     crops, points = talking_head
-    return (np.stack([cv2.resize(c, (RES, RES), interpolation=cv2.INTER_AREA) for c in crops]),
-            points * (RES / crops.shape[1]))
+    return (
+        np.stack([cv2.resize(c, (RES, RES), interpolation=cv2.INTER_AREA) for c in crops]),
+        points * (RES / crops.shape[1]),
+    )
 
 
 @pytest.fixture(scope="module")

@@ -30,8 +30,9 @@ def test_each_mode_moves_the_face_mean_toward_the_plate(faces, mode):
 
 def test_transfer_is_deterministic(faces):
     source, target, mask = faces
-    np.testing.assert_array_equal(transfer_colour("sot", source, target, mask, mask),
-                                  transfer_colour("sot", source, target, mask, mask))
+    np.testing.assert_array_equal(
+        transfer_colour("sot", source, target, mask, mask), transfer_colour("sot", source, target, mask, mask)
+    )
 
 
 def test_none_leaves_the_face_alone(faces):

@@ -40,8 +40,9 @@ def _with_fringe(prepared) -> np.ndarray:
 
 
 def _composite(plate, prepared, face, settings: MergeSettings, learned=None):
-    colours, matte = merge_face(prepared, face, np.ones_like(prepared.hull), learned, settings,
-                                ColourTransform(WORKING_SPACE), seed=0)
+    colours, matte = merge_face(
+        prepared, face, np.ones_like(prepared.hull), learned, settings, ColourTransform(WORKING_SPACE), seed=0
+    )
     out = plate.astype(np.float32) / 255
     region = out[prepared.region.slices()]
     region[:] = colours * matte[..., None] + region * (1 - matte[..., None])
@@ -52,7 +53,7 @@ def _above_brows(plate_shape, landmarks, margin: float) -> np.ndarray:
     """Plate pixels above the brows' line by more than ``margin`` of the brow-to-chin height."""
     chin, brow = landmarks[8], landmarks[BROWS].mean(0)
     up = (brow - chin) / np.linalg.norm(brow - chin)
-    ys, xs = np.mgrid[0:plate_shape[0], 0:plate_shape[1]]
+    ys, xs = np.mgrid[0 : plate_shape[0], 0 : plate_shape[1]]
     height = np.linalg.norm(brow - chin)
     return ((xs - brow[0]) * up[0] + (ys - brow[1]) * up[1]) > margin * height
 
@@ -79,8 +80,13 @@ def test_the_hull_without_the_fade_would_paste_the_fringe(plate_face):
     """The landmark hull alone (what the matte was before the fade; here given as the learned mask,
     which is never faded) shows the fringe above the brows: the check above can fail."""
     plate, landmarks, _, prepared = plate_face
-    composite, _ = _composite(plate, prepared, _with_fringe(prepared),
-                              MergeSettings(colour_transfer="none", mask="learned"), learned=prepared.hull)
+    composite, _ = _composite(
+        plate,
+        prepared,
+        _with_fringe(prepared),
+        MergeSettings(colour_transfer="none", mask="learned"),
+        learned=prepared.hull,
+    )
     above = _above_brows(plate.shape, landmarks, MergeSettings().forehead)
     assert _blonde_pixels(composite)[above].sum() > 200
 

@@ -24,8 +24,16 @@ def _certificate_of(key) -> bytes:
 
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "someone else")])
     now = dt.datetime.now(dt.timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key()).serial_number(7)
-            .not_valid_before(now).not_valid_after(now + dt.timedelta(days=1)).sign(key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(7)
+        .not_valid_before(now)
+        .not_valid_after(now + dt.timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
     return cert.public_bytes(serialization.Encoding.PEM)
 
 
@@ -33,8 +41,20 @@ def _certificate_of(key) -> bytes:
 def shot(tmp_path):
     for frame in range(1001, 1003):
         write_image(tmp_path / "plate" / f"p.{frame:04d}.png", np.full((8, 12, 3), 9, np.uint8))
-    assert main(["-q", "init", str(tmp_path / "shot"), "--plate", str(tmp_path / "plate" / "p.####.png"),
-                 "--consent-ref", "CF-1"]) == 0
+    assert (
+        main(
+            [
+                "-q",
+                "init",
+                str(tmp_path / "shot"),
+                "--plate",
+                str(tmp_path / "plate" / "p.####.png"),
+                "--consent-ref",
+                "CF-1",
+            ]
+        )
+        == 0
+    )
     return tmp_path / "shot"
 
 
@@ -47,14 +67,17 @@ def test_half_a_signing_pair_or_signing_without_previews_is_refused():
 
 def test_unusable_signing_files_are_refused_with_one_line_and_nothing_written(shot, tmp_path, capfd):
     key = ec.generate_private_key(ec.SECP256R1())
-    (tmp_path / "k.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                                       serialization.NoEncryption()))
+    (tmp_path / "k.pem").write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     (tmp_path / "not_a_cert.pem").write_text("hello")
     (tmp_path / "other.pem").write_bytes(_certificate_of(ec.generate_private_key(ec.SECP256R1())))
     capfd.readouterr()
-    for cert, says in ((tmp_path / "missing.pem", "cannot read the certificate"),
-                       (tmp_path / "not_a_cert.pem", "holds no PEM certificate"),
-                       (tmp_path / "other.pem", "does not belong to the first certificate")):
+    for cert, says in (
+        (tmp_path / "missing.pem", "cannot read the certificate"),
+        (tmp_path / "not_a_cert.pem", "holds no PEM certificate"),
+        (tmp_path / "other.pem", "does not belong to the first certificate"),
+    ):
         assert main(["-q", "render", str(shot), "--sign", str(cert), str(tmp_path / "k.pem")]) == 1
         err = capfd.readouterr().err.strip().splitlines()
         assert len(err) == 1 and says in err[0], err

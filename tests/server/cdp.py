@@ -28,14 +28,25 @@ class Browser:
         self.profile.mkdir(parents=True, exist_ok=True)
         width, height = self.size
         self.process = subprocess.Popen(
-            [self.executable, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
-             "--no-default-browser-check", "--disable-extensions", "--remote-debugging-port=0",
-             f"--user-data-dir={self.profile}", f"--window-size={width},{height}", "about:blank"],
-            stdout=subprocess.DEVNULL, stderr=open(self.profile / "chromium.log", "wb"))
+            [
+                self.executable,
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                "--no-default-browser-check",
+                "--disable-extensions",
+                "--remote-debugging-port=0",
+                f"--user-data-dir={self.profile}",
+                f"--window-size={width},{height}",
+                "about:blank",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=open(self.profile / "chromium.log", "wb"),
+        )
         port = self._debugging_port()
         pages = [t for t in _get_json(f"http://127.0.0.1:{port}/json/list") if t["type"] == "page"]
-        self.socket = websocket.create_connection(pages[0]["webSocketDebuggerUrl"], timeout=30,
-                                                  suppress_origin=True)
+        self.socket = websocket.create_connection(pages[0]["webSocketDebuggerUrl"], timeout=30, suppress_origin=True)
         self.send("Page.enable")
         self.send("Runtime.enable")
         self.send("Log.enable")
@@ -81,8 +92,10 @@ class Browser:
     def evaluate(self, expression: str):
         result = self.send("Runtime.evaluate", expression=expression, returnByValue=True, awaitPromise=True)
         if "exceptionDetails" in result:
-            raise RuntimeError(f"{expression}: {result['exceptionDetails'].get('text')} "
-                               f"{result['exceptionDetails'].get('exception', {}).get('description', '')}")
+            raise RuntimeError(
+                f"{expression}: {result['exceptionDetails'].get('text')} "
+                f"{result['exceptionDetails'].get('exception', {}).get('description', '')}"
+            )
         return result["result"].get("value")
 
     def wait_for(self, expression: str, timeout_s: float, what: str):
@@ -93,12 +106,16 @@ class Browser:
                 return value
             time.sleep(0.2)
         seen = self.evaluate("document.body ? document.body.innerText.slice(0, 1500) : ''")
-        raise AssertionError(f"timed out after {timeout_s} s waiting for {what} ({expression}); the page shows:\n{seen}")
+        raise AssertionError(
+            f"timed out after {timeout_s} s waiting for {what} ({expression}); the page shows:\n{seen}"
+        )
 
     def click(self, selector: str) -> None:
         """A real mouse click (press and release) at the middle of the element."""
-        box = self.evaluate(f"(() => {{ const r = document.querySelector({json.dumps(selector)})"
-                            ".getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; })()")
+        box = self.evaluate(
+            f"(() => {{ const r = document.querySelector({json.dumps(selector)})"
+            ".getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; })()"
+        )
         for kind in ("mousePressed", "mouseReleased"):
             self.send("Input.dispatchMouseEvent", type=kind, x=box[0], y=box[1], button="left", clickCount=1)
 

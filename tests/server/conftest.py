@@ -32,7 +32,6 @@ def example(tmp_path_factory) -> tuple[Path, str, str]:
     return roots, plate, source
 
 
-
 @pytest.fixture(scope="session")
 def extracted_shot(example, tmp_path_factory) -> Path:
     """A workspace of the example (frames 1001-1004) with its faces extracted, curated and masked (in this

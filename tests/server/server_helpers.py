@@ -14,10 +14,16 @@ from pathlib import Path
 from faceplate_host.client import EngineClient, EngineError
 
 REPO = Path(__file__).resolve().parents[2]
-TINY = {"model": {"resolution": 64, "ae_dims": 32, "e_dims": 8, "d_dims": 8, "d_mask_dims": 4},
-        "train": {"iterations": 3, "batch_size": 2, "min_faces": 2}}
-QUICK_SETTINGS = {"extract": {"face_type": "full", "crop_size": 128}, "train": TINY, "mask": {"landmark_only": True},
-                  "curate": {"rules": ["identity", "blur"]}}
+TINY = {
+    "model": {"resolution": 64, "ae_dims": 32, "e_dims": 8, "d_dims": 8, "d_mask_dims": 4},
+    "train": {"iterations": 3, "batch_size": 2, "min_faces": 2},
+}
+QUICK_SETTINGS = {
+    "extract": {"face_type": "full", "crop_size": 128},
+    "train": TINY,
+    "mask": {"landmark_only": True},
+    "curate": {"rules": ["identity", "blur"]},
+}
 
 
 def free_port() -> int:
@@ -61,12 +67,30 @@ def start_engine(roots: Path | list[Path], data: Path, port: int | None = None) 
     """``roots``: one folder, or several (the first is where relative paths land)."""
     port = port or free_port()
     folders = [str(r) for r in roots] if isinstance(roots, (list, tuple)) else [str(roots)]
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO / "engine"), str(REPO / "plugin"),
-                                                       os.environ.get("PYTHONPATH", "")]))
+    env = dict(
+        os.environ,
+        PYTHONPATH=os.pathsep.join([str(REPO / "engine"), str(REPO / "plugin"), os.environ.get("PYTHONPATH", "")]),
+    )
     log = open(data.parent / f"{data.name}-serve.log", "ab")
-    process = subprocess.Popen([sys.executable, "-m", "faceplate.cli.main", "serve", "--port", str(port), "--roots",
-                                *folders, "--data", str(data), "--cpu-workers", "2"],
-                               stdout=log, stderr=subprocess.STDOUT, env=env)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "faceplate.cli.main",
+            "serve",
+            "--port",
+            str(port),
+            "--roots",
+            *folders,
+            "--data",
+            str(data),
+            "--cpu-workers",
+            "2",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
+    )
     engine = Engine(process, f"http://127.0.0.1:{port}", data, Path(folders[0]), port)
     deadline = time.monotonic() + 60
     while not engine.healthy():
@@ -80,8 +104,14 @@ def start_engine(roots: Path | list[Path], data: Path, port: int | None = None) 
 def shot_spec(plate: str, source: str) -> dict:
     from faceplate.demo import CONSENT_REF, PLATE_SPACE
 
-    return {"plate": plate, "range": "1001-1004", "sources": [source], "colour_space": PLATE_SPACE, "fps": "24",
-            "consent_ref": CONSENT_REF}
+    return {
+        "plate": plate,
+        "range": "1001-1004",
+        "sources": [source],
+        "colour_space": PLATE_SPACE,
+        "fps": "24",
+        "consent_ref": CONSENT_REF,
+    }
 
 
 def init_example_shot(folder: Path, plate: str, source: str) -> Path:
@@ -89,5 +119,12 @@ def init_example_shot(folder: Path, plate: str, source: str) -> Path:
     from faceplate.workspace import init_workspace
 
     spec = shot_spec(plate, source)
-    return init_workspace(folder, spec["plate"], spec["range"], spec["sources"], colour_space=spec["colour_space"],
-                          fps=spec["fps"], consent_ref=spec["consent_ref"]).root
+    return init_workspace(
+        folder,
+        spec["plate"],
+        spec["range"],
+        spec["sources"],
+        colour_space=spec["colour_space"],
+        fps=spec["fps"],
+        consent_ref=spec["consent_ref"],
+    ).root

@@ -26,16 +26,22 @@ def request(engine, method: str, path: str, headers: dict, body: bytes | None = 
         connection.endheaders(body)
         answer = connection.getresponse()
         data = answer.read()
-        return answer.status, answer.headers, json.loads(data) if data and "json" in answer.headers.get(
-            "content-type", "") else data
+        return (
+            answer.status,
+            answer.headers,
+            json.loads(data) if data and "json" in answer.headers.get("content-type", "") else data,
+        )
     finally:
         connection.close()
 
 
 def sign_in(engine, token: str, host: str = "127.0.0.1") -> str:
     """The session cookie's value, as the dashboard gets it (same-origin POST /api/session)."""
-    origin = {"Host": f"{host}:{engine.port}", "Origin": f"http://{host}:{engine.port}",
-              "Content-Type": "application/json"}
+    origin = {
+        "Host": f"{host}:{engine.port}",
+        "Origin": f"http://{host}:{engine.port}",
+        "Content-Type": "application/json",
+    }
     status, headers, _ = request(engine, "POST", "/api/session", origin, json.dumps({"token": token}).encode())
     assert status == 204
     return SimpleCookie(headers["set-cookie"])["faceplate_session"].value
@@ -66,15 +72,17 @@ def busy_job(held_shot):
     return engine, token, engine.client.submit(str(shot), stages=["curate"])
 
 
-@pytest.mark.parametrize("host", ["evil.example", "evil.example:80", "127.0.0.1.evil.example", "localhost.evil.example",
-                                  "10.0.0.5", ""])
+@pytest.mark.parametrize(
+    "host", ["evil.example", "evil.example:80", "127.0.0.1.evil.example", "localhost.evil.example", "10.0.0.5", ""]
+)
 def test_a_host_name_the_engine_does_not_answer_to_is_refused(busy_job, host):
     engine, token, job = busy_job
     for path, headers in [("/", {}), ("/api/health", {}), ("/api/jobs", {"Authorization": f"Bearer {token}"})]:
         status, _, answer = request(engine, "GET", path, {"Host": host} | headers)
         assert (status, answer["error"]["code"]) == (403, "host_not_allowed"), (path, answer)
-    status, _, answer = request(engine, "POST", f"/api/jobs/{job['id']}/cancel",
-                                {"Host": host, "Authorization": f"Bearer {token}"})
+    status, _, answer = request(
+        engine, "POST", f"/api/jobs/{job['id']}/cancel", {"Host": host, "Authorization": f"Bearer {token}"}
+    )
     assert status == 403 and not cancelled(engine, job)
 
 
@@ -90,8 +98,9 @@ def test_the_loopback_names_are_answered_with_any_port(held_shot, host):
 
 def test_the_session_cookie_is_not_the_token_and_expires(busy_job):
     engine, token, _ = busy_job
-    status, headers, _ = request(engine, "POST", "/api/session", {"Content-Type": "application/json"},
-                                 json.dumps({"token": token}).encode())
+    status, headers, _ = request(
+        engine, "POST", "/api/session", {"Content-Type": "application/json"}, json.dumps({"token": token}).encode()
+    )
     assert status == 204
     cookie = SimpleCookie(headers["set-cookie"])["faceplate_session"]
     assert cookie.value and token not in headers["set-cookie"]
@@ -102,8 +111,13 @@ def test_the_session_cookie_is_not_the_token_and_expires(busy_job):
     for wrong in (token, "made-up", cookie.value[:-2]):
         status, _, answer = request(engine, "GET", "/api/jobs", {"Cookie": f"faceplate_session={wrong}"})
         assert (status, answer["error"]["code"]) == (401, "unauthorized"), wrong
-    status, _, answer = request(engine, "POST", "/api/session", {"Content-Type": "application/json"},
-                                json.dumps({"token": "not-the-token"}).encode())
+    status, _, answer = request(
+        engine,
+        "POST",
+        "/api/session",
+        {"Content-Type": "application/json"},
+        json.dumps({"token": "not-the-token"}).encode(),
+    )
     assert (status, answer["error"]["code"]) == (401, "unauthorized")
 
 
@@ -112,9 +126,12 @@ def test_a_cancel_from_another_page_is_refused_and_the_dashboards_own_works(busy
     session = sign_in(engine, token)
     cancel = f"/api/jobs/{job['id']}/cancel"
     cookie = {"Cookie": f"faceplate_session={session}", "Content-Type": "text/plain"}
-    for origin in ({"Origin": "http://evil.example"}, {"Origin": "null"},
-                   {"Origin": f"http://localhost:{engine.port}"},  # another site, though on this machine
-                   {}):  # no Origin at all: not the dashboard, whose browser always says where it is
+    for origin in (
+        {"Origin": "http://evil.example"},
+        {"Origin": "null"},
+        {"Origin": f"http://localhost:{engine.port}"},  # another site, though on this machine
+        {},
+    ):  # no Origin at all: not the dashboard, whose browser always says where it is
         status, _, answer = request(engine, "POST", cancel, cookie | origin, b"{}")
         assert (status, answer["error"]["code"]) == (403, "origin_refused"), (origin, answer)
         assert "Traceback" not in json.dumps(answer)
@@ -128,8 +145,11 @@ def test_a_cancel_from_another_page_is_refused_and_the_dashboards_own_works(busy
 
 def test_a_plugin_with_the_token_needs_no_origin_and_a_foreign_page_gets_no_cors(busy_job):
     engine, token, job = busy_job
-    preflight = {"Origin": "http://evil.example", "Access-Control-Request-Method": "POST",
-                 "Access-Control-Request-Headers": "authorization"}
+    preflight = {
+        "Origin": "http://evil.example",
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization",
+    }
     status, headers, _ = request(engine, "OPTIONS", f"/api/jobs/{job['id']}/cancel", preflight)
     assert status == 403 and not [h for h in headers if h.lower().startswith("access-control-")]
     status, headers, _ = request(engine, "GET", "/api/health", {"Origin": f"http://127.0.0.1:{engine.port}"})

@@ -9,19 +9,31 @@ import time
 
 import pytest
 
-pytestmark = [pytest.mark.slow,
-              pytest.mark.skipif(shutil.which("chromium") is None,
-                                 reason="no `chromium` on PATH (Debian: apt-get install chromium); the dashboard test "
-                                        "needs a real browser")]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        shutil.which("chromium") is None,
+        reason="no `chromium` on PATH (Debian: apt-get install chromium); the dashboard test needs a real browser",
+    ),
+]
 
-LONG_TRAIN = {"model": {"resolution": 64, "ae_dims": 32, "e_dims": 8, "d_dims": 8, "d_mask_dims": 4},
-              "train": {"iterations": 100000, "batch_size": 2, "min_faces": 2, "checkpoint_every": 50,
-                        "preview_every": 5, "log_every": 2}}
+LONG_TRAIN = {
+    "model": {"resolution": 64, "ae_dims": 32, "e_dims": 8, "d_dims": 8, "d_mask_dims": 4},
+    "train": {
+        "iterations": 100000,
+        "batch_size": 2,
+        "min_faces": 2,
+        "checkpoint_every": 50,
+        "preview_every": 5,
+        "log_every": 2,
+    },
+}
 
 
 def done_count(page) -> int:
-    return int(page.evaluate("(document.querySelector('tr[data-stage=\"train\"] .bar') || {dataset: {}})"
-                             ".dataset.done || 0"))
+    return int(
+        page.evaluate("(document.querySelector('tr[data-stage=\"train\"] .bar') || {dataset: {}}).dataset.done || 0")
+    )
 
 
 def shot_on_engine(example, extracted_shot, engine_factory, name: str):
@@ -32,8 +44,9 @@ def shot_on_engine(example, extracted_shot, engine_factory, name: str):
     return shot, engine_factory(example[0])
 
 
-def test_the_page_lists_a_training_job_shows_it_advance_and_cancels_it(example, extracted_shot, engine_factory,
-                                                                       tmp_path):
+def test_the_page_lists_a_training_job_shows_it_advance_and_cancels_it(
+    example, extracted_shot, engine_factory, tmp_path
+):
     shot, engine = shot_on_engine(example, extracted_shot, engine_factory, "sh_dashboard")
     from cdp import Browser
 
@@ -48,12 +61,19 @@ def test_the_page_lists_a_training_job_shows_it_advance_and_cancels_it(example, 
         assert page.evaluate("document.getElementById('job-title').textContent") == "sh_dashboard"
         assert page.evaluate("document.getElementById('job-budget').textContent") == "budget review"
 
-        page.wait_for("!!document.querySelector('tr[data-stage=\"train\"] .bar[data-status=\"running\"]')", 120,
-                      "training to start")
-        first = page.wait_for("parseInt(document.querySelector('tr[data-stage=\"train\"] .bar').dataset.done) || 0",
-                              120, "a first iteration")
-        page.wait_for(f"parseInt(document.querySelector('tr[data-stage=\"train\"] .bar').dataset.done) > {first}", 120,
-                      "the progress to advance")
+        page.wait_for(
+            '!!document.querySelector(\'tr[data-stage="train"] .bar[data-status="running"]\')', 120, "training to start"
+        )
+        first = page.wait_for(
+            "parseInt(document.querySelector('tr[data-stage=\"train\"] .bar').dataset.done) || 0",
+            120,
+            "a first iteration",
+        )
+        page.wait_for(
+            f"parseInt(document.querySelector('tr[data-stage=\"train\"] .bar').dataset.done) > {first}",
+            120,
+            "the progress to advance",
+        )
         assert done_count(page) > first
         label = page.evaluate("document.querySelector('tr[data-stage=\"train\"] .bar .label').textContent")
         assert "/ 100000 it" in label, label
@@ -63,15 +83,21 @@ def test_the_page_lists_a_training_job_shows_it_advance_and_cancels_it(example, 
         print(f"\ndashboard screenshot (training): {shot_png}")
 
         page.click("#cancel-button")
-        page.wait_for("document.getElementById('job-status').textContent === 'cancelled'", 300,
-                      "the page to show the job cancelled")
+        page.wait_for(
+            "document.getElementById('job-status').textContent === 'cancelled'",
+            300,
+            "the page to show the job cancelled",
+        )
         assert engine.client.job(job["id"])["status"] == "cancelled"
         assert page.evaluate("document.getElementById('retry-button').disabled") is False
         assert page.evaluate("document.getElementById('cancel-button').disabled") is True
         print(f"dashboard screenshot (cancelled): {page.screenshot(tmp_path / 'dashboard-cancelled.png')}")
 
 
-CAPPED_TRAIN = {"model": LONG_TRAIN["model"], "train": {"batch_size": 2, "min_faces": 2, "preview_every": 5, "log_every": 2}}
+CAPPED_TRAIN = {
+    "model": LONG_TRAIN["model"],
+    "train": {"batch_size": 2, "min_faces": 2, "preview_every": 5, "log_every": 2},
+}
 # every ETA text the train row shows, in order, as the page draws it
 WATCH_ETA = """window.etas = []; new MutationObserver(() => {
   const row = document.querySelector('tr[data-stage="train"]'), text = row ? row.children[4].textContent : "";
@@ -89,8 +115,9 @@ def seconds_of(eta: str) -> int:
     return total
 
 
-def test_a_minutes_budget_shows_an_eta_within_the_cap_and_ends_at_100_percent(example, extracted_shot, engine_factory,
-                                                                               tmp_path):
+def test_a_minutes_budget_shows_an_eta_within_the_cap_and_ends_at_100_percent(
+    example, extracted_shot, engine_factory, tmp_path
+):
     shot, engine = shot_on_engine(example, extracted_shot, engine_factory, "sh_eta_capped")
     from cdp import Browser
 
@@ -101,7 +128,7 @@ def test_a_minutes_budget_shows_an_eta_within_the_cap_and_ends_at_100_percent(ex
         page.evaluate(WATCH_ETA)
         # no iteration target: the 0.5-minute budget is the only one
         job = engine.client.submit(str(shot), stages=["train"], settings={"train": CAPPED_TRAIN}, budget="0.5m")
-        item = f".job-item[data-job-id=\"{job['id']}\"]"
+        item = f'.job-item[data-job-id="{job["id"]}"]'
         page.wait_for(f"!!document.querySelector('{item}')", 120, "the job in the list")
         page.click(item)
         page.wait_for("document.getElementById('job-status').textContent === 'done'", 300, "the capped run to end")
@@ -124,22 +151,26 @@ FETCH = """(async () => {{
 
 
 def test_a_shot_that_fails_qc_shows_fail_with_working_links_to_report_movie_and_layer(
-        example, extracted_shot, engine_factory, tmp_path):
+    example, extracted_shot, engine_factory, tmp_path
+):
     shot, engine = shot_on_engine(example, extracted_shot, engine_factory, "sh_verdict")
     from cdp import Browser
     from server_helpers import TINY
 
     # three iterations of training, rendered, checked and reported for real; the supervisor holds the head
     # pose to 1 degree, which a 3-iteration face does not meet (about 5 degrees off)
-    job = engine.client.submit(str(shot), stages=["train", "export", "render", "qc", "report"],
-                               settings={"train": TINY, "qc": {"max_pose_deg": 1.0}})
+    job = engine.client.submit(
+        str(shot),
+        stages=["train", "export", "render", "qc", "report"],
+        settings={"train": TINY, "qc": {"max_pose_deg": 1.0}},
+    )
     done = engine.client.watch(job["id"], lambda event: None, timeout_s=600)
     assert done["status"] == "done" and done["verdict"]["passed"] is False, done
     token = (engine.data / "token").read_text().strip()
 
     with Browser(shutil.which("chromium"), tmp_path / "profile") as page:
         page.open(f"{engine.url}/#token={token}")
-        item = f".job-item[data-job-id=\"{job['id']}\"]"
+        item = f'.job-item[data-job-id="{job["id"]}"]'
         page.wait_for(f"!!document.querySelector('{item} .badge')", 120, "the verdict badge in the list")
         assert page.evaluate(f"document.querySelector('{item} .badge').textContent") == "QC FAIL"
         status = page.evaluate(f"getComputedStyle(document.querySelector('{item} .status')).color")
@@ -171,8 +202,11 @@ def test_the_page_asks_for_the_token_without_the_link(example, engine_factory, t
         assert page.evaluate("document.getElementById('dashboard').hidden") is True
         page.evaluate("document.getElementById('token-input').value = 'not-the-token'")
         page.click("#sign-in-form button")
-        page.wait_for("document.getElementById('sign-in-error').textContent.includes('wrong token')", 120,
-                      "the wrong token refused")
+        page.wait_for(
+            "document.getElementById('sign-in-error').textContent.includes('wrong token')",
+            120,
+            "the wrong token refused",
+        )
         token = (engine.data / "token").read_text().strip()
         page.evaluate(f"document.getElementById('token-input').value = {token!r}")
         page.click("#sign-in-form button")
@@ -182,7 +216,8 @@ def test_the_page_asks_for_the_token_without_the_link(example, engine_factory, t
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
 def test_the_page_works_from_either_loopback_name_with_a_session_cookie_that_is_not_the_token(
-        example, engine_factory, tmp_path, host):
+    example, engine_factory, tmp_path, host
+):
     """Signed in by the link, the page lists a job waiting on a shot another program holds and cancels it: its
     own state-changing requests pass the Origin check; its cookie is a session id, never the token."""
     pytest.importorskip("websocket", reason="websocket-client drives the browser (pip install -e '.[test]')")
@@ -205,14 +240,18 @@ def test_the_page_works_from_either_loopback_name_with_a_session_cookie_that_is_
             page.wait_for(f"!!document.querySelector('.job-item[data-job-id=\"{job['id']}\"]')", 120, "the job listed")
             cookies = page.send("Network.getCookies", urls=[url])["cookies"]
             assert [(c["name"], c["httpOnly"], c["sameSite"]) for c in cookies] == [
-                ("faceplate_session", True, "Strict")]
+                ("faceplate_session", True, "Strict")
+            ]
             assert cookies[0]["value"] != token and token not in cookies[0]["value"]
             assert cookies[0]["expires"] > time.time() + 3600, "the session ends, after a working day"
             page.wait_for("!document.getElementById('cancel-button').disabled", 120, "the job to be cancellable")
             # the button's own click (the status beside it flips busy/running as the job retries, moving it)
             page.evaluate("document.getElementById('cancel-button').click()")
-            page.wait_for("document.getElementById('job-status').textContent === 'cancelled'", 300,
-                          "the page to show the job cancelled")
+            page.wait_for(
+                "document.getElementById('job-status').textContent === 'cancelled'",
+                300,
+                "the page to show the job cancelled",
+            )
             assert page.evaluate("document.getElementById('action-error').textContent") == ""
         assert engine.client.job(job["id"])["status"] == "cancelled"
     finally:

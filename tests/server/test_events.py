@@ -8,7 +8,6 @@ import urllib.request
 from server_helpers import init_example_shot
 
 
-
 def read_stream(url: str, token: str, after: int = 0) -> tuple[str, list[dict]]:
     request = urllib.request.Request(f"{url}?after={after}", headers={"Authorization": f"Bearer {token}"})
     events, current = [], {}
@@ -33,7 +32,9 @@ def test_the_stream_and_the_poll_give_the_same_events_in_order(example, engine_f
     client = engine.client
     job = client.submit(str(shot), stages=["curate"])  # no faces extracted: curate fails at once, saying why
 
-    kind, streamed = read_stream(f"{engine.url}/api/jobs/{job['id']}/stream", (engine.data / "token").read_text().strip())
+    kind, streamed = read_stream(
+        f"{engine.url}/api/jobs/{job['id']}/stream", (engine.data / "token").read_text().strip()
+    )
     assert kind.startswith("text/event-stream")
     ids = [int(e["id"]) for e in streamed]
     assert ids == sorted(ids) and len(ids) >= 3

@@ -13,8 +13,10 @@ from faceplate.budget import PLANS
 from faceplate.workspace import open_workspace
 
 pytestmark = pytest.mark.slow
-MODEL = {"model": TINY["model"], "train": {"batch_size": 2, "min_faces": 2, "checkpoint_every": 10**6,
-                                           "preview_every": 10**6}}
+MODEL = {
+    "model": TINY["model"],
+    "train": {"batch_size": 2, "min_faces": 2, "checkpoint_every": 10**6, "preview_every": 10**6},
+}
 
 
 def copy_shot(extracted_shot, roots, name):
@@ -25,8 +27,12 @@ def test_a_preview_job_gets_the_table_row_for_this_cpu_and_no_mask_model(example
     roots = example[0]
     shot = copy_shot(extracted_shot, roots, "sh_preview")
     client = engine_factory(roots).client
-    job = client.submit(str(shot), stages=["mask", "train"], budget="preview",
-                        settings={"mask": {"landmark_only": False}, "train": MODEL})
+    job = client.submit(
+        str(shot),
+        stages=["mask", "train"],
+        budget="preview",
+        settings={"mask": {"landmark_only": False}, "train": MODEL},
+    )
     assert job["spec"]["budget"] == "preview"
     seen = []
 
@@ -34,8 +40,13 @@ def test_a_preview_job_gets_the_table_row_for_this_cpu_and_no_mask_model(example
         seen.append(event)
 
     # a preview trains 15 minutes here: stop it once its first timed progress is in
-    final = client.watch(job["id"], follow, poll_s=0.2, timeout_s=300, cancelled=lambda: any(
-        e["kind"] == "progress" and e["stage"] == "train" and e["data"]["rate"] for e in seen))
+    final = client.watch(
+        job["id"],
+        follow,
+        poll_s=0.2,
+        timeout_s=300,
+        cancelled=lambda: any(e["kind"] == "progress" and e["stage"] == "train" and e["data"]["rate"] for e in seen),
+    )
     assert final["status"] == "cancelled", final
     plan = PLANS[("preview", "cpu")]
     mask_run, train_run = (open_workspace(shot).manifest.last_run(name) for name in ("mask", "train"))
@@ -43,9 +54,15 @@ def test_a_preview_job_gets_the_table_row_for_this_cpu_and_no_mask_model(example
     assert mask_run.summary["decided_by"] == "budget preview on cpu"
     assert not (shot / "masks" / "xseg.onnx").exists()
     resolved = train_run.parameters["resolved"]
-    assert resolved["budget"] == {"budget": "preview", "device": "cpu", "profile": plan.profile,
-                                  "train_minutes": plan.train_minutes, "train_iterations": plan.train_iterations,
-                                  "mask_model": False, "mask_iterations": plan.mask_iterations}
+    assert resolved["budget"] == {
+        "budget": "preview",
+        "device": "cpu",
+        "profile": plan.profile,
+        "train_minutes": plan.train_minutes,
+        "train_iterations": plan.train_iterations,
+        "mask_model": False,
+        "mask_iterations": plan.mask_iterations,
+    }
     assert resolved["profile"] == plan.profile and resolved["train"]["minutes"] == plan.train_minutes
     assert resolved["train"]["iterations"] is None, "never the 100,000 iterations of a delivery model"
     said = [e["data"]["message"] for e in seen if e["kind"] == "log"]

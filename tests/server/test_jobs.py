@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from server_helpers import QUICK_SETTINGS, shot_spec
 
 from faceplate.workspace import open_workspace
-from server_helpers import QUICK_SETTINGS, shot_spec
 
 pytestmark = pytest.mark.slow
 

@@ -11,7 +11,6 @@ from server_helpers import init_example_shot
 from faceplate_host.client import EngineError
 
 
-
 def test_concurrent_status_requests_and_submissions(example, engine_factory, tmp_path):
     roots, plate, source = example
     shot = init_example_shot(roots / "sh_load", plate, source)

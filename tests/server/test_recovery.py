@@ -15,8 +15,10 @@ from faceplate.training.checkpoint import read_pointer
 from faceplate.workspace import open_workspace
 
 pytestmark = pytest.mark.slow
-TRAIN = {"model": TINY["model"], "train": TINY["train"] | {"iterations": 40, "checkpoint_every": 2,
-                                                           "preview_every": 4, "log_every": 2}}
+TRAIN = {
+    "model": TINY["model"],
+    "train": TINY["train"] | {"iterations": 40, "checkpoint_every": 2, "preview_every": 4, "log_every": 2},
+}
 
 
 def copy_shot(extracted_shot: Path, roots: Path, name: str) -> Path:
@@ -48,8 +50,9 @@ def test_cancel_mid_train_keeps_a_checkpoint_and_retry_finishes(example, extract
     wait_for(lambda: trained_to(shot) >= 2, 600, "a first checkpoint")
 
     client.cancel(job["id"])
-    final = wait_for(lambda: (j := client.job(job["id"]))["status"] in ("cancelled", "done", "failed") and j, 300,
-                     "the job to stop")
+    final = wait_for(
+        lambda: (j := client.job(job["id"]))["status"] in ("cancelled", "done", "failed") and j, 300, "the job to stop"
+    )
     assert final["status"] == "cancelled", final
     train = open_workspace(shot).manifest.runs_of("train")
     assert [r.status for r in train] == ["cancelled"]

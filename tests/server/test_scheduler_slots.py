@@ -28,8 +28,7 @@ def _wait_for(store: Store, job_id: str, ready) -> dict:
 
 def _submit(scheduler: Scheduler, store: Store, job_id: str, shot, stage: str, settings: dict) -> None:
     with scheduler.lock:  # as the API does: record the job, then wake the scheduler
-        store.create_job(job_id, str(shot), {"workspace": str(shot), "stages": [stage], "settings": settings},
-                         [stage])
+        store.create_job(job_id, str(shot), {"workspace": str(shot), "stages": [stage], "settings": settings}, [stage])
     scheduler.wake()
 
 

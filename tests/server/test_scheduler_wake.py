@@ -28,8 +28,9 @@ def test_submitted_job_runs_and_finishes_without_waiting_for_a_tick(example, ext
     try:
         began = time.monotonic()
         with scheduler.lock:  # as the API does: record the job, then wake the scheduler
-            store.create_job("job1", str(shot), {"workspace": str(shot), "stages": ["extract"], "settings": {}},
-                             ["extract"])
+            store.create_job(
+                "job1", str(shot), {"workspace": str(shot), "stages": ["extract"], "settings": {}}, ["extract"]
+            )
         scheduler.wake()
         while store.get_job("job1")["status"] not in ("done", "failed", "cancelled"):
             assert time.monotonic() - began < DEADLINE_S, f"the job is still {store.get_job('job1')['status']}"

@@ -71,14 +71,23 @@ CASES = {
     "absolute plate elsewhere": (new_shot("shot", plate="/etc/passwd"), 403, "path_outside_roots"),
     "absolute workspace elsewhere": (new_shot("/tmp/faceplate-escaped-shot"), 403, "path_outside_roots"),
     "malformed JSON": (b'{"workspace": "shot", ', 400, "bad_json"),
-    "not an object": (b'[1, 2]', 422, "bad_request"),
+    "not an object": (b"[1, 2]", 422, "bad_request"),
     "unknown field": (json.dumps({"workspace": "shot", "run_this": "rm -rf /"}).encode(), 422, "unknown_field"),
     "unknown field in the shot": (new_shot("shot", pickle="gASV"), 422, "unknown_field"),
     "huge frame range": (new_shot("shot", range="1-100000000"), 422, "bad_frame_range"),
     "unknown stage": (json.dumps({"workspace": "shot", "stages": ["shell"]}).encode(), 422, "bad_request"),
-    "setting out of bounds": (json.dumps({"workspace": "shot", "stages": ["train"],
-                                          "settings": {"train": {"model": {"resolution": 3}}},
-                                          "shot": {"plate": "media/plate.####.exr"}}).encode(), 422, "bad_setting"),
+    "setting out of bounds": (
+        json.dumps(
+            {
+                "workspace": "shot",
+                "stages": ["train"],
+                "settings": {"train": {"model": {"resolution": 3}}},
+                "shot": {"plate": "media/plate.####.exr"},
+            }
+        ).encode(),
+        422,
+        "bad_setting",
+    ),
     "oversized body": (new_shot("shot", colour_space="x" * 10) + b" " * 400_000, 413, "body_too_large"),
 }
 
@@ -101,11 +110,19 @@ def test_a_chunked_body_over_the_limit_is_refused_as_too_large(guarded):
     """No Content-Length to check up front: the engine counts the chunks as they come."""
     engine, token = guarded
     before = tree_hash(engine.roots)
-    chunks = [new_shot("shot")[:-1]] + [b' ' * 65536] * 8 + [b"}"]
+    chunks = [new_shot("shot")[:-1]] + [b" " * 65536] * 8 + [b"}"]
     connection = http.client.HTTPConnection("127.0.0.1", engine.port, timeout=30)
-    connection.request("POST", "/api/jobs", body=iter(chunks), encode_chunked=True,
-                       headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}",
-                                "Transfer-Encoding": "chunked"})
+    connection.request(
+        "POST",
+        "/api/jobs",
+        body=iter(chunks),
+        encode_chunked=True,
+        headers={
+            "Content-Type": "application/json",
+            "Authorization": f"Bearer {token}",
+            "Transfer-Encoding": "chunked",
+        },
+    )
     answer = connection.getresponse()
     assert (answer.status, json.loads(answer.read())["error"]["code"]) == (413, "body_too_large")
     connection.close()
@@ -123,10 +140,16 @@ def test_a_bad_setting_names_the_api_field(guarded):
 def test_every_endpoint_needs_the_token(guarded, token):
     engine, _ = guarded
     before = tree_hash(engine.roots)
-    for method, path, body in [("GET", "/api/jobs", None), ("GET", "/api/version", None),
-                               ("POST", "/api/jobs", new_shot("shot")), ("GET", "/api/jobs/x/events", None),
-                               ("GET", "/api/jobs/x/stream", None), ("POST", "/api/jobs/x/cancel", None),
-                               ("DELETE", "/api/jobs/x", None), ("GET", "/api/jobs/x/artifacts", None)]:
+    for method, path, body in [
+        ("GET", "/api/jobs", None),
+        ("GET", "/api/version", None),
+        ("POST", "/api/jobs", new_shot("shot")),
+        ("GET", "/api/jobs/x/events", None),
+        ("GET", "/api/jobs/x/stream", None),
+        ("POST", "/api/jobs/x/cancel", None),
+        ("DELETE", "/api/jobs/x", None),
+        ("GET", "/api/jobs/x/artifacts", None),
+    ]:
         status, answer = send(engine.url, method, path, body, token)
         assert (status, answer["error"]["code"]) == (401, "unauthorized"), (method, path, answer)
     assert tree_hash(engine.roots) == before
@@ -156,8 +179,7 @@ def test_a_data_folder_left_open_is_made_the_users_only(example, engine_factory,
     assert engine.client.watch(job["id"], lambda e: None, poll_s=0.1, timeout_s=60)["status"] == "failed"
     modes = {str(p.relative_to(data)): stat.S_IMODE(p.stat().st_mode) for p in [data, *data.rglob("*")]}
     assert {"jobs.sqlite-wal", "jobs.sqlite-shm", f"logs/{job['id']}/curate.1.log", "token"} <= set(modes)
-    wrong = {name: oct(mode) for name, mode in modes.items()
-             if mode != (0o700 if (data / name).is_dir() else 0o600)}
+    wrong = {name: oct(mode) for name, mode in modes.items() if mode != (0o700 if (data / name).is_dir() else 0o600)}
     assert not wrong, f"not the user's only: {wrong}"
 
 

@@ -31,8 +31,12 @@ PARTNERS = {("render", "sign_cert"): "sign_key", ("render", "sign_key"): "sign_c
 
 def path_settings() -> list[tuple[str, str]]:
     """(stage, dotted field) of every setting typed RootedPath: a new one is tried here without a change."""
-    return [(name, path) for name, stage in STAGES.items() for path, info in flat_fields(stage.settings_class)
-            if is_rooted(info)]
+    return [
+        (name, path)
+        for name, stage in STAGES.items()
+        for path, info in flat_fields(stage.settings_class)
+        if is_rooted(info)
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -63,9 +67,11 @@ def settings_for(stage: str, field: str, value: str, own: Path) -> dict:
 
 def escapes(stage: str, field: str, outside: Path) -> dict[str, str]:
     folder = (stage, field) in FOLDER_FIELDS
-    return {"dotdot": f"setting_paths/../../{outside.name}/" + ("canary_dir" if folder else "canary.txt"),
-            "absolute": str(outside / ("canary_dir" if folder else "canary.txt")),
-            "symlink": "setting_paths/" + ("link_dir" if folder else "link_file")}
+    return {
+        "dotdot": f"setting_paths/../../{outside.name}/" + ("canary_dir" if folder else "canary.txt"),
+        "absolute": str(outside / ("canary_dir" if folder else "canary.txt")),
+        "symlink": "setting_paths/" + ("link_dir" if folder else "link_file"),
+    }
 
 
 @pytest.mark.parametrize("stage,field", path_settings())
@@ -73,9 +79,12 @@ def test_a_path_setting_out_of_the_roots_is_refused_at_submission(paths_engine, 
     engine, token, own, outside, canary, _ = paths_engine
     before_inside, before_outside = tree_hash(own), tree_hash(outside)
     for kind, value in escapes(stage, field, outside).items():
-        body = {"workspace": "setting_paths/new_shot", "stages": [stage],
-                "shot": {"plate": "setting_paths/inputs/plate.####.exr", "consent_ref": "release form 12"},
-                "settings": {stage: settings_for(stage, field, value, own)}}
+        body = {
+            "workspace": "setting_paths/new_shot",
+            "stages": [stage],
+            "shot": {"plate": "setting_paths/inputs/plate.####.exr", "consent_ref": "release form 12"},
+            "settings": {stage: settings_for(stage, field, value, own)},
+        }
         status, answer = send(engine.url, "POST", "/api/jobs", json.dumps(body).encode(), token)
         assert (status, answer["error"]["code"]) == (403, "path_outside_roots"), (kind, answer)
         assert f"settings.{stage}.{field}" in answer["error"]["message"], (kind, answer)

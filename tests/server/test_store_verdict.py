@@ -15,8 +15,13 @@ def test_a_store_from_before_verdicts_opens_and_keeps_one(tmp_path):
     store = Store(path)
     job = store.create_job("j1", "/shots/sh010", {"stages": ["qc"]}, ["qc"])
     assert job["verdict"] is None
-    verdict = {"version": "v002", "passed": False, "failed_checks": ["flicker"], "flags": [],
-               "line": "QC FAIL v002: fails flicker; 0 frame(s) flagged in 0 range(s)"}
+    verdict = {
+        "version": "v002",
+        "passed": False,
+        "failed_checks": ["flicker"],
+        "flags": [],
+        "line": "QC FAIL v002: fails flicker; 0 frame(s) flagged in 0 range(s)",
+    }
     store.update_job("j1", {"verdict": verdict}, verdict=verdict)
     assert Store(path).get_job("j1")["verdict"] == verdict
     assert store.events("j1")[-1]["data"] == {"verdict": verdict}

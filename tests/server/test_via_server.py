@@ -23,9 +23,13 @@ def cli_env(**extra: str) -> dict:
 
 def test_no_engine_running_says_how_to_start_it(tmp_path):
     port = free_port()  # nothing listens there
-    done = subprocess.run([sys.executable, "-m", "faceplate.cli.main", "run", "--via-server", str(tmp_path / "sh")],
-                          env=cli_env(FACEPLATE_URL=f"http://127.0.0.1:{port}", FACEPLATE_TOKEN="x"),
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "faceplate.cli.main", "run", "--via-server", str(tmp_path / "sh")],
+        env=cli_env(FACEPLATE_URL=f"http://127.0.0.1:{port}", FACEPLATE_TOKEN="x"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 1, done.stderr
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1, done.stderr
@@ -40,15 +44,32 @@ def test_ctrl_c_cancels_the_job_on_the_engine(example, extracted_shot, engine_fa
     engine = engine_factory(roots)
     client = engine.client
     # the shot remembers a tiny model; the command below only raises the iteration target
-    first = client.submit(str(shot), stages=["train"], settings={"train": {"model": TINY["model"],
-                          "train": TINY["train"] | {"iterations": 1}}})
+    first = client.submit(
+        str(shot),
+        stages=["train"],
+        settings={"train": {"model": TINY["model"], "train": TINY["train"] | {"iterations": 1}}},
+    )
     client.watch(first["id"], lambda e: None, poll_s=0.2, timeout_s=120)
 
     err = tmp_path / "stderr.txt"
     with open(err, "w") as stderr:
-        process = subprocess.Popen([sys.executable, "-m", "faceplate.cli.main", "run", "--via-server", str(shot),
-                                    "--iterations", "100000", "--budget", "review"], env=cli_env(FACEPLATE_URL=engine.url,
-                                    FACEPLATE_DATA=str(engine.data)), stdout=subprocess.DEVNULL, stderr=stderr)
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "faceplate.cli.main",
+                "run",
+                "--via-server",
+                str(shot),
+                "--iterations",
+                "100000",
+                "--budget",
+                "review",
+            ],
+            env=cli_env(FACEPLATE_URL=engine.url, FACEPLATE_DATA=str(engine.data)),
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
         try:
             deadline = time.monotonic() + 180
             while True:
@@ -71,8 +92,9 @@ def test_ctrl_c_cancels_the_job_on_the_engine(example, extracted_shot, engine_fa
     assert f"job {job['id']}" in text and "cancelled" in text.splitlines()[-1], text
     assert job["spec"]["stages"] == ["extract", "curate", "mask", "train", "export", "render", "qc", "report"]
     statuses = [s["status"] for s in job["stages"]]
-    assert all(s in ("done", "skipped") for s in statuses[:3]) and statuses[3:] == ["cancelled"] + ["pending"] * 4, \
-        statuses  # extract, curate, mask had their work done already
+    assert all(s in ("done", "skipped") for s in statuses[:3]) and statuses[3:] == ["cancelled"] + ["pending"] * 4, (
+        statuses
+    )  # extract, curate, mask had their work done already
     assert "train cancelled" in text, text
     assert job["spec"]["budget"] == "review", "the budget went with the job"
     from faceplate.workspace import open_workspace

@@ -13,7 +13,11 @@ def talking_heads_extracted(test_data, tmp_path_factory):
     from faceplate.workspace import init_workspace
 
     heads = test_data / "talking_heads"
-    ws = init_workspace(tmp_path_factory.mktemp("shot") / "shot", heads / "grid_lrwp9a.mpg", "1001-1020",
-                        sources=[heads / "grid_lwbsza.mpg"])
+    ws = init_workspace(
+        tmp_path_factory.mktemp("shot") / "shot",
+        heads / "grid_lrwp9a.mpg",
+        "1001-1020",
+        sources=[heads / "grid_lwbsza.mpg"],
+    )
     run_stage(ws, "extract", {"crop_size": 64, "source_step": 3})
     return ws.root

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import numpy as np
 
-from faceplate.faces.geometry import refit_error
 from faceplate.faces.check import CHECK_SIZE
 from faceplate.faces.detect import DlibHogDetector
+from faceplate.faces.geometry import refit_error
 from faceplate.faces.landmarks import DlibLandmarks68
 from faceplate.qc.measure import plate_crop_pairs, shot_faces
 from faceplate.qc.outcome import rendered_layer
@@ -33,14 +33,19 @@ def redetect_faces(shot: Path, side: str = "composite") -> list[FrameFace]:
     layer = Path(pattern)
     frames = sorted(int(p.name.split(".")[-2]) for p in layer.parent.glob(layer.name.replace("####", "*")))
     detector, landmarks = DlibHogDetector(detect_size=0), DlibLandmarks68()
-    return [_face_at_centre(frame, getattr(pair, side), pair.start, detector, landmarks)
-            for frame, pair in plate_crop_pairs(ws, frames, pattern, shot_faces(ws).landmarks, CHECK_SIZE)]
+    return [
+        _face_at_centre(frame, getattr(pair, side), pair.start, detector, landmarks)
+        for frame, pair in plate_crop_pairs(ws, frames, pattern, shot_faces(ws).landmarks, CHECK_SIZE)
+    ]
 
 
 def _face_at_centre(frame: int, crop: np.ndarray, start: np.ndarray, detector, landmarks) -> FrameFace:
     centre = np.array(crop.shape[:2][::-1]) / 2
-    near = [d for d in detector.detect(crop)
-            if np.linalg.norm((np.array(d.box[:2]) + d.box[2:]) / 2 - centre) < crop.shape[0] * 0.25]
+    near = [
+        d
+        for d in detector.detect(crop)
+        if np.linalg.norm((np.array(d.box[:2]) + d.box[2:]) / 2 - centre) < crop.shape[0] * 0.25
+    ]
     if not near:
         return FrameFace(frame, False, None)
     return FrameFace(frame, True, refit_error(crop, start, landmarks, max(near, key=lambda d: d.score).box))

@@ -18,9 +18,9 @@ from faceplate.curate.rules import CurateSettings
 from faceplate.errors import CurateError, StageCancelled
 from faceplate.faces.faceset import read_faceset
 from faceplate.faces.pipeline import blur_score
-from faceplate.stages.runner import run_stage
-from faceplate.settings import remembered
 from faceplate.reporting import RecordingReporter
+from faceplate.settings import remembered
+from faceplate.stages.runner import run_stage
 from faceplate.workspace import init_workspace, open_workspace
 
 DEST = ("destination",)
@@ -72,8 +72,9 @@ def fresh_shot(mixed_shot, tmp_path):
 
 
 def _curate(root, decisions: dict | None = None, reporter=None, **settings):
-    return run_stage(open_workspace(root), "curate", {"roles": DEST, **DEFAULTS, **(decisions or {}), **settings},
-                     reporter)
+    return run_stage(
+        open_workspace(root), "curate", {"roles": DEST, **DEFAULTS, **(decisions or {}), **settings}, reporter
+    )
 
 
 def _curated(root, **settings):
@@ -95,7 +96,9 @@ def test_identity_blur_and_duplicate_rules(mixed_shot):
     others = [r for i, r in records.items() if what[i] == "b"]
     salley = [r for i, r in records.items() if what[i] == "a"]
     assert len(others) == 3 and len(salley) == 11
-    assert all(not r.kept and any(x.startswith("identity") for x in r.reasons) for r in others), [r.reasons for r in others]
+    assert all(not r.kept and any(x.startswith("identity") for x in r.reasons) for r in others), [
+        r.reasons for r in others
+    ]
     assert sum(r.kept for r in salley) >= 10, {r.id: r.reasons for r in salley}
     blurred = next(r for i, r in records.items() if what[i] == "blurred")
     assert not blurred.kept and blurred.reasons[0].startswith("blur ") and "faceset median" in blurred.reasons[0]
@@ -142,8 +145,12 @@ def test_sort_orders_reorder_the_index(mixed_shot, key):
     _, records = _curated(root, sort=key)
     ordered = list(records.values())
     assert len(ordered) == 16
-    values = {"yaw": [r.pose[0] for r in ordered], "pitch": [r.pose[1] for r in ordered],
-              "blur": [r.blur for r in ordered], "identity": [-r.scores["identity"] for r in ordered]}
+    values = {
+        "yaw": [r.pose[0] for r in ordered],
+        "pitch": [r.pose[1] for r in ordered],
+        "blur": [r.blur for r in ordered],
+        "identity": [-r.scores["identity"] for r in ordered],
+    }
     if key in values:
         assert values[key] == sorted(values[key]), key  # yaw, pitch, blur ascending; identity farthest first
     else:
@@ -155,7 +162,7 @@ def _assert_nearest_histogram_chain(root, ordered) -> None:
     fs = read_faceset(root / "facesets" / "destination")
     hists = np.stack([histogram_feature(fs.read_crop(r)) for r in ordered])
     for k in range(len(ordered) - 2):
-        distances = np.abs(hists[k + 1:] - hists[k]).sum(1)
+        distances = np.abs(hists[k + 1 :] - hists[k]).sum(1)
         assert distances[0] <= distances.min() + 1e-6, (k, ordered[k].id)
 
 
@@ -275,7 +282,11 @@ def test_coverage_follows_the_thresholds_of_each_run(fresh_shot):
     root, _ = fresh_shot
     shutil.copytree(root / "facesets" / "destination", root / "facesets" / "source")  # the same faces as a source
     coverage = root / "facesets" / "coverage.json"
-    for blur_fraction, roles in ((0.3, ["destination", "source"]), (0.9, ["destination", "source"]), (0.3, ["destination"])):
+    for blur_fraction, roles in (
+        (0.3, ["destination", "source"]),
+        (0.9, ["destination", "source"]),
+        (0.3, ["destination"]),
+    ):
         result = _curate(root, roles=roles, blur_fraction=blur_fraction)
         report = json.loads(coverage.read_text())
         for role in ("source", "destination"):

@@ -14,14 +14,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from demo_faces import redetect_faces
 
 from faceplate.demo import DEMO_BUDGET, PLATE_RANGE
-from faceplate.qc.outcome import failed_checks, qc_file
 from faceplate.faces.check import REFIT_LIMIT
 from faceplate.media import read_image
+from faceplate.qc.outcome import failed_checks, qc_file
 from faceplate.workspace import open_workspace
-
-from demo_faces import redetect_faces
 
 pytestmark = pytest.mark.slow
 # QC's sharpness of the demo's face: 0.05 for the old 300-iteration blur, 0.18 now (QC's delivery limit is 0.5:
@@ -37,8 +36,13 @@ def demo_run(tmp_path_factory):
     """``faceplate demo OUT`` in its own process: (OUT, the lines it printed)."""
     out = tmp_path_factory.mktemp("demo") / "demo"
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO / "engine"), str(REPO / "plugin")]))
-    done = subprocess.run([sys.executable, "-m", "faceplate.cli.main", "demo", str(out)], capture_output=True,
-                          text=True, env=env, timeout=3600)
+    done = subprocess.run(
+        [sys.executable, "-m", "faceplate.cli.main", "demo", str(out)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=3600,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     return out, (done.stdout + done.stderr).splitlines()
 
@@ -48,8 +52,15 @@ def demo_shot(demo_run):
     return demo_run[0] / "shot"
 
 
-LOOP_HEADS = ("budget in:", "verdict out:", "v001 placed:", "review note:", "v002 render:", "v002 placed:",
-              "v001 kept:")
+LOOP_HEADS = (
+    "budget in:",
+    "verdict out:",
+    "v001 placed:",
+    "review note:",
+    "v002 render:",
+    "v002 placed:",
+    "v001 kept:",
+)
 
 
 def printed(lines: list[str], head: str) -> str:
@@ -62,9 +73,11 @@ def test_the_demo_prints_the_loop_and_its_lines_are_true(demo_run):
     out, lines = demo_run
     shot = out / "shot"
     budget = printed(lines, "budget in:")
-    assert re.match(rf"{DEMO_BUDGET} \(tier preview\) on (cpu|cuda): profile preview, trains until 1,100 it "
-                    rf"\(budget {DEMO_BUDGET} on (cpu|cuda): 1,100 it\); landmark masks, the mask model not trained",
-                    budget), budget
+    assert re.match(
+        rf"{DEMO_BUDGET} \(tier preview\) on (cpu|cuda): profile preview, trains until 1,100 it "
+        rf"\(budget {DEMO_BUDGET} on (cpu|cuda): 1,100 it\); landmark masks, the mask model not trained",
+        budget,
+    ), budget
     qc = json.loads((shot / qc_file("v001")).read_text())
     verdict = printed(lines, "verdict out:")
     assert verdict.startswith(f"QC {'PASS' if qc['summary']['passed'] else 'FAIL'} v001: "), verdict
@@ -91,5 +104,7 @@ def test_the_demo_face_is_found_again_on_the_composite_and_is_sharp(demo_shot):
     good = [f.frame for f in faces if f.found and f.refit < REFIT_LIMIT]
     missed = sorted(set(PLATE_RANGE) - set(good))
     assert len(good) >= 0.9 * len(PLATE_RANGE), f"no face (or landmarks astray) on the composite of frames {missed}"
-    sharpness = json.loads((demo_shot / "qc" / "v001" / "qc.json").read_text())["summary"]["checks"]["sharpness"]["value"]
+    sharpness = json.loads((demo_shot / "qc" / "v001" / "qc.json").read_text())["summary"]["checks"]["sharpness"][
+        "value"
+    ]
     assert sharpness >= MIN_SHARPNESS, f"the face is blurred: {sharpness:.2f} of the plate's detail"

@@ -33,7 +33,9 @@ def _curate(root, **settings):
 
 
 def _mouths(root, role) -> dict[str, float]:
-    return {r.id: expression_features(r.landmarks_array)["mouth"] for r in read_faceset(root / "facesets" / role).records}
+    return {
+        r.id: expression_features(r.landmarks_array)["mouth"] for r in read_faceset(root / "facesets" / role).records
+    }
 
 
 def test_a_source_that_never_opens_its_mouth_is_flagged_with_the_plate_frames(shot):
@@ -48,8 +50,11 @@ def test_a_source_that_never_opens_its_mouth_is_flagged_with_the_plate_frames(sh
     flagged = {f for span in parse_frame_spans(mouth["uncovered_frames"]) for f in span}
     records = read_faceset(shot / "facesets" / "destination").records
     mouth_rule = FEATURES["mouth"]
-    wide = {r.frame for r in records
-            if plate_mouths[r.id] - max(mouth_rule.tolerance, mouth_rule.share * plate_mouths[r.id]) > CLOSED + 0.01}
+    wide = {
+        r.frame
+        for r in records
+        if plate_mouths[r.id] - max(mouth_rule.tolerance, mouth_rule.share * plate_mouths[r.id]) > CLOSED + 0.01
+    }
     assert wide and wide <= flagged, "every frame opening wider than any source face is named"
     line = next(line for line in result.lines if line.startswith("expression: mouth opening"))
     assert mouth["uncovered_frames"] in line and "add source footage" in line

@@ -40,8 +40,11 @@ def workspace(tmp_path, example):
 
 def snapshot(root: Path) -> dict[str, bytes]:
     """Every file of the shot (the lock file aside, whose content is who holds it)."""
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file() and p.name != ".faceplate.lock"}
+    return {
+        str(p.relative_to(root)): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and p.name != ".faceplate.lock"
+    }
 
 
 def test_destination_faceset_has_one_face_per_plate_frame(workspace):
@@ -99,7 +102,9 @@ def test_interrupted_run_keeps_old_faceset_and_resumes_with_right_counts(workspa
     assert open_workspace(workspace.root).manifest.last_run("extract").status == "cancelled"
 
     calls.clear()
-    monkeypatch.setattr(FacePipeline, "locate", lambda self, frame, image: (calls.append(frame), original(self, frame, image))[1])
+    monkeypatch.setattr(
+        FacePipeline, "locate", lambda self, frame, image: (calls.append(frame), original(self, frame, image))[1]
+    )
     result = run_stage(workspace, "extract", DEST | {"force": True})
     assert calls == list(range(1006, 1013)), "resumed after the frames already done (the last one is redone)"
     assert read_faceset(workspace.faceset_dir("destination")).frames == list(range(1001, 1013))
@@ -201,14 +206,17 @@ def test_empty_frames_are_reported_once(half_empty_shot, capsys):
     assert "destination: no face in frames 1001-1002" in err
 
 
-@pytest.mark.parametrize("flag, value, message", [
-    ("--crop-size", "10", "bad extract setting --crop-size: '10' is not allowed"),
-    ("--upsample", "4", "allowed: 0 to 3"),
-    ("--face-type", "profile", "allowed: one of half, full, whole_face, head"),
-    ("--source-step", "0", "allowed: at least 1"),
-    ("--role", "everyone", "allowed: one of destination, source, both"),
-    ("--detect-size", "nan", "bad extract setting --detect-size"),
-])
+@pytest.mark.parametrize(
+    "flag, value, message",
+    [
+        ("--crop-size", "10", "bad extract setting --crop-size: '10' is not allowed"),
+        ("--upsample", "4", "allowed: 0 to 3"),
+        ("--face-type", "profile", "allowed: one of half, full, whole_face, head"),
+        ("--source-step", "0", "allowed: at least 1"),
+        ("--role", "everyone", "allowed: one of destination, source, both"),
+        ("--detect-size", "nan", "bad extract setting --detect-size"),
+    ],
+)
 def test_bad_settings_give_one_line_exit_1_and_touch_nothing(half_empty_shot, capsys, flag, value, message):
     before = snapshot(half_empty_shot)
     assert main(["extract", str(half_empty_shot), flag, value]) == 1
@@ -219,16 +227,31 @@ def test_bad_settings_give_one_line_exit_1_and_touch_nothing(half_empty_shot, ca
 
 def test_reference_is_stored_absolute_and_a_missing_one_is_refused(half_empty_shot, capsys, monkeypatch):
     monkeypatch.chdir(half_empty_shot.parent)
-    assert main(["extract", str(half_empty_shot), "--reference", "plate/a.1003.png", "--crop-size", "128",
-                 "--role", "destination"]) == 0
+    assert (
+        main(
+            [
+                "extract",
+                str(half_empty_shot),
+                "--reference",
+                "plate/a.1003.png",
+                "--crop-size",
+                "128",
+                "--role",
+                "destination",
+            ]
+        )
+        == 0
+    )
     stored = open_workspace(half_empty_shot).manifest.settings["extract"]["reference"]
     assert stored == os.path.join(str(half_empty_shot.parent), "plate", "a.1003.png")
     capsys.readouterr()
     before = snapshot(half_empty_shot)
     assert main(["extract", str(half_empty_shot), "--reference", "nobody.png", "--role", "destination"]) == 1
     err = capsys.readouterr().err.strip().splitlines()
-    assert err == [f"faceplate: error: --reference {half_empty_shot.parent / 'nobody.png'} does not exist; "
-                   "give a still of the person to keep"]
+    assert err == [
+        f"faceplate: error: --reference {half_empty_shot.parent / 'nobody.png'} does not exist; "
+        "give a still of the person to keep"
+    ]
     assert snapshot(half_empty_shot) == before
 
 
@@ -237,13 +260,20 @@ def test_hostile_index_ids_are_refused_and_nothing_is_written(half_empty_shot, c
     index = half_empty_shot / "facesets" / "destination" / "index.jsonl"
     lines = index.read_text().splitlines()
     record = json.loads(lines[2])
-    for field, value in [("id", "../../plate/p.1003"), ("image", "/etc/passwd"), ("mask", "../../../x.png"),
-                         ("image", "faces/../../../faceplate.json")]:
+    for field, value in [
+        ("id", "../../plate/p.1003"),
+        ("image", "/etc/passwd"),
+        ("mask", "../../../x.png"),
+        ("image", "faces/../../../faceplate.json"),
+    ]:
         hostile = dict(record, **{field: value})
         index.write_text("\n".join(lines[:2] + [json.dumps(hostile)]) + "\n")
         before = snapshot(half_empty_shot)
-        with pytest.raises(WorkspaceError, match=rf"{index} line 3: {field} .* points outside the faceset .*"
-                                                 r"re-run `faceplate extract --force`"):
+        with pytest.raises(
+            WorkspaceError,
+            match=rf"{index} line 3: {field} .* points outside the faceset .*"
+            r"re-run `faceplate extract --force`",
+        ):
             read_faceset(index.parent)
         assert main(["curate", str(half_empty_shot), "--role", "destination"]) == 1
         err = capsys.readouterr().err

@@ -28,7 +28,9 @@ def _extract_plate(tmp_path, plate, frame_range=None, **settings):
 def _assert_found_in_95_percent(result, faceset, total):
     assert result.frames_read == total
     frames = set(faceset.frames)
-    assert len(frames) >= 0.95 * total, f"face found in {len(frames)}/{total} frames; empty: {result.summary()['empty_frames']}"
+    assert len(frames) >= 0.95 * total, (
+        f"face found in {len(frames)}/{total} frames; empty: {result.summary()['empty_frames']}"
+    )
     assert len(faceset.records) == len(frames), "single-face mode keeps at most one face per frame"
 
 
@@ -78,7 +80,8 @@ def test_reference_identity_keeps_one_person_in_a_group_shot(test_data, tmp_path
     x0, y0, x1, y1 = (int(v) for v in target.box)
     pad = (x1 - x0) // 2
     from faceplate.media import write_image
-    write_image(reference, np.ascontiguousarray(image[max(0, y0 - pad):y1 + pad, max(0, x0 - pad):x1 + pad]))
+
+    write_image(reference, np.ascontiguousarray(image[max(0, y0 - pad) : y1 + pad, max(0, x0 - pad) : x1 + pad]))
 
     _, result, kept = _extract_plate(tmp_path / "one", path, reference=str(reference), upsample=1)
     assert len(kept.frames) >= 0.9 * result.frames_read
@@ -109,6 +112,7 @@ def test_dogs_have_no_human_face(test_data, tmp_path):
 
 def test_stills_folder_source_gives_one_face_per_photo(test_data, tmp_path, astronaut):
     from faceplate.media import write_image
+
     plate = tmp_path / "plate.png"
     write_image(plate, astronaut)
     ws = init_workspace(tmp_path / "shot", plate, sources=[test_data / "identities" / "John_Salley"])
@@ -121,6 +125,7 @@ def test_stills_folder_source_gives_one_face_per_photo(test_data, tmp_path, astr
 
 # --- one person, real faces only (issue 15): multi-person hand-held clips and small faces ---
 
+
 def _redetected(crop: np.ndarray) -> bool:
     """An independent look at a kept crop: dlib's HOG detector (upsampled once) finds a face in it."""
     import dlib
@@ -132,16 +137,20 @@ def _redetected(crop: np.ndarray) -> bool:
 def _assert_one_person_and_only_faces(faceset):
     embeddings = np.array([r.embedding for r in faceset.records])
     mean = embeddings.mean(0)
-    far = {r.id: round(embedding_distance(r.embedding, mean), 2) for r in faceset.records
-           if embedding_distance(r.embedding, mean) > 0.6}
+    far = {
+        r.id: round(embedding_distance(r.embedding, mean), 2)
+        for r in faceset.records
+        if embedding_distance(r.embedding, mean) > 0.6
+    }
     assert not far, f"faces of another person kept: {far}"
     not_faces = [r.id for r in faceset.records if not _redetected(read_image(faceset.crop_path(r)))]
     assert not not_faces, f"kept crops with no face in them: {not_faces}"
 
 
 def test_group_clip_keeps_one_person_and_only_faces(test_data, tmp_path):
-    _, result, faceset = _extract_plate(tmp_path, test_data / "plates" / "multi_face_video_01.mp4", "1001-1045",
-                                        crop_size=128)
+    _, result, faceset = _extract_plate(
+        tmp_path, test_data / "plates" / "multi_face_video_01.mp4", "1001-1045", crop_size=128
+    )
     assert len(faceset.records) >= 0.8 * result.frames_read
     _assert_one_person_and_only_faces(faceset)
 
@@ -173,8 +182,9 @@ def test_handheld_crowd_keeps_one_person_and_only_faces(test_data, tmp_path, sti
 
 
 def test_small_faces_are_reported_against_the_model_resolution(test_data, tmp_path):
-    ws, result, _ = _extract_plate(tmp_path / "small", test_data / "plates" / "multi_face_video_01.mp4",
-                                   crop_size=128, all_faces=True)
+    ws, result, _ = _extract_plate(
+        tmp_path / "small", test_data / "plates" / "multi_face_video_01.mp4", crop_size=128, all_faces=True
+    )
     warnings = [line for line in result.lines() if "faces are small" in line]
     assert len(warnings) == 1, result.lines()
     assert f"median face {result.median_face_px:.0f} px" in warnings[0] and "128 px crop" in warnings[0]

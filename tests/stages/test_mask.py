@@ -16,11 +16,11 @@ from faceplate.faces.align import invert_matrix, transform_points
 from faceplate.faces.faceset import read_faceset
 from faceplate.masks.landmark_mask import eyes_mouth_mask, face_hull_mask
 from faceplate.masks.polygons import load_labels, polygon_entry, write_polygon_file
-from faceplate.stages.runner import run_stage
 from faceplate.masks.settings import MaskSettings
-from faceplate.settings import remembered
 from faceplate.reporting import RecordingReporter
+from faceplate.settings import remembered
 from faceplate.stages.mask import model_paths
+from faceplate.stages.runner import run_stage
 from faceplate.workspace import init_workspace, open_workspace
 
 DEST = ("destination",)
@@ -66,7 +66,9 @@ def _hull_label(fs, record, space="crop", occluder=None):
     exclude = [occluder] if occluder is not None else []
     if space == "plate":
         inv = invert_matrix(record.matrix_array)
-        return polygon_entry(record.id, [transform_points(hull, inv)], [transform_points(p, inv) for p in exclude], "plate")
+        return polygon_entry(
+            record.id, [transform_points(hull, inv)], [transform_points(p, inv) for p in exclude], "plate"
+        )
     return polygon_entry(record.id, [hull], exclude)
 
 
@@ -95,13 +97,16 @@ def test_polygon_labels_in_crop_and_plate_space_agree(shot):
     assert (np.abs(crop_label.astype(int) - plate_label.astype(int)) > 127).mean() < 0.01
 
 
-@pytest.mark.parametrize("entry, message", [
-    ({"id": "plate_1500_00", "include": [[[0, 0], [10, 0], [0, 10]]]}, "missing crop"),
-    ({"frame": 1500, "include": [[[0, 0], [10, 0], [0, 10]]]}, "frame 1500 of plate"),
-    ({"id": "plate_1001_00", "include": [[[0, 0], [10, 0]]]}, "degenerate polygon"),
-    ({"id": "plate_1001_00", "include": [[[0, 0], [10, 10], [20, 20]]]}, "degenerate polygon: area"),
-    ({"id": "plate_1001_00", "exclude": [[[0, 0], [10, 0], [0, 10]]]}, "no include polygon"),
-])
+@pytest.mark.parametrize(
+    "entry, message",
+    [
+        ({"id": "plate_1500_00", "include": [[[0, 0], [10, 0], [0, 10]]]}, "missing crop"),
+        ({"frame": 1500, "include": [[[0, 0], [10, 0], [0, 10]]]}, "frame 1500 of plate"),
+        ({"id": "plate_1001_00", "include": [[[0, 0], [10, 0]]]}, "degenerate polygon"),
+        ({"id": "plate_1001_00", "include": [[[0, 0], [10, 10], [20, 20]]]}, "degenerate polygon: area"),
+        ({"id": "plate_1001_00", "exclude": [[[0, 0], [10, 0], [0, 10]]]}, "no include polygon"),
+    ],
+)
 def test_bad_polygon_files_name_the_problem_and_write_nothing(shot, entry, message):
     _mask(shot, **LANDMARK)
     index = shot / "facesets" / "destination" / "index.jsonl"
@@ -131,7 +136,9 @@ def test_without_labels_the_model_bootstraps_exports_and_applies(shot):
     summary = _mask(shot, iterations=15, **TINY).summary
     checkpoint, onnx_path = model_paths(open_workspace(shot))
     assert summary["learned"] and summary["training"]["source"] == "landmark bootstrap"
-    assert onnx_path.is_file() and (checkpoint / "model.safetensors").is_file() and (checkpoint / "config.json").is_file()
+    assert (
+        onnx_path.is_file() and (checkpoint / "model.safetensors").is_file() and (checkpoint / "config.json").is_file()
+    )
     fs = _faceset(shot)
     for record in fs.records:
         face = cv2.imread(str(fs.folder / record.mask), cv2.IMREAD_UNCHANGED)

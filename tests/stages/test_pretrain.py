@@ -9,8 +9,8 @@ import shutil
 import pytest
 import torch
 
-from faceplate.cli.main import main
 from faceplate.budget import parse_budget
+from faceplate.cli.main import main
 from faceplate.errors import WorkspaceError
 from faceplate.faces.faceset import read_faceset
 from faceplate.models import ModelConfig
@@ -22,8 +22,13 @@ from faceplate.training.settings import TrainStageSettings
 from faceplate.workspace import open_workspace
 
 TINY = ["--resolution", "64", "--ae-dims", "32", "--e-dims", "8", "--d-dims", "8", "--d-mask-dims", "4"]
-QUICK = {"train.iterations": 1, "train.batch_size": 2, "train.checkpoint_every": 100, "train.preview_every": 100,
-         "train.device": "cpu"}
+QUICK = {
+    "train.iterations": 1,
+    "train.batch_size": 2,
+    "train.checkpoint_every": 100,
+    "train.preview_every": 100,
+    "train.device": "cpu",
+}
 
 
 @pytest.fixture(scope="module")
@@ -31,9 +36,35 @@ def library(test_data, tmp_path_factory):
     """A library of two people's stills, pretrained for 3 iterations of a tiny model."""
     root = tmp_path_factory.mktemp("pretrain") / "library"
     people = [test_data / "identities" / name for name in ("John_Salley", "John_Savage")]
-    assert main(["-q", "pretrain", str(root), "--faces", str(people[0]), "--faces", str(people[1]), *TINY,
-                 "--crop-size", "64", "--iterations", "3", "--batch", "2", "--lr-warmup", "1", "--device", "cpu",
-                 "--checkpoint-every", "100", "--preview-every", "100"]) == 0
+    assert (
+        main(
+            [
+                "-q",
+                "pretrain",
+                str(root),
+                "--faces",
+                str(people[0]),
+                "--faces",
+                str(people[1]),
+                *TINY,
+                "--crop-size",
+                "64",
+                "--iterations",
+                "3",
+                "--batch",
+                "2",
+                "--lr-warmup",
+                "1",
+                "--device",
+                "cpu",
+                "--checkpoint-every",
+                "100",
+                "--preview-every",
+                "100",
+            ]
+        )
+        == 0
+    )
     return root
 
 
@@ -73,7 +104,9 @@ def test_pretrain_continues_its_model_and_keeps_its_faces(library, tmp_path, tes
     assert "source: up to date, nothing to do (use --force to redo)" in result.lines
     assert result.lines[-1] == f"start a shot from it: faceplate train SHOT --init-from {copy}"
     said = [m for _, m in reporter.of("log")]
-    assert any(m.startswith("profile preview (budget preview on cpu): continuing the library's df 64 px") for m in said), said
+    assert any(
+        m.startswith("profile preview (budget preview on cpu): continuing the library's df 64 px") for m in said
+    ), said
     with pytest.raises(WorkspaceError, match="leave --faces out"):
         from faceplate.stages.pretrain import create_library
 
@@ -83,8 +116,20 @@ def test_pretrain_continues_its_model_and_keeps_its_faces(library, tmp_path, tes
 def test_a_new_library_needs_faces_and_a_refused_flag_makes_nothing(tmp_path, capsys, test_data):
     assert main(["-q", "pretrain", str(tmp_path / "lib")]) == 1
     assert "--faces" in capsys.readouterr().err
-    assert main(["-q", "pretrain", str(tmp_path / "lib"), "--faces", str(test_data / "identities" / "John_Salley"),
-                 "--lr", "2"]) == 1
+    assert (
+        main(
+            [
+                "-q",
+                "pretrain",
+                str(tmp_path / "lib"),
+                "--faces",
+                str(test_data / "identities" / "John_Salley"),
+                "--lr",
+                "2",
+            ]
+        )
+        == 1
+    )
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "--lr" in err[0]
     assert not (tmp_path / "lib").exists()
@@ -100,8 +145,16 @@ def test_a_shot_starts_from_the_library_weights(library, shot, tmp_path):
     assert _meta(shot.root)["model"] == _meta(library)["model"], "the library's shape is taken over"
     # from scratch, the same seed starts elsewhere
     scratch = open_workspace(shutil.copytree(shot.root, tmp_path / "scratch", ignore=shutil.ignore_patterns("model")))
-    run_stage(scratch, "train", QUICK | {f"model.{k}": v for k, v in _meta(library)["model"].items()
-                                         if k in ("arch", "resolution", "ae_dims", "e_dims", "d_dims", "d_mask_dims")})
+    run_stage(
+        scratch,
+        "train",
+        QUICK
+        | {
+            f"model.{k}": v
+            for k, v in _meta(library)["model"].items()
+            if k in ("arch", "resolution", "ae_dims", "e_dims", "d_dims", "d_mask_dims")
+        },
+    )
     fresh = _weights(scratch.root / "model" / "checkpoints" / "00000000")
     assert not all(torch.equal(fresh[k], library_weights[k]) for k in fresh)
 
@@ -125,8 +178,27 @@ def test_preview_profile_without_cuda_is_announced_and_recorded(shot):
 
 
 def test_auto_without_cuda_is_preview_and_the_artists_lr_wins(shot, capsys):
-    assert main(["train", str(shot.root), "--lr", "1e-4", "--iterations", "1", "--batch", "2", "--device", "cpu",
-                 "--checkpoint-every", "100", "--preview-every", "100"]) == 0
+    assert (
+        main(
+            [
+                "train",
+                str(shot.root),
+                "--lr",
+                "1e-4",
+                "--iterations",
+                "1",
+                "--batch",
+                "2",
+                "--device",
+                "cpu",
+                "--checkpoint-every",
+                "100",
+                "--preview-every",
+                "100",
+            ]
+        )
+        == 0
+    )
     err = capsys.readouterr().err
     assert "profile preview (budget preview on cpu): new df 64 px (ae 64, e 16, d 16) model, lr 0.0001, batch 2" in err
     assert "trains until 1 it (as set)" in err, "the target given wins over the budget's"
@@ -143,12 +215,20 @@ def test_final_with_cuda_and_a_continued_model_keeps_its_shape():
     assert choose_profile("final", preview_budget, "cpu") == (PROFILES["final"], "asked for")
     final = resolve(TrainStageSettings(budget="final"), cuda=True, face_type="whole_face")
     assert final.config == ModelConfig() and final.train.lr == 5e-5 and final.train.warp_ramp == 0
-    mine = resolve(TrainStageSettings(model={"resolution": 192}, train={"batch_size": 16}, budget="final"), cuda=True,
-                   face_type="whole_face")
+    mine = resolve(
+        TrainStageSettings(model={"resolution": 192}, train={"batch_size": 16}, budget="final"),
+        cuda=True,
+        face_type="whole_face",
+    )
     assert mine.config.resolution == 192 and mine.config.arch == "liae" and mine.train.batch_size == 16
     old = ModelConfig(arch="df", resolution=64, ae_dims=64, e_dims=16, d_dims=16, d_mask_dims=8)
-    kept = resolve(TrainStageSettings(profile="final"), cuda=True, face_type="whole_face", continued=old,
-                   continued_from="continuing the shot's")
+    kept = resolve(
+        TrainStageSettings(profile="final"),
+        cuda=True,
+        face_type="whole_face",
+        continued=old,
+        continued_from="continuing the shot's",
+    )
     assert kept.config == old and kept.train.lr == 5e-5
     assert kept.line().startswith("profile final (asked for): continuing the shot's df 64 px")
 
@@ -177,8 +257,12 @@ def test_only_a_library_start_averages_weights_and_a_resumed_shot_keeps_its_star
     assert "averaged" not in resolve(TrainStageSettings(), cuda=False, face_type="whole_face").line()
     assert window(train={"average_window": 500}) == 500
     assert resolve(TrainStageSettings(budget="final"), cuda=True, face_type="whole_face").train.average_window == 2000
-    resumed = resolve(TrainStageSettings(), cuda=False, face_type="whole_face",
-                      resumed={"gan_start": 500, "average_window": 2000, "lr": 1e-3})
+    resumed = resolve(
+        TrainStageSettings(),
+        cuda=False,
+        face_type="whole_face",
+        resumed={"gan_start": 500, "average_window": 2000, "lr": 1e-3},
+    )
     assert (resumed.train.gan_start, resumed.train.average_window, resumed.train.lr) == (500, 2000, 5e-4)
 
 

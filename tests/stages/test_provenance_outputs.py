@@ -21,7 +21,7 @@ from faceplate.models import ModelConfig
 from faceplate.provenance import read_provenance
 from faceplate.render.outputs import RenderPaths
 from faceplate.stages.runner import run_stage
-from faceplate.training import TrainSettings, Trainer
+from faceplate.training import Trainer, TrainSettings
 from faceplate.workspace import init_workspace, open_workspace
 
 pytestmark = pytest.mark.slow
@@ -34,8 +34,9 @@ def exported(tmp_path_factory):
     the same shot without a consent reference."""
     base = tmp_path_factory.mktemp("provenance")
     plate, source = build_example(base / "example")
-    ws = init_workspace(base / "shot", plate, "1001-1003", [source], colour_space=PLATE_SPACE, fps="24",
-                        consent_ref=CONSENT_REF)
+    ws = init_workspace(
+        base / "shot", plate, "1001-1003", [source], colour_space=PLATE_SPACE, fps="24", consent_ref=CONSENT_REF
+    )
     config = ModelConfig(resolution=64, ae_dims=32, e_dims=8, d_dims=8, d_mask_dims=4)
     Trainer(config, TrainSettings(iterations=1)).save(ws.root / "model", loss=1.0)
     run_stage(ws, "export")
@@ -87,7 +88,9 @@ def test_onnx_frames_movie_and_manifest_carry_the_same_provenance(exported, tmp_
             assert attributes["faceplate/consent"] == CONSENT_REF and attributes["faceplate/consent_waived"] == "false"
             assert attributes["faceplate/plate_fingerprint"] == props["faceplate/plate_fingerprint"]
             assert f"export:{export_run.id}" in attributes["faceplate/stages"].split(), path
-            assert json.loads(attributes["faceplate/sources"])[0]["path"] == open_workspace(shot).manifest.sources[0].path
+            assert (
+                json.loads(attributes["faceplate/sources"])[0]["path"] == open_workspace(shot).manifest.sources[0].path
+            )
             assert json.loads(attributes["faceplate/provenance"]) == record, path
     movie = movie_metadata(paths.movie)
     assert movie["faceplate/model_sha256"] == model_sha and movie["faceplate/consent"] == CONSENT_REF
@@ -122,11 +125,17 @@ def test_without_consent_render_is_refused_and_a_waiver_is_written_into_every_ou
     assert {header(paths.layer(f))["faceplate/consent"] for f in FRAMES} == {"CF-77"}
     assert movie_metadata(paths.movie)["faceplate/consent_ref"] == "CF-77"
 
-    tif = run_stage(open_workspace(shot), "render", {"device": "cpu", "frames": "1002", "layer_format": "tif",
-                                                     "name": "tif", "preview": False}).detail
+    tif = run_stage(
+        open_workspace(shot),
+        "render",
+        {"device": "cpu", "frames": "1002", "layer_format": "tif", "name": "tif", "preview": False},
+    ).detail
     assert tif.frames_written == [1002] and tif.version == "v003"
-    description = oiio.ImageInput.open(str(RenderPaths(shot / "render" / "v003", "tif", "tif").layer(1002))).spec() \
+    description = (
+        oiio.ImageInput.open(str(RenderPaths(shot / "render" / "v003", "tif", "tif").layer(1002)))
+        .spec()
         .getattribute("ImageDescription")
+    )
     assert json.loads(description)["consent"]["ref"] == "CF-77", "a TIFF layer keeps the record in ImageDescription"
 
 
@@ -134,8 +143,12 @@ def _name(common_name: str):
     from cryptography import x509
     from cryptography.x509.oid import NameOID
 
-    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name),
-                      x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Faceplate tests")])
+    return x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Faceplate tests"),
+        ]
+    )
 
 
 def _certificate(subject: str, key, issuer_name, issuer_key, ca: bool, key_id: bool = True):
@@ -149,20 +162,35 @@ def _certificate(subject: str, key, issuer_name, issuer_key, ca: bool, key_id: b
     from cryptography.x509.oid import ExtendedKeyUsageOID
 
     now = dt.datetime.now(dt.timezone.utc)
-    usage = x509.KeyUsage(digital_signature=True, content_commitment=False, key_encipherment=False,
-                          data_encipherment=False, key_agreement=False, key_cert_sign=ca, crl_sign=ca,
-                          encipher_only=False, decipher_only=False)
-    builder = (x509.CertificateBuilder().subject_name(_name(subject)).issuer_name(issuer_name)
-               .public_key(key.public_key()).serial_number(x509.random_serial_number())
-               .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=1))
-               .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
-               .add_extension(usage, critical=True)
-               .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False))
+    usage = x509.KeyUsage(
+        digital_signature=True,
+        content_commitment=False,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=ca,
+        crl_sign=ca,
+        encipher_only=False,
+        decipher_only=False,
+    )
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(_name(subject))
+        .issuer_name(issuer_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+        .add_extension(usage, critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+    )
     if not ca:
         builder = builder.add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False)
     if not ca and key_id:
-        builder = builder.add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()),
-                                        critical=False)
+        builder = builder.add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()), critical=False
+        )
     return builder.sign(issuer_key, hashes.SHA256())
 
 
@@ -170,8 +198,9 @@ def _pem(item) -> bytes:
     from cryptography.hazmat.primitives import serialization
 
     if hasattr(item, "private_bytes"):
-        return item.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                  serialization.NoEncryption())
+        return item.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
     return item.public_bytes(serialization.Encoding.PEM)
 
 
@@ -188,8 +217,14 @@ def throwaway_ca(tmp_path_factory):
     leaf = _certificate("Faceplate test signer", leaf_key, ca.subject, ca_key, ca=False)
     selfsigned = _certificate("self-signed", self_key, _name("self-signed"), self_key, ca=False, key_id=False)
     self_with_id = _certificate("self-signed", self_key, _name("self-signed"), self_key, ca=False)
-    files = {"ca.pem": _pem(ca), "chain.pem": _pem(leaf) + _pem(ca), "leaf.key": _pem(leaf_key),
-             "self.pem": _pem(selfsigned), "self_with_id.pem": _pem(self_with_id), "self.key": _pem(self_key)}
+    files = {
+        "ca.pem": _pem(ca),
+        "chain.pem": _pem(leaf) + _pem(ca),
+        "leaf.key": _pem(leaf_key),
+        "self.pem": _pem(selfsigned),
+        "self_with_id.pem": _pem(self_with_id),
+        "self.key": _pem(self_key),
+    }
     for name, data in files.items():
         (folder / name).write_bytes(data)
     other_ca = _certificate("another CA", self_key, _name("another CA"), self_key, ca=True)
@@ -200,21 +235,28 @@ def throwaway_ca(tmp_path_factory):
 def c2pa_manifest(path, anchors: str) -> tuple[str, dict]:
     import c2pa
 
-    with c2pa.Context.from_dict({"trust": {"trust_anchors": anchors}}) as context, \
-            c2pa.Reader(str(path), context=context) as reader:
+    with (
+        c2pa.Context.from_dict({"trust": {"trust_anchors": anchors}}) as context,
+        c2pa.Reader(str(path), context=context) as reader,
+    ):
         return reader.get_validation_state(), reader.get_active_manifest()
 
 
 def test_signed_review_movie_and_previews_validate_against_the_test_ca(exported, throwaway_ca, tmp_path, capfd):
     shot = shutil.copytree(exported[0], tmp_path / "shot")
     pki = throwaway_ca
-    assert main(["-q", "render", str(shot), "--device", "cpu", "--sign", str(pki / "self.pem"), str(pki / "self.key")]) == 1
+    assert (
+        main(["-q", "render", str(shot), "--device", "cpu", "--sign", str(pki / "self.pem"), str(pki / "self.key")])
+        == 1
+    )
     err = capfd.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "c2pa refuses this certificate" in err[0] and "issued by a CA" in err[0], err
     assert not (shot / "render").exists(), "a refused certificate writes nothing"
 
-    assert main(["-q", "render", str(shot), "--device", "cpu", "--sign", str(pki / "chain.pem"),
-                 str(pki / "leaf.key")]) == 0
+    assert (
+        main(["-q", "render", str(shot), "--device", "cpu", "--sign", str(pki / "chain.pem"), str(pki / "leaf.key")])
+        == 0
+    )
     run = open_workspace(shot).manifest.last_run("render")
     assert run.summary["content_credentials"] == {"files": 4, "movie": True, "signer": "Faceplate test signer"}
     paths = RenderPaths(shot / "render" / "v001", "faceplate")
@@ -229,14 +271,17 @@ def test_signed_review_movie_and_previews_validate_against_the_test_ca(exported,
         assert ingredients == {"parentOf": "astronaut.####.exr", "componentOf": "astronaut_src.####.png"}
         provenance = next(a for a in manifest["assertions"] if a["label"] == "com.faceplate.provenance")["data"]
         assert provenance == run.provenance and provenance["consent"]["ref"] == CONSENT_REF
-    assert c2pa_manifest(paths.movie, (pki / "other_ca.pem").read_text())[0] == "Valid", \
+    assert c2pa_manifest(paths.movie, (pki / "other_ca.pem").read_text())[0] == "Valid", (
         "intact but not trusted under a CA that did not issue the signer"
+    )
     assert movie_metadata(paths.movie)["faceplate/consent"] == CONSENT_REF, "signing keeps the container metadata"
     assert header(paths.preview(1002))["faceplate/consent"] == CONSENT_REF, "and the PNG text chunks"
 
     # signed again with nothing to render: each file is signed with the provenance it carries (the first run's)
-    assert main(["-q", "render", str(shot), "--device", "cpu", "--sign", str(pki / "chain.pem"),
-                 str(pki / "leaf.key")]) == 0
+    assert (
+        main(["-q", "render", str(shot), "--device", "cpu", "--sign", str(pki / "chain.pem"), str(pki / "leaf.key")])
+        == 0
+    )
     later = open_workspace(shot).manifest.last_run("render")
     assert later.id != run.id and later.summary["frames_written"] == ""
     for path in (paths.movie, paths.preview(1003)):

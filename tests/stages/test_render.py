@@ -58,8 +58,9 @@ class _Config:
 
 def _export(ws, tint=(0.85, 0.95, 1.1)):
     # the same iterations and config hash whatever the tint: only the model's bytes tell them apart
-    export_generator(TintGenerator(tint), _Config(), {"iterations": 1, "config_hash": "tint"},
-                     ws.root / "export" / "generator.onnx")
+    export_generator(
+        TintGenerator(tint), _Config(), {"iterations": 1, "config_hash": "tint"}, ws.root / "export" / "generator.onnx"
+    )
 
 
 def _render(ws, reporter=None, **changes):
@@ -79,7 +80,11 @@ def _record(ws, frame):
 
 
 def _tree_digest(root: Path) -> dict[str, str]:
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.fixture(scope="module")
@@ -89,8 +94,15 @@ def example(tmp_path_factory):
 
 @pytest.fixture()
 def linear_shot(tmp_path, example):
-    ws = init_workspace(tmp_path / "shot", example[0], "1001-1006", [example[1]], colour_space=PLATE_SPACE, fps="24",
-                        consent_ref=CONSENT_REF)
+    ws = init_workspace(
+        tmp_path / "shot",
+        example[0],
+        "1001-1006",
+        [example[1]],
+        colour_space=PLATE_SPACE,
+        fps="24",
+        consent_ref=CONSENT_REF,
+    )
     run_stage(ws, "extract", {"roles": "destination", "crop_size": 128})
     _export(ws)
     return ws
@@ -150,7 +162,8 @@ def test_render_runs_where_torch_cannot_be_imported(linear_shot):
         "            raise ImportError('torch is blocked in this test')\n"
         "sys.meta_path.insert(0, NoTorch())\n"
         "from faceplate.cli.main import main\n"
-        "sys.exit(main(['render', sys.argv[1], '--frames', '1002', '--no-preview', '--device', 'cpu']))\n")
+        "sys.exit(main(['render', sys.argv[1], '--frames', '1002', '--no-preview', '--device', 'cpu']))\n"
+    )
     done = subprocess.run([sys.executable, "-c", script, str(linear_shot.root)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-2000:]
     assert _paths(linear_shot).layer(1002).is_file()
@@ -191,7 +204,8 @@ def test_rerun_skips_finished_frames_and_settings_change_rerenders(linear_shot):
 
 
 def test_a_review_note_as_an_override_publishes_v002_rerendering_only_its_frames_and_v001_stays_byte_identical(
-        linear_shot, capsys):
+    linear_shot, capsys
+):
     assert _cli(linear_shot.root) == 0
     render_dir = linear_shot.root / "render"
     v001 = _tree_digest(render_dir / "v001")
@@ -217,7 +231,9 @@ def test_a_review_note_as_an_override_publishes_v002_rerendering_only_its_frames
 
 
 def test_range_overrides_change_only_their_frames(linear_shot):
-    _render(linear_shot, feather_px=2.0, preview=False, overrides=[{"frames": "1003-1004", "changes": {"feather_px": 20.0}}])
+    _render(
+        linear_shot, feather_px=2.0, preview=False, overrides=[{"frames": "1003-1004", "changes": {"feather_px": 20.0}}]
+    )
     paths = _paths(linear_shot)
     soft = lambda f: ((_layer(paths.matte(f))[..., 3] > 0.01) & (_layer(paths.matte(f))[..., 3] < 0.99)).sum()  # noqa: E731
     assert soft(1003) > 2 * soft(1002) and soft(1004) > 2 * soft(1005)
@@ -252,8 +268,9 @@ def test_clear_errors_for_missing_model_and_bad_frames(tmp_path, example):
 
 
 def test_talking_head_range_writes_exactly_those_frames(test_data, tmp_path):
-    ws = init_workspace(tmp_path / "shot", test_data / "talking_heads" / "grid_bbaf2n.mpg", "1001-1040",
-                        consent_ref=GRID_CONSENT_REF)
+    ws = init_workspace(
+        tmp_path / "shot", test_data / "talking_heads" / "grid_bbaf2n.mpg", "1001-1040", consent_ref=GRID_CONSENT_REF
+    )
     run_stage(ws, "extract", {"roles": "destination", "crop_size": 128})
     _export(ws)
     result = _render(ws, colour_transfer="mkl")
@@ -276,7 +293,10 @@ def test_frames_then_plain_render_leaves_every_frame_with_one_settings_digest(li
     capsys.readouterr()
     assert _cli(linear_shot.root, quiet=False) == 0  # not -q: the result lines are what the artist reads
     err = capsys.readouterr().err
-    assert "settings changed: 1001-1002,1005-1006" in err and "skipped (up to date: same model and settings) 1003-1004" in err
+    assert (
+        "settings changed: 1001-1002,1005-1006" in err
+        and "skipped (up to date: same model and settings) 1003-1004" in err
+    )
     records = [_record(linear_shot, f) for f in range(1001, 1007)]
     assert len({r["settings"] for r in records}) == 1 and len({r["model"] for r in records}) == 1
 
@@ -286,7 +306,9 @@ def test_a_new_model_with_the_same_iterations_rerenders_every_frame(linear_shot)
     before = _layer(_paths(linear_shot).layer(1003))
     _export(linear_shot, tint=(1.1, 0.9, 0.8))  # a --no-resume retrain to the same iteration count
     again = _render(linear_shot)
-    assert again.frames_written == list(range(1001, 1007)) and again.reasons == {"model changed": list(range(1001, 1007))}
+    assert again.frames_written == list(range(1001, 1007)) and again.reasons == {
+        "model changed": list(range(1001, 1007))
+    }
     assert np.abs(_layer(_paths(linear_shot).layer(1003)) - before).max() > 0.01
 
 
@@ -367,9 +389,18 @@ def test_seamless_blend_brings_the_face_edge_to_the_plate(linear_shot):
     assert gaps["seamless"] < 0.6 * gaps["overlay"], gaps
 
 
-@pytest.mark.parametrize("flag, value", [("--feather", "nan"), ("--feather", "inf"), ("--erode", "-1e9"),
-                                         ("--override", "1003-1004:feather_px=nan"), ("--override", "1003:bogus=1"),
-                                         ("--override", "1099:feather=2"), ("--batch", "0")])
+@pytest.mark.parametrize(
+    "flag, value",
+    [
+        ("--feather", "nan"),
+        ("--feather", "inf"),
+        ("--erode", "-1e9"),
+        ("--override", "1003-1004:feather_px=nan"),
+        ("--override", "1003:bogus=1"),
+        ("--override", "1099:feather=2"),
+        ("--batch", "0"),
+    ],
+)
 def test_bad_values_are_refused_with_one_line_and_the_shot_untouched(linear_shot, capfd, flag, value):
     assert _cli(linear_shot.root, "--override", "1005:sharpen=0.5") == 0
     before = _tree_digest(linear_shot.root)
@@ -382,9 +413,15 @@ def test_bad_values_are_refused_with_one_line_and_the_shot_untouched(linear_shot
 
 def test_a_bad_setting_cannot_be_stored_by_any_caller(linear_shot):
     before = linear_shot.manifest_path.read_bytes()
-    for changes in ({"merge.feather_px": float("nan")}, {"merge.sharpen": 11}, {"merge.smoothing_frames": 101},
-                    {"overrides": [{"frames": "1002", "changes": {"erode_px": float("inf")}}]},
-                    {"merge.colour_transfer": "fancy"}, {"layer_format": "jpg"}, {"merge.mask": "hair"}):
+    for changes in (
+        {"merge.feather_px": float("nan")},
+        {"merge.sharpen": 11},
+        {"merge.smoothing_frames": 101},
+        {"overrides": [{"frames": "1002", "changes": {"erode_px": float("inf")}}]},
+        {"merge.colour_transfer": "fancy"},
+        {"layer_format": "jpg"},
+        {"merge.mask": "hair"},
+    ):
         with pytest.raises(SettingsError):
             run_stage(linear_shot, "render", changes)
     assert linear_shot.manifest_path.read_bytes() == before
@@ -394,8 +431,10 @@ def test_overrides_are_remembered_added_to_and_cleared(linear_shot):
     assert _cli(linear_shot.root, "--no-preview", "--override", "1003-1004:feather=20") == 0
     assert _cli(linear_shot.root, "--override", "1005:blend=seamless,sharpen=0.5") == 0
     stored = open_workspace(linear_shot.root).manifest.settings["render"]["overrides"]
-    assert stored == [{"frames": "1003-1004", "changes": {"feather_px": 20.0}},
-                      {"frames": "1005", "changes": {"blend": "seamless", "sharpen": 0.5}}]
+    assert stored == [
+        {"frames": "1003-1004", "changes": {"feather_px": 20.0}},
+        {"frames": "1005", "changes": {"blend": "seamless", "sharpen": 0.5}},
+    ]
     assert len({_record(linear_shot, f)["settings"] for f in (1001, 1003, 1005)}) == 3
     assert _cli(linear_shot.root, "--clear-overrides") == 0
     assert open_workspace(linear_shot.root).manifest.settings["render"]["overrides"] == []
@@ -419,6 +458,7 @@ def _limit_file_size(limit: int):
     def apply() -> None:
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # the write fails with EFBIG instead of killing the process
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
     return apply
 
 
@@ -427,9 +467,16 @@ def test_disk_full_mid_render_keeps_finished_frames_and_says_so_in_one_line(line
     frames = range(1001, 1007)
     placed = _tree_digest(linear_shot.root / "render" / "v001")
     limit = 48 * 1024
-    assert linear_shot.manifest_path.stat().st_size < limit // 4 and _paths(linear_shot).preview(1001).stat().st_size > limit
-    done = subprocess.run([sys.executable, "-m", "faceplate.cli.main", "-q", "render", str(linear_shot.root), "--sharpen", "0.5"],
-                          capture_output=True, text=True, preexec_fn=_limit_file_size(limit))
+    assert (
+        linear_shot.manifest_path.stat().st_size < limit // 4
+        and _paths(linear_shot).preview(1001).stat().st_size > limit
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "faceplate.cli.main", "-q", "render", str(linear_shot.root), "--sharpen", "0.5"],
+        capture_output=True,
+        text=True,
+        preexec_fn=_limit_file_size(limit),
+    )
     lines = done.stderr.strip().splitlines()
     assert done.returncode == 1 and len(lines) == 1, done.stderr
     assert lines[0].startswith("faceplate: error: no space left to write") and "run the same command again" in lines[0]
@@ -454,8 +501,13 @@ def test_frames_never_extracted_are_found_with_the_shots_extract_settings(test_d
     group clip, where extract's defaults find one."""
     shots = {}
     for name, extract in (("defaults", {}), ("all_faces", {"all_faces": True, "upsample": 1})):
-        ws = init_workspace(tmp_path / name, test_data / "plates" / "multi_face_video_01.mp4", "1001-1002",
-                            [test_data / "identities" / "John_Salley"], consent_ref="test footage, internal")
+        ws = init_workspace(
+            tmp_path / name,
+            test_data / "plates" / "multi_face_video_01.mp4",
+            "1001-1002",
+            [test_data / "identities" / "John_Salley"],
+            consent_ref="test footage, internal",
+        )
         if extract:
             run_stage(ws, "extract", {"roles": "source", "crop_size": 128, **extract})
         _export(ws)

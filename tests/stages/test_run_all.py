@@ -14,17 +14,22 @@ from faceplate.stages.run_all import run_all
 from faceplate.workspace import init_workspace, open_workspace
 
 pytestmark = pytest.mark.slow
-TINY = {"model": {"resolution": 64, "ae_dims": 32, "e_dims": 8, "d_dims": 8, "d_mask_dims": 4},
-        "train": {"iterations": 3, "batch_size": 2, "min_faces": 2}}
+TINY = {
+    "model": {"resolution": 64, "ae_dims": 32, "e_dims": 8, "d_dims": 8, "d_mask_dims": 4},
+    "train": {"iterations": 3, "batch_size": 2, "min_faces": 2},
+}
 
 
 def test_run_uses_what_the_artist_set_and_a_second_run_has_nothing_to_do(tmp_path, capsys):
     plate, source = build_example(tmp_path / "example")
-    shot = init_workspace(tmp_path / "shot", plate, "1001-1004", [source], colour_space=PLATE_SPACE, fps="24",
-                          consent_ref=CONSENT_REF).root
+    shot = init_workspace(
+        tmp_path / "shot", plate, "1001-1004", [source], colour_space=PLATE_SPACE, fps="24", consent_ref=CONSENT_REF
+    ).root
     assert main(["extract", str(shot), "--face-type", "full", "--crop-size", "128"]) == 0
-    results = run_all(open_workspace(shot), {"train": TINY, "mask": {"landmark_only": True},
-                                            "curate": {"rules": ["identity", "blur"]}})
+    results = run_all(
+        open_workspace(shot),
+        {"train": TINY, "mask": {"landmark_only": True}, "curate": {"rules": ["identity", "blur"]}},
+    )
     assert list(results) == ["extract", "curate", "mask", "train", "export", "render", "qc", "report"]
     for name, result in results.items():  # what each stage records is what its record declares
         assert set(result.outputs) <= set(STAGES[name].artifacts), name
@@ -46,4 +51,3 @@ def test_run_uses_what_the_artist_set_and_a_second_run_has_nothing_to_do(tmp_pat
     runs = open_workspace(shot).manifest.runs_of("train")
     assert runs[-1].parameters["train"]["batch_size"] == 2, "faceplate run kept the artist's batch size"
     assert [r.stage for r in open_workspace(shot).manifest.stages].count("extract") == 2  # one per role, once
-

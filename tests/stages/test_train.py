@@ -15,21 +15,45 @@ from faceplate.cli.main import main
 from faceplate.errors import StageCancelled, TrainError, WorkspaceError
 from faceplate.faces.faceset import read_faceset, write_faceset
 from faceplate.models import ModelConfig
-from faceplate.training.restore import load_generator
 from faceplate.reporting import RecordingReporter
 from faceplate.stages.runner import run_stage
+from faceplate.training.restore import load_generator
 from faceplate.workspace import open_workspace
 
 TINY = ModelConfig(resolution=64, ae_dims=32, e_dims=8, d_dims=8, d_mask_dims=4)
-TINY_MODEL = {f"model.{k}": getattr(TINY, k) for k in ("arch", "resolution", "ae_dims", "e_dims", "d_dims", "d_mask_dims")}
-TINY_FLAGS = ["--arch", "liae", "--resolution", "64", "--ae-dims", "32", "--e-dims", "8", "--d-dims", "8", "--d-mask-dims", "4"]
+TINY_MODEL = {
+    f"model.{k}": getattr(TINY, k) for k in ("arch", "resolution", "ae_dims", "e_dims", "d_dims", "d_mask_dims")
+}
+TINY_FLAGS = [
+    "--arch",
+    "liae",
+    "--resolution",
+    "64",
+    "--ae-dims",
+    "32",
+    "--e-dims",
+    "8",
+    "--d-dims",
+    "8",
+    "--d-mask-dims",
+    "4",
+]
 
 
 def _train(ws, reporter=None, **changes):
-    base = {"train.iterations": 3, "train.batch_size": 2, "train.lr_warmup": 1, "train.checkpoint_every": 100,
-            "train.preview_every": 100} | TINY_MODEL
-    return run_stage(ws, "train", base | {k if k in ("resume", "init_from") else f"train.{k}": v
-                                          for k, v in changes.items()}, reporter)
+    base = {
+        "train.iterations": 3,
+        "train.batch_size": 2,
+        "train.lr_warmup": 1,
+        "train.checkpoint_every": 100,
+        "train.preview_every": 100,
+    } | TINY_MODEL
+    return run_stage(
+        ws,
+        "train",
+        base | {k if k in ("resume", "init_from") else f"train.{k}": v for k, v in changes.items()},
+        reporter,
+    )
 
 
 def _latest(root) -> dict:
@@ -37,8 +61,11 @@ def _latest(root) -> dict:
 
 
 def _snapshot(root) -> dict:
-    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file() and p.name != ".faceplate.lock"}
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and p.name != ".faceplate.lock"
+    }
 
 
 @pytest.fixture
@@ -122,8 +149,9 @@ def test_init_from_an_identity_model_then_no_resume(shot, tmp_path):
     other = tmp_path / "other"
     shutil.copytree(shot.root, other, ignore=shutil.ignore_patterns("model"))
     ws = open_workspace(other)
-    result = run_stage(ws, "train", {"train.iterations": 2, "train.batch_size": 2,
-                                     "init_from": str(shot.root / "model")}).detail
+    result = run_stage(
+        ws, "train", {"train.iterations": 2, "train.batch_size": 2, "init_from": str(shot.root / "model")}
+    ).detail
     assert result.start_iteration == 0 and result.iterations == 2
     assert load_generator(other)[1] == TINY  # the identity model's config was taken over
     with pytest.raises(TrainError, match="--no-resume"):  # a model is there: --init-from would be ignored
@@ -161,8 +189,25 @@ def test_no_resume_keeps_the_old_model_aside_and_puts_it_back_when_the_new_run_f
 
 
 def test_cli_remembers_what_the_artist_set(shot, capsys):
-    assert main(["-q", "train", str(shot.root), "--iterations", "2", "--lr", "1e-4", "--batch", "2",
-                 "--device", "cpu", *TINY_FLAGS]) == 0
+    assert (
+        main(
+            [
+                "-q",
+                "train",
+                str(shot.root),
+                "--iterations",
+                "2",
+                "--lr",
+                "1e-4",
+                "--batch",
+                "2",
+                "--device",
+                "cpu",
+                *TINY_FLAGS,
+            ]
+        )
+        == 0
+    )
     stored = open_workspace(shot.root).manifest.settings["train"]
     assert stored["train"]["lr"] == 1e-4 and stored["train"]["batch_size"] == 2 and stored["model"]["ae_dims"] == 32
     assert "init_from" not in stored and "resume" not in stored  # per-run options
@@ -184,9 +229,15 @@ def test_cli_remembers_what_the_artist_set(shot, capsys):
     assert stored["budget"] == "5it" and stored["train"]["minutes"] is None and stored["train"]["iterations"] is None
 
 
-@pytest.mark.parametrize("flags, named", [(["--lr", "nan"], "--lr"), (["--batch", "0"], "--batch"),
-                                          (["--resolution", "100", "--no-resume"], "--resolution"),
-                                          (["--minutes", "inf"], "--minutes")])
+@pytest.mark.parametrize(
+    "flags, named",
+    [
+        (["--lr", "nan"], "--lr"),
+        (["--batch", "0"], "--batch"),
+        (["--resolution", "100", "--no-resume"], "--resolution"),
+        (["--minutes", "inf"], "--minutes"),
+    ],
+)
 def test_cli_refuses_bad_settings_in_one_line_and_touches_nothing(shot, capsys, flags, named):
     before = _snapshot(shot.root)
     assert main(["-q", "train", str(shot.root), *flags]) == 1
@@ -218,8 +269,23 @@ def test_sigterm_saves_a_checkpoint_and_the_next_run_resumes(tmp_path):
     plate, source = build_example(tmp_path / "example")
     ws = init_workspace(tmp_path / "shot", plate, "1001-1012", [source], colour_space=PLATE_SPACE)
     run_stage(ws, "extract", {"crop_size": 128})
-    command = [sys.executable, "-m", "faceplate.cli.main", "-q", "train", str(ws.root), *TINY_FLAGS, "--batch", "2",
-               "--checkpoint-every", "100000", "--preview-every", "100000", "--log-every", "1"]
+    command = [
+        sys.executable,
+        "-m",
+        "faceplate.cli.main",
+        "-q",
+        "train",
+        str(ws.root),
+        *TINY_FLAGS,
+        "--batch",
+        "2",
+        "--checkpoint-every",
+        "100000",
+        "--preview-every",
+        "100000",
+        "--log-every",
+        "1",
+    ]
     run = subprocess.Popen(command + ["--iterations", "100000"], stderr=subprocess.PIPE, text=True)
     loss_log = ws.root / "model" / "loss.jsonl"
     deadline = time.time() + 120

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
+import torch
 from training_helpers import random_faces
 
-import torch
-
-from faceplate.training import TrainSettings
-from faceplate.training import augment
+from faceplate.training import TrainSettings, augment
 from faceplate.training.data import make_batch
 from faceplate.training.history import reached_plateau
 from faceplate.training.losses import dssim, face_losses, multiscale_dssim

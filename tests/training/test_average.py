@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import pytest
 import torch
-
-from faceplate.training.restore import load_model
-from faceplate.training import TrainSettings, Trainer
-from faceplate.training.average import WeightAverage
-
 from test_checkpoint import TINY, _batch, _trained
+
+from faceplate.training import Trainer, TrainSettings
+from faceplate.training.average import WeightAverage
+from faceplate.training.restore import load_model
 
 
 def _params(module: torch.nn.Module) -> list[torch.Tensor]:

@@ -9,9 +9,9 @@ from training_helpers import random_faces
 from faceplate.budget import PLANS, TIERS, budget_changes, check_budget, parse_budget
 from faceplate.errors import SettingsError, TrainError
 from faceplate.models import ModelConfig
-from faceplate.settings import merge_settings
 from faceplate.reporting import Meter, RecordingReporter
-from faceplate.training import TrainSettings, Trainer
+from faceplate.settings import merge_settings
+from faceplate.training import Trainer, TrainSettings
 from faceplate.training.loop import TrainLoop
 from faceplate.training.profiles import resolve
 from faceplate.training.settings import TrainStageSettings
@@ -19,10 +19,18 @@ from faceplate.training.settings import TrainStageSettings
 TINY = ModelConfig(resolution=64, ae_dims=16, e_dims=8, d_dims=8, d_mask_dims=4)
 
 
-@pytest.mark.parametrize("text, tier, minutes, iterations, shown", [
-    ("preview", "preview", None, None, "preview"), (" Final ", "final", None, None, "final"),
-    ("30m", "preview", 30, None, "30m"), ("1.5h", "preview", 90, None, "90m"), ("2h", "preview", 120, None, "2h"),
-    ("5000it", "preview", None, 5000, "5000it"), (None, "preview", None, None, "preview")])
+@pytest.mark.parametrize(
+    "text, tier, minutes, iterations, shown",
+    [
+        ("preview", "preview", None, None, "preview"),
+        (" Final ", "final", None, None, "final"),
+        ("30m", "preview", 30, None, "30m"),
+        ("1.5h", "preview", 90, None, "90m"),
+        ("2h", "preview", 120, None, "2h"),
+        ("5000it", "preview", None, 5000, "5000it"),
+        (None, "preview", None, None, "preview"),
+    ],
+)
 def test_budget_text_parses_into_a_tier_or_a_figure(text, tier, minutes, iterations, shown):
     budget = parse_budget(text)
     assert (budget.tier, budget.minutes, budget.iterations, str(budget)) == (tier, minutes, iterations, shown)
@@ -64,8 +72,10 @@ def test_explicit_targets_win_over_the_tier_and_a_figure_keeps_the_tiers_profile
     figure = resolve(TrainStageSettings(budget="5000it"), cuda=False, face_type="whole_face")
     assert (figure.train.iterations, figure.train.minutes, figure.profile.name) == (5000, None, "preview")
     assert figure.record()["budget"]["mask_model"] is False
-    assert resolve(TrainStageSettings(budget="final", profile="preview"), cuda=True,
-                   face_type="whole_face").profile.name == "preview", "a profile asked for wins"
+    assert (
+        resolve(TrainStageSettings(budget="final", profile="preview"), cuda=True, face_type="whole_face").profile.name
+        == "preview"
+    ), "a profile asked for wins"
 
 
 def test_budget_changes_clear_the_remembered_targets_and_what_is_given_goes_on_top():
@@ -93,11 +103,19 @@ def test_a_time_capped_meter_never_shows_an_eta_past_the_cap_and_ends_at_100_per
 
 
 def test_a_minutes_capped_train_reports_the_cap_and_ends_done(tmp_path):
-    settings = TrainSettings(iterations=10**6, minutes=0.02, batch_size=2, lr_warmup=1, checkpoint_every=10**6,
-                             preview_every=10**6, device="cpu")
+    settings = TrainSettings(
+        iterations=10**6,
+        minutes=0.02,
+        batch_size=2,
+        lr_warmup=1,
+        checkpoint_every=10**6,
+        preview_every=10**6,
+        device="cpu",
+    )
     reporter = RecordingReporter()
-    result = TrainLoop(Trainer(TINY, settings), random_faces(res=64), random_faces(res=64, seed=1), tmp_path / "m",
-                       reporter).run()
+    result = TrainLoop(
+        Trainer(TINY, settings), random_faces(res=64), random_faces(res=64, seed=1), tmp_path / "m", reporter
+    ).run()
     updates = [u for u in reporter.of("progress") if u.task == "train"]
     assert result.stopped_by == "minutes"
     assert all(u.eta_s is None or u.eta_s <= 0.02 * 60 for u in updates), "never past the 1.2 s cap"
@@ -109,5 +127,9 @@ def test_a_minutes_capped_train_reports_the_cap_and_ends_done(tmp_path):
 
 def test_training_without_any_target_is_refused(tmp_path):
     with pytest.raises(TrainError, match="needs a target"):
-        TrainLoop(Trainer(TINY, TrainSettings(device="cpu")), random_faces(res=64), random_faces(res=64, seed=1),
-                  tmp_path / "m").run()
+        TrainLoop(
+            Trainer(TINY, TrainSettings(device="cpu")),
+            random_faces(res=64),
+            random_faces(res=64, seed=1),
+            tmp_path / "m",
+        ).run()

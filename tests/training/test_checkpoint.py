@@ -7,7 +7,7 @@ import torch
 
 from faceplate.errors import TrainError
 from faceplate.models import ModelConfig
-from faceplate.training import LossWeights, TrainSettings, Trainer
+from faceplate.training import LossWeights, Trainer, TrainSettings
 from faceplate.training import checkpoint as ckpt
 from faceplate.training.data import Batch
 
@@ -42,13 +42,17 @@ def _state_tensors(trainer: Trainer) -> dict[str, torch.Tensor]:
 @pytest.mark.parametrize("gan", [None, 1])
 def test_checkpoint_round_trips_bit_exactly(tmp_path, gan):
     # gan_start None is the profile's (2,000 on a CPU); weight 0 keeps the discriminator out
-    settings = TrainSettings(iterations=10, gan_start=gan, lr_warmup=1, average_window=4,
-                             weights=LossWeights(gan=0.1 if gan else 0.0))
+    settings = TrainSettings(
+        iterations=10, gan_start=gan, lr_warmup=1, average_window=4, weights=LossWeights(gan=0.1 if gan else 0.0)
+    )
     trainer = _trained(settings)
     assert (trainer.disc is not None) == bool(gan)
     folder = trainer.save(tmp_path / "model", loss=0.5)
-    assert folder.name == "00000003" and sorted(p.name for p in folder.iterdir()) == ["meta.json", "state.pt",
-                                                                                     "weights.safetensors"]
+    assert folder.name == "00000003" and sorted(p.name for p in folder.iterdir()) == [
+        "meta.json",
+        "state.pt",
+        "weights.safetensors",
+    ]
     fresh = Trainer(TINY, settings)
     fresh.restore(folder)
     assert fresh.iteration == 3 and fresh.best_loss == 0.5
@@ -149,10 +153,21 @@ def test_saving_an_iteration_again_replaces_it_whole(tmp_path):
     assert sorted(p.name for p in (model / "checkpoints").iterdir()) == ["00000001"]
 
 
-@pytest.mark.parametrize("bad", [dict(lr=float("nan")), dict(lr=0), dict(lr=2.0), dict(batch_size=0),
-                                 dict(batch_size=2048), dict(iterations=0), dict(minutes=0),
-                                 dict(minutes=float("inf")), dict(device="tpu"),
-                                 dict(weights={"dssim": -1.0})])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        dict(lr=float("nan")),
+        dict(lr=0),
+        dict(lr=2.0),
+        dict(batch_size=0),
+        dict(batch_size=2048),
+        dict(iterations=0),
+        dict(minutes=0),
+        dict(minutes=float("inf")),
+        dict(device="tpu"),
+        dict(weights={"dssim": -1.0}),
+    ],
+)
 def test_bad_train_settings_are_refused(bad):
     with pytest.raises(ValueError):
         TrainSettings(**bad)

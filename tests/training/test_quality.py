@@ -8,10 +8,10 @@ import pytest
 from training_helpers import build_shot, load_bench
 
 from faceplate.faces.faceset import read_faceset, write_faceset
-from faceplate.training.restore import load_generator
-from faceplate.stages import train as train_stage
 from faceplate.reporting import BaseReporter
+from faceplate.stages import train as train_stage
 from faceplate.training import evaluate as ev
+from faceplate.training.restore import load_generator
 from faceplate.training.settings import train_stage_settings
 
 HELD_BACK_FROM = 1061  # destination frames from here on are never trained on
@@ -38,11 +38,14 @@ def quality_model(test_data, tmp_path_factory):
 def quality(quality_model) -> ev.SwapQuality:
     ws, held = quality_model
     generator, _, info = load_generator(ws.root)
-    q = ev.judge_swap(generator, read_faceset(ws.faceset_dir("destination")), read_faceset(ws.faceset_dir("source")),
-                      held)
-    print(f"iterations {info['iterations']}, {q.swap.frames} held-back frames: swap distance to source "
-          f"{q.swap.to_wanted:.3f}, to destination {q.swap.to_other:.3f} (plates to source {q.plate_to_src:.3f}); "
-          f"id_fraction {q.swap.id_fraction:.2f}; expression ratio {q.swap.expression_ratio:.3f}")
+    q = ev.judge_swap(
+        generator, read_faceset(ws.faceset_dir("destination")), read_faceset(ws.faceset_dir("source")), held
+    )
+    print(
+        f"iterations {info['iterations']}, {q.swap.frames} held-back frames: swap distance to source "
+        f"{q.swap.to_wanted:.3f}, to destination {q.swap.to_other:.3f} (plates to source {q.plate_to_src:.3f}); "
+        f"id_fraction {q.swap.id_fraction:.2f}; expression ratio {q.swap.expression_ratio:.3f}"
+    )
     return q
 
 

@@ -7,14 +7,13 @@ import itertools
 import time
 from types import SimpleNamespace
 
+import torch
 from training_helpers import random_faces
 
-import torch
-
 from faceplate.models import ModelConfig
-from faceplate.training import TrainSettings, Trainer
-from faceplate.training.data import make_batch
+from faceplate.training import Trainer, TrainSettings
 from faceplate.training import loop as loop_module
+from faceplate.training.data import make_batch
 from faceplate.training.loop import TrainLoop
 
 TINY = ModelConfig(resolution=64, ae_dims=16, e_dims=8, d_dims=8, d_mask_dims=4)
@@ -36,10 +35,22 @@ def test_the_warp_ramps_in_and_is_then_as_without_a_ramp():
 def test_a_minutes_run_decays_the_learning_rate_over_its_expected_iterations(tmp_path, monkeypatch):
     # the loop's clock moves 20 ms at each reading: how many steps fit in the budget does not depend on the load
     ticks = itertools.count()
-    monkeypatch.setattr(loop_module, "time", SimpleNamespace(perf_counter=lambda: next(ticks) * 0.02,
-                                                             time=time.time, monotonic=time.monotonic))
-    settings = TrainSettings(iterations=None, minutes=0.1, batch_size=2, lr=1e-3, lr_warmup=1, log_every=1,
-                             checkpoint_every=10**6, preview_every=10**6, device="cpu")
+    monkeypatch.setattr(
+        loop_module,
+        "time",
+        SimpleNamespace(perf_counter=lambda: next(ticks) * 0.02, time=time.time, monotonic=time.monotonic),
+    )
+    settings = TrainSettings(
+        iterations=None,
+        minutes=0.1,
+        batch_size=2,
+        lr=1e-3,
+        lr_warmup=1,
+        log_every=1,
+        checkpoint_every=10**6,
+        preview_every=10**6,
+        device="cpu",
+    )
     trainer = Trainer(TINY, settings)
     assert trainer.lr_at(10**6) == 1e-3, "no horizon yet: no decay"
     TrainLoop(trainer, random_faces(res=64), random_faces(res=64, seed=1), tmp_path / "model").run()

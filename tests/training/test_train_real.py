@@ -7,13 +7,12 @@ import json
 
 import pytest
 import torch
+from training_helpers import TINY_MODEL, tiny_settings
 
-from faceplate.stages import train as train_stage
 from faceplate.reporting import BaseReporter, RecordingReporter
+from faceplate.stages import train as train_stage
 from faceplate.training import checkpoint as ckpt
 from faceplate.training.settings import train_stage_settings
-
-from training_helpers import TINY_MODEL, tiny_settings
 
 
 def train(ws, settings, config, reporter=None):

@@ -29,14 +29,15 @@ def random_faces(n: int = 6, res: int = 32, seed: int = 0):
     g = torch.Generator().manual_seed(seed)
     images = (torch.rand(n, 3, res, res, generator=g) * 255).to(torch.uint8)
     masks = torch.zeros(n, 2, res, res, dtype=torch.uint8)
-    masks[:, 0, 8:res - 8, 8:res - 8] = 255
-    masks[:, 1, 3 * res // 8:res // 2, res // 4:3 * res // 4] = 255
+    masks[:, 0, 8 : res - 8, 8 : res - 8] = 255
+    masks[:, 1, 3 * res // 8 : res // 2, res // 4 : 3 * res // 4] = 255
     return FaceData(images, masks, [f"f{i}" for i in range(n)])
 
 
 def tiny_settings(**overrides) -> TrainSettings:
-    values = dict(iterations=20, batch_size=4, lr=5e-4, lr_warmup=5, log_every=1, checkpoint_every=5,
-                  preview_every=10, seed=3)
+    values = dict(
+        iterations=20, batch_size=4, lr=5e-4, lr_warmup=5, log_every=1, checkpoint_every=5, preview_every=10, seed=3
+    )
     return TrainSettings(**(values | overrides))
 
 

@@ -24,8 +24,11 @@ def plate(tmp_path) -> str:
 
 
 def tree(root: Path) -> dict[str, str]:
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file() and p.name != ".faceplate.lock"}
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and p.name != ".faceplate.lock"
+    }
 
 
 def one_error_line(capfd) -> str:
@@ -46,8 +49,10 @@ def test_init_records_the_reference_and_consent_changes_it_on_record(tmp_path, p
     manifest = open_workspace(shot).manifest
     assert manifest.consent_ref == "CF-2291 rev B"
     change = manifest.last_run("consent")
-    assert change.status == "done" and change.parameters == {"consent_ref": "CF-2291 rev B",
-                                                             "previous": "CF-2291 signed 2026-11-02"}
+    assert change.status == "done" and change.parameters == {
+        "consent_ref": "CF-2291 rev B",
+        "previous": "CF-2291 signed 2026-11-02",
+    }
     assert manifest.last_run("init").parameters["consent_ref"] == "CF-2291 signed 2026-11-02"
 
 
@@ -79,6 +84,6 @@ def test_render_without_a_reference_is_refused_with_one_line_and_nothing_written
     assert main(["-q", "render", str(shot), "--no-consent-ref"]) == 1
     line = one_error_line(capfd)
     assert "consent" not in line and "generator.onnx" in line, line
-    assert "waive_consent" not in json.loads((shot / "faceplate.json").read_text())["settings"].get("render", {}), \
+    assert "waive_consent" not in json.loads((shot / "faceplate.json").read_text())["settings"].get("render", {}), (
         "a waiver is for one run: the shot does not remember it"
-
+    )

@@ -36,8 +36,9 @@ def shot(tmp_path):
 
 
 def _hold(shot):
-    proc = subprocess.Popen([sys.executable, "-c", HOLD, str(shot)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(shot)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
     assert proc.stdout.readline().strip() == "holding"
     return proc
 
@@ -46,8 +47,9 @@ def test_a_second_writer_is_refused_naming_the_holder_and_nothing_is_touched(sho
     holder = _hold(shot)
     try:
         before = (shot / "faceplate.json").read_bytes()
-        done = subprocess.run([sys.executable, "-m", "faceplate.cli.main", "export", str(shot)],
-                              capture_output=True, text=True)
+        done = subprocess.run(
+            [sys.executable, "-m", "faceplate.cli.main", "export", str(shot)], capture_output=True, text=True
+        )
         assert done.returncode == 1
         lines = done.stderr.strip().splitlines()
         assert len(lines) == 1, done.stderr
@@ -112,8 +114,12 @@ SHARED_HOLD = textwrap.dedent("""
 
 
 def _hold_shared(shot, label, go, patches=0):
-    proc = subprocess.Popen([sys.executable, "-c", SHARED_HOLD, str(shot), label, str(go), str(patches)],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SHARED_HOLD, str(shot), label, str(go), str(patches)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert proc.stdout.readline().strip() == "holding"
     return proc
 
@@ -129,8 +135,9 @@ def test_shared_holders_coexist_and_an_exclusive_stage_is_refused_naming_them(sh
     first = _hold_shared(shot, "render of 1001-1002", go)
     second = _hold_shared(shot, "render of 1003", go)  # got in while the first holds: shared holders coexist
     try:
-        done = subprocess.run([sys.executable, "-m", "faceplate.cli.main", "export", str(shot)],
-                              capture_output=True, text=True)
+        done = subprocess.run(
+            [sys.executable, "-m", "faceplate.cli.main", "export", str(shot)], capture_output=True, text=True
+        )
         assert done.returncode == 1
         line = done.stderr.strip()
         assert "is busy: `render of 1001-1002`" in line and f"pid {first.pid}" in line and "and 1 other" in line, line
@@ -200,9 +207,19 @@ def test_recovery_waits_for_an_exclusive_holder_while_a_shared_one_is_alive(shot
 def test_a_render_killed_mid_chunk_is_marked_interrupted_only_by_an_exclusive_holder(shot, tmp_path):
     go = tmp_path / "go"
     alive = _hold_shared(shot, "render of 1002", go)
-    killed = subprocess.Popen([sys.executable, "-c", HOLD.replace('"train"', '"render"').replace(
-        "ws.stage_run", "ws.locked('render of 1001', shared=True), ws.stage_run"), str(shot)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    killed = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            HOLD.replace('"train"', '"render"').replace(
+                "ws.stage_run", "ws.locked('render of 1001', shared=True), ws.stage_run"
+            ),
+            str(shot),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert killed.stdout.readline().strip() == "holding"
     _stop(killed)
     try:
@@ -226,14 +243,25 @@ def test_a_render_that_loses_the_shot_while_switching_to_shared_is_refused_namin
 
     def slip_in(fd):
         fcntl.flock(fd, fcntl.LOCK_UN)
-        taken.append(subprocess.Popen([sys.executable, "-c", textwrap.dedent("""
+        taken.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-c",
+                    textwrap.dedent("""
             import sys, time
             from faceplate.workspace.lock import WorkspaceLock
             WorkspaceLock(sys.argv[1]).acquire("train")
             print("holding", flush=True)
             sys.stdin.read()  # until the test lets go
-            """), str(shot)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                       text=True))
+            """),
+                    str(shot),
+                ],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+        )
         assert taken[0].stdout.readline().strip() == "holding"
         return False
 
@@ -251,7 +279,11 @@ def test_a_render_waits_for_another_that_recovers_the_shot_before_sharing_it(sho
     """The first render on a free shot holds it exclusively for a moment (recovery): a second render
     started then waits for the share instead of being refused, even without FACEPLATE_LOCK_WAIT."""
     go = tmp_path / "go"
-    first = subprocess.Popen([sys.executable, "-c", textwrap.dedent("""
+    first = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent("""
         import pathlib, sys, time
         from faceplate.workspace.lock import WorkspaceLock
         lock = WorkspaceLock(sys.argv[1])
@@ -263,7 +295,14 @@ def test_a_render_waits_for_another_that_recovers_the_shot_before_sharing_it(sho
         lock.share()
         print("shared", flush=True)
         sys.stdin.read()  # until the test lets go
-        """), str(shot), str(go)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        """),
+            str(shot),
+            str(go),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert first.stdout.readline().split() == ["recovering", "exclusive"]
         with pytest.raises(WorkspaceBusy, match="`render of 1001`"):  # an exclusive stage does not wait for it

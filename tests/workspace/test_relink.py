@@ -14,7 +14,9 @@ from faceplate.workspace import init_workspace, open_workspace
 
 def _sequence(folder, frames=range(1001, 1004), image=None):
     for frame in frames:
-        write_image(folder / f"a.{frame:04d}.png", image if image is not None else np.full((8, 12, 3), frame - 1000, np.uint8))
+        write_image(
+            folder / f"a.{frame:04d}.png", image if image is not None else np.full((8, 12, 3), frame - 1000, np.uint8)
+        )
     return str(folder / "a.####.png")
 
 
@@ -55,11 +57,14 @@ def test_a_moved_source_is_relinked_through_a_symlink_kept_as_the_link(tmp_path,
     assert open_workspace(astronaut_shot).manifest.sources[0].path == new
 
 
-@pytest.mark.parametrize("make, differs", [
-    (lambda folder: _sequence(folder, range(1001, 1003)), "frame_count 3 there, 2 here"),
-    (lambda folder: _sequence(folder, image=np.zeros((8, 16, 3), np.uint8)), "width 12 there, 16 here"),
-    (lambda folder: _sequence(folder, image=np.full((8, 12, 3), 77, np.uint8)), "size_bytes "),
-])
+@pytest.mark.parametrize(
+    "make, differs",
+    [
+        (lambda folder: _sequence(folder, range(1001, 1003)), "frame_count 3 there, 2 here"),
+        (lambda folder: _sequence(folder, image=np.zeros((8, 16, 3), np.uint8)), "width 12 there, 16 here"),
+        (lambda folder: _sequence(folder, image=np.full((8, 12, 3), 77, np.uint8)), "size_bytes "),
+    ],
+)
 def test_other_footage_is_refused_with_what_differs(tmp_path, capsys, make, differs):
     ws = init_workspace(tmp_path / "shot", _sequence(tmp_path / "plate"))
     before = ws.manifest_path.read_bytes()
@@ -70,12 +75,15 @@ def test_other_footage_is_refused_with_what_differs(tmp_path, capsys, make, diff
     assert ws.manifest_path.read_bytes() == before
 
 
-@pytest.mark.parametrize("args, message", [
-    ([], "nothing to relink"),
-    (["--source", "nope"], "must be OLD=NEW"),
-    (["--source", "/not/a/source=/x"], "the shot has no source /not/a/source"),
-    (["--plate", "/nowhere/a.####.png"], "/nowhere/a.####.png"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ([], "nothing to relink"),
+        (["--source", "nope"], "must be OLD=NEW"),
+        (["--source", "/not/a/source=/x"], "the shot has no source /not/a/source"),
+        (["--plate", "/nowhere/a.####.png"], "/nowhere/a.####.png"),
+    ],
+)
 def test_bad_relink_requests_give_one_line(tmp_path, capsys, args, message):
     ws = init_workspace(tmp_path / "shot", _sequence(tmp_path / "plate"))
     before = ws.manifest_path.read_bytes()

@@ -111,13 +111,16 @@ def test_fps_mismatch_with_a_video_plate_is_refused(tmp_path):
     assert init_workspace(tmp_path / "shot", video, fps="25").manifest.plate.fps == "25"
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--fps", "abc"], "--fps 'abc' is not a frame rate; give e.g. 24, 25, 23.976 or 24000/1001"),
-    (["--fps", "1/0"], "--fps '1/0' is not a frame rate"),
-    (["--fps", "0"], "--fps '0' must be a positive frame rate"),
-    (["--fps", "-24"], "--fps '-24' must be a positive frame rate"),
-    (["--range", ""], "--range is empty; give the frames to replace"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--fps", "abc"], "--fps 'abc' is not a frame rate; give e.g. 24, 25, 23.976 or 24000/1001"),
+        (["--fps", "1/0"], "--fps '1/0' is not a frame rate"),
+        (["--fps", "0"], "--fps '0' must be a positive frame rate"),
+        (["--fps", "-24"], "--fps '-24' must be a positive frame rate"),
+        (["--range", ""], "--range is empty; give the frames to replace"),
+    ],
+)
 def test_bad_init_flags_give_one_line_and_exit_1(tmp_path, png_sequence, capsys, args, message):
     assert main(["init", str(tmp_path / "shot"), "--plate", png_sequence, *args]) == 1
     err = capsys.readouterr().err.strip().splitlines()

@@ -19,37 +19,75 @@ log = logging.getLogger("faceplate")
 def register_init(sub) -> None:
     p = sub.add_parser("init", help="create a shot workspace from a plate, a frame range and sources")
     p.add_argument("shot", type=Path, help="workspace folder to create")
-    p.add_argument("--plate", required=True, help="destination plate: video file, image sequence (name.####.exr) or stills")
-    p.add_argument("--range", dest="frame_range", help="frames to replace, plate numbering, e.g. 1001-1100 (default: all)")
-    p.add_argument("--source", action="append", default=[], help="identity to put in: clip, sequence or folder of stills (repeatable)")
-    p.add_argument("--first-frame", type=int, default=1001, help="plate frame number of a video's first frame (default 1001)")
+    p.add_argument(
+        "--plate", required=True, help="destination plate: video file, image sequence (name.####.exr) or stills"
+    )
+    p.add_argument(
+        "--range", dest="frame_range", help="frames to replace, plate numbering, e.g. 1001-1100 (default: all)"
+    )
+    p.add_argument(
+        "--source",
+        action="append",
+        default=[],
+        help="identity to put in: clip, sequence or folder of stills (repeatable)",
+    )
+    p.add_argument(
+        "--first-frame", type=int, default=1001, help="plate frame number of a video's first frame (default 1001)"
+    )
     p.add_argument("--colour-space", help="plate colour space in the OCIO config (default: from the file type)")
     p.add_argument("--fps", help="frame rate, e.g. 24 or 24000/1001; must match a video plate's own")
-    p.add_argument("--consent-ref", metavar="TEXT",
-                   help="consent/rights reference for the person depicted (release-form id, contract, ticket); "
-                   "render refuses a shot without one unless --no-consent-ref is given")
+    p.add_argument(
+        "--consent-ref",
+        metavar="TEXT",
+        help="consent/rights reference for the person depicted (release-form id, contract, ticket); "
+        "render refuses a shot without one unless --no-consent-ref is given",
+    )
     p.add_argument("--force", action="store_true", help="re-initialise an existing workspace")
     p.set_defaults(run=run_init)
 
 
 def run_init(args) -> None:
-    ws = init_workspace(args.shot, args.plate, args.frame_range, args.source, args.first_frame, args.colour_space,
-                        args.fps, force=args.force, consent_ref=args.consent_ref)
+    ws = init_workspace(
+        args.shot,
+        args.plate,
+        args.frame_range,
+        args.source,
+        args.first_frame,
+        args.colour_space,
+        args.fps,
+        force=args.force,
+        consent_ref=args.consent_ref,
+    )
     m = ws.manifest
-    log.info("workspace %s: plate %s (%dx%d, %s fps, %s), range %s, %d source(s)", ws.root, m.plate.path,
-             m.plate.width, m.plate.height, m.plate.fps or "?", m.plate.colour_space, m.range, len(m.sources))
+    log.info(
+        "workspace %s: plate %s (%dx%d, %s fps, %s), range %s, %d source(s)",
+        ws.root,
+        m.plate.path,
+        m.plate.width,
+        m.plate.height,
+        m.plate.fps or "?",
+        m.plate.colour_space,
+        m.range,
+        len(m.sources),
+    )
     if m.plate.missing_frames:
         log.warning("plate is missing frames %s", ",".join(map(str, m.plate.missing_frames)))
     if not m.consent_ref:
-        log.warning("no consent reference: render will refuse until one is recorded "
-                    "(`faceplate consent %s --ref TEXT`) or waived with --no-consent-ref", ws.root)
+        log.warning(
+            "no consent reference: render will refuse until one is recorded "
+            "(`faceplate consent %s --ref TEXT`) or waived with --no-consent-ref",
+            ws.root,
+        )
 
 
 def register_consent(sub) -> None:
     p = sub.add_parser("consent", help="show or record the shot's consent/rights reference (render needs one)")
     p.add_argument("shot", type=Path, help="the shot workspace")
-    p.add_argument("--ref", metavar="TEXT", help="the reference to record (release-form id, contract, ticket); "
-                   "without it, the current one is shown")
+    p.add_argument(
+        "--ref",
+        metavar="TEXT",
+        help="the reference to record (release-form id, contract, ticket); without it, the current one is shown",
+    )
     p.set_defaults(run=run_consent)
 
 
@@ -67,9 +105,13 @@ def register_relink(sub) -> None:
     p = sub.add_parser("relink", help="point the shot at its plate or sources after they moved (same footage only)")
     p.add_argument("shot", type=Path, help="the shot workspace")
     p.add_argument("--plate", help="where the plate is now")
-    p.add_argument("--source", action="append", default=[], metavar="OLD=NEW",
-                   help="a source's recorded path (or its key, source0, source1, ...) and where it is now "
-                   "(repeatable)")
+    p.add_argument(
+        "--source",
+        action="append",
+        default=[],
+        metavar="OLD=NEW",
+        help="a source's recorded path (or its key, source0, source1, ...) and where it is now (repeatable)",
+    )
     p.set_defaults(run=run_relink)
 
 

@@ -17,13 +17,17 @@ from faceplate.settings import choices_of, flag_name, flat_fields
 
 
 def _is_bool(info: FieldInfo) -> bool:
-    return info.annotation is bool or (typing.get_origin(info.annotation) in (typing.Union, types.UnionType)
-                                       and set(typing.get_args(info.annotation)) == {bool, type(None)})
+    return info.annotation is bool or (
+        typing.get_origin(info.annotation) in (typing.Union, types.UnionType)
+        and set(typing.get_args(info.annotation)) == {bool, type(None)}
+    )
 
 
 def _is_sequence(info: FieldInfo) -> bool:
     origin = typing.get_origin(info.annotation)
-    return origin in (tuple, list) or any(typing.get_origin(a) in (tuple, list) for a in typing.get_args(info.annotation))
+    return origin in (tuple, list) or any(
+        typing.get_origin(a) in (tuple, list) for a in typing.get_args(info.annotation)
+    )
 
 
 def _default_text(info: FieldInfo) -> str:
@@ -43,8 +47,11 @@ def add_setting_flags(parser: argparse.ArgumentParser, settings_class, hidden: t
             continue
         flag = flag_name(path, info)
         dest = "setting__" + path.replace(".", "__")
-        help_text = (info.description or "") + _default_text(info) + "; remembered by the shot" * bool(
-            (info.json_schema_extra or {}).get("remember", True))
+        help_text = (
+            (info.description or "")
+            + _default_text(info)
+            + "; remembered by the shot" * bool((info.json_schema_extra or {}).get("remember", True))
+        )
         kwargs: dict = {"dest": dest, "default": argparse.SUPPRESS, "help": help_text.replace("%", "%%")}
         if _is_bool(info):
             kwargs["action"] = argparse.BooleanOptionalAction

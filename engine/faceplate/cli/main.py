@@ -79,8 +79,11 @@ def main(argv: list[str] | None = None) -> int:
     console = Console(file=sys.stderr)
     under_openjd = os.environ.get(OPENJD_ENV) == "1"
     # bars need a terminal: in a log file or pipe they would only print once, cut, at the end
-    args.reporter = (OpenJDReporter(console) if under_openjd
-                     else ConsoleReporter(console, show_progress=console.is_terminal and not args.quiet))
+    args.reporter = (
+        OpenJDReporter(console)
+        if under_openjd
+        else ConsoleReporter(console, show_progress=console.is_terminal and not args.quiet)
+    )
     try:
         try:
             with _console_logging(console, args.quiet), cancel_on_signals(args.reporter):

@@ -12,9 +12,15 @@ SHOT_HELP = "the face library (a workspace; made on first use from --faces)"
 
 
 def add_flags(parser) -> None:
-    parser.add_argument("--faces", action="append", default=[], type=Path, metavar="DIR",
-                        help="a folder of stills, a clip or a sequence of many faces (repeatable); needed the "
-                             "first time, checked against the library's after")
+    parser.add_argument(
+        "--faces",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="DIR",
+        help="a folder of stills, a clip or a sequence of many faces (repeatable); needed the "
+        "first time, checked against the library's after",
+    )
 
 
 def changes(args, workspace) -> dict:
@@ -28,7 +34,8 @@ def open_workspace(args):
     from faceplate.stages.pretrain import create_library
     from faceplate.training.settings import PretrainSettings
 
-    given = {k.removeprefix("setting__").replace("__", "."): v for k, v in vars(args).items()
-             if k.startswith("setting__")}
+    given = {
+        k.removeprefix("setting__").replace("__", "."): v for k, v in vars(args).items() if k.startswith("setting__")
+    }
     merge_settings(PretrainSettings, None, given | changes(args, None), "pretrain")
     return create_library(args.shot, args.faces)

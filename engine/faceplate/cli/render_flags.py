@@ -24,22 +24,38 @@ FORMAT = "FRAMES:KEY=VALUE[,KEY=VALUE]"
 
 
 def add_flags(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--override", action="append", default=[], metavar=FORMAT,
-                        help="merge settings for a frame range only, e.g. 1040-1060:blend=seamless,feather=12; "
-                             "added to the overrides the shot remembers")
-    parser.add_argument("--clear-overrides", action="store_true",
-                        help="forget the overrides the shot remembers (before adding any --override)")
+    parser.add_argument(
+        "--override",
+        action="append",
+        default=[],
+        metavar=FORMAT,
+        help="merge settings for a frame range only, e.g. 1040-1060:blend=seamless,feather=12; "
+        "added to the overrides the shot remembers",
+    )
+    parser.add_argument(
+        "--clear-overrides",
+        action="store_true",
+        help="forget the overrides the shot remembers (before adding any --override)",
+    )
     add_consent_waiver(parser)
-    parser.add_argument("--sign", nargs=2, metavar=("CERT", "KEY"),
-                        help="sign the review movie and preview frames with C2PA content credentials: a PEM "
-                        "certificate chain issued by a CA (not self-signed) and its PEM private key (this run only)")
+    parser.add_argument(
+        "--sign",
+        nargs=2,
+        metavar=("CERT", "KEY"),
+        help="sign the review movie and preview frames with C2PA content credentials: a PEM "
+        "certificate chain issued by a CA (not self-signed) and its PEM private key (this run only)",
+    )
 
 
 def add_consent_waiver(parser: argparse.ArgumentParser) -> None:
     """``--no-consent-ref`` (render and `faceplate run`): sets ``waive_consent`` for this run only."""
-    parser.add_argument("--no-consent-ref", dest="waive_consent", action="store_true",
-                        help="render although the shot has no consent reference; the waiver is written into every "
-                        "output (this run only)")
+    parser.add_argument(
+        "--no-consent-ref",
+        dest="waive_consent",
+        action="store_true",
+        help="render although the shot has no consent reference; the waiver is written into every "
+        "output (this run only)",
+    )
 
 
 def changes(args: argparse.Namespace, workspace) -> dict:

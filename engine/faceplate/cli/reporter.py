@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Iterator
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress as Bars, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeRemainingColumn
+from rich.progress import Progress as Bars
 
 from faceplate.reporting import BaseReporter, Progress
 
@@ -28,9 +29,17 @@ class ConsoleReporter(BaseReporter):
         if not self.show_progress:
             return
         if self._bars is None:
-            self._bars = Bars(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                              TextColumn("{task.fields[rate]}"), TextColumn("ETA"), TimeRemainingColumn(),
-                              TextColumn("{task.fields[extra]}"), console=self.console, transient=False)
+            self._bars = Bars(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[rate]}"),
+                TextColumn("ETA"),
+                TimeRemainingColumn(),
+                TextColumn("{task.fields[extra]}"),
+                console=self.console,
+                transient=False,
+            )
             self._bars.start()
         if update.task not in self._tasks:
             self._tasks[update.task] = self._bars.add_task(update.task, total=update.total, rate="", extra="")

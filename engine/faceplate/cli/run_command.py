@@ -14,15 +14,21 @@ def register(sub) -> None:
     p = sub.add_parser("run", help="run every stage on a workspace, skipping work already done")
     p.add_argument("shot", type=Path)
     p.add_argument("--budget", help=BUDGET_HELP.replace("%", "%%") + "; default: what the shot remembers, else preview")
-    p.add_argument("--iterations", help="training target (total iterations; wins over the budget's; default: what "
-                   "the shot remembers, else the budget's)")
+    p.add_argument(
+        "--iterations",
+        help="training target (total iterations; wins over the budget's; default: what "
+        "the shot remembers, else the budget's)",
+    )
     p.add_argument("--minutes", help="training wall-time limit for each run (remembered, like --iterations)")
     p.add_argument("--resolution", help="model resolution for a new model (64-512, multiple of 16)")
     p.add_argument("--landmark-masks-only", action="store_true", help="skip the learned mask model")
     add_consent_waiver(p)
-    p.add_argument("--via-server", action="store_true",
-                   help="hand the shot to the running engine (`faceplate serve`; FACEPLATE_URL, default "
-                   "127.0.0.1:8571) and show its progress here; Ctrl-C cancels the job")
+    p.add_argument(
+        "--via-server",
+        action="store_true",
+        help="hand the shot to the running engine (`faceplate serve`; FACEPLATE_URL, default "
+        "127.0.0.1:8571) and show its progress here; Ctrl-C cancels the job",
+    )
     p.set_defaults(run=run)
 
 

@@ -11,16 +11,32 @@ from faceplate.errors import FaceplateError
 def register(sub) -> None:
     p = sub.add_parser("serve", help="run the engine server the host plug-ins and the dashboard talk to")
     p.add_argument("--port", type=int, default=8571, help="TCP port (default 8571)")
-    p.add_argument("--host", default="127.0.0.1",
-                   help="address to listen on (default 127.0.0.1: this machine only; anything else warns); the "
-                        "engine answers to this name besides the loopback names")
-    p.add_argument("--roots", type=Path, nargs="+", default=[], metavar="DIR",
-                   help="folders media and workspaces must lie under (nothing outside them is opened)")
-    p.add_argument("--data", type=Path, help="the engine's data folder: job store, token, worker logs "
-                   "(default: FACEPLATE_DATA or the per-user data folder)")
+    p.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1: this machine only; anything else warns); the "
+        "engine answers to this name besides the loopback names",
+    )
+    p.add_argument(
+        "--roots",
+        type=Path,
+        nargs="+",
+        default=[],
+        metavar="DIR",
+        help="folders media and workspaces must lie under (nothing outside them is opened)",
+    )
+    p.add_argument(
+        "--data",
+        type=Path,
+        help="the engine's data folder: job store, token, worker logs "
+        "(default: FACEPLATE_DATA or the per-user data folder)",
+    )
     p.add_argument("--cpu-workers", type=int, help="CPU stages run side by side (default: half the cores)")
-    p.add_argument("--no-warm-worker", action="store_true",
-                   help="start each stage's worker process when it is needed (default: one is kept started ahead)")
+    p.add_argument(
+        "--no-warm-worker",
+        action="store_true",
+        help="start each stage's worker process when it is needed (default: one is kept started ahead)",
+    )
     p.add_argument("--print-token", action="store_true", help="print the token file's path and the token, and exit")
     p.set_defaults(run=run)
 
@@ -45,8 +61,11 @@ def run(args) -> None:
     if sys.stdout.isatty():  # the artist's own terminal; a service's log gets no token (--print-token shows it)
         print(f"dashboard: {dashboard_url(config, ensure_token(config.token_path))}", flush=True)
     else:
-        print(f"dashboard: {dashboard_url(config, None)}  (`faceplate serve --print-token` gives the link that "
-              "signs it in)", flush=True)
+        print(
+            f"dashboard: {dashboard_url(config, None)}  (`faceplate serve --print-token` gives the link that "
+            "signs it in)",
+            flush=True,
+        )
     serve(config)
 
 

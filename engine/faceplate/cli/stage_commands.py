@@ -21,8 +21,11 @@ log = logging.getLogger("faceplate")
 # ``add_flags(parser)`` and ``changes(args, workspace) -> dict`` (extra settings changes), and may
 # list in ``HIDDEN`` the settings its flags replace, give ``SHOT_HELP`` for the workspace argument and
 # ``open_workspace(args)`` where the command may create the workspace (pretrain's library).
-EXTRA_FLAGS: dict[str, str] = {"render": "faceplate.cli.render_flags", "train": "faceplate.cli.train_flags",
-                               "pretrain": "faceplate.cli.pretrain_flags"}
+EXTRA_FLAGS: dict[str, str] = {
+    "render": "faceplate.cli.render_flags",
+    "train": "faceplate.cli.train_flags",
+    "pretrain": "faceplate.cli.pretrain_flags",
+}
 
 
 def register(sub) -> None:

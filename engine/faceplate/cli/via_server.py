@@ -12,10 +12,10 @@ import logging
 import os
 
 from faceplate.errors import FaceplateError
+from faceplate.reporting import Reporter
 from faceplate.server.follow import follow_job
 from faceplate.settings import field_info, is_rooted
 from faceplate.stages import PIPELINE, STAGES
-from faceplate.reporting import Reporter
 
 log = logging.getLogger(__name__)
 
@@ -39,5 +39,7 @@ def _absolute_paths(stage: str, changes: dict) -> dict:
     """Files named on this command line are relative to here (the engine would take them relative to its first root)."""
     cls = STAGES[stage].settings_class
     named = {key for key in changes if (info := field_info(cls, key)) is not None and is_rooted(info)}
-    return {key: os.path.abspath(value) if key in named and isinstance(value, str) else value
-            for key, value in changes.items()}
+    return {
+        key: os.path.abspath(value) if key in named and isinstance(value, str) else value
+        for key, value in changes.items()
+    }

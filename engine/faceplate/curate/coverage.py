@@ -28,12 +28,25 @@ def coverage_report(source_poses: np.ndarray, destination_poses: np.ndarray, min
     src, dst = pose_histogram(source_poses), pose_histogram(destination_poses)
     uncovered = []
     for p, y in zip(*np.nonzero((dst > 0) & (src < min_source))):
-        uncovered.append({"yaw": YAW_EDGES[y:y + 2], "pitch": PITCH_EDGES[p:p + 2],
-                          "destination_faces": int(dst[p, y]), "source_faces": int(src[p, y])})
+        uncovered.append(
+            {
+                "yaw": YAW_EDGES[y : y + 2],
+                "pitch": PITCH_EDGES[p : p + 2],
+                "destination_faces": int(dst[p, y]),
+                "source_faces": int(src[p, y]),
+            }
+        )
     covered = int(dst[src >= min_source].sum())
-    return {"schema": SCHEMA, "yaw_edges": YAW_EDGES, "pitch_edges": PITCH_EDGES, "min_source": min_source,
-            "source": src.tolist(), "destination": dst.tolist(), "uncovered": uncovered,
-            "covered_fraction": round(covered / max(int(dst.sum()), 1), 4)}
+    return {
+        "schema": SCHEMA,
+        "yaw_edges": YAW_EDGES,
+        "pitch_edges": PITCH_EDGES,
+        "min_source": min_source,
+        "source": src.tolist(),
+        "destination": dst.tolist(),
+        "uncovered": uncovered,
+        "covered_fraction": round(covered / max(int(dst.sum()), 1), 4),
+    }
 
 
 def format_coverage(report: dict) -> str:
@@ -47,8 +60,10 @@ def format_coverage(report: dict) -> str:
             flag = "!" if dst[p, y] and src[p, y] < report["min_source"] else " "
             cells.append(f"{dst[p, y]:>3d}/{src[p, y]:<2d}{flag}"[:7].rjust(7) if dst[p, y] or src[p, y] else "      .")
         lines.append(f"{report['pitch_edges'][p]:>+4d}..    " + "".join(cells))
-    lines.append(f"cells: destination/source faces; ! = destination pose without {report['min_source']} source faces; "
-                 f"covered {report['covered_fraction']:.0%} of destination faces")
+    lines.append(
+        f"cells: destination/source faces; ! = destination pose without {report['min_source']} source faces; "
+        f"covered {report['covered_fraction']:.0%} of destination faces"
+    )
     return "\n".join(lines)
 
 
@@ -61,8 +76,12 @@ def coverage_html(report: dict) -> str:
     for p in reversed(range(dst.shape[0])):
         cells = "".join(
             f'<td class="{"uncovered" if dst[p, y] and src[p, y] < report["min_source"] else ""}">'
-            f'{f"{dst[p, y]}/{src[p, y]}" if dst[p, y] or src[p, y] else ""}</td>' for y in range(dst.shape[1]))
+            f"{f'{dst[p, y]}/{src[p, y]}' if dst[p, y] or src[p, y] else ''}</td>"
+            for y in range(dst.shape[1])
+        )
         rows.append(f"<tr><td>{pitch[p]}..{pitch[p + 1]}</td>{cells}</tr>")
-    return (f"<h2>Pose coverage: {report['covered_fraction']:.0%} of destination faces have source faces at their pose</h2>"
-            f"<p>cells: destination/source faces; red = destination pose the source does not cover</p>"
-            f"<table>{''.join(rows)}</table>")
+    return (
+        f"<h2>Pose coverage: {report['covered_fraction']:.0%} of destination faces have source faces at their pose</h2>"
+        f"<p>cells: destination/source faces; red = destination pose the source does not cover</p>"
+        f"<table>{''.join(rows)}</table>"
+    )

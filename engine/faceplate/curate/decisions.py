@@ -17,7 +17,7 @@ from pathlib import Path
 
 from faceplate.atomic import write_text_atomic
 from faceplate.errors import CurateError, FaceplateError
-from faceplate.faces.faceset import INDEX_NAME, Faceset, FaceRecord, read_shot_faceset
+from faceplate.faces.faceset import INDEX_NAME, FaceRecord, Faceset, read_shot_faceset
 from faceplate.faces.roles import BOTH, ROLES_HELP, Roles
 from faceplate.settings import RootedPath, setting, stage_settings
 from faceplate.workspace import Workspace
@@ -27,8 +27,14 @@ SCHEMA = "Decisions.1"
 DECISIONS_NAME = "decisions.json"
 MANUAL = "manual"  # every reason a decision adds starts with this word
 FORGET = "forget"
-_VERBS = {"reject": "rejected", "rejected": "rejected", "restore": "kept", "kept": "kept", "keep": "kept",
-          "forget": FORGET}
+_VERBS = {
+    "reject": "rejected",
+    "rejected": "rejected",
+    "restore": "kept",
+    "kept": "kept",
+    "keep": "kept",
+    "forget": FORGET,
+}
 
 
 @dataclass
@@ -48,8 +54,9 @@ class DecisionSettings:
     restore: tuple[str, ...] = setting((), "restore these faces by hand", remember=False)
     forget: tuple[str, ...] = setting((), "drop earlier manual decisions: the rules decide again", remember=False)
     note: str = setting("", "note stored with --reject/--restore decisions", remember=False)
-    decisions: RootedPath | None = setting(None, "file of decisions: 'reject ID', 'restore ID', 'forget ID' or 'ID' per "
-                                    "line, or JSON", remember=False)
+    decisions: RootedPath | None = setting(
+        None, "file of decisions: 'reject ID', 'restore ID', 'forget ID' or 'ID' per line, or JSON", remember=False
+    )
 
 
 @stage_settings
@@ -142,13 +149,17 @@ def _entries(path: Path, data) -> dict[str, dict]:
     """``data["decisions"]`` checked entry by entry: {id: {"status": reject/restore word, "note": text}}."""
     entries = data.get("decisions", {}) if isinstance(data, dict) else None
     if not isinstance(entries, dict):
-        raise CurateError(f"{path}: 'decisions' must map face ids to {{\"status\": \"rejected\" or \"kept\"}}; "
-                          "see docs/curate_and_mask.md")
+        raise CurateError(
+            f'{path}: \'decisions\' must map face ids to {{"status": "rejected" or "kept"}}; '
+            "see docs/curate_and_mask.md"
+        )
     for face, entry in entries.items():
         if not isinstance(entry, dict) or entry.get("status") not in _VERBS or entry["status"] == FORGET:
             shown = repr(entry)[:60]
-            raise CurateError(f"{path}: decision for {face[:60]!r} is {shown}, expected {{\"status\": \"rejected\" or "
-                              "\"kept\"}; see docs/curate_and_mask.md")
+            raise CurateError(
+                f'{path}: decision for {face[:60]!r} is {shown}, expected {{"status": "rejected" or '
+                '"kept"}; see docs/curate_and_mask.md'
+            )
     return entries
 
 
@@ -165,7 +176,9 @@ def apply_decisions(records: list[FaceRecord], decisions: dict[str, dict]) -> No
         record.status, record.reasons = decision["status"], [f"{MANUAL} {verb}{note}"] + rules
 
 
-def load_facesets(workspace: Workspace, roles: tuple[str, ...], error: type[FaceplateError] = CurateError) -> dict[str, Faceset]:
+def load_facesets(
+    workspace: Workspace, roles: tuple[str, ...], error: type[FaceplateError] = CurateError
+) -> dict[str, Faceset]:
     """The facesets of ``roles`` that were extracted; ``error`` (the calling stage's) when none was."""
     found = {r: read_shot_faceset(workspace, r) for r in roles if (workspace.faceset_dir(r) / INDEX_NAME).is_file()}
     if not found:
@@ -178,8 +191,10 @@ def route_decisions(facesets: dict[str, Faceset], decisions: list[Decision]) -> 
     owner = {r.id: role for role, fs in facesets.items() for r in fs.records}
     unknown = sorted({d.id for d in decisions if d.id not in owner})
     if unknown:
-        raise CurateError(f"{len(unknown)} face id(s) not in the facesets ({', '.join(facesets)}): "
-                          f"{', '.join(unknown[:5])}{' ...' if len(unknown) > 5 else ''}; ids look like plate_1001_00")
+        raise CurateError(
+            f"{len(unknown)} face id(s) not in the facesets ({', '.join(facesets)}): "
+            f"{', '.join(unknown[:5])}{' ...' if len(unknown) > 5 else ''}; ids look like plate_1001_00"
+        )
     routed: dict[str, list[Decision]] = {role: [] for role in facesets}
     for d in decisions:
         routed[owner[d.id]].append(d)

@@ -62,8 +62,9 @@ def expression_features(points: np.ndarray) -> dict[str, float]:
     return {"mouth": mouth_opening(points), "eyes": eye_openness(points), "smile": smile_width(points)}
 
 
-def expression_report(source_points: list[np.ndarray], destination: list[tuple[int, np.ndarray]],
-                      min_source: int = 3) -> dict:
+def expression_report(
+    source_points: list[np.ndarray], destination: list[tuple[int, np.ndarray]], min_source: int = 3
+) -> dict:
     """Per feature: the source's and the plate's ranges and the plate frames where fewer than
     ``min_source`` source faces lie within the feature's tolerance of the plate's value."""
     src = _feature_table([expression_features(p) for p in source_points])
@@ -75,12 +76,23 @@ def expression_report(source_points: list[np.ndarray], destination: list[tuple[i
         uncovered = sorted({frame for frame, count in zip(frames, near) if count < min_source})
         uncovered_all.update(uncovered)
         plate = dst[name]
-        features[name] = {"label": feature.label, "tolerance": feature.tolerance, "share": feature.share,
-                          "uncovered_frames": compact_frames(uncovered),
-                          "uncovered": len(uncovered), "source_range": _range(src[name]), "plate_range": _range(plate)}
-    return {"schema": SCHEMA, "min_source": min_source, "features": features, "destination_faces": len(dst),
-            "uncovered_frames": compact_frames(sorted(uncovered_all)),
-            "covered_fraction": round(1 - len(uncovered_all) / max(len(set(frames)), 1), 4)}
+        features[name] = {
+            "label": feature.label,
+            "tolerance": feature.tolerance,
+            "share": feature.share,
+            "uncovered_frames": compact_frames(uncovered),
+            "uncovered": len(uncovered),
+            "source_range": _range(src[name]),
+            "plate_range": _range(plate),
+        }
+    return {
+        "schema": SCHEMA,
+        "min_source": min_source,
+        "features": features,
+        "destination_faces": len(dst),
+        "uncovered_frames": compact_frames(sorted(uncovered_all)),
+        "covered_fraction": round(1 - len(uncovered_all) / max(len(set(frames)), 1), 4),
+    }
 
 
 def _feature_table(faces: list[dict[str, float]]) -> dict[str, np.ndarray]:
@@ -102,9 +114,11 @@ def uncovered_lines(report: dict) -> list[str]:
     lines = []
     for feature in report["features"].values():
         if feature["uncovered"]:
-            lines.append(f"expression: {feature['label']} in plate frames {feature['uncovered_frames']} "
-                         f"({feature['uncovered']} frames) is not in the source (source {_span(feature['source_range'])}, "
-                         f"plate {_span(feature['plate_range'])}); add source footage that shows it")
+            lines.append(
+                f"expression: {feature['label']} in plate frames {feature['uncovered_frames']} "
+                f"({feature['uncovered']} frames) is not in the source (source {_span(feature['source_range'])}, "
+                f"plate {_span(feature['plate_range'])}); add source footage that shows it"
+            )
     return lines
 
 
@@ -115,8 +129,12 @@ def _span(values: list[float]) -> str:
 def expression_html(report: dict) -> str:
     rows = "".join(
         f'<tr class="{"uncovered" if f["uncovered"] else ""}"><td>{html.escape(f["label"])}</td>'
-        f'<td>{_span(f["source_range"])}</td><td>{_span(f["plate_range"])}</td>'
-        f'<td>{html.escape(f["uncovered_frames"]) or "-"}</td></tr>' for f in report["features"].values())
-    return (f"<h2>Expression coverage: {report['covered_fraction']:.0%} of plate frames have source faces "
-            f"with their expression</h2><table><tr><td>measure</td><td>source</td><td>plate</td>"
-            f"<td>plate frames the source does not show</td></tr>{rows}</table>")
+        f"<td>{_span(f['source_range'])}</td><td>{_span(f['plate_range'])}</td>"
+        f"<td>{html.escape(f['uncovered_frames']) or '-'}</td></tr>"
+        for f in report["features"].values()
+    )
+    return (
+        f"<h2>Expression coverage: {report['covered_fraction']:.0%} of plate frames have source faces "
+        f"with their expression</h2><table><tr><td>measure</td><td>source</td><td>plate</td>"
+        f"<td>plate frames the source does not show</td></tr>{rows}</table>"
+    )

@@ -13,8 +13,9 @@ import numpy as np
 CLUSTER_RADIUS = 0.45  # dlib embeddings: same person is < 0.6 pairwise; a tight cluster is tighter
 
 
-def dominant_identity(embeddings: np.ndarray, radius: float = CLUSTER_RADIUS, sample: int = 2000,
-                      seed: int = 0) -> tuple[np.ndarray, int]:
+def dominant_identity(
+    embeddings: np.ndarray, radius: float = CLUSTER_RADIUS, sample: int = 2000, seed: int = 0
+) -> tuple[np.ndarray, int]:
     """(centre ``[D]``, faces in the cluster) for ``embeddings`` ``[N, D]``."""
     unique, counts = np.unique(np.round(np.asarray(embeddings, np.float32), 5), axis=0, return_counts=True)
     if len(unique) > sample:

@@ -13,12 +13,12 @@ from typing import Callable
 import cv2
 import numpy as np
 
-from faceplate.faces.geometry import box_in_crop, expected_eye_distance, geometry_problem, refit_error
 from faceplate.curate.identity import dominant_identity, identity_distances
-from faceplate.faces.pose import estimate_pose
 from faceplate.errors import CurateError
 from faceplate.faces.faceset import Faceset
+from faceplate.faces.geometry import box_in_crop, expected_eye_distance, geometry_problem, refit_error
 from faceplate.faces.landmarks import LandmarkModel
+from faceplate.faces.pose import estimate_pose
 
 THUMB = 16  # near-duplicate thumbnail side, pixels (centre half of the crop, grey)
 
@@ -38,8 +38,9 @@ class FacesetMeasures:
     shape: np.ndarray  # [N, 136] crop-space landmarks / crop size
 
 
-def measure_faceset(faceset: Faceset, landmarks: LandmarkModel | None = None,
-                    after_face: Callable[[], None] | None = None) -> FacesetMeasures:
+def measure_faceset(
+    faceset: Faceset, landmarks: LandmarkModel | None = None, after_face: Callable[[], None] | None = None
+) -> FacesetMeasures:
     """Measure every face; ``after_face`` is called after each (progress; a cancel raised there
     loses nothing, as measuring writes nothing)."""
     records, size = faceset.records, faceset.crop_size
@@ -62,15 +63,23 @@ def measure_faceset(faceset: Faceset, landmarks: LandmarkModel | None = None,
             refit[i] = refit_error(crop, points, landmarks, box_in_crop(record.box, record.matrix_array), unit)
         if after_face is not None:
             after_face()
-    return FacesetMeasures(blur=np.asarray([r.blur for r in records], np.float64),
-                           identity=identity_distances(embeddings, centre), identity_faces=cluster, refit=refit,
-                           geometry=geometry, pose=pose, thumbs=thumbs, hists=hists, shape=shape)
+    return FacesetMeasures(
+        blur=np.asarray([r.blur for r in records], np.float64),
+        identity=identity_distances(embeddings, centre),
+        identity_faces=cluster,
+        refit=refit,
+        geometry=geometry,
+        pose=pose,
+        thumbs=thumbs,
+        hists=hists,
+        shape=shape,
+    )
 
 
 def thumbnail_feature(crop: np.ndarray) -> np.ndarray:
     """Centre half of the crop, grey, THUMB x THUMB, zero mean and unit norm: dot product = similarity."""
     h, w = crop.shape[:2]
-    centre = cv2.cvtColor(crop[h // 4: h - h // 4, w // 4: w - w // 4], cv2.COLOR_RGB2GRAY)
+    centre = cv2.cvtColor(crop[h // 4 : h - h // 4, w // 4 : w - w // 4], cv2.COLOR_RGB2GRAY)
     small = cv2.resize(centre, (THUMB, THUMB), interpolation=cv2.INTER_AREA).astype(np.float32).ravel()
     small -= small.mean()
     return small / max(float(np.linalg.norm(small)), 1e-6)

@@ -15,9 +15,9 @@ from typing import Literal
 import numpy as np
 
 from faceplate.curate.decisions import DecisionSettings
-from faceplate.faces.geometry import refit_allowance
 from faceplate.curate.measure import FacesetMeasures
 from faceplate.curate.order import SORT_KEYS
+from faceplate.faces.geometry import refit_allowance
 from faceplate.faces.roles import Role
 from faceplate.settings import setting, stage_settings
 
@@ -34,17 +34,27 @@ class CurateSettings(DecisionSettings):
     """Curate's thresholds (remembered by the shot) and this run's manual decisions (not remembered)."""
 
     rules: tuple[Literal[RULES], ...] = setting(RULES, "rules to apply (default: all)")
-    blur_fraction: float = setting(0.3, "reject faces below this fraction of the faceset's median blur score",
-                                   ge=0.0, le=100.0)
+    blur_fraction: float = setting(
+        0.3, "reject faces below this fraction of the faceset's median blur score", ge=0.0, le=100.0
+    )
     identity_distance: float = setting(0.55, "max embedding distance to the faceset's main identity", ge=0.0, le=4.0)
-    refit_max: float = setting(0.15, "max landmark re-fit disagreement of a frontal face, in eye distances (grows as 1/cos(yaw), up to 2x)", ge=0.0, le=10.0)
-    duplicate_similarity: float = setting(0.995, "thumbnail correlation at or above which two faces are duplicates",
-                                          ge=0.0, le=1.0)
+    refit_max: float = setting(
+        0.15,
+        "max landmark re-fit disagreement of a frontal face, in eye distances (grows as 1/cos(yaw), up to 2x)",
+        ge=0.0,
+        le=10.0,
+    )
+    duplicate_similarity: float = setting(
+        0.995, "thumbnail correlation at or above which two faces are duplicates", ge=0.0, le=1.0
+    )
     # ...and no landmark moved more than this: the largest single move, not an average (a mouth
     # that opened is a new expression to learn)
-    duplicate_shape: float = setting(0.01, "largest landmark move (fraction of the crop) of a duplicate", ge=0.0, le=1.0)
-    pose_margin: float = setting(15.0, "degrees beyond the other faceset's yaw/pitch range (1st-99th percentile)",
-                                 ge=0.0, le=180.0)
+    duplicate_shape: float = setting(
+        0.01, "largest landmark move (fraction of the crop) of a duplicate", ge=0.0, le=1.0
+    )
+    pose_margin: float = setting(
+        15.0, "degrees beyond the other faceset's yaw/pitch range (1st-99th percentile)", ge=0.0, le=180.0
+    )
     # destination faces must all render, so by default the pose rule rejects only source faces
     pose_roles: tuple[Role, ...] = setting(("source",), "facesets the pose rule rejects in")
     # the index keeps the order it was given, so a sort need not be remembered
@@ -59,8 +69,11 @@ def blur_reasons(m: FacesetMeasures, s: CurateSettings) -> dict[int, str]:
 
 def identity_reasons(m: FacesetMeasures, s: CurateSettings) -> dict[int, str]:
     limit = s.identity_distance
-    return {i: f"identity {d:.2f} > {limit:.2f} from the faceset's main identity ({m.identity_faces} faces)"
-            for i, d in enumerate(m.identity) if d > limit}
+    return {
+        i: f"identity {d:.2f} > {limit:.2f} from the faceset's main identity ({m.identity_faces} faces)"
+        for i, d in enumerate(m.identity)
+        if d > limit
+    }
 
 
 def landmark_reasons(m: FacesetMeasures, s: CurateSettings) -> dict[int, str]:
@@ -68,7 +81,9 @@ def landmark_reasons(m: FacesetMeasures, s: CurateSettings) -> dict[int, str]:
     for i, err in enumerate(m.refit):
         limit = refit_allowance(s.refit_max, m.pose[i, 0])
         if i not in found and err > limit:  # NaN (not measured) compares False
-            found[i] = f"landmarks: re-fit disagrees by {err:.2f} eye distances (> {limit:.2f} at yaw {m.pose[i, 0]:.0f})"
+            found[i] = (
+                f"landmarks: re-fit disagrees by {err:.2f} eye distances (> {limit:.2f} at yaw {m.pose[i, 0]:.0f})"
+            )
     return found
 
 
@@ -81,8 +96,10 @@ def pose_reasons(m: FacesetMeasures, other: np.ndarray | None, other_role: str, 
         lo, hi = np.percentile(other[:, axis], [1, 99])
         for i, value in enumerate(m.pose[:, axis]):
             if i not in found and not lo - s.pose_margin <= value <= hi + s.pose_margin:
-                found[i] = (f"pose {name} {value:.0f} outside the {other_role}'s {lo:.0f}..{hi:.0f} "
-                            f"(+{s.pose_margin:.0f} margin)")
+                found[i] = (
+                    f"pose {name} {value:.0f} outside the {other_role}'s {lo:.0f}..{hi:.0f} "
+                    f"(+{s.pose_margin:.0f} margin)"
+                )
     return found
 
 
@@ -106,8 +123,14 @@ def duplicate_reasons(m: FacesetMeasures, ids: list[str], candidates: list[int],
     return found
 
 
-def rule_reasons(m: FacesetMeasures, ids: list[str], s: CurateSettings, role: str,
-                 other_pose: np.ndarray | None = None, other_role: str = "") -> list[list[str]]:
+def rule_reasons(
+    m: FacesetMeasures,
+    ids: list[str],
+    s: CurateSettings,
+    role: str,
+    other_pose: np.ndarray | None = None,
+    other_role: str = "",
+) -> list[list[str]]:
     """Reasons per face (empty list = kept by the rules)."""
     reasons: list[list[str]] = [[] for _ in ids]
     found = []
@@ -127,4 +150,3 @@ def rule_reasons(m: FacesetMeasures, ids: list[str], s: CurateSettings, role: st
         for i, reason in duplicate_reasons(m, ids, candidates, s).items():
             reasons[i].append(reason)
     return reasons
-

@@ -20,7 +20,7 @@ import numpy as np
 
 from faceplate.atomic import atomic_path, write_text_atomic
 from faceplate.curate.rules import reason_kind
-from faceplate.faces.faceset import Faceset, FaceRecord, read_image_file
+from faceplate.faces.faceset import FaceRecord, Faceset, read_image_file
 from faceplate.faces.people import people_html, read_people
 
 THUMB, COLUMNS, PER_PAGE = 96, 10, 100
@@ -42,8 +42,9 @@ def group_records(records: list[FaceRecord]) -> dict[str, list[FaceRecord]]:
     return {k: groups[k] for k in order + sorted(set(groups) - set(order)) if k in groups}
 
 
-def write_review(out: Path, facesets: dict[str, Faceset], coverage_html: str = "",
-                 after_face: Callable[[], None] | None = None) -> Path:
+def write_review(
+    out: Path, facesets: dict[str, Faceset], coverage_html: str = "", after_face: Callable[[], None] | None = None
+) -> Path:
     """Write the HTML page and PNG grids into ``out``; returns the HTML path. ``after_face`` is called
     after each face is drawn (progress; the page is written last, so a cancel there keeps the old one)."""
     out.mkdir(parents=True, exist_ok=True)
@@ -58,11 +59,12 @@ def write_review(out: Path, facesets: dict[str, Faceset], coverage_html: str = "
     return path
 
 
-def write_grids(out: Path, fs: Faceset, stem: str, records: list[FaceRecord],
-                after_face: Callable[[], None] | None = None) -> list[str]:
+def write_grids(
+    out: Path, fs: Faceset, stem: str, records: list[FaceRecord], after_face: Callable[[], None] | None = None
+) -> list[str]:
     names = []
     for page, start in enumerate(range(0, len(records), PER_PAGE)):
-        grid = grid_image(fs, records[start:start + PER_PAGE], after_face)
+        grid = grid_image(fs, records[start : start + PER_PAGE], after_face)
         name = f"{stem}_{page:02d}.png"
         with atomic_path(out / name) as tmp:
             cv2.imwrite(str(tmp), grid[..., ::-1])
@@ -77,7 +79,7 @@ def grid_image(fs: Faceset, records: list[FaceRecord], after_face: Callable[[], 
     grid = np.full((rows * cell_h, COLUMNS * THUMB, 3), 32, np.uint8)
     for n, record in enumerate(records):
         y, x = (n // COLUMNS) * cell_h, (n % COLUMNS) * THUMB
-        grid[y:y + THUMB, x:x + THUMB] = _thumbnail(fs, record)
+        grid[y : y + THUMB, x : x + THUMB] = _thumbnail(fs, record)
         cv2.putText(grid, record.id[-14:], (x + 2, y + THUMB + 11), cv2.FONT_HERSHEY_PLAIN, 0.75, (230, 230, 230), 1)
         if after_face is not None:
             after_face()
@@ -99,7 +101,9 @@ def _thumbnail(fs: Faceset, record: FaceRecord) -> np.ndarray:
     return thumb
 
 
-def _role_html(out: Path, role: str, fs: Faceset, groups: dict[str, list[FaceRecord]], grids: dict[str, list[str]]) -> str:
+def _role_html(
+    out: Path, role: str, fs: Faceset, groups: dict[str, list[FaceRecord]], grids: dict[str, list[str]]
+) -> str:
     kept = sum(r.kept for r in fs.records)
     parts = [f"<h2>{html.escape(role)}: {kept} kept of {len(fs.records)}</h2>", _people(fs)]
     for name, records in groups.items():
@@ -120,9 +124,11 @@ def _figure(out: Path, fs: Faceset, record: FaceRecord) -> str:
     src = Path(os.path.relpath(fs.crop_path(record), out)).as_posix()
     reasons = "<br>".join(html.escape(r) for r in record.reasons)
     pose = " ".join(f"{v:+.0f}" for v in record.pose[:2]) if record.pose else ""
-    return (f'<figure id="{html.escape(record.id)}" class="{record.status}"><img src="{html.escape(src)}" width="{THUMB}" '
-            f'height="{THUMB}" loading="lazy"><figcaption><b>{html.escape(record.id)}</b> <i>{pose}</i>'
-            f'<br>{reasons}</figcaption></figure>')
+    return (
+        f'<figure id="{html.escape(record.id)}" class="{record.status}"><img src="{html.escape(src)}" width="{THUMB}" '
+        f'height="{THUMB}" loading="lazy"><figcaption><b>{html.escape(record.id)}</b> <i>{pose}</i>'
+        f"<br>{reasons}</figcaption></figure>"
+    )
 
 
 def _css(name: str) -> str:

@@ -94,8 +94,11 @@ def demo_changes(targets: bool = True) -> dict[str, dict]:
     if targets:
         train |= {"iterations": parse_budget(DEMO_BUDGET).iterations, "minutes": None, "until_plateau": False}
     model = {"resolution": 128, "ae_dims": 64, "e_dims": 16, "d_dims": 16, "d_mask_dims": 8}
-    return {"train": {"train": train, "model": model}, "mask": {"landmark_only": True},
-            "curate": {"rules": [r for r in RULES if r != "duplicate"]}}
+    return {
+        "train": {"train": train, "model": model},
+        "mask": {"landmark_only": True},
+        "curate": {"rules": [r for r in RULES if r != "duplicate"]},
+    }
 
 
 def run_demo(out: Path, reporter=None, changes: dict | None = None) -> Path:
@@ -111,17 +114,26 @@ def run_demo(out: Path, reporter=None, changes: dict | None = None) -> Path:
     plate, sources = build_example(out / "example")
     cut = write_example_cut(out / "cut.otio", plate)
     log.info("example cut %s: clip marked FACE showing %s frames %s", cut, plate, PLATE_RANGE)
-    shot, placed = run_through_engine(cut, out, out / "shot", sources,
-                                      demo_changes(targets=False) if changes is None else changes, CONSENT_REF,
-                                      reporter, note=REVIEW_NOTE, budget=DEMO_BUDGET)
+    shot, placed = run_through_engine(
+        cut,
+        out,
+        out / "shot",
+        sources,
+        demo_changes(targets=False) if changes is None else changes,
+        CONSENT_REF,
+        reporter,
+        note=REVIEW_NOTE,
+        budget=DEMO_BUDGET,
+    )
     ws = open_workspace(shot)
     for role in ("destination", "source"):
         faceset = read_faceset(ws.faceset_dir(role))
         log.info("%s faceset: %d faces -> %s", role, len(faceset.records), faceset.folder)
     log.info("timeline in:  %s", cut)
     log.info("layer:        %s", placed.layer_pattern)
-    log.info("timeline out: %s (track %r, record frames %s)", out / "cut_with_layers.otio", placed.track_name,
-             placed.record)
+    log.info(
+        "timeline out: %s (track %r, record frames %s)", out / "cut_with_layers.otio", placed.track_name, placed.record
+    )
     _log_qc_headline(ws)
     return shot
 
@@ -130,14 +142,18 @@ def _log_qc_headline(ws) -> None:
     """Where the review report is and the QC numbers a supervisor reads first (from SHOT/qc/VERSION/qc.json)."""
     import json
 
-    from faceplate.qc.outcome import qc_file, verdict_line
-    from faceplate.qc.outcome import rendered_layer
+    from faceplate.qc.outcome import qc_file, rendered_layer, verdict_line
     from faceplate.stages.report import report_dir
 
     version, _ = rendered_layer(ws)
     qc = json.loads((ws.root / qc_file(version)).read_text())
     summary, checks = qc["summary"], qc["summary"]["checks"]
     log.info("%s", verdict_line(qc))
-    log.info("QC report:    %s (identity share %s, expression ratio %s, flicker %s, %s frame(s) flagged)",
-             ws.root / report_dir(version) / "index.html", checks["identity_share"]["value"],
-             checks["expression_ratio"]["value"], checks["flicker"]["value"], summary["frames_flagged"])
+    log.info(
+        "QC report:    %s (identity share %s, expression ratio %s, flicker %s, %s frame(s) flagged)",
+        ws.root / report_dir(version) / "index.html",
+        checks["identity_share"]["value"],
+        checks["expression_ratio"]["value"],
+        checks["flicker"]["value"],
+        summary["frames_flagged"],
+    )

@@ -36,35 +36,63 @@ def write_example_cut(path: Path, plate: str, frames: FrameRange | None = None, 
     frames = frames or PLATE_RANGE
     folder, name = os.path.split(plate)
     prefix, _, suffix = name.partition("####")
-    span = otio.opentime.TimeRange(otio.opentime.RationalTime(frames.first, rate),
-                                   otio.opentime.RationalTime(len(frames), rate))
-    media = otio.schema.ImageSequenceReference(target_url_base=folder + "/", name_prefix=prefix, name_suffix=suffix,
-                                               start_frame=frames.first, frame_zero_padding=4, rate=rate,
-                                               available_range=span)
+    span = otio.opentime.TimeRange(
+        otio.opentime.RationalTime(frames.first, rate), otio.opentime.RationalTime(len(frames), rate)
+    )
+    media = otio.schema.ImageSequenceReference(
+        target_url_base=folder + "/",
+        name_prefix=prefix,
+        name_suffix=suffix,
+        start_frame=frames.first,
+        frame_zero_padding=4,
+        rate=rate,
+        available_range=span,
+    )
     clip = otio.schema.Clip(name="astronaut_sh010", media_reference=media, source_range=span)
-    clip.markers.append(otio.schema.Marker(name="FACE", color=otio.schema.MarkerColor.GREEN, marked_range=
-                                           otio.opentime.TimeRange(span.start_time, otio.opentime.RationalTime(1, rate))))
+    clip.markers.append(
+        otio.schema.Marker(
+            name="FACE",
+            color=otio.schema.MarkerColor.GREEN,
+            marked_range=otio.opentime.TimeRange(span.start_time, otio.opentime.RationalTime(1, rate)),
+        )
+    )
     track = otio.schema.Track(name="V1", kind=otio.schema.TrackKind.Video)
-    track.append(otio.schema.Gap(source_range=otio.opentime.TimeRange(
-        otio.opentime.RationalTime(0, rate), otio.opentime.RationalTime(SLATE_FRAMES, rate))))
+    track.append(
+        otio.schema.Gap(
+            source_range=otio.opentime.TimeRange(
+                otio.opentime.RationalTime(0, rate), otio.opentime.RationalTime(SLATE_FRAMES, rate)
+            )
+        )
+    )
     track.append(clip)
-    timeline = otio.schema.Timeline(name="faceplate example", global_start_time=otio.opentime.RationalTime(TIMELINE_START, rate))
+    timeline = otio.schema.Timeline(
+        name="faceplate example", global_start_time=otio.opentime.RationalTime(TIMELINE_START, rate)
+    )
     timeline.tracks.append(track)
     path.parent.mkdir(parents=True, exist_ok=True)
     otio.adapters.write_to_file(timeline, str(path))
     return path
 
 
-def run_through_engine(cut: Path, roots: Path, workspace: Path, sources: str, changes: dict, consent_ref: str,
-                       reporter=None, note: dict | None = None, budget: str | None = None):
+def run_through_engine(
+    cut: Path,
+    roots: Path,
+    workspace: Path,
+    sources: str,
+    changes: dict,
+    consent_ref: str,
+    reporter=None,
+    note: dict | None = None,
+    budget: str | None = None,
+):
     """Read the FACE clip of ``cut``, render it under ``budget`` on an engine started for the purpose, write
     ``<cut>_with_layers.otio`` beside it with layer v001 placed. With ``note`` (a supervisor's review note as a
     render override, ``{"frames", "changes"}``), a second job renders v002 (only the noted frames change) and
     places it over v001, which stays on its track, disabled, its files untouched. Each step of the loop is one
     log line an artist reads (budget in, verdict out, v001 placed, the note, v002 placed, v001 kept).
     Returns (the shot workspace, the last placement)."""
-    from faceplate.server.follow import follow_job
     from faceplate.reporting import BaseReporter
+    from faceplate.server.follow import follow_job
     from faceplate_host.client import EngineError
     from faceplate_host.jobs import placed_message, placement_for, submit_shot, verdict_text
     from faceplate_host.shots import ShotError
@@ -75,10 +103,23 @@ def run_through_engine(cut: Path, roots: Path, workspace: Path, sources: str, ch
         timeline = read_timeline(cut)
         (shot,) = shots_from_timeline(timeline, marker="FACE", source_path=str(cut))
         with engine_process(roots) as client:
-            job = submit_shot(client, shot.with_(budget=budget or ""), [sources], roots, consent_ref=consent_ref,
-                              settings=changes, workspace=workspace)
-            log.info("clip %r (record %s, plate %s) -> engine job %s at %s", shot.name, shot.record, shot.source,
-                     job.job_id, client.url)
+            job = submit_shot(
+                client,
+                shot.with_(budget=budget or ""),
+                [sources],
+                roots,
+                consent_ref=consent_ref,
+                settings=changes,
+                workspace=workspace,
+            )
+            log.info(
+                "clip %r (record %s, plate %s) -> engine job %s at %s",
+                shot.name,
+                shot.record,
+                shot.source,
+                job.job_id,
+                client.url,
+            )
             follow_job(client, job.job_id, reporter or BaseReporter())
             log.info("budget in:    %s", budget_line(Path(job.workspace)))
             placement = placement_for(client, job)
@@ -129,22 +170,29 @@ def budget_line(workspace: Path) -> str:
     if not row:
         return "no train run recorded a budget"
     given = resolved.get("train", {})  # the targets the run trained to: the budget's, or ones set on the shot
-    targets = [f"{given['iterations']:,} it" if given.get("iterations") else "",
-               f"{given['minutes']:g} min" if given.get("minutes") else ""]
+    targets = [
+        f"{given['iterations']:,} it" if given.get("iterations") else "",
+        f"{given['minutes']:g} min" if given.get("minutes") else "",
+    ]
     masks = (mask.summary if mask else {}) or {}
     how = "the mask model trained" if masks.get("trained") else "landmark masks, the mask model not trained"
     tier = parse_budget(row["budget"]).tier
-    return (f"{row['budget']} (tier {tier}) on {row['device']}: profile {row['profile']}, trains until "
-            f"{' or '.join(t for t in targets if t)} ({resolved.get('targets_from')}); {how} "
-            f"({masks.get('decided_by', 'no mask run')})")
+    return (
+        f"{row['budget']} (tier {tier}) on {row['device']}: profile {row['profile']}, trains until "
+        f"{' or '.join(t for t in targets if t)} ({resolved.get('targets_from')}); {how} "
+        f"({masks.get('decided_by', 'no mask run')})"
+    )
 
 
 def tree_hashes(root: Path) -> dict[str, str]:
     """Every file under ``root`` and its SHA-256: what 'never rewritten' is checked against."""
     import hashlib
 
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(root.rglob("*"))
-            if p.is_file()}
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 @contextmanager
@@ -155,8 +203,18 @@ def engine_process(roots: Path):
     with tempfile.TemporaryDirectory(prefix="faceplate-demo-engine-") as data:
         port = _free_port()
         log_path = Path(data) / "serve.log"
-        command = [sys.executable, "-m", "faceplate.cli.main", "serve", "--port", str(port), "--roots", str(roots),
-                   "--data", str(Path(data) / "engine")]
+        command = [
+            sys.executable,
+            "-m",
+            "faceplate.cli.main",
+            "serve",
+            "--port",
+            str(port),
+            "--roots",
+            str(roots),
+            "--data",
+            str(Path(data) / "engine"),
+        ]
         with open(log_path, "wb") as output:
             process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, env=_engine_env())
         try:

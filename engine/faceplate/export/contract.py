@@ -14,9 +14,13 @@ GENERATOR, GENERATOR_FP16, GENERATOR_DFM = "generator.onnx", "generator.fp16.onn
 
 def generator_metadata(config, meta: dict) -> dict[str, str]:
     return {
-        "schema": SCHEMA, "face_type": config.face_type, "resolution": str(config.resolution),
-        "template": TEMPLATE_NAME, "working_space": meta.get("working_space", "sRGB Encoded Rec.709 (sRGB)"),
-        "iterations": str(meta.get("iterations", 0)), "config_hash": str(meta.get("config_hash", "")),
+        "schema": SCHEMA,
+        "face_type": config.face_type,
+        "resolution": str(config.resolution),
+        "template": TEMPLATE_NAME,
+        "working_space": meta.get("working_space", "sRGB Encoded Rec.709 (sRGB)"),
+        "iterations": str(meta.get("iterations", 0)),
+        "config_hash": str(meta.get("config_hash", "")),
         "arch": getattr(config, "arch", ""),
         "run_id": str(meta.get("run_id", "")),  # a retrain to the same iteration is still another model
         "media": str(meta.get("media") or ""),  # the footage it was trained on (render checks it is the shot's)
@@ -27,7 +31,10 @@ def generator_metadata(config, meta: dict) -> dict[str, str]:
 
 @stage_settings
 class ExportSettings:
-    model: RootedPath | None = setting(None, "checkpoint or model folder to export (default: the shot's best checkpoint, "
-                                "else its latest)", remember=False)
+    model: RootedPath | None = setting(
+        None,
+        "checkpoint or model folder to export (default: the shot's best checkpoint, else its latest)",
+        remember=False,
+    )
     fp16: bool = setting(False, "also write a half-precision generator.fp16.onnx, which render uses on CUDA")
     dfm: bool = setting(False, "also write a DeepFaceLab/DeepFaceLive .dfm")

@@ -29,8 +29,14 @@ class HalfPrecision(torch.nn.Module):
         return tuple(out.float() for out in self.generator(face.half()))
 
 
-def export_generator(generator: torch.nn.Module, config, meta: dict, path, precision: str = "fp32",
-                     provenance: dict[str, str] | None = None) -> ExportReport:
+def export_generator(
+    generator: torch.nn.Module,
+    config,
+    meta: dict,
+    path,
+    precision: str = "fp32",
+    provenance: dict[str, str] | None = None,
+) -> ExportReport:
     """Export ``generator`` in ``precision`` (fp32, or fp16 for CUDA); parity is always measured
     against the float32 PyTorch generator, so the report says what fp16 costs. ``provenance``
     (``faceplate/*`` attributes) joins the model's metadata_props."""
@@ -38,8 +44,9 @@ def export_generator(generator: torch.nn.Module, config, meta: dict, path, preci
     module = HalfPrecision(generator) if precision == "fp16" else generator
     metadata = generator_metadata(config, meta) | {"precision": precision} | (provenance or {})
     tolerance = FP16_TOLERANCE if precision == "fp16" else 1e-4
-    return export_module(module, example, path, ["face"], ["swapped", "mask"], metadata, tolerance=tolerance,
-                         reference=generator)
+    return export_module(
+        module, example, path, ["face"], ["swapped", "mask"], metadata, tolerance=tolerance, reference=generator
+    )
 
 
 class DfmContract(torch.nn.Module):

@@ -35,13 +35,18 @@ def fold_repeated_conv_inputs(model: onnx.ModelProto) -> int:
     producer = {out: node for node in graph.node for out in node.output}
     channels = None
     folded = 0
-    for index, conv in enumerate(list(graph.node)):
+    for conv in list(graph.node):
         cat = producer.get(conv.input[0])
         if conv.op_type != "Conv" or conv.domain not in ("", "ai.onnx") or cat is None or cat.op_type != "Concat":
             continue
         attrs = {a.name: onnx.helper.get_attribute_value(a) for a in [*conv.attribute, *cat.attribute]}
         parts = list(cat.input)
-        if attrs.get("group", 1) != 1 or attrs["axis"] != 1 or len(set(parts)) == len(parts) or conv.input[1] not in weights:
+        if (
+            attrs.get("group", 1) != 1
+            or attrs["axis"] != 1
+            or len(set(parts)) == len(parts)
+            or conv.input[1] not in weights
+        ):
             continue
         w = numpy_helper.to_array(weights[conv.input[1]])
         if len(set(parts)) == 1:
@@ -53,11 +58,13 @@ def fold_repeated_conv_inputs(model: onnx.ModelProto) -> int:
             continue
         slices: dict[str, np.ndarray] = {}
         for name, start, width in zip(parts, np.cumsum([0, *widths[:-1]]), widths):
-            piece = w[:, start:start + width].astype(np.float32)
+            piece = w[:, start : start + width].astype(np.float32)
             slices[name] = slices[name] + piece if name in slices else piece
         unique = list(slices)
         name = f"{conv.input[1]}__folded"
-        graph.initializer.append(numpy_helper.from_array(np.concatenate([slices[p] for p in unique], 1).astype(w.dtype), name))
+        graph.initializer.append(
+            numpy_helper.from_array(np.concatenate([slices[p] for p in unique], 1).astype(w.dtype), name)
+        )
         if len(unique) == 1:
             conv.input[0] = unique[0]
         else:

@@ -33,9 +33,17 @@ class ExportReport:
     metadata: dict[str, str]
 
 
-def export_module(module: torch.nn.Module, example: torch.Tensor, path: str | Path, input_names: list[str],
-                  output_names: list[str], metadata: dict[str, str], tolerance: float = 1e-4,
-                  batch_axis: int = 0, reference: torch.nn.Module | None = None) -> ExportReport:
+def export_module(
+    module: torch.nn.Module,
+    example: torch.Tensor,
+    path: str | Path,
+    input_names: list[str],
+    output_names: list[str],
+    metadata: dict[str, str],
+    tolerance: float = 1e-4,
+    batch_axis: int = 0,
+    reference: torch.nn.Module | None = None,
+) -> ExportReport:
     """Export ``module`` (inputs shaped like ``example``) and verify onnxruntime matches PyTorch
     (``reference``, default the module itself: a reduced-precision export is compared with the
     float32 original)."""
@@ -45,8 +53,16 @@ def export_module(module: torch.nn.Module, example: torch.Tensor, path: str | Pa
     try:
         with contextlib.redirect_stdout(io.StringIO()), torch.no_grad(), warnings.catch_warnings(), _exporter_quiet():
             warnings.simplefilter("ignore", FutureWarning)  # torch's own deprecations inside the exporter
-            program = torch.onnx.export(module, (example,), input_names=input_names, output_names=output_names,
-                                        dynamic_shapes=(dims,), opset_version=OPSET, dynamo=True, verbose=False)
+            program = torch.onnx.export(
+                module,
+                (example,),
+                input_names=input_names,
+                output_names=output_names,
+                dynamic_shapes=(dims,),
+                opset_version=OPSET,
+                dynamo=True,
+                verbose=False,
+            )
     except Exception as exc:  # the exporter raises many unrelated types
         raise ExportError(f"ONNX export of {type(module).__name__} failed: {str(exc).splitlines()[0]}") from exc
     model = program.model_proto
@@ -57,8 +73,10 @@ def export_module(module: torch.nn.Module, example: torch.Tensor, path: str | Pa
         onnx.save(model, str(tmp))
         diff = parity(reference or module, tmp, example, batch_axis)
         if diff > tolerance:  # raised inside: the temp file goes, the last good export stays
-            raise ExportError(f"exported {path.name} differs from PyTorch by {diff:.2e} (> {tolerance:.0e}); "
-                              f"not kept{' (the previous export is unchanged)' if path.exists() else ''}")
+            raise ExportError(
+                f"exported {path.name} differs from PyTorch by {diff:.2e} (> {tolerance:.0e}); "
+                f"not kept{' (the previous export is unchanged)' if path.exists() else ''}"
+            )
     return ExportReport(path, diff, {k: str(v) for k, v in metadata.items()})
 
 

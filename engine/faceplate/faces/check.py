@@ -17,10 +17,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from faceplate.faces.geometry import box_in_crop, expected_eye_distance, refit_error
 from faceplate.faces.align import crop_matrix, transform_points, warp_face
 from faceplate.faces.detect import DlibHogDetector
 from faceplate.faces.embedding import SAME_PERSON_DISTANCE, FaceEmbedder, embedding_distance
+from faceplate.faces.geometry import box_in_crop, expected_eye_distance, refit_error
 from faceplate.faces.landmarks import LandmarkModel
 from faceplate.faces.track import FaceObservation
 
@@ -40,8 +40,12 @@ class FaceCheck:
     def ok(self) -> bool:
         if self.crop_score is not None:
             return True
-        return (self.refit is not None and self.refit <= REFIT_LIMIT
-                and self.identity is not None and self.identity <= SAME_PERSON_DISTANCE)
+        return (
+            self.refit is not None
+            and self.refit <= REFIT_LIMIT
+            and self.identity is not None
+            and self.identity <= SAME_PERSON_DISTANCE
+        )
 
     def reason(self) -> str:
         parts = ["no face found on the aligned crop"]
@@ -70,8 +74,13 @@ class FaceChecker:
         if score is not None:
             return FaceCheck(score, None, None)
         points = transform_points(face.landmarks, matrix)
-        refit = refit_error(crop, points, self.landmarks, box_in_crop(face.box, matrix),
-                            expected_eye_distance(CHECK_FACE_TYPE, CHECK_SIZE))
+        refit = refit_error(
+            crop,
+            points,
+            self.landmarks,
+            box_in_crop(face.box, matrix),
+            expected_eye_distance(CHECK_FACE_TYPE, CHECK_SIZE),
+        )
         distance = None
         if identity is not None:
             distance = embedding_distance(self.embedder.embed(image, face.landmarks), identity)
@@ -80,6 +89,9 @@ class FaceChecker:
     def crop_score(self, crop: np.ndarray) -> float | None:
         """Best detection whose centre is near the crop's (where alignment put the face)."""
         c, reach = CHECK_SIZE / 2, CHECK_SIZE * 0.25
-        near = [d.score for d in self.detector.detect(crop)
-                if abs((d.box[0] + d.box[2]) / 2 - c) < reach and abs((d.box[1] + d.box[3]) / 2 - c) < reach]
+        near = [
+            d.score
+            for d in self.detector.detect(crop)
+            if abs((d.box[0] + d.box[2]) / 2 - c) < reach and abs((d.box[1] + d.box[3]) / 2 - c) < reach
+        ]
         return max(near) if near else None

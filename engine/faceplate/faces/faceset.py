@@ -15,8 +15,8 @@ import cv2
 import numpy as np
 
 from faceplate.atomic import write_text_atomic
-from faceplate.faces.align import transform_points
 from faceplate.errors import FaceplateError, WorkspaceError
+from faceplate.faces.align import transform_points
 from faceplate.workspace.freshness import check_faceset_media
 from faceplate.workspace.workspace import path_inside
 
@@ -122,8 +122,15 @@ class Faceset:
 
 
 def make_header(name: str, face_type: str, crop_size: int, template: str, working_space: str, **extra) -> dict:
-    return {"schema": SCHEMA, "name": name, "face_type": face_type, "crop_size": crop_size,
-            "template": template, "working_space": working_space, **extra}
+    return {
+        "schema": SCHEMA,
+        "name": name,
+        "face_type": face_type,
+        "crop_size": crop_size,
+        "template": template,
+        "working_space": working_space,
+        **extra,
+    }
 
 
 def write_faceset(folder: Path, header: dict, records: list[FaceRecord]) -> Path:
@@ -158,7 +165,9 @@ def _parse_lines(path: Path, lines: list[str]) -> tuple[dict, list[FaceRecord]]:
         raise WorkspaceError(f"faceset index {path} is damaged ({exc}); re-run `faceplate extract --force`") from exc
     if not isinstance(header, dict) or header.get("schema") != SCHEMA:
         schema = header.get("schema") if isinstance(header, dict) else None
-        raise WorkspaceError(f"{path} has schema {schema!r}, this engine reads {SCHEMA}; re-run `faceplate extract --force`")
+        raise WorkspaceError(
+            f"{path} has schema {schema!r}, this engine reads {SCHEMA}; re-run `faceplate extract --force`"
+        )
     records = []
     for number, line in enumerate(lines[1:], start=2):
         if not line.strip():
@@ -181,11 +190,14 @@ def check_record_paths(record: FaceRecord, folder: Path, where: str) -> None:
     index): stages build file names from ids and open the paths it names, for reading and writing."""
     named = [("id", record.id)] + [(name, getattr(record, name)) for name in _PATH_FIELDS if getattr(record, name)]
     for name, value in named:
-        plain_id = name != "id" or (isinstance(value, str) and value and "/" not in value and "\\" not in value
-                                    and value not in (".", ".."))
+        plain_id = name != "id" or (
+            isinstance(value, str) and value and "/" not in value and "\\" not in value and value not in (".", "..")
+        )
         if not isinstance(value, str) or not plain_id or not _inside(folder, value):
-            raise WorkspaceError(f"{where}: {name} {value!r} points outside the faceset {folder}; the index was "
-                                 "edited or damaged: re-run `faceplate extract --force`")
+            raise WorkspaceError(
+                f"{where}: {name} {value!r} points outside the faceset {folder}; the index was "
+                "edited or damaged: re-run `faceplate extract --force`"
+            )
 
 
 def _inside(folder: Path, relative: str) -> bool:

@@ -52,16 +52,22 @@ def geometry_problem(points: np.ndarray, face_type: FaceType | str, crop_size: i
 
 def _order_problem(points: np.ndarray) -> str | None:
     """Brows above eyes above nose tip above mouth above chin (crop space has no roll)."""
-    parts = [("brows", points[17:27, 1].mean()), ("eyes", points[36:48, 1].mean()), ("nose tip", points[30, 1]),
-             ("mouth", points[48:60, 1].mean()), ("chin", points[8, 1])]
+    parts = [
+        ("brows", points[17:27, 1].mean()),
+        ("eyes", points[36:48, 1].mean()),
+        ("nose tip", points[30, 1]),
+        ("mouth", points[48:60, 1].mean()),
+        ("chin", points[8, 1]),
+    ]
     for (upper, y0), (lower, y1) in zip(parts, parts[1:]):
         if y0 >= y1:
             return f"landmarks out of order: {lower} above {upper}"
     return None
 
 
-def refit_error(crop: np.ndarray, points: np.ndarray, model: LandmarkModel, box: Box | None = None,
-                unit: float | None = None) -> float:
+def refit_error(
+    crop: np.ndarray, points: np.ndarray, model: LandmarkModel, box: Box | None = None, unit: float | None = None
+) -> float:
     """Mean distance between stored and re-fitted crop landmarks, in ``unit`` pixels (default: the face's
     outer-eye distance). ``box``: the crop-space box the stored landmarks were fitted from (default: theirs)."""
     again = model.fit(crop, box if box is not None else landmarks_box(points))

@@ -63,8 +63,9 @@ class People:
         best = int(np.argmin(distances))
         return best, distances[best]
 
-    def is_person(self, embedding: np.ndarray, rivals: list[np.ndarray],
-                  max_distance: float = SAME_PERSON_DISTANCE) -> bool:
+    def is_person(
+        self, embedding: np.ndarray, rivals: list[np.ndarray], max_distance: float = SAME_PERSON_DISTANCE
+    ) -> bool:
         """Nearer the chosen identity than ``max_distance``, and by the margin nearer it than every rival face
         of its frame is and than it is to any other person's identity."""
         d = self.person.distance(embedding)
@@ -102,8 +103,12 @@ class PeopleReport:
     only: dict[str, list[tuple[int, int]]] = field(default_factory=dict)  # clip -> (frame, other) with no face kept
 
     def summary(self) -> dict:
-        return {"kept": self.kept, "others": [{"name": other_name(i), "frames": n, "only_them": self._only_frames(i)}
-                                              for i, n in enumerate(self.seen)]}
+        return {
+            "kept": self.kept,
+            "others": [
+                {"name": other_name(i), "frames": n, "only_them": self._only_frames(i)} for i, n in enumerate(self.seen)
+            ],
+        }
 
     def line(self) -> str:
         parts = [f"kept {self.kept}"]
@@ -128,8 +133,10 @@ def read_people(faceset_folder: Path) -> dict | None:
 
 def people_html(summary: dict) -> str:
     """The review sheet's line: who was kept, and how many frames each other person had."""
-    others = ", ".join(f"{html.escape(o['name'])} in {o['frames']} frames"
-                       + (f" (alone in {html.escape(o['only_them'])}: no face kept)" if o["only_them"] else "")
-                       for o in summary.get("others", []))
+    others = ", ".join(
+        f"{html.escape(o['name'])} in {o['frames']} frames"
+        + (f" (alone in {html.escape(o['only_them'])}: no face kept)" if o["only_them"] else "")
+        for o in summary.get("others", [])
+    )
     kept = f"kept {html.escape(summary['kept'])}" + (f"; other people: {others}" if others else "")
     return f'<p class="people">{kept}</p>'

@@ -31,15 +31,18 @@ BLUR_SIZE = 256  # blur is measured at a fixed crop size so scores compare acros
 class ExtractSettings:
     roles: Roles = setting(BOTH, ROLES_HELP, flag="--role", remember=False)
     face_type: Literal["half", "full", "whole_face", "head"] = setting(
-        FaceType.WHOLE_FACE.value, "how much of the head a crop covers")
+        FaceType.WHOLE_FACE.value, "how much of the head a crop covers"
+    )
     crop_size: int = setting(512, "stored crop size in pixels", ge=64, le=2048)
     detector: Literal["hog", "cnn"] = setting("hog", "face detector: hog (fast) or cnn (turned heads, slower)")
     detect_size: int = setting(640, "longer side of the frame copy the detector sees, pixels", ge=160, le=8192)
     upsample: int = setting(0, "detector upsampling passes: finds smaller faces, ~4x slower each", ge=0, le=3)
-    redetect_every: int = setting(10, "full-frame detection period (new faces; in one-person mode the other people), "
-                                  "frames", ge=1)
-    confirm_every: int = setting(1, "the detector re-finds a followed face every N frames (>1: faster, for slow "
-                                 "motion)", ge=1)
+    redetect_every: int = setting(
+        10, "full-frame detection period (new faces; in one-person mode the other people), frames", ge=1
+    )
+    confirm_every: int = setting(
+        1, "the detector re-finds a followed face every N frames (>1: faster, for slow motion)", ge=1
+    )
     embed_every: int = setting(32, "identity re-check period, frames (dlib's embedding is slow)", ge=1)
     all_faces: bool = setting(False, "keep every face, each with a track id")
     reference: RootedPath | None = setting(None, "still of the person to keep when a frame has several faces")
@@ -76,8 +79,9 @@ def blur_score(crop: np.ndarray) -> float:
 class FacePipeline:
     """Holds the models once; ``reset()`` between unrelated images (stills)."""
 
-    def __init__(self, settings: ExtractSettings, embedder: FaceEmbedder | None = None,
-                 reference: np.ndarray | None = None):
+    def __init__(
+        self, settings: ExtractSettings, embedder: FaceEmbedder | None = None, reference: np.ndarray | None = None
+    ):
         self.settings = settings
         self.landmarks = DlibLandmarks68()
         self.embedder = embedder or DlibFaceEmbedder()
@@ -127,19 +131,26 @@ class FacePipeline:
         self.selector.drop(face.track_id)
         return False
 
-    def crop_face(self, source: str, frame: int, index: int, face: FaceObservation,
-                  image: np.ndarray) -> tuple[FaceRecord, np.ndarray]:
+    def crop_face(
+        self, source: str, frame: int, index: int, face: FaceObservation, image: np.ndarray
+    ) -> tuple[FaceRecord, np.ndarray]:
         """Aligned crop and its record. Pure OpenCV/numpy, so it can run on a worker thread."""
         matrix = crop_matrix(face.landmarks, self.settings.face_type, self.settings.crop_size)
         crop = warp_face(image, matrix, self.settings.crop_size)
         rid = face_id(source, frame, index)
         record = FaceRecord(
-            id=rid, source=source, frame=frame, face=index, track=face.track_id,
+            id=rid,
+            source=source,
+            frame=frame,
+            face=index,
+            track=face.track_id,
             image=f"faces/{rid}.{self.settings.crop_format}",
             box=[round(float(v), 2) for v in face.box],
-            landmarks=np.round(face.landmarks, 3).tolist(), matrix=matrix.tolist(),
+            landmarks=np.round(face.landmarks, 3).tolist(),
+            matrix=matrix.tolist(),
             detector_score=None if face.detector_score is None else round(face.detector_score, 4),
-            blur=round(blur_score(crop), 3), embedding=np.round(face.embedding, 6).tolist(),
+            blur=round(blur_score(crop), 3),
+            embedding=np.round(face.embedding, 6).tolist(),
             embedding_frame=int(face.embedding_frame),
         )
         return record, crop

@@ -16,18 +16,23 @@ import numpy as np
 
 POSE_POINTS = [27, 30, 33, 36, 39, 42, 45]
 # Generic head in 0.2 mm units; x right, y down, z away from the camera (nose tip = origin).
-_HEAD_3D = np.array([
-    (0.0, -190.0, 90.0),  # nasion
-    (0.0, 0.0, 0.0),  # nose tip
-    (0.0, 45.0, 75.0),  # subnasale
-    (-225.0, -170.0, 135.0),  # outer eye corners
-    (-80.0, -170.0, 110.0),  # inner eye corners
-    (80.0, -170.0, 110.0),
-    (225.0, -170.0, 135.0),
-], np.float64)
+_HEAD_3D = np.array(
+    [
+        (0.0, -190.0, 90.0),  # nasion
+        (0.0, 0.0, 0.0),  # nose tip
+        (0.0, 45.0, 75.0),  # subnasale
+        (-225.0, -170.0, 135.0),  # outer eye corners
+        (-80.0, -170.0, 110.0),  # inner eye corners
+        (80.0, -170.0, 110.0),
+        (225.0, -170.0, 135.0),
+    ],
+    np.float64,
+)
 
 
-def estimate_pose(crop_landmarks: np.ndarray, crop_size: int, plate_landmarks: np.ndarray) -> tuple[float, float, float]:
+def estimate_pose(
+    crop_landmarks: np.ndarray, crop_size: int, plate_landmarks: np.ndarray
+) -> tuple[float, float, float]:
     """(yaw, pitch, roll) degrees for one face; crop-space and plate-space landmarks ``[68, 2]``."""
     points = np.ascontiguousarray(np.asarray(crop_landmarks, np.float64)[POSE_POINTS])
     camera = np.array([[crop_size, 0, crop_size / 2], [0, crop_size, crop_size / 2], [0, 0, 1]], np.float64)

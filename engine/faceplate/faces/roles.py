@@ -18,7 +18,7 @@ def expand_roles(value):
         return value  # let the type check name it
     out: list = []
     for item in items:
-        for role in (BOTH if item == "both" else (item,)):
+        for role in BOTH if item == "both" else (item,):
             if role not in out:
                 out.append(role)
     return tuple(out)

@@ -24,8 +24,14 @@ from faceplate.faces.track import FaceObservation
 
 
 class FaceSelector:
-    def __init__(self, embedder: FaceEmbedder, reference: np.ndarray | None = None, all_faces: bool = False,
-                 embed_every: int = 32, max_distance: float = SAME_PERSON_DISTANCE):
+    def __init__(
+        self,
+        embedder: FaceEmbedder,
+        reference: np.ndarray | None = None,
+        all_faces: bool = False,
+        embed_every: int = 32,
+        max_distance: float = SAME_PERSON_DISTANCE,
+    ):
         self.embedder, self.all_faces = embedder, all_faces
         self.embed_every, self.max_distance = embed_every, max_distance
         self.people = People()
@@ -154,8 +160,12 @@ class FaceSelector:
     def _due(self, frame: int, face: FaceObservation) -> bool:
         """Who this face is must be (re)computed now: new, found again after a blind follow, or stale."""
         cached = self._cache.get(face.track_id)
-        return (cached is None or frame - cached[1] >= self.embed_every or frame < cached[1]
-                or (face.fresh and cached[1] != frame))
+        return (
+            cached is None
+            or frame - cached[1] >= self.embed_every
+            or frame < cached[1]
+            or (face.fresh and cached[1] != frame)
+        )
 
     def _with_embedding(self, frame: int, image: np.ndarray, face: FaceObservation) -> FaceObservation:
         if self._due(frame, face):

@@ -93,8 +93,7 @@ KEPT_ACROSS_RUNS = ("decisions.json",)  # the artist's manual rejects/restores o
 
 def _complete(staging: Path) -> bool:
     """A staged faceset ready to swap in: indexed, its work log and header gone (see swap_into_place)."""
-    return ((staging / INDEX_NAME).is_file() and not (staging / PARTIAL_LOG).exists()
-            and not (staging / HEADER).exists())
+    return (staging / INDEX_NAME).is_file() and not (staging / PARTIAL_LOG).exists() and not (staging / HEADER).exists()
 
 
 def swap_into_place(staging: Path, final: Path) -> None:

@@ -80,8 +80,17 @@ def _plausible(landmarks: np.ndarray, image_shape: tuple[int, ...], min_size: fl
 class FaceTracker:
     """Detect + follow faces frame by frame; ``reset()`` between unrelated images (stills)."""
 
-    def __init__(self, detector: FaceDetector, landmarks: LandmarkModel, redetect_every: int = 10,
-                 confirm_every: int = 1, max_follow: int = 30, match_iou: float = 0.3, min_new_score: float = 0.25, still_iou: float = 0.75):
+    def __init__(
+        self,
+        detector: FaceDetector,
+        landmarks: LandmarkModel,
+        redetect_every: int = 10,
+        confirm_every: int = 1,
+        max_follow: int = 30,
+        match_iou: float = 0.3,
+        min_new_score: float = 0.25,
+        still_iou: float = 0.75,
+    ):
         self.detector, self.landmarks = detector, landmarks
         self.redetect_every, self.confirm_every = redetect_every, confirm_every
         self.max_follow, self.match_iou, self.min_new_score = max_follow, match_iou, min_new_score

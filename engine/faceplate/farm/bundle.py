@@ -42,8 +42,13 @@ def asset_references(shots: list[FarmShot], options: JobOptions) -> dict:
         outputs.add(str(options.identity.library))
         if options.identity.library.is_dir():
             folders.add(str(options.identity.library))
-    return {"assetReferences": {"inputs": {"filenames": sorted(files), "directories": sorted(folders)},
-                                "outputs": {"directories": sorted(outputs)}, "referencedPaths": []}}
+    return {
+        "assetReferences": {
+            "inputs": {"filenames": sorted(files), "directories": sorted(folders)},
+            "outputs": {"directories": sorted(outputs)},
+            "referencedPaths": [],
+        }
+    }
 
 
 def _add_input(path: str, files: set[str], folders: set[str]) -> None:
@@ -58,8 +63,10 @@ def _add_input(path: str, files: set[str], folders: set[str]) -> None:
 def write_bundle_files(folder: Path, shots: list[FarmShot], options: JobOptions, values: dict) -> list[Path]:
     """Write the bundle's two files beside its template.yaml (each atomically); returns their paths."""
     written = []
-    for name, document in ((PARAMETER_VALUES_NAME, bundle_parameter_values(values)),
-                           (ASSET_REFERENCES_NAME, asset_references(shots, options))):
+    for name, document in (
+        (PARAMETER_VALUES_NAME, bundle_parameter_values(values)),
+        (ASSET_REFERENCES_NAME, asset_references(shots, options)),
+    ):
         write_text_atomic(folder / name, yaml.safe_dump(document, sort_keys=False, width=120))
         written.append(folder / name)
     return written

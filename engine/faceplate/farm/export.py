@@ -30,8 +30,9 @@ _STEP_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
 MAX_SHOT_NAME = 48  # a step is named SHOT:stage, and OpenJD allows 64 characters
 
 
-def shot_from_workspace(path: str | Path, frames: str | None = None, waive_consent: bool = False,
-                        maps: PathMap = ()) -> FarmShot:
+def shot_from_workspace(
+    path: str | Path, frames: str | None = None, waive_consent: bool = False, maps: PathMap = ()
+) -> FarmShot:
     """The farm view of one workspace: its name, the frames to render (``frames``, else its range) and
     the media it records (as ``maps`` puts them on this machine; the media step relinks them). Refused with one line: no workspace, no range, frames outside the plate, no
     consent reference (unless ``waive_consent``: render would refuse it after the farm trained it)."""
@@ -44,16 +45,22 @@ def shot_from_workspace(path: str | Path, frames: str | None = None, waive_conse
         raise FarmError(f"shot {path}: {exc}") from None
     manifest = workspace.manifest
     if not manifest.range:
-        raise FarmError(f"shot {path} has no frame range; give it one with `faceplate init {path} --range FIRST-LAST "
-                        "--force`")
+        raise FarmError(
+            f"shot {path} has no frame range; give it one with `faceplate init {path} --range FIRST-LAST --force`"
+        )
     shot_range = workspace.frame_range
     render = _render_frames(path, frames, shot_range, FrameRange.parse(manifest.plate.frame_range))
     check_consent(manifest.consent_ref, waive_consent, manifest.shot)
     name = (_STEP_NAME.sub("_", workspace.root.name).strip("_") or "shot")[:MAX_SHOT_NAME]
-    return FarmShot(name, workspace.root, render, map_path(manifest.plate.path, maps),
-                    tuple(map_path(c.path, maps) for c in manifest.sources),
-                    waive_consent=waive_consent and not manifest.consent_ref,
-                    budget=remembered_budget(manifest.settings.get("train", {})))
+    return FarmShot(
+        name,
+        workspace.root,
+        render,
+        map_path(manifest.plate.path, maps),
+        tuple(map_path(c.path, maps) for c in manifest.sources),
+        waive_consent=waive_consent and not manifest.consent_ref,
+        budget=remembered_budget(manifest.settings.get("train", {})),
+    )
 
 
 def _render_frames(path: Path, frames: str | None, shot_range: FrameRange, plate_range: FrameRange) -> FrameRange:
@@ -65,12 +72,16 @@ def _render_frames(path: Path, frames: str | None, shot_range: FrameRange, plate
         raise FarmError(f"shot {path}: --frames {frames!r}: {exc}") from None
     outside = spans_outside([wanted], plate_range)
     if outside:
-        raise FarmError(f"shot {path}: frames {spans_text(outside)} are outside the plate, which holds "
-                        f"{plate_range}; pick frames inside the shot range {shot_range}")
+        raise FarmError(
+            f"shot {path}: frames {spans_text(outside)} are outside the plate, which holds "
+            f"{plate_range}; pick frames inside the shot range {shot_range}"
+        )
     outside = spans_outside([wanted], shot_range)
     if outside:
-        raise FarmError(f"shot {path}: frames {spans_text(outside)} are outside the shot range {shot_range}; "
-                        "widen it with `faceplate init --range ... --force` or pick frames inside it")
+        raise FarmError(
+            f"shot {path}: frames {spans_text(outside)} are outside the shot range {shot_range}; "
+            "widen it with `faceplate init --range ... --force` or pick frames inside it"
+        )
     return wanted
 
 
@@ -79,8 +90,10 @@ def unique_names(shots: list[FarmShot]) -> list[FarmShot]:
     seen: dict[str, Path] = {}
     for shot in shots:
         if shot.name in seen:
-            raise FarmError(f"shots {seen[shot.name]} and {shot.workspace} have the same name {shot.name!r}; "
-                            "a job needs one name per shot: rename one folder")
+            raise FarmError(
+                f"shots {seen[shot.name]} and {shot.workspace} have the same name {shot.name!r}; "
+                "a job needs one name per shot: rename one folder"
+            )
         seen[shot.name] = shot.workspace
     return shots
 
@@ -92,13 +105,19 @@ def validate_template(template: dict, values: dict, folder: Path) -> None:
 
     try:
         decoded = decode_job_template(template=template, supported_extensions=EXTENSIONS)
-        parameters = preprocess_job_parameters(job_template=decoded, job_parameter_values={
-            k: str(v) for k, v in values.items()}, job_template_dir=folder, current_working_dir=folder,
-            allow_job_template_dir_walk_up=True)
+        parameters = preprocess_job_parameters(
+            job_template=decoded,
+            job_parameter_values={k: str(v) for k, v in values.items()},
+            job_template_dir=folder,
+            current_working_dir=folder,
+            allow_job_template_dir_walk_up=True,
+        )
         create_job(job_template=decoded, job_parameter_values=parameters)
     except (DecodeValidationError, ValueError) as exc:
         first = str(exc).strip().splitlines()
-        raise FarmError(f"internal: the exported job does not pass openjd-model's checks: {' '.join(first[:3])}") from exc
+        raise FarmError(
+            f"internal: the exported job does not pass openjd-model's checks: {' '.join(first[:3])}"
+        ) from exc
 
 
 def export_job(shots: list[FarmShot], out: str | Path, options: JobOptions, bundle: bool = False) -> tuple[Path, Path]:

@@ -37,11 +37,15 @@ def render_timeout_s(chunk_size: int) -> int:
 
 def host_requirements(needs_gpu: bool, os_family: str) -> dict:
     """OS family, CPU cores and memory for every step; the GPU count and memory parameters where a GPU is needed."""
-    amounts = [{"name": "amount.worker.vcpu", "min": CPU_CORES},
-               {"name": "amount.worker.memory", "min": MEMORY_MIB[needs_gpu]}]
+    amounts = [
+        {"name": "amount.worker.vcpu", "min": CPU_CORES},
+        {"name": "amount.worker.memory", "min": MEMORY_MIB[needs_gpu]},
+    ]
     if needs_gpu:
-        amounts += [{"name": "amount.worker.gpu", "min": "{{Param.TrainGpus}}"},
-                    {"name": "amount.worker.gpu.memory", "min": "{{Param.TrainGpuMemory}}"}]
+        amounts += [
+            {"name": "amount.worker.gpu", "min": "{{Param.TrainGpus}}"},
+            {"name": "amount.worker.gpu.memory", "min": "{{Param.TrainGpuMemory}}"},
+        ]
     return {"attributes": [{"name": "attr.worker.os.family", "anyOf": [os_family]}], "amounts": amounts}
 
 

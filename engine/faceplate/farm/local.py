@@ -27,21 +27,29 @@ def beside_python(name: str) -> str:
     here = Path(sys.executable).parent / name
     found = str(here) if here.is_file() else shutil.which(name)
     if not found:
-        raise FarmError(f"`{name}` is not installed in this environment ({sys.executable}); "
-                        "pip install the engine with its farm extras (openjd-cli==0.8.0)")
+        raise FarmError(
+            f"`{name}` is not installed in this environment ({sys.executable}); "
+            "pip install the engine with its farm extras (openjd-cli==0.8.0)"
+        )
     return found
 
 
-def openjd_run(template: Path, parameters: Path, *extra: str, log_path: Path | None = None,
-               on_line: Callable[[str], None] | None = None) -> subprocess.CompletedProcess:
+def openjd_run(
+    template: Path,
+    parameters: Path,
+    *extra: str,
+    log_path: Path | None = None,
+    on_line: Callable[[str], None] | None = None,
+) -> subprocess.CompletedProcess:
     """``openjd run TEMPLATE -p file://PARAMETERS [extra...]``; its log (every action's output) is
     returned and, with ``log_path``, written there as it comes; ``on_line`` sees each line."""
     command = [beside_python("openjd"), "run", str(template), "--job-param", f"file://{parameters}", *extra]
     lines = []
     with contextlib.ExitStack() as stack:
         log_file = stack.enter_context(open(log_path, "w", encoding="utf-8")) if log_path else None
-        process = stack.enter_context(subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                                       text=True))
+        process = stack.enter_context(
+            subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        )
         for line in process.stdout:
             lines.append(line)
             if log_file:
@@ -80,8 +88,8 @@ def remember_settings(workspace: Workspace, changes: dict[str, dict]) -> None:
 
     with workspace.locked("settings"):
         for stage, given in changes.items():
-            settings = workspace.settings_for(stage, get_stage(stage).settings_class, given)
-            workspace.update(lambda m, stage=stage, kept=remembered(settings): m.settings.__setitem__(stage, kept))
+            kept = remembered(workspace.settings_for(stage, get_stage(stage).settings_class, given))
+            workspace.update(lambda m, stage=stage, kept=kept: m.settings.__setitem__(stage, kept))
 
 
 def run_demo_job(out: Path) -> Path:
@@ -94,8 +102,16 @@ def run_demo_job(out: Path) -> Path:
 
     out = Path(out).absolute()
     plate, source = build_example(out / "example")
-    workspace = init_workspace(out / "shots" / "astronaut", plate, str(PLATE_RANGE), [source],
-                               colour_space=PLATE_SPACE, fps="24", force=True, consent_ref=CONSENT_REF)
+    workspace = init_workspace(
+        out / "shots" / "astronaut",
+        plate,
+        str(PLATE_RANGE),
+        [source],
+        colour_space=PLATE_SPACE,
+        fps="24",
+        force=True,
+        consent_ref=CONSENT_REF,
+    )
     remember_settings(workspace, demo_changes())
     options = JobOptions(name="Faceplate example", chunk_size=8, train_gpus=0, faceplate=beside_python("faceplate"))
     template, parameters = export_job([shot_from_workspace(workspace.root)], out / "job", options)

@@ -24,8 +24,10 @@ def parse_maps(pairs: list[str]) -> PathMap:
     for pair in pairs:
         old, sep, new = pair.partition("=")
         if not sep or not old.strip() or not new.strip():
-            raise FarmError(f"--map {pair!r}: give FROM=TO, the folder as the cut names it and where it is here "
-                            "(e.g. --map /Volumes/shows=/mnt/shows)")
+            raise FarmError(
+                f"--map {pair!r}: give FROM=TO, the folder as the cut names it and where it is here "
+                "(e.g. --map /Volumes/shows=/mnt/shows)"
+            )
         maps.append((old.rstrip("/\\"), str(Path(new).absolute())))
     return tuple(maps)
 
@@ -43,8 +45,8 @@ def _after(path: str, folder: str) -> str | None:
     """What follows ``folder`` in ``path`` (``/`` separated), or None when ``path`` is not under it."""
     if _WINDOWS.match(folder):
         path, folder = path.replace("\\", "/"), folder.replace("\\", "/")
-        head = path[:len(folder)].lower() == folder.lower()
+        head = path[: len(folder)].lower() == folder.lower()
     else:
         head = path.startswith(folder)
-    rest = path[len(folder):]
+    rest = path[len(folder) :]
     return rest if head and (not rest or rest.startswith("/")) else None

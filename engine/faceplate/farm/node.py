@@ -47,17 +47,33 @@ echo "openjd_env: PATH=$venv/bin:$PATH"
 
 def venv_parameters() -> list[dict]:
     # dataFlow NONE: path-mapped like any PATH, never carried by Deadline Cloud's job attachments
-    return [{"name": "EngineVenv", "type": "PATH", "objectType": "DIRECTORY", "dataFlow": "NONE",
-             "description": f"the virtual environment holding faceplate {__version__} on the nodes",
-             "userInterface": {"control": "CHOOSE_DIRECTORY", "label": "Engine venv", "groupLabel": "Nodes"}},
-            {"name": "EngineInstall", "type": "STRING", "default": f"faceplate=={__version__}", "maxLength": 1024,
-             "description": "pip install arguments that make the venv where it is missing (empty: never make it)",
-             "userInterface": {"control": "LINE_EDIT", "label": "Engine install (pip)", "groupLabel": "Nodes"}}]
+    return [
+        {
+            "name": "EngineVenv",
+            "type": "PATH",
+            "objectType": "DIRECTORY",
+            "dataFlow": "NONE",
+            "description": f"the virtual environment holding faceplate {__version__} on the nodes",
+            "userInterface": {"control": "CHOOSE_DIRECTORY", "label": "Engine venv", "groupLabel": "Nodes"},
+        },
+        {
+            "name": "EngineInstall",
+            "type": "STRING",
+            "default": f"faceplate=={__version__}",
+            "maxLength": 1024,
+            "description": "pip install arguments that make the venv where it is missing (empty: never make it)",
+            "userInterface": {"control": "LINE_EDIT", "label": "Engine install (pip)", "groupLabel": "Nodes"},
+        },
+    ]
 
 
 def engine_environment() -> dict:
     """The job environment that checks the engine and puts it on PATH."""
-    return {"name": ENVIRONMENT, "description": f"faceplate {__version__} from EngineVenv, checked before any step",
-            "script": {"actions": {"onEnter": {"command": "bash", "args": ["{{Env.File.Check}}"], "timeout": 120}},
-                       "embeddedFiles": [{"name": "Check", "type": "TEXT",
-                                          "data": _CHECK.replace("VERSION", __version__)}]}}
+    return {
+        "name": ENVIRONMENT,
+        "description": f"faceplate {__version__} from EngineVenv, checked before any step",
+        "script": {
+            "actions": {"onEnter": {"command": "bash", "args": ["{{Env.File.Check}}"], "timeout": 120}},
+            "embeddedFiles": [{"name": "Check", "type": "TEXT", "data": _CHECK.replace("VERSION", __version__)}],
+        },
+    }

@@ -97,9 +97,14 @@ def build_template(shots: list[FarmShot], options: JobOptions) -> dict:
     workspaces = common_folder([s.workspace.parent for s in shots])
     media = _media_root(shots)
     steps = [_identity_step(options)] if options.identity else []
-    environments = [{"name": "FaceplateOpenJD", "description": "the CLI reports progress as OpenJD lines; a task "
-                     "whose shot is busy (another chunk of it) waits for it rather than failing",
-                     "variables": {OPENJD_ENV: "1", WAIT_ENV: str(LOCK_WAIT_S)}}]
+    environments = [
+        {
+            "name": "FaceplateOpenJD",
+            "description": "the CLI reports progress as OpenJD lines; a task "
+            "whose shot is busy (another chunk of it) waits for it rather than failing",
+            "variables": {OPENJD_ENV: "1", WAIT_ENV: str(LOCK_WAIT_S)},
+        }
+    ]
     for shot in shots:
         steps += _shot_steps(shot, workspaces, media, options, prefix=f"{shot.name}:" if len(shots) > 1 else "")
     return {
@@ -118,9 +123,12 @@ def parameter_values(shots: list[FarmShot], options: JobOptions) -> dict[str, st
     values: dict[str, str | int] = {
         "Workspaces": str(common_folder([s.workspace.parent for s in shots])),
         "Media": str(_media_root(shots)),
-        "ChunkSize": options.chunk_size, "TrainGpus": options.train_gpus, "Faceplate": options.faceplate,
-        "TrainGpuMemory": options.gpu_memory_mib if options.train_gpus else 0, "QcGate": "gate" if options.gate
-        else "no-gate"}
+        "ChunkSize": options.chunk_size,
+        "TrainGpus": options.train_gpus,
+        "Faceplate": options.faceplate,
+        "TrainGpuMemory": options.gpu_memory_mib if options.train_gpus else 0,
+        "QcGate": "gate" if options.gate else "no-gate",
+    }
     if options.identity:
         values |= {"Library": str(options.identity.library), "Source": str(options.identity.source)}
     if options.budget:
@@ -137,8 +145,16 @@ def _media_root(shots: list[FarmShot]) -> Path:
 
 
 def _action(*args: str, timeout: int = STEP_CEILING_S) -> dict:
-    return {"actions": {"onRun": {"command": "{{Param.Faceplate}}", "args": list(args), "timeout": timeout,
-                                  "cancelation": dict(CANCEL)}}}
+    return {
+        "actions": {
+            "onRun": {
+                "command": "{{Param.Faceplate}}",
+                "args": list(args),
+                "timeout": timeout,
+                "cancelation": dict(CANCEL),
+            }
+        }
+    }
 
 
 def _timeout(stage: Stage, shot: FarmShot | None, options: JobOptions) -> int:
@@ -158,15 +174,28 @@ def _budget(options: JobOptions, stage: str) -> list[str]:
 def _stage_step(stage: Stage, shot: FarmShot, workspace: str, options: JobOptions, prefix: str, after: str) -> dict:
     """``faceplate <stage> SHOT`` after the step ``after``, as the stage's traits ask: a GPU host, the
     identity to start from, frame chunks, the consent waiver."""
-    args, step = [stage.name, workspace], {"name": prefix + stage.name, "dependencies": [{"dependsOn": after}],
-                                           "hostRequirements": host_requirements(stage.needs_gpu, options.os_family)}
+    args, step = (
+        [stage.name, workspace],
+        {
+            "name": prefix + stage.name,
+            "dependencies": [{"dependsOn": after}],
+            "hostRequirements": host_requirements(stage.needs_gpu, options.os_family),
+        },
+    )
     if stage.takes_identity and options.identity:
         step["dependencies"].append({"dependsOn": IDENTITY_STEP})
         args += ["--init-from", "{{Param.Library}}"]
     if stage.chunked:
-        step["parameterSpace"] = {"taskParameterDefinitions": [{
-            "name": "Frame", "type": "CHUNK[INT]", "range": str(shot.frames),
-            "chunks": {"defaultTaskCount": "{{Param.ChunkSize}}", "rangeConstraint": "CONTIGUOUS"}}]}
+        step["parameterSpace"] = {
+            "taskParameterDefinitions": [
+                {
+                    "name": "Frame",
+                    "type": "CHUNK[INT]",
+                    "range": str(shot.frames),
+                    "chunks": {"defaultTaskCount": "{{Param.ChunkSize}}", "rangeConstraint": "CONTIGUOUS"},
+                }
+            ]
+        }
         args += ["--frames", "{{Task.Param.Frame}}"]
     if stage.needs_consent and shot.waive_consent:
         args.append("--no-consent-ref")
@@ -176,10 +205,21 @@ def _stage_step(stage: Stage, shot: FarmShot, workspace: str, options: JobOption
 
 def _identity_step(options: JobOptions) -> dict:
     stage = get_stage("pretrain")
-    step = {"name": IDENTITY_STEP, "description": "train the source identity once; every shot starts from it",
-            "hostRequirements": host_requirements(stage.needs_gpu, options.os_family)}
-    return step | {"script": _action("pretrain", "{{Param.Library}}", "--faces", "{{Param.Source}}",
-                                     *_budget(options, "pretrain"), timeout=_timeout(stage, None, options))}
+    step = {
+        "name": IDENTITY_STEP,
+        "description": "train the source identity once; every shot starts from it",
+        "hostRequirements": host_requirements(stage.needs_gpu, options.os_family),
+    }
+    return step | {
+        "script": _action(
+            "pretrain",
+            "{{Param.Library}}",
+            "--faces",
+            "{{Param.Source}}",
+            *_budget(options, "pretrain"),
+            timeout=_timeout(stage, None, options),
+        )
+    }
 
 
 def _shot_steps(shot: FarmShot, workspaces: Path, media: Path, options: JobOptions, prefix: str) -> list[dict]:
@@ -187,9 +227,14 @@ def _shot_steps(shot: FarmShot, workspaces: Path, media: Path, options: JobOptio
     relink = ["relink", workspace, "--plate", under(media, shot.plate, "Media")]
     for index, source in enumerate(shot.sources):  # by key: the recorded path is the exporting machine's
         relink += ["--source", f"source{index}={under(media, source, 'Media')}"]
-    steps = [{"name": prefix + MEDIA_STEP, "description": "point the shot at its media as this node sees it",
-              "hostRequirements": host_requirements(False, options.os_family),
-              "script": _action(*relink)}]
+    steps = [
+        {
+            "name": prefix + MEDIA_STEP,
+            "description": "point the shot at its media as this node sees it",
+            "hostRequirements": host_requirements(False, options.os_family),
+            "script": _action(*relink),
+        }
+    ]
     previous = prefix + MEDIA_STEP
     for name in farm_stages():
         step = _stage_step(get_stage(name), shot, workspace, options, prefix, after=previous)

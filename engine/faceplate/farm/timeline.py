@@ -19,8 +19,14 @@ from faceplate.workspace import init_workspace, probe_clip
 from faceplate.workspace.workspace import MANIFEST_NAME
 
 
-def workspaces_from_timeline(timeline: str | Path, marker: str | None, sources: list[str | Path], shots_dir: Path,
-                             consent_ref: str | None = None, maps: PathMap = ()) -> list[Path]:
+def workspaces_from_timeline(
+    timeline: str | Path,
+    marker: str | None,
+    sources: list[str | Path],
+    shots_dir: Path,
+    consent_ref: str | None = None,
+    maps: PathMap = (),
+) -> list[Path]:
     """The workspace of every clip marked ``marker`` (every video clip without one), made where missing; each
     clip's media as ``maps`` (``--map FROM=TO``) puts it on this machine."""
     from faceplate_host.jobs import workspace_for
@@ -34,16 +40,27 @@ def workspaces_from_timeline(timeline: str | Path, marker: str | None, sources: 
     if not sources:
         raise FarmError("give the identity to put in with --source (the actor's clip, sequence or stills folder)")
     planned = [(shot, workspace_for(shot, shots_dir)) for shot in shots]
-    bodies = {root: shot.engine_shot([str(Path(s).absolute()) for s in sources], consent_ref)
-              for shot, root in planned if not (root / MANIFEST_NAME).is_file()}
+    bodies = {
+        root: shot.engine_shot([str(Path(s).absolute()) for s in sources], consent_ref)
+        for shot, root in planned
+        if not (root / MANIFEST_NAME).is_file()
+    }
     for body in bodies.values():
         body["plate"] = map_path(body["plate"], maps)
     for shot, root in planned:
         if root in bodies:
             _check_media(shot.name, bodies[root])
     for root, body in bodies.items():
-        init_workspace(root, body["plate"], body["range"], body["sources"], body["first_frame"] or 1001,
-                       body["colour_space"], body["fps"], consent_ref=body["consent_ref"])
+        init_workspace(
+            root,
+            body["plate"],
+            body["range"],
+            body["sources"],
+            body["first_frame"] or 1001,
+            body["colour_space"],
+            body["fps"],
+            consent_ref=body["consent_ref"],
+        )
     return [root for _, root in planned]
 
 
@@ -55,5 +72,7 @@ def _check_media(clip: str, body: dict) -> None:
         raise FarmError(f"clip {clip!r}: {exc}") from None
     media, wanted = FrameRange.parse(info.frame_range), FrameRange.parse(body["range"])
     if wanted.first < media.first or wanted.last > media.last:
-        raise FarmError(f"clip {clip!r}: frames {wanted} are outside its media {body['plate']}, which holds frames "
-                        f"{media}; fix the clip's range or relink it to the full media in the editor")
+        raise FarmError(
+            f"clip {clip!r}: frames {wanted} are outside its media {body['plate']}, which holds frames "
+            f"{media}; fix the clip's range or relink it to the full media in the editor"
+        )

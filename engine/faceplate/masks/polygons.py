@@ -24,7 +24,7 @@ import numpy as np
 
 from faceplate.errors import MaskError
 from faceplate.faces.align import transform_points
-from faceplate.faces.faceset import Faceset, FaceRecord
+from faceplate.faces.faceset import FaceRecord, Faceset
 
 SCHEMA = "FacePolygons.1"
 MIN_AREA = 4.0  # square crop pixels: smaller polygons are degenerate (a click, a line)
@@ -46,7 +46,7 @@ def read_polygon_file(path: str | Path) -> list[dict]:
     except ValueError as exc:
         raise MaskError(f"polygon file {path} is not valid JSON ({exc})") from exc
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
-        raise MaskError(f"polygon file {path} needs \"schema\": \"{SCHEMA}\" (see docs/curate_and_mask.md)")
+        raise MaskError(f'polygon file {path} needs "schema": "{SCHEMA}" (see docs/curate_and_mask.md)')
     labels = data.get("labels")
     if not isinstance(labels, list) or not labels:
         raise MaskError(f"polygon file {path} has no labels")
@@ -115,10 +115,16 @@ def _crop_polygon(points, record: FaceRecord, space: str, size: int) -> np.ndarr
     return pts
 
 
-def polygon_entry(record_id: str, include: list[np.ndarray], exclude: list[np.ndarray] = (), space: str = "crop") -> dict:
+def polygon_entry(
+    record_id: str, include: list[np.ndarray], exclude: list[np.ndarray] = (), space: str = "crop"
+) -> dict:
     """One label in file form (what an exporter from roto writes)."""
-    return {"id": record_id, "space": space, "include": [np.round(p, 2).tolist() for p in include],
-            "exclude": [np.round(p, 2).tolist() for p in exclude]}
+    return {
+        "id": record_id,
+        "space": space,
+        "include": [np.round(p, 2).tolist() for p in include],
+        "exclude": [np.round(p, 2).tolist() for p in exclude],
+    }
 
 
 def write_polygon_file(path: str | Path, labels: list[dict]) -> None:

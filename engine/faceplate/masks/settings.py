@@ -16,22 +16,38 @@ CPU_RESOLUTION, GPU_RESOLUTION = 128, 256
 @stage_settings
 class MaskSettings:
     roles: Roles = setting(BOTH, ROLES_HELP, flag="--role", remember=False, min_length=1)
-    labels: RootedPath | None = setting(None, "polygon file (FacePolygons.1): include/exclude polygons per crop; "
-                                 "given, the mask model trains on them", remember=False)
-    train: bool | None = setting(None, "train the mask model (default: when labels or --iterations are given, or "
-                                 "when no model exists yet and the budget trains one on this machine)", remember=False)
+    labels: RootedPath | None = setting(
+        None,
+        "polygon file (FacePolygons.1): include/exclude polygons per crop; given, the mask model trains on them",
+        remember=False,
+    )
+    train: bool | None = setting(
+        None,
+        "train the mask model (default: when labels or --iterations are given, or "
+        "when no model exists yet and the budget trains one on this machine)",
+        remember=False,
+    )
     landmark_only: bool = setting(False, "landmark masks only, no learned model")
-    budget: BudgetText = setting(None, BUDGET_HELP + "; whether the mask model trains, and how long (unset: preview, "
-                                 "which trains it on a GPU only)")
-    iterations: int | None = setting(None, "mask model training steps (unset: the budget's, 2000 on a CPU)", ge=1,
-                                     le=1_000_000)
-    resolution: int | None = setting(None, f"mask model input size, a multiple of 16 from 64 to 512 (default: "
-                                     f"{CPU_RESOLUTION} on a CPU, {GPU_RESOLUTION} with CUDA)", ge=64, le=512)
+    budget: BudgetText = setting(
+        None,
+        BUDGET_HELP + "; whether the mask model trains, and how long (unset: preview, which trains it on a GPU only)",
+    )
+    iterations: int | None = setting(
+        None, "mask model training steps (unset: the budget's, 2000 on a CPU)", ge=1, le=1_000_000
+    )
+    resolution: int | None = setting(
+        None,
+        f"mask model input size, a multiple of 16 from 64 to 512 (default: "
+        f"{CPU_RESOLUTION} on a CPU, {GPU_RESOLUTION} with CUDA)",
+        ge=64,
+        le=512,
+    )
     base: int = setting(16, "mask model width (channels of its first level)", ge=4, le=64)
     batch: int = setting(8, "training batch size", ge=1, le=256)
     min_labels: int = setting(8, "fewest labelled crops to train on", ge=1, le=100_000)
-    bootstrap_faces: int = setting(300, "faces sampled for their landmark hulls when training without labels",
-                                   ge=1, le=100_000)
+    bootstrap_faces: int = setting(
+        300, "faces sampled for their landmark hulls when training without labels", ge=1, le=100_000
+    )
     apply_batch: int = setting(32, "crops per batch when applying the model", ge=1, le=1024)
     seed: int = setting(0, "random seed of training", ge=0, le=2**31 - 1)
     # where training runs belongs to the machine, not the shot: a farm node may have no GPU

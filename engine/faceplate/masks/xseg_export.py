@@ -25,8 +25,13 @@ def export_onnx(model: XSegNet, path: Path, extra: dict | None = None) -> Path:
     """Write ``path`` atomically through the engine's one export path (parity-checked against torch);
     metadata: schema, resolution, face_type, config (JSON) and ``extra``."""
     config = model.config
-    meta = {"schema": config.schema, "resolution": str(config.resolution), "face_type": config.face_type,
-            "config": json.dumps(asdict(config)), "producer": "faceplate.mask"}
+    meta = {
+        "schema": config.schema,
+        "resolution": str(config.resolution),
+        "face_type": config.face_type,
+        "config": json.dumps(asdict(config)),
+        "producer": "faceplate.mask",
+    }
     meta.update({k: str(v) for k, v in (extra or {}).items()})
     example = torch.rand(2, 3, config.resolution, config.resolution)
     try:

@@ -30,22 +30,30 @@ class XSegConfig:
     schema: str = SCHEMA
 
     def __post_init__(self) -> None:
-        if self.resolution % (2 ** self.depth):
-            raise ValueError(f"resolution {self.resolution} must divide by 2**depth = {2 ** self.depth}")
+        if self.resolution % (2**self.depth):
+            raise ValueError(f"resolution {self.resolution} must divide by 2**depth = {2**self.depth}")
 
 
 def conv_block(c_in: int, c_out: int) -> nn.Sequential:
-    return nn.Sequential(nn.Conv2d(c_in, c_out, 3, padding=1), nn.LeakyReLU(0.1, inplace=True),
-                         nn.Conv2d(c_out, c_out, 3, padding=1), nn.LeakyReLU(0.1, inplace=True))
+    return nn.Sequential(
+        nn.Conv2d(c_in, c_out, 3, padding=1),
+        nn.LeakyReLU(0.1, inplace=True),
+        nn.Conv2d(c_out, c_out, 3, padding=1),
+        nn.LeakyReLU(0.1, inplace=True),
+    )
 
 
 class XSegNet(nn.Module):
     def __init__(self, config: XSegConfig):
         super().__init__()
         self.config = config
-        widths = [config.base * 2 ** i for i in range(config.depth + 1)]
-        self.down = nn.ModuleList([conv_block(3, widths[0])] + [conv_block(widths[i], widths[i + 1]) for i in range(config.depth)])
-        self.up = nn.ModuleList([nn.ConvTranspose2d(widths[i + 1], widths[i], 2, stride=2) for i in reversed(range(config.depth))])
+        widths = [config.base * 2**i for i in range(config.depth + 1)]
+        self.down = nn.ModuleList(
+            [conv_block(3, widths[0])] + [conv_block(widths[i], widths[i + 1]) for i in range(config.depth)]
+        )
+        self.up = nn.ModuleList(
+            [nn.ConvTranspose2d(widths[i + 1], widths[i], 2, stride=2) for i in reversed(range(config.depth))]
+        )
         self.merge = nn.ModuleList([conv_block(2 * widths[i], widths[i]) for i in reversed(range(config.depth))])
         self.head = nn.Conv2d(widths[0], 1, 1)
         self.pool = nn.MaxPool2d(2)
@@ -73,7 +81,9 @@ def save_checkpoint(folder: Path, model: XSegNet, extra: dict | None = None) -> 
     folder.mkdir(parents=True, exist_ok=True)
     with atomic_path(folder / WEIGHTS_NAME) as tmp:
         save_file({k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}, str(tmp))
-    write_text_atomic(folder / CONFIG_NAME, json.dumps({"config": asdict(model.config), **(extra or {})}, indent=1) + "\n")
+    write_text_atomic(
+        folder / CONFIG_NAME, json.dumps({"config": asdict(model.config), **(extra or {})}, indent=1) + "\n"
+    )
     return folder
 
 
@@ -89,6 +99,7 @@ def load_checkpoint(folder: Path) -> tuple[XSegNet, dict]:
         model = XSegNet(config)
         model.load_state_dict(load_file(str(folder / WEIGHTS_NAME)))
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
-        raise MaskError(f"mask model checkpoint {folder} is missing or damaged ({exc}); retrain with `faceplate mask --train`") from exc
+        raise MaskError(
+            f"mask model checkpoint {folder} is missing or damaged ({exc}); retrain with `faceplate mask --train`"
+        ) from exc
     return model.eval(), meta
-

@@ -43,8 +43,14 @@ def pick_device(name: str | None) -> torch.device:
     return torch.device(name or ("cuda" if torch.cuda.is_available() else "cpu"))
 
 
-def train_xseg(images: np.ndarray, masks: np.ndarray, config: XSegConfig, settings: XSegTrainSettings,
-               model: XSegNet | None = None, progress=None) -> tuple[XSegNet, dict]:
+def train_xseg(
+    images: np.ndarray,
+    masks: np.ndarray,
+    config: XSegConfig,
+    settings: XSegTrainSettings,
+    model: XSegNet | None = None,
+    progress=None,
+) -> tuple[XSegNet, dict]:
     """Train (or fine-tune ``model``); returns the model (eval, on CPU) and a summary."""
     threads = torch.get_num_threads()
     if settings.threads:
@@ -55,8 +61,14 @@ def train_xseg(images: np.ndarray, masks: np.ndarray, config: XSegConfig, settin
         torch.set_num_threads(threads)
 
 
-def _train(images: np.ndarray, masks: np.ndarray, config: XSegConfig, settings: XSegTrainSettings,
-           model: XSegNet | None, progress) -> tuple[XSegNet, dict]:
+def _train(
+    images: np.ndarray,
+    masks: np.ndarray,
+    config: XSegConfig,
+    settings: XSegTrainSettings,
+    model: XSegNet | None,
+    progress,
+) -> tuple[XSegNet, dict]:
     torch.manual_seed(settings.seed)
     device = pick_device(settings.device)
     x = torch.from_numpy(np.ascontiguousarray(images)).to(device).permute(0, 3, 1, 2).float().div_(255.0).contiguous()
@@ -64,8 +76,14 @@ def _train(images: np.ndarray, masks: np.ndarray, config: XSegConfig, settings: 
     model = (model or XSegNet(config)).to(device).train()
     optimiser = torch.optim.AdamW(model.parameters(), lr=settings.learning_rate, weight_decay=1e-4)
     warmup = max(1, settings.iterations // 20)
-    schedule = torch.optim.lr_scheduler.LambdaLR(optimiser, lambda step: min(1.0, (step + 1) / warmup) * 0.5 * (
-        1.0 + math.cos(math.pi * min(step, settings.iterations) / settings.iterations)))  # warm-up, then cosine
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimiser,
+        lambda step: (
+            min(1.0, (step + 1) / warmup)
+            * 0.5
+            * (1.0 + math.cos(math.pi * min(step, settings.iterations) / settings.iterations))
+        ),
+    )  # warm-up, then cosine
     generator = torch.Generator(device="cpu").manual_seed(settings.seed)
     started, losses = time.perf_counter(), []
     for step in range(settings.iterations):
@@ -81,11 +99,22 @@ def _train(images: np.ndarray, masks: np.ndarray, config: XSegConfig, settings: 
         if progress is not None:
             progress(step + 1, settings.iterations, losses[-1])
     seconds = time.perf_counter() - started
-    tail = losses[-max(1, len(losses) // 10):]
-    summary = {"iterations": settings.iterations, "samples": len(x), "final_loss": round(float(np.mean(tail)), 5),
-               "seconds": round(seconds, 2), "device": str(device)}
-    log.info("mask model: %d iterations on %d crops in %.1f s (%s), loss %.4f", settings.iterations, len(x), seconds,
-             device, summary["final_loss"])
+    tail = losses[-max(1, len(losses) // 10) :]
+    summary = {
+        "iterations": settings.iterations,
+        "samples": len(x),
+        "final_loss": round(float(np.mean(tail)), 5),
+        "seconds": round(seconds, 2),
+        "device": str(device),
+    }
+    log.info(
+        "mask model: %d iterations on %d crops in %.1f s (%s), loss %.4f",
+        settings.iterations,
+        len(x),
+        seconds,
+        device,
+        summary["final_loss"],
+    )
     return model.cpu().eval(), summary
 
 
@@ -94,8 +123,9 @@ def dice_loss(prob: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     return (1.0 - (2.0 * inter + 1.0) / (prob.sum((1, 2, 3)) + target.sum((1, 2, 3)) + 1.0)).mean()
 
 
-def augment(image: torch.Tensor, mask: torch.Tensor, s: XSegTrainSettings,
-            generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+def augment(
+    image: torch.Tensor, mask: torch.Tensor, s: XSegTrainSettings, generator: torch.Generator
+) -> tuple[torch.Tensor, torch.Tensor]:
     """``[B, 3, R, R]``, ``[B, 1, R, R]`` -> warped, mirrored, colour-jittered copies."""
     b, device = image.shape[0], image.device
     rand = lambda *shape: torch.rand(*shape, generator=generator).to(device)  # noqa: E731
@@ -103,8 +133,13 @@ def augment(image: torch.Tensor, mask: torch.Tensor, s: XSegTrainSettings,
     scale = 1.0 + (rand(b) * 2 - 1) * s.scale
     flip = torch.where(rand(b) < 0.5, -1.0, 1.0)
     cos, sin = torch.cos(angle) / scale, torch.sin(angle) / scale
-    theta = torch.stack([torch.stack([cos * flip, -sin, (rand(b) * 2 - 1) * s.shift * 2], 1),
-                         torch.stack([sin * flip, cos, (rand(b) * 2 - 1) * s.shift * 2], 1)], 1)
+    theta = torch.stack(
+        [
+            torch.stack([cos * flip, -sin, (rand(b) * 2 - 1) * s.shift * 2], 1),
+            torch.stack([sin * flip, cos, (rand(b) * 2 - 1) * s.shift * 2], 1),
+        ],
+        1,
+    )
     grid = F.affine_grid(theta, list(image.shape), align_corners=False)
     image = F.grid_sample(image, grid, mode="bilinear", padding_mode="reflection", align_corners=False)
     mask = F.grid_sample(mask, grid, mode="bilinear", padding_mode="zeros", align_corners=False)

@@ -28,7 +28,9 @@ def load_config(config: str | ocio.Config = DEFAULT_CONFIG) -> ocio.Config:
     try:
         return ocio.Config.CreateFromFile(str(config))
     except ocio.Exception as exc:
-        raise ColourError(f"cannot load OCIO config {config}: {exc}; give a readable .ocio file or ocio://default") from exc
+        raise ColourError(
+            f"cannot load OCIO config {config}: {exc}; give a readable .ocio file or ocio://default"
+        ) from exc
 
 
 def list_colour_spaces(config: str | ocio.Config = DEFAULT_CONFIG) -> list[str]:
@@ -55,7 +57,9 @@ def resolve_colour_space(config: ocio.Config, name: str) -> str:
 class ColourTransform:
     """Convert between ``plate_space`` and ``working_space`` with cached OCIO CPU processors."""
 
-    def __init__(self, plate_space: str, working_space: str = WORKING_SPACE, config: str | ocio.Config = DEFAULT_CONFIG) -> None:
+    def __init__(
+        self, plate_space: str, working_space: str = WORKING_SPACE, config: str | ocio.Config = DEFAULT_CONFIG
+    ) -> None:
         cfg = load_config(config)
         self.plate_space = resolve_colour_space(cfg, plate_space)
         self.working_space = resolve_colour_space(cfg, working_space)

@@ -10,9 +10,8 @@ import re
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
-from faceplate_host.shots import FrameSpan
-
 from faceplate.errors import FrameRangeError
+from faceplate_host.shots import FrameSpan
 
 _RANGE_RE = re.compile(r"^\s*(-?\d+)\s*(?:(?:-|:|\.\.)\s*(-?\d+))?\s*$")
 MAX_FRAME = 999_999_999  # nine digits: 11 days at 1000 fps; a longer number is a typo, not a plate frame
@@ -26,7 +25,9 @@ class FrameRange(FrameSpan):
 
     def __post_init__(self) -> None:
         if self.last < self.first:
-            raise FrameRangeError(f"frame range {self.first}-{self.last} ends before it starts; write FIRST-LAST, e.g. 1001-1100")
+            raise FrameRangeError(
+                f"frame range {self.first}-{self.last} ends before it starts; write FIRST-LAST, e.g. 1001-1100"
+            )
 
     @classmethod
     def parse(cls, text: str) -> "FrameRange":
@@ -59,8 +60,10 @@ class FrameRange(FrameSpan):
 def _frame_number(digits: str, text: str) -> int:
     if len(digits.lstrip("-")) > len(str(MAX_FRAME)) or abs(int(digits)) > MAX_FRAME:
         shown = digits if len(digits) <= 20 else digits[:12] + "..."
-        raise FrameRangeError(f"frame {shown} in {_shorten(text)} is past the largest frame number Faceplate takes "
-                              f"({MAX_FRAME}); write the plate's frame numbers, e.g. 1001-1100")
+        raise FrameRangeError(
+            f"frame {shown} in {_shorten(text)} is past the largest frame number Faceplate takes "
+            f"({MAX_FRAME}); write the plate's frame numbers, e.g. 1001-1100"
+        )
     return int(digits)
 
 
@@ -113,8 +116,9 @@ def select_frames(frames: str | None, shot_range: "FrameRange") -> list[int]:
     spans = parse_frame_spans(frames) if frames else (shot_range,)
     outside = spans_outside(spans, shot_range)
     if outside:
-        raise FrameRangeError(f"frames {spans_text(outside)} are outside the shot range {shot_range}; "
-                              f"pick frames inside it")
+        raise FrameRangeError(
+            f"frames {spans_text(outside)} are outside the shot range {shot_range}; pick frames inside it"
+        )
     return [frame for span in spans for frame in span]
 
 

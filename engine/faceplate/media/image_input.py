@@ -51,11 +51,15 @@ def _where(path: str | os.PathLike, frame: int | None) -> str:
 
 def _open(path: str | os.PathLike, frame: int | None) -> "oiio.ImageInput":
     if not os.path.isfile(path):
-        raise MediaError(f"cannot read {_where(path, frame)}: no such file; check the path and that the frame was rendered")
+        raise MediaError(
+            f"cannot read {_where(path, frame)}: no such file; check the path and that the frame was rendered"
+        )
     inp = oiio.ImageInput.open(str(path))
     if inp is None:
-        raise MediaError(f"cannot read {_where(path, frame)}: {oiio.geterror() or 'unknown image format'}; "
-                         "the file is corrupt or not an image, re-render or re-copy it")
+        raise MediaError(
+            f"cannot read {_where(path, frame)}: {oiio.geterror() or 'unknown image format'}; "
+            "the file is corrupt or not an image, re-render or re-copy it"
+        )
     return inp
 
 
@@ -112,8 +116,10 @@ def _read_data_window(path, frame: int | None, alpha: bool) -> tuple[np.ndarray,
             chend = spec.nchannels
         pixels = inp.read_image(0, 0, 0, chend, _read_type(spec))
         if pixels is None or inp.has_error:
-            raise MediaError(f"cannot decode {_where(path, frame)}: {inp.geterror() or 'read failed'}; "
-                             "the file is truncated or corrupt, re-render or re-copy it")
+            raise MediaError(
+                f"cannot decode {_where(path, frame)}: {inp.geterror() or 'read failed'}; "
+                "the file is truncated or corrupt, re-render or re-copy it"
+            )
     finally:
         inp.close()
     pixels = pixels.reshape(spec.height, spec.width, -1)
@@ -139,5 +145,5 @@ def _place_in_display_window(pixels: np.ndarray, spec: "oiio.ImageSpec") -> np.n
     dx0, dy0 = max(x0, 0), max(y0, 0)
     dx1, dy1 = min(x0 + spec.width, spec.full_width), min(y0 + spec.height, spec.full_height)
     if dx1 > dx0 and dy1 > dy0:
-        full[dy0:dy1, dx0:dx1] = pixels[dy0 - y0:dy1 - y0, dx0 - x0:dx1 - x0]
+        full[dy0:dy1, dx0:dx1] = pixels[dy0 - y0 : dy1 - y0, dx0 - x0 : dx1 - x0]
     return full

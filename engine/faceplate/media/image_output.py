@@ -22,12 +22,24 @@ from faceplate.atomic import atomic_path
 from faceplate.errors import DiskFullError, MediaError
 
 # Pixel types a caller may ask for, as (OIIO storage type, bits per sample).
-PIXEL_TYPES = {"uint8": ("uint8", 8), "uint10": ("uint16", 10), "uint12": ("uint16", 12),
-               "uint16": ("uint16", 16), "half": ("half", 16), "float": ("float", 32)}
+PIXEL_TYPES = {
+    "uint8": ("uint8", 8),
+    "uint10": ("uint16", 10),
+    "uint12": ("uint16", 12),
+    "uint16": ("uint16", 16),
+    "half": ("half", 16),
+    "float": ("float", 32),
+}
 # Which of those each common format can store; OIIO would otherwise silently substitute.
-_ALLOWED = {"exr": {"half", "float"}, "png": {"uint8", "uint16"}, "jpg": {"uint8"},
-            "jpeg": {"uint8"}, "dpx": {"uint8", "uint10", "uint12", "uint16"},
-            "tif": {"uint8", "uint16", "half", "float"}, "tiff": {"uint8", "uint16", "half", "float"}}
+_ALLOWED = {
+    "exr": {"half", "float"},
+    "png": {"uint8", "uint16"},
+    "jpg": {"uint8"},
+    "jpeg": {"uint8"},
+    "dpx": {"uint8", "uint10", "uint12", "uint16"},
+    "tif": {"uint8", "uint16", "half", "float"},
+    "tiff": {"uint8", "uint16", "half", "float"},
+}
 _DEFAULT_COMPRESSION = {"exr": "zip", "tif": "zip", "tiff": "zip"}
 PNG_END = bytes.fromhex("0000000049454e44ae426082")  # the IEND chunk every complete PNG ends with
 MIN_BYTES = 8  # no image file of any format we write is smaller (signatures + header)
@@ -47,7 +59,9 @@ def _pick_pixel_type(ext: str, dtype: np.dtype, pixel_type: str | None, path: Pa
         raise MediaError(f"cannot write {path}: pixel type {pixel_type!r} is not one of {', '.join(PIXEL_TYPES)}")
     allowed = _ALLOWED.get(ext)
     if allowed is not None and pixel_type not in allowed:
-        raise MediaError(f"cannot write {path}: .{ext} cannot store {pixel_type}; use one of {', '.join(sorted(allowed))}")
+        raise MediaError(
+            f"cannot write {path}: .{ext} cannot store {pixel_type}; use one of {', '.join(sorted(allowed))}"
+        )
     return pixel_type
 
 
@@ -55,7 +69,9 @@ def _checked_pixels(array: np.ndarray, path: Path) -> np.ndarray:
     if array.ndim == 2:
         array = array[:, :, None]
     if array.ndim != 3 or array.shape[2] not in (1, 3, 4):
-        raise MediaError(f"cannot write {path}: pixels must be [H, W], [H, W, 3] (RGB) or [H, W, 4] (RGBA), got {array.shape}")
+        raise MediaError(
+            f"cannot write {path}: pixels must be [H, W], [H, W, 3] (RGB) or [H, W, 4] (RGBA), got {array.shape}"
+        )
     if array.dtype == np.float64:
         array = array.astype(np.float32)
     if array.dtype not in (np.uint8, np.uint16, np.float16, np.float32):
@@ -88,10 +104,18 @@ def _write_pixels(out: "oiio.ImageOutput", array: np.ndarray) -> bool:
     return out.write_image(array)
 
 
-def write_image(path: str | os.PathLike, array: np.ndarray, *, pixel_type: str | None = None,
-                channel_names: tuple[str, ...] | None = None, compression: str | None = None,
-                quality: int = 95, data_window: tuple[int, int, int, int] | None = None,
-                display_size: tuple[int, int] | None = None, attributes: dict[str, str] | None = None) -> Path:
+def write_image(
+    path: str | os.PathLike,
+    array: np.ndarray,
+    *,
+    pixel_type: str | None = None,
+    channel_names: tuple[str, ...] | None = None,
+    compression: str | None = None,
+    quality: int = 95,
+    data_window: tuple[int, int, int, int] | None = None,
+    display_size: tuple[int, int] | None = None,
+    attributes: dict[str, str] | None = None,
+) -> Path:
     """Write ``array`` (``["H", "W"]``, ``["H", "W", 3]`` or ``["H", "W", 4]``) atomically to ``path``.
 
     ``pixel_type``: uint8 | uint10 | uint12 | uint16 | half | float; default half for EXR,
@@ -111,10 +135,12 @@ def write_image(path: str | os.PathLike, array: np.ndarray, *, pixel_type: str |
         if display_size is None:
             display_size = (array.shape[1], array.shape[0])
             x, y, w, h = data_window
-            array = np.ascontiguousarray(array[max(y, 0):y + h, max(x, 0):x + w])
+            array = np.ascontiguousarray(array[max(y, 0) : y + h, max(x, 0) : x + w])
             if x < 0 or y < 0 or array.shape[:2] != (h, w):
-                raise MediaError(f"cannot write {path}: data window {data_window} lies outside the {display_size[0]}x{display_size[1]} image; "
-                                 "pass display_size=(W, H) with the window's pixels for overscan")
+                raise MediaError(
+                    f"cannot write {path}: data window {data_window} lies outside the {display_size[0]}x{display_size[1]} image; "
+                    "pass display_size=(W, H) with the window's pixels for overscan"
+                )
     spec = _build_spec(array, pixel_type, channel_names, data_window, display_size, path)
     compression = compression or _DEFAULT_COMPRESSION.get(ext)
     if ext in ("jpg", "jpeg"):
@@ -132,7 +158,9 @@ def write_image(path: str | os.PathLike, array: np.ndarray, *, pixel_type: str |
 def _write_to(tmp: Path, spec: "oiio.ImageSpec", array: np.ndarray, path: Path) -> None:
     out = oiio.ImageOutput.create(str(tmp))
     if out is None:
-        raise MediaError(f"cannot write {path}: no image writer for '{path.suffix}' ({oiio.geterror()}); use .exr, .png, .tif, .dpx or .jpg")
+        raise MediaError(
+            f"cannot write {path}: no image writer for '{path.suffix}' ({oiio.geterror()}); use .exr, .png, .tif, .dpx or .jpg"
+        )
     try:
         written = out.open(str(tmp), spec) and _write_pixels(out, array)
     finally:
@@ -140,7 +168,9 @@ def _write_to(tmp: Path, spec: "oiio.ImageSpec", array: np.ndarray, path: Path) 
     if not (written and closed):
         if _out_of_space(tmp, array.nbytes):
             raise _disk_full(path)
-        raise MediaError(f"cannot write {path}: {out.geterror() or 'write failed'}; check free disk space and permissions")
+        raise MediaError(
+            f"cannot write {path}: {out.geterror() or 'write failed'}; check free disk space and permissions"
+        )
     with open(tmp, "rb") as fh:  # on disk before the rename, as atomic.py promises
         os.fsync(fh.fileno())
 
@@ -152,8 +182,13 @@ def _check_complete(tmp: Path, ext: str, path: Path, nbytes: int) -> None:
         with open(tmp, "rb") as fh:
             fh.seek(max(0, tmp.stat().st_size - len(PNG_END)))
             if fh.read() != PNG_END:
-                raise _disk_full(path) if _out_of_space(tmp, nbytes) else MediaError(
-                    f"cannot write {path}: the PNG came out incomplete; check free disk space and permissions")
+                raise (
+                    _disk_full(path)
+                    if _out_of_space(tmp, nbytes)
+                    else MediaError(
+                        f"cannot write {path}: the PNG came out incomplete; check free disk space and permissions"
+                    )
+                )
     elif _at_file_size_limit(tmp):
         raise _disk_full(path)
 
@@ -176,5 +211,6 @@ def _at_file_size_limit(tmp: Path) -> bool:
 
 
 def _disk_full(path: Path) -> DiskFullError:
-    return DiskFullError(f"no space left to write {path}; the previous file is kept: "
-                         "free some disk space and run the same command again")
+    return DiskFullError(
+        f"no space left to write {path}; the previous file is kept: free some disk space and run the same command again"
+    )

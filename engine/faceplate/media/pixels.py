@@ -20,7 +20,9 @@ def to_float01(img: np.ndarray) -> np.ndarray:
     """
     scale = _INT_SCALE.get(img.dtype)
     if scale is not None:
-        return img.astype(np.float32) / np.float32(scale)  # divide: 255/255 is exactly 1.0, every value correctly rounded
+        return img.astype(np.float32) / np.float32(
+            scale
+        )  # divide: 255/255 is exactly 1.0, every value correctly rounded
     if img.dtype.kind == "f":
         return img.astype(np.float32, copy=False)
     raise TypeError(f"to_float01 expects uint8, uint16 or float pixels, got {img.dtype}")

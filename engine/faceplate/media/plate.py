@@ -62,7 +62,7 @@ class Plate(abc.ABC):
             if frame not in missing:
                 yield frame, self.read(frame)
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional: plates that hold no handle keep this
         """Release file handles; reading after close is an error."""
 
     def __enter__(self) -> "Plate":

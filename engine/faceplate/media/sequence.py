@@ -41,13 +41,19 @@ class SequencePattern:
 
     def frame_of(self, name: str) -> int | None:
         """The frame number a file name holds in this sequence, or None."""
-        if not (name.startswith(self.prefix) and name.endswith(self.suffix)) or len(name) <= len(self.prefix) + len(self.suffix):
+        if not (name.startswith(self.prefix) and name.endswith(self.suffix)) or len(name) <= len(self.prefix) + len(
+            self.suffix
+        ):
             return None
-        digits = name[len(self.prefix):len(name) - len(self.suffix)]
+        digits = name[len(self.prefix) : len(name) - len(self.suffix)]
         if not digits.isdigit() or not digits.isascii():
             return None
         # Frames past the padding grow wider (10000 in a #### sequence) but never have leading zeros.
-        if self.padding is not None and len(digits) != self.padding and (len(digits) < self.padding or digits[0] == "0"):
+        if (
+            self.padding is not None
+            and len(digits) != self.padding
+            and (len(digits) < self.padding or digits[0] == "0")
+        ):
             return None
         return int(digits)
 
@@ -64,7 +70,7 @@ def parse_pattern(pattern: str | os.PathLike) -> SequencePattern:
     if matches:
         match = matches[-1]  # the frame number is the last token, as in name_v###.####.exr
         token, (width, first, last) = match.group(0), match.groups()
-        prefix, suffix = name[:match.start()], name[match.end():]
+        prefix, suffix = name[: match.start()], name[match.end() :]
         if first is not None:
             # [1001-1100] matches any padding; new files get as many digits as its first number.
             explicit = FrameRange(int(first), int(last))
@@ -73,7 +79,9 @@ def parse_pattern(pattern: str | os.PathLike) -> SequencePattern:
         return SequencePattern(directory, prefix, suffix, padding)
     numbered = _NUMBERED.match(name)
     if not numbered:
-        raise MediaError(f"{pattern} is not an image-sequence pattern; write name.####.exr, name.%04d.exr or name.1001.exr")
+        raise MediaError(
+            f"{pattern} is not an image-sequence pattern; write name.####.exr, name.%04d.exr or name.1001.exr"
+        )
     prefix, digits, suffix = numbered.groups()
     return SequencePattern(directory, prefix, suffix, len(digits))
 
@@ -83,15 +91,19 @@ def scan_sequence(pattern: SequencePattern) -> dict[int, str]:
     try:
         entries = list(os.scandir(pattern.directory))
     except OSError as exc:
-        raise MediaError(f"cannot list {pattern.directory} for sequence {pattern}: {exc.strerror}; check the path") from exc
+        raise MediaError(
+            f"cannot list {pattern.directory} for sequence {pattern}: {exc.strerror}; check the path"
+        ) from exc
     files: dict[int, str] = {}
     for entry in entries:
         frame = pattern.frame_of(entry.name)
         if frame is None or (pattern.explicit is not None and frame not in pattern.explicit):
             continue
         if frame in files:
-            raise MediaError(f"sequence {pattern} has two files for frame {frame} ({os.path.basename(files[frame])}, "
-                             f"{entry.name}); keep one padding, or give the padding with ####")
+            raise MediaError(
+                f"sequence {pattern} has two files for frame {frame} ({os.path.basename(files[frame])}, "
+                f"{entry.name}); keep one padding, or give the padding with ####"
+            )
         files[frame] = entry.path
     return files
 
@@ -111,17 +123,27 @@ class SequencePlate(ImageFilesPlate):
         parsed = parse_pattern(text)
         files = scan_sequence(parsed)
         if not files:
-            raise MediaError(f"empty sequence {text}: no file in {parsed.directory} matches {str(parsed)!r}; "
-                             "check the name, padding and extension")
+            raise MediaError(
+                f"empty sequence {text}: no file in {parsed.directory} matches {str(parsed)!r}; "
+                "check the name, padding and extension"
+            )
         frame_range = parsed.explicit or FrameRange(min(files), max(files))
         missing = tuple(f for f in frame_range if f not in files)
         first = min(files)
         header = read_image_format(files[first], first)
         self.pattern = parsed
         self.info = PlateInfo(
-            path=text, kind="sequence", width=header.width, height=header.height, fps=header.fps,
-            frame_range=frame_range, timecode=header.timecode, missing_frames=missing,
-            bit_depth=header.bit_depth, is_float=header.is_float, frame_files=dict(sorted(files.items())),
+            path=text,
+            kind="sequence",
+            width=header.width,
+            height=header.height,
+            fps=header.fps,
+            frame_range=frame_range,
+            timecode=header.timecode,
+            missing_frames=missing,
+            bit_depth=header.bit_depth,
+            is_float=header.is_float,
+            frame_files=dict(sorted(files.items())),
         )
 
 

@@ -23,20 +23,30 @@ def _natural_key(name: str) -> list:
 class StillsPlate(ImageFilesPlate):
     def __init__(self, paths: list[str | os.PathLike], first_frame: int, label: str) -> None:
         if not paths:
-            raise MediaError(f"no still images in {label}; add .jpg/.png/.exr/.tif files or point at a video or sequence")
+            raise MediaError(
+                f"no still images in {label}; add .jpg/.png/.exr/.tif files or point at a video or sequence"
+            )
         files = {first_frame + i: os.fspath(p) for i, p in enumerate(paths)}
         header = read_image_format(files[first_frame], first_frame)
         self.info = PlateInfo(
-            path=label, kind="stills", width=header.width, height=header.height, fps=None,
+            path=label,
+            kind="stills",
+            width=header.width,
+            height=header.height,
+            fps=None,
             frame_range=FrameRange(first_frame, first_frame + len(files) - 1),
-            bit_depth=header.bit_depth, is_float=header.is_float, frame_files=files,
+            bit_depth=header.bit_depth,
+            is_float=header.is_float,
+            frame_files=files,
         )
 
     @classmethod
     def from_directory(cls, directory: str | os.PathLike, first_frame: int = 1001) -> "StillsPlate":
         """Every image file in ``directory`` (not hidden, not recursive), in natural name order."""
         try:
-            entries = [e for e in os.scandir(directory) if e.is_file() and not e.name.startswith(".") and is_image_path(e.name)]
+            entries = [
+                e for e in os.scandir(directory) if e.is_file() and not e.name.startswith(".") and is_image_path(e.name)
+            ]
         except OSError as exc:
             raise MediaError(f"cannot list stills directory {directory}: {exc.strerror}; check the path") from exc
         entries.sort(key=lambda e: _natural_key(e.name))

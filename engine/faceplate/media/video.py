@@ -34,7 +34,9 @@ class VideoPlate(Plate):
         try:
             self._container = av.open(self._path)
         except (av.FFmpegError, OSError, UnicodeDecodeError) as exc:
-            raise MediaError(f"cannot decode {self._path}: unreadable codec or not a video ({exc}); {_REEXPORT}") from exc
+            raise MediaError(
+                f"cannot decode {self._path}: unreadable codec or not a video ({exc}); {_REEXPORT}"
+            ) from exc
         try:
             self._stream = _video_stream(self._container, self._path)
             self._stream.thread_type = "AUTO"  # frame+slice threads; only fast sequential reads need it
@@ -63,9 +65,16 @@ class VideoPlate(Plate):
             width, height = height, width
         count = self._frame_count()
         self.info = PlateInfo(
-            path=self._path, kind="video", width=width, height=height, fps=self._fps,
-            frame_range=FrameRange(self._first, self._first + count - 1), timecode=_timecode(self._container, stream),
-            rotation=self._rotation, bit_depth=bits, is_float=False,
+            path=self._path,
+            kind="video",
+            width=width,
+            height=height,
+            fps=self._fps,
+            frame_range=FrameRange(self._first, self._first + count - 1),
+            timecode=_timecode(self._container, stream),
+            rotation=self._rotation,
+            bit_depth=bits,
+            is_float=False,
         )
 
     # -- decoding ---------------------------------------------------------------------------
@@ -94,7 +103,9 @@ class VideoPlate(Plate):
                 # Frame threads report an error a few packets late but still output frames in order,
                 # so the damaged frame is the next one due; before any output, it is this packet's.
                 late = not output_yet and packet is not None and packet.pts is not None
-                self._damaged(self._index_of(packet.pts) if late else expected, getattr(exc, "strerror", None) or str(exc), exc)
+                self._damaged(
+                    self._index_of(packet.pts) if late else expected, getattr(exc, "strerror", None) or str(exc), exc
+                )
             for frame in decoded:
                 if frame.pts is not None and self._origin is None:
                     self._origin = frame.pts
@@ -124,7 +135,9 @@ class VideoPlate(Plate):
                 break
             except av.FFmpegError as exc:
                 if target == targets[-1]:
-                    raise MediaError(f"cannot seek to frame {self._first + index} of {self._path}: {exc}; {_REEXPORT}") from exc
+                    raise MediaError(
+                        f"cannot seek to frame {self._first + index} of {self._path}: {exc}; {_REEXPORT}"
+                    ) from exc
         self._cursor, self._cursor_next = self._decode_run(expected=index), None
 
     def _frame_at(self, index: int) -> "av.VideoFrame":
@@ -170,8 +183,10 @@ class VideoPlate(Plate):
         try:
             pixels = self._reformatter.reformat(frame, format=self._rgb_format).to_ndarray()
         except (av.FFmpegError, ValueError) as exc:
-            raise MediaError(f"cannot convert frame {self._first + index} of {self._path} "
-                             f"({frame.format.name}) to RGB: {exc}; {_REEXPORT}") from exc
+            raise MediaError(
+                f"cannot convert frame {self._first + index} of {self._path} "
+                f"({frame.format.name}) to RGB: {exc}; {_REEXPORT}"
+            ) from exc
         if self._rotation:
             pixels = np.rot90(pixels, k=self._rotation // 90)
         return np.ascontiguousarray(pixels)  # PyAV's view skips row padding with strides
@@ -214,7 +229,7 @@ class VideoPlate(Plate):
             self._seek(start)
             last = None
             try:
-                for last, _ in self._cursor:
+                for last, _ in self._cursor:  # noqa: B007 - the loop only finds the last frame
                     pass
             except MediaError:
                 return max(estimate, 1)  # a damaged tail: reading that frame will name it

@@ -25,10 +25,18 @@ class Architecture:
 
 
 ARCHITECTURES = (
-    Architecture("liae", "faceplate.models.autoencoder:LIAEModel",
-                 "shared encoder, inter_AB + inter_B, one shared decoder", doubled_code=True),
-    Architecture("df", "faceplate.models.autoencoder:DFModel",
-                 "shared encoder and inter, one decoder per identity", doubled_code=False),
+    Architecture(
+        "liae",
+        "faceplate.models.autoencoder:LIAEModel",
+        "shared encoder, inter_AB + inter_B, one shared decoder",
+        doubled_code=True,
+    ),
+    Architecture(
+        "df",
+        "faceplate.models.autoencoder:DFModel",
+        "shared encoder and inter, one decoder per identity",
+        doubled_code=False,
+    ),
 )
 ARCHS = tuple(a.name for a in ARCHITECTURES)
 FACE_TYPES = ("half", "full", "whole_face", "head")

@@ -125,50 +125,123 @@ def _identity_share(rows: list[Row]) -> float:
 
 
 MEASURES = (
-    Measure("identity", ("to_source", "to_plate"),
-            Limit("identity_distance", 0.6, "a frame shows the source when its face is within this embedding "
-                  "distance of the source's mean face and nearer it than the plate's own face (dlib: 0.6 = same "
-                  "person)", 0.0, 2.0), "max",
-            "identity: not recognised as the source (distance limit {limit:g})",
-            "identity: distance to the source (solid) and to the plate's face (dashed)", "identity_share",
-            fails=_not_recognised, normalise=_identity_badness, shot_value=_identity_share, shot_direction="min",
-            shot_limit=Limit("min_identity_share", 0.9, "share of frames recognised as the source for the shot "
-                             "to pass", 0.0, 1.0)),
-    Measure("expression", ("expression",),
-            Limit("max_expression", 1.0, "per-frame expression error (0 = follows the plate, 1 = no better than a "
-                  "frozen face)", 0.0, 100.0), "max",
-            "expression: error above {limit:g} (1 = a frozen face)", "expression error (0 follows the plate, 1 frozen)",
-            "expression_ratio",
-            shot_limit=Limit("max_expression_ratio", 0.6, "the shot's mean expression error for it to pass",
-                             0.0, 100.0)),
-    Measure("pose", ("pose_diff",),
-            Limit("max_pose_deg", 15.0, "largest yaw, pitch or roll difference from the plate's head, degrees",
-                  0.0, 180.0), "max",
-            "pose: head turned over {limit:g} degrees from the plate's", "largest yaw/pitch/roll difference, degrees",
-            "pose_diff_deg", value=largest_pose),
+    Measure(
+        "identity",
+        ("to_source", "to_plate"),
+        Limit(
+            "identity_distance",
+            0.6,
+            "a frame shows the source when its face is within this embedding "
+            "distance of the source's mean face and nearer it than the plate's own face (dlib: 0.6 = same "
+            "person)",
+            0.0,
+            2.0,
+        ),
+        "max",
+        "identity: not recognised as the source (distance limit {limit:g})",
+        "identity: distance to the source (solid) and to the plate's face (dashed)",
+        "identity_share",
+        fails=_not_recognised,
+        normalise=_identity_badness,
+        shot_value=_identity_share,
+        shot_direction="min",
+        shot_limit=Limit(
+            "min_identity_share", 0.9, "share of frames recognised as the source for the shot to pass", 0.0, 1.0
+        ),
+    ),
+    Measure(
+        "expression",
+        ("expression",),
+        Limit(
+            "max_expression",
+            1.0,
+            "per-frame expression error (0 = follows the plate, 1 = no better than a frozen face)",
+            0.0,
+            100.0,
+        ),
+        "max",
+        "expression: error above {limit:g} (1 = a frozen face)",
+        "expression error (0 follows the plate, 1 frozen)",
+        "expression_ratio",
+        shot_limit=Limit("max_expression_ratio", 0.6, "the shot's mean expression error for it to pass", 0.0, 100.0),
+    ),
+    Measure(
+        "pose",
+        ("pose_diff",),
+        Limit("max_pose_deg", 15.0, "largest yaw, pitch or roll difference from the plate's head, degrees", 0.0, 180.0),
+        "max",
+        "pose: head turned over {limit:g} degrees from the plate's",
+        "largest yaw/pitch/roll difference, degrees",
+        "pose_diff_deg",
+        value=largest_pose,
+    ),
     # the median: a single popping frame is flagged on its own and should not fail a steady shot
-    Measure("flicker", ("flicker",),
-            Limit("max_flicker", 2.0, "frame-to-frame change inside the matte over the plate's, face motion taken "
-                  "out", 1.0, 100.0), "max",
-            "flicker: above {limit:g}x the plate's", "flicker, composite over plate", "flicker",
-            shot_value=lambda rows: median_of(r.get("flicker") for r in rows)),
-    Measure("seam", ("seam",),
-            Limit("max_seam", 2.0, "gradient energy along the matte's edge over the plate's", 1.0, 100.0), "max",
-            "seam: edge gradient above {limit:g}x the plate's", "seam gradient energy, composite over plate", "seam"),
-    Measure("colour", ("delta_e",),
-            Limit("max_delta_e", 5.0, "CIEDE2000 between the skin's mean colour and the plate's", 0.0, 100.0), "max",
-            "colour: skin differs by over {limit:g} CIEDE2000", "skin colour difference, CIEDE2000", "delta_e"),
-    Measure("sharpness", ("sharpness",),
-            Limit("min_sharpness", 0.5, "the face's fine detail (Laplacian energy of the skin) over the plate's; the "
-                  "judge's training target", 0.0, 10.0), "min",
-            "sharpness: under {limit:g}x the plate's detail", "sharpness, composite over plate", "sharpness"),
+    Measure(
+        "flicker",
+        ("flicker",),
+        Limit(
+            "max_flicker",
+            2.0,
+            "frame-to-frame change inside the matte over the plate's, face motion taken out",
+            1.0,
+            100.0,
+        ),
+        "max",
+        "flicker: above {limit:g}x the plate's",
+        "flicker, composite over plate",
+        "flicker",
+        shot_value=lambda rows: median_of(r.get("flicker") for r in rows),
+    ),
+    Measure(
+        "seam",
+        ("seam",),
+        Limit("max_seam", 2.0, "gradient energy along the matte's edge over the plate's", 1.0, 100.0),
+        "max",
+        "seam: edge gradient above {limit:g}x the plate's",
+        "seam gradient energy, composite over plate",
+        "seam",
+    ),
+    Measure(
+        "colour",
+        ("delta_e",),
+        Limit("max_delta_e", 5.0, "CIEDE2000 between the skin's mean colour and the plate's", 0.0, 100.0),
+        "max",
+        "colour: skin differs by over {limit:g} CIEDE2000",
+        "skin colour difference, CIEDE2000",
+        "delta_e",
+    ),
+    Measure(
+        "sharpness",
+        ("sharpness",),
+        Limit(
+            "min_sharpness",
+            0.5,
+            "the face's fine detail (Laplacian energy of the skin) over the plate's; the judge's training target",
+            0.0,
+            10.0,
+        ),
+        "min",
+        "sharpness: under {limit:g}x the plate's detail",
+        "sharpness, composite over plate",
+        "sharpness",
+    ),
     # the second largest: a blink lasts two frames or more; one frame of landmark noise is flagged, not failed
-    Measure("eyes", ("eyes",),
-            Limit("max_eyes", 0.3, "eye openness of the swap against the plate's, over the plate's open eye: a "
-                  "blink the swap loses is ~0.4", 0.0, 10.0), "max",
-            "eyes: openness differs from the plate's by over {limit:g} of an open eye",
-            "eye openness difference, over the plate's open eye", "eyes",
-            shot_value=lambda rows: _second_largest(r.get("eyes") for r in rows)),
+    Measure(
+        "eyes",
+        ("eyes",),
+        Limit(
+            "max_eyes",
+            0.3,
+            "eye openness of the swap against the plate's, over the plate's open eye: a blink the swap loses is ~0.4",
+            0.0,
+            10.0,
+        ),
+        "max",
+        "eyes: openness differs from the plate's by over {limit:g} of an open eye",
+        "eye openness difference, over the plate's open eye",
+        "eyes",
+        shot_value=lambda rows: _second_largest(r.get("eyes") for r in rows),
+    ),
 )
 
 

@@ -37,8 +37,9 @@ class CropPair:
     to_plate: np.ndarray  # 2x3, crop pixels -> plate pixels
 
 
-def composite_region(plate: np.ndarray, layer: np.ndarray, corner: tuple[int, int],
-                     region: Region) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def composite_region(
+    plate: np.ndarray, layer: np.ndarray, corner: tuple[int, int], region: Region
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(plate, composite, matte) of ``region`` of the frame; ``layer`` is the layer's premultiplied RGBA
     data window with its top-left ``corner`` in the frame."""
     x0, y0, x1, y1 = region.x0, region.y0, region.x1, region.y1
@@ -47,27 +48,42 @@ def composite_region(plate: np.ndarray, layer: np.ndarray, corner: tuple[int, in
     lx0, ly0 = max(x0, corner[0]), max(y0, corner[1])
     lx1, ly1 = min(x1, corner[0] + layer.shape[1]), min(y1, corner[1] + layer.shape[0])
     if lx1 > lx0 and ly1 > ly0:
-        window = layer[ly0 - corner[1]:ly1 - corner[1], lx0 - corner[0]:lx1 - corner[0]]
-        rgb[ly0 - y0:ly1 - y0, lx0 - x0:lx1 - x0] = window[..., :3]
-        matte[ly0 - y0:ly1 - y0, lx0 - x0:lx1 - x0] = np.clip(window[..., 3], 0, 1)
+        window = layer[ly0 - corner[1] : ly1 - corner[1], lx0 - corner[0] : lx1 - corner[0]]
+        rgb[ly0 - y0 : ly1 - y0, lx0 - x0 : lx1 - x0] = window[..., :3]
+        matte[ly0 - y0 : ly1 - y0, lx0 - x0 : lx1 - x0] = np.clip(window[..., 3], 0, 1)
     return under, rgb + under * (1.0 - matte[..., None]), matte
 
 
-def crop_pair(frame: int, plate: np.ndarray, layer: np.ndarray, corner: tuple[int, int], landmarks: np.ndarray,
-              colour: ColourTransform, size: int = CROP_SIZE) -> CropPair:
+def crop_pair(
+    frame: int,
+    plate: np.ndarray,
+    layer: np.ndarray,
+    corner: tuple[int, int],
+    landmarks: np.ndarray,
+    colour: ColourTransform,
+    size: int = CROP_SIZE,
+) -> CropPair:
     """Plate and composite of ``frame`` cropped around the plate face with ``landmarks`` (plate pixels)."""
     matrix = crop_matrix(landmarks, CROP_FACE_TYPE, size)
     region = crop_region(matrix, size, plate.shape, FOOTPRINT_MARGIN)
     under, over, matte = composite_region(plate, layer, corner, region)
     local = matrix.copy()
-    local[:, 2] += matrix[:, :2] @ np.array([region.x0, region.y0], np.float64)  # the region's pixel (0, 0) is frame (x0, y0)
+    local[:, 2] += matrix[:, :2] @ np.array(
+        [region.x0, region.y0], np.float64
+    )  # the region's pixel (0, 0) is frame (x0, y0)
 
     def warp(image: np.ndarray) -> np.ndarray:
         return cv2.warpAffine(image, local, (size, size), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
     # 8-bit before the warp: where the composite is the plate, its crop is the plate's crop bit for bit
-    return CropPair(frame, warp(working_uint8(under, colour)), warp(working_uint8(over, colour)), warp(matte),
-                    transform_points(landmarks, matrix), invert_matrix(matrix))
+    return CropPair(
+        frame,
+        warp(working_uint8(under, colour)),
+        warp(working_uint8(over, colour)),
+        warp(matte),
+        transform_points(landmarks, matrix),
+        invert_matrix(matrix),
+    )
 
 
 def mean_crop_landmarks(landmarks: list[np.ndarray], size: int = CROP_SIZE) -> np.ndarray:
@@ -76,15 +92,23 @@ def mean_crop_landmarks(landmarks: list[np.ndarray], size: int = CROP_SIZE) -> n
     return np.mean([transform_points(p, crop_matrix(p, CROP_FACE_TYPE, size)) for p in landmarks], axis=0)
 
 
-def side_by_side(plate: np.ndarray, layer: np.ndarray, corner: tuple[int, int], landmarks: np.ndarray,
-                 colour: ColourTransform, height: int = 320) -> np.ndarray:
+def side_by_side(
+    plate: np.ndarray,
+    layer: np.ndarray,
+    corner: tuple[int, int],
+    landmarks: np.ndarray,
+    colour: ColourTransform,
+    height: int = 320,
+) -> np.ndarray:
     """Plate | composite | matte around the face, as the frame shows it (not aligned), sRGB uint8."""
     matrix = crop_matrix(landmarks, CROP_FACE_TYPE, CROP_SIZE)
     region = crop_region(matrix, CROP_SIZE, plate.shape, FOOTPRINT_MARGIN)
     under, over, matte = composite_region(plate, layer, corner, region)
     width = max(1, round(height * under.shape[1] / max(under.shape[0], 1)))
-    panels = [working_uint8(cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA), colour)
-              for image in (under, over)]
+    panels = [
+        working_uint8(cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA), colour)
+        for image in (under, over)
+    ]
     shown_matte = cv2.resize(matte, (width, height), interpolation=cv2.INTER_AREA)
     panels.append(np.repeat((np.clip(shown_matte, 0, 1) * 255 + 0.5).astype(np.uint8)[..., None], 3, axis=2))
     gap = np.full((height, 4, 3), 255, np.uint8)

@@ -79,9 +79,11 @@ def shot_faces(workspace: Workspace) -> ShotFaces:
     kept = read_shot_faceset(workspace, "source").kept
     if not kept:
         raise QcError(f"the source faceset {folders['source']} keeps no face; restore some with `faceplate review`")
-    return ShotFaces({f: r.landmarks_array for f, r in plate_faces.items()},
-                     {f: np.asarray(r.embedding, np.float64) for f, r in plate_faces.items()},
-                     np.mean([r.embedding for r in kept], axis=0))
+    return ShotFaces(
+        {f: r.landmarks_array for f, r in plate_faces.items()},
+        {f: np.asarray(r.embedding, np.float64) for f, r in plate_faces.items()},
+        np.mean([r.embedding for r in kept], axis=0),
+    )
 
 
 def _area(record: FaceRecord) -> float:
@@ -94,8 +96,9 @@ def layer_path(pattern: str, frame: int) -> str:
     return pattern.replace("#" * hashes, f"{frame:0{hashes}d}")
 
 
-def plate_crop_pairs(workspace: Workspace, frames: list[int], layer_pattern: str, landmarks: dict[int, np.ndarray],
-                     size: int = CROP_SIZE) -> Iterator[tuple[int, CropPair | None]]:
+def plate_crop_pairs(
+    workspace: Workspace, frames: list[int], layer_pattern: str, landmarks: dict[int, np.ndarray], size: int = CROP_SIZE
+) -> Iterator[tuple[int, CropPair | None]]:
     """Decode the plate over ``frames`` once, in order: each frame with its aligned crops of the plate and of
     the layer over it (``qc.frames``), or None where ``landmarks`` (frame -> plate face) has no face."""
     clip = workspace.manifest.plate
@@ -111,8 +114,15 @@ def plate_crop_pairs(workspace: Workspace, frames: list[int], layer_pattern: str
             yield frame, crop_pair(frame, image, layer, corner, landmarks[frame], colour, size)
 
 
-def measure_frames(workspace: Workspace, settings: QcSettings, frames: list[int], layer_pattern: str,
-                   faces: ShotFaces, reporter: Reporter, judge: Judge | None = None) -> Measured:
+def measure_frames(
+    workspace: Workspace,
+    settings: QcSettings,
+    frames: list[int],
+    layer_pattern: str,
+    faces: ShotFaces,
+    reporter: Reporter,
+    judge: Judge | None = None,
+) -> Measured:
     """Decode the plate over ``frames`` and measure each frame that has a plate face."""
     judge = judge or Judge()
     out = Measured([], {}, {})
@@ -135,17 +145,21 @@ def measure_frames(workspace: Workspace, settings: QcSettings, frames: list[int]
     return out
 
 
-def _measure_pair(judge: Judge, pair: CropPair, faces: ShotFaces, row: FrameRow, out: Measured, embed: bool,
-                  start: np.ndarray) -> None:
+def _measure_pair(
+    judge: Judge, pair: CropPair, faces: ShotFaces, row: FrameRow, out: Measured, embed: bool, start: np.ndarray
+) -> None:
     reading = judge.read(pair.composite, pair.plate, start, embed=embed)
     out.face_points[pair.frame], out.plate_points[pair.frame] = reading.face_points, reading.plate_points
     row.face = True
     if reading.embedding is not None:
-        _, to_source, to_plate = measures.identity_fraction(reading.embedding[None], faces.source_identity,
-                                                            faces.plate_identity[pair.frame])
+        _, to_source, to_plate = measures.identity_fraction(
+            reading.embedding[None], faces.source_identity, faces.plate_identity[pair.frame]
+        )
         row.to_source, row.to_plate = float(to_source[0]), float(to_plate[0])
-    row.pose_diff = [round(float(d), 2) for d in measures.pose_difference(
-        reading.face_points, reading.plate_points, CROP_SIZE, pair.to_plate)]
+    row.pose_diff = [
+        round(float(d), 2)
+        for d in measures.pose_difference(reading.face_points, reading.plate_points, CROP_SIZE, pair.to_plate)
+    ]
     skin = face_mask(reading.plate_points, CROP_SIZE) * (pair.matte > 0.5)
     row.seam = measures.seam_ratio(pair.composite, pair.plate, pair.matte)
     row.delta_e = measures.colour_difference(pair.composite, pair.plate, skin)
@@ -156,8 +170,10 @@ def _measure_pair(judge: Judge, pair: CropPair, faces: ShotFaces, row: FrameRow,
 def _changes(before: CropPair, after: CropPair) -> tuple[float, float]:
     """(composite, plate) change from ``before`` to ``after`` inside either frame's matte."""
     weight = np.maximum(before.matte, after.matte)
-    return (measures.frame_change(after.composite, before.composite, weight),
-            measures.frame_change(after.plate, before.plate, weight))
+    return (
+        measures.frame_change(after.composite, before.composite, weight),
+        measures.frame_change(after.plate, before.plate, weight),
+    )
 
 
 def _finish_clip(out: Measured, changes: dict[int, tuple[float, float]], min_motion: float) -> None:

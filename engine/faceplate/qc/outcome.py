@@ -25,8 +25,10 @@ def rendered_layer(workspace) -> tuple[str, str]:
     if version is None:
         waiting = [v for v in list_versions(render_dir) if not (read_version(render_dir, v) or {}).get("published")]
         why = f"{waiting[-1]} is not published yet (frames are missing)" if waiting else "nothing was rendered"
-        raise QcError(f"{workspace.root} has no published layer version to check ({why}); run `faceplate render "
-                      f"{workspace.root}` first")
+        raise QcError(
+            f"{workspace.root} has no published layer version to check ({why}); run `faceplate render "
+            f"{workspace.root}` first"
+        )
     return version, version_paths(render_dir, version, {}).layer_pattern
 
 
@@ -55,7 +57,11 @@ def shot_verdict(root: Path) -> dict | None:
         return None
     if not report:
         return None
-    return {"version": version, "passed": bool(report["summary"]["passed"]),
-            "failed_checks": failed_checks(report["summary"]),
-            "flags": report.get("flags", []), "frames_flagged": report["summary"].get("frames_flagged", 0),
-            "line": verdict_line(report)}
+    return {
+        "version": version,
+        "passed": bool(report["summary"]["passed"]),
+        "failed_checks": failed_checks(report["summary"]),
+        "flags": report.get("flags", []),
+        "frames_flagged": report["summary"].get("frames_flagged", 0),
+        "line": verdict_line(report),
+    }

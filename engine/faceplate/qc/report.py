@@ -1,10 +1,10 @@
 """The shot's review page: one offline HTML file with its images beside it, and the same data as JSON.
 
-    SHOT/report/index.html     the page (no scripts, no fonts or styles from elsewhere)
-    SHOT/report/report.json    ShotReport.1: the QC summary and flags, worst frames, images, settings, provenance
-    SHOT/report/metrics.png    every QC measure over the frames, limits drawn, flagged frames shaded
-    SHOT/report/frames/*.png   the worst frames: plate | swap | matte
-    SHOT/report/training/*.png the loss curve and the latest training previews (copied from model/)
+SHOT/report/index.html     the page (no scripts, no fonts or styles from elsewhere)
+SHOT/report/report.json    ShotReport.1: the QC summary and flags, worst frames, images, settings, provenance
+SHOT/report/metrics.png    every QC measure over the frames, limits drawn, flagged frames shaded
+SHOT/report/frames/*.png   the worst frames: plate | swap | matte
+SHOT/report/training/*.png the loss curve and the latest training previews (copied from model/)
 """
 
 from __future__ import annotations
@@ -81,13 +81,31 @@ def clear_images(out: Path) -> None:
 
 def report_data(workspace, qc: dict, worst: list[dict], training: dict, provenance: dict) -> dict:
     manifest = workspace.manifest
-    return {"schema": SCHEMA, "shot": manifest.shot, "frame_range": qc["frame_range"], "version": qc.get("version"),
-            "qc_file": f"../../qc/{qc.get('version')}/qc.json",
-            "passed": qc["summary"]["passed"], "summary": qc["summary"], "flags": qc["flags"], "limits": qc["limits"],
-            "worst_frames": worst, "images": {"metrics": "metrics.png", **training},
-            "settings": manifest.settings, "provenance": provenance,
-            "stages": [{"stage": r.stage, "status": r.status, "started": r.started, "finished": r.finished,
-                        "faceplate": r.versions.get("faceplate")} for r in manifest.stages]}
+    return {
+        "schema": SCHEMA,
+        "shot": manifest.shot,
+        "frame_range": qc["frame_range"],
+        "version": qc.get("version"),
+        "qc_file": f"../../qc/{qc.get('version')}/qc.json",
+        "passed": qc["summary"]["passed"],
+        "summary": qc["summary"],
+        "flags": qc["flags"],
+        "limits": qc["limits"],
+        "worst_frames": worst,
+        "images": {"metrics": "metrics.png", **training},
+        "settings": manifest.settings,
+        "provenance": provenance,
+        "stages": [
+            {
+                "stage": r.stage,
+                "status": r.status,
+                "started": r.started,
+                "finished": r.finished,
+                "faceplate": r.versions.get("faceplate"),
+            }
+            for r in manifest.stages
+        ],
+    }
 
 
 def reasons_by_measure(limits: dict) -> dict[str, str]:
@@ -117,9 +135,12 @@ def _verdict(ok: bool) -> str:
 
 
 def _checks_table(summary: dict) -> str:
-    rows = "".join(f"<tr><td>{_e(name)}</td><td>{_value(c['value'])}</td>"
-                   f"<td>{'≥' if c['kind'] == 'min' else '≤'} "
-                   f"{_e(c['limit'])}</td><td>{_verdict(c['pass'])}</td></tr>" for name, c in summary["checks"].items())
+    rows = "".join(
+        f"<tr><td>{_e(name)}</td><td>{_value(c['value'])}</td>"
+        f"<td>{'≥' if c['kind'] == 'min' else '≤'} "
+        f"{_e(c['limit'])}</td><td>{_verdict(c['pass'])}</td></tr>"
+        for name, c in summary["checks"].items()
+    )
     return f"<table><tr><th>check</th><th>shot</th><th>limit</th><th></th></tr>{rows}</table>"
 
 
@@ -133,17 +154,26 @@ def _flags_table(flags: list[dict]) -> str:
 def _worst(worst: list[dict]) -> str:
     if not worst:
         return "<p>No frame with a face was measured.</p>"
-    return "".join(f'<figure><img src="{_e(w["image"])}" alt="frame {w["frame"]}"><figcaption>frame {w["frame"]} '
-                   f'(plate | swap | matte): {_e("; ".join(w["reasons"]) or "within every limit")}'
-                   '</figcaption></figure>' for w in worst)
+    return "".join(
+        f'<figure><img src="{_e(w["image"])}" alt="frame {w["frame"]}"><figcaption>frame {w["frame"]} '
+        f"(plate | swap | matte): {_e('; '.join(w['reasons']) or 'within every limit')}"
+        "</figcaption></figure>"
+        for w in worst
+    )
 
 
 def _training(images: dict) -> str:
-    parts = [f'<img src="{_e(images["loss"])}" alt="training loss">' if images.get("loss") else
-             "<p>No loss plot (model/loss.png) in this shot.</p>"]
+    parts = [
+        f'<img src="{_e(images["loss"])}" alt="training loss">'
+        if images.get("loss")
+        else "<p>No loss plot (model/loss.png) in this shot.</p>"
+    ]
     if images.get("previews"):
-        parts.append('<div class="previews">' + "".join(f'<img src="{_e(p)}" alt="training preview {_e(Path(p).stem)}">'
-                                                      for p in images["previews"]) + "</div>")
+        parts.append(
+            '<div class="previews">'
+            + "".join(f'<img src="{_e(p)}" alt="training preview {_e(Path(p).stem)}">' for p in images["previews"])
+            + "</div>"
+        )
     return "".join(parts)
 
 
@@ -151,37 +181,44 @@ def _provenance(provenance: dict) -> str:
     rows = []
     for key, value in provenance.items():
         shown = value if isinstance(value, (str, int, float)) or value is None else json.dumps(value, indent=1)
-        rows.append(f"<tr><th>{_e(key)}</th><td><pre>{_e(shown)}</pre></td></tr>" if not isinstance(value, str)
-                    else f"<tr><th>{_e(key)}</th><td>{_e(value)}</td></tr>")
+        rows.append(
+            f"<tr><th>{_e(key)}</th><td><pre>{_e(shown)}</pre></td></tr>"
+            if not isinstance(value, str)
+            else f"<tr><th>{_e(key)}</th><td>{_e(value)}</td></tr>"
+        )
     return f"<table>{''.join(rows)}</table>"
 
 
 def _stages(stages: list[dict]) -> str:
-    rows = "".join(f"<tr><td>{_e(s['stage'])}</td><td>{_e(s['status'])}</td><td>{_e(s['started'])}</td>"
-                   f"<td>{_e(s['finished'])}</td><td>{_e(s['faceplate'])}</td></tr>" for s in stages)
+    rows = "".join(
+        f"<tr><td>{_e(s['stage'])}</td><td>{_e(s['status'])}</td><td>{_e(s['started'])}</td>"
+        f"<td>{_e(s['finished'])}</td><td>{_e(s['faceplate'])}</td></tr>"
+        for s in stages
+    )
     head = "".join(f"<th>{name}</th>" for name in ("stage", "status", "started", "finished", "faceplate"))
     return f"<table><tr>{head}</tr>{rows}</table>"
 
 
 def page_html(data: dict) -> str:
     summary = data["summary"]
-    verdict = ("passes every check" if data["passed"] else "fails a check") + \
-        f"; {summary['frames_flagged']} of {summary['frames']} frames flagged"
+    verdict = (
+        "passes every check" if data["passed"] else "fails a check"
+    ) + f"; {summary['frames_flagged']} of {summary['frames']} frames flagged"
     return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Faceplate QC: {_e(data['shot'])}</title>
+<html lang="en"><head><meta charset="utf-8"><title>Faceplate QC: {_e(data["shot"])}</title>
 <style>{STYLE}</style></head><body>
-<h1>{_e(data['shot'])}</h1>
-<p>Frames {_e(data['frame_range'])}: the shot <span class="{'pass' if data['passed'] else 'fail'}">{_e(verdict)}</span>.
-Identity share {_value(summary['checks']['identity_share']['value'])}, expression ratio
-{_value(summary['checks']['expression_ratio']['value'])}, mouth correlation {_e(summary['mouth_correlation'])}.</p>
+<h1>{_e(data["shot"])}</h1>
+<p>Frames {_e(data["frame_range"])}: the shot <span class="{"pass" if data["passed"] else "fail"}">{_e(verdict)}</span>.
+Identity share {_value(summary["checks"]["identity_share"]["value"])}, expression ratio
+{_value(summary["checks"]["expression_ratio"]["value"])}, mouth correlation {_e(summary["mouth_correlation"])}.</p>
 <h2>Checks</h2>{_checks_table(summary)}
-<h2>Flagged frames</h2>{_flags_table(data['flags'])}
-<h2>Measures over frames</h2><img src="{_e(data['images']['metrics'])}" alt="QC measures over frames">
-<h2>Worst frames</h2>{_worst(data['worst_frames'])}
-<h2>Training</h2>{_training(data['images'])}
-<h2>Provenance</h2>{_provenance(data['provenance'])}
-<h2>Stage history</h2>{_stages(data['stages'])}
-<h2>Settings</h2><pre>{_e(json.dumps(data['settings'], indent=1, sort_keys=True))}</pre>
+<h2>Flagged frames</h2>{_flags_table(data["flags"])}
+<h2>Measures over frames</h2><img src="{_e(data["images"]["metrics"])}" alt="QC measures over frames">
+<h2>Worst frames</h2>{_worst(data["worst_frames"])}
+<h2>Training</h2>{_training(data["images"])}
+<h2>Provenance</h2>{_provenance(data["provenance"])}
+<h2>Stage history</h2>{_stages(data["stages"])}
+<h2>Settings</h2><pre>{_e(json.dumps(data["settings"], indent=1, sort_keys=True))}</pre>
 </body></html>
 """
 
@@ -190,4 +227,3 @@ def write_page(out: Path, data: dict) -> Path:
     write_text_atomic(out / "report.json", json.dumps(data, indent=1, default=str) + "\n")
     write_text_atomic(out / "index.html", page_html(data))
     return out / "index.html"
-

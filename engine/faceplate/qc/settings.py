@@ -25,24 +25,35 @@ def _limit_fields() -> dict:
 
 @stage_settings
 class _QcRunSettings:
-    min_expression_motion: float = setting(0.012, "below this much change of the plate face's shape (mean landmark "
-                                           "movement over the face's size) the expression is not checked: a still "
-                                           "face has nothing to follow, only landmark noise (~0.01)", ge=0.0, le=1.0)
-    identity_every: int = setting(1, "embed the swapped face every N frames (the costliest measure: 60-90 ms a face on "
-                                  "a CPU)", ge=1, le=1000)
+    min_expression_motion: float = setting(
+        0.012,
+        "below this much change of the plate face's shape (mean landmark "
+        "movement over the face's size) the expression is not checked: a still "
+        "face has nothing to follow, only landmark noise (~0.01)",
+        ge=0.0,
+        le=1.0,
+    )
+    identity_every: int = setting(
+        1, "embed the swapped face every N frames (the costliest measure: 60-90 ms a face on a CPU)", ge=1, le=1000
+    )
     frames: str | None = setting(None, "subset to check, plate numbers, e.g. 1001-1010,1050", remember=False)
     force: bool = setting(False, "check again even when nothing changed since the last check", remember=False)
-    gate: bool = setting(False, "fail (exit non-zero with the verdict line) when the shot fails QC: a farm job's "
-                         "QC gate", remember=False)
+    gate: bool = setting(
+        False, "fail (exit non-zero with the verdict line) when the shot fails QC: a farm job's QC gate", remember=False
+    )
 
 
 def _qc_settings_class():
     """QcSettings: the measures' limits, then what a run of the check takes."""
     limits = _limit_fields()
-    namespace = {"__annotations__": {name: float for name in limits}, **limits,
-                 "__module__": __name__, "__qualname__": "QcSettings",
-                 "__doc__": "The limits a frame or a shot is held to, and what one run of the check takes.",
-                 "_frames_listed": field_validator("frames")(check_frame_list)}
+    namespace = {
+        "__annotations__": {name: float for name in limits},
+        **limits,
+        "__module__": __name__,
+        "__qualname__": "QcSettings",
+        "__doc__": "The limits a frame or a shot is held to, and what one run of the check takes.",
+        "_frames_listed": field_validator("frames")(check_frame_list),
+    }
     return stage_settings(type("QcSettings", (_QcRunSettings,), namespace))
 
 

@@ -6,7 +6,11 @@ and computes every measure for a run of frames. Neither imports torch.
 """
 
 from faceplate.quality.measures import (
-    expression_ratio, identity_fraction, mouth_correlation, mouth_opening, sharpness_ratio,
+    expression_ratio,
+    identity_fraction,
+    mouth_correlation,
+    mouth_opening,
+    sharpness_ratio,
 )
 
 __all__ = ["expression_ratio", "identity_fraction", "mouth_correlation", "mouth_opening", "sharpness_ratio"]

@@ -42,9 +42,11 @@ class Judgement:
     sharpness_ratio: float  # Laplacian energy in the face, swap over plate
 
     def line(self) -> str:
-        return (f"id_fraction {self.id_fraction:.3f} (distance to wanted {self.to_wanted:.3f}, other "
-                f"{self.to_other:.3f}), expression_ratio {self.expression_ratio:.3f}, mouth_corr "
-                f"{self.mouth_corr:.3f}, sharpness_ratio {self.sharpness_ratio:.3f}")
+        return (
+            f"id_fraction {self.id_fraction:.3f} (distance to wanted {self.to_wanted:.3f}, other "
+            f"{self.to_other:.3f}), expression_ratio {self.expression_ratio:.3f}, mouth_corr "
+            f"{self.mouth_corr:.3f}, sharpness_ratio {self.sharpness_ratio:.3f}"
+        )
 
 
 @dataclass(frozen=True)
@@ -73,16 +75,23 @@ class Judge:
 
         scale = EMBED_SIZE / crops.shape[1]
         boxes = _nudged(landmarks_box(np.asarray(start, np.float64).reshape(-1, 68, 2).mean(0) * scale))
-        return np.stack([np.mean([self.landmarker.fit(big, box) for box in boxes], axis=0) / scale
-                         for big in map(_enlarge, crops)])
+        return np.stack(
+            [np.mean([self.landmarker.fit(big, box) for box in boxes], axis=0) / scale for big in map(_enlarge, crops)]
+        )
 
     def embed(self, crops: np.ndarray, points: np.ndarray) -> np.ndarray:
         """``[N, 128]`` identity vectors of crops with their crop-space landmarks."""
         scale = EMBED_SIZE / crops.shape[1]
         return np.stack([self.embedder.embed(_enlarge(crop), p * scale) for crop, p in zip(crops, points)])
 
-    def read(self, face: np.ndarray, plate: np.ndarray, start: np.ndarray, plate_points: np.ndarray | None = None,
-             embed: bool = True) -> FaceReading:
+    def read(
+        self,
+        face: np.ndarray,
+        plate: np.ndarray,
+        start: np.ndarray,
+        plate_points: np.ndarray | None = None,
+        embed: bool = True,
+    ) -> FaceReading:
         """Landmarks of one swapped ``face`` and its ``plate`` crop (uint8 ``[R, R, 3]``), re-fit from
         ``start`` (crop-space ``[68, 2]``: the same for every frame of a run), and the face's identity
         when ``embed``."""
@@ -91,8 +100,15 @@ class Judge:
         embedding = self.embed(face[None], face_points[None])[0] if embed else None
         return FaceReading(face_points, plate_points, embedding)
 
-    def judge(self, faces: np.ndarray, plates: np.ndarray, start: np.ndarray, wanted: np.ndarray,
-              other: np.ndarray, plate_points: np.ndarray | None = None) -> Judgement:
+    def judge(
+        self,
+        faces: np.ndarray,
+        plates: np.ndarray,
+        start: np.ndarray,
+        wanted: np.ndarray,
+        other: np.ndarray,
+        plate_points: np.ndarray | None = None,
+    ) -> Judgement:
         """Score ``faces`` (swapped crops, uint8 ``[N, R, R, 3]``) against their ``plates`` (same
         shape): ``start`` = crop-space landmarks ``[N, 68, 2]`` (their mean is the run's start box); ``wanted`` /
         ``other`` = mean embeddings of the identity the faces should show and the one they replace.
@@ -106,7 +122,9 @@ class Judge:
         fraction, to_wanted, to_other = measures.identity_fraction(embeddings, wanted, other)
         masks = [face_mask(p, plates.shape[1]) for p in plate_points]
         return Judgement(
-            frames=len(faces), id_fraction=fraction, to_wanted=float(to_wanted.mean()),
+            frames=len(faces),
+            id_fraction=fraction,
+            to_wanted=float(to_wanted.mean()),
             to_other=float(to_other.mean()),
             expression_ratio=measures.expression_ratio(face_points, plate_points),
             mouth_corr=measures.mouth_correlation(face_points, plate_points),
@@ -124,8 +142,10 @@ def face_mask(points: np.ndarray, size: int) -> np.ndarray:
 def _nudged(box: tuple[float, float, float, float]) -> list[tuple[float, float, float, float]]:
     x0, y0, x1, y1 = box
     w, h, cx, cy = x1 - x0, y1 - y0, (x0 + x1) / 2, (y0 + y1) / 2
-    return [(cx + dx * w - w * k / 2, cy + dy * h - h * k / 2, cx + dx * w + w * k / 2, cy + dy * h + h * k / 2)
-            for dx, dy, k in REFIT_BOXES]
+    return [
+        (cx + dx * w - w * k / 2, cy + dy * h - h * k / 2, cx + dx * w + w * k / 2, cy + dy * h + h * k / 2)
+        for dx, dy, k in REFIT_BOXES
+    ]
 
 
 def _enlarge(crop: np.ndarray) -> np.ndarray:

@@ -44,9 +44,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from faceplate.faces.pose import estimate_pose
 from faceplate.faces.align import transform_points, umeyama
 from faceplate.faces.embedding import SAME_PERSON_DISTANCE
+from faceplate.faces.pose import estimate_pose
 
 RIGHT_EYE, LEFT_EYE = slice(36, 42), slice(42, 48)
 UPPER_INNER_LIP, LOWER_INNER_LIP = [61, 62, 63], [67, 66, 65]  # iBUG 68: pairs across the inner mouth
@@ -57,8 +57,9 @@ def interocular(points: np.ndarray) -> float:
     return float(np.linalg.norm(points[RIGHT_EYE].mean(0) - points[LEFT_EYE].mean(0)))
 
 
-def identity_fraction(embeddings: np.ndarray, wanted: np.ndarray, other: np.ndarray,
-                      same_person: float = SAME_PERSON_DISTANCE) -> tuple[float, np.ndarray, np.ndarray]:
+def identity_fraction(
+    embeddings: np.ndarray, wanted: np.ndarray, other: np.ndarray, same_person: float = SAME_PERSON_DISTANCE
+) -> tuple[float, np.ndarray, np.ndarray]:
     """(share of embeddings nearer ``wanted`` than ``other`` and within ``same_person`` of ``wanted``,
     distances to ``wanted`` [N], distances to ``other`` [N]). ``other`` is one identity ``[128]`` or one
     per embedding ``[N, 128]`` (each frame's own plate face)."""
@@ -72,7 +73,7 @@ def identity_fraction(embeddings: np.ndarray, wanted: np.ndarray, other: np.ndar
 def _unit_shape(points: np.ndarray) -> np.ndarray:
     """A landmark set centred on its centroid and scaled to unit RMS radius."""
     centred = points - points.mean(0)
-    return centred / max(np.sqrt((centred ** 2).sum(1).mean()), 1e-9)
+    return centred / max(np.sqrt((centred**2).sum(1).mean()), 1e-9)
 
 
 def _align(points: np.ndarray, reference: np.ndarray) -> np.ndarray:
@@ -126,14 +127,15 @@ def mouth_opening(points: np.ndarray) -> float:
 
 def _pearson(a: np.ndarray, b: np.ndarray) -> float:
     a, b = a - a.mean(), b - b.mean()
-    denominator = np.sqrt((a ** 2).sum() * (b ** 2).sum())
+    denominator = np.sqrt((a**2).sum() * (b**2).sum())
     return float((a * b).sum() / denominator) if denominator > 1e-12 else 0.0
 
 
 def mouth_correlation(swap_points, plate_points) -> float:
     """Pearson correlation over frames of the swap's and the plate's mouth openings."""
-    return _pearson(np.array([mouth_opening(p) for p in swap_points]),
-                    np.array([mouth_opening(p) for p in plate_points]))
+    return _pearson(
+        np.array([mouth_opening(p) for p in swap_points]), np.array([mouth_opening(p) for p in plate_points])
+    )
 
 
 def laplacian_energy(image: np.ndarray, mask: np.ndarray) -> float:
@@ -152,8 +154,9 @@ def sharpness_ratio(swaps, plates, masks) -> float:
     return swap / plate if plate > 0 else 0.0
 
 
-def pose_difference(swap_points: np.ndarray, plate_points: np.ndarray, crop_size: int,
-                    crop_to_plate: np.ndarray) -> np.ndarray:
+def pose_difference(
+    swap_points: np.ndarray, plate_points: np.ndarray, crop_size: int, crop_to_plate: np.ndarray
+) -> np.ndarray:
     """``[3]`` yaw, pitch, roll of the swap minus the plate's (degrees), from crop-space landmarks
     ``[68, 2]`` of both in one ``crop_size`` crop; ``crop_to_plate`` (2x3) maps them back for roll."""
     swap = estimate_pose(swap_points, crop_size, transform_points(swap_points, crop_to_plate))
@@ -183,8 +186,9 @@ def flicker_ratios(composite_changes, plate_changes) -> np.ndarray:
     """``[N]`` per frame from the ``N - 1`` changes between consecutive frames (composite, plate): each
     pair's ratio (composite + floor) / (plate + floor), and for each frame the smaller of the pairs
     either side of it (one pair at the ends; 1 for a single frame)."""
-    pairs = (np.asarray(composite_changes, np.float64) + CHANGE_FLOOR) / (np.asarray(plate_changes, np.float64)
-                                                                          + CHANGE_FLOOR)
+    pairs = (np.asarray(composite_changes, np.float64) + CHANGE_FLOOR) / (
+        np.asarray(plate_changes, np.float64) + CHANGE_FLOOR
+    )
     if not len(pairs):
         return np.ones(1)  # one frame: nothing to flicker against
     before = np.concatenate([[np.inf], pairs])
@@ -203,7 +207,7 @@ def gradient_energy(image: np.ndarray, band: np.ndarray) -> float:
     """Mean squared Sobel gradient of the grey values (0..255) inside ``band``."""
     values = grey(image)
     gx, gy = cv2.Sobel(values, cv2.CV_32F, 1, 0, ksize=3), cv2.Sobel(values, cv2.CV_32F, 0, 1, ksize=3)
-    energy = (gx ** 2 + gy ** 2)[band]
+    energy = (gx**2 + gy**2)[band]
     return float(energy.mean()) if energy.size else 0.0
 
 
@@ -230,7 +234,7 @@ def delta_e2000(lab1, lab2) -> float:
     """CIEDE2000 colour difference of two CIELAB colours (Sharma, Wu and Dalal 2005, kL = kC = kH = 1)."""
     (l1, a1, b1), (l2, a2, b2) = np.asarray(lab1, np.float64), np.asarray(lab2, np.float64)
     c_bar = (np.hypot(a1, b1) + np.hypot(a2, b2)) / 2
-    g = 0.5 * (1 - np.sqrt(c_bar ** 7 / (c_bar ** 7 + 25.0 ** 7)))
+    g = 0.5 * (1 - np.sqrt(c_bar**7 / (c_bar**7 + 25.0**7)))
     a1p, a2p = a1 * (1 + g), a2 * (1 + g)
     c1p, c2p = np.hypot(a1p, b1), np.hypot(a2p, b2)
     h1p, h2p = np.degrees(np.arctan2(b1, a1p)) % 360, np.degrees(np.arctan2(b2, a2p)) % 360
@@ -241,12 +245,18 @@ def delta_e2000(lab1, lab2) -> float:
     h_bar = h1p + h2p
     if c1p * c2p:
         h_bar = (h_bar + (360 if h_bar < 360 else -360)) / 2 if abs(h1p - h2p) > 180 else h_bar / 2
-    t = (1 - 0.17 * np.cos(np.radians(h_bar - 30)) + 0.24 * np.cos(np.radians(2 * h_bar))
-         + 0.32 * np.cos(np.radians(3 * h_bar + 6)) - 0.20 * np.cos(np.radians(4 * h_bar - 63)))
+    t = (
+        1
+        - 0.17 * np.cos(np.radians(h_bar - 30))
+        + 0.24 * np.cos(np.radians(2 * h_bar))
+        + 0.32 * np.cos(np.radians(3 * h_bar + 6))
+        - 0.20 * np.cos(np.radians(4 * h_bar - 63))
+    )
     s_l = 1 + 0.015 * (l_bar - 50) ** 2 / np.sqrt(20 + (l_bar - 50) ** 2)
     s_c, s_h = 1 + 0.045 * cp_bar, 1 + 0.015 * cp_bar * t
-    r_t = (-2 * np.sqrt(cp_bar ** 7 / (cp_bar ** 7 + 25.0 ** 7))
-           * np.sin(np.radians(60 * np.exp(-(((h_bar - 275) / 25) ** 2)))))
+    r_t = (
+        -2 * np.sqrt(cp_bar**7 / (cp_bar**7 + 25.0**7)) * np.sin(np.radians(60 * np.exp(-(((h_bar - 275) / 25) ** 2))))
+    )
     return float(np.sqrt((d_l / s_l) ** 2 + (d_c / s_c) ** 2 + (d_h / s_h) ** 2 + r_t * (d_c / s_c) * (d_h / s_h)))
 
 

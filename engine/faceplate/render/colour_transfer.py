@@ -24,7 +24,9 @@ from faceplate.errors import FaceplateError
 
 _EPS = 1e-6
 SCALE_LIMITS = (0.5, 2.0)  # a transfer may halve or double a channel's spread, no more
-LAB_SHIFT_LIMIT = np.array([50.0, 60.0, 60.0])  # largest mean shift of L*, a*, b* (rct): a blue cast to warm skin is ~50
+LAB_SHIFT_LIMIT = np.array(
+    [50.0, 60.0, 60.0]
+)  # largest mean shift of L*, a*, b* (rct): a blue cast to warm skin is ~50
 RGB_SHIFT_LIMIT = 0.5  # largest mean shift per RGB channel (lct, mkl) and per pixel (idt, sot)
 SKIN_MAD_K = 3.0  # skin = chroma within median distance + K robust deviations of the median chroma
 SKIN_MIN_RADIUS = 8.0  # ... and never tighter than this many a*b* units (a flat face keeps its pixels)
@@ -128,16 +130,18 @@ def _sliced_transfer(source, target, source_mask, target_mask, iterations: int, 
         projected, ref_projected = flat @ rotation, reference @ rotation
         original_std = (original[inside] @ rotation).std(0)
         for axis in range(3):
-            matched = _match_1d_from(projected[:, axis], projected[inside, axis], ref_projected[:, axis],
-                                     original_std[axis])
+            matched = _match_1d_from(
+                projected[:, axis], projected[inside, axis], ref_projected[:, axis], original_std[axis]
+            )
             projected[:, axis] += step * (matched - projected[:, axis])
         flat = projected @ rotation.T
     flat = original + np.clip(flat - original, -RGB_SHIFT_LIMIT, RGB_SHIFT_LIMIT)
     return flat.reshape(source.shape).astype(np.float32)
 
 
-def _match_1d_from(values: np.ndarray, sample: np.ndarray, reference: np.ndarray, original_std: float,
-                   points: int = 256) -> np.ndarray:
+def _match_1d_from(
+    values: np.ndarray, sample: np.ndarray, reference: np.ndarray, original_std: float, points: int = 256
+) -> np.ndarray:
     """Quantile match of ``values`` (distributed as ``sample``) to ``reference``, the reference's
     spread first rescaled about its median to ``original_std`` x the gain clipped to ``SCALE_LIMITS``
     (``original_std``: the untouched face's spread on this axis, so repeated passes cannot compound
@@ -166,8 +170,12 @@ def transfer_none(source, target, source_mask, target_mask) -> np.ndarray:
 
 
 MODES: dict[str, Callable[..., np.ndarray]] = {
-    "none": transfer_none, "rct": transfer_rct, "lct": transfer_lct, "mkl": transfer_mkl,
-    "idt": transfer_idt, "sot": transfer_sot,
+    "none": transfer_none,
+    "rct": transfer_rct,
+    "lct": transfer_lct,
+    "mkl": transfer_mkl,
+    "idt": transfer_idt,
+    "sot": transfer_sot,
 }
 
 

@@ -53,8 +53,14 @@ def warp_to_plate(crop: np.ndarray, matrix: np.ndarray, region: Region) -> np.nd
     """The crop resampled onto the plate pixels of ``region`` (zero outside the crop)."""
     shifted = np.asarray(matrix, np.float64).copy()
     shifted[:, 2] += shifted[:, :2] @ np.array([region.x0, region.y0], np.float64)
-    return cv2.warpAffine(crop, shifted, (region.width, region.height), flags=cv2.INTER_CUBIC | cv2.WARP_INVERSE_MAP,
-                          borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    return cv2.warpAffine(
+        crop,
+        shifted,
+        (region.width, region.height),
+        flags=cv2.INTER_CUBIC | cv2.WARP_INVERSE_MAP,
+        borderMode=cv2.BORDER_CONSTANT,
+        borderValue=0,
+    )
 
 
 def shape_matte(matte: np.ndarray, erode_px: float, feather_px: float) -> np.ndarray:

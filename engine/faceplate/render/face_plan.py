@@ -45,8 +45,9 @@ def plan_from_faceset(faceset: Faceset, frames: FrameRange) -> FacePlan:
     return plan
 
 
-def plan_by_detection(plate: Plate, frames: list[int], colour: ColourTransform,
-                      settings: ExtractSettings) -> tuple[FacePlan, list[Refused]]:
+def plan_by_detection(
+    plate: Plate, frames: list[int], colour: ColourTransform, settings: ExtractSettings
+) -> tuple[FacePlan, list[Refused]]:
     """Detect and follow faces on frames nobody extracted (same pipeline as `faceplate extract`); also the
     crops its face check refused (their frames come back without a face, and the artist is told why)."""
     plan: FacePlan = defaultdict(list)

@@ -45,8 +45,14 @@ class FrameJob:
     outputs: list[tuple] = field(default_factory=list)  # (face, predicted mask, learned mask | None) per face
 
 
-def _face_plan(workspace: Workspace, plate, faceset: Faceset | None, settings: RenderSettings, todo: list[int],
-               colour: ColourTransform) -> tuple[FacePlan, list[Refused]]:
+def _face_plan(
+    workspace: Workspace,
+    plate,
+    faceset: Faceset | None,
+    settings: RenderSettings,
+    todo: list[int],
+    colour: ColourTransform,
+) -> tuple[FacePlan, list[Refused]]:
     """Faces per frame to render, smoothed with each frame's own radius over the same neighbours a
     full render sees (so a subset renders exactly the frames a full render would); and the crops the
     face check refused on the frames to render that were detected here."""
@@ -67,8 +73,9 @@ def _face_plan(workspace: Workspace, plate, faceset: Faceset | None, settings: R
     return {f: smoothed[radius[f]].get(f, []) for f in todo}, [r for r in refused if r.frame in wanted]
 
 
-def render_frames(workspace, settings, generator, learned, plan: Plan, faceset, reporter, result,
-                   attributes: dict[str, str]) -> None:
+def render_frames(
+    workspace, settings, generator, learned, plan: Plan, faceset, reporter, result, attributes: dict[str, str]
+) -> None:
     todo = plan.todo
     meter = Meter(reporter, "render", len(todo), unit="frames")
     if not todo:
@@ -80,16 +87,33 @@ def render_frames(workspace, settings, generator, learned, plan: Plan, faceset, 
     with open_plate(clip.path, first_frame=clip.first_frame) as plate:
         faces, result.refused = _face_plan(workspace, plate, faceset, settings, todo, colour)
         wanted = set(todo)
-        reader = prefetch(((f, to_float01(raw)) for f, raw in plate.iter_frames(FrameRange(todo[0], todo[-1]))
-                           if f in wanted), depth=4)
+        reader = prefetch(
+            ((f, to_float01(raw)) for f, raw in plate.iter_frames(FrameRange(todo[0], todo[-1])) if f in wanted),
+            depth=4,
+        )
         write = _Writer(settings, colour, plan.paths, size, plan.records, attributes)
         with ThreadPoolExecutor(MERGE_WORKERS) as workers:
             pending, batch = [], []
             try:
                 for frame, image in reader:
                     check_cancelled(reporter, f"before frame {frame}")
-                    batch.append(FrameJob(frame, image, [prepare_face(image, f, colour, generator.face_type, generator.resolution,
-                                                                  _margin(settings, frame)) for f in faces[frame]]))
+                    batch.append(
+                        FrameJob(
+                            frame,
+                            image,
+                            [
+                                prepare_face(
+                                    image,
+                                    f,
+                                    colour,
+                                    generator.face_type,
+                                    generator.resolution,
+                                    _margin(settings, frame),
+                                )
+                                for f in faces[frame]
+                            ],
+                        )
+                    )
                     if sum(len(j.faces) for j in batch) >= settings.batch:
                         pending += _dispatch(batch, generator, learned, write, workers)
                         batch = []

@@ -18,8 +18,10 @@ class OnnxGenerator:
         self.model: OnnxModel = open_model(path, device)
         meta = self.model.metadata
         if meta.get("schema") != SCHEMA:
-            raise RenderError(f"{path} is not a Faceplate generator (schema {meta.get('schema')!r}); "
-                              "export one with `faceplate export`")
+            raise RenderError(
+                f"{path} is not a Faceplate generator (schema {meta.get('schema')!r}); "
+                "export one with `faceplate export`"
+            )
         self.resolution = int(meta["resolution"])
         self.face_type = meta["face_type"]
         self.metadata = meta

@@ -15,7 +15,13 @@ from faceplate.masks.landmark_mask import face_hull_mask, forehead_fade
 from faceplate.media import ColourTransform
 from faceplate.render.colour_transfer import transfer_colour
 from faceplate.render.composite import (
-    Region, blend_seamless, crop_region, match_grain, shape_matte, sharpen, warp_to_plate,
+    Region,
+    blend_seamless,
+    crop_region,
+    match_grain,
+    shape_matte,
+    sharpen,
+    warp_to_plate,
 )
 from faceplate.render.face_plan import PlannedFace
 from faceplate.render.settings import MergeSettings
@@ -31,8 +37,9 @@ class PreparedFace:
     region_working: np.ndarray  # plate pixels of ``region`` in the working space
 
 
-def prepare_face(plate: np.ndarray, face: PlannedFace, colour: ColourTransform, face_type: str,
-                 resolution: int, margin: int) -> PreparedFace:
+def prepare_face(
+    plate: np.ndarray, face: PlannedFace, colour: ColourTransform, face_type: str, resolution: int, margin: int
+) -> PreparedFace:
     """Aligned working-space crop for one face; only the face's region is colour-converted."""
     matrix = crop_matrix(face.landmarks, face_type, resolution)
     region = crop_region(matrix, resolution, plate.shape, margin)
@@ -45,8 +52,9 @@ def prepare_face(plate: np.ndarray, face: PlannedFace, colour: ColourTransform, 
     return PreparedFace(matrix, crop, hull, points, region, region_working)
 
 
-def _crop_mask(prepared: PreparedFace, predicted: np.ndarray, learned: np.ndarray | None, parts,
-               forehead: float) -> np.ndarray:
+def _crop_mask(
+    prepared: PreparedFace, predicted: np.ndarray, learned: np.ndarray | None, parts, forehead: float
+) -> np.ndarray:
     """Intersection of the requested masks, in crop space; without a learned one it fades out above the brows."""
     available = {"predicted": predicted, "landmark": prepared.hull, "learned": learned}
     chosen = [available[p] for p in parts if available.get(p) is not None]
@@ -56,15 +64,24 @@ def _crop_mask(prepared: PreparedFace, predicted: np.ndarray, learned: np.ndarra
     return mask * forehead_fade(prepared.landmarks, mask.shape[0], forehead)
 
 
-def merge_face(prepared: PreparedFace, generated: np.ndarray, predicted: np.ndarray, learned: np.ndarray | None,
-               settings: MergeSettings, colour: ColourTransform, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def merge_face(
+    prepared: PreparedFace,
+    generated: np.ndarray,
+    predicted: np.ndarray,
+    learned: np.ndarray | None,
+    settings: MergeSettings,
+    colour: ColourTransform,
+    seed: int,
+) -> tuple[np.ndarray, np.ndarray]:
     """(face colours in the plate's space, shaped matte), both over ``prepared.region``."""
     mask = _crop_mask(prepared, predicted, learned, settings.mask_parts, settings.forehead).astype(np.float32)
     # Statistics from the skin inside the mask only, on both sides (a prop in front of the chin is
     # inside the mask but not skin), and the transfer clipped: see render.colour_transfer.
     face = transfer_colour(settings.colour_transfer, generated, prepared.crop, mask, mask)
     region = prepared.region
-    face_plate_px = np.clip(warp_to_plate(face.astype(np.float32), prepared.matrix, region), 0.0, 1.0)  # no bicubic overshoot
+    face_plate_px = np.clip(
+        warp_to_plate(face.astype(np.float32), prepared.matrix, region), 0.0, 1.0
+    )  # no bicubic overshoot
     matte = shape_matte(warp_to_plate(mask, prepared.matrix, region), settings.erode_px, settings.feather_px)
     if settings.blend == "seamless":
         face_plate_px = blend_seamless(face_plate_px, prepared.region_working, matte)
@@ -75,8 +92,9 @@ def merge_face(prepared: PreparedFace, generated: np.ndarray, predicted: np.ndar
 
 
 def union_region(regions: list[Region]) -> Region:
-    return Region(min(r.x0 for r in regions), min(r.y0 for r in regions),
-                  max(r.x1 for r in regions), max(r.y1 for r in regions))
+    return Region(
+        min(r.x0 for r in regions), min(r.y0 for r in regions), max(r.x1 for r in regions), max(r.y1 for r in regions)
+    )
 
 
 def layer_over(layer: np.ndarray, area: Region, face: np.ndarray, matte: np.ndarray, region: Region) -> None:

@@ -71,21 +71,42 @@ def _tiff_header(attributes: dict[str, str]) -> dict[str, str]:
     return {"ImageDescription": attributes[RECORD_KEY]} if RECORD_KEY in attributes else {}
 
 
-def write_layer(paths: RenderPaths, frame: int, rgba: np.ndarray, region: Region, size: tuple[int, int],
-                attributes: dict[str, str] | None = None) -> None:
+def write_layer(
+    paths: RenderPaths,
+    frame: int,
+    rgba: np.ndarray,
+    region: Region,
+    size: tuple[int, int],
+    attributes: dict[str, str] | None = None,
+) -> None:
     """Layer + matte, each with ``attributes`` (provenance) in its header. EXR keeps only the data window;
     PNG/TIFF are full frames (16-bit)."""
     window = (region.x0, region.y0, region.width, region.height)
     attributes = attributes or {}
     if paths.layer_format == "exr":
-        write_image(paths.layer(frame), rgba, pixel_type="half", channel_names=("R", "G", "B", "A"),
-                    data_window=window, display_size=size, attributes=attributes)
+        write_image(
+            paths.layer(frame),
+            rgba,
+            pixel_type="half",
+            channel_names=("R", "G", "B", "A"),
+            data_window=window,
+            display_size=size,
+            attributes=attributes,
+        )
     else:
         header = _tiff_header(attributes) if paths.layer_format == "tif" else attributes
-        write_image(paths.layer(frame), np.clip(_full_frame(rgba, region, size), 0, 1), pixel_type="uint16",
-                    attributes=header)
-    write_image(paths.matte(frame), np.ascontiguousarray(rgba[..., 3]), pixel_type="half", channel_names=("A",),
-                data_window=window, display_size=size, attributes=attributes)
+        write_image(
+            paths.layer(frame), np.clip(_full_frame(rgba, region, size), 0, 1), pixel_type="uint16", attributes=header
+        )
+    write_image(
+        paths.matte(frame),
+        np.ascontiguousarray(rgba[..., 3]),
+        pixel_type="half",
+        channel_names=("A",),
+        data_window=window,
+        display_size=size,
+        attributes=attributes,
+    )
 
 
 def composite_over(plate: np.ndarray, rgba: np.ndarray, region: Region) -> np.ndarray:
@@ -96,8 +117,13 @@ def composite_over(plate: np.ndarray, rgba: np.ndarray, region: Region) -> np.nd
     return out
 
 
-def write_preview(paths: RenderPaths, frame: int, composite: np.ndarray, colour: ColourTransform,
-                  attributes: dict[str, str] | None = None) -> np.ndarray:
+def write_preview(
+    paths: RenderPaths,
+    frame: int,
+    composite: np.ndarray,
+    colour: ColourTransform,
+    attributes: dict[str, str] | None = None,
+) -> np.ndarray:
     """The composite as an sRGB 8-bit PNG (``attributes`` as text chunks); returns the 8-bit frame (for the movie)."""
     shown = np.clip(colour.to_working(composite) * 255.0 + 0.5, 0, 255).astype(np.uint8)
     write_image(paths.preview(frame), shown, compression="png:1", attributes=attributes)  # fast zlib: previews are big
@@ -117,8 +143,10 @@ def encode_movie(paths: RenderPaths, frames: list[int], fps, metadata: dict[str,
         return None
     first = read_image(paths.preview(present[0]))
     height, width = first.shape[0] // 2 * 2, first.shape[1] // 2 * 2  # yuv420p needs even sizes
-    with atomic_path(paths.movie) as tmp, av.open(str(tmp), "w", format="mp4",
-                                                 options={"movflags": "use_metadata_tags"}) as movie:
+    with (
+        atomic_path(paths.movie) as tmp,
+        av.open(str(tmp), "w", format="mp4", options={"movflags": "use_metadata_tags"}) as movie,
+    ):
         for key, value in (metadata or {}).items():
             movie.metadata[key] = value
         stream = movie.add_stream("libx264", rate=fps)

@@ -18,8 +18,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from faceplate.render.outputs import RenderPaths
-from faceplate.render.versions import latest_version, list_versions, open_version, published_versions, read_json, \
-    read_version, version_paths
+from faceplate.render.versions import (
+    latest_version,
+    list_versions,
+    open_version,
+    published_versions,
+    read_json,
+    read_version,
+    version_paths,
+)
 
 
 @dataclass
@@ -40,16 +47,18 @@ class Plan:
         return bool(self.todo or self.carried or self.missing)
 
 
-def plan_render(render_dir: Path, records: dict[int, dict], requested: list[int], made_with: dict,
-                preview: bool) -> Plan:
+def plan_render(
+    render_dir: Path, records: dict[int, dict], requested: list[int], made_with: dict, preview: bool
+) -> Plan:
     """Choose the version and sort every frame; opens the next version when one is needed (call under the
     shot's files lock, so chunks starting together agree)."""
     base = latest_version(render_dir)
     base_paths = version_paths(render_dir, base, made_with) if base else None
     if base_paths and all(_holds(base_paths, records, f, preview) for f in requested):
         return Plan(records, base, base, base_paths, skipped=list(requested))
-    version = _joinable(render_dir, records, made_with) or open_version(render_dir, base, made_with["name"],
-                                                                        made_with["layer_format"])
+    version = _joinable(render_dir, records, made_with) or open_version(
+        render_dir, base, made_with["name"], made_with["layer_format"]
+    )
     plan = Plan(records, version, base, version_paths(render_dir, version, made_with))
     sources = [version_paths(render_dir, v, made_with) for v in published_versions(render_dir)]
     wanted = set(requested)
@@ -74,8 +83,10 @@ def _joinable(render_dir: Path, records: dict[int, dict], made_with: dict) -> st
         return None
     newest = versions[-1]
     info = read_version(render_dir, newest) or {}
-    if info.get("published") or (info.get("name"), info.get("layer_format")) != (made_with["name"],
-                                                                                  made_with["layer_format"]):
+    if info.get("published") or (info.get("name"), info.get("layer_format")) != (
+        made_with["name"],
+        made_with["layer_format"],
+    ):
         return None
     paths = version_paths(render_dir, newest, made_with)
     for frame, wanted in records.items():
@@ -95,8 +106,12 @@ def _reason(target: RenderPaths, base: RenderPaths | None, wanted: dict, frame: 
     had = read_json(base.record(frame)) if base else None
     if had is None:
         return "not rendered before"
-    for key, why in (("model", "model changed"), ("settings", "settings changed"),
-                     ("faces", "faces changed (extracted again)"), ("consent", "consent reference changed")):
+    for key, why in (
+        ("model", "model changed"),
+        ("settings", "settings changed"),
+        ("faces", "faces changed (extracted again)"),
+        ("consent", "consent reference changed"),
+    ):
         if had.get(key) != wanted[key]:
             return why
     return "files missing" if had == wanted else "record from another version"

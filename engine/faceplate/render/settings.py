@@ -26,19 +26,28 @@ class MergeSettings:
     """How one frame is merged. Lengths are plate pixels."""
 
     colour_transfer: ColourTransfer = setting("rct", "match the face's colour to the plate", flag="--colour-transfer")
-    blend: Literal["overlay", "seamless"] = setting("overlay", "overlay, or seamless (Poisson) blending into the plate",
-                                                    flag="--blend")
-    mask: str = setting("predicted+landmark", "masks to intersect, joined by '+': predicted, learned, landmark",
-                        flag="--mask")
+    blend: Literal["overlay", "seamless"] = setting(
+        "overlay", "overlay, or seamless (Poisson) blending into the plate", flag="--blend"
+    )
+    mask: str = setting(
+        "predicted+landmark", "masks to intersect, joined by '+': predicted, learned, landmark", flag="--mask"
+    )
     erode_px: float = setting(2.0, "matte erosion in plate pixels (negative grows it)", ge=-500, le=500, flag="--erode")
     feather_px: float = setting(8.0, "matte feather in plate pixels", ge=0, le=1000, flag="--feather")
-    forehead: float = setting(0.12, "without a learned mask, the matte fades out above the brows over this fraction "
-                              "of the brow-to-chin height, so the source's hair stays off the plate's forehead "
-                              "(0: stop at the brows)", ge=0, le=1.0, flag="--forehead")
+    forehead: float = setting(
+        0.12,
+        "without a learned mask, the matte fades out above the brows over this fraction "
+        "of the brow-to-chin height, so the source's hair stays off the plate's forehead "
+        "(0: stop at the brows)",
+        ge=0,
+        le=1.0,
+        flag="--forehead",
+    )
     sharpen: float = setting(0.0, "unsharp-mask amount on the new face", ge=0, le=10, flag="--sharpen")
     grain: bool = setting(False, "add grain matching the plate's", flag="--grain")
-    smoothing_frames: int = setting(2, "landmarks averaged over +-N frames of the same track (no jitter)",
-                                    ge=0, le=100, flag="--smoothing")
+    smoothing_frames: int = setting(
+        2, "landmarks averaged over +-N frames of the same track (no jitter)", ge=0, le=100, flag="--smoothing"
+    )
 
     @field_validator("mask")
     @classmethod
@@ -84,21 +93,35 @@ def _frames_of(override: RangeOverride) -> tuple:
 @stage_settings
 class RenderSettings:
     merge: MergeSettings = setting(default_factory=MergeSettings, help="merge settings for the whole shot")
-    overrides: tuple[RangeOverride, ...] = setting((), "merge settings for frame ranges, applied in order "
-                                                   "(CLI: --override FRAMES:KEY=VALUE[,KEY=VALUE], added to the stored ones)",
-                                                   flag="--override")
+    overrides: tuple[RangeOverride, ...] = setting(
+        (),
+        "merge settings for frame ranges, applied in order "
+        "(CLI: --override FRAMES:KEY=VALUE[,KEY=VALUE], added to the stored ones)",
+        flag="--override",
+    )
     layer_format: Literal["exr", "png", "tif"] = setting("exr", "comp layer file format", flag="--layer-format")
     name: str = setting("faceplate", "output file prefix")
     batch: int = setting(8, "faces per generator call", ge=1, le=256)
     preview: bool = setting(True, "write preview composites and a review movie", flag="--preview")
     frames: str | None = setting(None, "subset to render, plate numbers, e.g. 1001-1010,1050", remember=False)
-    model: RootedPath | None = setting(None, "generator .onnx (default: SHOT/export/generator.onnx, or generator.fp16.onnx "
-                                "when exported and running on CUDA)", remember=False)
+    model: RootedPath | None = setting(
+        None,
+        "generator .onnx (default: SHOT/export/generator.onnx, or generator.fp16.onnx "
+        "when exported and running on CUDA)",
+        remember=False,
+    )
     device: Literal["auto", "cpu", "cuda"] = setting("auto", "where the generator runs", remember=False)
-    waive_consent: bool = setting(False, "render a shot that has no consent reference; the waiver is written into "
-                                  "every output (CLI: --no-consent-ref)", remember=False)
-    sign_cert: RootedPath | None = setting(None, "PEM certificate chain to sign the review movie and preview frames with "
-                                    "(C2PA content credentials; CLI: --sign CERT KEY)", remember=False)
+    waive_consent: bool = setting(
+        False,
+        "render a shot that has no consent reference; the waiver is written into every output (CLI: --no-consent-ref)",
+        remember=False,
+    )
+    sign_cert: RootedPath | None = setting(
+        None,
+        "PEM certificate chain to sign the review movie and preview frames with "
+        "(C2PA content credentials; CLI: --sign CERT KEY)",
+        remember=False,
+    )
     sign_key: RootedPath | None = setting(None, "PEM private key of sign_cert", remember=False)
 
     def __post_init__(self) -> None:
@@ -123,8 +146,10 @@ class RenderSettings:
     def _apply(merge: MergeSettings, override: RangeOverride) -> MergeSettings:
         bad = set(override.changes) - set(MERGE_KEYS)
         if bad:
-            raise ValueError(f"override for frames {override.frames}: unknown setting(s) {', '.join(sorted(bad))}; "
-                             f"known: {', '.join(MERGE_KEYS)}")
+            raise ValueError(
+                f"override for frames {override.frames}: unknown setting(s) {', '.join(sorted(bad))}; "
+                f"known: {', '.join(MERGE_KEYS)}"
+            )
         try:
             return dataclasses.replace(merge, **override.changes)
         except ValueError as exc:  # pydantic's ValidationError is a ValueError
@@ -142,8 +167,11 @@ class RenderSettings:
         """What decides the pixels of ``frame``'s files besides the model: its merge settings, the
         layer format and ``extra`` (learned mask model, faces). Two frames with equal digests were
         made the same way."""
-        made_with = {"merge": dataclasses.asdict(self.merge_for(frame)), "layer_format": self.layer_format,
-                     **(extra or {})}
+        made_with = {
+            "merge": dataclasses.asdict(self.merge_for(frame)),
+            "layer_format": self.layer_format,
+            **(extra or {}),
+        }
         return hashlib.sha256(json.dumps(made_with, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
@@ -153,6 +181,7 @@ def describe_merge_error(exc: ValueError) -> str:
         error = errors()[0]
         where = ".".join(str(p) for p in error.get("loc", ()))
         allowed = allowed_text(field_info(MergeSettings, where))
-        return (f"{where} {error.get('input')!r} is not allowed ({error.get('msg', '').lower()})"
-                + (f"; allowed: {allowed}" if allowed else ""))
+        return f"{where} {error.get('input')!r} is not allowed ({error.get('msg', '').lower()})" + (
+            f"; allowed: {allowed}" if allowed else ""
+        )
     return str(exc).removeprefix("Value error, ")

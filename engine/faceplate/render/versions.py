@@ -20,7 +20,6 @@ import os
 import re
 import shutil
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from faceplate.atomic import atomic_path, write_text_atomic
@@ -85,8 +84,15 @@ def open_version(render_dir: Path, base: str | None, name: str, layer_format: st
     existing = list_versions(render_dir)
     version = version_name(int(existing[-1][1:]) + 1 if existing else 1)
     (render_dir / version).mkdir(parents=True)
-    info = {"schema": VERSION_SCHEMA, "version": version, "base": base, "name": name, "layer_format": layer_format,
-            "opened": now_iso(), "published": None}
+    info = {
+        "schema": VERSION_SCHEMA,
+        "version": version,
+        "base": base,
+        "name": name,
+        "layer_format": layer_format,
+        "opened": now_iso(),
+        "published": None,
+    }
     write_text_atomic(render_dir / version / VERSION_FILE, json.dumps(info, indent=1) + "\n")
     return version
 
@@ -95,8 +101,10 @@ def publish_version(render_dir: Path, version: str, details: dict) -> dict:
     """Seal ``version`` (its version.json with ``details``) and point ``latest.json`` at it."""
     info = {**(read_version(render_dir, version) or {}), **details, "published": now_iso()}
     write_text_atomic(render_dir / version / VERSION_FILE, json.dumps(info, indent=1) + "\n")
-    write_text_atomic(render_dir / LATEST_FILE, json.dumps({"schema": LATEST_SCHEMA, "version": version,
-                                                            "layer": details.get("layer")}, indent=1) + "\n")
+    write_text_atomic(
+        render_dir / LATEST_FILE,
+        json.dumps({"schema": LATEST_SCHEMA, "version": version, "layer": details.get("layer")}, indent=1) + "\n",
+    )
     return info
 
 

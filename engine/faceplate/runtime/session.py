@@ -66,7 +66,9 @@ def _session(path: Path, providers: list[str], threads: int | None) -> ort.Infer
     try:
         return ort.InferenceSession(str(path), sess_options=options, providers=providers)
     except Exception as exc:  # onnxruntime raises its own untyped errors
-        raise InferenceError(f"cannot load model {path}: {str(exc).splitlines()[0]}; re-export it with `faceplate export`") from exc
+        raise InferenceError(
+            f"cannot load model {path}: {str(exc).splitlines()[0]}; re-export it with `faceplate export`"
+        ) from exc
 
 
 class OnnxModel:
@@ -77,12 +79,16 @@ class OnnxModel:
         if not self.path.is_file():
             raise InferenceError(f"model file {self.path} does not exist; run `faceplate export` first")
         if device == "cuda" and CUDA not in ort.get_available_providers():
-            raise InferenceError("--device cuda asked for, but this onnxruntime has no CUDA provider; install onnxruntime-gpu")
+            raise InferenceError(
+                "--device cuda asked for, but this onnxruntime has no CUDA provider; install onnxruntime-gpu"
+            )
         wanted = select_providers(device)
         self.session = _session(self.path, wanted, threads)
         self.provider = self.session.get_providers()[0]
         if device == "cuda" and self.provider != CUDA:
-            raise InferenceError("--device cuda asked for, but CUDA could not start (no GPU, or CUDA/cuDNN libraries missing)")
+            raise InferenceError(
+                "--device cuda asked for, but CUDA could not start (no GPU, or CUDA/cuDNN libraries missing)"
+            )
         if device != "cpu":  # an explicit CPU request (parity checks, benchmarks) needs no news
             where = self.provider if self.provider == CUDA else "the CPU (CUDA unavailable here)"
             log.info("onnxruntime: running %s on %s", self.path.name, where)
@@ -106,5 +112,7 @@ class OnnxModel:
         return binding.copy_outputs_to_cpu()
 
 
-def open_model(path: str | Path, device: str = "auto", threads: int | None = None, io_binding: bool = True) -> OnnxModel:
+def open_model(
+    path: str | Path, device: str = "auto", threads: int | None = None, io_binding: bool = True
+) -> OnnxModel:
     return OnnxModel(path, device, threads, io_binding)

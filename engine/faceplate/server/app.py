@@ -22,8 +22,11 @@ STATIC = Path(__file__).parent / "static"
 
 
 def create_app(engine: EngineContext) -> Guarded:
-    app = FastAPI(title="Faceplate engine", version=engine.config.version,
-                  description="Jobs for the Faceplate engine: submit a shot, watch its stages, fetch what it made.")
+    app = FastAPI(
+        title="Faceplate engine",
+        version=engine.config.version,
+        description="Jobs for the Faceplate engine: submit a shot, watch its stages, fetch what it made.",
+    )
     app.state.engine = engine
     for module in (system, jobs, events):
         app.include_router(module.router)
@@ -51,16 +54,25 @@ def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unexpected error answering %s %s", request.method, request.url.path)
-        return JSONResponse(error_body("internal", "the engine hit an unexpected error; its log has the details",
-                                       "report it with the engine's log"), status_code=500)
+        return JSONResponse(
+            error_body(
+                "internal",
+                "the engine hit an unexpected error; its log has the details",
+                "report it with the engine's log",
+            ),
+            status_code=500,
+        )
 
 
 def validation_answer(errors: list[dict]) -> tuple[dict, int]:
     """(body, status): malformed JSON is 400; a body that does not fit the schema is 422 naming the field."""
     first = errors[0] if errors else {"loc": (), "msg": "invalid request", "type": ""}
     if first.get("type") == "json_invalid":
-        return error_body("bad_json", f"the body is not valid JSON ({first.get('ctx', {}).get('error', 'parse error')})",
-                          "send a JSON object with Content-Type: application/json"), 400
+        return error_body(
+            "bad_json",
+            f"the body is not valid JSON ({first.get('ctx', {}).get('error', 'parse error')})",
+            "send a JSON object with Content-Type: application/json",
+        ), 400
     field = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
     code = "unknown_field" if first.get("type") == "extra_forbidden" else "bad_request"
     message = f"{field or 'body'}: {first.get('msg', 'invalid')}"

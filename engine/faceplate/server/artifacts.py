@@ -13,9 +13,9 @@ import json
 from pathlib import Path
 
 from faceplate.errors import WorkspaceError
+from faceplate.qc.outcome import shot_verdict
 from faceplate.render.versions import latest_version, published_versions, version_paths
 from faceplate.server.errors import JobNotFound
-from faceplate.qc.outcome import shot_verdict
 from faceplate.workspace.workspace import MANIFEST_NAME, path_inside, read_manifest
 
 PREVIEWS_SHOWN = 20
@@ -25,12 +25,26 @@ LOSS_PLOT = "model/loss.png"  # written by training (faceplate.training.loop)
 def job_artifacts(job: dict) -> dict:
     root = Path(job["workspace"])
     if not (root / MANIFEST_NAME).is_file():
-        return {"workspace": str(root), "frame_range": None, "layer": None, "versions": [], "onnx": None,
-                "previews": [], "files": {}, "qc": None, "verdict": None, "report": None}
+        return {
+            "workspace": str(root),
+            "frame_range": None,
+            "layer": None,
+            "versions": [],
+            "onnx": None,
+            "previews": [],
+            "files": {},
+            "qc": None,
+            "verdict": None,
+            "report": None,
+        }
     manifest = read_manifest(root)
     done = {r.stage: r for r in manifest.stages if r.status == "done"}  # the last done run of each stage wins
-    files = {f"{stage}.{key}": _entry(root, value) for stage, run in done.items()
-             for key, value in run.outputs.items() if isinstance(value, str)}
+    files = {
+        f"{stage}.{key}": _entry(root, value)
+        for stage, run in done.items()
+        for key, value in run.outputs.items()
+        if isinstance(value, str)
+    }
     layer, versions = _layer(root, manifest.range)
     onnx = files.get("export.onnx")
     previews = sorted((root / "model" / "previews").glob("*.png"))[-PREVIEWS_SHOWN:]
@@ -38,9 +52,18 @@ def job_artifacts(job: dict) -> dict:
     current = layer["version"] if layer else None
     qc = _qc(files.get("qc.qc")) if done.get("qc") and done["qc"].outputs.get("version") == current else None
     shown = report if report and report["exists"] and done["report"].outputs.get("version") == current else None
-    return {"workspace": str(root), "frame_range": manifest.range, "layer": layer, "versions": versions, "onnx": onnx,
-            "files": files, "previews": [str(p) for p in previews], "qc": qc, "verdict": shot_verdict(root),
-            "report": {"path": shown["path"]} if shown else None}
+    return {
+        "workspace": str(root),
+        "frame_range": manifest.range,
+        "layer": layer,
+        "versions": versions,
+        "onnx": onnx,
+        "files": files,
+        "previews": [str(p) for p in previews],
+        "qc": qc,
+        "verdict": shot_verdict(root),
+        "report": {"path": shown["path"]} if shown else None,
+    }
 
 
 def _layer(root: Path, frame_range: str) -> tuple[dict | None, list[dict]]:
@@ -49,16 +72,25 @@ def _layer(root: Path, frame_range: str) -> tuple[dict | None, list[dict]]:
     versions = []
     for name in reversed(published_versions(render_dir)):
         paths = version_paths(render_dir, name, {})
-        versions.append({"version": name, "pattern": str(_inside(root, paths.layer_pattern)),
-                         "matte": str(_inside(root, str(paths.matte(0)).replace(".0000.", ".####."))),
-                         "movie": str(paths.movie) if paths.movie.is_file() else None})
+        versions.append(
+            {
+                "version": name,
+                "pattern": str(_inside(root, paths.layer_pattern)),
+                "matte": str(_inside(root, str(paths.matte(0)).replace(".0000.", ".####."))),
+                "movie": str(paths.movie) if paths.movie.is_file() else None,
+            }
+        )
     latest = latest_version(render_dir)
     chosen = next((v for v in versions if v["version"] == latest), None)
     if chosen is None:
         return None, versions
     pattern = Path(chosen["pattern"])
-    return {**chosen, "frame_range": frame_range, "matte": {"path": chosen["matte"], "exists": True},
-            "frames_present": _count_frames(pattern, frame_range)}, versions
+    return {
+        **chosen,
+        "frame_range": frame_range,
+        "matte": {"path": chosen["matte"], "exists": True},
+        "frames_present": _count_frames(pattern, frame_range),
+    }, versions
 
 
 def _qc(entry: dict | None) -> dict | None:
@@ -151,5 +183,8 @@ def _count_frames(pattern: Path, frame_range: str) -> int:
     from faceplate.media import FrameRange
 
     hashes = pattern.name.count("#")
-    return sum(1 for f in FrameRange.parse(frame_range)
-               if (pattern.parent / pattern.name.replace("#" * hashes, f"{f:0{hashes}d}")).is_file())
+    return sum(
+        1
+        for f in FrameRange.parse(frame_range)
+        if (pattern.parent / pattern.name.replace("#" * hashes, f"{f:0{hashes}d}")).is_file()
+    )

@@ -19,8 +19,7 @@ def get_engine(request: Request) -> EngineContext:
 Engine = Annotated[EngineContext, Depends(get_engine)]
 
 
-def require_token(request: Request, engine: Engine,
-                  authorization: Annotated[str | None, Header()] = None) -> None:
+def require_token(request: Request, engine: Engine, authorization: Annotated[str | None, Header()] = None) -> None:
     """The token (``Authorization: Bearer``), or the dashboard's session cookie (Origin checked in middleware.py)."""
     session = request.cookies.get(SESSION_COOKIE)
     if authorization or not session:

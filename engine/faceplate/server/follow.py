@@ -19,15 +19,16 @@ POLL_S = 0.5
 def follow_job(client, job_id: str, reporter: Reporter) -> dict:
     """Show every event of the job until it finishes; the reporter's cancel cancels the job (once, at a safe
     point on the engine). Returns the job when done; raises StageCancelled or FaceplateError otherwise."""
-    final = client.watch(job_id, lambda event: show_event(event, reporter), poll_s=POLL_S,
-                         cancelled=reporter.cancelled)
+    final = client.watch(job_id, lambda event: show_event(event, reporter), poll_s=POLL_S, cancelled=reporter.cancelled)
     return job_outcome(final)
 
 
 def show_event(event: dict, reporter: Reporter) -> None:
     data, kind, stage = event["data"], event["kind"], event["stage"]
     if kind == "progress":
-        reporter.progress(Progress(data["task"], data["done"], data["total"], data["unit"], data["rate"], data["eta_s"]))
+        reporter.progress(
+            Progress(data["task"], data["done"], data["total"], data["unit"], data["rate"], data["eta_s"])
+        )
     elif kind == "metrics":
         reporter.metrics(data)
     elif kind == "log":
@@ -49,6 +50,8 @@ def job_outcome(job: dict) -> dict:
     if job["status"] == "done":
         return job
     if job["status"] == "cancelled":
-        raise StageCancelled(f"job {job['id']} cancelled; the shot keeps its work: run the same command again, or "
-                             "Retry on the dashboard, to resume")
+        raise StageCancelled(
+            f"job {job['id']} cancelled; the shot keeps its work: run the same command again, or "
+            "Retry on the dashboard, to resume"
+        )
     raise FaceplateError(f"job {job['id']} failed: {job['error']}")

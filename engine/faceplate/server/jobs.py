@@ -31,8 +31,10 @@ def submit_job(engine: EngineContext, body: JobSubmit) -> dict:
     stages = [name for name in STAGES if name in body.stages]  # workflow order, whatever order was given
     extra = sorted(set(body.settings) - set(stages))
     if extra:
-        raise RequestRefused(f"settings given for {', '.join(extra)}, which this job does not run; add it to "
-                             "'stages' or leave its settings out")
+        raise RequestRefused(
+            f"settings given for {', '.join(extra)}, which this job does not run; add it to "
+            "'stages' or leave its settings out"
+        )
     if body.shot is not None:
         spec["shot"] = _checked_shot(engine, body, workspace)
         stored: dict = {}
@@ -43,10 +45,22 @@ def submit_job(engine: EngineContext, body: JobSubmit) -> dict:
         check_shot_media(engine.roots, manifest)  # the plate and sources its stages will read
         stored, consent_ref = manifest.settings, manifest.consent_ref
     spec["settings"] = with_budget(body.settings, body.budget, stages)
-    spec["budget"] = next((b for b in (body.budget, (body.settings.get("train") or {}).get("budget"),
-                                       (stored.get("train") or {}).get("budget")) if b), DEFAULT_TIER)  # shown
-    checked = {name: merge_settings(STAGES[name].settings_class, stored.get(name), changes, name)  # names the field
-               for name, changes in spec["settings"].items()}
+    spec["budget"] = next(
+        (
+            b
+            for b in (
+                body.budget,
+                (body.settings.get("train") or {}).get("budget"),
+                (stored.get("train") or {}).get("budget"),
+            )
+            if b
+        ),
+        DEFAULT_TIER,
+    )  # shown
+    checked = {
+        name: merge_settings(STAGES[name].settings_class, stored.get(name), changes, name)  # names the field
+        for name, changes in spec["settings"].items()
+    }
     for stage in consent_stages(stages):  # refused now, not after training, when its run would be
         given = checked.get(stage.name)
         check_consent(consent_ref, given is not None and given.waive_consent, workspace.name)
@@ -64,8 +78,9 @@ def with_budget(settings: dict, budget: str | None, stages: list[str]) -> dict:
     if budget is None:
         return settings
     changes = budget_changes(budget, stages)
-    return {name: nest({**changes.get(name, {}), **settings.get(name, {})})
-            for name in dict.fromkeys([*changes, *settings])}
+    return {
+        name: nest({**changes.get(name, {}), **settings.get(name, {})}) for name in dict.fromkeys([*changes, *settings])
+    }
 
 
 def _checked_shot(engine: EngineContext, body: JobSubmit, workspace) -> dict:
@@ -81,8 +96,10 @@ def _checked_shot(engine: EngineContext, body: JobSubmit, workspace) -> dict:
     if shot["range"]:
         frames = FrameRange.parse(shot["range"])  # FrameRangeError names what is wrong
         if len(frames) > engine.config.max_frames:
-            raise FrameRangeError(f"range {shot['range']} is {len(frames)} frames; this engine takes at most "
-                                  f"{engine.config.max_frames} per job: split the shot")
+            raise FrameRangeError(
+                f"range {shot['range']} is {len(frames)} frames; this engine takes at most "
+                f"{engine.config.max_frames} per job: split the shot"
+            )
     return shot
 
 
@@ -108,16 +125,18 @@ def retry_job(engine: EngineContext, job_id: str, body: Retry) -> dict:
         if job["status"] not in ("done", "failed", "cancelled"):
             raise JobConflict(f"job {job_id} is {job['status']}; cancel it before retrying")
         names = [s["name"] for s in job["stages"]]
-        start = body.from_stage or next((s["name"] for s in job["stages"] if s["status"] not in ("done", "skipped")),
-                                        None)
+        start = body.from_stage or next(
+            (s["name"] for s in job["stages"] if s["status"] not in ("done", "skipped")), None
+        )
         if start is None:
             raise JobConflict(f"job {job_id} has nothing left to do; give 'from_stage' to run a stage again")
         if start not in names:
             raise JobConflict(f"job {job_id} does not run {start}; its stages: {', '.join(names)}")
-        for name in names[names.index(start):]:
+        for name in names[names.index(start) :]:
             engine.store.update_stage(job_id, name, status="pending", error=None)
-        engine.store.update_job(job_id, {"status": "queued", "retry_from": start}, status="queued", cancel=0,
-                                error=None, wait_until=0)
+        engine.store.update_job(
+            job_id, {"status": "queued", "retry_from": start}, status="queued", cancel=0, error=None, wait_until=0
+        )
         job = engine.store.get_job(job_id)
     engine.scheduler.wake()
     return job

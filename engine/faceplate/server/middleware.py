@@ -53,9 +53,17 @@ class Guarded:
 
     async def _answer(self, send, status: int, body: dict) -> None:
         data = json.dumps(body).encode()
-        await send({"type": "http.response.start", "status": status,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode()),
-                                (VERSION_HEADER, self.version)]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(data)).encode()),
+                    (VERSION_HEADER, self.version),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": data})
 
 
@@ -82,17 +90,30 @@ def browser_refusal(scope, allowed_host) -> dict | None:
     headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
     host = headers.get("host", "")
     if not allowed_host(host_name(host)):
-        return error_body("host_not_allowed", f"this engine does not answer to the host name {host_name(host)!r}",
-                          "open it as http://127.0.0.1:PORT or http://localhost:PORT (or the --host it was given)")
+        return error_body(
+            "host_not_allowed",
+            f"this engine does not answer to the host name {host_name(host)!r}",
+            "open it as http://127.0.0.1:PORT or http://localhost:PORT (or the --host it was given)",
+        )
     origin = headers.get("origin")
     own = f"{scope.get('scheme', 'http')}://{host}".lower()
     if origin is not None and origin.strip().lower() != own:
-        return error_body("origin_refused", f"a request from the page {origin} is refused: only this engine's own "
-                          "dashboard may call it from a browser", "open the dashboard at " + own)
-    if origin is None and scope["method"] not in SAFE_METHODS and "authorization" not in headers \
-            and f"{SESSION_COOKIE}=" in headers.get("cookie", ""):
-        return error_body("origin_refused", "a browser request that changes something must say where it comes from "
-                          "(no Origin header)", "use the dashboard, or send 'Authorization: Bearer <token>'")
+        return error_body(
+            "origin_refused",
+            f"a request from the page {origin} is refused: only this engine's own dashboard may call it from a browser",
+            "open the dashboard at " + own,
+        )
+    if (
+        origin is None
+        and scope["method"] not in SAFE_METHODS
+        and "authorization" not in headers
+        and f"{SESSION_COOKIE}=" in headers.get("cookie", "")
+    ):
+        return error_body(
+            "origin_refused",
+            "a browser request that changes something must say where it comes from (no Origin header)",
+            "use the dashboard, or send 'Authorization: Bearer <token>'",
+        )
     return None
 
 
@@ -100,11 +121,12 @@ def host_name(host: str) -> str:
     """``127.0.0.1:8571`` -> ``127.0.0.1``, ``[::1]:8571`` -> ``::1``, ``LocalHost.`` -> ``localhost``."""
     host = host.strip().lower()
     if host.startswith("["):
-        return host[1:host.find("]")] if "]" in host else ""
+        return host[1 : host.find("]")] if "]" in host else ""
     name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
     return name.rstrip(".")
 
 
 def too_large_body(limit: int) -> dict:
-    return error_body("body_too_large", f"the request body is over {limit} bytes",
-                      "a job spec is a few kB; send paths, not media")
+    return error_body(
+        "body_too_large", f"the request body is over {limit} bytes", "a job spec is a few kB; send paths, not media"
+    )

@@ -73,6 +73,7 @@ class Roots:
 def check_setting_paths(roots: Roots, stage: str, settings, real: bool = False):
     """``settings`` with every file or folder they name checked under the roots (PathRefused names the API
     field, ``settings.curate.decisions``); ``real``: each replaced by the real path it leads to now."""
+
     def check(field: str, value: str) -> str:
         path = roots.resolve(value, f"settings.{stage}.{field}")
         return os.path.realpath(path) if real else value
@@ -93,7 +94,9 @@ def check_locked_shot(roots: Roots, given: str, workspace, stage: str, settings)
     paths are handed on as real paths checked now."""
     now = roots.resolve_real(given, "workspace")
     if now != workspace.root or os.path.realpath(workspace.root) != str(workspace.root):
-        raise PathRefused(f"workspace {given!r} changed while the job waited (it leads to {now} now); check the "
-                          "folder and submit the job again")
+        raise PathRefused(
+            f"workspace {given!r} changed while the job waited (it leads to {now} now); check the "
+            "folder and submit the job again"
+        )
     check_shot_media(roots, workspace.manifest)
     return check_setting_paths(roots, stage, settings, real=True)

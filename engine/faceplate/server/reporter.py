@@ -12,8 +12,8 @@ import threading
 import time
 from pathlib import Path
 
-from faceplate.server.store import Store
 from faceplate.reporting import BaseReporter, Progress
+from faceplate.server.store import Store
 
 
 class StoreReporter(BaseReporter):
@@ -51,8 +51,15 @@ class StoreReporter(BaseReporter):
         if not (first or final or now - self._last[update.task] >= self.interval):
             return
         self._last[update.task] = now
-        data = {"task": update.task, "done": update.done, "total": update.total, "unit": update.unit,
-                "rate": update.rate, "eta_s": update.eta_s, "fraction": update.fraction}
+        data = {
+            "task": update.task,
+            "done": update.done,
+            "total": update.total,
+            "unit": update.unit,
+            "rate": update.rate,
+            "eta_s": update.eta_s,
+            "fraction": update.fraction,
+        }
         self.store.update_stage(self.job_id, self.stage, ("progress", data), progress=data)
 
     def metrics(self, values: dict[str, float]) -> None:

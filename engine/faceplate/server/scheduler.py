@@ -99,11 +99,25 @@ class Scheduler:
                 job = self.store.get_job(job_id)
                 for stage in job["stages"]:
                     if stage["status"] in ("running", "interrupted", "busy"):
-                        self.store.update_stage(job_id, stage["name"], ("stage", {"status": "interrupted",
-                                                "message": "the engine stopped during this stage; it resumes"}),
-                                                status="pending", pid=None)
-                self.store.update_job(job_id, {"status": "queued", "message": "resumed after the engine restarted"},
-                                      status="queued", wait_until=0)
+                        self.store.update_stage(
+                            job_id,
+                            stage["name"],
+                            (
+                                "stage",
+                                {
+                                    "status": "interrupted",
+                                    "message": "the engine stopped during this stage; it resumes",
+                                },
+                            ),
+                            status="pending",
+                            pid=None,
+                        )
+                self.store.update_job(
+                    job_id,
+                    {"status": "queued", "message": "resumed after the engine restarted"},
+                    status="queued",
+                    wait_until=0,
+                )
 
     def _loop(self) -> None:
         while True:
@@ -133,19 +147,31 @@ class Scheduler:
         job_id, name = worker.job_id, worker.stage
         if self._stage(job_id, name)["status"] == "running":  # the worker died without saying how: a crash
             message = f"the worker running {name} exited with code {code}; its log: {worker.log_path}"
-            self.store.update_stage(job_id, name, ("stage", {"status": "failed", "message": message}),
-                                    status="failed", error=message, finished=time.time())
+            self.store.update_stage(
+                job_id,
+                name,
+                ("stage", {"status": "failed", "message": message}),
+                status="failed",
+                error=message,
+                finished=time.time(),
+            )
         stage = self._stage(job_id, name)
         status, error = stage["status"], stage["error"]
         if code == EXIT_BUSY or status == "busy":
             self.store.update_stage(job_id, name, status="pending")
-            self.store.update_job(job_id, {"status": "busy", "message": error}, status="busy", error=error,
-                                  wait_until=time.time() + self.config.busy_retry_s)
+            self.store.update_job(
+                job_id,
+                {"status": "busy", "message": error},
+                status="busy",
+                error=error,
+                wait_until=time.time() + self.config.busy_retry_s,
+            )
         elif code == EXIT_STOPPED or status == "interrupted":
             self.store.update_stage(job_id, name, status="pending")  # resumes on the next start
         elif status in ("failed", "cancelled"):
-            self.store.update_job(job_id, {"status": status, "stage": name, "message": error}, status=status,
-                                  error=error)
+            self.store.update_job(
+                job_id, {"status": status, "stage": name, "message": error}, status=status, error=error
+            )
         elif all(s["status"] in ("done", "skipped") for s in self.store.get_job(job_id)["stages"]):
             self.store.update_job(job_id, {"status": "done"}, status="done", error=None)
 
@@ -180,20 +206,41 @@ class Scheduler:
     def _start_worker(self, job: dict, stage: str) -> None:
         runs = next(s["runs"] for s in job["stages"] if s["name"] == stage) + 1
         # recorded before the process exists: a crash from here on is found by recover()
-        self.store.update_stage(job["id"], stage, ("stage", {"status": "running", "run": runs}), status="running",
-                                started=time.time(), finished=None, runs=runs, error=None, progress=None)
+        self.store.update_stage(
+            job["id"],
+            stage,
+            ("stage", {"status": "running", "run": runs}),
+            status="running",
+            started=time.time(),
+            finished=None,
+            runs=runs,
+            error=None,
+            progress=None,
+        )
         self.store.update_job(job["id"], {"status": "running", "stage": stage}, status="running", error=None)
         log_path = self.config.log_dir / job["id"] / f"{stage}.{runs}.log"
         log_file = open_private_log(log_path)
         process = self._hand_to_spare(job["id"], stage, log_path)
         if process is None:
-            command = [self.config.worker_python, "-m", "faceplate.server.worker", str(self.store.path), job["id"],
-                       stage, "--server-pid", str(os.getpid()), "--roots", *map(str, self.config.roots)]
-            process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT,
-                                       env=_worker_env())
+            command = [
+                self.config.worker_python,
+                "-m",
+                "faceplate.server.worker",
+                str(self.store.path),
+                job["id"],
+                stage,
+                "--server-pid",
+                str(os.getpid()),
+                "--roots",
+                *map(str, self.config.roots),
+            ]
+            process = subprocess.Popen(
+                command, stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT, env=_worker_env()
+            )
         self.store.update_stage(job["id"], stage, pid=process.pid)
-        self.workers[(job["id"], stage)] = Worker(job["id"], stage, job["workspace"], _is_heavy(stage), process,
-                                                  log_file, log_path)
+        self.workers[(job["id"], stage)] = Worker(
+            job["id"], stage, job["workspace"], _is_heavy(stage), process, log_file, log_path
+        )
         _watch_exit(process, self.wake)
 
     # --- the warm worker ---------------------------------------------------------------------------
@@ -203,10 +250,20 @@ class Scheduler:
         if not self.config.warm_worker or (self._spare is not None and self._spare.poll() is None):
             return
         with open_private_log(self.config.log_dir / "spare.log") as log_file:  # until it is given a stage
-            command = [self.config.worker_python, "-m", "faceplate.server.worker", str(self.store.path), "--spare",
-                       "--server-pid", str(os.getpid()), "--roots", *map(str, self.config.roots)]
-            self._spare = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=log_file, stderr=subprocess.STDOUT,
-                                           env=_worker_env())
+            command = [
+                self.config.worker_python,
+                "-m",
+                "faceplate.server.worker",
+                str(self.store.path),
+                "--spare",
+                "--server-pid",
+                str(os.getpid()),
+                "--roots",
+                *map(str, self.config.roots),
+            ]
+            self._spare = subprocess.Popen(
+                command, stdin=subprocess.PIPE, stdout=log_file, stderr=subprocess.STDOUT, env=_worker_env()
+            )
 
     def _hand_to_spare(self, job_id: str, stage: str, log_path: Path) -> subprocess.Popen | None:
         spare, self._spare = self._spare, None

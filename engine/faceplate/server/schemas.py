@@ -7,8 +7,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from faceplate.settings import RootedPath
 from faceplate.budget import BudgetText
+from faceplate.settings import RootedPath
 from faceplate.stages import PIPELINE, STAGES
 
 Path_ = RootedPath  # resolved under the roots by jobs.submit_job, and again by the worker

@@ -21,13 +21,17 @@ def serve(config: ServerConfig) -> None:
 
     engine = EngineContext.build(config)
     if not config.loopback:
-        log.warning("listening on %s: other machines can reach this engine (the token still guards every call); "
-                    "leave --host out to stay on this machine only", config.host)
+        log.warning(
+            "listening on %s: other machines can reach this engine (the token still guards every call); "
+            "leave --host out to stay on this machine only",
+            config.host,
+        )
     engine.scheduler.start()
     try:
         with _signals_left_to_uvicorn():
-            uvicorn.run(create_app(engine), host=config.host, port=config.port, log_level="warning",
-                        timeout_graceful_shutdown=5)
+            uvicorn.run(
+                create_app(engine), host=config.host, port=config.port, log_level="warning", timeout_graceful_shutdown=5
+            )
     finally:
         engine.scheduler.stop()
         log.info("engine stopped; running stages resume on the next start")

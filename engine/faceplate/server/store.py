@@ -35,8 +35,19 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 STORE_SCHEMA = "JobStore.1"
 JOB_FIELDS = ("status", "error", "cancel", "wait_until", "verdict")
-STAGE_FIELDS = ("status", "started", "finished", "pid", "runs", "progress", "metrics", "preview", "lines",
-                "outputs", "error")
+STAGE_FIELDS = (
+    "status",
+    "started",
+    "finished",
+    "pid",
+    "runs",
+    "progress",
+    "metrics",
+    "preview",
+    "lines",
+    "outputs",
+    "error",
+)
 JSON_FIELDS = ("progress", "metrics", "preview", "lines", "outputs")
 
 
@@ -76,10 +87,14 @@ class Store:
         now = time.time()
         with self.transaction() as db:
             seq = db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM jobs").fetchone()[0]
-            db.execute("INSERT INTO jobs (id, seq, created, updated, status, workspace, spec) VALUES (?,?,?,?,?,?,?)",
-                       (job_id, seq, now, now, "queued", workspace, json.dumps(spec)))
-            db.executemany("INSERT INTO stages (job_id, position, name, status) VALUES (?,?,?,?)",
-                           [(job_id, i, name, "pending") for i, name in enumerate(stages)])
+            db.execute(
+                "INSERT INTO jobs (id, seq, created, updated, status, workspace, spec) VALUES (?,?,?,?,?,?,?)",
+                (job_id, seq, now, now, "queued", workspace, json.dumps(spec)),
+            )
+            db.executemany(
+                "INSERT INTO stages (job_id, position, name, status) VALUES (?,?,?,?)",
+                [(job_id, i, name, "pending") for i, name in enumerate(stages)],
+            )
             _insert_event(db, job_id, None, "job", {"status": "queued"})
         return self.get_job(job_id)
 
@@ -115,8 +130,13 @@ class Store:
     def update_stage(self, job_id: str, stage: str, event: tuple[str, dict] | None = None, **fields: Any) -> None:
         assert set(fields) <= set(STAGE_FIELDS), fields
         with self.transaction() as db:
-            _update(db, "stages", "job_id = ? AND name = ?", (job_id, stage),
-                    {k: json.dumps(v) if k in JSON_FIELDS and v is not None else v for k, v in fields.items()})
+            _update(
+                db,
+                "stages",
+                "job_id = ? AND name = ?",
+                (job_id, stage),
+                {k: json.dumps(v) if k in JSON_FIELDS and v is not None else v for k, v in fields.items()},
+            )
             db.execute("UPDATE jobs SET updated = ? WHERE id = ?", (time.time(), job_id))
             if event is not None:
                 _insert_event(db, job_id, stage, *event)
@@ -138,15 +158,21 @@ class Store:
 
     def events(self, job_id: str, after: int = 0, limit: int = 500) -> list[dict]:
         rows = self.connection().execute(
-            "SELECT * FROM events WHERE job_id = ? AND id > ? ORDER BY id LIMIT ?", (job_id, after, limit))
+            "SELECT * FROM events WHERE job_id = ? AND id > ? ORDER BY id LIMIT ?", (job_id, after, limit)
+        )
         return [_event_dict(r) for r in rows]
 
     def last_events(self, job_id: str, kinds: tuple[str, ...], count: int) -> list[dict]:
         """The job's latest ``count`` events of these kinds, oldest first (the dashboard's log tail)."""
         marks = ",".join("?" * len(kinds))
-        rows = self.connection().execute(
-            f"SELECT * FROM events WHERE job_id = ? AND kind IN ({marks}) ORDER BY id DESC LIMIT ?",
-            (job_id, *kinds, count)).fetchall()
+        rows = (
+            self.connection()
+            .execute(
+                f"SELECT * FROM events WHERE job_id = ? AND kind IN ({marks}) ORDER BY id DESC LIMIT ?",
+                (job_id, *kinds, count),
+            )
+            .fetchall()
+        )
         return [_event_dict(r) for r in reversed(rows)]
 
 
@@ -179,24 +205,41 @@ def _update(db: sqlite3.Connection, table: str, where: str, key: tuple, fields: 
 
 
 def _insert_event(db: sqlite3.Connection, job_id: str, stage: str | None, kind: str, data: dict) -> int:
-    cursor = db.execute("INSERT INTO events (job_id, stage, time, kind, data) VALUES (?,?,?,?,?)",
-                        (job_id, stage, time.time(), kind, json.dumps(data, default=str)))
+    cursor = db.execute(
+        "INSERT INTO events (job_id, stage, time, kind, data) VALUES (?,?,?,?,?)",
+        (job_id, stage, time.time(), kind, json.dumps(data, default=str)),
+    )
     return cursor.lastrowid
 
 
 def _event_dict(row: sqlite3.Row) -> dict:
-    return {"id": row["id"], "stage": row["stage"], "time": row["time"], "kind": row["kind"],
-            "data": json.loads(row["data"])}
+    return {
+        "id": row["id"],
+        "stage": row["stage"],
+        "time": row["time"],
+        "kind": row["kind"],
+        "data": json.loads(row["data"]),
+    }
 
 
 def _job_dict(row: sqlite3.Row, stages: Iterator[sqlite3.Row], last_event: int) -> dict:
     stage_list = [_stage_dict(s) for s in stages]
     current = next((s["name"] for s in stage_list if s["status"] == "running"), None)
-    return {"id": row["id"], "status": row["status"], "created": row["created"], "updated": row["updated"],
-            "workspace": row["workspace"], "error": row["error"], "cancel_requested": bool(row["cancel"]), "wait_until": row["wait_until"],
-            "spec": json.loads(row["spec"]), "stages": stage_list, "current_stage": current,
-            "verdict": json.loads(row["verdict"]) if row["verdict"] else None,
-            "last_event": last_event}
+    return {
+        "id": row["id"],
+        "status": row["status"],
+        "created": row["created"],
+        "updated": row["updated"],
+        "workspace": row["workspace"],
+        "error": row["error"],
+        "cancel_requested": bool(row["cancel"]),
+        "wait_until": row["wait_until"],
+        "spec": json.loads(row["spec"]),
+        "stages": stage_list,
+        "current_stage": current,
+        "verdict": json.loads(row["verdict"]) if row["verdict"] else None,
+        "last_event": last_event,
+    }
 
 
 def _stage_dict(row: sqlite3.Row) -> dict:

@@ -29,8 +29,14 @@ from faceplate.server.store import Store
 # what stages import on first use (not at their module's import): a warm worker imports these ahead too, or
 # its first call pays for them (opening a plate imports PyAV: ~40 ms of a no-op stage's ~45). torch stays
 # out: ~0.9 s of CPU per spare for stages (train, render) that run for minutes.
-WARM_IMPORTS = ("faceplate.media.video", "faceplate.media.stills", "faceplate.media.image_input",
-                "faceplate.models.config", "faceplate.server.errors", "faceplate.workspace")
+WARM_IMPORTS = (
+    "faceplate.media.video",
+    "faceplate.media.stills",
+    "faceplate.media.image_input",
+    "faceplate.models.config",
+    "faceplate.server.errors",
+    "faceplate.workspace",
+)
 INIT_STEP = "init"  # a new shot's job starts with this step (``init_shot``) before its stages
 EXIT_DONE, EXIT_FAILED, EXIT_BUSY, EXIT_CANCELLED, EXIT_STOPPED = 0, 1, 3, 130, 75
 log = logging.getLogger(__name__)
@@ -68,8 +74,13 @@ def main(argv: list[str] | None = None) -> int:
     store.update_stage(args.job, args.stage, ("stage", event), finished=time.time(), **fields)
     if _may_change_verdict(args.stage):
         record_verdict(store, args.job, workspace)
-    log.info("%s %s: worker set-up %.0f ms, then the stage and its record %.0f ms", args.stage, fields["status"],
-             (ran - began) * 1000, (time.perf_counter() - ran) * 1000)  # where a short stage's time goes
+    log.info(
+        "%s %s: worker set-up %.0f ms, then the stage and its record %.0f ms",
+        args.stage,
+        fields["status"],
+        (ran - began) * 1000,
+        (time.perf_counter() - ran) * 1000,
+    )  # where a short stage's time goes
     return code
 
 
@@ -82,7 +93,11 @@ def run_one(job: dict, stage: str, reporter: StoreReporter, roots: Roots) -> tup
     except StageCancelled as exc:
         return EXIT_CANCELLED, {"status": "cancelled", "error": str(exc)}, {"status": "cancelled", "message": str(exc)}
     except FaceplateError as exc:
-        return EXIT_FAILED, {"status": "failed", "error": _api_message(exc)}, {"status": "failed", "message": _api_message(exc)}
+        return (
+            EXIT_FAILED,
+            {"status": "failed", "error": _api_message(exc)},
+            {"status": "failed", "message": _api_message(exc)},
+        )
     except Exception as exc:  # a bug in a stage: the log file keeps the traceback, the API gets one line
         log.exception("stage %s of job %s failed", stage, job["id"])
         message = f"{type(exc).__name__}: {exc} (the engine's log folder has the details)"
@@ -137,8 +152,16 @@ def init_shot(job: dict, roots: Roots) -> dict:
     shot = job["spec"]["shot"]
     plate = roots.resolve(shot["plate"], "plate")  # checked at submission; again here, where it is read
     sources = [roots.resolve(s, "source") for s in shot.get("sources", [])]
-    init_workspace(root, plate, shot.get("range"), sources, shot.get("first_frame", 1001),
-                   shot.get("colour_space"), shot.get("fps"), consent_ref=shot.get("consent_ref"))
+    init_workspace(
+        root,
+        plate,
+        shot.get("range"),
+        sources,
+        shot.get("first_frame", 1001),
+        shot.get("colour_space"),
+        shot.get("fps"),
+        consent_ref=shot.get("consent_ref"),
+    )
     return {"status": "done", "lines": [f"made workspace {root}"], "outputs": {"manifest": MANIFEST_NAME}}
 
 

@@ -59,87 +59,156 @@ class Stage:
 
 def _extract() -> StageModule:
     from faceplate.stages import extract
+
     return extract
 
 
 def _curate() -> StageModule:
     from faceplate.stages import curate
+
     return curate
 
 
 def _review() -> StageModule:
     from faceplate.stages import review
+
     return review
 
 
 def _mask() -> StageModule:
     from faceplate.stages import mask
+
     return mask
 
 
 def _train() -> StageModule:
     from faceplate.stages import train
+
     return train
 
 
 def _pretrain() -> StageModule:
     from faceplate.stages import pretrain
+
     return pretrain
 
 
 def _export() -> StageModule:
     from faceplate.stages import export
+
     return export
 
 
 def _render() -> StageModule:
     from faceplate.stages import render
+
     return render
 
 
 def _qc() -> StageModule:
     from faceplate.stages import qc
+
     return qc
 
 
 def _report() -> StageModule:
     from faceplate.stages import report
+
     return report
 
 
 FACESETS = ("destination", "source")
 TRAINED = ("model", "checkpoint", "loss_log", "loss_plot")
-STAGES: dict[str, Stage] = {s.name: s for s in (
-    Stage("extract", ExtractSettings, _extract, "detect, align and crop faces into the workspace's facesets",
-          artifacts=FACESETS),
-    Stage("curate", CurateSettings, _curate,
-          "score faces and reject blurred, wrong-identity, bad-landmark, duplicate faces",
-          artifacts=(*FACESETS, "coverage", "expression")),
-    Stage("review", ReviewSettings, _review,
-          "contact sheet (HTML + PNG grids) of curated faces; manual reject/restore",
-          in_pipeline=False, artifacts=("html",)),
-    Stage("mask", MaskSettings, _mask, "face masks for every crop: landmark hull, then the learned (XSeg-like) model",
-          artifacts=(*FACESETS, "onnx"), farm_switch="MaskMode"),
-    Stage("train", TrainStageSettings, _train,
-          "train the swap model on the shot's source and destination facesets (resumes; Ctrl-C saves)",
-          heavy=True, needs_gpu=True, takes_identity=True, artifacts=TRAINED),
-    Stage("pretrain", PretrainSettings, _pretrain,
-          "train a generic face model on a library of many faces (--faces DIR, repeatable) that shots start from "
-          "with `faceplate train SHOT --init-from LIBRARY`",
-          heavy=True, needs_gpu=True, in_pipeline=False, artifacts=TRAINED),
-    Stage("export", ExportSettings, _export, "export the trained generator to ONNX (and optionally fp16 and .dfm)",
-          artifacts=("onnx", "fp16", "dfm")),
-    Stage("render", RenderSettings, _render, "render the comp layer, matte and preview for the shot range",
-          shares_lock=True, heavy=True, chunked=True, needs_consent=True,
-          artifacts=("version", "layer", "matte", "preview_movie")),
-    Stage("qc", QcSettings, _qc,
-          "measure every rendered frame against the plate (identity, expression, pose, flicker, seam, colour) "
-          "and flag the frames to review -> SHOT/qc/vNNN/qc.json", artifacts=("qc", "version"),
-          farm_switch="QcGate"),
-    Stage("report", ReportSettings, _report,
-          "one offline HTML page (and JSON) per shot: QC plots, worst frames, training, settings, provenance",
-          artifacts=("html", "json", "version")),
-)}
+STAGES: dict[str, Stage] = {
+    s.name: s
+    for s in (
+        Stage(
+            "extract",
+            ExtractSettings,
+            _extract,
+            "detect, align and crop faces into the workspace's facesets",
+            artifacts=FACESETS,
+        ),
+        Stage(
+            "curate",
+            CurateSettings,
+            _curate,
+            "score faces and reject blurred, wrong-identity, bad-landmark, duplicate faces",
+            artifacts=(*FACESETS, "coverage", "expression"),
+        ),
+        Stage(
+            "review",
+            ReviewSettings,
+            _review,
+            "contact sheet (HTML + PNG grids) of curated faces; manual reject/restore",
+            in_pipeline=False,
+            artifacts=("html",),
+        ),
+        Stage(
+            "mask",
+            MaskSettings,
+            _mask,
+            "face masks for every crop: landmark hull, then the learned (XSeg-like) model",
+            artifacts=(*FACESETS, "onnx"),
+            farm_switch="MaskMode",
+        ),
+        Stage(
+            "train",
+            TrainStageSettings,
+            _train,
+            "train the swap model on the shot's source and destination facesets (resumes; Ctrl-C saves)",
+            heavy=True,
+            needs_gpu=True,
+            takes_identity=True,
+            artifacts=TRAINED,
+        ),
+        Stage(
+            "pretrain",
+            PretrainSettings,
+            _pretrain,
+            "train a generic face model on a library of many faces (--faces DIR, repeatable) that shots start from "
+            "with `faceplate train SHOT --init-from LIBRARY`",
+            heavy=True,
+            needs_gpu=True,
+            in_pipeline=False,
+            artifacts=TRAINED,
+        ),
+        Stage(
+            "export",
+            ExportSettings,
+            _export,
+            "export the trained generator to ONNX (and optionally fp16 and .dfm)",
+            artifacts=("onnx", "fp16", "dfm"),
+        ),
+        Stage(
+            "render",
+            RenderSettings,
+            _render,
+            "render the comp layer, matte and preview for the shot range",
+            shares_lock=True,
+            heavy=True,
+            chunked=True,
+            needs_consent=True,
+            artifacts=("version", "layer", "matte", "preview_movie"),
+        ),
+        Stage(
+            "qc",
+            QcSettings,
+            _qc,
+            "measure every rendered frame against the plate (identity, expression, pose, flicker, seam, colour) "
+            "and flag the frames to review -> SHOT/qc/vNNN/qc.json",
+            artifacts=("qc", "version"),
+            farm_switch="QcGate",
+        ),
+        Stage(
+            "report",
+            ReportSettings,
+            _report,
+            "one offline HTML page (and JSON) per shot: QC plots, worst frames, training, settings, provenance",
+            artifacts=("html", "json", "version"),
+        ),
+    )
+}
 
 
 def pipeline() -> tuple[str, ...]:

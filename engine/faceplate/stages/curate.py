@@ -19,16 +19,22 @@ import numpy as np
 
 from faceplate.atomic import write_text_atomic
 from faceplate.curate.coverage import COVERAGE_NAME, coverage_report, format_coverage
+from faceplate.curate.decisions import (
+    DECISIONS_NAME,
+    apply_decisions,
+    collect_decisions,
+    load_facesets,
+    merged_decisions,
+    write_decisions,
+)
 from faceplate.curate.expression import EXPRESSION_NAME, expression_report, uncovered_lines
-from faceplate.curate.decisions import (DECISIONS_NAME, apply_decisions, collect_decisions, load_facesets,
-                                        merged_decisions, write_decisions)
 from faceplate.curate.measure import FacesetMeasures, measure_faceset, record_scores
 from faceplate.curate.order import sort_order
 from faceplate.curate.rules import CurateSettings, reason_kind, rule_reasons
 from faceplate.errors import CurateError
 from faceplate.faces.faceset import INDEX_NAME, Faceset, read_shot_faceset
-from faceplate.settings import as_plain_dict, remembered
 from faceplate.reporting import Meter, Reporter, StageResult, check_cancelled
+from faceplate.settings import as_plain_dict, remembered
 from faceplate.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -48,8 +54,13 @@ class CurateResult:
         return self.faces / self.seconds if self.seconds else 0.0
 
     def summary(self) -> dict:
-        return {"faces": self.faces, "kept": self.kept, "rejected": self.faces - self.kept,
-                "reasons": self.reasons, "faces_per_second": round(self.faces_per_second, 1)}
+        return {
+            "faces": self.faces,
+            "kept": self.kept,
+            "rejected": self.faces - self.kept,
+            "reasons": self.reasons,
+            "faces_per_second": round(self.faces_per_second, 1),
+        }
 
 
 def run(workspace: Workspace, settings: CurateSettings, reporter: Reporter) -> StageResult:
@@ -71,8 +82,10 @@ def run(workspace: Workspace, settings: CurateSettings, reporter: Reporter) -> S
             results[role].seconds += time.perf_counter() - started
         check_cancelled(reporter, "before writing the curated indexes")
         outputs = _write_all(workspace, facesets, merged)
-        kept = {role: facesets[role].kept if role in facesets else _stored_kept(workspace, role)
-                for role in ("source", "destination")}
+        kept = {
+            role: facesets[role].kept if role in facesets else _stored_kept(workspace, role)
+            for role in ("source", "destination")
+        }
         report = _write_coverage(workspace, kept, outputs)
         expression = _write_expression(workspace, kept, outputs)
         run.outputs, run.summary = outputs, {role: r.summary() for role, r in results.items()}
@@ -81,8 +94,13 @@ def run(workspace: Workspace, settings: CurateSettings, reporter: Reporter) -> S
         if expression is not None:
             run.summary["expression_coverage"] = expression["covered_fraction"]
     lines = _result_lines(workspace, results, report)
-    return StageResult("curate", summary=run.summary, outputs=outputs, detail=results,
-                       lines=lines[:-1] + (uncovered_lines(expression) if expression else []) + lines[-1:])
+    return StageResult(
+        "curate",
+        summary=run.summary,
+        outputs=outputs,
+        detail=results,
+        lines=lines[:-1] + (uncovered_lines(expression) if expression else []) + lines[-1:],
+    )
 
 
 def _landmark_model(settings: CurateSettings):
@@ -99,6 +117,7 @@ def _measure(role: str, fs: Faceset, landmarks, reporter: Reporter) -> FacesetMe
     def after_face() -> None:
         meter.advance()
         check_cancelled(reporter, f"while measuring the {role} faces (nothing was written)")
+
     return measure_faceset(fs, landmarks, after_face)
 
 
@@ -107,15 +126,23 @@ def _result_lines(workspace: Workspace, results: dict[str, CurateResult], report
     for role, result in results.items():
         s = result.summary()
         why = ", ".join(f"{k} {v}" for k, v in s["reasons"].items()) or "none"
-        lines.append(f"{role}: kept {s['kept']} of {s['faces']} faces; rejected: {why} ({s['faces_per_second']:.0f} faces/s)")
+        lines.append(
+            f"{role}: kept {s['kept']} of {s['faces']} faces; rejected: {why} ({s['faces_per_second']:.0f} faces/s)"
+        )
     if report is not None:
         lines += ["pose coverage (yaw x pitch):", *format_coverage(report).splitlines()]
     lines.append(f"look at the faces: faceplate review {workspace.root}")
     return lines
 
 
-def _judge(role: str, fs: Faceset, measured: dict[str, FacesetMeasures], decisions: dict, settings: CurateSettings,
-           result: CurateResult) -> None:
+def _judge(
+    role: str,
+    fs: Faceset,
+    measured: dict[str, FacesetMeasures],
+    decisions: dict,
+    settings: CurateSettings,
+    result: CurateResult,
+) -> None:
     m = measured[role]
     other_role = next((r for r in measured if r != role), "")
     other_pose = measured[other_role].pose if other_role else None
@@ -127,9 +154,11 @@ def _judge(role: str, fs: Faceset, measured: dict[str, FacesetMeasures], decisio
     result.kept = sum(r.kept for r in fs.records)
     result.reasons = dict(Counter(reason_kind(r.reasons[0]) for r in fs.records if not r.kept))
     if result.kept == 0:
-        raise CurateError(f"every one of the {result.faces} {role} faces would be rejected ({_count_text(result.reasons)}); "
-                          "nothing was written: loosen the thresholds (e.g. --blur-fraction, --identity-distance), "
-                          "restore faces by hand, or extract a better range")
+        raise CurateError(
+            f"every one of the {result.faces} {role} faces would be rejected ({_count_text(result.reasons)}); "
+            "nothing was written: loosen the thresholds (e.g. --blur-fraction, --identity-distance), "
+            "restore faces by hand, or extract a better range"
+        )
     if settings.sort:
         order = sort_order(fs.records, settings.sort, m.hists)
         fs.records[:] = [fs.records[i] for i in order]
@@ -162,8 +191,12 @@ def _write_coverage(workspace: Workspace, kept: dict[str, list | None], outputs:
     write_text_atomic(path, json.dumps(report, indent=1) + "\n")
     outputs["coverage"] = str(path.relative_to(workspace.root))
     if report["uncovered"]:
-        log.warning("%d destination pose bin(s) have too few source faces (%.0f%% covered); see %s",
-                    len(report["uncovered"]), 100 * report["covered_fraction"], path)
+        log.warning(
+            "%d destination pose bin(s) have too few source faces (%.0f%% covered); see %s",
+            len(report["uncovered"]),
+            100 * report["covered_fraction"],
+            path,
+        )
     return report
 
 
@@ -173,8 +206,9 @@ def _write_expression(workspace: Workspace, kept: dict[str, list | None], output
     if not kept["source"] or not kept["destination"]:
         path.unlink(missing_ok=True)
         return None
-    report = expression_report([r.landmarks_array for r in kept["source"]],
-                               [(r.frame, r.landmarks_array) for r in kept["destination"]])
+    report = expression_report(
+        [r.landmarks_array for r in kept["source"]], [(r.frame, r.landmarks_array) for r in kept["destination"]]
+    )
     write_text_atomic(path, json.dumps(report, indent=1) + "\n")
     outputs["expression"] = str(path.relative_to(workspace.root))
     return report

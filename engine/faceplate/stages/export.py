@@ -13,8 +13,8 @@ from pathlib import Path
 from faceplate.errors import ExportError
 from faceplate.export.contract import GENERATOR, GENERATOR_DFM, GENERATOR_FP16, ExportSettings
 from faceplate.provenance import model_identity, provenance_attributes, provenance_record
-from faceplate.settings import as_plain_dict, remembered
 from faceplate.reporting import Meter, Reporter, StageResult, check_cancelled
+from faceplate.settings import as_plain_dict, remembered
 from faceplate.workspace import Workspace
 from faceplate.workspace.consent import Consent
 from faceplate.workspace.freshness import check_model_media
@@ -32,8 +32,12 @@ def run(workspace: Workspace, settings: ExportSettings, reporter: Reporter) -> S
         raise ExportError(f"no trained model at {source}; run `faceplate train` first or pass --model")
     generator, config, meta = load_generator(source)
     if not settings.model:
-        check_model_media(workspace.manifest, meta.get("media"), f"the shot's model {source}",
-                          f"train a new one: `faceplate train {workspace.root} --no-resume`")
+        check_model_media(
+            workspace.manifest,
+            meta.get("media"),
+            f"the shot's model {source}",
+            f"train a new one: `faceplate train {workspace.root} --no-resume`",
+        )
     meta = {**meta, "working_space": workspace.manifest.working_space}
     out = workspace.root / "export"
     files = 1 + settings.fp16 + settings.dfm
@@ -43,10 +47,15 @@ def run(workspace: Workspace, settings: ExportSettings, reporter: Reporter) -> S
         meter = Meter(reporter, "export", files, unit="files")
         report = export_generator(generator, config, meta, out / GENERATOR, provenance=provenance)
         meter.advance()
-        result = StageResult("export", outputs={"onnx": str(report.path.relative_to(workspace.root))},
-                             summary={"max_abs_diff": report.max_abs_diff, "iterations": meta.get("iterations")})
-        result.lines.append(f"exported {report.path} from iteration {meta.get('iterations')} "
-                            f"(max |onnxruntime - torch| {report.max_abs_diff:.2e})")
+        result = StageResult(
+            "export",
+            outputs={"onnx": str(report.path.relative_to(workspace.root))},
+            summary={"max_abs_diff": report.max_abs_diff, "iterations": meta.get("iterations")},
+        )
+        result.lines.append(
+            f"exported {report.path} from iteration {meta.get('iterations')} "
+            f"(max |onnxruntime - torch| {report.max_abs_diff:.2e})"
+        )
         half = out / GENERATOR_FP16
         if settings.fp16:
             check_cancelled(reporter, "before the fp16 export")
@@ -54,7 +63,9 @@ def run(workspace: Workspace, settings: ExportSettings, reporter: Reporter) -> S
             meter.advance()
             result.outputs["fp16"] = str(half.relative_to(workspace.root))
             result.summary["fp16_max_abs_diff"] = half_report.max_abs_diff
-            result.lines.append(f"exported {half} (fp16; max |onnxruntime - torch fp32| {half_report.max_abs_diff:.2e})")
+            result.lines.append(
+                f"exported {half} (fp16; max |onnxruntime - torch fp32| {half_report.max_abs_diff:.2e})"
+            )
         else:
             half.unlink(missing_ok=True)  # a half copy of an older model must not be rendered
         if settings.dfm:
@@ -70,7 +81,14 @@ def run(workspace: Workspace, settings: ExportSettings, reporter: Reporter) -> S
 def _provenance(workspace: Workspace, meta: dict, run) -> dict:
     """What the ONNX file says about itself: the checkpoint (its own sha256 cannot be inside it), the shot's
     media, history and consent reference (or that it has none: only render needs one)."""
-    model = model_identity(None, {"config_hash": meta.get("config_hash"), "iterations": str(meta.get("iterations", "")),
-                                  "run_id": meta.get("run_id")}, None)
+    model = model_identity(
+        None,
+        {
+            "config_hash": meta.get("config_hash"),
+            "iterations": str(meta.get("iterations", "")),
+            "run_id": meta.get("run_id"),
+        },
+        None,
+    )
     model["checkpoint"] = meta.get("checkpoint")
     return provenance_record(workspace.manifest, Consent(workspace.manifest.consent_ref), model, run)

@@ -21,19 +21,18 @@ import numpy as np
 
 from faceplate.atomic import write_bytes_atomic, write_text_atomic
 from faceplate.errors import ExtractError, MediaError
-from faceplate.faces.align import TEMPLATE_NAME
-from faceplate.faces.faceset import INDEX_NAME, FaceRecord, make_header
-from faceplate.faces.align import face_type_padding
+from faceplate.faces.align import TEMPLATE_NAME, face_type_padding
 from faceplate.faces.embedding import SAME_PERSON_DISTANCE
+from faceplate.faces.faceset import INDEX_NAME, FaceRecord, make_header
 from faceplate.faces.people import PEOPLE_NAME, PeopleReport
-from faceplate.faces.staging import PARTIAL_LOG, finish_faceset, recover_swap, resume_records, staging_dir, up_to_date
 from faceplate.faces.pipeline import ExtractSettings, FacePipeline, Refused, reference_embedding
+from faceplate.faces.staging import PARTIAL_LOG, finish_faceset, recover_swap, resume_records, staging_dir, up_to_date
 from faceplate.media import ColourTransform, FrameRange, open_plate, working_uint8
-from faceplate.media.frames import compact_frames
 from faceplate.media.colour import default_plate_space
+from faceplate.media.frames import compact_frames
 from faceplate.prefetch import prefetch
-from faceplate.settings import as_plain_dict, remembered
 from faceplate.reporting import Meter, Reporter, StageResult, check_cancelled
+from faceplate.settings import as_plain_dict, remembered
 from faceplate.workspace import ClipInfo, Workspace
 from faceplate.workspace.freshness import clip_key
 
@@ -81,15 +80,20 @@ class FacesetResult:
         return sorted({f for frames in self.empty_frames.values() for f in frames})
 
     def summary(self) -> dict:
-        return {"faces": self.faces, "frames_with_face": self.frames_with_face, "frames_read": self.frames_read,
-                "empty_frames": compact_frames(self.all_empty_frames),
-                "other_person_frames": compact_frames(sorted({f for fs in self.other_person.values() for f, _ in fs})),
-                "missing_frames": compact_frames(self.missing_frames),
-                "refused_crops": sum(len(r) for r in self.refused.values()),
-                "refused_frames": compact_frames(sorted({r.frame for rs in self.refused.values() for r in rs})),
-                "median_face_px": self.median_face_px,
-                "model_load_s": round(self.model_load_s, 3), "frames_per_second": round(self.frames_per_second, 2),
-                **({"people": self.people.summary()} if self.people else {})}
+        return {
+            "faces": self.faces,
+            "frames_with_face": self.frames_with_face,
+            "frames_read": self.frames_read,
+            "empty_frames": compact_frames(self.all_empty_frames),
+            "other_person_frames": compact_frames(sorted({f for fs in self.other_person.values() for f, _ in fs})),
+            "missing_frames": compact_frames(self.missing_frames),
+            "refused_crops": sum(len(r) for r in self.refused.values()),
+            "refused_frames": compact_frames(sorted({r.frame for rs in self.refused.values() for r in rs})),
+            "median_face_px": self.median_face_px,
+            "model_load_s": round(self.model_load_s, 3),
+            "frames_per_second": round(self.frames_per_second, 2),
+            **({"people": self.people.summary()} if self.people else {}),
+        }
 
     def lines(self) -> list[str]:
         """What the artist reads, each fact once."""
@@ -98,8 +102,10 @@ class FacesetResult:
         if len(empty) == 1:
             out.append(f"{self.role}: no face in frames {compact_frames(next(iter(empty.values())))}")
         elif empty:
-            out.append(f"{self.role}: no face in " + "; ".join(f"{label} frames {compact_frames(frames)}"
-                                                               for label, frames in empty.items()))
+            out.append(
+                f"{self.role}: no face in "
+                + "; ".join(f"{label} frames {compact_frames(frames)}" for label, frames in empty.items())
+            )
         out += self._other_person_lines()
         if self.missing_frames:
             out.append(f"{self.role}: frames missing from the sequence: {compact_frames(self.missing_frames)}")
@@ -107,10 +113,12 @@ class FacesetResult:
         if self.people and self.people.seen:  # someone to tell the person from
             out.append(f"{self.role}: {self.people.line()}")
         if self.small_faces:
-            out.append(f"{self.role}: warning: faces are small: median face {self.median_face_px:.0f} px across, the "
-                       f"model's {self.model_resolution} px crop shows it at {self.model_face_px:.0f} px, so it is "
-                       f"enlarged {self.model_face_px / self.median_face_px:.1f}x and the swap will be soft; use a "
-                       "closer shot, or a lower train --resolution")
+            out.append(
+                f"{self.role}: warning: faces are small: median face {self.median_face_px:.0f} px across, the "
+                f"model's {self.model_resolution} px crop shows it at {self.model_face_px:.0f} px, so it is "
+                f"enlarged {self.model_face_px / self.median_face_px:.1f}x and the swap will be soft; use a "
+                "closer shot, or a lower train --resolution"
+            )
         return out
 
     @property
@@ -122,10 +130,12 @@ class FacesetResult:
         for label, found in self.other_person.items():
             if found:
                 nearest = min(d for _, d in found)
-                out.append(f"{self.role}: {label} frames {compact_frames([f for f, _ in found])} show another person "
-                           f"than the one chosen (nearest identity distance {nearest:.2f}, same person below "
-                           f"{SAME_PERSON_DISTANCE}); give one person's clips, or --reference a still of the person "
-                           "to use")
+                out.append(
+                    f"{self.role}: {label} frames {compact_frames([f for f, _ in found])} show another person "
+                    f"than the one chosen (nearest identity distance {nearest:.2f}, same person below "
+                    f"{SAME_PERSON_DISTANCE}); give one person's clips, or --reference a still of the person "
+                    "to use"
+                )
         return out
 
     def _refused_lines(self) -> list[str]:
@@ -133,8 +143,10 @@ class FacesetResult:
         for label, refused in self.refused.items():
             if refused:
                 frames = compact_frames(sorted({r.frame for r in refused}))
-                out.append(f"{self.role}: {len(refused)} non-face crop{'s' if len(refused) > 1 else ''} refused in "
-                           f"{label} frames {frames} (first: frame {refused[0].frame}, {refused[0].reason})")
+                out.append(
+                    f"{self.role}: {len(refused)} non-face crop{'s' if len(refused) > 1 else ''} refused in "
+                    f"{label} frames {frames} (first: frame {refused[0].frame}, {refused[0].reason})"
+                )
         return out
 
 
@@ -144,7 +156,9 @@ def jobs_for(workspace: Workspace, role: str, settings: ExtractSettings) -> list
         return [ClipJob("plate", m.plate, workspace.frame_range)]
     if not m.sources:
         raise ExtractError(f"workspace {workspace.root} has no sources; add them with `faceplate init --source PATH`")
-    return [ClipJob(f"source{i}", c, FrameRange.parse(c.frame_range), settings.source_step) for i, c in enumerate(m.sources)]
+    return [
+        ClipJob(f"source{i}", c, FrameRange.parse(c.frame_range), settings.source_step) for i, c in enumerate(m.sources)
+    ]
 
 
 def run(workspace: Workspace, settings: ExtractSettings, reporter: Reporter) -> StageResult:
@@ -168,11 +182,19 @@ def run(workspace: Workspace, settings: ExtractSettings, reporter: Reporter) -> 
     return result
 
 
-def extract_role(workspace: Workspace, role: str, jobs: list[ClipJob], settings: ExtractSettings,
-                 reporter: Reporter) -> FacesetResult | None:
+def extract_role(
+    workspace: Workspace, role: str, jobs: list[ClipJob], settings: ExtractSettings, reporter: Reporter
+) -> FacesetResult | None:
     """One faceset (the caller holds the shot's lock); None when it was already up to date."""
-    header = make_header(role, settings.face_type, settings.crop_size, TEMPLATE_NAME, workspace.manifest.working_space,
-                         settings=settings.as_dict(), clips=[_clip_key(j) for j in jobs])
+    header = make_header(
+        role,
+        settings.face_type,
+        settings.crop_size,
+        TEMPLATE_NAME,
+        workspace.manifest.working_space,
+        settings=settings.as_dict(),
+        clips=[_clip_key(j) for j in jobs],
+    )
     final = workspace.faceset_dir(role)
     recover_swap(final)
     if not settings.force and up_to_date(final, header):
@@ -196,8 +218,9 @@ def _require_reference(path: str) -> None:
         raise ExtractError(f"--reference {path} does not exist; give a still of the person to keep")
 
 
-def _build_faceset(workspace: Workspace, role: str, jobs: list[ClipJob], header: dict,
-                   settings: ExtractSettings, reporter: Reporter) -> FacesetResult:
+def _build_faceset(
+    workspace: Workspace, role: str, jobs: list[ClipJob], header: dict, settings: ExtractSettings, reporter: Reporter
+) -> FacesetResult:
     final = workspace.faceset_dir(role)
     staging = staging_dir(final)
     done = resume_records(staging, header)
@@ -227,8 +250,9 @@ def _build_faceset(workspace: Workspace, role: str, jobs: list[ClipJob], header:
     return result
 
 
-def _measure_face_size(result: FacesetResult, records: list[FaceRecord], workspace: Workspace,
-                       settings: ExtractSettings) -> None:
+def _measure_face_size(
+    result: FacesetResult, records: list[FaceRecord], workspace: Workspace, settings: ExtractSettings
+) -> None:
     """Median face size against what the model will need: a face the model's crop enlarges cannot give
     it detail (the crop size does not matter: the model trains at its own resolution)."""
     from faceplate.models.config import ModelConfig  # torch-free
@@ -241,8 +265,16 @@ def _measure_face_size(result: FacesetResult, records: list[FaceRecord], workspa
     result.model_face_px = round(resolution / (1.0 + 2.0 * face_type_padding(settings.face_type)), 1)
 
 
-def _extract_clip(job: ClipJob, pipeline: FacePipeline, staging: Path, partial, writer, result: FacesetResult,
-                  done: list[FaceRecord], reporter: Reporter) -> list[FaceRecord]:
+def _extract_clip(
+    job: ClipJob,
+    pipeline: FacePipeline,
+    staging: Path,
+    partial,
+    writer,
+    result: FacesetResult,
+    done: list[FaceRecord],
+    reporter: Reporter,
+) -> list[FaceRecord]:
     """Locate faces on this thread; crop, score and write them on the writer threads (in order). Frames
     with a face in ``done`` (a previous run's) are skipped."""
     skip = {r.frame for r in done if r.source == job.label}
@@ -271,7 +303,9 @@ def _extract_clip(job: ClipJob, pipeline: FacePipeline, staging: Path, partial, 
                 pipeline.refused.clear()
                 _note_people(result.people, pipeline, job.label)
                 for index, face in enumerate(faces):
-                    pending.append(writer.submit(_crop_and_write, pipeline, job.label, frame, index, face, image, staging))
+                    pending.append(
+                        writer.submit(_crop_and_write, pipeline, job.label, frame, index, face, image, staging)
+                    )
                 result.frames_read += 1
                 distance = pipeline.selector.other_person.pop(frame, None)  # faces, but not the chosen person's
                 if not faces and distance is None:
@@ -305,7 +339,9 @@ def _note_people(people: PeopleReport | None, pipeline: FacePipeline, label: str
         people.kept = f"the largest face of {label} frame {selector.chosen_at}"
 
 
-def _crop_and_write(pipeline: FacePipeline, source: str, frame: int, index: int, face, image, staging: Path) -> FaceRecord:
+def _crop_and_write(
+    pipeline: FacePipeline, source: str, frame: int, index: int, face, image, staging: Path
+) -> FaceRecord:
     record, crop = pipeline.crop_face(source, frame, index, face, image)
     _write_crop(staging / record.image, crop)
     return record
@@ -330,10 +366,12 @@ def _collect(pending: deque, partial, wait: bool = False, drain: bool = False) -
 
 def _read_working(plate, frames: FrameRange, wanted: set[int], colour: ColourTransform):
     """Frames converted to the working space, decoded ahead on a background thread."""
+
     def produce():
         for frame, raw in plate.iter_frames(frames):
             if frame in wanted:
                 yield frame, working_uint8(raw, colour)
+
     return prefetch(produce(), depth=6)
 
 
@@ -349,10 +387,14 @@ def _reference(settings: ExtractSettings, pipeline: FacePipeline) -> np.ndarray 
     if not settings.reference:
         return None
     with _open_still(settings.reference) as still:
-        image = working_uint8(still.read(still.info.frame_range.first), ColourTransform(default_plate_space(still.info)))
+        image = working_uint8(
+            still.read(still.info.frame_range.first), ColourTransform(default_plate_space(still.info))
+        )
     embedding = reference_embedding(image, pipeline)  # same loaded models: no second 0.9 s load
     if embedding is None:
-        raise ExtractError(f"no face found in the reference image {settings.reference}; give a still where the face is visible")
+        raise ExtractError(
+            f"no face found in the reference image {settings.reference}; give a still where the face is visible"
+        )
     return embedding
 
 

@@ -21,14 +21,14 @@ import numpy as np
 
 from faceplate.atomic import write_bytes_atomic
 from faceplate.budget import parse_budget
+from faceplate.curate.decisions import load_facesets
 from faceplate.errors import MaskError
-from faceplate.faces.faceset import Faceset, FaceRecord
+from faceplate.faces.faceset import FaceRecord, Faceset
 from faceplate.masks.landmark_mask import eyes_mouth_mask, face_hull_mask
 from faceplate.masks.polygons import Label, load_labels
 from faceplate.masks.settings import CPU_RESOLUTION, GPU_RESOLUTION, MaskSettings
-from faceplate.settings import as_plain_dict, remembered
 from faceplate.reporting import Meter, Reporter, StageResult, check_cancelled
-from faceplate.curate.decisions import load_facesets
+from faceplate.settings import as_plain_dict, remembered
 from faceplate.workspace import Workspace
 from faceplate.workspace.workspace import path_inside
 
@@ -51,14 +51,20 @@ def run(workspace: Workspace, settings: MaskSettings, reporter: Reporter) -> Sta
     learned = not settings.landmark_only
     train, iterations, why = _training_plan(settings, labels, onnx_path)
     if train and labels and len(labels) < settings.min_labels:
-        raise MaskError(f"only {len(labels)} labelled crop(s) in {settings.labels}; the mask model needs at least "
-                        f"{settings.min_labels}: label more faces (occluded ones first), or use --no-train")
-    inputs = {"facesets": [str(fs.folder.relative_to(workspace.root)) for fs in facesets.values()], "labels": settings.labels}
+        raise MaskError(
+            f"only {len(labels)} labelled crop(s) in {settings.labels}; the mask model needs at least "
+            f"{settings.min_labels}: label more faces (occluded ones first), or use --no-train"
+        )
+    inputs = {
+        "facesets": [str(fs.folder.relative_to(workspace.root)) for fs in facesets.values()],
+        "labels": settings.labels,
+    }
     with workspace.stage_run("mask", inputs, as_plain_dict(settings), remembered(settings)) as run:
         summary: dict = {"labels": len(labels), "trained": bool(train), "decided_by": why}
         if train:
-            summary["training"] = _train(facesets, labels, replace(settings, iterations=iterations), checkpoint,
-                                         onnx_path, reporter)
+            summary["training"] = _train(
+                facesets, labels, replace(settings, iterations=iterations), checkpoint, onnx_path, reporter
+            )
         session = _open_session(onnx_path, facesets) if learned else None
         summary["learned"] = session is not None
         started = time.perf_counter()
@@ -70,10 +76,12 @@ def run(workspace: Workspace, settings: MaskSettings, reporter: Reporter) -> Sta
             run.outputs["onnx"] = str(onnx_path.relative_to(workspace.root))
         run.summary = summary
     training = summary.get("training")
-    line = (f"{faces} faces masked ({'learned' if session is not None else 'landmark'} masks, "
-            f"{summary['faces_per_second']:.0f} faces/s)"
-            + (f"; model trained on {training['source']} at {training['resolution']} px" if training else "")
-            + (f"; mask model not trained ({why})" if why.startswith("budget") and not train else ""))
+    line = (
+        f"{faces} faces masked ({'learned' if session is not None else 'landmark'} masks, "
+        f"{summary['faces_per_second']:.0f} faces/s)"
+        + (f"; model trained on {training['source']} at {training['resolution']} px" if training else "")
+        + (f"; mask model not trained ({why})" if why.startswith("budget") and not train else "")
+    )
     return StageResult("mask", summary=summary, outputs=run.outputs, lines=[line], detail=summary)
 
 
@@ -94,8 +102,13 @@ def _training_plan(settings: MaskSettings, labels: list[Label], onnx_path) -> tu
     if asked:
         return True, iterations, "as set"
     if not plan.mask_model:
-        log.info("budget %s on %s: landmark masks, the mask model is not trained (its %d iterations do not fit the "
-                 "budget here); --train or --iterations N trains it", budget, device, iterations)
+        log.info(
+            "budget %s on %s: landmark masks, the mask model is not trained (its %d iterations do not fit the "
+            "budget here); --train or --iterations N trains it",
+            budget,
+            device,
+            iterations,
+        )
     return plan.mask_model, iterations, f"budget {budget} on {device}"
 
 
@@ -113,8 +126,9 @@ def _load_facesets(workspace: Workspace, roles: tuple[str, ...]) -> dict[str, Fa
     return found
 
 
-def _train(facesets: dict[str, Faceset], labels: list[Label], settings: MaskSettings, checkpoint, onnx_path,
-           reporter: Reporter) -> dict:
+def _train(
+    facesets: dict[str, Faceset], labels: list[Label], settings: MaskSettings, checkpoint, onnx_path, reporter: Reporter
+) -> dict:
     """Train, then save and export; a cancel between iterations writes nothing (the next run trains again)."""
     from faceplate.masks.xseg_export import export_onnx
     from faceplate.masks.xseg_model import XSegConfig, save_checkpoint
@@ -127,8 +141,13 @@ def _train(facesets: dict[str, Faceset], labels: list[Label], settings: MaskSett
     face_type = next(iter(facesets.values())).header["face_type"]
     config = XSegConfig(resolution=resolution, face_type=face_type, base=settings.base)
     images, masks = _training_samples(facesets, labels, settings, resolution)
-    train_settings = XSegTrainSettings(iterations=settings.iterations, batch=settings.batch, seed=settings.seed,
-                                       device=str(device), threads=settings.threads)
+    train_settings = XSegTrainSettings(
+        iterations=settings.iterations,
+        batch=settings.batch,
+        seed=settings.seed,
+        device=str(device),
+        threads=settings.threads,
+    )
     model, summary = train_xseg(images, masks, config, train_settings, progress=_training_progress(settings, reporter))
     summary["source"] = "labels" if labels else "landmark bootstrap"
     summary["resolution"] = resolution
@@ -146,6 +165,7 @@ def _training_progress(settings: MaskSettings, reporter: Reporter):
         if step % 50 == 0 or step == total:
             reporter.metrics({"mask_loss": loss})
         check_cancelled(reporter, "during mask model training (nothing was written; the next run trains again)")
+
     return after_step
 
 
@@ -155,7 +175,7 @@ def _training_samples(facesets: dict[str, Faceset], labels: list[Label], setting
     else:
         log.info("no mask labels: bootstrapping the mask model from landmark hulls")
         kept = [(fs, rec) for fs in facesets.values() for rec in fs.kept]
-        pick = np.random.default_rng(settings.seed).permutation(len(kept))[:settings.bootstrap_faces]
+        pick = np.random.default_rng(settings.seed).permutation(len(kept))[: settings.bootstrap_faces]
         pairs = [(kept[i][0], kept[i][1], None) for i in sorted(pick)]
     images, masks = [], []
     for fs, record, label in pairs:
@@ -174,13 +194,16 @@ def _open_session(onnx_path, facesets: dict[str, Faceset]):
     session = load_mask_session(onnx_path)
     wrong = [role for role, fs in facesets.items() if session.face_type and fs.header["face_type"] != session.face_type]
     if wrong:
-        raise MaskError(f"mask model {onnx_path} was trained on {session.face_type} crops but the {', '.join(wrong)} "
-                        "faceset is another face type; retrain with `faceplate mask --train`")
+        raise MaskError(
+            f"mask model {onnx_path} was trained on {session.face_type} crops but the {', '.join(wrong)} "
+            "faceset is another face type; retrain with `faceplate mask --train`"
+        )
     return session
 
 
-def _write_masks(fs: Faceset, role: str, session, labels: list[Label], settings: MaskSettings,
-                 reporter: Reporter) -> int:
+def _write_masks(
+    fs: Faceset, role: str, session, labels: list[Label], settings: MaskSettings, reporter: Reporter
+) -> int:
     """Write each face's masks (progress per face). A cancel stops between faces; the index is saved
     with what was written, so it always names masks that exist."""
     from faceplate.masks.xseg import predict_masks
@@ -190,7 +213,7 @@ def _write_masks(fs: Faceset, role: str, session, labels: list[Label], settings:
     meter = Meter(reporter, f"mask {role}", len(records), unit="faces")
     try:
         for start in range(0, len(records), settings.apply_batch):
-            chunk = records[start:start + settings.apply_batch]
+            chunk = records[start : start + settings.apply_batch]
             crops = [fs.read_crop(r, MaskError) for r in chunk] if session is not None else []
             learned = predict_masks(session, crops) if crops else [None] * len(chunk)
             for record, prob in zip(chunk, learned):

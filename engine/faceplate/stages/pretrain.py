@@ -19,8 +19,8 @@ from pathlib import Path
 
 from faceplate.errors import WorkspaceError
 from faceplate.faces.pipeline import ExtractSettings
-from faceplate.settings import remembered
 from faceplate.reporting import Reporter, StageResult, check_cancelled
+from faceplate.settings import remembered
 from faceplate.training.settings import PretrainSettings
 from faceplate.workspace import Workspace, init_workspace, open_workspace
 from faceplate.workspace.workspace import MANIFEST_NAME
@@ -36,14 +36,18 @@ def create_library(root: str | Path, faces: list[str | Path]) -> Workspace:
     root = Path(root)
     if not (root / MANIFEST_NAME).is_file():
         if not faces:
-            raise WorkspaceError(f"{root} is not a face library yet; give its faces: faceplate pretrain {root} "
-                                 "--faces DIR [--faces DIR ...]")
+            raise WorkspaceError(
+                f"{root} is not a face library yet; give its faces: faceplate pretrain {root} "
+                "--faces DIR [--faces DIR ...]"
+            )
         return init_workspace(root, faces[0], sources=list(faces))
     workspace = open_workspace(root)
     had = [c.path for c in workspace.manifest.sources]
     if faces and sorted(os.path.abspath(f) for f in faces) != sorted(os.path.abspath(p) for p in had):
-        raise WorkspaceError(f"the library {root} was made from {', '.join(had)}; leave --faces out to continue it, "
-                             "or make a new library for other faces")
+        raise WorkspaceError(
+            f"the library {root} was made from {', '.join(had)}; leave --faces out to continue it, "
+            "or make a new library for other faces"
+        )
     return workspace
 
 
@@ -56,9 +60,18 @@ def run(workspace: Workspace, settings: PretrainSettings, reporter: Reporter) ->
     extract_settings = workspace.settings_for("extract", ExtractSettings, changes)
     extracted = STAGES["extract"].load().run(workspace, extract_settings, reporter)
     check_cancelled(reporter, "before pretraining")
-    trained = train_model(workspace, settings.train_settings(), reporter, "pretrain", (ROLE, ROLE),
-                          remember=remembered(settings), owner="library")
-    lines = [*extracted.lines, *trained.lines,
-             f"start a shot from it: faceplate train SHOT --init-from {workspace.root}"]
-    return StageResult("pretrain", summary=trained.summary, outputs=trained.outputs, lines=lines,
-                       detail=trained.detail)
+    trained = train_model(
+        workspace,
+        settings.train_settings(),
+        reporter,
+        "pretrain",
+        (ROLE, ROLE),
+        remember=remembered(settings),
+        owner="library",
+    )
+    lines = [
+        *extracted.lines,
+        *trained.lines,
+        f"start a shot from it: faceplate train SHOT --init-from {workspace.root}",
+    ]
+    return StageResult("pretrain", summary=trained.summary, outputs=trained.outputs, lines=lines, detail=trained.detail)

@@ -22,8 +22,8 @@ from faceplate.qc.measure import layer_path, measure_frames, shot_faces
 from faceplate.qc.outcome import failed_checks, qc_file, rendered_layer, verdict_line
 from faceplate.qc.settings import QcSettings
 from faceplate.qc.verdict import flag_ranges, judge_rows, shot_judgement, shot_summary
-from faceplate.settings import as_plain_dict, remembered
 from faceplate.reporting import Reporter, StageResult
+from faceplate.settings import as_plain_dict, remembered
 from faceplate.workspace import Workspace
 
 SETTINGS = QcSettings
@@ -37,8 +37,10 @@ def run(workspace: Workspace, settings: QcSettings, reporter: Reporter) -> Stage
     frames = select_frames(settings.frames, workspace.frame_range)
     missing = [f for f in frames if not Path(layer_path(layer, f)).is_file()]
     if missing:
-        raise QcError(f"layer frames {compact_frames(missing)} are missing ({layer}); run `faceplate render "
-                      f"{workspace.root}` first")
+        raise QcError(
+            f"layer frames {compact_frames(missing)} are missing ({layer}); run `faceplate render "
+            f"{workspace.root}` first"
+        )
     out = workspace.root / qc_path
     digest = _inputs_digest(workspace, settings, frames, layer)
     if not settings.force and _previous_digest(out) == digest:
@@ -52,17 +54,27 @@ def run(workspace: Workspace, settings: QcSettings, reporter: Reporter) -> Stage
         judge_rows(measured.rows, settings)
         judgement = shot_judgement(measured.rows, measured.face_points, measured.plate_points)
         summary = shot_summary(measured.rows, judgement, settings, measured.expression_motion)
-        report = {"schema": SCHEMA, "shot": workspace.manifest.shot, "frame_range": compact_frames(frames),
-                  "version": version, "layer": layer, "inputs_digest": digest, "limits": _limits(settings),
-                  "summary": summary,
-                  "flags": flag_ranges(measured.rows), "frames": [_row_json(r) for r in measured.rows]}
+        report = {
+            "schema": SCHEMA,
+            "shot": workspace.manifest.shot,
+            "frame_range": compact_frames(frames),
+            "version": version,
+            "layer": layer,
+            "inputs_digest": digest,
+            "limits": _limits(settings),
+            "summary": summary,
+            "flags": flag_ranges(measured.rows),
+            "frames": [_row_json(r) for r in measured.rows],
+        }
         write_text_atomic(out, json.dumps(report, indent=1, allow_nan=False) + "\n")
-        reporter.metrics({name: check["value"] for name, check in summary["checks"].items()
-                          if check["value"] is not None})
+        reporter.metrics(
+            {name: check["value"] for name, check in summary["checks"].items() if check["value"] is not None}
+        )
         record.outputs, record.summary = {"qc": qc_path, "version": version}, summary
     _check_gate(settings, report)
-    return StageResult("qc", "done", summary, {"qc": qc_path, "version": version}, _lines(report, out, fresh=True),
-                       report)
+    return StageResult(
+        "qc", "done", summary, {"qc": qc_path, "version": version}, _lines(report, out, fresh=True), report
+    )
 
 
 def _check_gate(settings: QcSettings, report: dict) -> None:
@@ -107,8 +119,10 @@ def _row_json(row) -> dict:
 def _lines(report: dict, path: Path, fresh: bool) -> list[str]:
     summary = report["summary"]
     verdict = "passes" if summary["passed"] else f"fails {', '.join(failed_checks(summary))}"
-    lines = [f"qc {'' if fresh else '(up to date) '}{summary['frames_measured']}/{summary['frames']} frames measured: "
-             f"shot {verdict}; {summary['frames_flagged']} frame(s) flagged"]
+    lines = [
+        f"qc {'' if fresh else '(up to date) '}{summary['frames_measured']}/{summary['frames']} frames measured: "
+        f"shot {verdict}; {summary['frames_flagged']} frame(s) flagged"
+    ]
     motion, least = summary.get("expression_motion"), report["limits"]["min_expression_motion"]
     if motion is not None and motion < least:
         lines.append(f"  expression not checked: the plate's face barely changes shape ({motion:.4f} < {least:g})")

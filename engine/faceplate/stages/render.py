@@ -28,6 +28,7 @@ from faceplate.errors import RenderError
 from faceplate.export.contract import GENERATOR, GENERATOR_FP16
 from faceplate.faces.faceset import INDEX_NAME, Faceset, read_shot_faceset
 from faceplate.faces.pipeline import Refused
+from faceplate.masks.xseg import load_mask_session
 from faceplate.media import FrameRange
 from faceplate.media.frames import compact_frames, parse_frame_spans, select_frames
 from faceplate.provenance import model_identity, provenance_attributes, provenance_record, read_provenance
@@ -38,10 +39,9 @@ from faceplate.render.outputs import RenderPaths, encode_movie
 from faceplate.render.plan import Plan, missing_frames, plan_render
 from faceplate.render.settings import RenderSettings
 from faceplate.render.versions import carry_frame, publish_version, read_json, read_version, version_paths
-from faceplate.masks.xseg import load_mask_session
+from faceplate.reporting import Reporter, StageResult
 from faceplate.runtime.session import CUDA, select_providers
 from faceplate.settings import as_plain_dict, remembered
-from faceplate.reporting import Reporter, StageResult
 from faceplate.workspace import Workspace
 from faceplate.workspace.consent import Consent, check_consent
 from faceplate.workspace.freshness import check_model_media
@@ -80,49 +80,65 @@ class RenderResult:
 
     def summary(self) -> dict:
         fps = len(self.frames_written) / self.seconds if self.seconds else 0.0
-        return {"frames_written": compact_frames(self.frames_written), "frames_skipped": compact_frames(self.frames_skipped),
-                "frames_without_face": compact_frames(self.frames_without_face), "frames_per_second": round(fps, 2),
-                "refused_frames": compact_frames(self.refused_frames),
-                "reasons": {why: compact_frames(frames) for why, frames in self.reasons.items()},
-                "layer": self.layer_pattern, "preview_movie": self.movie, "content_credentials": self.signed,
-                "version": self.version, "base_version": self.base, "published": self.published,
-                "frames_carried": compact_frames(self.frames_carried),
-                "carried_from": {v: compact_frames(f) for v, f in self.carried.items()},
-                "frames_missing": compact_frames(self.frames_missing)}
+        return {
+            "frames_written": compact_frames(self.frames_written),
+            "frames_skipped": compact_frames(self.frames_skipped),
+            "frames_without_face": compact_frames(self.frames_without_face),
+            "frames_per_second": round(fps, 2),
+            "refused_frames": compact_frames(self.refused_frames),
+            "reasons": {why: compact_frames(frames) for why, frames in self.reasons.items()},
+            "layer": self.layer_pattern,
+            "preview_movie": self.movie,
+            "content_credentials": self.signed,
+            "version": self.version,
+            "base_version": self.base,
+            "published": self.published,
+            "frames_carried": compact_frames(self.frames_carried),
+            "carried_from": {v: compact_frames(f) for v, f in self.carried.items()},
+            "frames_missing": compact_frames(self.frames_missing),
+        }
 
     def lines(self) -> list[str]:
         """What the artist reads: what was rendered and why, what was up to date, where it went."""
         why = "; ".join(f"{reason}: {compact_frames(frames)}" for reason, frames in self.reasons.items())
         into = f" into {self.version}" if self.frames_written else ""
         lines = [f"rendered {compact_frames(self.frames_written) or 'nothing'}{into}" + (f" ({why})" if why else "")]
-        lines += [f"carried {compact_frames(frames)} from {version} (same model, settings and faces)"
-                  for version, frames in self.carried.items()]
+        lines += [
+            f"carried {compact_frames(frames)} from {version} (same model, settings and faces)"
+            for version, frames in self.carried.items()
+        ]
         if self.frames_skipped:
             lines.append(f"skipped (up to date: same model and settings) {compact_frames(self.frames_skipped)}")
         if self.frames_without_face:
-            lines.append(f"no face to replace in frames {compact_frames(self.frames_without_face)} "
-                         "(empty layer frames written)")
+            lines.append(
+                f"no face to replace in frames {compact_frames(self.frames_without_face)} (empty layer frames written)"
+            )
         if self.refused:
             first = self.refused[0]
-            lines.append(f"the face check refused {len(self.refused)} crop{'s' if len(self.refused) > 1 else ''} "
-                         f"as not a face in frames {compact_frames(self.refused_frames)} "
-                         f"(first: frame {first.frame}, {first.reason}); extract those frames to review them")
+            lines.append(
+                f"the face check refused {len(self.refused)} crop{'s' if len(self.refused) > 1 else ''} "
+                f"as not a face in frames {compact_frames(self.refused_frames)} "
+                f"(first: frame {first.frame}, {first.reason}); extract those frames to review them"
+            )
         lines.append(self._version_line())
         lines.append(f"layer {self.layer_pattern}")
         if self.movie:
             lines.append(f"review movie {self.movie}")
         if self.signed:
-            lines.append(f"signed {self.signed['files']} review file(s) with C2PA content credentials "
-                         f"(signer {self.signed['signer']})")
+            lines.append(
+                f"signed {self.signed['files']} review file(s) with C2PA content credentials "
+                f"(signer {self.signed['signer']})"
+            )
         return lines
-
 
     def _version_line(self) -> str:
         if not (self.frames_written or self.carried or self.frames_missing):
             return f"{self.version} is up to date" if self.version else "no layer version yet"
         if self.frames_missing:
-            return (f"{self.version} is not published yet: frames {compact_frames(self.frames_missing)} are still to "
-                    "render (the other chunks, or a render without --frames)")
+            return (
+                f"{self.version} is not published yet: frames {compact_frames(self.frames_missing)} are still to "
+                "render (the other chunks, or a render without --frames)"
+            )
         return f"published {self.version}" + (f" (the editor's {self.base} is kept as it was)" if self.base else "")
 
 
@@ -143,31 +159,53 @@ def run(workspace: Workspace, settings: RenderSettings, reporter: Reporter) -> S
     signing = _signing_key(settings)
     frames = select_frames(settings.frames, workspace.frame_range)
     _check_overrides(settings, workspace.frame_range)
-    generator = OnnxGenerator(Path(settings.model) if settings.model else default_model_path(workspace, settings.device),
-                              settings.device)
+    generator = OnnxGenerator(
+        Path(settings.model) if settings.model else default_model_path(workspace, settings.device), settings.device
+    )
     learned_path = _learned_mask_path(workspace, settings, frames)
     faceset = _destination_faceset(workspace)  # refused when extracted from other footage
     if not settings.model:
-        check_model_media(workspace.manifest, generator.metadata.get("media"), f"the model {generator.model.path}",
-                          f"make one for this footage: `faceplate train {workspace.root} --no-resume`, then "
-                          f"`faceplate export {workspace.root}`")
+        check_model_media(
+            workspace.manifest,
+            generator.metadata.get("media"),
+            f"the model {generator.model.path}",
+            f"make one for this footage: `faceplate train {workspace.root} --no-resume`, then "
+            f"`faceplate export {workspace.root}`",
+        )
     model_sha = file_sha256(generator.model.path)
     learned_sha = file_sha256(learned_path) if learned_path else None
     faces = _extracted_faces(faceset)
-    records = {f: _record(settings, f, model_sha, learned_sha, faces, workspace.frame_range, consent)
-               for f in workspace.frame_range}
-    inputs = {"plate": workspace.manifest.plate.path, "model": str(generator.model.path), "model_sha256": model_sha,
-              "consent": consent.as_dict()}
+    records = {
+        f: _record(settings, f, model_sha, learned_sha, faces, workspace.frame_range, consent)
+        for f in workspace.frame_range
+    }
+    inputs = {
+        "plate": workspace.manifest.plate.path,
+        "model": str(generator.model.path),
+        "model_sha256": model_sha,
+        "consent": consent.as_dict(),
+    }
     render_dir = workspace.root / "render"
     with workspace.stage_run("render", inputs, as_plain_dict(settings), remembered(settings)) as run_record:
         with shot_files_locked(workspace.root):  # chunks of one render starting together agree on the version
-            plan = plan_render(render_dir, records, frames, {"name": settings.name,
-                                                             "layer_format": settings.layer_format}, settings.preview)
-        run_record.provenance = provenance_record(workspace.manifest, consent, model_identity(
-            generator.model.path, generator.metadata, model_sha), run_record)
+            plan = plan_render(
+                render_dir,
+                records,
+                frames,
+                {"name": settings.name, "layer_format": settings.layer_format},
+                settings.preview,
+            )
+        run_record.provenance = provenance_record(
+            workspace.manifest, consent, model_identity(generator.model.path, generator.metadata, model_sha), run_record
+        )
         attributes = provenance_attributes(run_record.provenance)  # in every file this run writes
-        result = RenderResult(frames_skipped=plan.skipped, reasons=plan.reasons, version=plan.version,
-                              base=plan.base, layer_pattern=plan.paths.layer_pattern if plan.paths else "")
+        result = RenderResult(
+            frames_skipped=plan.skipped,
+            reasons=plan.reasons,
+            version=plan.version,
+            base=plan.base,
+            layer_pattern=plan.paths.layer_pattern if plan.paths else "",
+        )
         if plan.writes:
             _carry_frames(render_dir, plan, result)
             wanted = learned_path and plan.todo
@@ -176,12 +214,21 @@ def run(workspace: Workspace, settings: RenderSettings, reporter: Reporter) -> S
             _finish_version(workspace, settings, plan, result, attributes, signing, run_record)
         elif plan.paths and plan.paths.movie.is_file():
             result.movie, result.published = str(plan.paths.movie), True
-        run_record.outputs = {"version": plan.version, "layer": result.layer_pattern,
-                              "matte": str(plan.paths.matte(0)).replace(".0000.", ".####.") if plan.paths else None,
-                              "preview_movie": result.movie}
+        run_record.outputs = {
+            "version": plan.version,
+            "layer": result.layer_pattern,
+            "matte": str(plan.paths.matte(0)).replace(".0000.", ".####.") if plan.paths else None,
+            "preview_movie": result.movie,
+        }
         run_record.summary = result.summary()
-    return StageResult("render", "done" if result.frames_written or result.frames_carried else "skipped",
-                       result.summary(), dict(run_record.outputs), result.lines(), result)
+    return StageResult(
+        "render",
+        "done" if result.frames_written or result.frames_carried else "skipped",
+        result.summary(),
+        dict(run_record.outputs),
+        result.lines(),
+        result,
+    )
 
 
 def _carry_frames(render_dir: Path, plan: Plan, result: RenderResult) -> None:
@@ -191,8 +238,15 @@ def _carry_frames(render_dir: Path, plan: Plan, result: RenderResult) -> None:
         result.carried.setdefault(source, []).append(frame)
 
 
-def _finish_version(workspace: Workspace, settings: RenderSettings, plan: Plan, result: RenderResult,
-                    attributes: dict[str, str], signing, run_record) -> None:
+def _finish_version(
+    workspace: Workspace,
+    settings: RenderSettings,
+    plan: Plan,
+    result: RenderResult,
+    attributes: dict[str, str],
+    signing,
+    run_record,
+) -> None:
     """Sign this render's previews (``--sign``) and publish the version once every frame of the shot is in it
     (the render that completes it, whichever chunk that is): review movie and its signature, then
     version.json and latest.json. A version another chunk published meanwhile is left as it is."""
@@ -214,11 +268,18 @@ def _finish_version(workspace: Workspace, settings: RenderSettings, plan: Plan, 
         if signing is not None and result.movie:
             movie_signed = _sign_review_files(paths, [], result.movie, signing, run_record.provenance)
             result.signed = {**movie_signed, "files": result.signed["files"] + movie_signed["files"]}
-        publish_version(paths.root.parent, plan.version, {
-            "layer": paths.layer_pattern, "matte": str(paths.matte(0)).replace(".0000.", ".####."),
-            "preview_movie": result.movie, "frame_range": workspace.manifest.range,
-            "changed": compact_frames(_changed_frames(paths.root.parent, plan)),
-            "provenance": run_record.provenance})
+        publish_version(
+            paths.root.parent,
+            plan.version,
+            {
+                "layer": paths.layer_pattern,
+                "matte": str(paths.matte(0)).replace(".0000.", ".####."),
+                "preview_movie": result.movie,
+                "frame_range": workspace.manifest.range,
+                "changed": compact_frames(_changed_frames(paths.root.parent, plan)),
+                "provenance": run_record.provenance,
+            },
+        )
         result.published = True
 
 
@@ -264,10 +325,14 @@ def _check_overrides(settings: RenderSettings, shot_range: FrameRange) -> None:
     """An override that holds no frame of the shot would change nothing: refused, not rendered as if it had
     (a note written in another numbering, e.g. a movie's frames counted from 1)."""
     for override in settings.overrides:
-        if not any(span.first <= shot_range.last and span.last >= shot_range.first
-                   for span in parse_frame_spans(override.frames)):
-            raise RenderError(f"the override for frames {override.frames} holds no frame of the shot range "
-                              f"{shot_range}; give the frames in the plate's numbering")
+        if not any(
+            span.first <= shot_range.last and span.last >= shot_range.first
+            for span in parse_frame_spans(override.frames)
+        ):
+            raise RenderError(
+                f"the override for frames {override.frames} holds no frame of the shot range "
+                f"{shot_range}; give the frames in the plate's numbering"
+            )
 
 
 def _destination_faceset(workspace: Workspace) -> Faceset | None:
@@ -283,16 +348,28 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _record(settings: RenderSettings, frame: int, model_sha: str, learned_sha: str | None,
-            faces: dict[int, list], shot_range: FrameRange, consent: Consent) -> dict:
+def _record(
+    settings: RenderSettings,
+    frame: int,
+    model_sha: str,
+    learned_sha: str | None,
+    faces: dict[int, list],
+    shot_range: FrameRange,
+    consent: Consent,
+) -> dict:
     """The record ``frame``'s files would carry if rendered now (the consent too: its headers say it)."""
     merge = settings.merge_for(frame)
     window = [f for f in range(frame - merge.smoothing_frames, frame + merge.smoothing_frames + 1) if f in shot_range]
     extra = {"learned_mask": learned_sha if "learned" in merge.mask_parts else None}
     landmarks = {f: faces.get(f, "detect") for f in window}  # what the frame's smoothed landmarks come from
-    return {"schema": RECORD_SCHEMA, "frame": frame, "model": model_sha, "settings": settings.frame_digest(frame, extra),
-            "faces": hashlib.sha256(json.dumps(landmarks, sort_keys=True).encode()).hexdigest()[:16],
-            "consent": consent.text}
+    return {
+        "schema": RECORD_SCHEMA,
+        "frame": frame,
+        "model": model_sha,
+        "settings": settings.frame_digest(frame, extra),
+        "faces": hashlib.sha256(json.dumps(landmarks, sort_keys=True).encode()).hexdigest()[:16],
+        "consent": consent.text,
+    }
 
 
 def _extracted_faces(faceset: Faceset | None) -> dict[int, list]:

@@ -10,14 +10,21 @@ from faceplate.atomic import write_bytes_atomic
 from faceplate.errors import QcError
 from faceplate.provenance import provenance_record
 from faceplate.qc.measure import shot_faces
-from faceplate.qc.plots import metrics_png
-from faceplate.qc.report import (clear_images, copy_training_images, reasons_by_measure, report_data, worst_rows,
-                                 write_page, write_worst_frames)
-from faceplate.qc.settings import ReportSettings
-from faceplate.settings import as_plain_dict, remembered
-from faceplate.reporting import Meter, Reporter, StageResult, check_cancelled
-from faceplate.render.versions import read_version
 from faceplate.qc.outcome import qc_file, rendered_layer
+from faceplate.qc.plots import metrics_png
+from faceplate.qc.report import (
+    clear_images,
+    copy_training_images,
+    reasons_by_measure,
+    report_data,
+    worst_rows,
+    write_page,
+    write_worst_frames,
+)
+from faceplate.qc.settings import ReportSettings
+from faceplate.render.versions import read_version
+from faceplate.reporting import Meter, Reporter, StageResult, check_cancelled
+from faceplate.settings import as_plain_dict, remembered
 from faceplate.workspace import Workspace
 from faceplate.workspace.consent import Consent
 
@@ -36,13 +43,15 @@ def run(workspace: Workspace, settings: ReportSettings, reporter: Reporter) -> S
     faces = shot_faces(workspace)
     folder = report_dir(version)
     out = workspace.root / folder
-    with workspace.stage_run("report", {"qc": qc_file(version)}, as_plain_dict(settings),
-                             remembered(settings)) as record:
+    with workspace.stage_run(
+        "report", {"qc": qc_file(version)}, as_plain_dict(settings), remembered(settings)
+    ) as record:
         worst = worst_rows(qc, settings.worst_frames)
         meter = Meter(reporter, "report", 2 + len(worst), unit="images")
         clear_images(out)
-        write_bytes_atomic(out / "metrics.png", metrics_png(qc["frames"], qc["limits"],
-                                                            reasons_by_measure(qc["limits"])))
+        write_bytes_atomic(
+            out / "metrics.png", metrics_png(qc["frames"], qc["limits"], reasons_by_measure(qc["limits"]))
+        )
         meter.advance()
         check_cancelled(reporter, "while drawing the report")
         shown = write_worst_frames(workspace, layer, worst, faces, out)
@@ -54,8 +63,10 @@ def run(workspace: Workspace, settings: ReportSettings, reporter: Reporter) -> S
         record.outputs = {"html": f"{folder}/index.html", "json": f"{folder}/report.json", "version": version}
         record.summary = {"passed": data["passed"], "frames_flagged": data["summary"]["frames_flagged"]}
     verdict = "passes every check" if data["passed"] else "fails a check"
-    lines = [f"report: {version} of the shot {verdict}, {data['summary']['frames_flagged']} frame(s) flagged",
-             f"report {page}"]
+    lines = [
+        f"report: {version} of the shot {verdict}, {data['summary']['frames_flagged']} frame(s) flagged",
+        f"report {page}",
+    ]
     return StageResult("report", "done", record.summary, dict(record.outputs), lines, data)
 
 

@@ -12,14 +12,20 @@ import json
 from pathlib import Path
 
 from faceplate.curate.coverage import COVERAGE_NAME, coverage_html
+from faceplate.curate.decisions import (
+    ReviewSettings,
+    apply_decisions,
+    collect_decisions,
+    load_facesets,
+    merged_decisions,
+    write_decisions,
+)
 from faceplate.curate.expression import EXPRESSION_NAME, expression_html
-from faceplate.curate.decisions import (ReviewSettings, apply_decisions, collect_decisions, load_facesets,
-                                        merged_decisions, write_decisions)
 from faceplate.curate.sheet import write_review
 from faceplate.errors import CurateError
 from faceplate.faces.people import read_people
-from faceplate.settings import as_plain_dict, remembered
 from faceplate.reporting import Meter, Reporter, StageResult, check_cancelled
+from faceplate.settings import as_plain_dict, remembered
 from faceplate.workspace import Workspace
 
 REVIEW_DIR = "review"
@@ -47,11 +53,19 @@ def run(workspace: Workspace, settings: ReviewSettings, reporter: Reporter) -> S
         def after_face() -> None:
             meter.advance()
             check_cancelled(reporter, "while drawing the review sheet (the decisions are stored)")
+
         page = write_review(out, facesets, _coverage_html(workspace), after_face)
-        run.outputs = {"html": str(page.relative_to(workspace.root)) if page.is_relative_to(workspace.root) else str(page)}
-        run.summary = {role: {"faces": len(fs.records), "kept": len(fs.kept),
-                              **({"people": people} if (people := read_people(fs.folder)) else {})}
-                       for role, fs in facesets.items()}
+        run.outputs = {
+            "html": str(page.relative_to(workspace.root)) if page.is_relative_to(workspace.root) else str(page)
+        }
+        run.summary = {
+            role: {
+                "faces": len(fs.records),
+                "kept": len(fs.kept),
+                **({"people": people} if (people := read_people(fs.folder)) else {}),
+            }
+            for role, fs in facesets.items()
+        }
     changed = sum(len(d) for d in routed.values())
     lines = [f"{changed} manual decision(s) stored; the next `faceplate curate` keeps them"] if changed else []
     lines.append(f"review sheet: {page}")

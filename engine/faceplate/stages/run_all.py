@@ -11,15 +11,16 @@ from __future__ import annotations
 import logging
 
 from faceplate.errors import FaceplateError
-from faceplate.stages import PIPELINE, consent_stages
 from faceplate.reporting import Reporter, StageResult
+from faceplate.stages import PIPELINE, consent_stages
 from faceplate.workspace import Workspace
 
 log = logging.getLogger(__name__)
 
 
-def run_all(workspace: Workspace, changes: dict[str, dict] | None = None,
-            reporter: Reporter | None = None) -> dict[str, StageResult]:
+def run_all(
+    workspace: Workspace, changes: dict[str, dict] | None = None, reporter: Reporter | None = None
+) -> dict[str, StageResult]:
     from faceplate.stages.runner import run_stage
 
     changes = changes or {}
@@ -43,7 +44,8 @@ def _check_settings(workspace: Workspace, changes: dict[str, dict]) -> None:
     from faceplate.stages import get_stage
     from faceplate.workspace.consent import check_consent
 
-    checked = {name: workspace.settings_for(name, get_stage(name).settings_class, changes.get(name))
-               for name in PIPELINE}
+    checked = {
+        name: workspace.settings_for(name, get_stage(name).settings_class, changes.get(name)) for name in PIPELINE
+    }
     for stage in consent_stages(PIPELINE):
         check_consent(workspace.manifest.consent_ref, checked[stage.name].waive_consent, workspace.manifest.shot)

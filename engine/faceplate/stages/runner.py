@@ -7,13 +7,18 @@ import logging
 import threading
 from typing import Any, Callable, Iterator
 
-from faceplate.stages import get_stage
 from faceplate.reporting import BaseReporter, Reporter, StageResult
+from faceplate.stages import get_stage
 from faceplate.workspace import Workspace
 
 
-def run_stage(workspace: Workspace, name: str, changes: dict | None = None,
-              reporter: Reporter | None = None, guard: Callable[[Workspace, Any], Any] | None = None) -> StageResult:
+def run_stage(
+    workspace: Workspace,
+    name: str,
+    changes: dict | None = None,
+    reporter: Reporter | None = None,
+    guard: Callable[[Workspace, Any], Any] | None = None,
+) -> StageResult:
     """Hold the shot, build the stage's settings (what the shot remembers, ``changes`` on top,
     validated before anything is written) and run it; its log lines go to ``reporter`` too.
     ``guard(workspace, settings)``, called once the lock is held, may refuse (raise) or return the

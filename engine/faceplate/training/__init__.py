@@ -5,7 +5,14 @@ Names load on first use: ``faceplate.training.settings`` must stay importable wi
 
 from faceplate.lazy import lazy_names
 
-_WHERE = {"LossWeights": "settings", "TrainSettings": "settings", "TrainStageSettings": "settings", "ModelSettings": "settings", "TrainLoop": "loop", "TrainResult": "loop",
-          "Trainer": "trainer"}
+_WHERE = {
+    "LossWeights": "settings",
+    "TrainSettings": "settings",
+    "TrainStageSettings": "settings",
+    "ModelSettings": "settings",
+    "TrainLoop": "loop",
+    "TrainResult": "loop",
+    "Trainer": "trainer",
+}
 __all__ = sorted(_WHERE)
 __getattr__ = lazy_names(__name__, _WHERE)

@@ -18,8 +18,14 @@ def _uniform(shape, low: float, high: float, gen: torch.Generator) -> torch.Tens
     return torch.rand(shape, generator=gen) * (high - low) + low
 
 
-def random_affine(batch: int, gen: torch.Generator, scale: float = 0.05, rotate_deg: float = 10.0,
-                  shift: float = 0.05, flip: bool = True) -> torch.Tensor:
+def random_affine(
+    batch: int,
+    gen: torch.Generator,
+    scale: float = 0.05,
+    rotate_deg: float = 10.0,
+    shift: float = 0.05,
+    flip: bool = True,
+) -> torch.Tensor:
     """``[B, 2, 3]`` theta for ``F.affine_grid`` (normalised coordinates): scale, rotation, shift, flip."""
     s = 1.0 + _uniform(batch, -scale, scale, gen)
     a = _uniform(batch, -rotate_deg, rotate_deg, gen) * (math.pi / 180)
@@ -42,12 +48,16 @@ def sample_grid(x: torch.Tensor, grid: torch.Tensor) -> torch.Tensor:
     return F.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=False)
 
 
-def jitter_colour(x: torch.Tensor, gen: torch.Generator, brightness: float = 0.1, contrast: float = 0.15,
-                  saturation: float = 0.2) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+def jitter_colour(
+    x: torch.Tensor, gen: torch.Generator, brightness: float = 0.1, contrast: float = 0.15, saturation: float = 0.2
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Per-sample colour parameters ``[B, 1, 1, 1]`` x3 (brightness shift, contrast, saturation gains)."""
     b = x.shape[0]
-    return (_uniform((b, 1, 1, 1), -brightness, brightness, gen), _uniform((b, 1, 1, 1), 1 - contrast, 1 + contrast, gen),
-            _uniform((b, 1, 1, 1), 1 - saturation, 1 + saturation, gen))
+    return (
+        _uniform((b, 1, 1, 1), -brightness, brightness, gen),
+        _uniform((b, 1, 1, 1), 1 - contrast, 1 + contrast, gen),
+        _uniform((b, 1, 1, 1), 1 - saturation, 1 + saturation, gen),
+    )
 
 
 def apply_colour(x: torch.Tensor, params: tuple[torch.Tensor, torch.Tensor, torch.Tensor]) -> torch.Tensor:
@@ -61,6 +71,7 @@ def apply_colour(x: torch.Tensor, params: tuple[torch.Tensor, torch.Tensor, torc
 def transfer_colour(x: torch.Tensor, ref: torch.Tensor, x_mask: torch.Tensor, ref_mask: torch.Tensor) -> torch.Tensor:
     """Reinhard-style colour transfer: per-channel mean/std of ``x`` inside ``x_mask`` matched to
     ``ref`` inside ``ref_mask`` (source faces take destination lighting). Shapes [B, 3|1, R, R]."""
+
     def stats(img, m):
         w = m.sum((2, 3), keepdim=True).clamp_min(1.0)
         mean = (img * m).sum((2, 3), keepdim=True) / w

@@ -38,8 +38,11 @@ def checkpoint_name(iteration: int) -> str:
 
 
 def pack_weights(modules: dict[str, dict[str, torch.Tensor]]) -> bytes:
-    flat = {f"{prefix}.{k}": v.detach().to("cpu", memory_format=torch.contiguous_format).contiguous()
-            for prefix, sd in modules.items() for k, v in sd.items()}
+    flat = {
+        f"{prefix}.{k}": v.detach().to("cpu", memory_format=torch.contiguous_format).contiguous()
+        for prefix, sd in modules.items()
+        for k, v in sd.items()
+    }
     return save_safetensors(flat, metadata={"schema": SCHEMA})
 
 
@@ -100,7 +103,9 @@ def read_pointer(model_dir: Path, which: str) -> dict | None:
         pointer = json.loads(path.read_text(encoding="utf-8"))
         folder = Path(model_dir) / pointer["path"]
     except (ValueError, KeyError, TypeError) as exc:
-        raise TrainError(f"checkpoint pointer {path} is damaged ({exc}); delete it to use the newest checkpoint") from exc
+        raise TrainError(
+            f"checkpoint pointer {path} is damaged ({exc}); delete it to use the newest checkpoint"
+        ) from exc
     return pointer | {"folder": folder}
 
 
@@ -125,8 +130,10 @@ def resolve_checkpoint(path: Path, prefer: str = "latest") -> Path:
             pointer = read_pointer(model_dir, which)
             if pointer and (pointer["folder"] / WEIGHTS).is_file():
                 return pointer["folder"]
-    raise TrainError(f"no checkpoint at {path}: expected a checkpoint folder with {WEIGHTS}, a model folder with "
-                     "latest.json, or a workspace that has been trained (`faceplate train`)")
+    raise TrainError(
+        f"no checkpoint at {path}: expected a checkpoint folder with {WEIGHTS}, a model folder with "
+        "latest.json, or a workspace that has been trained (`faceplate train`)"
+    )
 
 
 def load_weights(folder: Path) -> tuple[dict, ModelConfig, dict]:
@@ -155,5 +162,7 @@ def load_state(folder: Path) -> dict:
     try:
         return torch.load(folder / STATE, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises several types for damaged files
-        raise TrainError(f"checkpoint state {folder / STATE} is unreadable ({type(exc).__name__}); "
-                         "point to another checkpoint or retrain") from exc
+        raise TrainError(
+            f"checkpoint state {folder / STATE} is unreadable ({type(exc).__name__}); "
+            "point to another checkpoint or retrain"
+        ) from exc

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from faceplate.errors import TrainError
-from faceplate.faces.faceset import Faceset, FaceRecord, read_faceset, read_image_file
+from faceplate.faces.faceset import FaceRecord, Faceset, read_faceset, read_image_file
 from faceplate.masks.landmark_mask import eyes_mouth_mask, face_hull_mask
 from faceplate.training import augment
 from faceplate.training.settings import TrainSettings
@@ -55,8 +55,10 @@ def load_faces(folder: Path, resolution: int, min_faces: int = 8, records: list[
     faceset = read_faceset(folder)
     kept = records if records is not None else faceset.kept
     if len(kept) < min_faces:
-        raise TrainError(f"faceset {folder} has {len(kept)} kept faces; training needs at least {min_faces}: "
-                         "extract more frames or un-reject faces in curation")
+        raise TrainError(
+            f"faceset {folder} has {len(kept)} kept faces; training needs at least {min_faces}: "
+            "extract more frames or un-reject faces in curation"
+        )
     with ThreadPoolExecutor(4) as pool:
         loaded = list(pool.map(lambda r: _load_face(faceset, r, resolution), kept))
     images = torch.from_numpy(np.stack([im for im, _ in loaded])).permute(0, 3, 1, 2).contiguous()
@@ -100,8 +102,9 @@ def make_batch(src: FaceData, dst: FaceData, iteration: int, settings: TrainSett
     if settings.colour_transfer:
         src_img = augment.transfer_colour(src_img, dst_img, src_m[:, :1], dst_m[:, :1])
     warp = warp_strength(settings, iteration)
-    return Batch(*_augment_faces(src_img, src_m, gen, settings, warp),
-                 *_augment_faces(dst_img, dst_m, gen, settings, warp))
+    return Batch(
+        *_augment_faces(src_img, src_m, gen, settings, warp), *_augment_faces(dst_img, dst_m, gen, settings, warp)
+    )
 
 
 def warp_strength(settings: TrainSettings, iteration: int) -> float:
@@ -111,8 +114,9 @@ def warp_strength(settings: TrainSettings, iteration: int) -> float:
     return 1.0 if ramp <= 0 else min(1.0, iteration / ramp)
 
 
-def _augment_faces(images: torch.Tensor, masks: torch.Tensor, gen: torch.Generator, s: TrainSettings,
-                   warp: float = 1.0):
+def _augment_faces(
+    images: torch.Tensor, masks: torch.Tensor, gen: torch.Generator, s: TrainSettings, warp: float = 1.0
+):
     b, _, res, _ = images.shape
     theta = augment.random_affine(b, gen, flip=s.random_flip)
     grid = torch.nn.functional.affine_grid(theta, [b, 3, res, res], align_corners=False)
@@ -131,8 +135,16 @@ def _augment_faces(images: torch.Tensor, masks: torch.Tensor, gen: torch.Generat
 class BatchStream:
     """Batches for iterations ``start+1, start+2, ...`` built ``depth`` ahead on worker threads."""
 
-    def __init__(self, src: FaceData, dst: FaceData, settings: TrainSettings, start: int, salt: int = 0,
-                 depth: int = 3, pin: bool = False):
+    def __init__(
+        self,
+        src: FaceData,
+        dst: FaceData,
+        settings: TrainSettings,
+        start: int,
+        salt: int = 0,
+        depth: int = 3,
+        pin: bool = False,
+    ):
         """``pin``: batches go to a GPU (page-locked memory, more builders when ``settings.workers`` is 0)."""
         self.src, self.dst, self.settings, self.salt, self.pin = src, dst, settings, salt, pin
         self.next_iteration = start + 1

@@ -12,7 +12,7 @@ import numpy as np
 import torch
 
 from faceplate.errors import TrainError
-from faceplate.faces.faceset import Faceset, FaceRecord
+from faceplate.faces.faceset import FaceRecord, Faceset
 from faceplate.quality.judge import Judge, Judgement
 
 
@@ -23,8 +23,9 @@ def crop_landmarks(faceset: Faceset, record: FaceRecord, size: int) -> np.ndarra
 
 def read_crops(faceset: Faceset, records: list[FaceRecord], size: int) -> np.ndarray:
     """RGB uint8 ``[N, size, size, 3]``."""
-    return np.stack([cv2.resize(faceset.read_crop(r, TrainError), (size, size), interpolation=cv2.INTER_AREA)
-                     for r in records])
+    return np.stack(
+        [cv2.resize(faceset.read_crop(r, TrainError), (size, size), interpolation=cv2.INTER_AREA) for r in records]
+    )
 
 
 @torch.no_grad()
@@ -32,7 +33,7 @@ def swap_crops(generator: torch.nn.Module, crops: np.ndarray, batch: int = 16) -
     """(swapped faces uint8 [N, R, R, 3], masks float [N, R, R]) for uint8 crops [N, R, R, 3]."""
     faces, masks = [], []
     for i in range(0, len(crops), batch):
-        x = torch.from_numpy(crops[i:i + batch]).permute(0, 3, 1, 2).float() / 255
+        x = torch.from_numpy(crops[i : i + batch]).permute(0, 3, 1, 2).float() / 255
         face, mask = generator(x)
         faces.append((face.clamp(0, 1) * 255 + 0.5).to(torch.uint8).permute(0, 2, 3, 1).numpy())
         masks.append(mask[:, 0].numpy())
@@ -65,8 +66,14 @@ class SwapQuality:
     plate_to_src: float  # mean embedding distance, unswapped crop -> source identity
 
 
-def judge_swap(generator: torch.nn.Module, dst: Faceset, src: Faceset, held: list[FaceRecord],
-               reconstruct: torch.nn.Module | None = None, judge: Judge | None = None) -> SwapQuality:
+def judge_swap(
+    generator: torch.nn.Module,
+    dst: Faceset,
+    src: Faceset,
+    held: list[FaceRecord],
+    reconstruct: torch.nn.Module | None = None,
+    judge: Judge | None = None,
+) -> SwapQuality:
     """Swap the ``held`` destination crops with ``generator`` (x -> (face, mask)), paste each with its
     predicted mask, and judge them. ``reconstruct`` (same interface, dst -> dst) gives the floor."""
     judge = judge or Judge()
@@ -80,5 +87,4 @@ def judge_swap(generator: torch.nn.Module, dst: Faceset, src: Faceset, held: lis
     if reconstruct is not None:
         floor = judge.judge(pasted_swaps(reconstruct, crops), crops, start, dst_mean, src_mean, plate_points)
     plates = judge.embed(crops, plate_points)
-    return SwapQuality(swap=swap, floor=floor,
-                       plate_to_src=float(np.linalg.norm(plates - src_mean, axis=1).mean()))
+    return SwapQuality(swap=swap, floor=floor, plate_to_src=float(np.linalg.norm(plates - src_mean, axis=1).mean()))

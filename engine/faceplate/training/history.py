@@ -48,8 +48,12 @@ def read_loss_lines(path: Path) -> list[dict]:
         else:
             records.append(record)
     if damaged:
-        log.warning("%s: %d damaged line(s) skipped (first: line %d); the loss curve misses those steps",
-                    path, len(damaged), damaged[0])
+        log.warning(
+            "%s: %d damaged line(s) skipped (first: line %d); the loss curve misses those steps",
+            path,
+            len(damaged),
+            damaged[0],
+        )
     return records
 
 
@@ -69,5 +73,5 @@ def reached_plateau(totals: list[float], window: int, tolerance: float, patience
     ``patience`` windows of ``window`` values."""
     if len(totals) < window * (patience + 1):
         return False
-    means = [sum(totals[-(i + 1) * window:len(totals) - i * window]) / window for i in range(patience + 1)]
+    means = [sum(totals[-(i + 1) * window : len(totals) - i * window]) / window for i in range(patience + 1)]
     return all(means[i + 1] - means[i] < tolerance * means[i + 1] for i in range(patience))

@@ -51,8 +51,9 @@ class TrainLoop:
     ``metrics``, each preview PNG through its ``preview``; a cancel is honoured between steps, after
     saving a checkpoint at the iteration reached."""
 
-    def __init__(self, trainer: Trainer, src: FaceData, dst: FaceData, model_dir: Path,
-                 reporter: Reporter | None = None):
+    def __init__(
+        self, trainer: Trainer, src: FaceData, dst: FaceData, model_dir: Path, reporter: Reporter | None = None
+    ):
         self.trainer, self.src, self.dst, self.model_dir = trainer, src, dst, Path(model_dir)
         self.reporter = reporter or BaseReporter()
         self.log = LossLog(self.model_dir / "loss.jsonl")
@@ -74,8 +75,13 @@ class TrainLoop:
         start_iteration, started = t.iteration, time.perf_counter()
         steady_from, steady_start = None, None
         stream = self._stream()
-        self.meter = Meter(self.reporter, "train", (s.iterations - t.iteration) if s.iterations else None, unit="it",
-                           seconds=s.minutes * 60 if s.minutes else None)  # the ETA respects the time cap
+        self.meter = Meter(
+            self.reporter,
+            "train",
+            (s.iterations - t.iteration) if s.iterations else None,
+            unit="it",
+            seconds=s.minutes * 60 if s.minutes else None,
+        )  # the ETA respects the time cap
         threads = CpuThreads.for_device(t.device, t.thread_counts)
         try:
             while (reason := self._stop_reason(started)) is None:
@@ -108,16 +114,33 @@ class TrainLoop:
         if t.iteration > start_iteration:
             write_loss_plot(self.model_dir / "loss.png", self.log.records)
         elapsed = time.perf_counter() - started
-        steady = (t.iteration - steady_from) / (loop_end - steady_start) if steady_start and t.iteration > steady_from else 0.0
-        return TrainResult(t.iteration, start_iteration, elapsed, steady, self.last_losses, self.saved_loss,
-                           self.saved_steps, None if math.isinf(t.best_loss) else t.best_loss, t.rollbacks, reason,
-                           str(folder), str(t.device))
+        steady = (
+            (t.iteration - steady_from) / (loop_end - steady_start)
+            if steady_start and t.iteration > steady_from
+            else 0.0
+        )
+        return TrainResult(
+            t.iteration,
+            start_iteration,
+            elapsed,
+            steady,
+            self.last_losses,
+            self.saved_loss,
+            self.saved_steps,
+            None if math.isinf(t.best_loss) else t.best_loss,
+            t.rollbacks,
+            reason,
+            str(folder),
+            str(t.device),
+        )
 
     def _cancel(self) -> None:
         """Stop between steps: weights, optimiser and iteration counter agree, so the checkpoint resumes exactly."""
         folder = self._save()
-        raise StageCancelled(f"training cancelled at iteration {self.trainer.iteration}; checkpoint {folder} saved "
-                             "and the next `faceplate train` resumes from it")
+        raise StageCancelled(
+            f"training cancelled at iteration {self.trainer.iteration}; checkpoint {folder} saved "
+            "and the next `faceplate train` resumes from it"
+        )
 
     def _set_lr_horizon(self, started: float, steps: int, seconds: float) -> None:
         """A --minutes run has no iteration target for the cosine decay: once the speed is known
@@ -127,8 +150,11 @@ class TrainLoop:
             return
         left = budget - (time.perf_counter() - started)
         t.lr_horizon = t.iteration + max(1, round(steps / seconds * left))
-        log.info("no --iterations target: the learning rate decays over the %d iterations expected in %g minutes",
-                 t.lr_horizon, t.settings.minutes)
+        log.info(
+            "no --iterations target: the learning rate decays over the %d iterations expected in %g minutes",
+            t.lr_horizon,
+            t.settings.minutes,
+        )
 
     def _stream(self) -> BatchStream:
         t = self.trainer
@@ -184,8 +210,10 @@ class TrainLoop:
     def _roll_back(self) -> None:
         t, s = self.trainer, self.trainer.settings
         if t.rollbacks >= s.max_rollbacks:
-            raise TrainError(f"training diverged {t.rollbacks + 1} times (NaN/Inf or loss spikes) at iteration "
-                             f"{t.iteration}; lower --lr or check the facesets for broken crops")
+            raise TrainError(
+                f"training diverged {t.rollbacks + 1} times (NaN/Inf or loss spikes) at iteration "
+                f"{t.iteration}; lower --lr or check the facesets for broken crops"
+            )
         pointer = ckpt.read_pointer(self.model_dir, "latest")
         rollbacks, lr_scale, failed_at = t.rollbacks + 1, t.lr_scale * s.rollback_lr_factor, t.iteration
         t.restore(pointer["folder"])
@@ -193,8 +221,12 @@ class TrainLoop:
         self.log.truncate(t.iteration)
         self.recent.clear()
         self.since_save = []
-        log.warning("loss was NaN/Inf or spiked at iteration %d: rolled back to iteration %d, learning rate x%.3g",
-                    failed_at + 1, t.iteration, lr_scale)
+        log.warning(
+            "loss was NaN/Inf or spiked at iteration %d: rolled back to iteration %d, learning rate x%.3g",
+            failed_at + 1,
+            t.iteration,
+            lr_scale,
+        )
 
     @torch.no_grad()
     def write_preview(self, batch: Batch) -> Path:

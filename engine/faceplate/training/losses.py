@@ -44,8 +44,14 @@ def multiscale_dssim(x: torch.Tensor, y: torch.Tensor, scales: int = 2) -> torch
     return total / scales
 
 
-def face_losses(rgb: torch.Tensor, mask: torch.Tensor, target: torch.Tensor, face: torch.Tensor,
-                eyes_mouth: torch.Tensor, w: LossWeights) -> dict[str, torch.Tensor]:
+def face_losses(
+    rgb: torch.Tensor,
+    mask: torch.Tensor,
+    target: torch.Tensor,
+    face: torch.Tensor,
+    eyes_mouth: torch.Tensor,
+    w: LossWeights,
+) -> dict[str, torch.Tensor]:
     """Weighted loss terms for one identity. rgb/target [B,3,R,R]; mask/face/eyes_mouth [B,1,R,R]."""
     rgb, mask = rgb.float(), mask.float()
     pred_face, target_face = rgb * face, target * face

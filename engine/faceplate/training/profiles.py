@@ -30,7 +30,9 @@ class Profile:
     promise: str  # what it buys, for the announcement line
     other: str = ""  # the way to the other profile
     notes: dict = field(default_factory=dict)
-    from_library: dict = field(default_factory=dict)  # train values replaced when starting from another model (--init-from)
+    from_library: dict = field(
+        default_factory=dict
+    )  # train values replaced when starting from another model (--init-from)
 
 
 PROFILES: dict[str, Profile] = {
@@ -45,16 +47,22 @@ PROFILES: dict[str, Profile] = {
     # minutes from scratch: expression 0.81 averaged against 0.70 with the last step's), so only a
     # library start averages.
     "preview": Profile(
-        "preview", dict(arch="df", resolution=64, ae_dims=64, e_dims=16, d_dims=16, d_mask_dims=8),
+        "preview",
+        dict(arch="df", resolution=64, ae_dims=64, e_dims=16, d_dims=16, d_mask_dims=8),
         dict(lr=5e-4, lr_warmup=50, batch_size=8, warp_ramp=500, gan_start=2000, average_window=0),
-        "a recognisable face in about 15 CPU minutes", "--profile final for delivery on a GPU",
-        from_library=dict(gan_start=500, average_window=2000)),
+        "a recognisable face in about 15 CPU minutes",
+        "--profile final for delivery on a GPU",
+        from_library=dict(gan_start=500, average_window=2000),
+    ),
     # DeepFaceLab SAEHD's spirit (ModelConfig's defaults): liae, 128 px, wide; the settings the
     # GPU figures in docs/training.md were measured with.
     "final": Profile(
-        "final", dict(arch="liae", resolution=128, ae_dims=256, e_dims=64, d_dims=64, d_mask_dims=22),
+        "final",
+        dict(arch="liae", resolution=128, ae_dims=256, e_dims=64, d_dims=64, d_mask_dims=22),
         dict(lr=5e-5, lr_warmup=100, batch_size=8, warp_ramp=0, gan_start=None, average_window=2000),
-        "delivery quality; slow on a CPU (about 0.4 it/s on 2 cores)", "--profile preview for a quick look"),
+        "delivery quality; slow on a CPU (about 0.4 it/s on 2 cores)",
+        "--profile preview for a quick look",
+    ),
 }
 
 
@@ -73,8 +81,9 @@ def fill_targets(train: TrainSettings, budget: Budget, device: str) -> tuple[Tra
     return replace(train, iterations=plan.train_iterations, minutes=plan.train_minutes), budget.describe(device)
 
 
-def fill_train(train: TrainSettings, profile: Profile, from_library: bool = False,
-               resumed: dict | None = None) -> TrainSettings:
+def fill_train(
+    train: TrainSettings, profile: Profile, from_library: bool = False, resumed: dict | None = None
+) -> TrainSettings:
     """``train`` with every unset (None) profile field set to the profile's value (its ``from_library``
     value for a run that starts from another model's weights). ``resumed``: the continued checkpoint's
     train settings, whose values of the ``from_library`` fields stay (they belong to how the model started)."""
@@ -103,32 +112,49 @@ class Resolved:
 
     def record(self) -> dict:
         """For the run record: the profile, the budget's row and every resolved value."""
-        return {"profile": self.profile.name, "why": self.why, "budget": self.budget.record(self.device),
-                "targets_from": self.targets_from, "train": self.train.to_dict(), "model": self.config.to_dict()}
+        return {
+            "profile": self.profile.name,
+            "why": self.why,
+            "budget": self.budget.record(self.device),
+            "targets_from": self.targets_from,
+            "train": self.train.to_dict(),
+            "model": self.config.to_dict(),
+        }
 
     def line(self) -> str:
         """The one line announcing the profile and what it means."""
         c, t = self.config, self.train
         shape = f"{c.arch} {c.resolution} px (ae {c.ae_dims}, e {c.e_dims}, d {c.d_dims})"
         model = f"{self.continued} {shape} model (its shape is kept)" if self.continued else f"new {shape} model"
-        return (f"profile {self.profile.name} ({self.why}): {model}, lr {t.lr:g}, batch {t.batch_size}"
-                f"{f', warp ramp {t.warp_ramp} it' if t.warp_ramp else ''}"
-                f"{f', GAN from {t.gan_start} it' if t.gan_start is not None and t.weights.gan > 0 else ''}"
-                f"{f', weights averaged over {t.average_window} it' if t.average_window else ''}"
-                f" - {self.profile.promise}"
-                f"{'; ' + self.profile.other if self.profile.other else ''}"
-                f"; trains until {_targets(t)} ({self.targets_from})")
+        return (
+            f"profile {self.profile.name} ({self.why}): {model}, lr {t.lr:g}, batch {t.batch_size}"
+            f"{f', warp ramp {t.warp_ramp} it' if t.warp_ramp else ''}"
+            f"{f', GAN from {t.gan_start} it' if t.gan_start is not None and t.weights.gan > 0 else ''}"
+            f"{f', weights averaged over {t.average_window} it' if t.average_window else ''}"
+            f" - {self.profile.promise}"
+            f"{'; ' + self.profile.other if self.profile.other else ''}"
+            f"; trains until {_targets(t)} ({self.targets_from})"
+        )
 
 
 def _targets(train: TrainSettings) -> str:
     """'15 min', '5000 it or 30 min', 'the loss plateaus': whichever comes first stops the run."""
-    parts = ([f"{train.iterations} it"] if train.iterations else []) + (
-        [f"{train.minutes:g} min"] if train.minutes else []) + (["the loss plateaus"] if train.until_plateau else [])
+    parts = (
+        ([f"{train.iterations} it"] if train.iterations else [])
+        + ([f"{train.minutes:g} min"] if train.minutes else [])
+        + (["the loss plateaus"] if train.until_plateau else [])
+    )
     return " or ".join(parts)
 
 
-def resolve(settings: TrainStageSettings, cuda: bool, face_type: str, continued: ModelConfig | None = None,
-            continued_from: str | None = None, resumed: dict | None = None) -> Resolved:
+def resolve(
+    settings: TrainStageSettings,
+    cuda: bool,
+    face_type: str,
+    continued: ModelConfig | None = None,
+    continued_from: str | None = None,
+    resumed: dict | None = None,
+) -> Resolved:
     """Profile + the artist's settings -> concrete TrainSettings and ModelConfig, in one place.
     ``continued``: the config of the model being continued (resume or --init-from), whose shape wins;
     ``resumed``: the resumed checkpoint's train settings (see ``fill_train``)."""
@@ -137,5 +163,6 @@ def resolve(settings: TrainStageSettings, cuda: bool, face_type: str, continued:
     config = continued or new_model_config(settings, profile, face_type)
     train = fill_train(settings.train, profile, from_library=bool(settings.init_from), resumed=resumed)
     train, targets_from = fill_targets(train, budget, device)
-    return Resolved(profile, why, train, config, continued_from if continued is not None else None, budget, device,
-                    targets_from)
+    return Resolved(
+        profile, why, train, config, continued_from if continued is not None else None, budget, device, targets_from
+    )

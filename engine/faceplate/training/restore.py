@@ -22,9 +22,17 @@ def load_generator(path: str | Path) -> tuple[SwapGenerator, ModelConfig, dict]:
     """
     model, config, sidecar, folder = load_model(path)
     generator = generator_from_model(model).eval()
-    info = {"iterations": sidecar["iteration"], "config_hash": config.config_hash(), "face_type": config.face_type,
-            "resolution": config.resolution, "working_space": config.working_space, "arch": config.arch,
-            "checkpoint": str(folder), "run_id": sidecar.get("run_id", ""), "media": sidecar.get("media", "")}
+    info = {
+        "iterations": sidecar["iteration"],
+        "config_hash": config.config_hash(),
+        "face_type": config.face_type,
+        "resolution": config.resolution,
+        "working_space": config.working_space,
+        "arch": config.arch,
+        "checkpoint": str(folder),
+        "run_id": sidecar.get("run_id", ""),
+        "media": sidecar.get("media", ""),
+    }
     return generator, config, info
 
 

@@ -24,8 +24,9 @@ class CpuThreads:
     (round -> count). ``use(iteration)`` before each training step, ``timed(iteration, seconds)``
     after it with its wall time (batch wait included: that is the throughput); ``restore()`` at the end."""
 
-    def __init__(self, candidates: tuple[int, ...], trial: int = 8, every: int = 400,
-                 chosen: dict[int, int] | None = None):
+    def __init__(
+        self, candidates: tuple[int, ...], trial: int = 8, every: int = 400, chosen: dict[int, int] | None = None
+    ):
         self.candidates, self.trial, self.every = candidates, trial, every
         self.chosen = {} if chosen is None else chosen  # the caller's dict: kept with the checkpoint
         self.round_length = len(candidates) * (trial + 1) + every

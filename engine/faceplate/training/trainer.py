@@ -146,8 +146,13 @@ class Trainer:
         # One device->host read per step (loss, terms, gradient norm together): on a GPU every read
         # is a stall, so the checks come after backward and a bad step just drops its gradients.
         value, norm_value, *term_values = torch.stack(
-            [total.detach().float(), norm.detach().float(), *(v.detach().float() for v in terms.values())]).tolist()
-        if not math.isfinite(value) or value > limit or (not math.isfinite(norm_value) and not self.scaler.is_enabled()):
+            [total.detach().float(), norm.detach().float(), *(v.detach().float() for v in terms.values())]
+        ).tolist()
+        if (
+            not math.isfinite(value)
+            or value > limit
+            or (not math.isfinite(norm_value) and not self.scaler.is_enabled())
+        ):
             self.opt.zero_grad(set_to_none=True)
             self.scaler.update()  # closes the unscale_ above (fp16 loss scaling); a no-op otherwise
             return None
@@ -176,9 +181,16 @@ class Trainer:
         if is_best:
             self.best_loss = loss
         weights = {"model": self.model.state_dict()}
-        state = {"iteration": self.iteration, "optimizer": self.opt.state_dict(), "scaler": self.scaler.state_dict(),
-                 "lr_scale": self.lr_scale, "rollbacks": self.rollbacks, "best_loss": self.best_loss,
-                 "rng": {"torch": torch.get_rng_state()}, "thread_counts": dict(self.thread_counts)}
+        state = {
+            "iteration": self.iteration,
+            "optimizer": self.opt.state_dict(),
+            "scaler": self.scaler.state_dict(),
+            "lr_scale": self.lr_scale,
+            "rollbacks": self.rollbacks,
+            "best_loss": self.best_loss,
+            "rng": {"torch": torch.get_rng_state()},
+            "thread_counts": dict(self.thread_counts),
+        }
         if self.average:
             weights["average"], state["average_count"] = self.average.module.state_dict(), self.average.count
         if self.disc is not None:
@@ -186,10 +198,17 @@ class Trainer:
             state["disc_optimizer"] = self.disc_opt.state_dict()
         if self.device.type == "cuda":
             state["rng"]["cuda"] = torch.cuda.get_rng_state(self.device)
-        meta = {"model": self.config.to_dict(), "train": self.settings.to_dict(), "loss": loss,
-                "config_hash": self.config.config_hash(), "face_type": self.config.face_type,
-                "resolution": self.config.resolution, "working_space": self.config.working_space,
-                "run_id": self.run_id, "media": self.media}
+        meta = {
+            "model": self.config.to_dict(),
+            "train": self.settings.to_dict(),
+            "loss": loss,
+            "config_hash": self.config.config_hash(),
+            "face_type": self.config.face_type,
+            "resolution": self.config.resolution,
+            "working_space": self.config.working_space,
+            "run_id": self.run_id,
+            "media": self.media,
+        }
         folder = ckpt.save_checkpoint(model_dir, self.iteration, weights, state, meta)
         ckpt.write_pointer(model_dir, "latest", folder, self.iteration, loss)
         if is_best:
@@ -232,7 +251,13 @@ class Trainer:
 
 def check_compatible(found: ModelConfig, wanted: ModelConfig, folder: Path) -> None:
     shape = ("arch", "resolution", "ae_dims", "e_dims", "d_dims", "d_mask_dims")
-    diff = [f"{k}={getattr(found, k)} (wanted {getattr(wanted, k)})" for k in shape if getattr(found, k) != getattr(wanted, k)]
+    diff = [
+        f"{k}={getattr(found, k)} (wanted {getattr(wanted, k)})"
+        for k in shape
+        if getattr(found, k) != getattr(wanted, k)
+    ]
     if diff:
-        raise TrainError(f"checkpoint {folder} was trained with {', '.join(diff)}; train with the same model "
-                         "settings or start a new model (--no-resume)")
+        raise TrainError(
+            f"checkpoint {folder} was trained with {', '.join(diff)}; train with the same model "
+            "settings or start a new model (--no-resume)"
+        )

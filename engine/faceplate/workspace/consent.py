@@ -22,9 +22,11 @@ from faceplate.errors import ConsentError
 MAX_LENGTH = 500  # it is written into every EXR header and movie: a reference, not a document
 WAIVER_TEXT = "WAIVED: rendered with --no-consent-ref; no consent reference recorded"
 NONE_TEXT = "NONE: no consent reference recorded"  # outputs made before render (the ONNX export) of such a shot
-MISSING = ("shot {shot} has no consent reference: record the release or rights for the person depicted with "
-           "`faceplate consent SHOT --ref TEXT` (or `faceplate init --consent-ref TEXT`), or render with "
-           "--no-consent-ref to waive it (the waiver is written into every output)")
+MISSING = (
+    "shot {shot} has no consent reference: record the release or rights for the person depicted with "
+    "`faceplate consent SHOT --ref TEXT` (or `faceplate init --consent-ref TEXT`), or render with "
+    "--no-consent-ref to waive it (the waiver is written into every output)"
+)
 
 
 @dataclass(frozen=True)
@@ -49,14 +51,20 @@ def clean_consent_ref(text: str | None) -> str:
     """The reference as stored: stripped, one line of printable text, at most MAX_LENGTH characters."""
     ref = (text or "").strip()
     if not ref:
-        raise ConsentError("the consent reference is empty; give the release-form id, contract or ticket that "
-                           "covers the person depicted (e.g. --consent-ref 'CF-2291')")
+        raise ConsentError(
+            "the consent reference is empty; give the release-form id, contract or ticket that "
+            "covers the person depicted (e.g. --consent-ref 'CF-2291')"
+        )
     if len(ref) > MAX_LENGTH:
-        raise ConsentError(f"the consent reference is {len(ref)} characters; keep it to {MAX_LENGTH} (an id or "
-                           "a short note pointing at the document, not the document itself)")
+        raise ConsentError(
+            f"the consent reference is {len(ref)} characters; keep it to {MAX_LENGTH} (an id or "
+            "a short note pointing at the document, not the document itself)"
+        )
     if any(not ch.isprintable() for ch in ref):
-        raise ConsentError(f"the consent reference {ref[:40]!r}... holds a line break or control character; "
-                           "give it as one line of text")
+        raise ConsentError(
+            f"the consent reference {ref[:40]!r}... holds a line break or control character; "
+            "give it as one line of text"
+        )
     return ref
 
 

@@ -52,13 +52,17 @@ def check_faceset_media(manifest: Manifest, header: dict, folder, root) -> None:
         label = recorded.get("label") if isinstance(recorded, dict) else None
         changed = clip_changes(recorded, clips.get(label)) if label else ""
         if changed:
-            raise WorkspaceError(f"the faceset {folder} was extracted from other footage than the shot's {label} "
-                                 f"({changed}); re-run `faceplate extract {root}`, then curate, mask, train and export")
+            raise WorkspaceError(
+                f"the faceset {folder} was extracted from other footage than the shot's {label} "
+                f"({changed}); re-run `faceplate extract {root}`, then curate, mask, train and export"
+            )
 
 
 def check_model_media(manifest: Manifest, recorded: str | None, what: str, rerun: str) -> None:
     """WorkspaceError when a model (``what``) records other media than the shot's now; ``rerun`` says how to
     make a current one."""
     if recorded and recorded != media_digest(manifest):
-        raise WorkspaceError(f"{what} was trained on other footage than the shot's plate and sources now (the shot "
-                             f"was re-initialised since); {rerun}")
+        raise WorkspaceError(
+            f"{what} was trained on other footage than the shot's plate and sources now (the shot "
+            f"was re-initialised since); {rerun}"
+        )

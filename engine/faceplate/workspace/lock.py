@@ -139,8 +139,9 @@ def shot_files_locked(root: Path) -> Iterator[None]:
     try:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as exc:
-        raise WorkspaceError(f"cannot open the shot's manifest lock {path}: {exc.strerror}; "
-                             "check the folder's permissions") from exc
+        raise WorkspaceError(
+            f"cannot open the shot's manifest lock {path}: {exc.strerror}; check the folder's permissions"
+        ) from exc
     try:
         while not _try_lock(fd):
             time.sleep(0.01)
@@ -166,8 +167,9 @@ def lock_file_error(path: Path, exc: OSError) -> WorkspaceError:
     """One line for a lock file that cannot be made or written: a full disk says so."""
     if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):  # EFBIG: a file size limit (ulimit -f)
         return disk_full(path, exc)
-    return WorkspaceError(f"cannot write the shot lock {path}: {exc.strerror}; check the folder's permissions and "
-                          "that it is a plain file")
+    return WorkspaceError(
+        f"cannot write the shot lock {path}: {exc.strerror}; check the folder's permissions and that it is a plain file"
+    )
 
 
 class WorkspaceLock:
@@ -204,16 +206,23 @@ class WorkspaceLock:
         except OSError as exc:
             raise lock_file_error(path, exc) from None
         # token: two holders of one process (server worker threads) may share stage, pid, host and second
-        self._info = {"stage": stage, "pid": os.getpid(), "host": socket.gethostname(), "since": now_iso(),
-                      "token": secrets.token_hex(4)}
+        self._info = {
+            "stage": stage,
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
+            "since": now_iso(),
+            "token": secrets.token_hex(4),
+        }
         if shared and _try_lock(fd):
             self._fd, self._depth, self.mode = fd, 1, EXCLUSIVE
             self._record_holder(lambda: self._write_exclusive({**self._info, "then": SHARED}))
             return
         if not _wait_for_lock(fd, self.root, shared):
             os.close(fd)
-            raise WorkspaceBusy(f"shot {self.root} is busy: {holder_text(self.root)}; "
-                                "wait for it to finish or cancel it, then try again")
+            raise WorkspaceBusy(
+                f"shot {self.root} is busy: {holder_text(self.root)}; "
+                "wait for it to finish or cancel it, then try again"
+            )
         self._fd, self._depth = fd, 1
         self.mode = SHARED if shared else EXCLUSIVE
         self._record_holder(self._register if shared else lambda: self._write_exclusive(self._info))
@@ -242,8 +251,10 @@ class WorkspaceLock:
             if not _wait_for_lock(self._fd, self.root, shared=True):
                 fd, self._fd, self._depth = self._fd, None, 0
                 os.close(fd)  # holds nothing now: the lock file is the new holder's, left as it is
-                raise WorkspaceBusy(f"shot {self.root} is busy: {holder_text(self.root)}; "
-                                    "wait for it to finish or cancel it, then try again")
+                raise WorkspaceBusy(
+                    f"shot {self.root} is busy: {holder_text(self.root)}; "
+                    "wait for it to finish or cancel it, then try again"
+                )
             self.mode = SHARED
             self._register()
 

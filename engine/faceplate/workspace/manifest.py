@@ -11,9 +11,9 @@ import datetime as _dt
 import uuid
 from typing import Any
 
-from faceplate.errors import WorkspaceError
-
 from pydantic import BaseModel, ConfigDict, Field
+
+from faceplate.errors import WorkspaceError
 
 SCHEMA = "Workspace.1"
 # Fields this engine does not know (written by a newer one, or by a studio's tools) are kept, never dropped,
@@ -28,10 +28,14 @@ def check_schema(label: object, path) -> None:
         return
     family, _, version = str(label).rpartition(".")
     if family == "Workspace" and version.isdigit() and int(version) > int(SCHEMA.rpartition(".")[2]):
-        raise WorkspaceError(f"{path} was written by a newer Faceplate (schema {label}; this one reads {SCHEMA}); "
-                             "open the shot with that version or upgrade Faceplate")
-    raise WorkspaceError(f"{path} has schema {label!r}, not a Faceplate workspace manifest ({SCHEMA}); restore it or "
-                         "re-run `faceplate init --force`")
+        raise WorkspaceError(
+            f"{path} was written by a newer Faceplate (schema {label}; this one reads {SCHEMA}); "
+            "open the shot with that version or upgrade Faceplate"
+        )
+    raise WorkspaceError(
+        f"{path} has schema {label!r}, not a Faceplate workspace manifest ({SCHEMA}); restore it or "
+        "re-run `faceplate init --force`"
+    )
 
 
 def now_iso() -> str:

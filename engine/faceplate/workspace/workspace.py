@@ -1,9 +1,9 @@
 """The shot workspace: the unit on disk every stage reads and writes.
 
-    SHOT/
-      faceplate.json            manifest (Workspace.1): plate, range, sources, settings, stage runs
-      facesets/destination/     aligned plate faces + index.jsonl
-      facesets/source/          aligned source faces + index.jsonl
+SHOT/
+  faceplate.json            manifest (Workspace.1): plate, range, sources, settings, stage runs
+  facesets/destination/     aligned plate faces + index.jsonl
+  facesets/source/          aligned source faces + index.jsonl
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from __future__ import annotations
 import contextlib
 import importlib.metadata
 import json
-import os
 import logging
+import os
 import platform
 import socket
 from fractions import Fraction
@@ -33,8 +33,17 @@ from faceplate.workspace.manifest import ClipInfo, Manifest, StageRun, check_sch
 
 MANIFEST_NAME = "faceplate.json"
 log = logging.getLogger(__name__)
-_VERSIONED = ("numpy", "opencv-python-headless", "dlib-bin", "av", "OpenImageIO", "opencolorio", "torch",
-              "onnxruntime-gpu", "onnxruntime")
+_VERSIONED = (
+    "numpy",
+    "opencv-python-headless",
+    "dlib-bin",
+    "av",
+    "OpenImageIO",
+    "opencolorio",
+    "torch",
+    "onnxruntime-gpu",
+    "onnxruntime",
+)
 
 
 def package_versions() -> dict[str, str]:
@@ -100,11 +109,13 @@ class Workspace:
         if removed:
             log.info("removed %d temporary file(s) left by an interrupted run", len(removed))
         if stale:
+
             def mark(m: Manifest) -> None:
                 for run in m.stages:
                     if run.id in stale:
                         run.status, run.finished = "interrupted", run.finished or now_iso()
                         run.error = run.error or "the process stopped before the run finished (killed or crashed)"
+
             self.update(mark)
 
     def check_media(self) -> None:
@@ -127,7 +138,9 @@ class Workspace:
         try:
             text = json.dumps(manifest.model_dump(by_alias=True), indent=2, allow_nan=False)
         except ValueError as exc:  # NaN/inf: settings are validated, so this is a bug, but never write bad JSON
-            raise WorkspaceError(f"internal: the manifest of {self.root} would hold a non-finite number ({exc})") from exc
+            raise WorkspaceError(
+                f"internal: the manifest of {self.root} would hold a non-finite number ({exc})"
+            ) from exc
         write_text_atomic(self.manifest_path, text + "\n")
         self.manifest = manifest
 
@@ -139,13 +152,22 @@ class Workspace:
         return merge_settings(cls, self.stored_settings(stage), changes, stage)
 
     @contextlib.contextmanager
-    def stage_run(self, stage: str, inputs: dict[str, Any], parameters: dict[str, Any],
-                  remember: dict | None = None) -> Iterator[StageRun]:
+    def stage_run(
+        self, stage: str, inputs: dict[str, Any], parameters: dict[str, Any], remember: dict | None = None
+    ) -> Iterator[StageRun]:
         """Record a stage run: 'running' now (and the settings the shot remembers for ``stage``), then
         'done', 'cancelled' or 'failed' with the error's message. Call it once the inputs are checked,
         so refused input leaves the shot untouched."""
-        run = StageRun(stage=stage, status="running", started=now_iso(), inputs=inputs, parameters=parameters,
-                       versions=package_versions(), pid=os.getpid(), host=socket.gethostname())
+        run = StageRun(
+            stage=stage,
+            status="running",
+            started=now_iso(),
+            inputs=inputs,
+            parameters=parameters,
+            versions=package_versions(),
+            pid=os.getpid(),
+            host=socket.gethostname(),
+        )
 
         def start(m: Manifest) -> None:
             m.stages.append(run.model_copy(deep=True))
@@ -172,17 +194,20 @@ class Workspace:
                     m.stages[i] = run.model_copy(deep=True)
                     return
             m.stages.append(run.model_copy(deep=True))
+
         self.update(patch)
 
 
 def path_inside(base: Path, relative: str | Path, root: Path) -> Path:
     """``base / relative`` if it resolves inside ``root``; WorkspaceError naming it otherwise."""
     relative = Path(relative)
-    candidate = (Path(base) / relative)
+    candidate = Path(base) / relative
     resolved = Path(os.path.realpath(candidate))
     if relative.is_absolute() or not resolved.is_relative_to(os.path.realpath(root)):
-        raise WorkspaceError(f"{relative} points outside the shot {root}; the index or manifest naming it was "
-                             "edited or damaged: restore it or re-run the stage that wrote it")
+        raise WorkspaceError(
+            f"{relative} points outside the shot {root}; the index or manifest naming it was "
+            "edited or damaged: restore it or re-run the stage that wrote it"
+        )
     return candidate
 
 
@@ -202,12 +227,16 @@ def check_same_media(clip: ClipInfo) -> None:
     try:
         now = media_fingerprint(clip.path)
     except MediaError as exc:
-        raise WorkspaceError(f"{clip.path} can no longer be read ({exc}); if it moved, point the shot at it with "
-                             "`faceplate relink SHOT --plate NEW` (or --source OLD=NEW)") from exc
+        raise WorkspaceError(
+            f"{clip.path} can no longer be read ({exc}); if it moved, point the shot at it with "
+            "`faceplate relink SHOT --plate NEW` (or --source OLD=NEW)"
+        ) from exc
     changed = [f"{k} {was} -> {is_now}" for k, was, is_now in fingerprint_differences(clip, now)]
     if changed:
-        raise WorkspaceError(f"{clip.path} is not the media this shot was made from ({'; '.join(changed)}); "
-                             "restore it, or re-initialise the shot with `faceplate init --force`")
+        raise WorkspaceError(
+            f"{clip.path} is not the media this shot was made from ({'; '.join(changed)}); "
+            "restore it, or re-initialise the shot with `faceplate init --force`"
+        )
 
 
 def _read_manifest(path: Path) -> Manifest:
@@ -218,8 +247,10 @@ def _read_manifest(path: Path) -> Manifest:
     except WorkspaceError:
         raise
     except (ValidationError, ValueError) as exc:
-        raise WorkspaceError(f"{path} is damaged or from another version ({_first_problem(exc)}); "
-                             "restore it or re-run `faceplate init --force`") from exc
+        raise WorkspaceError(
+            f"{path} is damaged or from another version ({_first_problem(exc)}); "
+            "restore it or re-run `faceplate init --force`"
+        ) from exc
     except OSError as exc:
         raise WorkspaceError(f"cannot read {path}: {exc.strerror}") from exc
 
@@ -233,8 +264,12 @@ def _first_problem(exc: Exception) -> str:
 
 def _fingerprint(info, path: str) -> dict[str, int]:
     files = list(info.frame_files.values()) if info.frame_files else [path]
-    return {"size_bytes": sum(os.path.getsize(f) for f in files if os.path.isfile(f)),
-            "frame_count": len(info.frame_range) - len(info.missing_frames), "width": info.width, "height": info.height}
+    return {
+        "size_bytes": sum(os.path.getsize(f) for f in files if os.path.isfile(f)),
+        "frame_count": len(info.frame_range) - len(info.missing_frames),
+        "width": info.width,
+        "height": info.height,
+    }
 
 
 def media_fingerprint(path: str) -> dict[str, int]:
@@ -251,10 +286,18 @@ def probe_clip(path: str | Path, first_frame: int, colour_space: str | None = No
         info = plate.info
     space = colour_space or default_plate_space(info)
     ColourTransform(space)  # fail now, naming the space, rather than mid-extraction
-    return ClipInfo(path=path, kind=info.kind, fps=str(info.fps) if info.fps else None,
-                    frame_range=str(info.frame_range), first_frame=info.frame_range.first, colour_space=space,
-                    timecode=info.timecode, rotation=info.rotation, missing_frames=list(info.missing_frames),
-                    **_fingerprint(info, path))
+    return ClipInfo(
+        path=path,
+        kind=info.kind,
+        fps=str(info.fps) if info.fps else None,
+        frame_range=str(info.frame_range),
+        first_frame=info.frame_range.first,
+        colour_space=space,
+        timecode=info.timecode,
+        rotation=info.rotation,
+        missing_frames=list(info.missing_frames),
+        **_fingerprint(info, path),
+    )
 
 
 def parse_fps(fps: str) -> Fraction:
@@ -273,8 +316,10 @@ def _check_fps(clip: ClipInfo, fps: str | None) -> ClipInfo:
         return clip
     wanted = parse_fps(fps)
     if clip.fps is not None and Fraction(clip.fps) != wanted:
-        raise MediaError(f"fps mismatch: {clip.path} runs at {clip.fps} fps but --fps {fps} was given; "
-                         "drop --fps or conform the plate")
+        raise MediaError(
+            f"fps mismatch: {clip.path} runs at {clip.fps} fps but --fps {fps} was given; "
+            "drop --fps or conform the plate"
+        )
     return clip.model_copy(update={"fps": str(wanted)}) if clip.fps is None else clip
 
 
@@ -285,20 +330,32 @@ def _ensure_writable(root: Path) -> None:
         probe.write_bytes(b"")
         probe.unlink()
     except OSError as exc:
-        raise WorkspaceError(f"cannot write to workspace {root}: {exc.strerror}; choose a folder you can write to") from exc
+        raise WorkspaceError(
+            f"cannot write to workspace {root}: {exc.strerror}; choose a folder you can write to"
+        ) from exc
 
 
-def init_workspace(root: str | Path, plate: str | Path, frame_range: str | FrameRange | None = None,
-                   sources: list[str | Path] = (), first_frame: int = 1001, colour_space: str | None = None,
-                   fps: str | None = None, settings: dict[str, Any] | None = None, force: bool = False,
-                   consent_ref: str | None = None) -> Workspace:
+def init_workspace(
+    root: str | Path,
+    plate: str | Path,
+    frame_range: str | FrameRange | None = None,
+    sources: list[str | Path] = (),
+    first_frame: int = 1001,
+    colour_space: str | None = None,
+    fps: str | None = None,
+    settings: dict[str, Any] | None = None,
+    force: bool = False,
+    consent_ref: str | None = None,
+) -> Workspace:
     """Create the shot. ``consent_ref``: the consent/rights reference for the person depicted (render
     refuses a shot without one unless waived; see ``faceplate.workspace.consent``)."""
     root = Path(os.path.abspath(root))
     consent_ref = clean_consent_ref(consent_ref) if consent_ref is not None else None
     if (root / MANIFEST_NAME).exists() and not force:
-        raise WorkspaceError(f"{root} is already a Faceplate workspace; pass --force to re-initialise it "
-                             "(existing facesets are kept but will be re-extracted)")
+        raise WorkspaceError(
+            f"{root} is already a Faceplate workspace; pass --force to re-initialise it "
+            "(existing facesets are kept but will be re-extracted)"
+        )
     plate_clip = _check_fps(probe_clip(plate, first_frame, colour_space), fps)
     media_range = FrameRange.parse(plate_clip.frame_range)
     if frame_range is not None and not str(frame_range).strip():
@@ -307,12 +364,24 @@ def init_workspace(root: str | Path, plate: str | Path, frame_range: str | Frame
     shot_range.require_within(media_range, f"plate {plate_clip.path}")
     source_clips = [probe_clip(s, first_frame) for s in sources]
     _ensure_writable(root)
-    manifest = Manifest(shot=root.name, plate=plate_clip, range=str(shot_range), sources=source_clips,
-                        working_space=WORKING_SPACE, consent_ref=consent_ref, settings=settings or {})
+    manifest = Manifest(
+        shot=root.name,
+        plate=plate_clip,
+        range=str(shot_range),
+        sources=source_clips,
+        working_space=WORKING_SPACE,
+        consent_ref=consent_ref,
+        settings=settings or {},
+    )
     workspace = Workspace(root, manifest)
     inputs = {"plate": plate_clip.path, "sources": [c.path for c in source_clips]}
-    parameters = {"range": str(shot_range), "first_frame": first_frame, "colour_space": plate_clip.colour_space,
-                  "fps": plate_clip.fps, "consent_ref": consent_ref}
+    parameters = {
+        "range": str(shot_range),
+        "first_frame": first_frame,
+        "colour_space": plate_clip.colour_space,
+        "fps": plate_clip.fps,
+        "consent_ref": consent_ref,
+    }
     workspace.lock.acquire("init")
     try:
         workspace._write(manifest)  # a fresh manifest (with --force the old records describe other media)

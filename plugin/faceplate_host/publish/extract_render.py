@@ -15,7 +15,9 @@ class ExtractSubmitShots(pyblish.api.ContextPlugin):
 
     def process(self, context):
         if validation_failed(context):  # pyblish stops first; this guards a host that registered its own test
-            raise RuntimeError("validation failed: nothing was submitted; fix what the validators name and publish again")
+            raise RuntimeError(
+                "validation failed: nothing was submitted; fix what the validators name and publish again"
+            )
         options = context.data["faceplate"]
         client = options.client()
         for instance in context:
@@ -23,9 +25,15 @@ class ExtractSubmitShots(pyblish.api.ContextPlugin):
                 continue
             settings = waiver(options.settings, options.stages) if options.no_consent_ref else options.settings
             shot = instance.data["shot"].with_(budget=options.budget) if options.budget else instance.data["shot"]
-            job = submit_shot(client, shot, options.sources, options.shots_dir,
-                              consent_ref=options.consent_ref or None, settings=settings or None,
-                              stages=options.stages)
+            job = submit_shot(
+                client,
+                shot,
+                options.sources,
+                options.shots_dir,
+                consent_ref=options.consent_ref or None,
+                settings=settings or None,
+                stages=options.stages,
+            )
             instance.data["job"] = job
             self.log.info("clip %r: engine job %s -> %s", job.shot.name, job.job_id, job.workspace)
 

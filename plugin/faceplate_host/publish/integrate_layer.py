@@ -16,10 +16,14 @@ class IntegrateLayer(pyblish.api.InstancePlugin):
         context = instance.context
         options = context.data["faceplate"]
         if not instance.data.get("rendered"):
-            raise RuntimeError(f"clip {instance.data['shot'].name!r}: nothing placed, its engine job did not finish "
-                               f"(see the error above); publish again once it is fixed")
+            raise RuntimeError(
+                f"clip {instance.data['shot'].name!r}: nothing placed, its engine job did not finish "
+                f"(see the error above); publish again once it is fixed"
+            )
         placement = placement_for(options.client(), submitted(instance), track_name=options.track_name)
         context.data["faceplate_adapter"].place(placement)
         instance.data["placement"] = placement
         failed_qc = placement.metadata.get("qc_passed") is False
-        (self.log.warning if failed_qc else self.log.info)("%s (%s)", placed_message(placement), placement.layer_pattern)
+        (self.log.warning if failed_qc else self.log.info)(
+            "%s (%s)", placed_message(placement), placement.layer_pattern
+        )

@@ -23,13 +23,17 @@ class ValidateOutputWritable(pyblish.api.ContextPlugin):
     def process(self, context):
         options = context.data["faceplate"]
         if not options.shots_dir:
-            raise ValueError(f"clips {_clips(context)}: no output folder for the shot workspaces; set shots_dir "
-                             f"to a folder inside the engine's --roots")
+            raise ValueError(
+                f"clips {_clips(context)}: no output folder for the shot workspaces; set shots_dir "
+                f"to a folder inside the engine's --roots"
+            )
         folder = Path(options.shots_dir)
         existing = next((p for p in [folder, *folder.parents] if p.exists()), None)
         if existing is None or not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
-            raise ValueError(f"clips {_clips(context)}: cannot write the shot workspaces in {folder} "
-                             f"({existing} is not a writable folder); choose a writable shots folder")
+            raise ValueError(
+                f"clips {_clips(context)}: cannot write the shot workspaces in {folder} "
+                f"({existing} is not a writable folder); choose a writable shots folder"
+            )
 
 
 class ValidateEngine(pyblish.api.ContextPlugin):
@@ -55,9 +59,15 @@ class ValidateSourceChosen(pyblish.api.ContextPlugin):
     def process(self, context):
         sources = context.data["faceplate"].sources
         if not sources:
-            raise ValueError(f"clips {_clips(context)}: no source identity chosen; pick the actor's clip, "
-                             f"sequence or stills folder to put in")
-        gone = [s for s in sources if not (os.path.isdir(os.path.dirname(s) or ".") if is_sequence(s) else os.path.exists(s))]
+            raise ValueError(
+                f"clips {_clips(context)}: no source identity chosen; pick the actor's clip, "
+                f"sequence or stills folder to put in"
+            )
+        gone = [
+            s
+            for s in sources
+            if not (os.path.isdir(os.path.dirname(s) or ".") if is_sequence(s) else os.path.exists(s))
+        ]
         if gone:
             raise ValueError(f"clips {_clips(context)}: source {gone[0]} does not exist; choose the source again")
 
@@ -70,5 +80,7 @@ class ValidateConsentReference(pyblish.api.ContextPlugin):
     def process(self, context):
         options = context.data["faceplate"]
         if not options.consent_ref.strip() and not options.no_consent_ref:
-            raise ValueError(f"clips {_clips(context)}: no consent reference; enter the performer's consent or "
-                             f"release reference (e.g. the signed release's number) before publishing")
+            raise ValueError(
+                f"clips {_clips(context)}: no consent reference; enter the performer's consent or "
+                f"release reference (e.g. the signed release's number) before publishing"
+            )

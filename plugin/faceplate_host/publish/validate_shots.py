@@ -38,8 +38,9 @@ class ValidateMediaReadable(pyblish.api.InstancePlugin):
         if is_sequence(shot.media):
             folder = os.path.dirname(shot.media) or "."
             if not os.path.isdir(folder):
-                raise ValueError(f"clip {shot.name!r}: the media folder {folder} does not exist; relink the clip "
-                                 f"to its frames")
+                raise ValueError(
+                    f"clip {shot.name!r}: the media folder {folder} does not exist; relink the clip to its frames"
+                )
             return
         if not os.path.isfile(shot.media):
             raise ValueError(f"clip {shot.name!r}: media {shot.media} does not exist; relink the clip to its file")
@@ -60,9 +61,13 @@ class ValidateNoMissingFrames(pyblish.api.InstancePlugin):
             return
         missing = [f for f in shot.render_span.frames() if not os.access(frame_path(shot.media, f), os.R_OK)]
         if missing:
-            shown = ", ".join(str(f) for f in missing[:MISSING_SHOWN]) + (" ..." if len(missing) > MISSING_SHOWN else "")
-            raise ValueError(f"clip {shot.name!r}: {len(missing)} of frames {shot.render_span} missing or unreadable "
-                             f"in {shot.media} ({shown}); render or copy the missing frames, or lower the handles")
+            shown = ", ".join(str(f) for f in missing[:MISSING_SHOWN]) + (
+                " ..." if len(missing) > MISSING_SHOWN else ""
+            )
+            raise ValueError(
+                f"clip {shot.name!r}: {len(missing)} of frames {shot.render_span} missing or unreadable "
+                f"in {shot.media} ({shown}); render or copy the missing frames, or lower the handles"
+            )
 
 
 class ValidateFrameRate(pyblish.api.InstancePlugin):
@@ -78,9 +83,11 @@ class ValidateFrameRate(pyblish.api.InstancePlugin):
         if not timeline_rate:
             return  # the host timeline's rate is the shot's own rate
         if Fraction(timeline_rate) != shot.rate:
-            raise ValueError(f"clip {shot.name!r}: media at {float(shot.rate):.3f} fps on a "
-                             f"{float(Fraction(timeline_rate)):.3f} fps timeline; conform the media (or the timeline) "
-                             f"so they match frame for frame")
+            raise ValueError(
+                f"clip {shot.name!r}: media at {float(shot.rate):.3f} fps on a "
+                f"{float(Fraction(timeline_rate)):.3f} fps timeline; conform the media (or the timeline) "
+                f"so they match frame for frame"
+            )
 
 
 class ValidateRangeInMedia(pyblish.api.InstancePlugin):
@@ -96,9 +103,13 @@ class ValidateRangeInMedia(pyblish.api.InstancePlugin):
             return  # the host did not say how long the media is: the engine checks when it reads it
         media = FrameSpan.parse(shot.metadata["media_frames"])
         if not media.contains(shot.source):
-            raise ValueError(f"clip {shot.name!r}: uses frames {shot.source} but the media holds {media}; "
-                             f"trim the clip inside its media")
+            raise ValueError(
+                f"clip {shot.name!r}: uses frames {shot.source} but the media holds {media}; "
+                f"trim the clip inside its media"
+            )
         if not media.contains(shot.render_span):
             room = min(shot.source.first - media.first, media.last - shot.source.last)
-            raise ValueError(f"clip {shot.name!r}: with {shot.handles} handles it needs frames {shot.render_span} "
-                             f"but the media holds {media}; lower the handles to {max(room, 0)}")
+            raise ValueError(
+                f"clip {shot.name!r}: with {shot.handles} handles it needs frames {shot.render_span} "
+                f"but the media holds {media}; lower the handles to {max(room, 0)}"
+            )

@@ -27,8 +27,13 @@ layers back). The names below are the package's public surface.
 """
 
 from faceplate_host.shots import DEFAULT_FIRST_FRAME
-from faceplate_host.timeline.clips import (describe, refuse_retime, shot_from_clip, shots_and_refusals,
-                                          shots_from_timeline)
+from faceplate_host.timeline.clips import (
+    describe,
+    refuse_retime,
+    shot_from_clip,
+    shots_and_refusals,
+    shots_from_timeline,
+)
 from faceplate_host.timeline.frames import record_start, timeline_rate
 from faceplate_host.timeline.layers import LAYER_TRACK, add_layer_tracks, layer_clip, split_pattern, write_layers
 from faceplate_host.timeline.media import media_path, media_span, sequence_pattern
@@ -36,7 +41,27 @@ from faceplate_host.timeline.reading import TimelineError, as_timeline, read_tim
 from faceplate_host.timeline.selection import choose_clips, video_clips
 from faceplate_host.timeline.visibility import record_span
 
-__all__ = ["DEFAULT_FIRST_FRAME", "LAYER_TRACK", "TimelineError", "add_layer_tracks", "as_timeline", "choose_clips",
-           "describe", "layer_clip", "media_path", "media_span", "read_timeline", "record_span", "record_start",
-           "refuse_retime", "sequence_pattern", "shot_from_clip", "shots_and_refusals", "shots_from_timeline",
-           "split_pattern", "timeline_rate", "video_clips", "write_layers"]
+__all__ = [
+    "DEFAULT_FIRST_FRAME",
+    "LAYER_TRACK",
+    "TimelineError",
+    "add_layer_tracks",
+    "as_timeline",
+    "choose_clips",
+    "describe",
+    "layer_clip",
+    "media_path",
+    "media_span",
+    "read_timeline",
+    "record_span",
+    "record_start",
+    "refuse_retime",
+    "sequence_pattern",
+    "shot_from_clip",
+    "shots_and_refusals",
+    "shots_from_timeline",
+    "split_pattern",
+    "timeline_rate",
+    "video_clips",
+    "write_layers",
+]

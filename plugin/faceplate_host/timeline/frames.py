@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+
 import opentimelineio as otio
 
 from faceplate_host.shots import ShotError

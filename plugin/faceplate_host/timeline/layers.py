@@ -22,10 +22,17 @@ def layer_reference(placement: LayerPlacement, rate: float) -> otio.schema.Image
     base, prefix, padding, suffix = split_pattern(placement.layer_pattern, placement.shot)
     frames = placement.layer_frames
     return otio.schema.ImageSequenceReference(
-        target_url_base=base, name_prefix=prefix, name_suffix=suffix, start_frame=frames.first, frame_step=1,
-        rate=rate, frame_zero_padding=padding,
-        available_range=otio.opentime.TimeRange(otio.opentime.RationalTime(frames.first, rate),
-                                                otio.opentime.RationalTime(frames.count, rate)))
+        target_url_base=base,
+        name_prefix=prefix,
+        name_suffix=suffix,
+        start_frame=frames.first,
+        frame_step=1,
+        rate=rate,
+        frame_zero_padding=padding,
+        available_range=otio.opentime.TimeRange(
+            otio.opentime.RationalTime(frames.first, rate), otio.opentime.RationalTime(frames.count, rate)
+        ),
+    )
 
 
 def split_pattern(pattern: str, shot: str = "") -> tuple[str, str, int, str]:
@@ -33,24 +40,33 @@ def split_pattern(pattern: str, shot: str = "") -> tuple[str, str, int, str]:
     folder, name = os.path.split(pattern)
     match = _TOKEN.search(name)
     if not match:
-        raise ShotError(f"clip {shot!r}: the layer {pattern!r} is not a frame sequence pattern (name.####.exr); "
-                        f"point the placement at the rendered sequence")
+        raise ShotError(
+            f"clip {shot!r}: the layer {pattern!r} is not a frame sequence pattern (name.####.exr); "
+            f"point the placement at the rendered sequence"
+        )
     padding = len(match.group(1) or match.group(3) or "") or int(match.group(2) or 0)
     separator = "\\" if "\\" in folder and "/" not in folder else "/"
-    return (folder + separator if folder else ""), name[:match.start()], padding, name[match.end():]
+    return (folder + separator if folder else ""), name[: match.start()], padding, name[match.end() :]
 
 
 def layer_clip(placement: LayerPlacement, rate: float) -> otio.schema.Clip:
     """The layer as a clip showing layer frames ``layer_in`` onwards for the placed record frames, with
     what made it in its metadata and its QC flags as markers (clip media time, as OTIO places clip markers)."""
     start = otio.opentime.RationalTime(placement.layer_in, rate)
-    clip = otio.schema.Clip(name=placement.shot, media_reference=layer_reference(placement, rate),
-                            source_range=otio.opentime.TimeRange(start, otio.opentime.RationalTime(placement.record.count, rate)))
+    clip = otio.schema.Clip(
+        name=placement.shot,
+        media_reference=layer_reference(placement, rate),
+        source_range=otio.opentime.TimeRange(start, otio.opentime.RationalTime(placement.record.count, rate)),
+    )
     clip.metadata["faceplate"] = _layer_metadata(placement)
     for span, reason in placement.flags_on_record():
-        marked = otio.opentime.TimeRange(otio.opentime.RationalTime(placement.layer_frame(span.first), rate),
-                                         otio.opentime.RationalTime(span.count, rate))
-        marker = otio.schema.Marker(name=_marker_name(reason), marked_range=marked, color=otio.schema.MarkerColor.ORANGE)
+        marked = otio.opentime.TimeRange(
+            otio.opentime.RationalTime(placement.layer_frame(span.first), rate),
+            otio.opentime.RationalTime(span.count, rate),
+        )
+        marker = otio.schema.Marker(
+            name=_marker_name(reason), marked_range=marked, color=otio.schema.MarkerColor.ORANGE
+        )
         marker.comment = reason
         marker.metadata["faceplate"] = {"reason": reason, "record": str(span)}
         clip.markers.append(marker)
@@ -61,8 +77,14 @@ def _layer_metadata(placement: LayerPlacement) -> dict:
     """Which shot, workspace, model and job made the layer (placement.metadata adds to these)."""
     meta = {"shot": placement.shot, "workspace": "", "model": "", "job": ""}
     meta.update({str(k): _plain(v) for k, v in placement.metadata.items()})
-    meta.update({"layer": placement.layer_pattern, "layer_frames": str(placement.layer_frames),
-                 "record": str(placement.record), "matte": placement.matte_pattern})
+    meta.update(
+        {
+            "layer": placement.layer_pattern,
+            "layer_frames": str(placement.layer_frames),
+            "record": str(placement.record),
+            "matte": placement.matte_pattern,
+        }
+    )
     return meta
 
 
@@ -96,7 +118,9 @@ def add_layer_tracks(timeline: otio.schema.Timeline, placements: Sequence[LayerP
     for name, group in _by_track_name(placements).items():
         _retire_layer_tracks(timeline, name, {p.layer_pattern for p in group})
         for index, lane in enumerate(_lanes(group)):
-            track = otio.schema.Track(name=name if index == 0 else f"{name} {index + 1}", kind=otio.schema.TrackKind.Video)
+            track = otio.schema.Track(
+                name=name if index == 0 else f"{name} {index + 1}", kind=otio.schema.TrackKind.Video
+            )
             track.metadata["faceplate"] = {"layer_track": True, "group": name}
             _fill_track(track, lane, rate, origin)
             timeline.tracks.append(track)
@@ -133,8 +157,11 @@ def _fits(before: LayerPlacement, after: LayerPlacement) -> bool:
 
 
 def _shares_cut(before: LayerPlacement, after: LayerPlacement) -> bool:
-    return (before.record.last + 1 == after.record.first and any(after.dissolve_in)
-            and before.dissolve_out == after.dissolve_in)
+    return (
+        before.record.last + 1 == after.record.first
+        and any(after.dissolve_in)
+        and before.dissolve_out == after.dissolve_in
+    )
 
 
 def _fill_track(track, lane: list, rate: float, origin: int) -> None:
@@ -144,8 +171,10 @@ def _fill_track(track, lane: list, rate: float, origin: int) -> None:
     for placement in lane:
         start = placement.record.first - origin
         if start - placement.dissolve_in[0] < 0:
-            raise ShotError(f"clip {placement.shot!r}: record frame {placement.shown.first} is before the timeline's "
-                            f"first frame {origin}; describe the shot from this timeline")
+            raise ShotError(
+                f"clip {placement.shot!r}: record frame {placement.shown.first} is before the timeline's "
+                f"first frame {origin}; describe the shot from this timeline"
+            )
         if previous is not None and _shares_cut(previous, placement):
             track.append(_dissolve(placement.dissolve_in, rate))
         else:
@@ -163,15 +192,21 @@ def _fill_track(track, lane: list, rate: float, origin: int) -> None:
 
 
 def _gap(frames: int, rate: float) -> otio.schema.Gap:
-    return otio.schema.Gap(source_range=otio.opentime.TimeRange(otio.opentime.RationalTime(0, rate),
-                                                                otio.opentime.RationalTime(frames, rate)))
+    return otio.schema.Gap(
+        source_range=otio.opentime.TimeRange(
+            otio.opentime.RationalTime(0, rate), otio.opentime.RationalTime(frames, rate)
+        )
+    )
 
 
 def _dissolve(frames: tuple, rate: float) -> otio.schema.Transition:
     """The cut's dissolve: ``frames`` = (before the cut, after it), OTIO's in_offset and out_offset."""
-    return otio.schema.Transition(name="faceplate dissolve", transition_type=otio.schema.TransitionTypes.SMPTE_Dissolve,
-                                  in_offset=otio.opentime.RationalTime(frames[0], rate),
-                                  out_offset=otio.opentime.RationalTime(frames[1], rate))
+    return otio.schema.Transition(
+        name="faceplate dissolve",
+        transition_type=otio.schema.TransitionTypes.SMPTE_Dissolve,
+        in_offset=otio.opentime.RationalTime(frames[0], rate),
+        out_offset=otio.opentime.RationalTime(frames[1], rate),
+    )
 
 
 def _retire_layer_tracks(timeline, name: str, layers: set) -> None:
@@ -206,7 +241,9 @@ def write_layers(timeline: otio.schema.Timeline, placements: Sequence[LayerPlace
         otio.adapters.write_to_file(copy, str(temporary))
         os.replace(temporary, out)
     except (otio.exceptions.OTIOError, OSError, ValueError) as exc:
-        raise TimelineError(f"{out}: cannot write the timeline ({one_line(exc)}); choose a writable .otio path") from None
+        raise TimelineError(
+            f"{out}: cannot write the timeline ({one_line(exc)}); choose a writable .otio path"
+        ) from None
     finally:
         if temporary.exists():
             temporary.unlink()

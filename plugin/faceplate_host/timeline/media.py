@@ -22,8 +22,10 @@ def media_frames(clip, reference, source_path: str, first_frame: int) -> tuple[s
     if isinstance(reference, otio.schema.ImageSequenceReference):
         pattern = sequence_pattern(reference, source_path)
         if usable is None:
-            raise ShotError(f"clip {clip.name!r}: its image sequence has no available range (frame {reference.start_frame} "
-                            f"at which time?); export the cut again with media ranges")
+            raise ShotError(
+                f"clip {clip.name!r}: its image sequence has no available range (frame {reference.start_frame} "
+                f"at which time?); export the cut again with media ranges"
+            )
         rate = reference.rate if reference.rate > 0 else media_rate
         index = count_frames(start - usable.start_time, rate)
         return pattern, reference.start_frame + index * reference.frame_step, rate
@@ -53,7 +55,6 @@ def media_span(reference, first_frame: int = DEFAULT_FIRST_FRAME) -> Optional[Fr
         first = count_frames(available.start_time, rate)
         return FrameSpan(first, first + count - 1)
     return FrameSpan(first_frame, first_frame + count - 1)
-
 
 
 def sequence_pattern(reference, source_path: str = "") -> str:
@@ -87,8 +88,11 @@ def resolution_of(reference) -> tuple[Optional[int], Optional[int]]:
     if bounds is not None:
         return int(round(bounds.max.x - bounds.min.x)) or None, int(round(bounds.max.y - bounds.min.y)) or None
     meta = reference.metadata
-    for width_key, height_key in (("width", "height"), ("openpype.source.width", "openpype.source.height"),
-                                  ("foundry.source.width", "foundry.source.height")):
+    for width_key, height_key in (
+        ("width", "height"),
+        ("openpype.source.width", "openpype.source.height"),
+        ("foundry.source.width", "foundry.source.height"),
+    ):
         try:
             return int(meta[width_key]), int(meta[height_key])
         except (KeyError, TypeError, ValueError):
@@ -100,9 +104,14 @@ def refuse_still(clip, reference, media: str, shown: int) -> None:
     """A still image (one picture file, or media one frame long held over the clip) has no motion for a
     per-shot model to learn or a frame-by-frame swap to follow."""
     available = reference.available_range
-    one_frame = available is not None and available.start_time.rate > 0 and \
-        count_frames(available.duration, available.start_time.rate, nudge=0.5) == 1
+    one_frame = (
+        available is not None
+        and available.start_time.rate > 0
+        and count_frames(available.duration, available.start_time.rate, nudge=0.5) == 1
+    )
     if is_still(media) or (one_frame and shown > 1):
-        raise ShotError(f"clip {clip.name!r}: its media {media} is a still image held for {shown} frames, not "
-                        f"moving footage; swap the face in the still itself and cut that in, or give the still "
-                        f"as an identity source (--source)")
+        raise ShotError(
+            f"clip {clip.name!r}: its media {media} is a still image held for {shown} frames, not "
+            f"moving footage; swap the face in the still itself and cut that in, or give the still "
+            f"as an identity source (--source)"
+        )

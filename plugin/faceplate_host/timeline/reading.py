@@ -31,11 +31,14 @@ def read_timeline(path, name: Optional[str] = None) -> otio.schema.Timeline:
     except otio.exceptions.UnsupportedSchemaError as exc:
         raise TimelineError(f"{path}: {_unsupported_schema(path, exc)}") from None
     except otio.exceptions.NoKnownAdapterForExtensionError:
-        raise TimelineError(f"{path}: OpenTimelineIO has no adapter for '{path.suffix}' files; export the cut as "
-                            f".otio (or install the OTIO adapter plug-in for this format)") from None
+        raise TimelineError(
+            f"{path}: OpenTimelineIO has no adapter for '{path.suffix}' files; export the cut as "
+            f".otio (or install the OTIO adapter plug-in for this format)"
+        ) from None
     except (otio.exceptions.OTIOError, ValueError, OSError, TypeError, KeyError) as exc:
-        raise TimelineError(f"{path}: not a timeline OpenTimelineIO can read ({one_line(exc)}); "
-                            f"export it again from the editor") from None
+        raise TimelineError(
+            f"{path}: not a timeline OpenTimelineIO can read ({one_line(exc)}); export it again from the editor"
+        ) from None
     return as_timeline(root, path, name)
 
 
@@ -72,11 +75,13 @@ def _timeline_in_collection(collection, path, name: Optional[str]) -> otio.schem
         if name is None:
             raise TimelineError(f"{path}: the collection holds no timeline; export one timeline")
         names = ", ".join(repr(t.name) for t in collection.find_children(descended_from_type=otio.schema.Timeline))
-        raise TimelineError(f"{path}: holds no timeline called {name!r} (it holds {names or 'none'}); "
-                            f"give one of those names")
+        raise TimelineError(
+            f"{path}: holds no timeline called {name!r} (it holds {names or 'none'}); give one of those names"
+        )
     names = ", ".join(repr(t.name) for t in timelines)
-    raise TimelineError(f"{path}: holds {len(timelines)} timelines ({names}); choose one by name "
-                        f"(faceplate-otio --timeline NAME)")
+    raise TimelineError(
+        f"{path}: holds {len(timelines)} timelines ({names}); choose one by name (faceplate-otio --timeline NAME)"
+    )
 
 
 def _unsupported_schema(path: Path, exc: Exception) -> str:
@@ -86,13 +91,16 @@ def _unsupported_schema(path: Path, exc: Exception) -> str:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
         text = ""
-    newer = sorted({f"{kind}.{version}" for kind, version in _SCHEMA.findall(text)
-                    if kind in known and int(version) > known[kind]})
+    newer = sorted(
+        {f"{kind}.{version}" for kind, version in _SCHEMA.findall(text) if kind in known and int(version) > known[kind]}
+    )
     found = ", ".join(newer) if newer else one_line(exc)
     readable = ", ".join(f"{s.split('.')[0]}.{known[s.split('.')[0]]}" for s in newer)
-    return (f"written with a newer OpenTimelineIO schema ({found}) than the installed OpenTimelineIO "
-            f"{otio.__version__} reads{f' ({readable})' if readable else ''} (UnsupportedSchemaError); "
-            f"upgrade opentimelineio or export the cut again from an older-schema writer")
+    return (
+        f"written with a newer OpenTimelineIO schema ({found}) than the installed OpenTimelineIO "
+        f"{otio.__version__} reads{f' ({readable})' if readable else ''} (UnsupportedSchemaError); "
+        f"upgrade opentimelineio or export the cut again from an older-schema writer"
+    )
 
 
 def one_line(exc: Exception) -> str:

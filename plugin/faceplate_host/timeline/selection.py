@@ -26,14 +26,20 @@ def _clips_in(composition) -> list:
             continue
         if isinstance(child, otio.schema.Clip):
             clips.append(child)
-        elif isinstance(child, otio.schema.Stack) or (isinstance(child, otio.schema.Track)
-                                                       and child.kind == otio.schema.TrackKind.Video):
+        elif isinstance(child, otio.schema.Stack) or (
+            isinstance(child, otio.schema.Track) and child.kind == otio.schema.TrackKind.Video
+        ):
             clips += _clips_in(child)
     return clips
 
 
-def choose_clips(timeline: otio.schema.Timeline, marker: Optional[str] = None, marker_colour: Optional[str] = None,
-                 track: Optional[str] = None, clips: Optional[Sequence[str]] = None) -> list:
+def choose_clips(
+    timeline: otio.schema.Timeline,
+    marker: Optional[str] = None,
+    marker_colour: Optional[str] = None,
+    track: Optional[str] = None,
+    clips: Optional[Sequence[str]] = None,
+) -> list:
     """The clips the artist marked: by marker name and/or colour (on the clip, or on its track or the
     timeline over the clip's range), by track name, by clip names; every given test must pass.
     With no test at all, every video clip."""

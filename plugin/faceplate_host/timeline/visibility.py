@@ -97,8 +97,10 @@ def _transitions_beside(clip) -> tuple:
     if not isinstance(track, otio.schema.Track):
         return None, None
     before, after = track.neighbors_of(clip)
-    return (before if isinstance(before, otio.schema.Transition) else None,
-            after if isinstance(after, otio.schema.Transition) else None)
+    return (
+        before if isinstance(before, otio.schema.Transition) else None,
+        after if isinstance(after, otio.schema.Transition) else None,
+    )
 
 
 def _frames_of(transition, offset: str, rate: float) -> int:
@@ -125,8 +127,10 @@ def record_span(clip, timeline: otio.schema.Timeline, rate: Optional[float] = No
 def require_shown(clip, timeline: otio.schema.Timeline, rate: float) -> Shown:
     shown = shown_part(clip, timeline.tracks, rate)
     if shown is None:
-        raise ShotError(f"clip {clip.name!r}: is never seen (it lies outside the part of its compound clip or of "
-                        f"the timeline that plays); nothing to swap")
+        raise ShotError(
+            f"clip {clip.name!r}: is never seen (it lies outside the part of its compound clip or of "
+            f"the timeline that plays); nothing to swap"
+        )
     return shown
 
 
@@ -135,6 +139,7 @@ def frames_of_range(span: TimeRange, name: str, timeline: otio.schema.Timeline, 
     first = record_start(timeline, rate) + count_frames(span.start_time, rate)
     count = count_frames(span.duration, rate, nudge=0.5)  # a duration counts frames: round it
     if count < 1:
-        raise ShotError(f"clip {name!r}: lasts {span.duration.to_seconds():.3f} s, less than one frame; "
-                        f"nothing to swap")
+        raise ShotError(
+            f"clip {name!r}: lasts {span.duration.to_seconds():.3f} s, less than one frame; nothing to swap"
+        )
     return FrameSpan(first, first + count - 1)

@@ -71,11 +71,17 @@ def render(scene, path):
 def as_placement(data):
     from faceplate_host.shots import Flag, FrameSpan, LayerPlacement, exact_rate
 
-    return LayerPlacement(shot=data["shot"], track_name="faceplate", record=FrameSpan.parse(data["record"]),
-                          layer_pattern=data["layer_pattern"], layer_frames=FrameSpan.parse(data["layer_frames"]),
-                          layer_in=data["layer_in"], rate=exact_rate(data["rate"]),
-                          flags=tuple(Flag(FrameSpan.parse(f), r) for f, r in data["flags"]),
-                          metadata={"version": data.get("version", "")})
+    return LayerPlacement(
+        shot=data["shot"],
+        track_name="faceplate",
+        record=FrameSpan.parse(data["record"]),
+        layer_pattern=data["layer_pattern"],
+        layer_frames=FrameSpan.parse(data["layer_frames"]),
+        layer_in=data["layer_in"],
+        rate=exact_rate(data["rate"]),
+        flags=tuple(Flag(FrameSpan.parse(f), r) for f, r in data["flags"]),
+        metadata={"version": data.get("version", "")},
+    )
 
 
 def place(placements_json, frame, out_dir):
@@ -94,12 +100,19 @@ def place(placements_json, frame, out_dir):
     render(scene, f"{out_dir}/plate.png")
     layer.mute = False
     render(scene, f"{out_dir}/composite.png")
-    return {"name": layer.name, "type": layer.type, "channel": layer.channel, "blend_type": layer.blend_type,
-            "first": layer.frame_final_start, "last": layer.frame_final_end - 1,
-            "files": [e.filename for e in layer.elements], "directory": layer.directory,
-            "plate_channel": scene.sequence_editor.sequences_all["plate"].channel,
-            "strips": [(s.name, s.channel, s.mute, s.directory) for s in added],
-            "markers": sorted((m.frame, m.name) for m in scene.timeline_markers)}
+    return {
+        "name": layer.name,
+        "type": layer.type,
+        "channel": layer.channel,
+        "blend_type": layer.blend_type,
+        "first": layer.frame_final_start,
+        "last": layer.frame_final_end - 1,
+        "files": [e.filename for e in layer.elements],
+        "directory": layer.directory,
+        "plate_channel": scene.sequence_editor.sequences_all["plate"].channel,
+        "strips": [(s.name, s.channel, s.mute, s.directory) for s in added],
+        "markers": sorted((m.frame, m.name) for m in scene.timeline_markers),
+    }
 
 
 def main(argv):
@@ -119,4 +132,4 @@ def main(argv):
     print("RESULT " + json.dumps(result))
 
 
-main(sys.argv[sys.argv.index("--") + 1:] if "--" in sys.argv else sys.argv[1:])
+main(sys.argv[sys.argv.index("--") + 1 :] if "--" in sys.argv else sys.argv[1:])

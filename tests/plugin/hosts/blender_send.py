@@ -27,13 +27,16 @@ def main(argv):
         result = {"error": str(exc)}
     scene = bpy.context.scene
     bpy.ops.wm.save_mainfile()
-    result |= {"jobs": json.loads(scene.get("faceplate_jobs") or "[]"),
-               "strips": sorted((s.name, s.channel, s.mute, getattr(s, "directory", ""))
-                         for s in scene.sequence_editor.sequences_all),
-               "markers": sorted((m.frame, m.name) for m in scene.timeline_markers)}
+    result |= {
+        "jobs": json.loads(scene.get("faceplate_jobs") or "[]"),
+        "strips": sorted(
+            (s.name, s.channel, s.mute, getattr(s, "directory", "")) for s in scene.sequence_editor.sequences_all
+        ),
+        "markers": sorted((m.frame, m.name) for m in scene.timeline_markers),
+    }
     faceplate_blender.unregister()  # as Blender does on quit
     print("RESULT " + json.dumps(result), flush=True)
     os._exit(0)  # bpy as a module can crash in its own teardown; the result is out
 
 
-main(sys.argv[sys.argv.index("--") + 1:] if "--" in sys.argv else sys.argv[1:])
+main(sys.argv[sys.argv.index("--") + 1 :] if "--" in sys.argv else sys.argv[1:])

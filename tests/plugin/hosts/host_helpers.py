@@ -32,5 +32,10 @@ def faceplate(*args, home: Path, **env) -> subprocess.CompletedProcess:
     """`faceplate ARGS` in a fresh process with HOME=home and no FACEPLATE_/XDG_ settings but ``env``."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("FACEPLATE_", "XDG_"))}
     environment.update(HOME=str(home), PYTHONPATH=f"{REPO / 'engine'}{os.pathsep}{REPO / 'plugin'}", **env)
-    return subprocess.run([sys.executable, "-m", "faceplate.cli.main", *args], capture_output=True, text=True,
-                          env=environment, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "faceplate.cli.main", *args],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=120,
+    )

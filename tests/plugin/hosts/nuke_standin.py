@@ -79,8 +79,19 @@ class Format:
 
 
 KNOBS = {  # the knobs each class has (Reference Guide), with their defaults
-    "Read": {"file": "", "first": 1, "last": 1, "origfirst": 1, "origlast": 1, "colorspace": "default",
-             "label": "", "name": "", "frame_mode": "expression", "frame": "", "disable": False},
+    "Read": {
+        "file": "",
+        "first": 1,
+        "last": 1,
+        "origfirst": 1,
+        "origlast": 1,
+        "colorspace": "default",
+        "label": "",
+        "name": "",
+        "frame_mode": "expression",
+        "frame": "",
+        "disable": False,
+    },
     "Merge2": {"operation": "over", "label": "", "name": "", "disable": False},
     "Root": {"fps": 24.0, "name": "", "first_frame": 1, "last_frame": 100},
 }
@@ -220,8 +231,9 @@ class NukeStandIn:
         return next(f"{prefix}{i}" for i in range(1, 10_000) if f"{prefix}{i}" not in taken)
 
     def read(self, name, file, first, last, size=(1920, 1080), colorspace="ACES - ACEScg", selected=True, **knobs):
-        node = self.add(Node(self, "Read", name, size=size, file=file, first=first, last=last,
-                             colorspace=colorspace, **knobs))
+        node = self.add(
+            Node(self, "Read", name, size=size, file=file, first=first, last=last, colorspace=colorspace, **knobs)
+        )
         node.setSelected(selected)
         return node
 
@@ -248,14 +260,19 @@ class NukeStandIn:
             node_name, _, knob = words[1].rpartition(".")
             node = self._root if node_name == "root" else self.toNode(node_name)
             if node is None or node.knob(knob) is None:
-                raise RuntimeError(f"can't read \"{words[1]}\": no such knob")
+                raise RuntimeError(f'can\'t read "{words[1]}": no such knob')
             return str(node.knob(knob).value())
         if len(words) >= 3 and words[0] == "file":
-            ops = {"dirname": os.path.dirname, "tail": os.path.basename, "rootname": lambda p: os.path.splitext(p)[0],
-                   "extension": lambda p: os.path.splitext(p)[1], "join": lambda *p: os.path.join(*p)}
+            ops = {
+                "dirname": os.path.dirname,
+                "tail": os.path.basename,
+                "rootname": lambda p: os.path.splitext(p)[0],
+                "extension": lambda p: os.path.splitext(p)[1],
+                "join": lambda *p: os.path.join(*p),
+            }
             if words[1] in ops:
                 return ops[words[1]](*words[2:])
-        raise RuntimeError(f"invalid command name \"{words[0] if words else ''}\"")
+        raise RuntimeError(f'invalid command name "{words[0] if words else ""}"')
 
     def selectedNodes(self, filter=None):
         return [n for n in self.all if n.isSelected() and (filter is None or n.Class() == filter)]
@@ -282,10 +299,10 @@ class NukeStandIn:
         self.prompts.append((prompt, default))
         return self.answers.pop(0)
 
-    def executeInMainThread(self, call, args=(), kwargs={}):
+    def executeInMainThread(self, call, args=(), kwargs=None):
         if not isinstance(args, tuple):
             args = (args,)
-        self.main_queue.append((call, args, dict(kwargs)))
+        self.main_queue.append((call, args, dict(kwargs or {})))
 
     def ProgressTask(self, name):
         return ProgressTask(self, name)

@@ -93,8 +93,12 @@ class TimelineItem(Recorder):
 class Timeline(Recorder):
     def __init__(self, log, version, name="Edit v3", start=86400, rate="24", drop="0", tracks=1):
         super().__init__(log, "Timeline")
-        self.version, self.name, self.start, self.settings = version, name, start, {
-            "timelineFrameRate": rate, "timelineDropFrameTimecode": drop}
+        self.version, self.name, self.start, self.settings = (
+            version,
+            name,
+            start,
+            {"timelineFrameRate": rate, "timelineDropFrameTimecode": drop},
+        )
         self.tracks = {i: [] for i in range(1, tracks + 1)}
         self.marks, self.current, self.markers, self.track_names = {}, None, {}, {}
         self.refuse_tracks = False
@@ -147,8 +151,13 @@ class Timeline(Recorder):
         self.record("AddMarker", frame_id, color, name, note, duration, custom)
         if frame_id in self.markers:
             return False  # one marker per frame
-        self.markers[frame_id] = {"color": color, "duration": duration, "note": note, "name": name,
-                                  "customData": custom}
+        self.markers[frame_id] = {
+            "color": color,
+            "duration": duration,
+            "note": note,
+            "name": name,
+            "customData": custom,
+        }
         return True
 
     def GetMarkers(self):
@@ -184,10 +193,21 @@ class MediaPool(Recorder):
         for info in infos:
             track = info.get("trackIndex", 1) if self.project.resolve.version >= [18, 5] else 1
             items = timeline.tracks[track]
-            at = info["recordFrame"] if "recordFrame" in info and not self.ignore_record_frame else (
-                max((i.GetEnd() for i in items), default=timeline.start))
-            item = TimelineItem(self.log, "layer", info["mediaPoolItem"], at, info["endFrame"] - info["startFrame"] + 1,
-                                info["startFrame"], track, f"item-{len(self.log)}")
+            at = (
+                info["recordFrame"]
+                if "recordFrame" in info and not self.ignore_record_frame
+                else (max((i.GetEnd() for i in items), default=timeline.start))
+            )
+            item = TimelineItem(
+                self.log,
+                "layer",
+                info["mediaPoolItem"],
+                at,
+                info["endFrame"] - info["startFrame"] + 1,
+                info["startFrame"],
+                track,
+                f"item-{len(self.log)}",
+            )
             items.append(item)
             appended.append(item)
         return appended

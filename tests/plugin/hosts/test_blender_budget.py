@@ -22,8 +22,17 @@ def test_the_send_operators_budget_reaches_the_job(tmp_path, engine):
 
     token = (engine.data / "token").read_text().strip()
     properties = {"source": str(source), "consent_ref": "release 2026-114", "budget": "review", "follow": False}
-    sent = blender(addons, tmp_path / "edit.blend", "send", json.dumps(properties), home=tmp_path, driver=SEND,
-                   FACEPLATE_URL=engine.url, FACEPLATE_TOKEN=token, FACEPLATE_SHOTS=str(engine.roots / "shots"))
+    sent = blender(
+        addons,
+        tmp_path / "edit.blend",
+        "send",
+        json.dumps(properties),
+        home=tmp_path,
+        driver=SEND,
+        FACEPLATE_URL=engine.url,
+        FACEPLATE_TOKEN=token,
+        FACEPLATE_SHOTS=str(engine.roots / "shots"),
+    )
     assert sent["result"] == ["FINISHED"]
     client = engine.client
     [job] = client.jobs()

@@ -16,11 +16,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from host_helpers import copy_media, faceplate
+from server_helpers import QUICK_SETTINGS
 
 from faceplate_host.jobs import ShotJob, placement_for, require_done, submit_shot
 from faceplate_host.shots import Flag, FrameSpan, Shot
-from host_helpers import copy_media, faceplate
-from server_helpers import QUICK_SETTINGS
 
 pytestmark = pytest.mark.slow
 DRIVER = Path(__file__).with_name("blender_driver.py")
@@ -30,8 +30,9 @@ def blender(*args, home: Path, driver: Path = DRIVER, timeout: int = 180, with_o
     """Run the driver in real bpy, without this repository on the path: the add-on uses its installed copy.
     Its RESULT line read back (and, ``with_output``, everything it printed)."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | {"HOME": str(home)} | env
-    done = subprocess.run([sys.executable, str(driver), *map(str, args)], capture_output=True, text=True, env=env,
-                          timeout=timeout)
+    done = subprocess.run(
+        [sys.executable, str(driver), *map(str, args)], capture_output=True, text=True, env=env, timeout=timeout
+    )
     results = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
     assert done.returncode == 0 and results, done.stdout[-3000:] + done.stderr[-3000:]
     result = json.loads(results[-1].removeprefix("RESULT "))
@@ -39,15 +40,25 @@ def blender(*args, home: Path, driver: Path = DRIVER, timeout: int = 180, with_o
 
 
 def tree_hashes(root: Path) -> dict:
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(root.rglob("*"))
-            if p.is_file()}
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 def as_data(placement) -> dict:
     """What the driver reads back into a LayerPlacement inside Blender."""
-    return {"shot": placement.shot, "record": str(placement.record), "rate": "25", "layer_pattern": placement.layer_pattern,
-            "layer_frames": str(placement.layer_frames), "layer_in": placement.layer_in,
-            "flags": [[str(f.frames), f.reason] for f in placement.flags], "version": placement.metadata["version"]}
+    return {
+        "shot": placement.shot,
+        "record": str(placement.record),
+        "rate": "25",
+        "layer_pattern": placement.layer_pattern,
+        "layer_frames": str(placement.layer_frames),
+        "layer_in": placement.layer_in,
+        "flags": [[str(f.frames), f.reason] for f in placement.flags],
+        "version": placement.metadata["version"],
+    }
 
 
 def pixels(path) -> np.ndarray:
@@ -79,20 +90,25 @@ def test_a_strip_goes_through_the_engine_and_its_layer_lands_over_the_plate(tmp_
     assert shot.first_frame == 1001 and shot.rate == 25 and shot.resolution == (512, 512)
 
     client = engine.client  # what the add-on's operator does on its worker thread
-    job = submit_shot(client, shot, [source], engine.roots / "shots", consent_ref="release 2026-114",
-                      settings=QUICK_SETTINGS)
+    job = submit_shot(
+        client, shot, [source], engine.roots / "shots", consent_ref="release 2026-114", settings=QUICK_SETTINGS
+    )
     require_done(client.watch(job.job_id, lambda event: None, poll_s=0.2), shot)
     v001 = dataclasses.replace(placement_for(client, job), flags=(Flag(FrameSpan(1007, 1007), "identity drifts"),))
     workspace = Path(job.workspace)
     hashes = tree_hashes(workspace / "render" / "v001")
     # a supervisor's note on frame 1007 as an override: v002 re-renders that frame only
-    noted = client.submit(job.workspace, stages=["render"], settings={"render": {"overrides": [
-        {"frames": "1007", "changes": {"feather_px": 20.0}}]}})
+    noted = client.submit(
+        job.workspace,
+        stages=["render"],
+        settings={"render": {"overrides": [{"frames": "1007", "changes": {"feather_px": 20.0}}]}},
+    )
     done = client.watch(noted["id"], lambda event: None, poll_s=0.2)
     render_lines = next(s for s in done["stages"] if s["name"] == "render")["lines"]
     assert render_lines[0] == "rendered 1007 into v002 (settings changed: 1007)", render_lines
-    v002 = dataclasses.replace(placement_for(client, ShotJob(shot, noted["id"], job.workspace)),
-                               flags=(Flag(FrameSpan(1006, 1008), "seam"),))
+    v002 = dataclasses.replace(
+        placement_for(client, ShotJob(shot, noted["id"], job.workspace)), flags=(Flag(FrameSpan(1006, 1008), "seam"),)
+    )
     assert v002.metadata["version"] == "v002" and v002.layer_pattern.endswith("render/v002/layer/faceplate.####.exr")
     as_json = json.dumps([as_data(v001), as_data(v002)])
 
@@ -103,8 +119,10 @@ def test_a_strip_goes_through_the_engine_and_its_layer_lands_over_the_plate(tmp_
     assert placed["channel"] == placed["plate_channel"] + 2, "v002 on a new channel above v001"
     assert (placed["first"], placed["last"]) == (15, 18)
     assert placed["files"] == [f"faceplate.{f}.exr" for f in range(1006, 1010)]
-    assert [(name, muted) for name, _, muted, _ in placed["strips"]] == [("plate faceplate v001", True),
-                                                                         ("plate faceplate v002", False)]
+    assert [(name, muted) for name, _, muted, _ in placed["strips"]] == [
+        ("plate faceplate v001", True),
+        ("plate faceplate v002", False),
+    ]
     assert placed["strips"][0][3].endswith("render/v001/layer/"), "v001 stays placed, muted, reachable"
     # v002's flag over record 15-17 replaces v001's marker at 16, with its duration (start and end markers)
     assert placed["markers"] == [[15, "faceplate QC: seam (15-17)"], [17, "faceplate QC end: seam"]]

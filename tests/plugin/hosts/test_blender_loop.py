@@ -32,11 +32,22 @@ def scene(tmp_path, engine):
     token = (engine.data / "token").read_text().strip()
 
     def run(operator: str, **properties):
-        properties = {"source": str(source), "consent_ref": CONSENT_REF} | properties if operator == "send" \
-            else properties
-        return blender(addons, blend, operator, json.dumps(properties), home=tmp_path, driver=SEND, timeout=900,
-                       with_output=True, FACEPLATE_URL=engine.url, FACEPLATE_TOKEN=token,
-                       FACEPLATE_SHOTS=str(engine.roots / "shots"))
+        properties = (
+            {"source": str(source), "consent_ref": CONSENT_REF} | properties if operator == "send" else properties
+        )
+        return blender(
+            addons,
+            blend,
+            operator,
+            json.dumps(properties),
+            home=tmp_path,
+            driver=SEND,
+            timeout=900,
+            with_output=True,
+            FACEPLATE_URL=engine.url,
+            FACEPLATE_TOKEN=token,
+            FACEPLATE_SHOTS=str(engine.roots / "shots"),
+        )
 
     return run
 
@@ -69,8 +80,10 @@ def test_send_quit_reattach_place_then_an_override_places_v002(scene, engine):
     assert noted.get("result") == ["FINISHED"], (noted.get("error"), said[-2000:])
     assert "Faceplate: plate: layer v002 placed at 15-54 on track 'faceplate' (v001 kept, disabled); QC " in said
     layers = sorted((s for s in noted["strips"] if s[0] != "plate"), key=lambda s: s[1])
-    assert [(name, mute) for name, _, mute, _ in layers] == [("plate faceplate v001", True),
-                                                             ("plate faceplate v002", False)]
+    assert [(name, mute) for name, _, mute, _ in layers] == [
+        ("plate faceplate v001", True),
+        ("plate faceplate v002", False),
+    ]
     assert layers[0][3].endswith("render/v001/layer/") and layers[1][3].endswith("render/v002/layer/")
     assert tree_hashes(workspace / "render" / "v001") == v001, "v001's files are byte-identical"
     render = next(s for s in engine.client.job(noted["jobs"][-1]["job"])["stages"] if s["name"] == "render")

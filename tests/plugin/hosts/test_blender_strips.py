@@ -8,10 +8,10 @@ import shutil
 
 import numpy as np
 import pytest
-
-from faceplate_host.shots import DEFAULT_FIRST_FRAME, Shot
 from host_helpers import faceplate, shared_data
 from test_blender_e2e import blender, pixels
+
+from faceplate_host.shots import DEFAULT_FIRST_FRAME, Shot
 
 
 @pytest.fixture
@@ -37,8 +37,9 @@ def movie_frames(path, count: int) -> list:
 def test_a_hold_offset_and_a_trim_send_the_frames_the_strip_shows(tmp_path, addons):
     plate = shutil.copy(shared_data() / "head_turns" / "d0.mp4", tmp_path)  # 25 fps
     # content starts at media frame 7 (hold offset) placed at frame 10; 3 more trimmed: frame 13 shows media 10
-    result = blender("strip", addons, tmp_path / "edit.blend", plate, 25, 10, 7, 3, 4, tmp_path / "first.png",
-                     home=tmp_path)
+    result = blender(
+        "strip", addons, tmp_path / "edit.blend", plate, 25, 10, 7, 3, 4, tmp_path / "first.png", home=tmp_path
+    )
     shot = Shot.from_dict(result["shots"][0])
     assert (str(shot.record), str(shot.source), shot.first_frame) == ("13-16", "1011-1014", DEFAULT_FIRST_FRAME)
     assert result["rendered"] == shot.record.first
@@ -52,7 +53,8 @@ def test_a_hold_offset_and_a_trim_send_the_frames_the_strip_shows(tmp_path, addo
 
 def test_a_strip_holding_its_first_frame_is_refused_with_one_line(tmp_path, addons):
     plate = shutil.copy(shared_data() / "head_turns" / "d0.mp4", tmp_path)
-    result = blender("strip", addons, tmp_path / "edit.blend", plate, 25, 10, 0, -4, 8, tmp_path / "first.png",
-                     home=tmp_path)
+    result = blender(
+        "strip", addons, tmp_path / "edit.blend", plate, 25, 10, 0, -4, 8, tmp_path / "first.png", home=tmp_path
+    )
     assert "strip 'plate' holds its first frame still for 4 frames past its footage" in result["error"]
     assert "\n" not in result["error"].strip()

@@ -7,14 +7,14 @@ from __future__ import annotations
 import threading
 
 import pytest
-
-from faceplate_host.hosts.nuke.ui import send_selected_dialog
-from faceplate_host.hosts.resolve.adapter import ResolveAdapter
-from faceplate_host.hosts.resolve.session import publish_in_resolve, run_from_menu
 from host_helpers import copy_media
 from nuke_standin import NukeStandIn
 from resolve_standin import ResolveStandIn
 from uimanager_standin import script_globals
+
+from faceplate_host.hosts.nuke.ui import send_selected_dialog
+from faceplate_host.hosts.resolve.adapter import ResolveAdapter
+from faceplate_host.hosts.resolve.session import publish_in_resolve, run_from_menu
 
 pytestmark = pytest.mark.slow
 
@@ -59,8 +59,16 @@ def test_resolves_publish_sends_its_budget(engine, monkeypatch):
     resolve.timeline.current = resolve.clip("interview", str(plate), start=108010, duration=4, left_offset=20, fps=30.0)
     cancel = threading.Event()
     cancel.set()  # stop the job as soon as it is sent
-    lines = publish_in_resolve(ResolveAdapter(resolve), str(source), "release 2026-114", engine_url=engine.url,
-                               token_file=str(engine.data / "token"), budget="final", cancel=cancel, poll_s=0.2)
+    lines = publish_in_resolve(
+        ResolveAdapter(resolve),
+        str(source),
+        "release 2026-114",
+        engine_url=engine.url,
+        token_file=str(engine.data / "token"),
+        budget="final",
+        cancel=cancel,
+        poll_s=0.2,
+    )
     assert any("cancelled" in line for line in lines), lines
     job = _sent_and_cancelled(engine)
     assert job["spec"]["budget"] == "final" and job["spec"]["settings"]["mask"]["budget"] == "final"
@@ -83,14 +91,22 @@ def test_resolves_send_dialog_offers_the_budget_and_sends_what_the_artist_typed(
 
     def artist(window):
         items = window.GetItems()
-        seen.update(offered=items["Budget"].items, shown=items["Budget"].CurrentText, source=items["Source"].Text,
-                    consent=items["Consent"].Text)
+        seen.update(
+            offered=items["Budget"].items,
+            shown=items["Budget"].CurrentText,
+            source=items["Source"].Text,
+            consent=items["Consent"].Text,
+        )
         items["Budget"].CurrentText = "all night"  # typed into the editable box: the engine must refuse it
         window.click("Send")
 
     run_from_menu(script_globals(resolve, artist), str(source), budget="review")
-    assert seen == {"offered": ["preview", "review", "final"], "shown": "review", "source": str(source),
-                    "consent": "release 2026-114"}, "prefilled from the script's environment"
+    assert seen == {
+        "offered": ["preview", "review", "final"],
+        "shown": "review",
+        "source": str(source),
+        "consent": "release 2026-114",
+    }, "prefilled from the script's environment"
     out = capsys.readouterr().out
     assert "budget 'all night' is not one this engine reads" in out, out  # what was typed reached the engine
     assert engine.client.jobs() == []

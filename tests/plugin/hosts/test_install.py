@@ -8,13 +8,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from host_helpers import faceplate
+from server_helpers import free_port
 
 import faceplate_host
 from faceplate_host.client import EngineClient
 from faceplate_host.doctor import run_checks
 from faceplate_host.install import default_dest
-from host_helpers import faceplate
-from server_helpers import free_port
+
 
 def bare_python(code: str, cwd: Path) -> subprocess.CompletedProcess:
     """A Python that sees neither this repository nor the venv's site-packages (-I, -S): only what the host file adds."""
@@ -29,8 +30,11 @@ def test_nuke_install_puts_init_and_menu_on_a_nuke_path_folder(tmp_path):
     assert (folder / "python" / "faceplate_host" / "hosts" / "nuke" / "adapter.py").is_file()
     assert f'export NUKE_PATH="{folder}"' in done.stdout
     # Nuke runs init.py in every session: afterwards the copied package imports, without the repo or a GUI
-    imported = bare_python(f"exec(open({str(folder / 'init.py')!r}).read())\nimport faceplate_host.hosts.nuke.runner\n"
-                           "print(faceplate_host.__file__)", cwd=tmp_path)
+    imported = bare_python(
+        f"exec(open({str(folder / 'init.py')!r}).read())\nimport faceplate_host.hosts.nuke.runner\n"
+        "print(faceplate_host.__file__)",
+        cwd=tmp_path,
+    )
     assert imported.returncode == 0, imported.stderr
     assert imported.stdout.strip() == str(folder / "python" / "faceplate_host" / "__init__.py")
 
@@ -78,13 +82,17 @@ def test_per_user_folders_on_macos_and_windows(monkeypatch, tmp_path):
     monkeypatch.setenv("HOME", str(tmp_path))
     appdata = tmp_path / "AppData" / "Roaming"
     assert default_dest("resolve", "darwin") == tmp_path / (
-        "Library/Application Support/Blackmagic Design/DaVinci Resolve/Fusion/Scripts")
+        "Library/Application Support/Blackmagic Design/DaVinci Resolve/Fusion/Scripts"
+    )
     assert default_dest("resolve", "win32", {"APPDATA": str(appdata)}) == appdata / (
-        "Blackmagic Design/DaVinci Resolve/Support/Fusion/Scripts")
+        "Blackmagic Design/DaVinci Resolve/Support/Fusion/Scripts"
+    )
     assert default_dest("blender", "darwin", blender_version="4.2") == tmp_path / (
-        "Library/Application Support/Blender/4.2/scripts/addons")
+        "Library/Application Support/Blender/4.2/scripts/addons"
+    )
     assert default_dest("blender", "win32", {"APPDATA": str(appdata)}) == appdata / (
-        "Blender Foundation/Blender/4.2/scripts/addons")
+        "Blender Foundation/Blender/4.2/scripts/addons"
+    )
     assert default_dest("nuke", "win32") == tmp_path / ".nuke" / "faceplate"
 
 
@@ -100,7 +108,8 @@ def test_doctor_engine_down_and_no_token_are_one_line_each(tmp_path):
         f"PROBLEM: token: cannot read {tmp_path / 'data' / 'token'} (No such file or directory); start the engine "
         "once (`faceplate serve`) or set FACEPLATE_TOKEN",
         f"PROBLEM: engine: no Faceplate engine answers at {url} ([Errno 111] Connection refused) (start it with "
-        "`faceplate serve --roots <folder with your media and shots>`)"]
+        "`faceplate serve --roots <folder with your media and shots>`)",
+    ]
     assert done.stdout.splitlines()[0].startswith("ok: host package: faceplate-host 0.1.0 at ")
     assert done.stderr == "faceplate: error: 2 problems found (see the lines above)\n"
 
@@ -110,9 +119,16 @@ def test_doctor_against_a_real_engine_all_ok_then_a_version_mismatch(tmp_path, e
     done = faceplate("plugin", "doctor", home=tmp_path, FACEPLATE_URL=engine.url, FACEPLATE_DATA=str(engine.data))
     assert done.returncode == 0, done.stdout + done.stderr
     assert [line.split(":")[1].strip() for line in done.stdout.splitlines()] == [
-        "host package", "token", "engine", "versions", "token"]
+        "host package",
+        "token",
+        "engine",
+        "versions",
+        "token",
+    ]
     monkeypatch.setattr(faceplate_host, "__version__", "0.0.9")  # an older plug-in copy in the host
     results = run_checks(EngineClient(engine.url, token_file=engine.data / "token"))
     failed = [line for passed, line in results if not passed]
-    assert failed == [f"version mismatch: the engine is faceplate 0.1.0 (API 1), this plug-in is faceplate-host "
-                      f"0.0.9 (API 1); install faceplate-host==0.1.0 into {sys.executable}"]
+    assert failed == [
+        f"version mismatch: the engine is faceplate 0.1.0 (API 1), this plug-in is faceplate-host "
+        f"0.0.9 (API 1); install faceplate-host==0.1.0 into {sys.executable}"
+    ]

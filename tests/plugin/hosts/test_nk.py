@@ -6,10 +6,10 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from host_helpers import shared_data
 
 from faceplate_host.hosts.nuke.nk import NkError, layer_snippet, parse_nk, read_nk
 from faceplate_host.shots import Flag, FrameSpan, Shot, place_layer
-from host_helpers import shared_data
 
 
 def real_scripts() -> list[Path]:
@@ -32,10 +32,20 @@ def test_every_real_script_reads_with_its_nodes_wired():
 
 
 def snippet_shot() -> tuple[Shot, str]:
-    shot = Shot(name="sh010 plate", media="/jobs/show/plates/sh010 v2/plate.####.exr", source=FrameSpan(1001, 1100),
-                record=FrameSpan(86400, 86499), rate=Fraction(24), colour_space="ACES - ACEScg")
-    placement = place_layer(shot, "/jobs/show/shots/sh010/render/layer/faceplate.####.exr", FrameSpan(995, 1106),
-                            flags=(Flag(FrameSpan(1050, 1052), 'eyes "closed" [blink]'),))
+    shot = Shot(
+        name="sh010 plate",
+        media="/jobs/show/plates/sh010 v2/plate.####.exr",
+        source=FrameSpan(1001, 1100),
+        record=FrameSpan(86400, 86499),
+        rate=Fraction(24),
+        colour_space="ACES - ACEScg",
+    )
+    placement = place_layer(
+        shot,
+        "/jobs/show/shots/sh010/render/layer/faceplate.####.exr",
+        FrameSpan(995, 1106),
+        flags=(Flag(FrameSpan(1050, 1052), 'eyes "closed" [blink]'),),
+    )
     return shot, layer_snippet(shot, placement)
 
 
@@ -46,9 +56,17 @@ def test_the_snippet_reads_back_as_a_layer_merged_over_the_plate():
     plate, layer = merge.input(0), merge.input(1)  # B, A
     assert merge.knobs["operation"] == "over"
     assert (plate.cls, plate.knobs["file"], plate.knobs["first"], plate.knobs["last"]) == (
-        "Read", "/jobs/show/plates/sh010 v2/plate.####.exr", "1001", "1100")
+        "Read",
+        "/jobs/show/plates/sh010 v2/plate.####.exr",
+        "1001",
+        "1100",
+    )
     assert (layer.cls, layer.knobs["file"], layer.knobs["first"], layer.knobs["last"]) == (
-        "Read", "/jobs/show/shots/sh010/render/layer/faceplate.####.exr", "995", "1106")
+        "Read",
+        "/jobs/show/shots/sh010/render/layer/faceplate.####.exr",
+        "995",
+        "1106",
+    )
     assert layer.knobs["colorspace"] == plate.knobs["colorspace"] == "ACES - ACEScg"
     assert plate.name == "sh010_plate" and layer.inputs == [] and plate.inputs == []
     assert merge.knobs["label"] == 'faceplate QC:\n86449-86451: eyes "closed" [blink]'
@@ -62,13 +80,16 @@ def test_the_snippet_pasted_under_a_real_script_keeps_both_graphs():
     assert script.of_class("Merge2")[0].input(1).name.startswith("FaceplateLayer_")
 
 
-@pytest.mark.parametrize("text, message", [
-    ("Read {\n file a.exr\n", r"<nk>:1: '\{' is never closed"),
-    ('Read {\n file "a.exr\n}\n', r"<nk>:2: a quoted value is never closed"),
-    ("push $N123\nBlur {\n}\n", r"<nk>:1: push \$N123 before any 'set N123'"),
-    ("Group {\n inputs 0\n}\nBlur {\n}\n", r"Group '' \(line 1\) has no end_group"),
-    ("Merge2 {\n inputs two\n}\n", r"<nk>:1: 'inputs two' is not a number of inputs"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("Read {\n file a.exr\n", r"<nk>:1: '\{' is never closed"),
+        ('Read {\n file "a.exr\n}\n', r"<nk>:2: a quoted value is never closed"),
+        ("push $N123\nBlur {\n}\n", r"<nk>:1: push \$N123 before any 'set N123'"),
+        ("Group {\n inputs 0\n}\nBlur {\n}\n", r"Group '' \(line 1\) has no end_group"),
+        ("Merge2 {\n inputs two\n}\n", r"<nk>:1: 'inputs two' is not a number of inputs"),
+    ],
+)
 def test_a_damaged_script_is_one_line_naming_where(text, message):
     with pytest.raises(NkError, match=message) as caught:
         parse_nk(text)
@@ -76,8 +97,10 @@ def test_a_damaged_script_is_one_line_naming_where(text, message):
 
 
 def test_groups_and_masks_wire_inside_and_out():
-    text = ("Constant {\n inputs 0\n name C1\n}\nset Nc [stack 0]\nGroup {\n name G1\n}\n Input {\n inputs 0\n"
-            " name In1\n}\n Blur {\n name B1\n}\nend_group\npush $Nc\npush 0\nMerge2 {\n inputs 2+1\n name M1\n}\n")
+    text = (
+        "Constant {\n inputs 0\n name C1\n}\nset Nc [stack 0]\nGroup {\n name G1\n}\n Input {\n inputs 0\n"
+        " name In1\n}\n Blur {\n name B1\n}\nend_group\npush $Nc\npush 0\nMerge2 {\n inputs 2+1\n name M1\n}\n"
+    )
     script = parse_nk(text)
     assert script.named("G1").input(0).name == "C1" and script.named("B1").input(0).name == "In1"
     merge = script.named("M1")

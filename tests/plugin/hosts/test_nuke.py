@@ -6,10 +6,10 @@ from __future__ import annotations
 from fractions import Fraction
 
 import pytest
+from nuke_standin import NukeStandIn
 
 from faceplate_host.hosts.nuke.adapter import NukeAdapter, engine_colour_space
 from faceplate_host.shots import Flag, FrameSpan, ShotError, place_layer
-from nuke_standin import NukeStandIn
 
 
 def test_selected_reads_become_shots_with_the_scripts_exact_rate():
@@ -20,12 +20,19 @@ def test_selected_reads_become_shots_with_the_scripts_exact_rate():
     shots = NukeAdapter(nuke).collect()
     assert [(s.name, s.media, str(s.source), str(s.record)) for s in shots] == [
         ("plate_a", "/plates/sh010/plate.####.exr", "1001-1100", "1001-1100"),
-        ("plate_b", "/plates/sh020/plate.%04d.dpx", "1009-1040", "1009-1040")]
+        ("plate_b", "/plates/sh020/plate.%04d.dpx", "1009-1040", "1009-1040"),
+    ]
     assert shots[0].rate == Fraction(24000, 1001) and shots[0].resolution == (2048, 858)
     assert shots[1].colour_space == "ARRI LogC3 (EI800)" and shots[1].first_frame is None
     assert shots[0].engine_shot(["/src/actor"]) == {
-        "plate": "/plates/sh010/plate.####.exr", "range": "1001-1100", "sources": ["/src/actor"], "first_frame": None,
-        "colour_space": "ACES - ACEScg", "fps": "24000/1001", "consent_ref": None}
+        "plate": "/plates/sh010/plate.####.exr",
+        "range": "1001-1100",
+        "sources": ["/src/actor"],
+        "first_frame": None,
+        "colour_space": "ACES - ACEScg",
+        "fps": "24000/1001",
+        "consent_ref": None,
+    }
 
 
 def test_a_movie_read_is_numbered_from_one_as_nuke_numbers_it():
@@ -73,8 +80,9 @@ def test_the_layer_is_a_read_merged_over_the_plate_on_a_and_b():
 def test_a_newer_version_takes_the_merge_and_the_earlier_read_stays_disabled_beside_it():
     nuke, plate = placed_graph(flags=(Flag(FrameSpan(1010, 1012), "identity drifts"),))
     shot = NukeAdapter(nuke).collect()[0]
-    v002 = place_layer(shot, "/shots/sh010/render/v002/layer/faceplate.####.exr", FrameSpan(995, 1106),
-                       metadata={"version": "v002"})
+    v002 = place_layer(
+        shot, "/shots/sh010/render/v002/layer/faceplate.####.exr", FrameSpan(995, 1106), metadata={"version": "v002"}
+    )
     NukeAdapter(nuke).place(v002)
     v001, layer, merge = nuke.toNode("Read1"), nuke.toNode("Read2"), nuke.toNode("Merge1")
     assert nuke.toNode("Merge2") is None, "one Merge: what is downstream of it sees the new version"
@@ -117,13 +125,21 @@ def test_menu_py_adds_the_faceplate_menu_and_init_py_touches_no_ui(tmp_path, mon
     exec(compile((done.dest / "init.py").read_text(), str(done.dest / "init.py"), "exec"), {})
     assert nuke.menus == {}  # init.py runs in terminal sessions too
     exec(compile((done.dest / "menu.py").read_text(), str(done.dest / "menu.py"), "exec"), {})
-    assert sorted(nuke.menu("Nuke").items["Faceplate"].items) == ["Faceplate doctor", "Send selected Read to Faceplate..."]
+    assert sorted(nuke.menu("Nuke").items["Faceplate"].items) == [
+        "Faceplate doctor",
+        "Send selected Read to Faceplate...",
+    ]
     assert sys.path[0] == str(done.package_dir)
 
 
-@pytest.mark.parametrize("knob, engine_name", [
-    ("default (sRGB)", "sRGB Encoded Rec.709 (sRGB)"), ("linear", "Linear Rec.709 (sRGB)"),
-    ("Gamma2.2", "Gamma 2.2 Encoded Rec.709"), ("ACES - ACEScg", "ACES - ACEScg"),
-])
+@pytest.mark.parametrize(
+    "knob, engine_name",
+    [
+        ("default (sRGB)", "sRGB Encoded Rec.709 (sRGB)"),
+        ("linear", "Linear Rec.709 (sRGB)"),
+        ("Gamma2.2", "Gamma 2.2 Encoded Rec.709"),
+        ("ACES - ACEScg", "ACES - ACEScg"),
+    ],
+)
 def test_nuke_default_colour_spaces_reach_the_engine_by_its_names(knob, engine_name):
     assert engine_colour_space(knob) == engine_name

@@ -7,12 +7,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from faceplate_host.hosts.nuke.runner import send_selected
-from faceplate_host.jobs import override_settings
 from server_helpers import QUICK_SETTINGS
 from test_blender_e2e import tree_hashes
 from test_nuke_runner import CONSENT_REF, selected_plate
+
+from faceplate_host.hosts.nuke.runner import send_selected
+from faceplate_host.jobs import override_settings
 
 pytestmark = pytest.mark.slow
 
@@ -39,10 +39,10 @@ def test_send_follow_place_v001_then_an_override_places_v002(engine, monkeypatch
     workspace = Path(job["workspace"])
     v001 = tree_hashes(workspace / "render" / "v001")
 
-    said = send_and_place(nuke, engine, source, settings=override_settings("22:feather_px=20"),
-                          stages=["render", "qc"])
-    assert said.startswith("Faceplate: sh010: layer v002 placed at 21-24 on track 'faceplate' (v001 kept, "
-                           "disabled); QC "), said
+    said = send_and_place(nuke, engine, source, settings=override_settings("22:feather_px=20"), stages=["render", "qc"])
+    assert said.startswith(
+        "Faceplate: sh010: layer v002 placed at 21-24 on track 'faceplate' (v001 kept, disabled); QC "
+    ), said
     merge, first, second = nuke.toNode("Merge1"), nuke.toNode("Read1"), nuke.toNode("Read2")
     assert merge.input(1) is second and second["file"].value().endswith("render/v002/layer/faceplate.####.exr")
     assert first["file"].value().endswith("render/v001/layer/faceplate.####.exr") and first["disable"].value()

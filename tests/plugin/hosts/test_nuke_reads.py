@@ -6,10 +6,10 @@ follows them, and a Read of one still image is refused."""
 from __future__ import annotations
 
 import pytest
+from nuke_standin import NukeStandIn
 
 from faceplate_host.hosts.nuke.adapter import NukeAdapter
 from faceplate_host.shots import FrameSpan, ShotError, place_layer
-from nuke_standin import NukeStandIn
 
 PLATE = "[file dirname [value root.name]]/plates/[file rootname [file tail [value root.name]]].####.exr"
 
@@ -25,8 +25,9 @@ def test_a_tcl_path_is_evaluated_keeping_the_frame_pattern():
 def test_a_path_that_does_not_evaluate_is_one_line_naming_the_read():
     nuke = NukeStandIn()
     nuke.read("plate", "[python nuke.script_directory()]/p.####.exr", 1, 10)
-    with pytest.raises(ShotError, match="Read node 'plate': its file .* does not evaluate .*invalid command name") \
-            as caught:
+    with pytest.raises(
+        ShotError, match="Read node 'plate': its file .* does not evaluate .*invalid command name"
+    ) as caught:
         NukeAdapter(nuke).collect()
     assert "\n" not in str(caught.value)
 
@@ -47,8 +48,11 @@ def test_the_layers_read_shows_the_plates_frame_on_every_script_frame(mode, fram
     (shot,) = NukeAdapter(nuke).collect()
     NukeAdapter(nuke).place(place_layer(shot, "/shots/sh010/render/layer/faceplate.####.exr", FrameSpan(995, 1026)))
     layer = nuke.toNode("Read1")
-    assert [layer.metadata("input/frame", r) for r in shot.record.frames()] == \
-        [plate.metadata("input/frame", r) for r in shot.record.frames()] == list(shot.source.frames())
+    assert (
+        [layer.metadata("input/frame", r) for r in shot.record.frames()]
+        == [plate.metadata("input/frame", r) for r in shot.record.frames()]
+        == list(shot.source.frames())
+    )
 
 
 @pytest.mark.parametrize("mode, frame", [("expression", "frame*2"), ("start at", "[value root.first_frame]x")])

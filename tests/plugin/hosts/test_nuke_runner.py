@@ -4,11 +4,11 @@ ProgressTask, placed (or reported) through executeInMainThread; Cancel on the ta
 from __future__ import annotations
 
 import pytest
-
-from faceplate_host.hosts.nuke.runner import send_selected
 from host_helpers import copy_media
 from nuke_standin import NukeStandIn
 from server_helpers import QUICK_SETTINGS
+
+from faceplate_host.hosts.nuke.runner import send_selected
 
 CONSENT_REF = "release 2026-114 (test performer)"
 

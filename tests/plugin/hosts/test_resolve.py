@@ -5,14 +5,13 @@ imported OTIO timeline with a message when Resolve cannot place it exactly."""
 from __future__ import annotations
 
 import dataclasses
-
 from fractions import Fraction
 
 import pytest
+from resolve_standin import ResolveStandIn
 
 from faceplate_host.hosts.resolve.adapter import ResolveAdapter, get_resolve, media_pattern, printf_pattern, timecode
 from faceplate_host.shots import Flag, FrameSpan, ShotError, place_layer
-from resolve_standin import ResolveStandIn
 
 SEQUENCE = "/plates/sh010/plate.[1001-1100].exr"  # how "File Path" shows an image sequence
 
@@ -40,21 +39,26 @@ def test_marks_with_a_missing_key_fall_back_to_the_clip_under_the_playhead():
 
 def test_before_19_1_there_are_no_marks_to_read():
     resolve = ResolveStandIn(version=(18, 6, 4), start=108000, rate="29.97 DF")
-    resolve.timeline.current = resolve.clip("sh020", "/media/B002.mxf", start=108010, duration=30, left_offset=0,
-                                            fps="29.97")
+    resolve.timeline.current = resolve.clip(
+        "sh020", "/media/B002.mxf", start=108010, duration=30, left_offset=0, fps="29.97"
+    )
     [shot] = ResolveAdapter(resolve).collect()
     assert shot.drop_frame and shot.rate == Fraction(30000, 1001) and str(shot.source) == "1001-1030"
     assert not resolve.calls("GetMarkInOut")
 
 
-@pytest.mark.parametrize("clip, message", [
-    (dict(fps=25.0), r"clip 'sh010' is 25 fps in a 24 fps timeline"),
-    (dict(path=""), r"clip 'sh010' has no file path in the media pool"),
-])
+@pytest.mark.parametrize(
+    "clip, message",
+    [
+        (dict(fps=25.0), r"clip 'sh010' is 25 fps in a 24 fps timeline"),
+        (dict(path=""), r"clip 'sh010' has no file path in the media pool"),
+    ],
+)
 def test_clips_that_cannot_be_swapped_are_named(clip, message):
     resolve = ResolveStandIn(rate="24")
-    resolve.timeline.current = resolve.clip("sh010", clip.get("path", SEQUENCE), start=86400, duration=10,
-                                            left_offset=0, fps=clip.get("fps", 24.0))
+    resolve.timeline.current = resolve.clip(
+        "sh010", clip.get("path", SEQUENCE), start=86400, duration=10, left_offset=0, fps=clip.get("fps", 24.0)
+    )
     with pytest.raises(ShotError, match=message):
         ResolveAdapter(resolve).collect()
 
@@ -72,20 +76,34 @@ def layer_for(resolve, flags=()):
 
 def test_the_layer_goes_on_a_new_video_track_at_the_clips_record_frames():
     resolve = ResolveStandIn(version=(19, 1, 0), start=86400)
-    placement = layer_for(resolve, flags=(Flag(FrameSpan(1010, 1011), "mouth smears"), Flag(FrameSpan(1000, 1002),
-                                                                                              "handle only")))
+    placement = layer_for(
+        resolve, flags=(Flag(FrameSpan(1010, 1011), "mouth smears"), Flag(FrameSpan(1000, 1002), "handle only"))
+    )
     messages = []
     ResolveAdapter(resolve, report=messages.append).place(placement)
-    assert resolve.calls("ImportMedia") == [([{"FilePath": "/shots/sh010/render/layer/faceplate.%04d.exr",
-                                               "StartIndex": 1000, "EndIndex": 1051}],)]
+    assert resolve.calls("ImportMedia") == [
+        ([{"FilePath": "/shots/sh010/render/layer/faceplate.%04d.exr", "StartIndex": 1000, "EndIndex": 1051}],)
+    ]
     assert resolve.calls("AddTrack") == [("video",)] and resolve.calls("SetTrackName") == [("video", 2, "faceplate")]
     [(infos,)] = resolve.calls("AppendToTimeline")
     assert {k: v for k, v in infos[0].items() if k != "mediaPoolItem"} == {
-        "startFrame": 6, "endFrame": 45, "mediaType": 1, "trackIndex": 2, "recordFrame": 86424}
+        "startFrame": 6,
+        "endFrame": 45,
+        "mediaType": 1,
+        "trackIndex": 2,
+        "recordFrame": 86424,
+    }
     [layer] = resolve.timeline.tracks[2]
     assert (layer.GetStart(), layer.GetDuration()) == (86424, 40)
-    assert resolve.timeline.GetMarkers() == {28: {"color": "Red", "name": "Faceplate QC", "note": "mouth smears",  # 86428
-                                                  "duration": 2, "customData": "faceplate:86428-86429"}}  # - 86400
+    assert resolve.timeline.GetMarkers() == {
+        28: {
+            "color": "Red",
+            "name": "Faceplate QC",
+            "note": "mouth smears",  # 86428
+            "duration": 2,
+            "customData": "faceplate:86428-86429",
+        }
+    }  # - 86400
     assert messages == [] and not resolve.calls("ImportTimelineFromFile")
 
 
@@ -93,8 +111,14 @@ def test_flags_sharing_a_start_frame_become_one_marker_and_a_newer_version_disab
     resolve = ResolveStandIn(version=(19, 1, 0), start=86400)
     v001 = layer_for(resolve, flags=(Flag(FrameSpan(1010, 1011), "mouth smears"),))
     ResolveAdapter(resolve).place(v001)
-    v002 = layer_for(resolve, flags=(Flag(FrameSpan(1020, 1021), "flicker"), Flag(FrameSpan(1020, 1025), "seam"),
-                                     Flag(FrameSpan(1030, 1030), "pose")))
+    v002 = layer_for(
+        resolve,
+        flags=(
+            Flag(FrameSpan(1020, 1021), "flicker"),
+            Flag(FrameSpan(1020, 1025), "seam"),
+            Flag(FrameSpan(1030, 1030), "pose"),
+        ),
+    )
     v002 = dataclasses.replace(v002, layer_pattern="/shots/sh010/render/v002/layer/faceplate.####.exr")
     messages = []
     ResolveAdapter(resolve, report=messages.append).place(v002)
@@ -120,13 +144,18 @@ def fallback_written(tmp_path):
     return written, write_otio
 
 
-@pytest.mark.parametrize("setup, why", [
-    (lambda r: setattr(r.project.pool, "fail_append", True), "AppendToTimeline returned no clip"),
-    (lambda r: setattr(r.project.pool, "fail_import", True), "Resolve did not import /shots/sh010/render/layer"),
-    (lambda r: setattr(r.timeline, "refuse_tracks", True), "Resolve did not add a video track"),
-    (lambda r: setattr(r.project.pool, "ignore_record_frame", True),
-     "Resolve put the layer at 86400 for 40 frames on video 2, not at 86424 for 40 frames on video 2"),
-])
+@pytest.mark.parametrize(
+    "setup, why",
+    [
+        (lambda r: setattr(r.project.pool, "fail_append", True), "AppendToTimeline returned no clip"),
+        (lambda r: setattr(r.project.pool, "fail_import", True), "Resolve did not import /shots/sh010/render/layer"),
+        (lambda r: setattr(r.timeline, "refuse_tracks", True), "Resolve did not add a video track"),
+        (
+            lambda r: setattr(r.project.pool, "ignore_record_frame", True),
+            "Resolve put the layer at 86400 for 40 frames on video 2, not at 86424 for 40 frames on video 2",
+        ),
+    ],
+)
 def test_when_resolve_does_not_place_it_exactly_the_otio_timeline_is_imported(tmp_path, setup, why):
     resolve = ResolveStandIn(version=(19, 1, 0), start=86400)
     placement = layer_for(resolve)
@@ -135,8 +164,9 @@ def test_when_resolve_does_not_place_it_exactly_the_otio_timeline_is_imported(tm
     messages = []
     ResolveAdapter(resolve, write_otio=write_otio, report=messages.append).place(placement)
     assert written == [placement]
-    assert resolve.calls("ImportTimelineFromFile") == [(str(tmp_path / "sh010.otio"),
-                                                        {"timelineName": "Edit v3 faceplate sh010"})]
+    assert resolve.calls("ImportTimelineFromFile") == [
+        (str(tmp_path / "sh010.otio"), {"timelineName": "Edit v3 faceplate sh010"})
+    ]
     assert len(messages) == 1 and messages[0].startswith(f"Faceplate: {why}")
     assert "; the layer is in the new timeline 'Edit v3 faceplate sh010' imported from" in messages[0]
     assert resolve.timeline.tracks.get(2, []) == []  # a misplaced clip is taken away again
@@ -158,8 +188,11 @@ def test_a_failed_fallback_says_what_to_do_by_hand(tmp_path):
     resolve.project.pool.fail_append = True
     resolve.project.pool.ImportTimelineFromFile = lambda path, options=None: None
     written, write_otio = fallback_written(tmp_path)
-    with pytest.raises(ShotError, match=r"AppendToTimeline returned no clip, and Resolve did not import .*sh010.otio: "
-                                        r"import it by hand \(File > Import > Timeline\)"):
+    with pytest.raises(
+        ShotError,
+        match=r"AppendToTimeline returned no clip, and Resolve did not import .*sh010.otio: "
+        r"import it by hand \(File > Import > Timeline\)",
+    ):
         ResolveAdapter(resolve, write_otio=write_otio).place(placement)
 
 
@@ -208,7 +241,9 @@ def test_resolve_comes_from_the_scripts_globals_or_says_how_to_reach_it(monkeypa
     assert get_resolve({"resolve": injected}) is injected  # Workspace > Scripts puts `resolve` in the globals
     import types
 
-    module = types.ModuleType("DaVinciResolveScript")  # the README's module: scriptapp("Resolve"), None when not running
+    module = types.ModuleType(
+        "DaVinciResolveScript"
+    )  # the README's module: scriptapp("Resolve"), None when not running
     module.scriptapp = lambda app: injected if app == "Resolve" else None
     monkeypatch.setitem(sys.modules, "DaVinciResolveScript", module)
     assert get_resolve({}) is injected

@@ -53,8 +53,11 @@ class UIManager:
         if kind in WIDGETS:
             return lambda properties=None: Widget(kind, properties)
         if kind in GROUPS:
-            return lambda *args: Widget(kind, *([a for a in args if isinstance(a, dict)][:1] or [None]),
-                                        children=next((a for a in args if isinstance(a, list)), []))
+            return lambda *args: Widget(
+                kind,
+                *([a for a in args if isinstance(a, dict)][:1] or [None]),
+                children=next((a for a in args if isinstance(a, list)), []),
+            )
         raise AttributeError(f"UIManager has no {kind}")
 
 
@@ -125,5 +128,9 @@ def script_globals(resolve, artist) -> dict:
         dispatchers.append(Dispatcher(manager, artist))
         return dispatchers[-1]
 
-    return {"resolve": resolve, "fusion": SimpleNamespace(UIManager=ui),
-            "bmd": SimpleNamespace(UIDispatcher=dispatcher), "dispatchers": dispatchers}
+    return {
+        "resolve": resolve,
+        "fusion": SimpleNamespace(UIManager=ui),
+        "bmd": SimpleNamespace(UIDispatcher=dispatcher),
+        "dispatchers": dispatchers,
+    }

@@ -19,12 +19,15 @@ LOG_KINDS = ("log", "stage", "job")
 
 
 @router.get("/{job_id}/events")
-def events(job_id: str, engine: Engine, after: Annotated[int, Query(ge=0)] = 0,
-           limit: Annotated[int, Query(ge=1, le=5000)] = 500) -> dict:
+def events(
+    job_id: str,
+    engine: Engine,
+    after: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 500,
+) -> dict:
     job = engine.store.get_job(job_id)  # 404 for an unknown job
     found = engine.store.events(job_id, after, limit)
-    return {"job": job_id, "status": job["status"], "events": found,
-            "next_after": found[-1]["id"] if found else after}
+    return {"job": job_id, "status": job["status"], "events": found, "next_after": found[-1]["id"] if found else after}
 
 
 @router.get("/{job_id}/log")
@@ -32,7 +35,11 @@ def log_tail(job_id: str, engine: Engine, lines: Annotated[int, Query(ge=1, le=2
     """The job's latest log lines and stage changes (a long training has far more progress events than a
     page of ``/events`` holds); ``last_event`` is where a stream continues from."""
     job = engine.store.get_job(job_id)
-    return {"job": job_id, "events": engine.store.last_events(job_id, LOG_KINDS, lines), "last_event": job["last_event"]}
+    return {
+        "job": job_id,
+        "events": engine.store.last_events(job_id, LOG_KINDS, lines),
+        "last_event": job["last_event"],
+    }
 
 
 def _known_job(job_id: str, engine: Engine) -> None:
@@ -40,8 +47,12 @@ def _known_job(job_id: str, engine: Engine) -> None:
 
 
 @router.get("/{job_id}/stream", response_class=EventSourceResponse, dependencies=[Depends(_known_job)])
-async def stream(job_id: str, engine: Engine, after: Annotated[int, Query(ge=0)] = 0,
-                 last_event_id: Annotated[str | None, Header()] = None) -> AsyncIterator[ServerSentEvent]:
+async def stream(
+    job_id: str,
+    engine: Engine,
+    after: Annotated[int, Query(ge=0)] = 0,
+    last_event_id: Annotated[str | None, Header()] = None,
+) -> AsyncIterator[ServerSentEvent]:
     """Events as they happen; ends after the job finishes (a reconnect resumes after Last-Event-ID)."""
     cursor = int(last_event_id) if last_event_id and last_event_id.isdigit() else after
     while True:

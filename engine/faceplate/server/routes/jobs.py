@@ -25,8 +25,9 @@ def submit(body: JobSubmit, engine: Engine) -> dict:
 
 
 @router.get("")
-def list_jobs(engine: Engine, status: JobStatus | None = None,
-              limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> dict:
+def list_jobs(
+    engine: Engine, status: JobStatus | None = None, limit: Annotated[int, Query(ge=1, le=1000)] = 200
+) -> dict:
     return {"jobs": engine.store.list_jobs(status, limit)}
 
 
@@ -83,8 +84,9 @@ def movie(job_id: str, engine: Engine) -> FileResponse:
 def layer(job_id: str, engine: Engine, frame: Annotated[int | None, Query(ge=0, le=10**7)] = None) -> FileResponse:
     """One frame of the job's latest layer version (default: the first), as written (EXR, PNG or TIFF)."""
     path = layer_file(_job_in_roots(engine, job_id), frame)
-    return FileResponse(path, media_type=LAYER_TYPES.get(path.suffix.lower(), "application/octet-stream"),
-                        headers=NOT_CACHED)
+    return FileResponse(
+        path, media_type=LAYER_TYPES.get(path.suffix.lower(), "application/octet-stream"), headers=NOT_CACHED
+    )
 
 
 def _job_in_roots(engine: EngineContext, job_id: str) -> dict:

@@ -29,6 +29,12 @@ def session(body: Session, engine: Engine, response: Response) -> Response:
     holds a random session id, never the token."""
     check_token(engine.token, f"Bearer {body.token}")
     response.status_code = 204
-    response.set_cookie(SESSION_COOKIE, engine.sessions.open_session(), max_age=int(engine.sessions.lifetime_s),
-                        path="/", httponly=True, samesite="strict")
+    response.set_cookie(
+        SESSION_COOKIE,
+        engine.sessions.open_session(),
+        max_age=int(engine.sessions.lifetime_s),
+        path="/",
+        httponly=True,
+        samesite="strict",
+    )
     return response

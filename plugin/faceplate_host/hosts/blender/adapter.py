@@ -61,8 +61,10 @@ class BlenderAdapter:
         index = media_index(strip)
         if strip.type == "MOVIE":
             if exact_rate(strip.fps) != rate:
-                raise ShotError(f"strip {strip.name!r} is {strip.fps:g} fps in a {float(rate):g} fps scene: set the "
-                                "scene's frame rate to the plate's (Output Properties > Format)")
+                raise ShotError(
+                    f"strip {strip.name!r} is {strip.fps:g} fps in a {float(rate):g} fps scene: set the "
+                    "scene's frame rate to the plate's (Output Properties > Format)"
+                )
             media, first_number = self.bpy.path.abspath(strip.filepath), DEFAULT_FIRST_FRAME
             first_frame = DEFAULT_FIRST_FRAME
         else:
@@ -71,10 +73,19 @@ class BlenderAdapter:
         element = strip.elements[0] if len(strip.elements) else None
         size = (int(element.orig_width), int(element.orig_height)) if element and element.orig_width else None
         source_first = first_number + index
-        return Shot(name=strip.name, media=os.path.normpath(media), record=record, rate=rate,
-                    source=FrameSpan(source_first, source_first + record.count - 1), first_frame=first_frame,
-                    resolution=size, track=f"channel {strip.channel}", timeline=self.scene.name, clip_id=strip.name,
-                    metadata={"blender_colorspace": strip.colorspace_settings.name})
+        return Shot(
+            name=strip.name,
+            media=os.path.normpath(media),
+            record=record,
+            rate=rate,
+            source=FrameSpan(source_first, source_first + record.count - 1),
+            first_frame=first_frame,
+            resolution=size,
+            track=f"channel {strip.channel}",
+            timeline=self.scene.name,
+            clip_id=strip.name,
+            metadata={"blender_colorspace": strip.colorspace_settings.name},
+        )
 
     def image_pattern(self, strip: Any) -> tuple[str, int]:
         """``folder/plate.####.exr`` and its first frame number, from the strip's first file name."""
@@ -82,7 +93,7 @@ class BlenderAdapter:
         match = _LAST_DIGITS.search(first)
         if not match:
             raise ShotError(f"strip {strip.name!r}: {first} has no frame number; a still cannot be a plate")
-        pattern = first[:match.start()] + "#" * len(match.group(1)) + first[match.end():]
+        pattern = first[: match.start()] + "#" * len(match.group(1)) + first[match.end() :]
         return os.path.join(self.bpy.path.abspath(strip.directory), pattern), int(match.group(1))
 
     # --- place -----------------------------------------------------------------------------
@@ -101,8 +112,9 @@ class BlenderAdapter:
         name = f"{placement.shot} faceplate"
         earlier = [s for s in editor.sequences_all if s.name.startswith(name)]  # earlier versions: muted, kept
         version = placement.metadata.get("version") or ""
-        strip = editor.sequences.new_image(name=f"{name} {version}".rstrip(), filepath=files[0], channel=channel,
-                                           frame_start=placement.record.first)
+        strip = editor.sequences.new_image(
+            name=f"{name} {version}".rstrip(), filepath=files[0], channel=channel, frame_start=placement.record.first
+        )
         for path in files[1:]:
             strip.elements.append(os.path.basename(path))
         strip.blend_type = "ALPHA_OVER"
@@ -120,7 +132,10 @@ class BlenderAdapter:
         first frame naming the range and one at its last); an earlier version's markers on these frames go."""
         markers = self.scene.timeline_markers
         for marker in list(markers):
-            if marker.name.startswith("faceplate QC") and placement.record.first <= marker.frame <= placement.record.last:
+            if (
+                marker.name.startswith("faceplate QC")
+                and placement.record.first <= marker.frame <= placement.record.last
+            ):
                 markers.remove(marker)
         for span, reason in placement.flags_on_record():
             if span.count == 1:
@@ -149,8 +164,10 @@ class BlenderAdapter:
         placed = (int(strip.frame_final_start), int(strip.frame_final_end) - 1, int(strip.channel))
         wanted = (placement.record.first, placement.record.last, channel)
         if placed != wanted:
-            raise ShotError(f"Blender put the layer at frames {placed[0]}-{placed[1]} on channel {placed[2]}, not "
-                            f"{wanted[0]}-{wanted[1]} on channel {wanted[2]}")
+            raise ShotError(
+                f"Blender put the layer at frames {placed[0]}-{placed[1]} on channel {placed[2]}, not "
+                f"{wanted[0]}-{wanted[1]} on channel {wanted[2]}"
+            )
 
     # --- select ----------------------------------------------------------------------------
     def select(self, shot: Shot) -> None:
@@ -175,9 +192,14 @@ def media_index(strip: Any) -> int:
 def refuse_held_ends(strip: Any) -> None:
     """A strip dragged past its footage (a negative ``frame_offset_start``/``frame_offset_end``) holds the
     first or last frame still over those frames: no motion to swap frame for frame."""
-    held = [(end, -int(round(value))) for end, value in (("first", strip.frame_offset_start),
-                                                       ("last", strip.frame_offset_end)) if value < 0]
+    held = [
+        (end, -int(round(value)))
+        for end, value in (("first", strip.frame_offset_start), ("last", strip.frame_offset_end))
+        if value < 0
+    ]
     if held:
         end, count = held[0]
-        raise ShotError(f"strip {strip.name!r} holds its {end} frame still for {count} frames past its footage; "
-                        f"trim the strip to the footage (or render the hold) before sending it")
+        raise ShotError(
+            f"strip {strip.name!r} holds its {end} frame still for {count} frames past its footage; "
+            f"trim the strip to the footage (or render the hold) before sending it"
+        )

@@ -13,7 +13,6 @@ no window, no events, timers never fire) Follow runs the same steps in a loop be
 restart: open the .blend and run Follow (Sequencer > Strip > Faceplate: Follow and Place Jobs).
 """
 
-
 import json
 import os
 import time
@@ -33,6 +32,7 @@ POLL_S = 0.5
 def _classes(bpy: Any) -> list:
     class FACEPLATE_OT_collect(bpy.types.Operator):
         """Describe the selected strips as Faceplate shots (kept in the scene's faceplate_shots property)"""
+
         bl_idname = "faceplate.collect"
         bl_label = "Faceplate: Describe Selected Strips"
 
@@ -48,18 +48,26 @@ def _classes(bpy: Any) -> list:
 
     class FACEPLATE_OT_send(bpy.types.Operator):
         """Swap the face in the selected strips with the Faceplate engine, and place the layers"""
+
         bl_idname = "faceplate.send"
         bl_label = "Faceplate: Swap Face in Selected Strips"
-        source: bpy.props.StringProperty(name="Source identity", subtype="FILE_PATH",
-                                         description="clip, image sequence or folder of stills of the new face")
-        consent_ref: bpy.props.StringProperty(name="Consent reference",
-                                              description="the performer's consent / release reference")
+        source: bpy.props.StringProperty(
+            name="Source identity",
+            subtype="FILE_PATH",
+            description="clip, image sequence or folder of stills of the new face",
+        )
+        consent_ref: bpy.props.StringProperty(
+            name="Consent reference", description="the performer's consent / release reference"
+        )
         budget: bpy.props.StringProperty(name="Budget", default=BUDGETS[0], description=BUDGET_HELP)
         override: bpy.props.StringProperty(
-            name="Override", description="a review note: re-render only these frames with these merge settings, "
-            "e.g. 1040-1060:feather_px=12 (the next version of a shot already sent)")
-        follow: bpy.props.BoolProperty(name="Follow", default=True,
-                                       description="follow the jobs and place their layers (else: Follow later)")
+            name="Override",
+            description="a review note: re-render only these frames with these merge settings, "
+            "e.g. 1040-1060:feather_px=12 (the next version of a shot already sent)",
+        )
+        follow: bpy.props.BoolProperty(
+            name="Follow", default=True, description="follow the jobs and place their layers (else: Follow later)"
+        )
 
         def invoke(self, context, event):
             return context.window_manager.invoke_props_dialog(self)
@@ -69,8 +77,15 @@ def _classes(bpy: Any) -> list:
                 self.report({"ERROR"}, "Faceplate: a consent reference is needed before a face is replaced")
                 return {"CANCELLED"}
             try:
-                sent = send_strips(bpy, context.scene, EngineClient.local(), [bpy.path.abspath(self.source)],
-                                   self.consent_ref, self.budget.strip(), self.override.strip())
+                sent = send_strips(
+                    bpy,
+                    context.scene,
+                    EngineClient.local(),
+                    [bpy.path.abspath(self.source)],
+                    self.consent_ref,
+                    self.budget.strip(),
+                    self.override.strip(),
+                )
             except (EngineError, ShotError) as exc:
                 self.report({"ERROR"}, str(exc))
                 return {"CANCELLED"}
@@ -83,6 +98,7 @@ def _classes(bpy: Any) -> list:
 
     class FACEPLATE_OT_follow(bpy.types.Operator):
         """Follow the jobs this scene sent and place each layer when it is done (Esc cancels the jobs)"""
+
         bl_idname = "faceplate.follow"
         bl_label = "Faceplate: Follow and Place Jobs"
 
@@ -115,8 +131,13 @@ def _classes(bpy: Any) -> list:
                 finished = True
             share = sum(f.fraction if f.final is None else 1.0 for f in self.followers) / len(self.followers)
             context.window_manager.progress_update(int(100 * share))
-            context.workspace.status_text_set(None if finished else next(
-                (f.line for f in self.followers if f.final is None and f.line), "Faceplate: waiting for the engine"))
+            context.workspace.status_text_set(
+                None
+                if finished
+                else next(
+                    (f.line for f in self.followers if f.final is None and f.line), "Faceplate: waiting for the engine"
+                )
+            )
             if finished:
                 context.window_manager.event_timer_remove(self.timer)
                 context.window_manager.progress_end()
@@ -125,6 +146,7 @@ def _classes(bpy: Any) -> list:
 
     class FACEPLATE_OT_cancel(bpy.types.Operator):
         """Cancel the engine jobs this scene sent that are still running (what Esc does while following)"""
+
         bl_idname = "faceplate.cancel"
         bl_label = "Faceplate: Cancel Running Jobs"
 
@@ -168,17 +190,20 @@ def unregister() -> None:
             bpy.utils.unregister_class(cls)
 
 
-def send_strips(bpy: Any, scene: Any, client: EngineClient, sources: list, consent_ref: str, budget: str = "",
-                override: str = "") -> int:
+def send_strips(
+    bpy: Any, scene: Any, client: EngineClient, sources: list, consent_ref: str, budget: str = "", override: str = ""
+) -> int:
     """One engine job per selected strip (``jobs.submit_shot``, as the pyblish Extract does) with ``budget``;
     with ``override`` (a review note) a render of the next version only. Each job is remembered in the scene."""
-    root = os.environ.get("FACEPLATE_SHOTS") or os.path.join(os.path.dirname(bpy.data.filepath) or os.getcwd(),
-                                                              "faceplate_shots")
+    root = os.environ.get("FACEPLATE_SHOTS") or os.path.join(
+        os.path.dirname(bpy.data.filepath) or os.getcwd(), "faceplate_shots"
+    )
     settings, stages = (override_settings(override), ["render", "qc"]) if override else (None, None)
     shots = BlenderAdapter(bpy, scene).collect()
     for shot in shots:
-        job = submit_shot(client, shot.with_(budget=budget), sources, root, consent_ref=consent_ref,
-                          settings=settings, stages=stages)
+        job = submit_shot(
+            client, shot.with_(budget=budget), sources, root, consent_ref=consent_ref, settings=settings, stages=stages
+        )
         scene[JOBS_KEY] = remember(scene.get(JOBS_KEY), job)
     return len(shots)
 
@@ -215,8 +240,10 @@ def step_and_place(operator: Any, bpy: Any, scene: Any, follower: JobFollower) -
     if final is None:
         return False
     if final["status"] == "cancelled":
-        operator.report({"WARNING"}, f"Faceplate: the job for {follower.job.shot.name} was cancelled; finished "
-                                     f"work is kept and a retry resumes")
+        operator.report(
+            {"WARNING"},
+            f"Faceplate: the job for {follower.job.shot.name} was cancelled; finished work is kept and a retry resumes",
+        )
         scene[JOBS_KEY] = mark_placed(scene.get(JOBS_KEY), follower.job.job_id)  # nothing left to follow
         return True
     placement = follower.placement()

@@ -32,9 +32,13 @@ LAYER_GAP_X = 110  # the layer's Read sits this far right of the plate; the Merg
 # Nuke's built-in colour management ("nuke-default") names and the same spaces in the engine's OCIO
 # config (ocio://default). Only exact equivalents: anything else (an OCIO name, or e.g. nuke-default's
 # "rec709" camera curve, which that config lacks) goes to the engine as written, which names it if unknown.
-NUKE_DEFAULT_SPACES = {"linear": "Linear Rec.709 (sRGB)", "srgb": "sRGB Encoded Rec.709 (sRGB)",
-                       "gamma1.8": "Gamma 1.8 Encoded Rec.709", "gamma2.2": "Gamma 2.2 Encoded Rec.709",
-                       "raw": "Raw"}
+NUKE_DEFAULT_SPACES = {
+    "linear": "Linear Rec.709 (sRGB)",
+    "srgb": "sRGB Encoded Rec.709 (sRGB)",
+    "gamma1.8": "Gamma 1.8 Encoded Rec.709",
+    "gamma2.2": "Gamma 2.2 Encoded Rec.709",
+    "raw": "Raw",
+}
 
 
 def _nuke():
@@ -63,15 +67,26 @@ class NukeAdapter:
         name = read.name()
         media = read_path(self.nuke, read)
         if is_still(media):
-            raise ShotError(f"Read node {name!r} reads the still image {media}, not moving footage; swap the face in "
-                            f"the still itself, or give it as an identity source")
+            raise ShotError(
+                f"Read node {name!r} reads the still image {media}, not moving footage; swap the face in "
+                f"the still itself, or give it as an identity source"
+            )
         span = FrameSpan(int(read["first"].value()), int(read["last"].value()))
         is_movie = os.path.splitext(media)[1].lower() in MOVIE_EXTENSIONS
         fmt = read.format()
-        return Shot(name=name, media=media, source=span, record=span.shifted(frame_offset(read)), rate=rate, track=name,
-                    first_frame=1 if is_movie else None,  # Nuke numbers a movie's frames from 1
-                    resolution=(int(fmt.width()), int(fmt.height())), clip_id=read.fullName(),
-                    colour_space=engine_colour_space(_knob_text(read, "colorspace")), timeline=_script_name(self.nuke))
+        return Shot(
+            name=name,
+            media=media,
+            source=span,
+            record=span.shifted(frame_offset(read)),
+            rate=rate,
+            track=name,
+            first_frame=1 if is_movie else None,  # Nuke numbers a movie's frames from 1
+            resolution=(int(fmt.width()), int(fmt.height())),
+            clip_id=read.fullName(),
+            colour_space=engine_colour_space(_knob_text(read, "colorspace")),
+            timeline=_script_name(self.nuke),
+        )
 
     # --- place -----------------------------------------------------------------------------
     def place(self, placement: LayerPlacement) -> None:
@@ -112,8 +127,11 @@ class NukeAdapter:
         """The Merge an earlier placement put over ``plate`` (its A input a faceplate layer Read), if any."""
         for merge in self.nuke.allNodes("Merge2"):
             layer = merge.input(MERGE_A)
-            if merge.input(MERGE_B) is plate and layer is not None and \
-                    str(layer["label"].value()).startswith("faceplate layer"):
+            if (
+                merge.input(MERGE_B) is plate
+                and layer is not None
+                and str(layer["label"].value()).startswith("faceplate layer")
+            ):
                 return merge
         return None
 
@@ -144,7 +162,7 @@ def engine_colour_space(nuke_value: str) -> str:
     """The engine's name for a Read's ``colorspace``: "default (sRGB)" means sRGB; nuke-default names mapped."""
     name = nuke_value.strip()
     if name.startswith("default (") and name.endswith(")"):
-        name = name[len("default ("):-1]
+        name = name[len("default (") : -1]
     return NUKE_DEFAULT_SPACES.get(name.lower(), name)
 
 
@@ -159,8 +177,10 @@ def read_path(nuke: Any, read: Any) -> str:
     try:
         path = nuke.filename(read)
     except (RuntimeError, ValueError, NameError) as exc:
-        raise ShotError(f"Read node {read.name()!r}: its file {text} does not evaluate "
-                        f"({' '.join(str(exc).split())}); fix the expression or give the plain path") from None
+        raise ShotError(
+            f"Read node {read.name()!r}: its file {text} does not evaluate "
+            f"({' '.join(str(exc).split())}); fix the expression or give the plain path"
+        ) from None
     if not path:
         raise ShotError(f"Read node {read.name()!r}: its file {text} evaluates to nothing; give the plate's path")
     return str(path)
@@ -180,8 +200,10 @@ def frame_offset(read: Any) -> int:
     if mode == "expression" and (not text or relative):
         step = int(relative.group(2) or 0) if relative else 0
         return -step if relative and relative.group(1) == "+" else step
-    raise ShotError(f"Read node {read.name()!r}: its frame ({mode} {text!r}) is not a constant offset, so its "
-                    f"frames cannot be swapped one for one; set frame to 'start at' or 'offset' a number")
+    raise ShotError(
+        f"Read node {read.name()!r}: its frame ({mode} {text!r}) is not a constant offset, so its "
+        f"frames cannot be swapped one for one; set frame to 'start at' or 'offset' a number"
+    )
 
 
 def _knob_text(node: Any, name: str) -> str:

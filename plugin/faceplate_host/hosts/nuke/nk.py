@@ -75,16 +75,46 @@ def layer_snippet(shot: Shot, placement: LayerPlacement, version: str = "13.0 v1
 
     layer_name = f"FaceplateLayer_{_node_name(shot.name)}"
     space = [("colorspace", shot.colour_space)] if shot.colour_space else []
-    layer = node_text("Read", [("inputs", 0), ("file", placement.layer_pattern),
-                               ("first", placement.layer_frames.first), ("last", placement.layer_frames.last),
-                               ("origfirst", placement.layer_frames.first), ("origlast", placement.layer_frames.last),
-                               *space, ("name", layer_name), ("label", f"faceplate layer\n{placement.layer_frames}"),
-                               ("xpos", 110), ("ypos", 0)])
-    plate = node_text("Read", [("inputs", 0), ("file", shot.media), ("first", shot.source.first),
-                               ("last", shot.source.last), *space, ("name", _node_name(shot.name)),
-                               ("xpos", 0), ("ypos", 0)])
-    merge = node_text("Merge2", [("inputs", 2), ("operation", "over"), ("name", f"FaceplateMerge_{_node_name(shot.name)}"),
-                                 ("label", flag_label(placement)), ("xpos", 0), ("ypos", 110)])
+    layer = node_text(
+        "Read",
+        [
+            ("inputs", 0),
+            ("file", placement.layer_pattern),
+            ("first", placement.layer_frames.first),
+            ("last", placement.layer_frames.last),
+            ("origfirst", placement.layer_frames.first),
+            ("origlast", placement.layer_frames.last),
+            *space,
+            ("name", layer_name),
+            ("label", f"faceplate layer\n{placement.layer_frames}"),
+            ("xpos", 110),
+            ("ypos", 0),
+        ],
+    )
+    plate = node_text(
+        "Read",
+        [
+            ("inputs", 0),
+            ("file", shot.media),
+            ("first", shot.source.first),
+            ("last", shot.source.last),
+            *space,
+            ("name", _node_name(shot.name)),
+            ("xpos", 0),
+            ("ypos", 0),
+        ],
+    )
+    merge = node_text(
+        "Merge2",
+        [
+            ("inputs", 2),
+            ("operation", "over"),
+            ("name", f"FaceplateMerge_{_node_name(shot.name)}"),
+            ("label", flag_label(placement)),
+            ("xpos", 0),
+            ("ypos", 110),
+        ],
+    )
     return f"set cut_paste_input [stack 0]\nversion {version}\n" + layer + plate + merge
 
 
@@ -158,8 +188,10 @@ class _Reader:
 
     def finish(self) -> None:
         if self.groups:
-            raise NkError(f"{self.source}: Group {self.groups[-1][0].name!r} (line {self.groups[-1][0].line}) "
-                          "has no end_group: the script is cut short")
+            raise NkError(
+                f"{self.source}: Group {self.groups[-1][0].name!r} (line {self.groups[-1][0].line}) "
+                "has no end_group: the script is cut short"
+            )
 
 
 def _input_count(text: str, source: str, line: int) -> int:
@@ -248,6 +280,6 @@ def _braced(text: str, i: int, source: str, line: int) -> tuple[str, int, int]:
         elif ch == closing:
             depth -= 1
             if depth == 0:
-                return text[i:j + 1], j + 1, text.count("\n", i, j)
+                return text[i : j + 1], j + 1, text.count("\n", i, j)
         j += 1
     raise NkError(f"{source}:{line}: '{opening}' is never closed (the script is cut short or damaged)")

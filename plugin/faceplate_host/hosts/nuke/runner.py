@@ -29,18 +29,37 @@ def shots_folder(nuke: Any) -> str:
     return os.path.join(os.path.dirname(script) or os.getcwd(), "faceplate_shots")
 
 
-def send_selected(nuke: Any, client: EngineClient, sources: list, consent_ref: str, settings: Optional[dict] = None,
-                  poll_s: float = 0.5, budget: str = "", stages: Optional[list] = None) -> list:
+def send_selected(
+    nuke: Any,
+    client: EngineClient,
+    sources: list,
+    consent_ref: str,
+    settings: Optional[dict] = None,
+    poll_s: float = 0.5,
+    budget: str = "",
+    stages: Optional[list] = None,
+) -> list:
     """Submit one job per selected Read (``jobs.submit_shot``, as the pyblish Extract does) with ``budget`` (and
     only ``stages``: a review note's ``["render", "qc"]``) and follow each on a worker thread; returns the
     started threads."""
     adapter = NukeAdapter(nuke)
     threads = []
     for shot in adapter.collect():
-        job = submit_shot(client, shot.with_(budget=budget), sources, shots_folder(nuke), consent_ref=consent_ref,
-                          settings=settings, stages=stages)
-        thread = threading.Thread(target=follow_in_thread, args=(nuke, client, adapter, job, poll_s),
-                                  name=f"faceplate-{shot.name}", daemon=True)
+        job = submit_shot(
+            client,
+            shot.with_(budget=budget),
+            sources,
+            shots_folder(nuke),
+            consent_ref=consent_ref,
+            settings=settings,
+            stages=stages,
+        )
+        thread = threading.Thread(
+            target=follow_in_thread,
+            args=(nuke, client, adapter, job, poll_s),
+            name=f"faceplate-{shot.name}",
+            daemon=True,
+        )
         thread.start()
         threads.append(thread)
     return threads
@@ -71,8 +90,10 @@ def follow_in_thread(nuke: Any, client: EngineClient, adapter: NukeAdapter, job:
     try:
         final = client.watch(job.job_id, show, poll_s=poll_s, cancelled=task.isCancelled)
         if final["status"] == "cancelled":
-            nuke.executeInMainThread(nuke.message, (f"Faceplate: the job for {job.shot.name} was cancelled; "
-                                                    "finished work is kept and a retry resumes",))
+            nuke.executeInMainThread(
+                nuke.message,
+                (f"Faceplate: the job for {job.shot.name} was cancelled; finished work is kept and a retry resumes",),
+            )
             return
         require_done(final, job.shot)
         nuke.executeInMainThread(place_and_say, (nuke, adapter, placement_for(client, job)))

@@ -29,8 +29,16 @@ import os
 import re
 from typing import Any, Callable, Optional
 
-from faceplate_host.shots import (DEFAULT_FIRST_FRAME, FrameSpan, LayerPlacement, Shot, ShotError, exact_rate,
-                                  is_drop_frame_text, is_sequence)
+from faceplate_host.shots import (
+    DEFAULT_FIRST_FRAME,
+    FrameSpan,
+    LayerPlacement,
+    Shot,
+    ShotError,
+    exact_rate,
+    is_drop_frame_text,
+    is_sequence,
+)
 
 APPEND_AT = (18, 5)  # AppendToTimeline with trackIndex/recordFrame
 MARKS_FROM = (19, 1)  # Timeline.GetMarkInOut
@@ -60,8 +68,10 @@ def get_resolve(scope: Optional[dict] = None) -> Any:
     try:
         import DaVinciResolveScript  # on PYTHONPATH as the README's "Using a script" section says
     except ImportError:
-        raise ShotError("cannot reach DaVinci Resolve: run this from Workspace > Scripts, or put "
-                        "$RESOLVE_SCRIPT_API/Modules on PYTHONPATH (see Resolve's scripting README)") from None
+        raise ShotError(
+            "cannot reach DaVinci Resolve: run this from Workspace > Scripts, or put "
+            "$RESOLVE_SCRIPT_API/Modules on PYTHONPATH (see Resolve's scripting README)"
+        ) from None
     resolve = DaVinciResolveScript.scriptapp("Resolve")
     if resolve is None:
         raise ShotError("DaVinci Resolve is not running, or external scripting is off (Preferences > General)")
@@ -71,8 +81,12 @@ def get_resolve(scope: Optional[dict] = None) -> Any:
 class ResolveAdapter:
     host = "resolve"
 
-    def __init__(self, resolve: Any, write_otio: Optional[Callable[[LayerPlacement], str]] = None,
-                 report: Callable[[str], None] = print):
+    def __init__(
+        self,
+        resolve: Any,
+        write_otio: Optional[Callable[[LayerPlacement], str]] = None,
+        report: Callable[[str], None] = print,
+    ):
         """``write_otio(placement) -> path``: the fallback's timeline file (default: ``write_layer_timeline``)."""
         self.resolve, self.report = resolve, report
         self.write_otio = write_otio or self.write_layer_timeline
@@ -130,25 +144,36 @@ class ResolveAdapter:
         rate = exact_rate(rate_text)
         clip_rate = exact_rate(media_item.GetClipProperty("FPS"))
         if clip_rate != rate:
-            raise ShotError(f"clip {name!r} is {float(clip_rate):g} fps in a {rate_text} fps timeline: a rate-converted "
-                            "clip cannot be swapped frame for frame; conform it to the timeline rate first")
+            raise ShotError(
+                f"clip {name!r} is {float(clip_rate):g} fps in a {rate_text} fps timeline: a rate-converted "
+                "clip cannot be swapped frame for frame; conform it to the timeline rate first"
+            )
         record = FrameSpan(int(item.GetStart()), int(item.GetStart()) + int(item.GetDuration()) - 1)
         index = int(item.GetLeftOffset())
         source_start = int(item.GetSourceStartFrame())
         if source_start not in (index, index + (first_number or 0)):
-            raise ShotError(f"clip {name!r} is retimed (it starts at media frame {source_start} with {index} frames "
-                            "before its in point): flatten the speed change first")
+            raise ShotError(
+                f"clip {name!r} is retimed (it starts at media frame {source_start} with {index} frames "
+                "before its in point): flatten the speed change first"
+            )
         plate_first = (first_number if first_number is not None else DEFAULT_FIRST_FRAME) + index
         if within is not None:
             clipped = FrameSpan(max(record.first, within.first), min(record.last, within.last))
             plate_first += clipped.first - record.first
             record = clipped
-        return Shot(name=name, media=media, source=FrameSpan(plate_first, plate_first + record.count - 1),
-                    record=record, rate=rate, drop_frame=is_drop_frame_text(rate_text)
-                    or str(timeline.GetSetting("timelineDropFrameTimecode")) == "1",
-                    first_frame=None if first_number is not None else DEFAULT_FIRST_FRAME,
-                    resolution=_resolution(media_item.GetClipProperty("Resolution")), track=f"V{track}",
-                    timeline=timeline.GetName(), clip_id=_unique_id(item))
+        return Shot(
+            name=name,
+            media=media,
+            source=FrameSpan(plate_first, plate_first + record.count - 1),
+            record=record,
+            rate=rate,
+            drop_frame=is_drop_frame_text(rate_text) or str(timeline.GetSetting("timelineDropFrameTimecode")) == "1",
+            first_frame=None if first_number is not None else DEFAULT_FIRST_FRAME,
+            resolution=_resolution(media_item.GetClipProperty("Resolution")),
+            track=f"V{track}",
+            timeline=timeline.GetName(),
+            clip_id=_unique_id(item),
+        )
 
     def _track_of(self, item: Any) -> int:
         found = item.GetTrackTypeAndIndex() if hasattr(item, "GetTrackTypeAndIndex") else None
@@ -158,13 +183,25 @@ class ResolveAdapter:
     def place(self, placement: LayerPlacement) -> None:
         timeline = self.timeline()
         if self.version() < APPEND_AT:
-            return self.fall_back(placement, f"Resolve {'.'.join(map(str, self.version()))} cannot place a clip at a "
-                                  "record frame (18.5 or later can)")
+            return self.fall_back(
+                placement,
+                f"Resolve {'.'.join(map(str, self.version()))} cannot place a clip at a "
+                "record frame (18.5 or later can)",
+            )
         earlier = self.earlier_layers(timeline, placement)
         pool = self.project().GetMediaPool()
-        imported = pool.ImportMedia([{"FilePath": printf_pattern(placement.layer_pattern),
-                                      "StartIndex": placement.layer_frames.first,
-                                      "EndIndex": placement.layer_frames.last}]) or []
+        imported = (
+            pool.ImportMedia(
+                [
+                    {
+                        "FilePath": printf_pattern(placement.layer_pattern),
+                        "StartIndex": placement.layer_frames.first,
+                        "EndIndex": placement.layer_frames.last,
+                    }
+                ]
+            )
+            or []
+        )
         if not imported:
             return self.fall_back(placement, f"Resolve did not import {placement.layer_pattern}")
         if not timeline.AddTrack("video"):
@@ -172,9 +209,21 @@ class ResolveAdapter:
         track = int(timeline.GetTrackCount("video"))
         timeline.SetTrackName("video", track, placement.track_name)
         first = placement.layer_in - placement.layer_frames.first  # startFrame/endFrame count from the clip's start
-        appended = pool.AppendToTimeline([{"mediaPoolItem": imported[0], "startFrame": first,
-                                           "endFrame": first + placement.record.count - 1, "mediaType": 1,
-                                           "trackIndex": track, "recordFrame": placement.record.first}]) or []
+        appended = (
+            pool.AppendToTimeline(
+                [
+                    {
+                        "mediaPoolItem": imported[0],
+                        "startFrame": first,
+                        "endFrame": first + placement.record.count - 1,
+                        "mediaType": 1,
+                        "trackIndex": track,
+                        "recordFrame": placement.record.first,
+                    }
+                ]
+            )
+            or []
+        )
         if not appended:
             return self.fall_back(placement, "AppendToTimeline returned no clip")
         wrong = self.misplaced(appended[0], placement, track)
@@ -191,8 +240,11 @@ class ResolveAdapter:
         for index in range(1, int(timeline.GetTrackCount("video")) + 1):
             if timeline.GetTrackName("video", index) != placement.track_name:
                 continue
-            found += [item for item in timeline.GetItemListInTrack("video", index) or []
-                      if int(item.GetStart()) <= placement.record.last and int(item.GetEnd()) > placement.record.first]
+            found += [
+                item
+                for item in timeline.GetItemListInTrack("video", index) or []
+                if int(item.GetStart()) <= placement.record.last and int(item.GetEnd()) > placement.record.first
+            ]
         return found
 
     def misplaced(self, item: Any, placement: LayerPlacement, track: int) -> str:
@@ -201,8 +253,10 @@ class ResolveAdapter:
         want = [placement.record.first, placement.record.count]
         found = (item.GetTrackTypeAndIndex() if hasattr(item, "GetTrackTypeAndIndex") else None) or ["video", track]
         if where != want or list(found) != ["video", track]:
-            return (f"Resolve put the layer at {where[0]} for {where[1]} frames on {found[0]} {found[1]}, not at "
-                    f"{want[0]} for {want[1]} frames on video {track}")
+            return (
+                f"Resolve put the layer at {where[0]} for {where[1]} frames on {found[0]} {found[1]}, not at "
+                f"{want[0]} for {want[1]} frames on video {track}"
+            )
         return ""
 
     def add_markers(self, timeline: Any, placement: LayerPlacement) -> None:
@@ -214,7 +268,9 @@ class ResolveAdapter:
             if str(marker.get("customData", "")).startswith("faceplate:") and first <= int(frame) <= last:
                 timeline.DeleteMarkerAtFrame(frame)
         for span, reason in merged_by_start(placement.flags_on_record()):
-            if not timeline.AddMarker(span.first - start, "Red", "Faceplate QC", reason, span.count, f"faceplate:{span}"):
+            if not timeline.AddMarker(
+                span.first - start, "Red", "Faceplate QC", reason, span.count, f"faceplate:{span}"
+            ):
                 self.report(f"Faceplate: no QC marker at {span.first} ({reason}): another marker holds that frame")
 
     def fall_back(self, placement: LayerPlacement, why: str) -> None:
@@ -224,8 +280,10 @@ class ResolveAdapter:
         imported = self.project().GetMediaPool().ImportTimelineFromFile(path, {"timelineName": name})
         if imported is None:
             raise ShotError(f"{why}, and Resolve did not import {path}: import it by hand (File > Import > Timeline)")
-        self.report(f"Faceplate: {why}; the layer is in the new timeline {name!r} imported from {path} "
-                    f"(frames {placement.record} on track {placement.track_name!r})")
+        self.report(
+            f"Faceplate: {why}; the layer is in the new timeline {name!r} imported from {path} "
+            f"(frames {placement.record} on track {placement.track_name!r})"
+        )
 
     def write_layer_timeline(self, placement: LayerPlacement) -> str:
         """A timeline starting where the current one starts, holding only the layer at its record frames,
@@ -235,9 +293,10 @@ class ResolveAdapter:
         from faceplate_host.timeline import write_layers
 
         timeline = self.timeline()
-        empty = otio.schema.Timeline(name=f"{timeline.GetName()} faceplate {placement.shot}",
-                                     global_start_time=otio.opentime.RationalTime(int(timeline.GetStartFrame()),
-                                                                                  float(placement.rate)))
+        empty = otio.schema.Timeline(
+            name=f"{timeline.GetName()} faceplate {placement.shot}",
+            global_start_time=otio.opentime.RationalTime(int(timeline.GetStartFrame()), float(placement.rate)),
+        )
         folder = os.path.dirname(os.path.dirname(placement.layer_pattern))  # render/, beside layer/
         return str(write_layers(empty, [placement], os.path.join(folder, f"{placement.shot}.faceplate.otio")))
 
@@ -255,7 +314,7 @@ def media_pattern(path: str, clip: str) -> tuple[str, Optional[int]]:
         raise ShotError(f"clip {clip!r} has no file path in the media pool (offline media?)")
     match = _BRACKETED.search(path)
     if match:
-        return path[:match.start()] + "#" * len(match.group(1)) + path[match.end():], int(match.group(1))
+        return path[: match.start()] + "#" * len(match.group(1)) + path[match.end() :], int(match.group(1))
     if is_sequence(path):
         raise ShotError(f"clip {clip!r}: cannot tell the frame numbers of {path}")
     return path, None

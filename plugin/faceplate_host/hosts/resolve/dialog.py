@@ -24,26 +24,45 @@ def ask_send_options(scope: dict, defaults: dict) -> Optional[dict]:
         return dict(defaults)
     ui = fusion.UIManager
     dispatcher = bmd.UIDispatcher(ui)
-    window = dispatcher.AddWindow({"ID": WINDOW, "WindowTitle": "Faceplate: swap the face"}, ui.VGroup([
-        _row(ui, "Source identity", ui.LineEdit({"ID": "Source", "Text": defaults.get("source") or "",
-                                                 "PlaceholderText": "clip, image sequence or folder of stills"})),
-        _row(ui, "Consent reference", ui.LineEdit({"ID": "Consent", "Text": defaults.get("consent_ref") or ""})),
-        _row(ui, "Budget", ui.ComboBox({"ID": "Budget", "Editable": True, "ToolTip": BUDGET_HELP})),
-        ui.HGroup([ui.Button({"ID": "Send", "Text": "Send"}), ui.Button({"ID": "Cancel", "Text": "Cancel"})]),
-    ]))
+    window = dispatcher.AddWindow(
+        {"ID": WINDOW, "WindowTitle": "Faceplate: swap the face"},
+        ui.VGroup(
+            [
+                _row(
+                    ui,
+                    "Source identity",
+                    ui.LineEdit(
+                        {
+                            "ID": "Source",
+                            "Text": defaults.get("source") or "",
+                            "PlaceholderText": "clip, image sequence or folder of stills",
+                        }
+                    ),
+                ),
+                _row(
+                    ui, "Consent reference", ui.LineEdit({"ID": "Consent", "Text": defaults.get("consent_ref") or ""})
+                ),
+                _row(ui, "Budget", ui.ComboBox({"ID": "Budget", "Editable": True, "ToolTip": BUDGET_HELP})),
+                ui.HGroup([ui.Button({"ID": "Send", "Text": "Send"}), ui.Button({"ID": "Cancel", "Text": "Cancel"})]),
+            ]
+        ),
+    )
     items = window.GetItems()
     items["Budget"].AddItems(list(BUDGETS))
     items["Budget"].CurrentText = defaults.get("budget") or BUDGETS[0]
     answer: dict = {}
 
     def send(event: Any) -> None:
-        answer.update(source=items["Source"].Text.strip(), consent_ref=items["Consent"].Text.strip(),
-                      budget=items["Budget"].CurrentText.strip())
+        answer.update(
+            source=items["Source"].Text.strip(),
+            consent_ref=items["Consent"].Text.strip(),
+            budget=items["Budget"].CurrentText.strip(),
+        )
         dispatcher.ExitLoop()
 
     window.On.Send.Clicked = send
     window.On.Cancel.Clicked = lambda event: dispatcher.ExitLoop()
-    setattr(getattr(window.On, WINDOW), "Close", lambda event: dispatcher.ExitLoop())
+    getattr(window.On, WINDOW).Close = lambda event: dispatcher.ExitLoop()
     window.Show()
     dispatcher.RunLoop()
     window.Hide()

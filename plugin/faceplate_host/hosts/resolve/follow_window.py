@@ -28,10 +28,15 @@ def follow_jobs(scope: dict, followers: list, poll_s: float = 0.5, cancelled: Ca
         return
     ui = fusion.UIManager
     dispatcher = bmd.UIDispatcher(ui)
-    window = dispatcher.AddWindow({"ID": WINDOW, "WindowTitle": "Faceplate: following the jobs"}, ui.VGroup([
-        ui.Label({"ID": "Status", "Text": "waiting for the engine", "WordWrap": True}),
-        ui.Button({"ID": "Cancel", "Text": "Cancel the jobs"}),
-    ]))
+    window = dispatcher.AddWindow(
+        {"ID": WINDOW, "WindowTitle": "Faceplate: following the jobs"},
+        ui.VGroup(
+            [
+                ui.Label({"ID": "Status", "Text": "waiting for the engine", "WordWrap": True}),
+                ui.Button({"ID": "Cancel", "Text": "Cancel the jobs"}),
+            ]
+        ),
+    )
     timer = ui.Timer({"ID": TIMER, "Interval": int(poll_s * 1000)})
     status = window.GetItems()["Status"]
 
@@ -67,8 +72,10 @@ def follow_jobs(scope: dict, followers: list, poll_s: float = 0.5, cancelled: Ca
 
 def status_text(followers: list) -> str:
     """One line per job: its latest progress line, or how it ended."""
-    return "\n".join(follower.line if follower.final is None else f"{follower.job.shot.name}: "
-                     f"{follower.final['status']}" for follower in followers)
+    return "\n".join(
+        follower.line if follower.final is None else f"{follower.job.shot.name}: {follower.final['status']}"
+        for follower in followers
+    )
 
 
 def follow_in_console(followers: list[JobFollower], poll_s: float, cancelled: Callable[[], bool] = bool) -> None:
@@ -82,7 +89,7 @@ def follow_in_console(followers: list[JobFollower], poll_s: float, cancelled: Ca
                     follower.cancel()
             finished = all([follower.step() is not None for follower in followers])
             for index, follower in enumerate(followers):
-                for line in follower.lines[shown[index]:]:
+                for line in follower.lines[shown[index] :]:
                     print(f"Faceplate: {line}", flush=True)
                 shown[index] = len(follower.lines)
             if finished:

@@ -22,8 +22,9 @@ def run_from_menu(scope: dict, source: str, budget: str = "") -> None:
     except ShotError as exc:
         print(f"Faceplate: {exc}")
         return
-    asked = ask_send_options(scope, {"source": source, "consent_ref": os.environ.get("FACEPLATE_CONSENT_REF", ""),
-                                     "budget": budget})
+    asked = ask_send_options(
+        scope, {"source": source, "consent_ref": os.environ.get("FACEPLATE_CONSENT_REF", ""), "budget": budget}
+    )
     if asked is None:
         print("Faceplate: cancelled; nothing was sent")
         return
@@ -31,8 +32,9 @@ def run_from_menu(scope: dict, source: str, budget: str = "") -> None:
         print(line)
 
 
-def publish_in_resolve(adapter: ResolveAdapter, source: str, consent_ref: str, scope: Optional[dict] = None,
-                       **options) -> list:
+def publish_in_resolve(
+    adapter: ResolveAdapter, source: str, consent_ref: str, scope: Optional[dict] = None, **options
+) -> list:
     """Run the publish, following the submitted jobs in ``scope``'s UIManager (or the console); the lines to
     show (one per failed step, or what was placed)."""
     import pyblish.api
@@ -43,8 +45,9 @@ def publish_in_resolve(adapter: ResolveAdapter, source: str, consent_ref: str, s
     from faceplate_host.publishing import PLUGIN_PATH, PublishOptions, failures, publish, register
 
     shots_dir = os.environ.get("FACEPLATE_SHOTS") or os.path.join(os.path.expanduser("~"), "faceplate_shots")
-    settings = PublishOptions(sources=[source] if source else [], consent_ref=consent_ref, shots_dir=shots_dir,
-                              **options)
+    settings = PublishOptions(
+        sources=[source] if source else [], consent_ref=consent_ref, shots_dir=shots_dir, **options
+    )
     register(adapter.host)  # discover() finds only the plug-ins of the registered hosts
     plugins = pyblish.api.discover(paths=[PLUGIN_PATH])
     waiting = pyblish.api.ExtractorOrder + 0.1  # ExtractWaitForLayer: from here on the jobs have ended
@@ -54,9 +57,10 @@ def publish_in_resolve(adapter: ResolveAdapter, source: str, consent_ref: str, s
         follow_jobs(scope or {}, followers, poll_s=settings.poll_s, cancelled=settings.cancel.is_set)
         running = [f.job for f in followers if f.final is None]  # the window was closed: they go on
         if running:
-            return [f"Faceplate: {job.shot.name}: engine job {job.job_id} still runs; the engine's dashboard "
-                    f"follows it" for job in running]
+            return [
+                f"Faceplate: {job.shot.name}: engine job {job.job_id} still runs; the engine's dashboard follows it"
+                for job in running
+            ]
         pyblish.util.publish(context, plugins=[p for p in plugins if p.order >= waiting])
     placed = [i.data["placement"] for i in context if "placement" in i.data]
     return [f"Faceplate: {line}" for line in failures(context)] + [f"Faceplate: {placed_message(p)}" for p in placed]
-
