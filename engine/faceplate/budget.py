@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass
-from typing import Annotated
+from typing import Annotated, Mapping
 
 from pydantic import AfterValidator
 
 TIERS = ("preview", "review", "final")
 DEFAULT_TIER = "preview"  # a job that names no budget: never the 100,000 iterations of a delivery model
-BUDGET_STAGES = ("mask", "train", "pretrain")  # the stages whose settings hold a budget
 _FIGURE = re.compile(r"^(?:(?P<value>\d{1,6}(?:\.\d{1,3})?)(?P<unit>m|h)|(?P<count>\d{1,9})it)$")  # 30m 1.5h 5000it
 BUDGET_HELP = (
     "how long or how good: preview (a recognisable face in about 15 CPU minutes, minutes on a GPU), "
@@ -126,15 +125,15 @@ def check_budget_flag(text: str | None, flag: str = "--budget") -> str | None:
 BudgetText = Annotated[str | None, AfterValidator(check_budget)]
 
 
-def budget_changes(budget: str, stages) -> dict[str, dict]:
-    """The settings changes that give ``stages`` this budget: the budget for mask and train, and the
-    targets those stages remember cleared, so the budget's own apply (a target given with it goes on top).
-    The value is checked where it lands (the stages' settings classes, ``JobSubmit``)."""
-    targets_off = {"train.iterations": None, "train.minutes": None, "train.until_plateau": False}
+def budget_changes(budget: str, settings_classes: Mapping[str, type]) -> dict[str, dict]:
+    """The settings changes that give each stage (name -> its settings class) this budget: for a stage whose
+    settings hold one (``BUDGET_TARGETS``: the targets it clears), the budget and those targets cleared, so
+    the budget's own apply (a target given with it goes on top). The value is checked where it lands (the
+    stages' settings classes, ``JobSubmit``)."""
     return {
-        name: {"budget": budget} | ({"iterations": None} if name == "mask" else targets_off)
-        for name in BUDGET_STAGES
-        if name in stages
+        name: {"budget": budget} | cls.BUDGET_TARGETS
+        for name, cls in settings_classes.items()
+        if hasattr(cls, "BUDGET_TARGETS")
     }
 
 

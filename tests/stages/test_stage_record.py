@@ -26,6 +26,7 @@ def test_the_traits_say_what_the_front_ends_used_to_read_from_names():
     assert [n for n, s in STAGES.items() if s.heavy] == ["train", "pretrain", "render"]
     assert [n for n, s in STAGES.items() if s.needs_gpu] == ["train", "pretrain"]
     assert [n for n, s in STAGES.items() if s.chunked] == ["render"]
+    assert [n for n, s in STAGES.items() if s.takes_budget] == ["mask", "train", "pretrain"]
     assert [s.name for s in consent_stages(PIPELINE)] == ["render"]
     assert PIPELINE == ("extract", "curate", "mask", "train", "export", "render", "qc", "report")
     for stage in STAGES.values():
@@ -33,6 +34,7 @@ def test_the_traits_say_what_the_front_ends_used_to_read_from_names():
         fields = {f.name for f in dataclasses.fields(stage.settings_class)}
         assert not stage.needs_consent or "waive_consent" in fields, f"{stage.name} cannot be waived"
         assert stage.artifacts and len(set(stage.artifacts)) == len(stage.artifacts), stage.name
+        assert stage.takes_budget == ("budget" in fields), f"{stage.name}: a budget field and the targets it clears"
 
 
 def test_the_scheduler_reads_heavy_from_the_record(monkeypatch):

@@ -11,6 +11,7 @@ from faceplate.errors import SettingsError, TrainError
 from faceplate.models import ModelConfig
 from faceplate.reporting import Meter, RecordingReporter
 from faceplate.settings import merge_settings
+from faceplate.stages import settings_classes
 from faceplate.training import Trainer, TrainSettings
 from faceplate.training.loop import TrainLoop
 from faceplate.training.profiles import resolve
@@ -79,7 +80,7 @@ def test_explicit_targets_win_over_the_tier_and_a_figure_keeps_the_tiers_profile
 
 
 def test_budget_changes_clear_the_remembered_targets_and_what_is_given_goes_on_top():
-    changes = budget_changes("review", ["mask", "train", "render"])
+    changes = budget_changes("review", settings_classes(["mask", "train", "render"]))
     assert set(changes) == {"mask", "train"}
     remembered = {"train": {"iterations": 100_000, "minutes": None, "until_plateau": False}}
     settings = merge_settings(TrainStageSettings, remembered, changes["train"], "train")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from faceplate.budget import BUDGET_HELP, budget_changes, check_budget_flag
 from faceplate.cli.render_flags import add_consent_waiver
-from faceplate.stages import PIPELINE, consent_stages
+from faceplate.stages import PIPELINE, consent_stages, settings_classes
 from faceplate.workspace import open_workspace
 
 
@@ -47,7 +47,7 @@ def run(args) -> None:
     from faceplate.stages.run_all import run_all
 
     if args.budget is not None:  # what the flags set goes on top of the budget's
-        budgeted = budget_changes(args.budget, PIPELINE)
+        budgeted = budget_changes(args.budget, settings_classes(PIPELINE))
         changes = {name: budgeted.get(name, {}) | changes.get(name, {}) for name in {*budgeted, *changes}}
     run_all(open_workspace(args.shot), changes, args.reporter)
 

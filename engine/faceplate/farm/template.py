@@ -22,7 +22,6 @@ import os
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 
-from faceplate.budget import BUDGET_STAGES
 from faceplate.farm import OPENJD_ENV
 from faceplate.farm.limits import STEP_CEILING_S, host_requirements, render_timeout_s, train_timeout_s
 from faceplate.farm.node import engine_environment, venv_parameters
@@ -168,7 +167,7 @@ def _timeout(stage: Stage, shot: FarmShot | None, options: JobOptions) -> int:
 
 def _budget(options: JobOptions, stage: str) -> list[str]:
     """``--budget {{Param.Budget}}`` for the stages that read a budget."""
-    return ["--budget", "{{Param.Budget}}"] if options.budget and stage in BUDGET_STAGES else []
+    return ["--budget", "{{Param.Budget}}"] if options.budget and get_stage(stage).takes_budget else []
 
 
 def _stage_step(stage: Stage, shot: FarmShot, workspace: str, options: JobOptions, prefix: str, after: str) -> dict:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic import field_validator
 
 from faceplate.budget import BUDGET_HELP, BudgetText
@@ -15,6 +17,8 @@ CPU_RESOLUTION, GPU_RESOLUTION = 128, 256
 
 @stage_settings
 class MaskSettings:
+    BUDGET_TARGETS: ClassVar[dict] = {"iterations": None}  # what a job's budget clears (faceplate.budget)
+
     roles: Roles = setting(BOTH, ROLES_HELP, flag="--role", remember=False, min_length=1)
     labels: RootedPath | None = setting(
         None,

@@ -19,7 +19,7 @@ from faceplate.server.paths import check_setting_paths, check_shot_media
 from faceplate.server.schemas import JobSubmit, Retry
 from faceplate.server.worker import INIT_STEP
 from faceplate.settings import merge_settings, nest
-from faceplate.stages import STAGES, consent_stages
+from faceplate.stages import STAGES, consent_stages, settings_classes
 from faceplate.workspace.consent import check_consent, clean_consent_ref
 from faceplate.workspace.workspace import MANIFEST_NAME, read_manifest
 
@@ -77,7 +77,7 @@ def with_budget(settings: dict, budget: str | None, stages: list[str]) -> dict:
     (a train target) goes on top of the budget's."""
     if budget is None:
         return settings
-    changes = budget_changes(budget, stages)
+    changes = budget_changes(budget, settings_classes(stages))
     return {
         name: nest({**changes.get(name, {}), **settings.get(name, {})}) for name in dict.fromkeys([*changes, *settings])
     }

@@ -56,6 +56,11 @@ class Stage:
     # where the job defines that parameter
     farm_switch: str | None = None
 
+    @property
+    def takes_budget(self) -> bool:
+        """Its settings hold a job's budget (what ``faceplate.budget.budget_changes`` sets)."""
+        return hasattr(self.settings_class, "BUDGET_TARGETS")
+
 
 def _extract() -> StageModule:
     from faceplate.stages import extract
@@ -223,6 +228,11 @@ def get_stage(name: str) -> Stage:
     if name not in STAGES:
         raise FaceplateError(f"unknown stage {name!r}; stages: {', '.join(STAGES)}")
     return STAGES[name]
+
+
+def settings_classes(names) -> dict[str, type]:
+    """Each named stage's settings class (unknown names left out: the caller refuses them)."""
+    return {name: STAGES[name].settings_class for name in names if name in STAGES}
 
 
 def consent_stages(names) -> list[Stage]:

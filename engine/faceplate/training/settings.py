@@ -7,7 +7,7 @@ No torch here: the CLI and the server build and validate these without it.
 from __future__ import annotations
 
 from dataclasses import asdict, fields
-from typing import Literal
+from typing import ClassVar, Literal
 
 from faceplate.budget import BUDGET_HELP, BudgetText
 from faceplate.models.config import ARCHITECTURES, ARCHS, ModelConfig
@@ -15,6 +15,8 @@ from faceplate.settings import RootedPath, setting, stage_settings
 
 SCHEMA = "TrainSettings.1"
 TARGETS = ("iterations", "minutes", "until_plateau")
+# what a job's budget clears in the train and pretrain settings, so the budget's own target applies (faceplate.budget)
+BUDGET_TARGETS = {"train.iterations": None, "train.minutes": None, "train.until_plateau": False}
 # unset (None): the profile's value
 PROFILE_FIELDS = ("lr", "lr_warmup", "batch_size", "warp_ramp", "gan_start", "average_window")
 
@@ -164,6 +166,8 @@ class ModelSettings:
 class TrainStageSettings:
     """What `faceplate train` takes; the shot remembers all but ``init_from`` and ``resume``."""
 
+    BUDGET_TARGETS: ClassVar[dict] = BUDGET_TARGETS
+
     train: TrainSettings = setting(default_factory=TrainSettings, help="training")
     model: ModelSettings = setting(default_factory=ModelSettings, help="model shape")
     budget: BudgetText = setting(None, BUDGET_HELP + "; unset: preview")
@@ -198,6 +202,8 @@ def train_stage_settings(
 class PretrainSettings:
     """What `faceplate pretrain` takes: a generic face model trained on a library's faces (the same faceset
     on both sides), which each shot then starts from with ``faceplate train SHOT --init-from LIBRARY``."""
+
+    BUDGET_TARGETS: ClassVar[dict] = BUDGET_TARGETS
 
     train: TrainSettings = setting(default_factory=TrainSettings, help="training")
     model: ModelSettings = setting(default_factory=ModelSettings, help="model shape")
