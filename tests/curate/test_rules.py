@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from faceplate.curate.coverage import coverage_report, format_coverage
+from faceplate.curate.coverage import coverage_report, format_coverage, uncovered_pose_line
 from faceplate.curate.decisions import Decision, apply_decisions, merge_decisions, parse_decision_file
 from faceplate.curate.identity import dominant_identity
 from faceplate.curate.measure import FacesetMeasures
@@ -92,10 +92,20 @@ def test_pose_sign_follows_the_nose():
     assert abs(frontal[0]) < 12 and estimate_pose(turned, 128, turned)[0] > frontal[0] + 5
 
 
-def test_coverage_flags_destination_poses_without_source():
-    report = coverage_report(np.array([[0, 0, 0]] * 5), np.array([[0, 0, 0]] * 4 + [[50, 0, 0]]))
-    assert report["uncovered"] == [{"yaw": [45, 60], "pitch": [0, 15], "destination_faces": 1, "source_faces": 0}]
-    assert report["covered_fraction"] == 0.8 and "!" in format_coverage(report)
+def test_coverage_flags_destination_poses_without_source_by_plate_frame():
+    turned = [[50, 0, 0], [52, 3, 0]]  # plate frames 1004 and 1006 turn to 50 degrees; the source never does
+    report = coverage_report(
+        np.array([[0, 0, 0]] * 5), np.array([[0, 0, 0]] * 3 + turned), [1001, 1002, 1003, 1004, 1006]
+    )
+    assert report["uncovered"] == [{"yaw": [45, 60], "pitch": [0, 15], "destination_faces": 2, "source_faces": 0}]
+    assert report["covered_fraction"] == 0.6 and "!" in format_coverage(report)
+    assert report["uncovered_frames"] == "1004,1006" and report["uncovered_frame_count"] == 2
+    assert uncovered_pose_line(report) == [
+        "pose: plate frames 1004,1006 (2 frames, 40% of the plate's faces) have fewer than 3 source faces at their "
+        "angle; the swap will turn or blur there: add source footage at those angles"
+    ]
+    covered = coverage_report(np.array([[0, 0, 0]] * 5), np.array([[0, 0, 0]] * 2), [1001, 1002])
+    assert covered["uncovered_frames"] == "" and uncovered_pose_line(covered) == []
 
 
 def test_histogram_chain_visits_every_face_once():

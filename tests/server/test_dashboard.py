@@ -1,9 +1,11 @@
 """The dashboard in a real headless Chromium (Debian's `chromium`, driven over the DevTools protocol): signed in
-by the link `faceplate serve` prints, it lists a training job, shows its progress advancing, and cancels it; a
+by the link `faceplate serve` prints, it lists a training job, shows what curate found the source cannot act
+(plate frames by pose and expression, the person kept), shows its progress advancing, and cancels it; a
 shot that fails QC shows FAIL (never a green DONE) with working links to its report, review movie and layer."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
 
@@ -44,7 +46,7 @@ def shot_on_engine(example, extracted_shot, engine_factory, name: str):
     return shot, engine_factory(example[0])
 
 
-def test_the_page_lists_a_training_job_shows_it_advance_and_cancels_it(
+def test_the_page_lists_a_training_job_shows_what_the_source_cannot_act_the_progress_and_cancels_it(
     example, extracted_shot, engine_factory, tmp_path
 ):
     shot, engine = shot_on_engine(example, extracted_shot, engine_factory, "sh_dashboard")
@@ -60,6 +62,21 @@ def test_the_page_lists_a_training_job_shows_it_advance_and_cancels_it(
         assert token not in page.evaluate("document.cookie"), "the session cookie is HttpOnly"
         assert page.evaluate("document.getElementById('job-title').textContent") == "sh_dashboard"
         assert page.evaluate("document.getElementById('job-budget').textContent") == "budget review"
+
+        # curate's coverage of the shot, before training: the example's source misses two of the plate's poses
+        pose = json.loads((shot / "facesets" / "coverage.json").read_text())
+        assert pose["uncovered_frame_count"] == 2, pose
+        page.wait_for("!document.getElementById('coverage').hidden", 120, "the source coverage")
+        summary = page.evaluate("document.getElementById('coverage-summary').textContent")
+        assert summary == f"pose {round(100 * pose['covered_fraction'])}% covered · expression 100% covered", summary
+        lines = page.evaluate("[...document.querySelectorAll('#coverage-lines li')].map((li) => li.textContent)")
+        assert len(lines) == 1 and lines[0].startswith(f"pose: plate frames {pose['uncovered_frames']} (2 frames"), (
+            lines
+        )
+        people = json.loads((shot / "facesets" / "destination" / "people.json").read_text())
+        assert page.evaluate("document.getElementById('coverage-people').textContent").startswith(
+            f"kept {people['kept']}"
+        )
 
         page.wait_for(
             '!!document.querySelector(\'tr[data-stage="train"] .bar[data-status="running"]\')', 120, "training to start"

@@ -6,7 +6,11 @@ Written by curate to ``facesets/coverage.json`` (schema ``PoseCoverage.1``).
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
+
+from faceplate.media.frames import compact_frames
 
 SCHEMA = "PoseCoverage.1"
 COVERAGE_NAME = "coverage.json"  # in SHOT/facesets
@@ -23,8 +27,11 @@ def pose_histogram(poses: np.ndarray) -> np.ndarray:
     return counts.astype(int)
 
 
-def coverage_report(source_poses: np.ndarray, destination_poses: np.ndarray, min_source: int = 3) -> dict:
-    """Histograms of both and every destination bin with fewer than ``min_source`` source faces."""
+def coverage_report(
+    source_poses: np.ndarray, destination_poses: np.ndarray, destination_frames: list[int], min_source: int = 3
+) -> dict:
+    """Histograms of both, every destination bin with fewer than ``min_source`` source faces, and the plate
+    frames (``destination_frames``, one per destination pose) whose pose lies in such a bin."""
     src, dst = pose_histogram(source_poses), pose_histogram(destination_poses)
     uncovered = []
     for p, y in zip(*np.nonzero((dst > 0) & (src < min_source))):
@@ -37,6 +44,7 @@ def coverage_report(source_poses: np.ndarray, destination_poses: np.ndarray, min
             }
         )
     covered = int(dst[src >= min_source].sum())
+    frames = [f for f, bin_ in zip(destination_frames, _bins(destination_poses)) if src[bin_] < min_source]
     return {
         "schema": SCHEMA,
         "yaw_edges": YAW_EDGES,
@@ -46,7 +54,26 @@ def coverage_report(source_poses: np.ndarray, destination_poses: np.ndarray, min
         "destination": dst.tolist(),
         "uncovered": uncovered,
         "covered_fraction": round(covered / max(int(dst.sum()), 1), 4),
+        "uncovered_frames": compact_frames(sorted(set(frames))),
+        "uncovered_frame_count": len(set(frames)),
     }
+
+
+def _bins(poses: np.ndarray) -> list[tuple[int, int]]:
+    """Each pose's (pitch bin, yaw bin), as ``pose_histogram`` counts it."""
+    return [tuple(int(i) for i in np.argwhere(pose_histogram(pose[None]))[0]) for pose in np.asarray(poses)]
+
+
+def uncovered_pose_line(report: dict) -> list[str]:
+    """The line saying which plate frames no source face covers in pose (none when all are covered): what
+    the artist reads before training, beside the expression check's lines."""
+    if not report.get("uncovered_frame_count"):
+        return []
+    return [
+        f"pose: plate frames {report['uncovered_frames']} ({report['uncovered_frame_count']} frames, "
+        f"{1 - report['covered_fraction']:.0%} of the plate's faces) have fewer than {report['min_source']} source "
+        "faces at their angle; the swap will turn or blur there: add source footage at those angles"
+    ]
 
 
 def format_coverage(report: dict) -> str:
@@ -83,5 +110,6 @@ def coverage_html(report: dict) -> str:
     return (
         f"<h2>Pose coverage: {report['covered_fraction']:.0%} of destination faces have source faces at their pose</h2>"
         f"<p>cells: destination/source faces; red = destination pose the source does not cover</p>"
-        f"<table>{''.join(rows)}</table>"
+        + "".join(f'<p class="uncovered">{html.escape(line)}</p>' for line in uncovered_pose_line(report))
+        + f"<table>{''.join(rows)}</table>"
     )

@@ -1,6 +1,6 @@
 """What a job made, read from its workspace: the latest published version of the comp layer (and the earlier
-ones), the ONNX model, previews, the loss plot, the QC results (path, shot summary, flagged ranges, verdict)
-and the review report of that version.
+ones), the ONNX model, previews, the loss plot, the QC results (path, shot summary, flagged ranges, verdict),
+the review report of that version, and curate's source coverage (what the source cannot act, by plate frame).
 
 Paths come back absolute, each with whether the file is there now; every path read from the
 manifest must stay inside the shot (``path_inside``), so a damaged manifest cannot point a client
@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from faceplate.curate.source_coverage import read_source_coverage
 from faceplate.errors import WorkspaceError
 from faceplate.qc.outcome import shot_verdict
 from faceplate.render.versions import latest_version, published_versions, version_paths
@@ -36,6 +37,7 @@ def job_artifacts(job: dict) -> dict:
             "qc": None,
             "verdict": None,
             "report": None,
+            "coverage": None,
         }
     manifest = read_manifest(root)
     done = {r.stage: r for r in manifest.stages if r.status == "done"}  # the last done run of each stage wins
@@ -63,6 +65,8 @@ def job_artifacts(job: dict) -> dict:
         "qc": qc,
         "verdict": shot_verdict(root),
         "report": {"path": shown["path"]} if shown else None,
+        # what curate found the source cannot act (plate frames by pose and expression; who was kept)
+        "coverage": read_source_coverage(root) if done.get("curate") else None,
     }
 
 

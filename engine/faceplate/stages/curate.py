@@ -10,7 +10,6 @@ they were. The pose coverage report is rewritten on every run.
 from __future__ import annotations
 
 import json
-import logging
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -27,17 +26,17 @@ from faceplate.curate.decisions import (
     merged_decisions,
     write_decisions,
 )
-from faceplate.curate.expression import EXPRESSION_NAME, expression_report, uncovered_lines
+from faceplate.curate.expression import EXPRESSION_NAME, expression_report
 from faceplate.curate.measure import FacesetMeasures, measure_faceset, record_scores
 from faceplate.curate.order import sort_order
 from faceplate.curate.rules import CurateSettings, reason_kind, rule_reasons
+from faceplate.curate.source_coverage import uncovered_source_lines
 from faceplate.errors import CurateError
 from faceplate.faces.faceset import INDEX_NAME, Faceset, read_shot_faceset
 from faceplate.reporting import Meter, Reporter, StageResult, check_cancelled
 from faceplate.settings import as_plain_dict, remembered
 from faceplate.workspace import Workspace
 
-log = logging.getLogger(__name__)
 SETTINGS = CurateSettings
 
 
@@ -99,7 +98,7 @@ def run(workspace: Workspace, settings: CurateSettings, reporter: Reporter) -> S
         summary=run.summary,
         outputs=outputs,
         detail=results,
-        lines=lines[:-1] + (uncovered_lines(expression) if expression else []) + lines[-1:],
+        lines=lines[:-1] + uncovered_source_lines(report, expression) + lines[-1:],
     )
 
 
@@ -183,20 +182,14 @@ def _write_coverage(workspace: Workspace, kept: dict[str, list | None], outputs:
     not curated in this run is read from its index); remove it when one has no curated poses, so an
     old report never stands for the current facesets."""
     path = workspace.root / "facesets" / COVERAGE_NAME
-    poses = {role: _poses(records) for role, records in kept.items()}
-    if any(p is None or not len(p) for p in poses.values()):
+    posed = {role: None if records is None else [r for r in records if r.pose] for role, records in kept.items()}
+    if any(not records for records in posed.values()):
         path.unlink(missing_ok=True)
         return None
-    report = coverage_report(poses["source"], poses["destination"])
+    poses = {role: np.asarray([r.pose for r in records], np.float64).reshape(-1, 3) for role, records in posed.items()}
+    report = coverage_report(poses["source"], poses["destination"], [r.frame for r in posed["destination"]])
     write_text_atomic(path, json.dumps(report, indent=1) + "\n")
     outputs["coverage"] = str(path.relative_to(workspace.root))
-    if report["uncovered"]:
-        log.warning(
-            "%d destination pose bin(s) have too few source faces (%.0f%% covered); see %s",
-            len(report["uncovered"]),
-            100 * report["covered_fraction"],
-            path,
-        )
     return report
 
 
@@ -217,9 +210,3 @@ def _write_expression(workspace: Workspace, kept: dict[str, list | None], output
 def _stored_kept(workspace: Workspace, role: str) -> list | None:
     folder = workspace.faceset_dir(role)
     return read_shot_faceset(workspace, role).kept if (folder / INDEX_NAME).is_file() else None
-
-
-def _poses(records: list | None) -> np.ndarray | None:
-    if records is None:
-        return None
-    return np.asarray([r.pose for r in records if r.pose], np.float64).reshape(-1, 3)

@@ -8,10 +8,9 @@ a cancel while drawing keeps them, and the next run draws the sheet again.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from faceplate.curate.coverage import COVERAGE_NAME, coverage_html
+from faceplate.curate.coverage import coverage_html
 from faceplate.curate.decisions import (
     ReviewSettings,
     apply_decisions,
@@ -20,8 +19,9 @@ from faceplate.curate.decisions import (
     merged_decisions,
     write_decisions,
 )
-from faceplate.curate.expression import EXPRESSION_NAME, expression_html
+from faceplate.curate.expression import expression_html
 from faceplate.curate.sheet import write_review
+from faceplate.curate.source_coverage import read_source_coverage
 from faceplate.errors import CurateError
 from faceplate.faces.people import read_people
 from faceplate.reporting import Meter, Reporter, StageResult, check_cancelled
@@ -74,9 +74,9 @@ def run(workspace: Workspace, settings: ReviewSettings, reporter: Reporter) -> S
 
 def _coverage_html(workspace: Workspace) -> str:
     """The pose and expression coverage tables curate wrote, when it wrote them."""
-    parts = []
-    for name, to_html in ((COVERAGE_NAME, coverage_html), (EXPRESSION_NAME, expression_html)):
-        path = workspace.root / "facesets" / name
-        if path.is_file():
-            parts.append(to_html(json.loads(path.read_text(encoding="utf-8"))))
-    return "\n".join(parts)
+    found = read_source_coverage(workspace.root)
+    tables = (
+        coverage_html(found["pose"]) if found["pose"] else "",
+        expression_html(found["expression"]) if found["expression"] else "",
+    )
+    return "\n".join(table for table in tables if table)

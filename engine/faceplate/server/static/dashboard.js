@@ -131,7 +131,9 @@
 
   async function loadArtifacts(job) {
     // what the job made (layer version, report, movie) changes only with its status or its verdict
-    const key = JSON.stringify([job.id, job.status, job.verdict]);
+    // ... and with each stage that finishes (curate's source coverage comes before training)
+    const finished = job.stages.filter((stage) => stage.status === "done").length;
+    const key = JSON.stringify([job.id, job.status, job.verdict, finished]);
     if (key === state.artifactsKey) return;
     state.artifactsKey = key;
     try {
@@ -302,6 +304,7 @@
     $("retry-button").disabled = !RETRYABLE.includes(job.status);
     drawVerdict(job);
     drawLinks(job);
+    drawCoverage(job);
     const qcVerdict = verdictState(job); // the QC stage's row is red, not green, when the shot fails
     $("stage-rows").replaceChildren(...job.stages.map((stage) => stageRow(stage, stage.name === "qc" ? qcVerdict : "none")));
     drawImages(job);
@@ -339,6 +342,25 @@
     setLink("report-link", made && made.report ? jobPath(job.id, "/report/index.html") : null);
     setLink("movie-link", layer && layer.movie ? jobPath(job.id, "/movie") : null);
     setLink("layer-link", layer ? jobPath(job.id, "/layer") : null);
+  }
+
+  function drawCoverage(job) {
+    const made = state.artifacts && state.selected === job.id ? state.artifacts : null;
+    const found = made && made.coverage;
+    $("coverage").hidden = !found || !(found.pose || found.expression || found.people);
+    if ($("coverage").hidden) return;
+    const share = (report, what) => report ? `${what} ${Math.round(100 * report.covered_fraction)}% covered` : null;
+    $("coverage-summary").textContent =
+      [share(found.pose, "pose"), share(found.expression, "expression")].filter(Boolean).join(" · ");
+    $("coverage-lines").replaceChildren(...found.lines.map((line) => el("li", {}, line)));
+    $("coverage-people").textContent = found.people ? peopleText(found.people) : "";
+  }
+
+  function peopleText(people) {
+    // the review sheet's wording (faceplate.faces.people.people_html)
+    const others = (people.others || []).map((other) =>
+      `${other.name} in ${other.frames} frames` + (other.only_them ? ` (alone in ${other.only_them}: no face kept)` : ""));
+    return `kept ${people.kept}` + (others.length ? `; other people: ${others.join(", ")}` : "");
   }
 
   function setLink(id, url) {
