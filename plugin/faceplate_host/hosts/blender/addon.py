@@ -20,7 +20,7 @@ from typing import Any
 
 from faceplate_host.client import EngineClient, EngineError
 from faceplate_host.hosts.blender.adapter import BlenderAdapter
-from faceplate_host.hosts.follow import JobFollower, mark_placed, remember, unplaced
+from faceplate_host.hosts.follow import JobFollower, cancelled_message, mark_placed, remember, unplaced
 from faceplate_host.jobs import override_settings, placed_message, submit_shot
 from faceplate_host.shots import BUDGET_HELP, BUDGETS, ShotError
 
@@ -240,10 +240,7 @@ def step_and_place(operator: Any, bpy: Any, scene: Any, follower: JobFollower) -
     if final is None:
         return False
     if final["status"] == "cancelled":
-        operator.report(
-            {"WARNING"},
-            f"Faceplate: the job for {follower.job.shot.name} was cancelled; finished work is kept and a retry resumes",
-        )
+        operator.report({"WARNING"}, cancelled_message(follower.job))
         scene[JOBS_KEY] = mark_placed(scene.get(JOBS_KEY), follower.job.job_id)  # nothing left to follow
         return True
     placement = follower.placement()
