@@ -27,6 +27,7 @@ from faceplate_host.shots import BUDGET_HELP, BUDGETS, ShotError
 SHOTS_KEY = "faceplate_shots"  # the scene property the collect operator writes (JSON of Shot.to_dict())
 JOBS_KEY = "faceplate_jobs"  # the scene property that remembers the jobs sent (hosts/follow.py records)
 POLL_S = 0.5
+CANCELLING = "Faceplate: cancelling the jobs; finished work is kept, a retry resumes"
 
 
 def _classes(bpy: Any) -> list:
@@ -107,21 +108,26 @@ def _classes(bpy: Any) -> list:
 
         def invoke(self, context, event):
             try:
-                self.followers = open_followers(context.scene)
+                self.begin(context)
             except (EngineError, ShotError) as exc:
                 self.report({"ERROR"}, f"Faceplate: {exc}")
                 return {"CANCELLED"}
-            manager = context.window_manager
-            self.timer = manager.event_timer_add(POLL_S, window=context.window)
-            manager.progress_begin(0, 100)
-            manager.modal_handler_add(self)
+            context.window_manager.modal_handler_add(self)
             return {"RUNNING_MODAL"}
 
+        def begin(self, context):
+            """What the modal steps need before the first event: the jobs to follow, the timer, the progress bar."""
+            self.followers = open_followers(context.scene)
+            self.timer = context.window_manager.event_timer_add(POLL_S, window=context.window)
+            context.window_manager.progress_begin(0, 100)
+
         def modal(self, context, event):
-            if event.type == "ESC":
+            if event.type == "ESC" and event.value == "PRESS":  # taken, not passed on: it was meant for us
                 for follower in self.followers:
-                    follower.cancel()  # the next steps read the jobs' ends: "cancelled"
-                self.report({"WARNING"}, "Faceplate: cancelling the jobs; finished work is kept, a retry resumes")
+                    follower.cancel()  # the next timer steps read the jobs' ends: "cancelled"
+                self.report({"WARNING"}, CANCELLING)
+                context.workspace.status_text_set(CANCELLING)
+                return {"RUNNING_MODAL"}
             if event.type != "TIMER":
                 return {"PASS_THROUGH"}
             try:
