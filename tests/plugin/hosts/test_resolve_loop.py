@@ -27,14 +27,18 @@ FOLLOW_SCRIPT = Path(__file__).resolve().parents[3] / "plugin/faceplate_host/hos
 
 
 def watching(cancel: bool = False):
-    """The artist: lets the window's timer fire until the window's loop ends (pressing Cancel first)."""
+    """The artist: lets the window's timer fire until the window's loop ends (pressing Cancel first), for at most
+    ten minutes of ticks: a window whose handler never ends the loop fails the test instead of hanging it."""
 
     def artist(window):
         if cancel:
             window.click("Cancel")
-        while window.looping():
+        for _ in range(6000):
+            if not window.looping():
+                return
             window.timeout(TIMER)
             time.sleep(0.1)
+        pytest.fail("the follow window never ended its loop: its timer handler is not called")
 
     return artist
 
