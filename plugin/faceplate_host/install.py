@@ -104,12 +104,13 @@ def _nuke_layout(dest: Path, platform: str):
 
 
 def _resolve_layout(dest: Path, platform: str):
-    script = HOST_FILES / "resolve" / "scripts" / "Faceplate.py"
+    scripts = ("Faceplate.py", "Faceplate Follow.py")  # send; follow and place the project's unplaced jobs
     return (
-        [(script, dest / "Utility" / "Faceplate.py")],
+        [(HOST_FILES / "resolve" / "scripts" / name, dest / "Utility" / name) for name in scripts],
         dest.parent / "Faceplate" / "python",
         [
-            "restart Resolve: Workspace > Scripts > Faceplate sends the marked range (or the clip under the playhead)",
+            "restart Resolve: Workspace > Scripts > Faceplate sends the marked range (or the clip under the playhead);"
+            " Faceplate Follow places the jobs a closed window or a restart left unplaced",
             "set FACEPLATE_SOURCE (the identity to put in: clip, sequence or folder of stills) and "
             "FACEPLATE_CONSENT_REF (the performer's consent reference) before starting Resolve",
         ],

@@ -214,10 +214,15 @@ def jobs_file_for(timeline_path) -> Path:
 
 def save_jobs(path, timeline_path, jobs: Sequence[ShotJob], engine_url: str) -> Path:
     """Written beside its target and renamed into place: a crash never leaves half a list."""
-    path = Path(path)
     data = {"timeline": str(Path(timeline_path).absolute()), "engine": engine_url, "jobs": [j.to_dict() for j in jobs]}
+    return write_text_atomically(path, json.dumps(data, indent=2))
+
+
+def write_text_atomically(path, text: str) -> Path:
+    """``text`` written beside ``path`` and renamed into place: a crash never leaves half a file."""
+    path = Path(path)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_text(json.dumps(data, indent=2), encoding="utf-8")
+    temporary.write_text(text, encoding="utf-8")
     os.replace(temporary, path)
     return path
 

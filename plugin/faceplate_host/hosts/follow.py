@@ -7,7 +7,9 @@ loop (Blender's modal timer, Resolve's UIManager timer, a background script's pl
     placement = follower.placement()         # the layer to place (JobFailed when it failed or was cancelled)
 
 Jobs a host sent are remembered as ``remembered`` records (``ShotJob.to_dict()`` plus ``placed``) in the
-host's own document (a .blend's scene, a Nuke script's root), so a later session finds them again.
+host's own document (a .blend's scene, a Nuke script's root knob, a Resolve project's record file), so a later
+session finds them again and places the layers not placed yet ("re-attach"); a cancelled job counts as placed
+(nothing is left to follow).
 """
 
 from __future__ import annotations
@@ -51,6 +53,11 @@ class JobFollower:
     def placement(self, track_name: str = "faceplate") -> LayerPlacement:
         require_done(self.final or self.client.job(self.job.job_id), self.job.shot)
         return placement_for(self.client, self.job, track_name=track_name)
+
+
+def cancelled_message(job: ShotJob) -> str:
+    """What a host tells the artist when a job it followed ended cancelled."""
+    return f"Faceplate: the job for {job.shot.name} was cancelled; finished work is kept and a retry resumes"
 
 
 def read_remembered(text: Optional[str]) -> list:

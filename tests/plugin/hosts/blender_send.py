@@ -4,14 +4,47 @@ scene saved again (what it remembers travels to the next session, as when an art
     python blender_send.py ADDON_DIR BLEND OPERATOR PROPERTIES_JSON   -> the operator's result and the scene
 
 OPERATOR is ``send``, ``follow`` or ``cancel`` (``bpy.ops.faceplate.<OPERATOR>``, EXEC_DEFAULT as in background
-mode). The engine is the one FACEPLATE_URL / FACEPLATE_TOKEN name; new shots go under FACEPLATE_SHOTS.
+mode), or ``follow_esc``: Follow as it runs in the UI, its modal steps driven with Esc pressed first (see
+``follow_esc_operator``). The engine is the one FACEPLATE_URL / FACEPLATE_TOKEN name; new shots go under
+FACEPLATE_SHOTS.
 """
 
 import json
 import os
 import sys
+import time
 
 import bpy
+
+
+class Event:
+    """The fields of a window event that modal() reads. bpy cannot construct an Event (bpy.types.Event is made only
+    by Blender's event system) and background mode has none: invoking an operator there is refused ("invalid
+    operator call": no window event state), so the events are these stand-ins."""
+
+    def __init__(self, type, value="NOTHING"):
+        self.type, self.value = type, value
+
+
+def follow_esc_operator():
+    """The add-on's registered Follow operator, run on a real operator instance as in the UI: its ``begin`` (what
+    invoke sets up before adding the modal handler), then its own ``modal`` with Esc pressed, then with timer events
+    until it ends. Only ``execute`` is this test's: Blender calls it, where it would dispatch the events."""
+
+    class FACEPLATE_OT_follow_esc(bpy.types.FACEPLATE_OT_follow):
+        bl_idname = "faceplate.follow_esc"
+        bl_label = "Faceplate: Follow, then Esc"
+
+        def execute(self, context):
+            self.begin(context)
+            answers = [self.modal(context, Event("ESC", "PRESS"))]
+            while answers[-1] == {"RUNNING_MODAL"} and len(answers) < 1200:
+                time.sleep(0.25)
+                answers.append(self.modal(context, Event("TIMER")))
+            print("MODAL " + json.dumps([sorted(a) for a in answers[:2]] + [sorted(answers[-1])]), flush=True)
+            return answers[-1]
+
+    return FACEPLATE_OT_follow_esc
 
 
 def main(argv):
@@ -21,6 +54,8 @@ def main(argv):
     import faceplate_blender
 
     faceplate_blender.register()
+    if operator == "follow_esc":
+        bpy.utils.register_class(follow_esc_operator())
     try:
         result = {"result": sorted(getattr(bpy.ops.faceplate, operator)("EXEC_DEFAULT", **json.loads(properties)))}
     except RuntimeError as exc:  # the operator reported an error: bpy.ops raises it
@@ -34,6 +69,8 @@ def main(argv):
         ),
         "markers": sorted((m.frame, m.name) for m in scene.timeline_markers),
     }
+    if operator == "follow_esc":
+        bpy.utils.unregister_class(bpy.types.FACEPLATE_OT_follow_esc)
     faceplate_blender.unregister()  # as Blender does on quit
     print("RESULT " + json.dumps(result), flush=True)
     os._exit(0)  # bpy as a module can crash in its own teardown; the result is out

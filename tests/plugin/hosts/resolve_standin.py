@@ -17,6 +17,9 @@ What the README documents and this reproduces:
   ``GetLeftOffset``, ``GetSourceStartFrame``, ``GetMediaPoolItem``, ``GetTrackTypeAndIndex`` → [type, index].
 - ``MediaPoolItem.GetClipProperty(name)``: strings ("File Path", "Resolution" "1920x1080"), except
   ``FPS``, which Resolve returns as a number (23.976).
+- ``Project.GetName()``, ``Project.GetUniqueId()`` ("Returns a unique ID for the project item").
+- A project lives in Resolve's database across sessions: ``restarted()`` is a new Resolve session with the same
+  project open (its id, timeline, clips, track names, markers and marks; nothing else carried over).
 - ``MediaPool.ImportMedia([{"FilePath", "StartIndex", "EndIndex"}])`` → [MediaPoolItem];
   ``AppendToTimeline([{clipInfo}])`` → "the list of appended timelineItems" (empty when it fails);
   before 18.5 the clipInfo has no trackIndex/recordFrame and clips are appended at the track's end;
@@ -220,9 +223,15 @@ class MediaPool(Recorder):
 
 
 class Project:
-    def __init__(self, resolve, timeline):
-        self.resolve, self.timeline = resolve, timeline
+    def __init__(self, resolve, timeline, name="Interview", uid="6a1c0b6e-1d2f-4b8e-9f3a-0c5d7e8f9a01"):
+        self.resolve, self.timeline, self.name, self.uid = resolve, timeline, name, uid
         self.pool = MediaPool(resolve.log, self)
+
+    def GetName(self):
+        return self.name
+
+    def GetUniqueId(self):
+        return self.uid
 
     def GetCurrentTimeline(self):
         return self.timeline
@@ -244,6 +253,24 @@ class ResolveStandIn:
         self.version, self.log = [*version, 0, ""], []
         self.timeline = Timeline(self.log, self.version, **timeline)
         self.project = Project(self, self.timeline)
+
+    def restarted(self):
+        """Resolve quit and started again, the same project opened from its database (a fresh call log)."""
+        again = ResolveStandIn(version=tuple(self.version[:3]), name=self.timeline.name, start=self.timeline.start)
+        again.project.name, again.project.uid = self.project.name, self.project.uid
+        saved, timeline = self.timeline, again.timeline
+        timeline.settings, timeline.marks = dict(saved.settings), dict(saved.marks)
+        timeline.markers, timeline.track_names = dict(saved.markers), dict(saved.track_names)
+        for index, items in saved.tracks.items():
+            timeline.tracks[index] = []
+            for item in items:
+                media = item.media and MediaPoolItem(again.log, item.media.properties)
+                copy = TimelineItem(
+                    again.log, item.name, media, item.start, item.duration, item.left_offset, index, item.uid
+                )
+                copy.enabled = item.enabled
+                timeline.tracks[index].append(copy)
+        return again
 
     def GetVersion(self):
         return list(self.version)

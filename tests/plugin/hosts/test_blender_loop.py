@@ -2,7 +2,8 @@
 mode, each step a new Blender session on the saved .blend: send with a preview budget of a few iterations and
 quit → a new session's Follow re-attaches, shows the job's progress, places v001 and reports QC's verdict → a
 review note sent as an override renders v002, placed above v001, which stays (muted) with its files
-byte-identical. And Cancel: the remembered running job is cancelled in the engine, and Follow says so."""
+byte-identical. And Cancel: the remembered running job is cancelled in the engine, and Follow says so; Esc while
+Follow runs modally does the same."""
 
 from __future__ import annotations
 
@@ -97,6 +98,20 @@ def test_cancel_stops_the_remembered_job_in_the_engine(scene, engine):
     assert cancelled["result"] == ["FINISHED"], cancelled
     followed, said = scene("follow")
     assert followed["result"] == ["FINISHED"], followed
+    assert "Faceplate: the job for plate was cancelled; finished work is kept and a retry resumes" in said
+    assert engine.client.job(remembered["job"])["status"] == "cancelled"
+    assert [s[0] for s in followed["strips"]] == ["plate"], "nothing placed"
+    assert [j["placed"] for j in followed["jobs"]] == [True], "nothing left to follow"
+
+
+def test_esc_while_following_cancels_the_job_and_places_nothing(scene, engine):
+    sent, _ = scene("send", budget="review", follow=False)
+    [remembered] = sent["jobs"]
+    followed, said = scene("follow_esc")  # Follow's modal(): Esc pressed, then timer events until it ends
+    assert followed["result"] == ["FINISHED"], (followed, said[-3000:])
+    [answers] = [line for line in said.splitlines() if line.startswith("MODAL ")]
+    assert json.loads(answers.removeprefix("MODAL "))[0] == ["RUNNING_MODAL"], "Esc is taken, following goes on"
+    assert "Faceplate: cancelling the jobs; finished work is kept, a retry resumes" in said
     assert "Faceplate: the job for plate was cancelled; finished work is kept and a retry resumes" in said
     assert engine.client.job(remembered["job"])["status"] == "cancelled"
     assert [s[0] for s in followed["strips"]] == ["plate"], "nothing placed"

@@ -50,6 +50,10 @@ def test_resolve_install_puts_the_script_in_the_per_user_utility_folder(tmp_path
     ran = bare_python(f"exec(open({str(script)!r}).read())", cwd=tmp_path)
     assert ran.returncode == 0, ran.stderr
     assert ran.stdout.startswith("Faceplate: cannot reach DaVinci Resolve: run this from Workspace > Scripts")
+    follow = scripts / "Utility" / "Faceplate Follow.py"  # the re-attach script, beside it in the menu
+    ran = bare_python(f"exec(open({str(follow)!r}).read())", cwd=tmp_path)
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.startswith("Faceplate: cannot reach DaVinci Resolve: run this from Workspace > Scripts")
 
 
 def test_blender_install_puts_the_add_on_in_the_per_user_addons_folder(tmp_path):

@@ -127,6 +127,7 @@ def test_menu_py_adds_the_faceplate_menu_and_init_py_touches_no_ui(tmp_path, mon
     exec(compile((done.dest / "menu.py").read_text(), str(done.dest / "menu.py"), "exec"), {})
     assert sorted(nuke.menu("Nuke").items["Faceplate"].items) == [
         "Faceplate doctor",
+        "Follow unfinished jobs",
         "Send selected Read to Faceplate...",
     ]
     assert sys.path[0] == str(done.package_dir)

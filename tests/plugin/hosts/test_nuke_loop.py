@@ -1,17 +1,22 @@
 """The artist's loop in Nuke (the stand-in, a real engine): send with a budget → the ProgressTask shows the job's
 progress → v001 placed with QC's verdict → a review note on file frame 22 (a movie Read numbers from 1) renders v002 on a new Read into the same
-Merge, v001's Read kept (disabled) with its files byte-identical. Cancel on the task: test_nuke_runner.py."""
+Merge, v001's Read kept (disabled) with its files byte-identical. Re-attach: send, save and quit; a new session on
+the saved script runs Faceplate > Follow unfinished jobs, which places v001 once. Cancel on the task:
+test_nuke_runner.py."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+from nuke_standin import NukeStandIn
 from server_helpers import QUICK_SETTINGS
 from test_blender_e2e import tree_hashes
 from test_nuke_runner import CONSENT_REF, selected_plate
 
-from faceplate_host.hosts.nuke.runner import send_selected
+from faceplate_host.hosts.nuke.runner import JOBS_KNOB, send_selected
+from faceplate_host.hosts.nuke.ui import add_menu
 from faceplate_host.jobs import override_settings
 
 pytestmark = pytest.mark.slow
@@ -47,3 +52,54 @@ def test_send_follow_place_v001_then_an_override_places_v002(engine, monkeypatch
     assert merge.input(1) is second and second["file"].value().endswith("render/v002/layer/faceplate.####.exr")
     assert first["file"].value().endswith("render/v001/layer/faceplate.####.exr") and first["disable"].value()
     assert tree_hashes(workspace / "render" / "v001") == v001, "v001's files are byte-identical"
+
+
+def restarted(script: Path) -> NukeStandIn:
+    """Nuke started again on the saved script, its Faceplate menu added by menu.py."""
+    nuke = NukeStandIn(fps=30.0)
+    nuke.scriptOpen(str(script))
+    add_menu(nuke)
+    return nuke
+
+
+def follow_unfinished_from_the_menu(nuke) -> list:
+    """Faceplate > Follow unfinished jobs, its worker threads run to their end, then Nuke's main thread; the
+    messages it showed."""
+    said = len(nuke.messages)
+    threads = nuke.menu("Nuke").items["Faceplate"].items["Follow unfinished jobs"]()
+    for thread in threads:
+        thread.join(timeout=600)
+        assert not thread.is_alive()
+    nuke.run_main_thread()
+    return nuke.messages[said:]
+
+
+def test_after_a_restart_follow_unfinished_jobs_places_the_layer_once(engine, monkeypatch, tmp_path):
+    nuke, source = selected_plate(engine, monkeypatch)
+    script = tmp_path / "comp.nk"
+    nuke.root()["name"].setValue(str(script))
+    [sending] = send_selected(nuke, engine.client, [str(source)], CONSENT_REF, settings=QUICK_SETTINGS, budget="5it")
+    nuke.scriptSave()  # the artist saves and quits: the session's worker thread and main thread are gone
+    monkeypatch.setenv("FACEPLATE_URL", engine.url)  # the menu command reaches the engine as an artist's would
+    monkeypatch.setenv("FACEPLATE_TOKEN", (engine.data / "token").read_text().strip())
+
+    nuke = restarted(script)
+    [remembered] = json.loads(nuke.root()[JOBS_KNOB].getText())
+    assert remembered["placed"] is False and remembered["shot"]["budget"] == "5it"
+    [said] = follow_unfinished_from_the_menu(nuke)
+    assert said.startswith("Faceplate: sh010: layer v001 placed at 21-24 on track 'faceplate'; QC "), said
+    [task] = nuke.tasks  # the job's progress, as a send shows it
+    assert any(m.startswith("train:") for m in task.messages) and task.progress[-1] == 100
+    merge, layer = nuke.toNode("Merge1"), nuke.toNode("Read1")
+    assert merge.input(0) is nuke.toNode("sh010") and merge.input(1) is layer
+    assert layer["file"].value() == str(Path(remembered["workspace"]) / "render/v001/layer/faceplate.####.exr")
+    assert (layer["first"].value(), layer["last"].value()) == (21, 24)
+    assert [r["placed"] for r in json.loads(nuke.root()[JOBS_KNOB].getText())] == [True]
+    nuke.scriptSave()
+
+    nuke = restarted(script)  # again: nothing is placed twice
+    assert follow_unfinished_from_the_menu(nuke) == [
+        "Faceplate: no job of this script is waiting to be placed: send a Read first (Faceplate > Send)"
+    ]
+    assert [n.name() for n in nuke.allNodes()] == ["sh010", "Read1", "Merge1"]
+    sending.join(timeout=600)  # the first session's thread (in Nuke it ended with the session)

@@ -253,3 +253,30 @@ def test_resolve_comes_from_the_scripts_globals_or_says_how_to_reach_it(monkeypa
     monkeypatch.setitem(sys.modules, "DaVinciResolveScript", None)  # outside Resolve: the module is not there
     with pytest.raises(ShotError, match=r"cannot reach DaVinci Resolve: run this from Workspace > Scripts"):
         get_resolve({})
+
+
+def test_faceplate_follow_leaves_a_job_of_another_timeline_and_says_which(tmp_path):
+    """Re-attach only places on the timeline a job was sent from: another timeline's job is named, not followed
+    (no engine is reached), and stays remembered for when that timeline is open."""
+    from faceplate_host.client import EngineClient
+    from faceplate_host.hosts.follow import unplaced
+    from faceplate_host.hosts.resolve.reattach import follow_unfinished, records_file, remember_jobs
+    from faceplate_host.jobs import ShotJob
+    from faceplate_host.shots import Shot
+
+    resolve = ResolveStandIn(version=(19, 1, 0), start=86400, rate="24")
+    adapter = ResolveAdapter(resolve)
+    nowhere = EngineClient("http://127.0.0.1:9", token="unused")  # a refused port: any request would fail
+    assert follow_unfinished(adapter, nowhere, {}, str(tmp_path)) == [
+        "Faceplate: no job of this project is waiting to be placed: send a clip first (Workspace > Scripts > Faceplate)"
+    ]
+    shot = Shot("sh020", SEQUENCE, FrameSpan(1001, 1010), FrameSpan(90000, 90009), Fraction(24), timeline="Reel 2")
+    remember_jobs(adapter, str(tmp_path), [ShotJob(shot, "job-7", str(tmp_path / "sh020_90000"))])
+    assert follow_unfinished(adapter, nowhere, {}, str(tmp_path)) == [
+        "Faceplate: sh020: engine job job-7 was sent from the timeline 'Reel 2'; open that timeline and run "
+        "Faceplate Follow again"
+    ]
+    records = records_file(adapter, str(tmp_path))
+    assert records == tmp_path / "resolve_projects" / f"{resolve.project.GetUniqueId()}.json"
+    assert [job.job_id for job in unplaced(records.read_text())] == ["job-7"]
+    assert not resolve.calls("ImportMedia") and not resolve.calls("AddTrack")

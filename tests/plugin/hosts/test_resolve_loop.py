@@ -1,10 +1,12 @@
 """The artist's loop in Resolve (stand-ins for Resolve and its UIManager, a real engine): the publish follows its
 job in a UIManager window (a label with the job's progress, a Cancel button, a timer that reads the engine) →
 v001 placed with QC's verdict → a review note as an override renders v002, placed on a new track while v001 stays
-(disabled) with its files byte-identical. Cancel in the window cancels the engine job."""
+(disabled) with its files byte-identical. Cancel in the window cancels the engine job. Re-attach: the window closed
+and Resolve restarted, Workspace > Scripts > Faceplate Follow places the project's unplaced job once."""
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -16,21 +18,27 @@ from uimanager_standin import script_globals
 
 from faceplate_host.hosts.resolve.adapter import ResolveAdapter
 from faceplate_host.hosts.resolve.follow_window import TIMER
+from faceplate_host.hosts.resolve.reattach import RECORDS_FOLDER
 from faceplate_host.hosts.resolve.session import publish_in_resolve
 from faceplate_host.jobs import override_settings
 
 pytestmark = pytest.mark.slow
+FOLLOW_SCRIPT = Path(__file__).resolve().parents[3] / "plugin/faceplate_host/hosts/resolve/scripts/Faceplate Follow.py"
 
 
 def watching(cancel: bool = False):
-    """The artist: lets the window's timer fire until the window's loop ends (pressing Cancel first)."""
+    """The artist: lets the window's timer fire until the window's loop ends (pressing Cancel first), for at most
+    ten minutes of ticks: a window whose handler never ends the loop fails the test instead of hanging it."""
 
     def artist(window):
         if cancel:
             window.click("Cancel")
-        while window.looping():
+        for _ in range(6000):
+            if not window.looping():
+                return
             window.timeout(TIMER)
             time.sleep(0.1)
+        pytest.fail("the follow window never ended its loop: its timer handler is not called")
 
     return artist
 
@@ -89,3 +97,44 @@ def test_cancel_in_the_window_cancels_the_engine_job(engine, monkeypatch):
     assert shown[-1] == "interview: cancelled"
     assert "was cancelled; submit again to resume" in lines[0], lines
     assert resolve.calls("ImportMedia") == []
+
+
+def run_follow_script(resolve, artist, capsys) -> tuple:
+    """Workspace > Scripts > Faceplate Follow, the script file itself with the globals Resolve gives it: the lines
+    it printed to the console, and the texts its window showed."""
+    scope = script_globals(resolve, artist)
+    capsys.readouterr()
+    exec(compile(FOLLOW_SCRIPT.read_text(), str(FOLLOW_SCRIPT), "exec"), scope)
+    shown = [text for d in scope["dispatchers"] for w in d.windows for text in w.GetItems()["Status"].texts]
+    return capsys.readouterr().out.splitlines(), shown
+
+
+def test_after_the_window_closed_and_a_restart_faceplate_follow_places_the_layer_once(engine, monkeypatch, capsys):
+    resolve, source = marked_interview(engine, monkeypatch)
+    lines, _ = publish(engine, resolve, source, lambda window: window.close(), budget="5it", settings=QUICK_SETTINGS)
+    [job] = engine.client.jobs()
+    assert lines == [f"Faceplate: interview: engine job {job['id']} still runs; the engine's dashboard follows it"]
+    records = engine.roots / "shots" / RECORDS_FOLDER / f"{resolve.project.GetUniqueId()}.json"
+    [remembered] = json.loads(records.read_text())
+    assert (remembered["job"], remembered["placed"], remembered["shot"]["budget"]) == (job["id"], False, "5it")
+    monkeypatch.setenv("FACEPLATE_URL", engine.url)  # the script reaches the engine as an artist's would
+    monkeypatch.setenv("FACEPLATE_TOKEN", (engine.data / "token").read_text().strip())
+
+    resolve = resolve.restarted()
+    said, shown = run_follow_script(resolve, watching(), capsys)
+    assert shown[0] == "waiting for the engine" and shown[-1] == "interview: done", shown
+    [line] = said
+    assert line.startswith("Faceplate: interview: layer v001 placed at 108010-108013 on track 'faceplate'; QC "), line
+    [(imported,)] = resolve.calls("ImportMedia")
+    assert imported[0]["FilePath"] == str(Path(job["workspace"]) / "render/v001/layer/faceplate.%04d.exr")
+    assert (imported[0]["StartIndex"], imported[0]["EndIndex"]) == (1021, 1024)
+    [layer] = resolve.timeline.tracks[2]
+    assert (layer.GetStart(), layer.GetDuration()) == (108010, 4) and resolve.timeline.track_names[2] == "faceplate"
+    assert [r["placed"] for r in json.loads(records.read_text())] == [True]
+
+    resolve = resolve.restarted()  # again: nothing is placed twice, no window opens
+    said, shown = run_follow_script(resolve, watching(), capsys)
+    assert said == [
+        "Faceplate: no job of this project is waiting to be placed: send a clip first (Workspace > Scripts > Faceplate)"
+    ]
+    assert shown == [] and resolve.calls("ImportMedia") == [] and len(resolve.timeline.tracks) == 2

@@ -5,7 +5,10 @@ table (``ID``, ``Text``...), ``dispatcher.AddWindow(properties, root)``, ``windo
 ``ComboBox.AddItems(list)`` / ``CurrentText``, handlers set as ``window.On.<ID>.Clicked`` (buttons) and
 ``window.On.<window ID>.Close``, ``window.Show()``/``Hide()``, ``dispatcher.RunLoop()`` until ``ExitLoop()``;
 ``ui.Timer({"ID", "Interval"})`` (UITimer in the Fusion script reference: a QTimer with ``Interval``, ``Start()``,
-``Stop()``, ``IsActive``), whose ``Timeout`` event a window handles as ``window.On.<timer ID>.Timeout``.
+``Stop()``, ``IsActive``). A timer belongs to no window: its ``Timeout`` event is the dispatcher's,
+``dispatcher.On.Timeout(ev)`` with ``ev["who"]`` the timer's ID, and a ``window.On.<timer ID>.Timeout`` handler is
+never called (Blackmagic publishes no UIManager reference; this is what scripts written against Fusion and
+Resolve rely on, several noting that the window-level handler never fires).
 
 The artist is a test's function, called inside ``RunLoop`` with the window: it types into the fields and
 presses a button (``window.click(ID)``), closes the window (``window.close()``) or lets a started timer fire
@@ -94,8 +97,8 @@ class Window:
         getattr(self.On, self.properties["ID"]).Close({"what": "Close"})
 
     def timeout(self, timer):
-        assert self.dispatcher.ui.timers[timer].IsActive, f"timer {timer} was never started: it would not fire"
-        getattr(self.On, timer).Timeout({"what": "Timeout", "who": timer})
+        """The timer fires while this window's loop runs: the dispatcher's handler gets it."""
+        self.dispatcher.timeout(timer)
 
     def looping(self):
         return self.dispatcher.running
@@ -104,6 +107,13 @@ class Window:
 class Dispatcher:
     def __init__(self, ui, artist):
         self.ui, self.artist, self.windows, self.running = ui, artist, [], False
+        self.On = SimpleNamespace()
+
+    def timeout(self, timer):
+        assert self.ui.timers[timer].IsActive, f"timer {timer} was never started: it would not fire"
+        handler = getattr(self.On, "Timeout", None)
+        if handler is not None:
+            handler({"what": "Timeout", "who": timer})
 
     def AddWindow(self, properties, root):
         self.windows.append(Window(properties, root))

@@ -20,13 +20,14 @@ from typing import Any
 
 from faceplate_host.client import EngineClient, EngineError
 from faceplate_host.hosts.blender.adapter import BlenderAdapter
-from faceplate_host.hosts.follow import JobFollower, mark_placed, remember, unplaced
+from faceplate_host.hosts.follow import JobFollower, cancelled_message, mark_placed, remember, unplaced
 from faceplate_host.jobs import override_settings, placed_message, submit_shot
 from faceplate_host.shots import BUDGET_HELP, BUDGETS, ShotError
 
 SHOTS_KEY = "faceplate_shots"  # the scene property the collect operator writes (JSON of Shot.to_dict())
 JOBS_KEY = "faceplate_jobs"  # the scene property that remembers the jobs sent (hosts/follow.py records)
 POLL_S = 0.5
+CANCELLING = "Faceplate: cancelling the jobs; finished work is kept, a retry resumes"
 
 
 def _classes(bpy: Any) -> list:
@@ -107,21 +108,26 @@ def _classes(bpy: Any) -> list:
 
         def invoke(self, context, event):
             try:
-                self.followers = open_followers(context.scene)
+                self.begin(context)
             except (EngineError, ShotError) as exc:
                 self.report({"ERROR"}, f"Faceplate: {exc}")
                 return {"CANCELLED"}
-            manager = context.window_manager
-            self.timer = manager.event_timer_add(POLL_S, window=context.window)
-            manager.progress_begin(0, 100)
-            manager.modal_handler_add(self)
+            context.window_manager.modal_handler_add(self)
             return {"RUNNING_MODAL"}
 
+        def begin(self, context):
+            """What the modal steps need before the first event: the jobs to follow, the timer, the progress bar."""
+            self.followers = open_followers(context.scene)
+            self.timer = context.window_manager.event_timer_add(POLL_S, window=context.window)
+            context.window_manager.progress_begin(0, 100)
+
         def modal(self, context, event):
-            if event.type == "ESC":
+            if event.type == "ESC" and event.value == "PRESS":  # taken, not passed on: it was meant for us
                 for follower in self.followers:
-                    follower.cancel()  # the next steps read the jobs' ends: "cancelled"
-                self.report({"WARNING"}, "Faceplate: cancelling the jobs; finished work is kept, a retry resumes")
+                    follower.cancel()  # the next timer steps read the jobs' ends: "cancelled"
+                self.report({"WARNING"}, CANCELLING)
+                context.workspace.status_text_set(CANCELLING)
+                return {"RUNNING_MODAL"}
             if event.type != "TIMER":
                 return {"PASS_THROUGH"}
             try:
@@ -240,10 +246,7 @@ def step_and_place(operator: Any, bpy: Any, scene: Any, follower: JobFollower) -
     if final is None:
         return False
     if final["status"] == "cancelled":
-        operator.report(
-            {"WARNING"},
-            f"Faceplate: the job for {follower.job.shot.name} was cancelled; finished work is kept and a retry resumes",
-        )
+        operator.report({"WARNING"}, cancelled_message(follower.job))
         scene[JOBS_KEY] = mark_placed(scene.get(JOBS_KEY), follower.job.job_id)  # nothing left to follow
         return True
     placement = follower.placement()

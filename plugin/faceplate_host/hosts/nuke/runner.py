@@ -6,6 +6,13 @@ user has requested the task to be cancelled") and its threading example create a
 from the worker thread. Nodes are touched only on the main thread, through
 ``nuke.executeInMainThread(call, args)`` ("Execute the callable 'call' ... in Nuke's main thread and
 return immediately"): the placement and any error message.
+
+Each job sent is remembered in the script (``hosts/follow.py`` records, JSON in a hidden ``faceplate_jobs``
+String_Knob added to the Root node: user knobs are written to the .nk unless flagged DO_NOT_WRITE; INVISIBLE only
+keeps it off the panel), marked placed on the main thread once its layer is placed. After Nuke restarts, the
+saved script's Faceplate > Follow unfinished jobs (``follow_unfinished``) follows every remembered job whose layer
+is not placed and places each as it finishes. The knob is read with ``getText()``: a String_Knob's ``value()``
+is its text evaluated as Tcl (Foundry: "Get the evaluated value"), which the JSON's brackets would break.
 """
 
 from __future__ import annotations
@@ -15,10 +22,13 @@ import threading
 from typing import Any, Optional
 
 from faceplate_host.client import EngineClient, EngineError
+from faceplate_host.hosts.follow import cancelled_message, mark_placed, remember, unplaced
 from faceplate_host.hosts.nuke.adapter import NukeAdapter
 from faceplate_host.hosts.progress import event_fraction
 from faceplate_host.jobs import ShotJob, event_text, placed_message, placement_for, require_done, submit_shot
 from faceplate_host.shots import ShotError
+
+JOBS_KNOB = "faceplate_jobs"  # the Root knob remembering the jobs this script sent
 
 
 def shots_folder(nuke: Any) -> str:
@@ -54,15 +64,46 @@ def send_selected(
             settings=settings,
             stages=stages,
         )
-        thread = threading.Thread(
-            target=follow_in_thread,
-            args=(nuke, client, adapter, job, poll_s),
-            name=f"faceplate-{shot.name}",
-            daemon=True,
-        )
-        thread.start()
-        threads.append(thread)
+        jobs_knob(nuke).setText(remember(jobs_knob(nuke).getText(), job))
+        threads.append(start_following(nuke, client, adapter, job, poll_s))
     return threads
+
+
+def follow_unfinished(nuke: Any, client: EngineClient, poll_s: float = 0.5) -> list:
+    """Re-attach: follow every job this script remembers whose layer is not placed yet (each on its worker
+    thread, as a send does); returns the started threads. None waiting: ShotError saying so."""
+    jobs = unplaced(jobs_knob(nuke).getText())
+    if not jobs:
+        raise ShotError("no job of this script is waiting to be placed: send a Read first (Faceplate > Send)")
+    adapter = NukeAdapter(nuke)
+    return [start_following(nuke, client, adapter, job, poll_s) for job in jobs]
+
+
+def start_following(nuke: Any, client: EngineClient, adapter: NukeAdapter, job: ShotJob, poll_s: float) -> Any:
+    thread = threading.Thread(
+        target=follow_in_thread,
+        args=(nuke, client, adapter, job, poll_s),
+        name=f"faceplate-{job.shot.name}",
+        daemon=True,
+    )
+    thread.start()
+    return thread
+
+
+def jobs_knob(nuke: Any) -> Any:
+    """The Root's hidden knob remembering the jobs sent (added on first use)."""
+    root = nuke.root()
+    knob = root.knob(JOBS_KNOB)
+    if knob is None:
+        knob = nuke.String_Knob(JOBS_KNOB, "Faceplate jobs")
+        knob.setFlag(nuke.INVISIBLE)
+        root.addKnob(knob)
+    return knob
+
+
+def mark_done(nuke: Any, job_id: str) -> None:
+    """On the main thread: the job's layer is placed (or it was cancelled): not followed again."""
+    jobs_knob(nuke).setText(mark_placed(jobs_knob(nuke).getText(), job_id))
 
 
 def place_and_say(nuke: Any, adapter: NukeAdapter, placement) -> None:
@@ -72,7 +113,13 @@ def place_and_say(nuke: Any, adapter: NukeAdapter, placement) -> None:
     except ShotError as exc:
         nuke.message(f"Faceplate: {exc}")
         return
+    mark_done(nuke, placement.metadata["job"])
     nuke.message(f"Faceplate: {placed_message(placement)}")
+
+
+def say_cancelled(nuke: Any, job: ShotJob) -> None:
+    mark_done(nuke, job.job_id)
+    nuke.message(cancelled_message(job))
 
 
 def follow_in_thread(nuke: Any, client: EngineClient, adapter: NukeAdapter, job: ShotJob, poll_s: float = 0.5) -> None:
@@ -90,10 +137,7 @@ def follow_in_thread(nuke: Any, client: EngineClient, adapter: NukeAdapter, job:
     try:
         final = client.watch(job.job_id, show, poll_s=poll_s, cancelled=task.isCancelled)
         if final["status"] == "cancelled":
-            nuke.executeInMainThread(
-                nuke.message,
-                (f"Faceplate: the job for {job.shot.name} was cancelled; finished work is kept and a retry resumes",),
-            )
+            nuke.executeInMainThread(say_cancelled, (nuke, job))
             return
         require_done(final, job.shot)
         nuke.executeInMainThread(place_and_say, (nuke, adapter, placement_for(client, job)))

@@ -11,6 +11,7 @@ from faceplate_host.shots import BUDGET_HELP, BUDGETS, ShotError
 def add_menu(nuke: Any) -> None:
     menu = nuke.menu("Nuke").addMenu("Faceplate")
     menu.addCommand("Send selected Read to Faceplate...", lambda: send_selected_dialog(nuke))
+    menu.addCommand("Follow unfinished jobs", lambda: follow_unfinished_jobs(nuke))
     menu.addCommand("Faceplate doctor", lambda: show_doctor(nuke))
 
 
@@ -31,6 +32,18 @@ def send_selected_dialog(nuke: Any) -> None:
         send_selected(nuke, EngineClient.local(), [source], consent_ref, budget=budget.strip())
     except (EngineError, ShotError) as exc:
         nuke.message(f"Faceplate: {exc}")
+
+
+def follow_unfinished_jobs(nuke: Any) -> list:
+    """After a restart: follow and place the jobs this script sent whose layers are not placed yet (the
+    started worker threads; none when there is nothing to follow, said in a message)."""
+    from faceplate_host.hosts.nuke.runner import follow_unfinished
+
+    try:
+        return follow_unfinished(nuke, EngineClient.local())
+    except (EngineError, ShotError) as exc:
+        nuke.message(f"Faceplate: {exc}")
+        return []
 
 
 def show_doctor(nuke: Any) -> None:

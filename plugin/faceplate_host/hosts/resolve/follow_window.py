@@ -2,8 +2,11 @@
 where the script has a UIManager (Workspace > Scripts, free Resolve included); else lines on the console.
 
 The window is the pattern of the send dialog (``dialog.py``) plus a ``ui.Timer`` (UIManager's UITimer, a QTimer:
-``Interval`` in ms, ``Start()``/``Stop()``, its ``Timeout`` event handled as ``window.On.<timer ID>.Timeout``)
-that reads one page of each job's events per tick, so the window stays live while the engine works.
+``Interval`` in ms, ``Start()``/``Stop()``) that reads one page of each job's events per tick, so the window stays
+live while the engine works. A timer is no widget of a window: its ``Timeout`` event goes to the dispatcher,
+``dispatcher.On.Timeout``, with the timer's ID in the event's ``who`` (Blackmagic publishes no UIManager reference;
+this is how the Fusion/Resolve scripts people share handle it, and they note that a ``window.On.<timer ID>.Timeout``
+handler is accepted but never called).
 Cancel asks the engine to cancel the jobs (they stop at a safe point; a retry resumes); closing the window
 stops following, the jobs go on.
 """
@@ -45,6 +48,8 @@ def follow_jobs(scope: dict, followers: list, poll_s: float = 0.5, cancelled: Ca
         dispatcher.ExitLoop()
 
     def poll(event: Any) -> None:
+        if (event or {}).get("who", TIMER) != TIMER:  # another script's timer in this dispatcher
+            return
         try:
             finished = all([follower.step() is not None for follower in followers])
         except EngineError as exc:
@@ -61,7 +66,7 @@ def follow_jobs(scope: dict, followers: list, poll_s: float = 0.5, cancelled: Ca
             follower.cancel()
         status.Text = "cancelling: the jobs stop at their next safe point"
 
-    getattr(window.On, TIMER).Timeout = poll
+    dispatcher.On.Timeout = poll
     window.On.Cancel.Clicked = cancel
     getattr(window.On, WINDOW).Close = stop
     window.Show()

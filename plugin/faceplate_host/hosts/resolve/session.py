@@ -1,7 +1,8 @@
 """What the Resolve menu script does: the shared pyblish publish (collect → validate → submit and wait →
 place) with the Resolve adapter. Between submit and wait the jobs are followed in a UIManager window with their
 progress and a Cancel button (``follow_window``; the console where there is no UIManager); the result lines go to
-Workspace > Console."""
+Workspace > Console. The jobs sent are remembered for the project (``reattach``): Workspace > Scripts > Faceplate
+Follow (``follow_from_menu``) places those not placed yet, after a restart or a closed window."""
 
 from __future__ import annotations
 
@@ -32,6 +33,25 @@ def run_from_menu(scope: dict, source: str, budget: str = "") -> None:
         print(line)
 
 
+def shots_folder() -> str:
+    """Where new shot workspaces go: FACEPLATE_SHOTS, else ``~/faceplate_shots``."""
+    return os.environ.get("FACEPLATE_SHOTS") or os.path.join(os.path.expanduser("~"), "faceplate_shots")
+
+
+def follow_from_menu(scope: dict) -> None:
+    """Workspace > Scripts > Faceplate Follow: the project's unplaced jobs followed in the window and placed."""
+    from faceplate_host.client import EngineClient
+    from faceplate_host.hosts.resolve.reattach import follow_unfinished
+
+    try:
+        adapter = ResolveAdapter(get_resolve(scope))
+        lines = follow_unfinished(adapter, EngineClient.local(), scope, shots_folder())
+    except ShotError as exc:
+        lines = [f"Faceplate: {exc}"]
+    for line in lines:
+        print(line)
+
+
 def publish_in_resolve(
     adapter: ResolveAdapter, source: str, consent_ref: str, scope: Optional[dict] = None, **options
 ) -> list:
@@ -42,9 +62,10 @@ def publish_in_resolve(
 
     from faceplate_host.hosts.follow import JobFollower
     from faceplate_host.hosts.resolve.follow_window import follow_jobs
+    from faceplate_host.hosts.resolve.reattach import mark_jobs_placed, remember_jobs, still_running
     from faceplate_host.publishing import PLUGIN_PATH, PublishOptions, failures, publish, register
 
-    shots_dir = os.environ.get("FACEPLATE_SHOTS") or os.path.join(os.path.expanduser("~"), "faceplate_shots")
+    shots_dir = shots_folder()
     settings = PublishOptions(
         sources=[source] if source else [], consent_ref=consent_ref, shots_dir=shots_dir, **options
     )
@@ -54,13 +75,13 @@ def publish_in_resolve(
     context = publish(adapter, settings, plugins=[p for p in plugins if p.order < waiting])
     followers = [JobFollower(settings.client(), i.data["job"]) for i in context if "job" in i.data]
     if followers:
+        remember_jobs(adapter, shots_dir, [f.job for f in followers])
         follow_jobs(scope or {}, followers, poll_s=settings.poll_s, cancelled=settings.cancel.is_set)
         running = [f.job for f in followers if f.final is None]  # the window was closed: they go on
         if running:
-            return [
-                f"Faceplate: {job.shot.name}: engine job {job.job_id} still runs; the engine's dashboard follows it"
-                for job in running
-            ]
+            return [still_running(job) for job in running]
         pyblish.util.publish(context, plugins=[p for p in plugins if p.order >= waiting])
     placed = [i.data["placement"] for i in context if "placement" in i.data]
+    cancelled = [f.job.job_id for f in followers if f.final["status"] == "cancelled"]
+    mark_jobs_placed(adapter, shots_dir, [p.metadata["job"] for p in placed] + cancelled)
     return [f"Faceplate: {line}" for line in failures(context)] + [f"Faceplate: {placed_message(p)}" for p in placed]
