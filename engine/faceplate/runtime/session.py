@@ -7,6 +7,7 @@ uses, and log one clear line either way.
 
 from __future__ import annotations
 
+import functools
 import logging
 from pathlib import Path
 
@@ -39,16 +40,12 @@ def select_providers(device: str = "auto") -> list[str]:
     return [CUDA, CPU] if device == "cuda" or has_cuda_driver() else [CPU]
 
 
-_preloaded = False
-
-
+@functools.cache  # once per process
 def _preload_cuda_libraries() -> None:
     """Load CUDA/cuDNN from pip's nvidia-* packages (or the system) before the CUDA provider needs
     them: without torch imported first they are not on the loader's path."""
-    global _preloaded
-    if _preloaded or not hasattr(ort, "preload_dlls"):
+    if not hasattr(ort, "preload_dlls"):
         return
-    _preloaded = True
     try:
         ort.preload_dlls()
     except Exception as exc:  # best effort: the session check below reports what really runs
