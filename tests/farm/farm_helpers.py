@@ -76,6 +76,25 @@ def export(
     return export_job([shot_from_workspace(s, frames) for s in shots], out, options, bundle=bundle)
 
 
+def timeline_export(cut: Path, source: str | Path, shots_dir: Path, *extra: str | Path) -> list[str | Path]:
+    """`faceplate farm export`'s arguments for every clip of ``cut`` (new shots under ``shots_dir``), CPU trained."""
+    return [
+        "farm",
+        "export",
+        "--timeline",
+        cut,
+        "--source",
+        source,
+        "--consent-ref",
+        "CF-1 (test)",
+        "--shots-dir",
+        shots_dir,
+        "--train-gpus",
+        "0",
+        *extra,
+    ]
+
+
 def engine_env() -> dict[str, str]:
     """This checkout's engine for every process the runtime starts (as tests/server/server_helpers.py does)."""
     return dict(

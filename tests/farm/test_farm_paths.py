@@ -21,6 +21,7 @@ from farm_helpers import (
     fresh_node,
     openjd_on,
     run_job,
+    timeline_export,
     tiny_library,
     tiny_shot,
 )
@@ -145,28 +146,8 @@ def test_a_two_shot_cut_mapped_at_export_runs_from_the_venv_its_bundle_makes_on_
     plate = media[0].replace(str(here), ELSEWHERE)
     cut = cut_made_elsewhere(tmp_path / "cut.otio", plate)
     venv = tmp_path / "node" / "venv"
-    done = faceplate(
-        "farm",
-        "export",
-        "--timeline",
-        cut,
-        "--source",
-        f"{ELSEWHERE}/example/source",
-        "--map",
-        f"{ELSEWHERE}={here}",
-        "--consent-ref",
-        "CF-1 (test)",
-        "--shots-dir",
-        tmp_path / "shots",
-        "--bundle",
-        tmp_path / "bundle",
-        "--venv",
-        venv,
-        "--train-gpus",
-        "0",
-        "--chunk-size",
-        "2",
-    )
+    extra = ["--map", f"{ELSEWHERE}={here}", "--bundle", tmp_path / "bundle", "--venv", venv, "--chunk-size", "2"]
+    done = faceplate(*timeline_export(cut, f"{ELSEWHERE}/example/source", tmp_path / "shots", *extra))
     assert done.returncode == 0, done.stderr
     shots = sorted((tmp_path / "shots").iterdir())
     assert len(shots) == 2
