@@ -66,3 +66,12 @@ def test_a_bad_rules_file_is_one_line_naming_it(tmp_path, text, expected):
     message = str(caught.value)
     assert message.startswith(f"path mapping rules {path} ({RULES_ENV}): ") and expected in message, message
     assert "\n" not in message
+
+
+def test_export_maps_are_the_same_rules_longest_first():
+    from faceplate.farm.mapping import parse_maps
+
+    rules = parse_maps(["/Volumes/shows=/mnt/shows", "/Volumes/shows/sq01/=/fast/sq01", "C:\\shows=/mnt/win"])
+    assert map_path("/Volumes/shows/sq01/a.mov", rules) == "/fast/sq01/a.mov"
+    assert map_path("/Volumes/shows/sq02/a.mov", rules) == "/mnt/shows/sq02/a.mov"
+    assert map_path("c:/Shows/a b/c.mov", rules) == "/mnt/win/a b/c.mov"
