@@ -6,7 +6,7 @@ own semantics (``openjd.sessions.PathMappingRule``: whole path components, a Win
 in any letter case and with either slash, the longest source first), so ``farm export --map FROM=TO``
 and a farm node's session rules map a path alike. Under a farm job, ``FACEPLATE_PATH_MAPPING`` names
 the session's rules file (``{{Session.PathMappingRulesFile}}``, set by the job) and the workspace maps
-the media its manifest records when it reads it (``map_media``).
+the media its manifest records when it reads it (``faceplate.workspace.workspace``).
 """
 
 from __future__ import annotations
@@ -58,12 +58,12 @@ def map_path(path: str, rules: PathMap) -> str:
 
 def read_rules(path: str | Path) -> PathMap:
     """The rules of a ``pathmapping-1.0`` file (``{}``: none, as OpenJD writes it for a session without rules)."""
-    from openjd.sessions import PathMappingRule
-
     try:
         document = json.loads(Path(path).read_text(encoding="utf-8"))
         if not document:
             return ()
+        from openjd.sessions import PathMappingRule  # only with rules: a task without them skips the import
+
         if document.get("version") != RULES_VERSION:
             raise ValueError(f"version {document.get('version')!r}, not {RULES_VERSION}")
         return ordered(PathMappingRule.from_dict(rule) for rule in document["path_mapping_rules"])
