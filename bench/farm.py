@@ -10,9 +10,11 @@ The 1920x1080 plate and its extraction as bench/render.py makes them, the defaul
     chunks one after another, as a single farm node would run them;
 (c) the start-up cost of one render task: the same step run again, every frame up to date, so
     each task only starts, loads and checks.
-The job has the engine environment (`--venv`, default this interpreter's venv): each session checks the
-engine's version and puts it on PATH before its tasks; that node set-up is printed separately (warm: the
-venv exists; making one is the node's one-time install, docs/farm.md).
+The job has the engine environment (`--venv`): each session checks the engine's version and puts it on PATH
+before its tasks. By default the venv is a new folder the job makes on a node with no engine (tests/farm's
+fresh_node: its python3, the engine's dependencies importable, pip installing this checkout without them), so
+the node set-up is printed twice: cold (the job's first session, `--step media`, makes the venv) and warm
+(the render step's session reuses it). With `--venv DIR` (an existing venv) only the warm set-up is measured.
 Preview is off in all three (bench/render.py's setting), so each writes the same layer and matte.
 Target: (b) / (a) <= 1.3 (`RESULT farm_overhead=...`). On N nodes a shot's render then costs about
 (a) / N + (c) / --chunks per task.
@@ -34,8 +36,11 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(1, str(Path(__file__).resolve().parents[1] / "tests" / "farm"))
+from farm_helpers import NODE_INSTALL, fresh_node, openjd_on  # noqa: E402  (a node with no engine, as the tests make it)
+
 from faceplate.farm.export import export_job, shot_from_workspace
-from faceplate.farm.local import beside_python, openjd_run, remember_settings
+from faceplate.farm.local import beside_python, remember_settings
 from faceplate.farm.node import ENVIRONMENT
 from faceplate.farm.template import JobOptions
 from faceplate.media import FrameRange
@@ -51,10 +56,11 @@ def timed(command: list[str]) -> float:
     return seconds
 
 
-def timed_step(template: Path, parameters: Path) -> tuple[float, float]:
-    """Seconds of `openjd run --step render`, and of its engine environment's set-up (from the session's log)."""
+def timed_step(template: Path, parameters: Path, env: dict[str, str], step: str = "render", *extra: str):
+    """Seconds of `openjd run --step STEP` on a node with ``env``, and of its engine environment's set-up (from the
+    session's log)."""
     start = time.perf_counter()
-    done = openjd_run(template, parameters, "--step", "render")
+    done = openjd_on(env, "run", template, "--job-param", f"file://{parameters}", "--step", step, *extra)
     seconds = time.perf_counter() - start
     if done.returncode != 0:
         raise SystemExit(f"bench/farm.py: openjd run failed:\n{done.stdout[-3000:]}")
@@ -83,8 +89,7 @@ def main() -> int:
     parser.add_argument(
         "--venv",
         type=Path,
-        default=Path(sys.prefix),
-        help="the engine's venv on the node (default: this interpreter's)",
+        help="an existing venv holding the engine on the node (default: a new one the job makes, cold then warm)",
     )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
@@ -104,16 +109,20 @@ def main() -> int:
         print(f"(a) faceplate render: {direct:.1f} s for {len(frames)} frames ({len(frames) / direct:.2f} frames/s)")
 
         chunk = math.ceil(len(frames) / args.chunks)
-        options = JobOptions(
-            name="bench farm", chunk_size=chunk, train_gpus=0, faceplate="faceplate", venv=args.venv.absolute()
-        )
+        venv = args.venv.absolute() if args.venv else tmp / "node" / "venv"
+        options = JobOptions(name="bench farm", chunk_size=chunk, train_gpus=0, faceplate="faceplate", venv=venv)
         template, parameters = export_job([shot_from_workspace(ws.root)], tmp / "job", options)
+        env = dict(os.environ) if args.venv else fresh_node(tmp / "node")
+        cold = None
+        if not args.venv:
+            _, cold = timed_step(template, parameters, env, "media", "--job-param", f"EngineInstall={NODE_INSTALL}")
+            print(f"node set-up, cold (the job made the venv {venv}: python3 -m venv, pip install): {cold:.2f} s")
         shutil.rmtree(ws.root / "render", ignore_errors=True)
-        chunked, setup = timed_step(template, parameters)
+        chunked, setup = timed_step(template, parameters, env)
         tasks = math.ceil(len(frames) / chunk)
         print(f"(b) openjd run, render step in {tasks} chunks of {chunk}: {chunked:.1f} s")
-        print(f"node set-up (warm: engine checked in {args.venv}, put on PATH): {setup:.2f} s of it")
-        up_to_date, _ = timed_step(template, parameters)
+        print(f"node set-up, warm (the venv reused: engine checked in {venv}, put on PATH): {setup:.2f} s of it")
+        up_to_date, _ = timed_step(template, parameters, env)
         print(
             f"(c) start-up per render task (all frames up to date): {up_to_date / tasks:.2f} s "
             f"({up_to_date:.1f} s for {tasks} tasks)"
@@ -124,6 +133,7 @@ def main() -> int:
             "direct_s": round(direct, 2),
             "chunked_s": round(chunked, 2),
             "startup_per_task_s": round(up_to_date / tasks, 2),
+            "node_setup_cold_s": round(cold, 2) if cold is not None else None,
             "node_setup_warm_s": round(setup, 2),
         }
         print(json.dumps(figures))

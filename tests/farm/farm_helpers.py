@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 from faceplate.demo import CONSENT_REF, PLATE_SPACE, build_example
@@ -74,6 +76,25 @@ def export(
     return export_job([shot_from_workspace(s, frames) for s in shots], out, options, bundle=bundle)
 
 
+def timeline_export(cut: Path, source: str | Path, shots_dir: Path, *extra: str | Path) -> list[str | Path]:
+    """`faceplate farm export`'s arguments for every clip of ``cut`` (new shots under ``shots_dir``), CPU trained."""
+    return [
+        "farm",
+        "export",
+        "--timeline",
+        cut,
+        "--source",
+        source,
+        "--consent-ref",
+        "CF-1 (test)",
+        "--shots-dir",
+        shots_dir,
+        "--train-gpus",
+        "0",
+        *extra,
+    ]
+
+
 def engine_env() -> dict[str, str]:
     """This checkout's engine for every process the runtime starts (as tests/server/server_helpers.py does)."""
     return dict(
@@ -82,16 +103,54 @@ def engine_env() -> dict[str, str]:
     )
 
 
-def openjd(*args: str | Path, timeout: float = 300) -> subprocess.CompletedProcess:
-    """The real `openjd` CLI; stdout holds the session log (every action's output)."""
+# what a fresh node's bundle environment pip installs: both distributions of this checkout, without their
+# dependencies (torch and the rest take minutes to install; fresh_node gives them to the node instead)
+NODE_INSTALL = f"--no-deps --no-build-isolation {REPO / 'plugin'} {REPO}"
+
+
+def fresh_node(folder: Path) -> dict[str, str]:
+    """The environment of a node with no engine: its own ``python3`` and the system's folders on PATH, and the
+    engine's dependencies (not the engine: its editable install is not active there) importable from this
+    environment's site-packages, as a node image that ships them would. Only a venv made by the job can then
+    run ``faceplate``, with the copy of this checkout its pip installed."""
+    dependencies = next(p for p in sys.path if p.endswith("site-packages") and Path(p).is_dir())
+    node_bin = folder / "bin"
+    node_bin.mkdir(parents=True)
+    (node_bin / "python3").symlink_to(sys.executable)
+    env = dict(os.environ, PATH=os.pathsep.join([str(node_bin), "/usr/bin", "/bin"]), PYTHONPATH=dependencies)
+    assert shutil.which("faceplate", path=env["PATH"]) is None, "an engine on the node's PATH"
+    found = subprocess.run([node_bin / "python3", "-c", "import faceplate"], env=env, capture_output=True)
+    assert found.returncode != 0, "the engine importable on the node before the job made its venv"
+    return env
+
+
+def engine_file(venv: Path, env: dict[str, str]) -> Path:
+    """Where the node's ``faceplate`` is imported from under ``env``."""
+    done = subprocess.run(
+        [venv / "bin" / "python", "-c", "import faceplate; print(faceplate.__file__)"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return Path(done.stdout.strip())
+
+
+def openjd_on(env: dict[str, str], *args: str | Path, timeout: float = 900) -> subprocess.CompletedProcess:
+    """The real `openjd` CLI started on a node with environment ``env``."""
     return subprocess.run(
         [beside_python("openjd"), *map(str, args)],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        env=engine_env(),
+        env=env,
         timeout=timeout,
     )
+
+
+def openjd(*args: str | Path, timeout: float = 300) -> subprocess.CompletedProcess:
+    """The real `openjd` CLI; stdout holds the session log (every action's output)."""
+    return openjd_on(engine_env(), *args, timeout=timeout)
 
 
 def run_job(template: Path, parameters: Path, *extra: str) -> subprocess.CompletedProcess:

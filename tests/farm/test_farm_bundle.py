@@ -96,6 +96,15 @@ def test_the_bundle_passes_openjd_check_and_its_values_make_a_job(bundle):
     assert [step.name for step in job.steps] == ["identity"] + [
         f"{shot.name}:{stage}" for shot in shots for stage in ("media", *farm_stages())
     ]
+    kinds = {p["name"]: (p["type"], p.get("objectType"), p.get("dataFlow")) for p in document["parameterDefinitions"]}
+    assert [kinds[n] for n in ("Workspaces", "Media", "Library", "Source", "EngineVenv")] == [
+        ("PATH", "DIRECTORY", "INOUT"),
+        ("PATH", "DIRECTORY", "IN"),
+        ("PATH", "DIRECTORY", "INOUT"),
+        ("PATH", None, "IN"),
+        ("PATH", "DIRECTORY", "NONE"),
+    ], "every path a scheduler's path mapping rewrites"
+    assert str(folder.parent) not in (folder / "template.yaml").read_text(), "no path of this machine in the template"
     by_name = steps(document)
     run = {name: step["script"]["actions"]["onRun"] for name, step in by_name.items()}
     assert run["sh010:qc"]["args"] == ["qc", "{{Param.Workspaces}}/sh010", "--{{Param.QcGate}}"]

@@ -105,6 +105,11 @@ def test_one_shot_is_a_chain_of_faceplate_commands_with_a_chunked_render(tmp_pat
             "amounts": [{"name": "amount.worker.vcpu", "min": 2}, {"name": "amount.worker.memory", "min": 8192}],
         }, name
     assert document["jobEnvironments"][0]["variables"] == {"FACEPLATE_OPENJD": "1", "FACEPLATE_LOCK_WAIT": "21600"}
+    on_enter = document["jobEnvironments"][0]["script"]["actions"]["onEnter"]
+    assert [on_enter["command"], *on_enter["args"]] == [
+        "echo",
+        "openjd_env: FACEPLATE_PATH_MAPPING={{Session.PathMappingRulesFile}}",
+    ], "the engine maps recorded media with the session's rules (tests/farm/test_farm_paths.py)"
     kinds = {p["name"]: (p["type"], p.get("objectType"), p.get("dataFlow")) for p in document["parameterDefinitions"]}
     assert kinds["Workspaces"] == ("PATH", "DIRECTORY", "INOUT") and kinds["Media"] == ("PATH", "DIRECTORY", "IN")
     values = json.loads((tmp_path / "job" / "parameters.json").read_text())
@@ -219,6 +224,18 @@ def test_export_renders_a_frame_subset_when_asked(tmp_path, media):
     template, _ = export([shot], tmp_path / "job", frames="1002-1005")
     render = steps(checked(template))["render"]
     assert render["parameterSpace"]["taskParameterDefinitions"][0]["range"] == "1002-1005"
+
+
+def test_windows_nodes_get_the_sessions_rules_file_through_cmd(tmp_path, media):
+    shot = tiny_shot(tmp_path / "shots" / "sh010", media)
+    template, _ = export([shot], tmp_path / "job", os_family="windows")
+    on_enter = checked(template)["jobEnvironments"][0]["script"]["actions"]["onEnter"]
+    assert [on_enter["command"], *on_enter["args"]] == [
+        "cmd",
+        "/c",
+        "echo",
+        "openjd_env: FACEPLATE_PATH_MAPPING={{Session.PathMappingRulesFile}}",
+    ]
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ from pathlib import Path
 import opentimelineio as otio
 import pytest
 import yaml
-from farm_helpers import engine_env, example, movie, openjd, relinked_cut
+from farm_helpers import engine_env, example, movie, openjd, relinked_cut, timeline_export
 
 from faceplate.farm.template import farm_stages
 from faceplate.workspace import open_workspace
@@ -42,23 +42,7 @@ def faceplate(*args) -> subprocess.CompletedProcess:
 
 
 def export_cut(cut: Path, out: Path, media: dict, *extra) -> subprocess.CompletedProcess:
-    return faceplate(
-        "farm",
-        "export",
-        "--timeline",
-        cut,
-        "--source",
-        media["source"],
-        "--consent-ref",
-        "CF-1 (test)",
-        "--shots-dir",
-        out / "shots",
-        "--out",
-        out / "job",
-        "--train-gpus",
-        "0",
-        *extra,
-    )
+    return faceplate(*timeline_export(cut, media["source"], out / "shots", "--out", out / "job", *extra))
 
 
 def test_every_clip_of_a_real_cut_is_a_shot_of_one_job(tmp_path, media):
@@ -150,35 +134,11 @@ def test_a_cut_made_on_another_machine_is_exported_with_its_media_mapped(tmp_pat
     here = media["movie"].parent
     source = elsewhere + ("\\" if "\\" in elsewhere else "/") + "example/source"
     unmapped = faceplate(
-        "farm",
-        "export",
-        "--timeline",
-        cut,
-        "--source",
-        media["source"],
-        "--consent-ref",
-        "CF-1",
-        "--shots-dir",
-        tmp_path / "unmapped",
-        "--out",
-        tmp_path / "unmapped_job",
+        *timeline_export(cut, media["source"], tmp_path / "unmapped", "--out", tmp_path / "unmapped_job")
     )
     assert unmapped.returncode == 1 and "Frame Debugger 0h.mov" in unmapped.stderr, unmapped.stderr
     done = faceplate(
-        "farm",
-        "export",
-        "--timeline",
-        cut,
-        "--source",
-        source,
-        "--consent-ref",
-        "CF-1 (test)",
-        "--shots-dir",
-        tmp_path / "shots",
-        "--out",
-        tmp_path / "job",
-        "--map",
-        f"{elsewhere}={here}",
+        *timeline_export(cut, source, tmp_path / "shots", "--out", tmp_path / "job", "--map", f"{elsewhere}={here}")
     )
     assert done.returncode == 0, done.stderr
     for shot in SHOTS:

@@ -213,7 +213,8 @@ def check_export_args(args: argparse.Namespace) -> None:
 
 def map_arguments(args: argparse.Namespace) -> None:
     """``--map`` parsed into ``args.maps`` and applied to --source and --identity."""
-    from faceplate.farm.mapping import map_path, parse_maps
+    from faceplate.farm.mapping import parse_maps
+    from faceplate.media.pathmap import map_path
 
     args.maps = parse_maps(args.map)
     for flag in ("source", "identity"):

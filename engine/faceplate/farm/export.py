@@ -17,10 +17,10 @@ import yaml
 from faceplate.atomic import write_text_atomic
 from faceplate.errors import FaceplateError, FarmError
 from faceplate.farm.limits import remembered_budget
-from faceplate.farm.mapping import PathMap, map_path
 from faceplate.farm.template import EXTENSIONS, FarmShot, Identity, JobOptions, build_template, parameter_values
 from faceplate.media import FrameRange
 from faceplate.media.frames import spans_outside, spans_text
+from faceplate.media.pathmap import PathMap, map_path
 from faceplate.workspace import open_workspace
 from faceplate.workspace.consent import check_consent
 

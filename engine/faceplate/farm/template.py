@@ -27,6 +27,7 @@ from faceplate.farm.limits import STEP_CEILING_S, host_requirements, render_time
 from faceplate.farm.node import engine_environment, venv_parameters
 from faceplate.farm.parameters import job_parameters, stage_switches
 from faceplate.media import FrameRange
+from faceplate.media.pathmap import RULES_ENV
 from faceplate.stages import Stage, get_stage, pipeline
 from faceplate.workspace.lock import WAIT_ENV
 
@@ -99,8 +100,10 @@ def build_template(shots: list[FarmShot], options: JobOptions) -> dict:
     environments = [
         {
             "name": "FaceplateOpenJD",
-            "description": "the CLI reports progress as OpenJD lines; a task "
-            "whose shot is busy (another chunk of it) waits for it rather than failing",
+            "description": "the CLI reports progress as OpenJD lines; a task whose shot is busy (another chunk "
+            "of it) waits for it rather than failing; the engine maps the media a workspace records with the "
+            "session's path mapping rules",
+            "script": {"actions": {"onEnter": _rules_file_action(options.os_family)}},
             "variables": {OPENJD_ENV: "1", WAIT_ENV: str(LOCK_WAIT_S)},
         }
     ]
@@ -141,6 +144,14 @@ def parameter_values(shots: list[FarmShot], options: JobOptions) -> dict[str, st
 
 def _media_root(shots: list[FarmShot]) -> Path:
     return common_folder([Path(p).parent for s in shots for p in (s.plate, *s.sources)])
+
+
+def _rules_file_action(os_family: str) -> dict:
+    """``FACEPLATE_PATH_MAPPING`` = the session's rules file, for every action after it (``openjd_env``): an
+    environment's variables cannot name it, only an action can (``{}`` in it when the session has no rules)."""
+    line = f"openjd_env: {RULES_ENV}={{{{Session.PathMappingRulesFile}}}}"
+    command = ("cmd", ["/c", "echo", line]) if os_family == "windows" else ("echo", [line])
+    return {"command": command[0], "args": command[1], "timeout": 60}
 
 
 def _action(*args: str, timeout: int = STEP_CEILING_S) -> dict:

@@ -13,8 +13,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from faceplate.errors import FaceplateError, FarmError
-from faceplate.farm.mapping import PathMap, map_path
 from faceplate.media import FrameRange
+from faceplate.media.pathmap import PathMap, map_path
 from faceplate.workspace import init_workspace, probe_clip
 from faceplate.workspace.workspace import MANIFEST_NAME
 

@@ -26,6 +26,7 @@ from faceplate.atomic import remove_stale_temp_files, write_text_atomic
 from faceplate.errors import FaceplateError, MediaError, StageCancelled, WorkspaceError
 from faceplate.media import ColourTransform, FrameRange, open_plate
 from faceplate.media.colour import WORKING_SPACE, default_plate_space
+from faceplate.media.pathmap import map_path, session_rules
 from faceplate.settings import merge_settings
 from faceplate.workspace.consent import clean_consent_ref
 from faceplate.workspace.lock import WorkspaceLock, shot_files_locked
@@ -240,10 +241,13 @@ def check_same_media(clip: ClipInfo) -> None:
 
 
 def _read_manifest(path: Path) -> Manifest:
+    """The manifest, its media as this machine sees them: under a farm job the session's path mapping rules
+    (``FACEPLATE_PATH_MAPPING``) map a plate or source recorded on another machine; a stage that writes the
+    manifest then records the mapped path, as the job's media step (relink) does."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         check_schema(data.get("schema") if isinstance(data, dict) else None, path)
-        return Manifest.model_validate(data)
+        manifest = Manifest.model_validate(data)
     except WorkspaceError:
         raise
     except (ValidationError, ValueError) as exc:
@@ -253,6 +257,10 @@ def _read_manifest(path: Path) -> Manifest:
         ) from exc
     except OSError as exc:
         raise WorkspaceError(f"cannot read {path}: {exc.strerror}") from exc
+    rules = session_rules()
+    for clip in (manifest.plate, *manifest.sources):
+        clip.path = map_path(clip.path, rules)
+    return manifest
 
 
 def _first_problem(exc: Exception) -> str:
