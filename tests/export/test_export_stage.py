@@ -45,10 +45,34 @@ def test_a_refused_export_keeps_the_last_good_model(trained_shot, monkeypatch):
     good = (trained_shot / "export" / "generator.onnx").read_bytes()
     monkeypatch.setattr(onnx_export, "parity", lambda *a, **k: 0.5)  # as if the export came out wrong
     with pytest.raises(ExportError, match=r"differs from PyTorch by 5.00e-01 .* previous export is unchanged"):
-        run_stage(open_workspace(trained_shot), "export")
+        run_stage(open_workspace(trained_shot), "export", {"force": True})
     assert (trained_shot / "export" / "generator.onnx").read_bytes() == good
     assert not [p for p in (trained_shot / "export").iterdir() if ".tmp" in p.name]
     assert open_workspace(trained_shot).manifest.stages[-1].status == "failed"
+
+
+def test_a_second_export_of_the_same_checkpoint_is_up_to_date_and_leaves_the_file_alone(trained_shot, capsys):
+    """Re-running a finished job must not re-export: the ONNX carries the export run's provenance, so a new
+    file would change every frame's record and render would publish a new layer version of the same pixels."""
+    assert main(["export", str(trained_shot)]) == 0
+    onnx = trained_shot / "export" / "generator.onnx"
+    first = onnx.read_bytes()
+    capsys.readouterr()
+    assert main(["export", str(trained_shot)]) == 0
+    assert "up to date: export/generator.onnx is iteration 0 (use --force to redo)" in capsys.readouterr().err
+    assert onnx.read_bytes() == first and [r.stage for r in open_workspace(trained_shot).manifest.stages] == [
+        "init",
+        "export",
+    ]
+
+    assert main(["export", str(trained_shot), "--fp16"]) == 0  # other settings: exported again
+    assert (trained_shot / "export" / "generator.fp16.onnx").is_file()
+    newer = Trainer(ModelConfig(resolution=64, ae_dims=32, e_dims=8, d_dims=8, d_mask_dims=4), TrainSettings())
+    newer.iteration = 5  # as if trained on: a newer checkpoint is exported again
+    newer.save(trained_shot / "model", loss=0.5)
+    capsys.readouterr()
+    assert main(["export", str(trained_shot)]) == 0
+    assert "up to date" not in capsys.readouterr().err and onnx.read_bytes() != first
 
 
 def test_export_reports_each_file_and_a_cancel_keeps_what_is_done(trained_shot):

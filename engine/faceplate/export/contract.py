@@ -38,3 +38,4 @@ class ExportSettings:
     )
     fp16: bool = setting(False, "also write a half-precision generator.fp16.onnx, which render uses on CUDA")
     dfm: bool = setting(False, "also write a DeepFaceLab/DeepFaceLive .dfm")
+    force: bool = setting(False, "export again even when the files from this checkpoint are up to date", remember=False)

@@ -22,6 +22,16 @@ from faceplate.workspace.freshness import check_model_media
 SETTINGS = ExportSettings
 
 
+def _up_to_date(workspace: Workspace, inputs: dict, made: dict):
+    """The last done export run when it exported this checkpoint with these settings and its files are all
+    still there (a second export would only change the ONNX's provenance, and so every frame's record:
+    render would publish a new layer version of the same pixels)."""
+    last = next((r for r in reversed(workspace.manifest.stages) if r.stage == "export" and r.status == "done"), None)
+    if last is None or last.inputs != inputs or {key: last.parameters.get(key) for key in made} != made:
+        return None
+    return last if all((workspace.root / path).is_file() for path in last.outputs.values()) else None
+
+
 def run(workspace: Workspace, settings: ExportSettings, reporter: Reporter) -> StageResult:
     """Export the best (else latest) or given checkpoint, measuring onnxruntime against PyTorch."""
     from faceplate.export.generator_export import export_dfm, export_generator  # torch lives on this side only
@@ -41,7 +51,18 @@ def run(workspace: Workspace, settings: ExportSettings, reporter: Reporter) -> S
     meta = {**meta, "working_space": workspace.manifest.working_space}
     out = workspace.root / "export"
     files = 1 + settings.fp16 + settings.dfm
-    with workspace.stage_run("export", {"model": str(source)}, as_plain_dict(settings), remembered(settings)) as run:
+    # what the files are made from: the checkpoint, by the train run and iteration that wrote it
+    inputs = {"model": str(source), **{key: meta[key] for key in ("checkpoint", "iterations", "run_id")}}
+    made = remembered(settings)
+    if not settings.force and (last := _up_to_date(workspace, inputs, made)) is not None:
+        return StageResult(
+            "export",
+            "skipped",
+            summary=dict(last.summary),
+            outputs=dict(last.outputs),
+            lines=[f"up to date: {last.outputs['onnx']} is iteration {meta['iterations']} (use --force to redo)"],
+        )
+    with workspace.stage_run("export", inputs, as_plain_dict(settings), made) as run:
         run.provenance = _provenance(workspace, meta, run)
         provenance = provenance_attributes(run.provenance)
         meter = Meter(reporter, "export", files, unit="files")
