@@ -24,6 +24,7 @@ from faceplate.render.composite import (
     warp_to_plate,
 )
 from faceplate.render.face_plan import PlannedFace
+from faceplate.render.occlusion import occlusion_map
 from faceplate.render.settings import MergeSettings
 
 
@@ -53,15 +54,25 @@ def prepare_face(
 
 
 def _crop_mask(
-    prepared: PreparedFace, predicted: np.ndarray, learned: np.ndarray | None, parts, forehead: float
+    prepared: PreparedFace,
+    predicted: np.ndarray,
+    learned: np.ndarray | None,
+    own: np.ndarray | None,
+    settings: MergeSettings,
 ) -> np.ndarray:
-    """Intersection of the requested masks, in crop space; without a learned one it fades out above the brows."""
+    """Intersection of the requested masks, in crop space, less what stands in front of the face (where
+    ``own``, the destination's reconstruction, is given and the settings ask for it); without a learned
+    mask it fades out above the brows."""
+    parts = settings.mask_parts
     available = {"predicted": predicted, "landmark": prepared.hull, "learned": learned}
     chosen = [available[p] for p in parts if available.get(p) is not None]
     mask = np.minimum.reduce(chosen) if chosen else prepared.hull
-    if "learned" in parts and learned is not None:
+    learned_in_use = "learned" in parts and learned is not None
+    if own is not None and settings.finds_occluders(learned_in_use):
+        mask = mask * (1.0 - occlusion_map(prepared.crop, own, prepared.hull, settings.occlusion_threshold))
+    if learned_in_use:
         return mask  # the learned mask already keeps hair out and the forehead's skin in
-    return mask * forehead_fade(prepared.landmarks, mask.shape[0], forehead)
+    return mask * forehead_fade(prepared.landmarks, mask.shape[0], settings.forehead)
 
 
 def merge_face(
@@ -72,9 +83,11 @@ def merge_face(
     settings: MergeSettings,
     colour: ColourTransform,
     seed: int,
+    own: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(face colours in the plate's space, shaped matte), both over ``prepared.region``."""
-    mask = _crop_mask(prepared, predicted, learned, settings.mask_parts, settings.forehead).astype(np.float32)
+    """(face colours in the plate's space, shaped matte), both over ``prepared.region``; ``own``: the
+    destination's reconstruction of the crop (the occlusion cue), where the model exports one."""
+    mask = _crop_mask(prepared, predicted, learned, own, settings).astype(np.float32)
     # Statistics from the skin inside the mask only, on both sides (a prop in front of the chin is
     # inside the mask but not skin), and the transfer clipped: see render.colour_transfer.
     face = transfer_colour(settings.colour_transfer, generated, prepared.crop, mask, mask)

@@ -162,6 +162,7 @@ def run(workspace: Workspace, settings: RenderSettings, reporter: Reporter) -> S
     generator = OnnxGenerator(
         Path(settings.model) if settings.model else default_model_path(workspace, settings.device), settings.device
     )
+    _check_occlusion(settings, generator, frames)
     learned_path = _learned_mask_path(workspace, settings, frames)
     faceset = _destination_faceset(workspace)  # refused when extracted from other footage
     if not settings.model:
@@ -319,6 +320,18 @@ def _learned_mask_path(workspace: Workspace, settings: RenderSettings, frames: l
     if not path.is_file():
         raise RenderError(f"mask uses 'learned' but {path} does not exist; run `faceplate mask` or drop 'learned'")
     return path
+
+
+def _check_occlusion(settings: RenderSettings, generator: OnnxGenerator, frames: list[int]) -> None:
+    """A model exported before the occlusion cue has no reconstruction: ``on`` is refused, ``auto`` says so."""
+    if generator.reconstructs:
+        return
+    asked = {settings.merge_for(f).occlusion for f in frames}
+    fix = "export it again (`faceplate export`) to keep what stands in front of the face from the plate"
+    if "on" in asked:
+        raise RenderError(f"--occlusion on: {generator.model.path} has no reconstruction output; {fix}")
+    if "auto" in asked:
+        log.warning("%s has no reconstruction output, so occluders are not found; %s", generator.model.path, fix)
 
 
 def _check_overrides(settings: RenderSettings, shot_range: FrameRange) -> None:
