@@ -50,11 +50,11 @@ class MergeSettings:
         flag="--occlusion",
     )
     occlusion_threshold: float = setting(
-        4.0,
-        "how far the plate must differ from that reconstruction to count as an occluder, in multiples of "
-        "the face's typical difference (lower keeps more from the plate; below about 3 the face's own "
-        "brow, eye and hair edges start to go)",
-        ge=1.5,
+        1.5,
+        "how surprising the plate must be beside that reconstruction to count as an occluder, in "
+        "multiples of what the model is expected to miss there (lower keeps more from the plate; near 1 "
+        "the face's own unexplained patches start to go)",
+        ge=0.5,
         le=50,
         flag="--occlusion-threshold",
     )
