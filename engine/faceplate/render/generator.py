@@ -10,13 +10,17 @@ from faceplate.errors import RenderError
 from faceplate.export.contract import READABLE_SCHEMAS
 from faceplate.runtime import OnnxModel, open_model
 
+SWAP_OUTPUTS = ("swapped", "mask")
+
 
 class OnnxGenerator:
     """Runs ``generator.onnx``: RGB crops ``[B, R, R, 3]`` 0..1 -> (faces ``[B, R, R, 3]``, masks ``[B, R, R]``,
     the destination's reconstructions ``[B, R, R, 3]`` or None for a model exported without them)."""
 
-    def __init__(self, path: str | Path, device: str = "auto"):
-        self.model: OnnxModel = open_model(path, device)
+    def __init__(self, path: str | Path, device: str = "auto", reconstruct: bool = True):
+        """``reconstruct=False``: the reconstruction is not computed (a render that does not use the
+        occlusion cue pays nothing for it)."""
+        self.model: OnnxModel = open_model(path, device, outputs=None if reconstruct else SWAP_OUTPUTS)
         meta = self.model.metadata
         if meta.get("schema") not in READABLE_SCHEMAS:
             raise RenderError(
