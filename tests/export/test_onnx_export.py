@@ -54,6 +54,22 @@ def test_generator_export_matches_torch_and_carries_metadata(tmp_path):
         np.testing.assert_allclose(own, x * 0.5, atol=1e-6)
 
 
+def test_a_render_without_the_occlusion_cue_runs_only_the_swap(tmp_path):
+    """OnnxGenerator(reconstruct=False) cuts the session to the swap's outputs: the reconstruction's
+    nodes are gone (onnxruntime would run them for any request), the metadata stays."""
+    from faceplate.render.generator import OnnxGenerator
+
+    path = export_generator(TinyGenerator(), Config(), {"iterations": 3}, tmp_path / "g.onnx").path
+    full, swap_only = OnnxGenerator(path, "cpu"), OnnxGenerator(path, "cpu", reconstruct=False)
+    assert full.reconstructs and not swap_only.reconstructs
+    assert swap_only.model.output_names == ["swapped", "mask"] and swap_only.metadata["iterations"] == "3"
+    crops = np.random.rand(2, 32, 32, 3).astype(np.float32)
+    (face, mask, own), (face_only, mask_only, none) = full.generate(crops), swap_only.generate(crops)
+    np.testing.assert_allclose(face_only, face, atol=1e-6)
+    np.testing.assert_allclose(own, crops * 0.5, atol=1e-6)
+    assert none is None and mask_only.shape == mask.shape == (2, 32, 32)
+
+
 def test_fp16_export_keeps_float32_io_and_stays_near_the_float32_model(tmp_path):
     report = export_generator(TinyGenerator(), Config(), {"iterations": 5}, tmp_path / "g.fp16.onnx", precision="fp16")
     assert 0 < report.max_abs_diff <= 2e-2  # measured against the float32 torch model: fp16 is not exact

@@ -61,3 +61,33 @@ def test_the_setting_decides_when_the_cue_applies(face, occlusion, learned, take
     _, without = merge_face(prepared, own, ones, ones if learned else None, settings, colour, 0)
     lost = without.sum() - with_own.sum()
     assert (lost > 0.3 * prop.sum()) == takes_out, lost
+
+
+def test_a_model_exported_before_the_cue_renders_without_it_and_refuses_on(tmp_path, caplog):
+    """A FaceplateGenerator.1 file (swap and mask only): auto renders with one warning, on is refused."""
+    import torch
+
+    from faceplate.errors import RenderError
+    from faceplate.export.onnx_export import export_module
+    from faceplate.render.generator import OnnxGenerator
+    from faceplate.stages.render import _check_occlusion
+
+    class Older(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = torch.nn.Conv2d(3, 4, 1)
+
+        def forward(self, x):
+            y = torch.sigmoid(self.conv(x))
+            return y[:, :3], y[:, 3:]
+
+    meta = {"schema": "FaceplateGenerator.1", "resolution": "16", "face_type": "whole_face"}
+    path = export_module(
+        Older(), torch.rand(2, 3, 16, 16), tmp_path / "g.onnx", ["face"], ["swapped", "mask"], meta
+    ).path
+    generator = OnnxGenerator(path, "cpu")
+    assert not generator.reconstructs and generator.generate(np.random.rand(1, 16, 16, 3))[2] is None
+    _check_occlusion({"auto"}, generator)
+    assert "has no reconstruction output" in caplog.text and "faceplate export" in caplog.text
+    with pytest.raises(RenderError, match="--occlusion on: .*g.onnx has no reconstruction output; export it again"):
+        _check_occlusion({"on", "auto"}, generator)
