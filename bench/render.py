@@ -3,7 +3,8 @@
     python bench/render.py [--frames N] [--device cpu|cuda] [--workspace DIR] [--data ../shared/data]
 
 (a) generator alone: onnxruntime vs PyTorch eager, batch 1 and 8 (default model size, res 128
-    liae, random weights: speed does not depend on training);
+    liae, random weights: speed does not depend on training), the swap with the destination's
+    reconstruction (the occlusion cue's input) as a default render runs it;
 (b) decode + layer write alone (the plate read and the RGBA EXR written, nothing in between);
 (c) the full render stage (preview off, so it writes what (b) writes);
 (d) layer EXR with a data window vs the same layer written full frame.
@@ -38,7 +39,7 @@ from faceplate.faces.faceset import read_faceset
 from faceplate.media import FrameRange, open_plate, to_float01
 from faceplate.models.autoencoder import build_model
 from faceplate.models.config import ModelConfig
-from faceplate.models.generator import generator_from_model
+from faceplate.models.generator import ReconstructingGenerator, generator_from_model
 from faceplate.render.composite import crop_region
 from faceplate.render.outputs import RenderPaths, write_layer
 from faceplate.runtime import open_model
@@ -62,6 +63,7 @@ def faces_per_second(run, batch: int, repeats: int) -> float:
 def generator_speeds(export_dir: Path, generator: torch.nn.Module, res: int, device: str) -> dict:
     """faces/s per (engine, batch); CUDA engines only with ``device == "cuda"``."""
     data = {b: np.random.rand(b, 3, res, res).astype(np.float32) for b in (1, BATCH)}
+    generator = ReconstructingGenerator(generator)  # what the exported file computes: swap and reconstruction
     engines = {"ort": _ort(export_dir / "generator.onnx", "cpu"), "torch": _torch(generator, "cpu")}
     if device == "cuda":
         engines |= {

@@ -25,6 +25,10 @@ class TinyGenerator(torch.nn.Module):
         y = self.body(x)
         return torch.sigmoid(y[:, :3]), torch.sigmoid(y[:, 3:])
 
+    def with_reconstruction(self, x):
+        """As SwapGenerator's: the swap, then the destination's own face (here: the crop, dimmed)."""
+        return (*self(x), x * 0.5)
+
 
 @dataclass
 class Config:
@@ -42,9 +46,28 @@ def test_generator_export_matches_torch_and_carries_metadata(tmp_path):
     assert props["resolution"] == "32" and props["face_type"] == "whole_face" and props["iterations"] == "1234"
     model = open_model(report.path, device="cpu")
     assert model.metadata["config_hash"] == "abc"
+    assert model.output_names == ["swapped", "mask", "reconstruction"] and props["schema"] == "FaceplateGenerator.2"
     for batch in (1, 7):  # dynamic batch axis
-        face, mask = model.run(np.random.rand(batch, 3, 32, 32).astype(np.float32))
+        x = np.random.rand(batch, 3, 32, 32).astype(np.float32)
+        face, mask, own = model.run(x)
         assert face.shape == (batch, 3, 32, 32) and mask.shape == (batch, 1, 32, 32)
+        np.testing.assert_allclose(own, x * 0.5, atol=1e-6)
+
+
+def test_a_render_without_the_occlusion_cue_runs_only_the_swap(tmp_path):
+    """OnnxGenerator(reconstruct=False) cuts the session to the swap's outputs: the reconstruction's
+    nodes are gone (onnxruntime would run them for any request), the metadata stays."""
+    from faceplate.render.generator import OnnxGenerator
+
+    path = export_generator(TinyGenerator(), Config(), {"iterations": 3}, tmp_path / "g.onnx").path
+    full, swap_only = OnnxGenerator(path, "cpu"), OnnxGenerator(path, "cpu", reconstruct=False)
+    assert full.reconstructs and not swap_only.reconstructs
+    assert swap_only.model.output_names == ["swapped", "mask"] and swap_only.metadata["iterations"] == "3"
+    crops = np.random.rand(2, 32, 32, 3).astype(np.float32)
+    (face, mask, own), (face_only, mask_only, none) = full.generate(crops), swap_only.generate(crops)
+    np.testing.assert_allclose(face_only, face, atol=1e-6)
+    np.testing.assert_allclose(own, crops * 0.5, atol=1e-6)
+    assert none is None and mask_only.shape == mask.shape == (2, 32, 32)
 
 
 def test_fp16_export_keeps_float32_io_and_stays_near_the_float32_model(tmp_path):
@@ -55,8 +78,8 @@ def test_fp16_export_keeps_float32_io_and_stays_near_the_float32_model(tmp_path)
     assert weights == {onnx.TensorProto.FLOAT16}, "conv weights are stored in half precision"
     model = open_model(report.path, device="cpu")
     assert model.metadata["precision"] == "fp16"
-    face, mask = model.run(np.random.rand(2, 3, 32, 32).astype(np.float32))
-    assert face.dtype == np.float32 and face.shape == (2, 3, 32, 32)
+    face, mask, own = model.run(np.random.rand(2, 3, 32, 32).astype(np.float32))
+    assert face.dtype == own.dtype == np.float32 and face.shape == own.shape == (2, 3, 32, 32)
 
 
 def test_dfm_export_uses_deepfacelive_names_and_layout(tmp_path):

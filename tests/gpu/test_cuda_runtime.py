@@ -38,6 +38,9 @@ class SmallGenerator(torch.nn.Module):
         y = self.body(x)
         return torch.sigmoid(y[:, :3]), torch.sigmoid(y[:, 3:])
 
+    def with_reconstruction(self, x):
+        return (*self(x), torch.sigmoid(self.body(x)[:, 1:]))
+
 
 @dataclass
 class Config:

@@ -37,9 +37,11 @@ def hand_polygon(crop_points: np.ndarray, rng: np.random.Generator) -> np.ndarra
     return anchor + local @ direction.T
 
 
-def paste_occluder(crop: np.ndarray, polygon: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Fill ``polygon`` with a shaded, noisy skin-or-glove colour (RGB uint8 crop in, copy out)."""
-    colour = rng.uniform([120, 70, 40], [240, 190, 160]) if rng.random() < 0.7 else rng.uniform(20, 235, 3)
+def paste_occluder(crop: np.ndarray, polygon: np.ndarray, rng: np.random.Generator, colour=None) -> np.ndarray:
+    """Fill ``polygon`` with a shaded, noisy ``colour`` (RGB 0..255; default a random skin-or-glove one)
+    (RGB uint8 crop in, copy out)."""
+    if colour is None:
+        colour = rng.uniform([120, 70, 40], [240, 190, 160]) if rng.random() < 0.7 else rng.uniform(20, 235, 3)
     h, w = crop.shape[:2]
     yy, xx = np.mgrid[0:h, 0:w]
     shade = 0.8 + 0.4 * ((xx - polygon[:, 0].mean()) / w)[..., None]

@@ -90,9 +90,24 @@ def test_every_architecture_is_one_record_the_settings_and_builder_read():
 
 def test_gradients_reach_every_generator_weight():
     model = build_model(ModelConfig(**TINY))
-    face, mask = generator_from_model(model)(torch.rand(2, 3, 64, 64))
+    generator = generator_from_model(model)
+    face, mask = generator(torch.rand(2, 3, 64, 64))
     (face.mean() + mask.mean()).backward()
-    assert all(p.grad is not None for p in generator_from_model(model).parameters())
+    swap_path = [generator.encoder, generator.inter, generator.decoder]
+    assert all(p.grad is not None for part in swap_path for p in part.parameters())
+
+
+@pytest.mark.parametrize("arch", ARCHS)
+def test_reconstruction_is_the_destinations_own_path(arch):
+    """The exported third output is what training calls reconstruct_dst, beside an unchanged swap."""
+    model = build_model(ModelConfig(arch=arch, **TINY)).eval()
+    x = torch.rand(2, 3, 64, 64)
+    with torch.no_grad():
+        face, mask, own = generator_from_model(model).with_reconstruction(x)
+        torch.testing.assert_close(face, model.swap(x)[0])
+        torch.testing.assert_close(mask, model.swap(x)[1])
+        torch.testing.assert_close(own, model.reconstruct_dst(x)[0])
+        assert float((own - face).abs().max()) > 1e-5, "two decoders (or codes), two faces"
 
 
 def test_discriminator_gives_patch_logits():
@@ -135,11 +150,12 @@ def test_our_export_of_a_checkpoint_runs_any_batch_and_a_retrain_is_another_file
         files[run_id] = export_generator(generator, config, info, tmp_path / f"{run_id}.onnx").path
     session = ort.InferenceSession(str(files["run-a"]), providers=["CPUExecutionProvider"])
     x3 = np.random.default_rng(0).random((3, 3, 64, 64), dtype=np.float32)
-    face, mask = session.run(None, {"face": x3})
+    face, mask, own = session.run(None, {"face": x3})
     with torch.no_grad():
-        ref_face, ref_mask = generator(torch.from_numpy(x3))
+        ref_face, ref_mask, ref_own = generator.with_reconstruction(torch.from_numpy(x3))
     np.testing.assert_allclose(face, ref_face.numpy(), atol=1e-4)
     np.testing.assert_allclose(mask, ref_mask.numpy(), atol=1e-4)
+    np.testing.assert_allclose(own, ref_own.numpy(), atol=1e-4)
     meta = {run_id: {p.key: p.value for p in onnx.load(str(path)).metadata_props} for run_id, path in files.items()}
     assert meta["run-a"]["run_id"] == "run-a" and meta["run-b"]["run_id"] == "run-b"
     assert meta["run-a"]["iterations"] == meta["run-b"]["iterations"] == "0"

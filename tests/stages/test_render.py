@@ -48,6 +48,10 @@ class TintGenerator(torch.nn.Module):
         tint = torch.tensor(self.tint).view(1, 3, 1, 1)
         return torch.clamp(x * tint, 0, 1), torch.ones_like(x[:, :1])
 
+    def with_reconstruction(self, x):
+        """The destination drawn perfectly: the occlusion cue finds nothing in front of the face."""
+        return (*self(x), x)
+
 
 @dataclass
 class _Config:

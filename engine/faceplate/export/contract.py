@@ -8,7 +8,10 @@ from __future__ import annotations
 from faceplate.faces.align import TEMPLATE_NAME
 from faceplate.settings import RootedPath, setting, stage_settings
 
-SCHEMA = "FaceplateGenerator.1"
+# .2 adds the third output, the destination's reconstruction (render's occlusion cue); render still
+# reads .1 files (no reconstruction: the cue is off for them)
+SCHEMA = "FaceplateGenerator.2"
+READABLE_SCHEMAS = ("FaceplateGenerator.1", SCHEMA)
 GENERATOR, GENERATOR_FP16, GENERATOR_DFM = "generator.onnx", "generator.fp16.onnx", "generator.dfm"
 
 
@@ -25,7 +28,7 @@ def generator_metadata(config, meta: dict) -> dict[str, str]:
         "run_id": str(meta.get("run_id", "")),  # a retrain to the same iteration is still another model
         "media": str(meta.get("media") or ""),  # the footage it was trained on (render checks it is the shot's)
         "input": "face: [B,3,R,R] RGB 0..1 working space",
-        "outputs": "swapped: [B,3,R,R] RGB 0..1; mask: [B,1,R,R] 0..1",
+        "outputs": "swapped: [B,3,R,R] RGB 0..1; mask: [B,1,R,R] 0..1; reconstruction: [B,3,R,R] RGB 0..1",
     }
 
 

@@ -1,4 +1,5 @@
-"""Export the trained dst->src generator (face RGB + mask) and, optionally, the .dfm contract.
+"""Export the trained dst->src generator (face RGB + mask, and the destination's own reconstruction
+for render's occlusion cue) and, optionally, the .dfm contract (face and mask only).
 
 The `.dfm` file follows DeepFaceLab/DeepFaceLive's contract so the model also runs there:
 input ``in_face:0`` NHWC BGR float 0..1; outputs ``out_face_mask:0``, ``out_celeb_face:0``,
@@ -13,6 +14,7 @@ import torch
 
 from faceplate.export.contract import generator_metadata
 from faceplate.export.onnx_export import ExportReport, export_module
+from faceplate.models.generator import ReconstructingGenerator
 
 FP16_TOLERANCE = 2e-2  # half precision drifts ~1e-3 per layer; more than this means a broken export
 
@@ -41,12 +43,12 @@ def export_generator(
     against the float32 PyTorch generator, so the report says what fp16 costs. ``provenance``
     (``faceplate/*`` attributes) joins the model's metadata_props."""
     example = torch.rand(2, 3, config.resolution, config.resolution)
-    module = HalfPrecision(generator) if precision == "fp16" else generator
+    full = ReconstructingGenerator(generator)
+    module = HalfPrecision(full) if precision == "fp16" else full
     metadata = generator_metadata(config, meta) | {"precision": precision} | (provenance or {})
     tolerance = FP16_TOLERANCE if precision == "fp16" else 1e-4
-    return export_module(
-        module, example, path, ["face"], ["swapped", "mask"], metadata, tolerance=tolerance, reference=generator
-    )
+    outputs = ["swapped", "mask", "reconstruction"]
+    return export_module(module, example, path, ["face"], outputs, metadata, tolerance=tolerance, reference=full)
 
 
 class DfmContract(torch.nn.Module):

@@ -47,7 +47,12 @@ class DFModel(nn.Module):
         return self.decoder_src(code_src), self.decoder_dst(code_dst)
 
     def generator_parts(self) -> dict[str, nn.Module]:
-        return {"encoder": self.encoder, "inter": self.inter, "decoder": self.decoder_src}
+        return {
+            "encoder": self.encoder,
+            "inter": self.inter,
+            "decoder": self.decoder_src,
+            "own_decoder": self.decoder_dst,
+        }
 
 
 class LIAEModel(nn.Module):
@@ -81,7 +86,13 @@ class LIAEModel(nn.Module):
         return (rgb[:n], mask[:n]), (rgb[n:], mask[n:])
 
     def generator_parts(self) -> dict[str, nn.Module]:
-        return {"encoder": self.encoder, "inter": self.inter_ab, "decoder": self.decoder}
+        return {
+            "encoder": self.encoder,
+            "inter": self.inter_ab,
+            "decoder": self.decoder,
+            "own_decoder": self.decoder,
+            "own_inter": self.inter_b,
+        }
 
 
 def build_model(config: ModelConfig) -> nn.Module:

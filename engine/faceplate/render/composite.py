@@ -114,3 +114,18 @@ def match_grain(face: np.ndarray, plate: np.ndarray, matte: np.ndarray, seed: in
     missing = np.sqrt(np.clip(plate_noise**2 - face_noise**2, 0, None)).astype(np.float32)
     grain = np.random.default_rng(seed).normal(0.0, 1.0, face.shape).astype(np.float32) * missing
     return np.clip(face + grain, 0.0, 1.0)
+
+
+def snap_to_edges(matte: np.ndarray, guide: np.ndarray, radius: int, eps: float = 1e-3) -> np.ndarray:
+    """A soft matte made at the model's resolution, moved onto the plate's own edges (a grey guided
+    filter, He et al. 2010): the edge of a hand's finger, finer than a model pixel, follows the plate."""
+    grey = guide.mean(-1).astype(np.float32) if guide.ndim == 3 else guide.astype(np.float32)
+    size = (2 * radius + 1, 2 * radius + 1)
+
+    def mean(x: np.ndarray) -> np.ndarray:
+        return cv2.boxFilter(x, -1, size, borderType=cv2.BORDER_REFLECT)
+
+    mean_g, mean_m = mean(grey), mean(matte)
+    a = (mean(grey * matte) - mean_g * mean_m) / (mean(grey * grey) - mean_g * mean_g + eps)
+    b = mean_m - a * mean_g
+    return np.clip(mean(a) * grey + mean(b), 0.0, 1.0)

@@ -42,7 +42,8 @@ class FrameJob:
     frame: int
     plate: np.ndarray  # plate colour space, float32 0..1 (or scene-linear)
     faces: list[PreparedFace]
-    outputs: list[tuple] = field(default_factory=list)  # (face, predicted mask, learned mask | None) per face
+    # (face, predicted mask, learned mask | None, the destination's reconstruction | None) per face
+    outputs: list[tuple] = field(default_factory=list)
 
 
 def _face_plan(
@@ -141,13 +142,14 @@ def _dispatch(batch: list[FrameJob], generator, learned, write: "_Writer", worke
     """Run the generator once for every face in ``batch``; hand each frame to a worker to merge and write."""
     crops = [face.crop for job in batch for face in job.faces]
     if crops:
-        faces, masks = generator.generate(np.stack(crops))
+        faces, masks, own = generator.generate(np.stack(crops))
         # the mask model has its own resolution: predict_masks resizes in and out
         learned_masks = predict_masks(learned, [np.round(c * 255).astype(np.uint8) for c in crops]) if learned else None
         i = 0
         for job in batch:
             for _ in job.faces:
-                job.outputs.append((faces[i], masks[i], None if learned_masks is None else learned_masks[i]))
+                learned_mask = None if learned_masks is None else learned_masks[i]
+                job.outputs.append((faces[i], masks[i], learned_mask, None if own is None else own[i]))
                 i += 1
     return [(job.frame, bool(job.faces), workers.submit(write, job)) for job in batch]
 
@@ -195,7 +197,8 @@ class _Writer:
         merge = self.settings.merge_for(job.frame)
         area = union_region([f.region for f in job.faces])
         layer = np.zeros((area.height, area.width, 4), np.float32)
-        for index, (prepared, (face, mask, learned)) in enumerate(zip(job.faces, job.outputs)):
-            colours, matte = merge_face(prepared, face, mask, learned, merge, self.colour, seed=job.frame * 31 + index)
+        for index, (prepared, (face, mask, learned, own)) in enumerate(zip(job.faces, job.outputs)):
+            seed = job.frame * 31 + index
+            colours, matte = merge_face(prepared, face, mask, learned, merge, self.colour, seed, own)
             layer_over(layer, area, colours, matte, prepared.region)
         return tight_region(layer, area)

@@ -21,9 +21,11 @@ from faceplate.render.composite import (
     match_grain,
     shape_matte,
     sharpen,
+    snap_to_edges,
     warp_to_plate,
 )
 from faceplate.render.face_plan import PlannedFace
+from faceplate.render.occlusion import occlusion_map
 from faceplate.render.settings import MergeSettings
 
 
@@ -52,16 +54,38 @@ def prepare_face(
     return PreparedFace(matrix, crop, hull, points, region, region_working)
 
 
+def _learned_in_use(learned: np.ndarray | None, settings: MergeSettings) -> bool:
+    return "learned" in settings.mask_parts and learned is not None
+
+
 def _crop_mask(
-    prepared: PreparedFace, predicted: np.ndarray, learned: np.ndarray | None, parts, forehead: float
+    prepared: PreparedFace, predicted: np.ndarray, learned: np.ndarray | None, settings: MergeSettings
 ) -> np.ndarray:
     """Intersection of the requested masks, in crop space; without a learned one it fades out above the brows."""
     available = {"predicted": predicted, "landmark": prepared.hull, "learned": learned}
-    chosen = [available[p] for p in parts if available.get(p) is not None]
+    chosen = [available[p] for p in settings.mask_parts if available.get(p) is not None]
     mask = np.minimum.reduce(chosen) if chosen else prepared.hull
-    if "learned" in parts and learned is not None:
+    if _learned_in_use(learned, settings):
         return mask  # the learned mask already keeps hair out and the forehead's skin in
-    return mask * forehead_fade(prepared.landmarks, mask.shape[0], forehead)
+    return mask * forehead_fade(prepared.landmarks, mask.shape[0], settings.forehead)
+
+
+def _occluders(
+    prepared: PreparedFace, learned: np.ndarray | None, own: np.ndarray | None, settings: MergeSettings
+) -> np.ndarray | None:
+    """What stands in front of the face (crop space, 0..1), where the model gives its reconstruction and the
+    settings ask for the cue; else None."""
+    if own is None or not settings.finds_occluders(_learned_in_use(learned, settings)):
+        return None
+    return occlusion_map(prepared.crop, own, prepared.hull, settings.occlusion_threshold)
+
+
+def _occluders_on_plate(prepared: PreparedFace, occluders: np.ndarray) -> np.ndarray:
+    """The crop-space occluder map over ``prepared.region``, its edge snapped to the plate's within about
+    two model pixels."""
+    plate_px_per_crop_px = 1.0 / np.sqrt(abs(np.linalg.det(prepared.matrix[:, :2])))
+    on_plate = np.clip(warp_to_plate(occluders, prepared.matrix, prepared.region), 0.0, 1.0)
+    return snap_to_edges(on_plate, prepared.region_working, max(1, int(round(2 * plate_px_per_crop_px))))
 
 
 def merge_face(
@@ -72,17 +96,23 @@ def merge_face(
     settings: MergeSettings,
     colour: ColourTransform,
     seed: int,
+    own: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(face colours in the plate's space, shaped matte), both over ``prepared.region``."""
-    mask = _crop_mask(prepared, predicted, learned, settings.mask_parts, settings.forehead).astype(np.float32)
+    """(face colours in the plate's space, shaped matte), both over ``prepared.region``; ``own``: the
+    destination's reconstruction of the crop (the occlusion cue), where the model exports one."""
+    mask = _crop_mask(prepared, predicted, learned, settings).astype(np.float32)
+    occluders = _occluders(prepared, learned, own, settings)
+    skin = mask if occluders is None else mask * (1.0 - occluders)
     # Statistics from the skin inside the mask only, on both sides (a prop in front of the chin is
     # inside the mask but not skin), and the transfer clipped: see render.colour_transfer.
-    face = transfer_colour(settings.colour_transfer, generated, prepared.crop, mask, mask)
+    face = transfer_colour(settings.colour_transfer, generated, prepared.crop, skin, skin)
     region = prepared.region
     face_plate_px = np.clip(
         warp_to_plate(face.astype(np.float32), prepared.matrix, region), 0.0, 1.0
     )  # no bicubic overshoot
     matte = shape_matte(warp_to_plate(mask, prepared.matrix, region), settings.erode_px, settings.feather_px)
+    if occluders is not None:  # after the shaping: erode and feather set the face's outline, not the occluder's edge
+        matte *= 1.0 - _occluders_on_plate(prepared, occluders)
     if settings.blend == "seamless":
         face_plate_px = blend_seamless(face_plate_px, prepared.region_working, matte)
     face_plate_px = sharpen(face_plate_px, settings.sharpen)

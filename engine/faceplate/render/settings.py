@@ -43,6 +43,21 @@ class MergeSettings:
         le=1.0,
         flag="--forehead",
     )
+    occlusion: Literal["auto", "on", "off"] = setting(
+        "auto",
+        "keep what stands in front of the face (hands, props) from the plate, found where the destination "
+        "model's own reconstruction cannot draw the plate: auto when no learned mask is used, on always, off never",
+        flag="--occlusion",
+    )
+    occlusion_threshold: float = setting(
+        1.5,
+        "how surprising the plate must be beside that reconstruction to count as an occluder, in "
+        "multiples of what the model is expected to miss there (lower keeps more from the plate; near 1 "
+        "the face's own unexplained patches start to go)",
+        ge=0.5,
+        le=50,
+        flag="--occlusion-threshold",
+    )
     sharpen: float = setting(0.0, "unsharp-mask amount on the new face", ge=0, le=10, flag="--sharpen")
     grain: bool = setting(False, "add grain matching the plate's", flag="--grain")
     smoothing_frames: int = setting(
@@ -60,6 +75,10 @@ class MergeSettings:
     @property
     def mask_parts(self) -> tuple[str, ...]:
         return tuple(p for p in self.mask.split("+") if p)
+
+    def finds_occluders(self, learned_in_use: bool) -> bool:
+        """Whether the reconstruction cue takes occluders out of the matte (``auto``: without a learned mask)."""
+        return self.occlusion == "on" or (self.occlusion == "auto" and not learned_in_use)
 
 
 MERGE_KEYS = tuple(f.name for f in dataclasses.fields(MergeSettings))

@@ -52,7 +52,21 @@ def _preload_cuda_libraries() -> None:
         log.debug("onnxruntime could not preload CUDA libraries: %s", exc)
 
 
-def _session(path: Path, providers: list[str], threads: int | None) -> ort.InferenceSession:
+def _only(path: Path, outputs: tuple[str, ...]) -> bytes:
+    """The model cut down to what ``outputs`` need (onnxruntime runs every node whatever a run asks for)."""
+    import onnx
+    from onnx.utils import Extractor
+
+    model = onnx.load(str(path))
+    part = Extractor(model).extract_model([i.name for i in model.graph.input], list(outputs))
+    part.metadata_props.extend(model.metadata_props)
+    part.ir_version = model.ir_version
+    return part.SerializeToString()
+
+
+def _session(
+    path: Path, providers: list[str], threads: int | None, outputs: tuple[str, ...] | None = None
+) -> ort.InferenceSession:
     if CUDA in providers:
         _preload_cuda_libraries()
     ort.set_default_logger_severity(4)  # a failed CUDA probe is logged by us, once, in plain words
@@ -61,7 +75,8 @@ def _session(path: Path, providers: list[str], threads: int | None) -> ort.Infer
     if threads:
         options.intra_op_num_threads = threads
     try:
-        return ort.InferenceSession(str(path), sess_options=options, providers=providers)
+        source = _only(path, outputs) if outputs else str(path)
+        return ort.InferenceSession(source, sess_options=options, providers=providers)
     except Exception as exc:  # onnxruntime raises its own untyped errors
         raise InferenceError(
             f"cannot load model {path}: {str(exc).splitlines()[0]}; re-export it with `faceplate export`"
@@ -71,7 +86,15 @@ def _session(path: Path, providers: list[str], threads: int | None) -> ort.Infer
 class OnnxModel:
     """One loaded model: named inputs/outputs, the provider in use, and its metadata_props."""
 
-    def __init__(self, path: str | Path, device: str = "auto", threads: int | None = None, io_binding: bool = True):
+    def __init__(
+        self,
+        path: str | Path,
+        device: str = "auto",
+        threads: int | None = None,
+        io_binding: bool = True,
+        outputs: tuple[str, ...] | None = None,
+    ):
+        """``outputs``: only these (and only the nodes they need) run; default all."""
         self.path = Path(path)
         if not self.path.is_file():
             raise InferenceError(f"model file {self.path} does not exist; run `faceplate export` first")
@@ -80,7 +103,7 @@ class OnnxModel:
                 "--device cuda asked for, but this onnxruntime has no CUDA provider; install onnxruntime-gpu"
             )
         wanted = select_providers(device)
-        self.session = _session(self.path, wanted, threads)
+        self.session = _session(self.path, wanted, threads, outputs)
         self.provider = self.session.get_providers()[0]
         if device == "cuda" and self.provider != CUDA:
             raise InferenceError(
@@ -110,6 +133,10 @@ class OnnxModel:
 
 
 def open_model(
-    path: str | Path, device: str = "auto", threads: int | None = None, io_binding: bool = True
+    path: str | Path,
+    device: str = "auto",
+    threads: int | None = None,
+    io_binding: bool = True,
+    outputs: tuple[str, ...] | None = None,
 ) -> OnnxModel:
-    return OnnxModel(path, device, threads, io_binding)
+    return OnnxModel(path, device, threads, io_binding, outputs)

@@ -159,9 +159,13 @@ def run(workspace: Workspace, settings: RenderSettings, reporter: Reporter) -> S
     signing = _signing_key(settings)
     frames = select_frames(settings.frames, workspace.frame_range)
     _check_overrides(settings, workspace.frame_range)
+    occlusion = _occlusion_asked(settings, frames)
     generator = OnnxGenerator(
-        Path(settings.model) if settings.model else default_model_path(workspace, settings.device), settings.device
+        Path(settings.model) if settings.model else default_model_path(workspace, settings.device),
+        settings.device,
+        reconstruct=bool(occlusion),
     )
+    _check_occlusion(occlusion, generator)
     learned_path = _learned_mask_path(workspace, settings, frames)
     faceset = _destination_faceset(workspace)  # refused when extracted from other footage
     if not settings.model:
@@ -319,6 +323,22 @@ def _learned_mask_path(workspace: Workspace, settings: RenderSettings, frames: l
     if not path.is_file():
         raise RenderError(f"mask uses 'learned' but {path} does not exist; run `faceplate mask` or drop 'learned'")
     return path
+
+
+def _occlusion_asked(settings: RenderSettings, frames: list[int]) -> set[str]:
+    """The ``occlusion`` values (auto, on) of the frames whose matte takes the occlusion cue."""
+    merges = [settings.merge_for(f) for f in frames]
+    return {m.occlusion for m in merges if m.finds_occluders("learned" in m.mask_parts)}
+
+
+def _check_occlusion(asked: set[str], generator: OnnxGenerator) -> None:
+    """A model exported before the occlusion cue has no reconstruction: ``on`` is refused, ``auto`` says so."""
+    if generator.reconstructs or not asked:
+        return
+    fix = "export it again (`faceplate export`) to keep what stands in front of the face from the plate"
+    if "on" in asked:
+        raise RenderError(f"--occlusion on: {generator.model.path} has no reconstruction output; {fix}")
+    log.warning("%s has no reconstruction output, so occluders are not found; %s", generator.model.path, fix)
 
 
 def _check_overrides(settings: RenderSettings, shot_range: FrameRange) -> None:
