@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from faceplate_host.client import EngineClient
-from faceplate_host.shots import Flag, FrameSpan, LayerPlacement, Shot, ShotError, place_layer
+from faceplate_host.shots import Flag, FrameSpan, LayerPlacement, Shot, ShotError, place_layer, preview_interval
 
 MANIFEST_NAME = "faceplate.json"  # the engine's workspace manifest (faceplate.workspace.MANIFEST_NAME)
 JOBS_SUFFIX = ".faceplate.json"  # the sidecar beside a timeline that remembers its jobs
@@ -79,6 +79,17 @@ def waiver(settings: Optional[dict], stages: Optional[list] = None) -> dict:
     settings = {k: dict(v) for k, v in (settings or {}).items()}
     if stages is None or "render" in stages:
         settings.setdefault("render", {})["waive_consent"] = True
+    return settings
+
+
+def preview_settings(settings: Optional[dict], budget: str, asked: str = "auto", stages=None) -> Optional[dict]:
+    """``settings`` plus the layer-preview interval ``shots.preview_interval`` gives for ``budget`` (only for a job
+    that trains; an interval the settings already hold stays)."""
+    every = preview_interval(budget, asked) if stages is None or "train" in stages else ""
+    if not every:
+        return settings
+    settings = {k: dict(v) for k, v in (settings or {}).items()}
+    settings.setdefault("train", {}).setdefault("preview_layer_every", every)
     return settings
 
 

@@ -27,13 +27,14 @@ from faceplate_host.jobs import (
     placement_for,
     preview_message,
     preview_placement_for,
+    preview_settings,
     require_done,
     save_jobs,
     submit_shot,
     verdict_text,
     waiver,
 )
-from faceplate_host.shots import BUDGET_HELP, PREVIEW_HELP, ShotError, preview_interval
+from faceplate_host.shots import BUDGET_HELP, PREVIEW_HELP, ShotError
 from faceplate_host.timeline import (
     DEFAULT_FIRST_FRAME,
     LAYER_TRACK,
@@ -205,10 +206,7 @@ def run_submit(args) -> int:
     settings = _settings(args.settings)
     if args.no_consent_ref:
         settings = waiver(settings)
-    every = preview_interval(args.budget, args.preview_every)
-    if every:
-        settings = settings or {}
-        settings["train"] = {"preview_layer_every": every, **(settings.get("train") or {})}
+    settings = preview_settings(settings, args.budget, args.preview_every)
     client = _client(args)
     shots_dir = args.shots_dir or args.timeline.absolute().parent / "faceplate_shots"
     jobs, jobs_file = [], args.jobs or jobs_file_for(args.timeline)

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from faceplate.budget import parse_budget
-from faceplate.errors import ConsentError, FaceplateError
+from faceplate.errors import ConsentError, FaceplateError, StageCancelled
 from faceplate.export.contract import GENERATOR
 from faceplate.render.preview_layer import publish_preview, start_preview
 from faceplate.render.settings import RenderSettings
@@ -54,6 +54,8 @@ class LayerPreviews:
         started = time.perf_counter()
         try:
             info = self._render(checkpoint, iteration)
+        except StageCancelled:
+            raise  # the loop's cancel: its checkpoint is saved already
         except (FaceplateError, OSError, RuntimeError, ValueError) as exc:
             self.stopped = f"{type(exc).__name__}: {exc}" if not isinstance(exc, FaceplateError) else str(exc)
             log.warning("no layer preview at iteration %d (%s); training goes on without them", iteration, self.stopped)

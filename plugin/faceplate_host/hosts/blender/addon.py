@@ -21,8 +21,8 @@ from typing import Any
 from faceplate_host.client import EngineClient, EngineError
 from faceplate_host.hosts.blender.adapter import BlenderAdapter
 from faceplate_host.hosts.follow import JobFollower, cancelled_message, mark_placed, remember, unplaced
-from faceplate_host.jobs import override_settings, placed_message, preview_message, submit_shot
-from faceplate_host.shots import BUDGET_HELP, BUDGETS, PREVIEW_HELP, ShotError, preview_interval
+from faceplate_host.jobs import override_settings, placed_message, preview_message, preview_settings, submit_shot
+from faceplate_host.shots import BUDGET_HELP, BUDGETS, PREVIEW_HELP, ShotError
 
 SHOTS_KEY = "faceplate_shots"  # the scene property the collect operator writes (JSON of Shot.to_dict())
 JOBS_KEY = "faceplate_jobs"  # the scene property that remembers the jobs sent (hosts/follow.py records)
@@ -215,8 +215,7 @@ def send_strips(
         os.path.dirname(bpy.data.filepath) or os.getcwd(), "faceplate_shots"
     )
     settings, stages = (override_settings(override), ["render", "qc"]) if override else (None, None)
-    every = "" if override else preview_interval(budget, preview_every)
-    settings = {"train": {"preview_layer_every": every}} if every else settings
+    settings = preview_settings(settings, budget, preview_every, stages)
     shots = BlenderAdapter(bpy, scene).collect()
     for shot in shots:
         job = submit_shot(
