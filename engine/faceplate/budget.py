@@ -125,6 +125,25 @@ def check_budget_flag(text: str | None, flag: str = "--budget") -> str | None:
 BudgetText = Annotated[str | None, AfterValidator(check_budget)]
 
 
+def check_interval(text: str | None) -> str | None:
+    """A time or iteration figure (``10m``, ``1.5h``, ``500it``) as stored; None stays None. ValueError if unread."""
+    if text is None:
+        return None
+    try:
+        figure = parse_budget(text)
+    except ValueError:
+        figure = None
+    if figure is None or not (figure.minutes or figure.iterations):
+        raise ValueError(
+            f"{text!r} is not an interval this engine reads; give minutes, hours or iterations: 10m, 1h, 500it"
+        )
+    return str(figure)
+
+
+# a settings field holding an interval: wall time or iterations (train's preview_layer_every)
+IntervalText = Annotated[str | None, AfterValidator(check_interval)]
+
+
 def budget_changes(budget: str, settings_classes: Mapping[str, type]) -> dict[str, dict]:
     """The settings changes that give each stage (name -> its settings class) this budget: for a stage whose
     settings hold one (``BUDGET_TARGETS``: the targets it clears), the budget and those targets cleared, so

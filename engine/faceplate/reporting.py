@@ -39,6 +39,7 @@ class Reporter(Protocol):
     def metrics(self, values: dict[str, float]) -> None: ...
     def preview(self, path: Path, caption: str) -> None: ...
     def log(self, level: str, message: str) -> None: ...
+    def layer_preview(self, info: dict) -> None: ...
     def cancelled(self) -> bool: ...
 
 
@@ -59,6 +60,9 @@ class BaseReporter:
 
     def log(self, level: str, message: str) -> None:
         pass
+
+    def layer_preview(self, info: dict) -> None:
+        """A layer preview is complete (``iteration``, ``pattern``, ``frame_range``): what a host may place."""
 
     def cancel(self) -> None:
         self._cancel.set()
@@ -94,6 +98,9 @@ class RecordingReporter(BaseReporter):
 
     def log(self, level: str, message: str) -> None:
         self._record("log", (level, message))
+
+    def layer_preview(self, info: dict) -> None:
+        self._record("layer_preview", dict(info))
 
     def cancel(self) -> None:
         self.cancel_time = self.cancel_time or time.monotonic()

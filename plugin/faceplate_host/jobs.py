@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from faceplate_host.client import EngineClient
-from faceplate_host.shots import Flag, FrameSpan, LayerPlacement, Shot, ShotError, place_layer
+from faceplate_host.shots import Flag, FrameSpan, LayerPlacement, Shot, ShotError, place_layer, preview_interval
 
 MANIFEST_NAME = "faceplate.json"  # the engine's workspace manifest (faceplate.workspace.MANIFEST_NAME)
 JOBS_SUFFIX = ".faceplate.json"  # the sidecar beside a timeline that remembers its jobs
@@ -82,6 +82,17 @@ def waiver(settings: Optional[dict], stages: Optional[list] = None) -> dict:
     return settings
 
 
+def preview_settings(settings: Optional[dict], budget: str, asked: str = "auto", stages=None) -> Optional[dict]:
+    """``settings`` plus the layer-preview interval ``shots.preview_interval`` gives for ``budget`` (only for a job
+    that trains; an interval the settings already hold stays)."""
+    every = preview_interval(budget, asked) if stages is None or "train" in stages else ""
+    if not every:
+        return settings
+    settings = {k: dict(v) for k, v in (settings or {}).items()}
+    settings.setdefault("train", {}).setdefault("preview_layer_every", every)
+    return settings
+
+
 def override_settings(text: str) -> dict:
     """``"1040-1060:feather_px=12,blend=seamless"`` (a review note, as `faceplate render --override` takes it) ->
     the render settings of a job that re-renders those frames; the engine checks each value and refuses a bad
@@ -123,6 +134,8 @@ def event_text(event: dict) -> Optional[str]:
         return f"{stage} {data['status']}" + (f": {data['message']}" if data.get("message") else "")
     if kind == "log" and str(data.get("level", "")).upper() in ("WARNING", "ERROR"):
         return f"{stage}: {data.get('message', '')}"
+    if kind == "preview_layer":
+        return f"{stage}: layer preview of iteration {data.get('iteration')} ready"
     if kind == "job" and data.get("status") in ("busy", "failed", "cancelled", "done"):
         return f"job {data['status']}" + (f": {data['message']}" if data.get("message") else "")
     return None
@@ -132,14 +145,31 @@ def placement_for(client: EngineClient, shot_job: ShotJob, track_name: str = "fa
     """Where the job's rendered layer goes: the shot's record frames, the engine's layer files."""
     artifacts = client.artifacts(shot_job.job_id)
     layer = artifacts.get("layer")
-    shot = shot_job.shot
     if not layer or not layer.get("pattern"):
         raise ShotError(
-            f"clip {shot.name!r}: engine job {shot_job.job_id} has no rendered layer yet; wait for it "
+            f"clip {shot_job.shot.name!r}: engine job {shot_job.job_id} has no rendered layer yet; wait for it "
             f"to finish (faceplate-otio submit) or retry it on the engine's dashboard"
         )
-    frames = FrameSpan.parse(layer.get("frame_range") or artifacts.get("frame_range") or str(shot.render_span))
     onnx = artifacts.get("onnx") or {}
+    model = (onnx.get("path") or "") if isinstance(onnx, dict) else str(onnx)
+    meta = {"model": model, **version_metadata(artifacts)}
+    return _placement(client, shot_job, artifacts, layer, track_name, tuple(_flags(artifacts)), meta)
+
+
+def preview_placement_for(client: EngineClient, shot_job: ShotJob, track_name: str = "faceplate") -> LayerPlacement:
+    """Where the job's newest layer preview goes (made while it trains; the final layer replaces it): the same
+    record frames as the layer, version ``preview it<iteration>``."""
+    artifacts = client.artifacts(shot_job.job_id)
+    preview = artifacts.get("preview_layer")
+    if not preview or not preview.get("pattern"):
+        raise ShotError(f"clip {shot_job.shot.name!r}: engine job {shot_job.job_id} has no layer preview")
+    meta = {"version": f"preview it{preview.get('iteration')}", "preview": True}
+    return _placement(client, shot_job, artifacts, preview, track_name, (), meta)
+
+
+def _placement(client, shot_job: ShotJob, artifacts: dict, layer: dict, track_name: str, flags, meta: dict):
+    shot = shot_job.shot
+    frames = FrameSpan.parse(layer.get("frame_range") or artifacts.get("frame_range") or str(shot.render_span))
     matte = layer.get("matte") or {}
     return place_layer(
         shot,
@@ -147,15 +177,22 @@ def placement_for(client: EngineClient, shot_job: ShotJob, track_name: str = "fa
         frames,
         track_name=track_name,
         matte_pattern=(matte.get("path") or "") if isinstance(matte, dict) else str(matte),
-        flags=tuple(_flags(artifacts)),
+        flags=flags,
         metadata={
             "shot": shot.name,
             "workspace": artifacts.get("workspace") or shot_job.workspace,
-            "model": (onnx.get("path") or "") if isinstance(onnx, dict) else str(onnx),
             "job": shot_job.job_id,
             "engine": client.url,
-            **version_metadata(artifacts),
+            **meta,
         },
+    )
+
+
+def preview_message(placement: LayerPlacement) -> str:
+    """What the host tells the artist once a layer preview is placed."""
+    return (
+        f"{placement.shot}: layer {placement.metadata.get('version')} placed at {placement.record} on track "
+        f"{placement.track_name!r} (a preview while it trains: the next preview or the final layer replaces it)"
     )
 
 

@@ -3,6 +3,7 @@
     faceplate-otio shots  cut.otio --marker FACE                     # what would be sent
     faceplate-otio submit cut.otio --marker FACE --source actor/ --consent-ref "release 114" --budget preview
     faceplate-otio place  cut.otio --out cut_with_layers.otio        # layers back on a new top track
+    faceplate-otio place  cut.otio --out cut.otio --preview          # while they train: newest layer previews
 
 ``submit`` remembers which engine job renders which clip in ``cut.otio.faceplate.json`` beside the
 timeline (``--jobs`` elsewhere); ``place`` reads it back. Failures are one line on stderr, exit 1
@@ -24,13 +25,16 @@ from faceplate_host.jobs import (
     jobs_file_for,
     load_jobs,
     placement_for,
+    preview_message,
+    preview_placement_for,
+    preview_settings,
     require_done,
     save_jobs,
     submit_shot,
     verdict_text,
     waiver,
 )
-from faceplate_host.shots import BUDGET_HELP, ShotError
+from faceplate_host.shots import BUDGET_HELP, PREVIEW_HELP, ShotError
 from faceplate_host.timeline import (
     DEFAULT_FIRST_FRAME,
     LAYER_TRACK,
@@ -101,6 +105,7 @@ def parser() -> argparse.ArgumentParser:
         default="",
         help=f"how long or how good: {BUDGET_HELP} (default: what each shot remembers, else preview)",
     )
+    submit.add_argument("--preview-every", default="auto", metavar="INTERVAL", help=PREVIEW_HELP)
     submit.add_argument("--no-wait", action="store_true", help="submit and return; `place` later")
     _engine(submit)
     submit.set_defaults(run=run_submit)
@@ -110,6 +115,11 @@ def parser() -> argparse.ArgumentParser:
     _timeline_name(place)
     place.add_argument("--out", type=Path, required=True, help="the timeline to write (.otio)")
     place.add_argument("--track-name", default=LAYER_TRACK, help=f"name of the new track (default {LAYER_TRACK})")
+    place.add_argument(
+        "--preview",
+        action="store_true",
+        help="a shot still training is placed with its newest layer preview (the final replaces it when placed again)",
+    )
     _engine(place)
     place.set_defaults(run=run_place)
     return top
@@ -196,6 +206,7 @@ def run_submit(args) -> int:
     settings = _settings(args.settings)
     if args.no_consent_ref:
         settings = waiver(settings)
+    settings = preview_settings(settings, args.budget, args.preview_every)
     client = _client(args)
     shots_dir = args.shots_dir or args.timeline.absolute().parent / "faceplate_shots"
     jobs, jobs_file = [], args.jobs or jobs_file_for(args.timeline)
@@ -244,19 +255,27 @@ def _settings(path: Optional[Path]) -> Optional[dict]:
     return data
 
 
+def _placement(client: EngineClient, job, args):
+    """The job's layer; with ``--preview``, its newest layer preview while it has no layer yet."""
+    if args.preview and not client.artifacts(job.job_id).get("layer"):
+        return preview_placement_for(client, job, track_name=args.track_name)
+    return placement_for(client, job, track_name=args.track_name)
+
+
 def run_place(args) -> int:
     jobs = load_jobs(args.jobs or jobs_file_for(args.timeline))
     remembered = next((j.shot.metadata["timeline_name"] for j in jobs if j.shot.metadata.get("timeline_name")), None)
     timeline = read_timeline(args.timeline, args.timeline_name or remembered)  # the one the jobs came from
     client = _client(args)
-    placements = [placement_for(client, job, track_name=args.track_name) for job in jobs]
+    placements = [_placement(client, job, args) for job in jobs]
     out = write_layers(timeline, placements, args.out)
     for placement in placements:
         print(
             f"{placement.shot}: {placement.layer_pattern} frames {placement.layer_in}-"
             f"{placement.layer_frame(placement.record.last)} at record {placement.record} on track {placement.track_name}"
         )
-        print(f"{placement.shot}: {verdict_text(placement)}")
+        preview = placement.metadata.get("preview")
+        print(f"{placement.shot}: {preview_message(placement) if preview else verdict_text(placement)}")
     print(f"wrote {out}")
     return 0
 

@@ -152,6 +152,29 @@ BUDGET_HELP = (
     "overnight), or a time / iteration figure: 30m, 2h, 5000it"
 )
 
+PREVIEW_EVERY = "10m"  # how often a long job's layer preview comes unless the artist says
+PREVIEW_FROM_MINUTES = 30  # "auto": budgets that train at least this long get previews
+PREVIEW_HELP = (
+    "while it trains, place the latest checkpoint's render this often (10m, 500it) until the final layer replaces "
+    f"it; auto: every {PREVIEW_EVERY} for a budget of {PREVIEW_FROM_MINUTES} minutes or more; off: none"
+)
+
+
+def preview_interval(budget: str, asked: str = "auto") -> str:
+    """The layer-preview interval a host sends with a job ("": none). ``asked``: a figure (the engine checks it),
+    "off", or "auto": ``PREVIEW_EVERY`` for review, final and figures of ``PREVIEW_FROM_MINUTES`` minutes or more."""
+    asked = (asked or "").strip().lower()
+    if asked in ("off", "", "none"):
+        return ""
+    if asked != "auto":
+        return asked
+    budget = (budget or BUDGETS[0]).strip().lower()
+    if budget in BUDGETS[1:]:
+        return PREVIEW_EVERY
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)(m|h)", budget)
+    minutes = float(match[1]) * (60 if match[2] == "h" else 1) if match else 0
+    return PREVIEW_EVERY if minutes >= PREVIEW_FROM_MINUTES else ""
+
 
 @dataclass(frozen=True)
 class Shot:

@@ -7,8 +7,10 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import opentimelineio as otio
 import pytest
 from test_publish import CLIP, SETTINGS, SOURCE, cut_around
 from test_timeline import NEWER_SCHEMA, editorial_files
@@ -152,3 +154,62 @@ def test_submit_sends_the_budget_and_an_unreadable_one_is_one_line(tmp_path, tes
     assert job["spec"]["settings"]["train"]["budget"] == "30m"
     remembered = json.loads((tmp_path / "cut.otio.faceplate.json").read_text())
     assert [j["shot"]["budget"] for j in remembered["jobs"]] == ["30m"]
+
+
+@pytest.mark.slow
+def test_place_preview_puts_the_newest_layer_preview_on_the_track_and_the_final_replaces_it(tmp_path, test_data):
+    """While a long job trains (a preview every 2 iterations: no timing), `place --preview` writes its newest layer
+    preview on the layer track; a plain `place` refuses in one line; once a job has rendered, `place` on the same
+    timeline replaces the preview with v001."""
+    cut = cut_around(test_data / CLIP, tmp_path)
+    settings = tmp_path / "settings.json"
+    settings.write_text(
+        json.dumps(
+            SETTINGS | {"train": {**SETTINGS["train"], "train": {**SETTINGS["train"]["train"], "iterations": 100000}}}
+        )
+    )
+    quick = tmp_path / "quick.json"
+    quick.write_text(json.dumps(SETTINGS))
+    engine = start_engine([tmp_path, test_data / "talking_heads"], tmp_path / "data", free_port())
+    try:
+        connect = ["--url", engine.url, "--token-file", engine.data / "token"]
+        send = ["submit", cut, "--marker", "FACE", "--source", test_data / SOURCE, "--consent-ref", "release 2026-114"]
+        sent = faceplate_otio(*send, "--settings", settings, "--preview-every", "2it", "--no-wait", *connect)
+        assert sent.returncode == 0, sent.stderr
+        [job] = engine.client.jobs()
+        assert job["spec"]["settings"]["train"]["preview_layer_every"] == "2it"
+        for _ in range(1200):  # until the engine says a preview is there (a condition, not a duration)
+            if (
+                engine.client.artifacts(job["id"])["preview_layer"]
+                or engine.client.job(job["id"])["status"] != "running"
+            ):
+                break
+            time.sleep(0.25)
+        preview = engine.client.artifacts(job["id"])["preview_layer"]
+        assert preview, engine.client.job(job["id"]).get("error")
+        placed = faceplate_otio("place", cut, "--out", cut, "--preview", *connect)
+        with_preview = otio.adapters.read_from_file(str(cut)).tracks
+        refused = faceplate_otio("place", cut, "--out", tmp_path / "final.otio", *connect)
+        engine.client.cancel(job["id"])
+        engine.client.watch(job["id"], lambda event: None)
+        final = faceplate_otio(*send, "--settings", quick, *connect)  # resumes the model, renders v001
+        replaced = faceplate_otio("place", cut, "--out", cut, *connect)
+    finally:
+        engine.stop()
+    assert placed.returncode == 0, placed.stderr
+    iteration = preview["iteration"]
+    assert iteration % 2 == 0
+    assert f"sh010: layer preview it{iteration} placed at 86410-86413 on track 'faceplate'" in placed.stdout
+    assert [t.name for t in with_preview] == ["V1", "V2", "faceplate"]
+    [clip] = with_preview[-1].find_clips()
+    assert clip.metadata["faceplate"]["version"] == f"preview it{iteration}"
+    assert f"/render/preview/it{iteration:08d}/layer/" in clip.media_reference.target_url_base
+    assert (
+        refused.returncode == 1 and len(refused.stderr.splitlines()) == 1 and "no rendered layer yet" in refused.stderr
+    )
+    assert final.returncode == 0, final.stderr
+    assert replaced.returncode == 0, replaced.stderr
+    tracks = otio.adapters.read_from_file(str(cut)).tracks
+    assert [t.name for t in tracks] == ["V1", "V2", "faceplate"], "the preview's track is replaced, not kept"
+    [clip] = tracks[-1].find_clips()
+    assert clip.metadata["faceplate"]["version"] == "v001" and not clip.metadata["faceplate"].get("preview")

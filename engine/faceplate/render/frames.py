@@ -126,6 +126,7 @@ def render_frames(
                 _collect(pending, result, meter, wait=True)
                 raise
             finally:
+                reader.close()  # its decoding thread stops before the plate closes (a cancel, an error)
                 result.seconds = time.perf_counter() - started
                 result.frames_written.sort()
                 result.frames_without_face.sort()

@@ -1,6 +1,7 @@
 """What a job made, read from its workspace: the latest published version of the comp layer (and the earlier
 ones), the ONNX model, previews, the loss plot, the QC results (path, shot summary, flagged ranges, verdict),
-the review report of that version, and curate's source coverage (what the source cannot act, by plate frame).
+the review report of that version, curate's source coverage (what the source cannot act, by plate frame), and
+the newest layer preview made while training (``render/preview/``).
 
 Paths come back absolute, each with whether the file is there now; every path read from the
 manifest must stay inside the shot (``path_inside``), so a damaged manifest cannot point a client
@@ -15,6 +16,7 @@ from pathlib import Path
 from faceplate.curate.source_coverage import read_source_coverage
 from faceplate.errors import WorkspaceError
 from faceplate.qc.outcome import shot_verdict
+from faceplate.render.preview_layer import read_preview
 from faceplate.render.versions import latest_version, published_versions, version_paths
 from faceplate.server.errors import JobNotFound
 from faceplate.workspace.workspace import MANIFEST_NAME, path_inside, read_manifest
@@ -38,6 +40,7 @@ def job_artifacts(job: dict) -> dict:
             "verdict": None,
             "report": None,
             "coverage": None,
+            "preview_layer": None,
         }
     manifest = read_manifest(root)
     done = {r.stage: r for r in manifest.stages if r.status == "done"}  # the last done run of each stage wins
@@ -67,6 +70,8 @@ def job_artifacts(job: dict) -> dict:
         "report": {"path": shown["path"]} if shown else None,
         # what curate found the source cannot act (plate frames by pose and expression; who was kept)
         "coverage": read_source_coverage(root) if done.get("curate") else None,
+        # the newest checkpoint render made while training (render/preview/), for a host to place until the final
+        "preview_layer": _preview_layer(root),
     }
 
 
@@ -95,6 +100,14 @@ def _layer(root: Path, frame_range: str) -> tuple[dict | None, list[dict]]:
         "matte": {"path": chosen["matte"], "exists": True},
         "frames_present": _count_frames(pattern, frame_range),
     }, versions
+
+
+def _preview_layer(root: Path) -> dict | None:
+    """``{pattern, matte, frame_range, iteration, made}`` of the newest layer preview, its paths inside the shot."""
+    preview = read_preview(root / "render")
+    if preview is None:
+        return None
+    return {**preview, "pattern": str(_inside(root, preview["pattern"])), "matte": str(_inside(root, preview["matte"]))}
 
 
 def _qc(entry: dict | None) -> dict | None:

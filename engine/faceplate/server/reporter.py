@@ -75,6 +75,10 @@ class StoreReporter(BaseReporter):
     def log(self, level: str, message: str) -> None:
         self.store.add_event(self.job_id, self.stage, "log", {"level": level, "message": message})
 
+    def layer_preview(self, info: dict) -> None:
+        """A ``preview_layer`` event: a following host places the preview without polling files."""
+        self.store.add_event(self.job_id, self.stage, "preview_layer", dict(info))
+
 
 def _finite(value):
     """JSON has no NaN/inf: such a loss is sent as null (and the number itself as text)."""

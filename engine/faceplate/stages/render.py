@@ -176,13 +176,7 @@ def run(workspace: Workspace, settings: RenderSettings, reporter: Reporter) -> S
             f"make one for this footage: `faceplate train {workspace.root} --no-resume`, then "
             f"`faceplate export {workspace.root}`",
         )
-    model_sha = file_sha256(generator.model.path)
-    learned_sha = file_sha256(learned_path) if learned_path else None
-    faces = _extracted_faces(faceset)
-    records = {
-        f: _record(settings, f, model_sha, learned_sha, faces, workspace.frame_range, consent)
-        for f in workspace.frame_range
-    }
+    model_sha, records = _frame_records(workspace, settings, generator, learned_path, faceset, consent)
     inputs = {
         "plate": workspace.manifest.plate.path,
         "model": str(generator.model.path),
@@ -233,6 +227,41 @@ def run(workspace: Workspace, settings: RenderSettings, reporter: Reporter) -> S
         result.lines(),
         result,
     )
+
+
+def render_unversioned(
+    workspace: Workspace, settings: RenderSettings, model_path: Path, paths: RenderPaths, reporter: Reporter, run
+) -> RenderResult:
+    """Every frame of the shot through the generator at ``model_path`` into ``paths``, outside the layer's
+    versions and with no stage record of its own (a layer preview while training; ``run``: the train run, named
+    in the files' provenance): the render stage's checks, frame records and frame pipeline."""
+    consent = check_consent(workspace.manifest.consent_ref, settings.waive_consent, workspace.manifest.shot)
+    generator = OnnxGenerator(model_path, settings.device)
+    frames = list(workspace.frame_range)
+    learned_path = _learned_mask_path(workspace, settings, frames)
+    faceset = _destination_faceset(workspace)
+    model_sha, records = _frame_records(workspace, settings, generator, learned_path, faceset, consent)
+    model = model_identity(model_path, generator.metadata, model_sha)
+    attributes = provenance_attributes(provenance_record(workspace.manifest, consent, model, run))
+    result = RenderResult(layer_pattern=paths.layer_pattern)
+    learned = load_mask_session(learned_path, prefer_gpu=settings.device != "cpu") if learned_path else None
+    plan = Plan(records, None, None, paths, todo=frames)
+    render_frames(workspace, settings, generator, learned, plan, faceset, reporter, result, attributes)
+    return result
+
+
+def _frame_records(
+    workspace: Workspace, settings: RenderSettings, generator, learned_path, faceset, consent: Consent
+) -> tuple[str, dict[int, dict]]:
+    """The model's sha256 and every shot frame's record as a render with it would make it now."""
+    model_sha = file_sha256(generator.model.path)
+    learned_sha = file_sha256(learned_path) if learned_path else None
+    faces = _extracted_faces(faceset)
+    records = {
+        f: _record(settings, f, model_sha, learned_sha, faces, workspace.frame_range, consent)
+        for f in workspace.frame_range
+    }
+    return model_sha, records
 
 
 def _carry_frames(render_dir: Path, plan: Plan, result: RenderResult) -> None:

@@ -63,6 +63,7 @@ class TrainLoop:
         self.last_losses: dict = {}
         self.saved_loss, self.saved_steps = None, 0
         self.meter: Meter | None = None
+        self.previews = None  # LayerPreviews (training/layer_previews.py): the shot's render at a checkpoint
 
     def run(self) -> TrainResult:
         t, s = self.trainer, self.trainer.settings
@@ -104,6 +105,7 @@ class TrainLoop:
                 elif t.lr_horizon is None and s.minutes and not s.iterations:
                     self._set_lr_horizon(started, t.iteration - steady_from, time.perf_counter() - steady_start)
                 self._after_step(batch, losses)
+                self._preview_layer(started)
         finally:
             stream.close()
             if threads:
@@ -133,6 +135,13 @@ class TrainLoop:
             str(folder),
             str(t.device),
         )
+
+    def _preview_layer(self, started: float) -> None:
+        """A layer preview when one is due and the run goes on (the final render follows the last step)."""
+        s, it = self.trainer.settings, self.trainer.iteration
+        left = s.minutes * 60 - (time.perf_counter() - started) if s.minutes else None
+        if self.previews is not None and self.previews.due(it, left) and self._stop_reason(started) is None:
+            self.previews.make(self._save(), it)
 
     def _cancel(self) -> None:
         """Stop between steps: weights, optimiser and iteration counter agree, so the checkpoint resumes exactly."""

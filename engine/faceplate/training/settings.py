@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, fields
 from typing import ClassVar, Literal
 
-from faceplate.budget import BUDGET_HELP, BudgetText
+from faceplate.budget import BUDGET_HELP, BudgetText, IntervalText
 from faceplate.models.config import ARCHITECTURES, ARCHS, ModelConfig
 from faceplate.settings import RootedPath, setting, stage_settings
 
@@ -185,6 +185,13 @@ class TrainStageSettings:
     resume: bool = setting(
         True,
         "continue the shot's model (default); --no-resume moves it aside to model.previous/ and starts again",
+        remember=False,
+    )
+    preview_layer_every: IntervalText = setting(
+        None,
+        "while it trains, render the shot through the latest checkpoint this often (10m, 500it) into "
+        "render/preview/ for a host to place until the final layer replaces it; the time counts against the "
+        "budget (unset: off)",
         remember=False,
     )
 

@@ -46,6 +46,7 @@ def train_model(
     ("continuing the library's")."""
     from faceplate.training import checkpoint as ckpt  # torch lives on this side only
     from faceplate.training.data import load_faces
+    from faceplate.training.layer_previews import layer_previews
     from faceplate.training.loop import TrainLoop
     from faceplate.training.trainer import Trainer, describe_device, select_device
 
@@ -82,7 +83,10 @@ def train_model(
         elif init_source is not None:
             trainer.restore(init_source, with_state=False)
             log.info("starting from the weights of %s", init_source)
-        result = TrainLoop(trainer, src, dst, folder, reporter).run()
+        loop = TrainLoop(trainer, src, dst, folder, reporter)
+        every = getattr(settings, "preview_layer_every", None)  # the train stage's: pretrain has no shot to render
+        loop.previews = layer_previews(workspace, every, reporter, record, trainer.iteration)
+        result = loop.run()
         record.outputs = {
             "model": MODEL_DIR,
             "checkpoint": str(Path(result.checkpoint).relative_to(workspace.root)),
@@ -96,9 +100,10 @@ def train_model(
             "run_id": record.id,
             "profile": resolved.profile.name,
         }
-    return StageResult(
-        stage, summary=record.summary, outputs=record.outputs, lines=[_final_line(result)], detail=result
-    )
+        if loop.previews is not None:
+            record.summary["layer_previews"] = loop.previews.summary()
+    lines = [_final_line(result)] + ([loop.previews.line()] if loop.previews is not None else [])
+    return StageResult(stage, summary=record.summary, outputs=record.outputs, lines=lines, detail=result)
 
 
 def _resolve(

@@ -6,6 +6,10 @@ loop (Blender's modal timer, Resolve's UIManager timer, a background script's pl
         bar.update(follower.fraction, follower.line)
     placement = follower.placement()         # the layer to place (JobFailed when it failed or was cancelled)
 
+While it trains, a job asked for layer previews (``train.preview_layer_every``) says each in a ``preview_layer``
+event; ``preview_placement()`` then gives the newest to place as a preview (once per event read while the job
+runs; a job read finished has its final layer to place instead).
+
 Jobs a host sent are remembered as ``remembered`` records (``ShotJob.to_dict()`` plus ``placed``) in the
 host's own document (a .blend's scene, a Nuke script's root knob, a Resolve project's record file), so a later
 session finds them again and places the layers not placed yet ("re-attach"); a cancelled job counts as placed
@@ -19,7 +23,7 @@ from typing import Optional
 
 from faceplate_host.client import FINISHED, EngineClient
 from faceplate_host.hosts.progress import event_fraction
-from faceplate_host.jobs import ShotJob, event_text, placement_for, require_done
+from faceplate_host.jobs import ShotJob, event_text, placement_for, preview_placement_for, require_done
 from faceplate_host.shots import LayerPlacement
 
 
@@ -29,6 +33,7 @@ class JobFollower:
         self.after, self.fraction, self.line = 0, 0.0, ""
         self.final: Optional[dict] = None
         self.lines: list = []  # every line shown, in order (what a console or log gets)
+        self.preview_due = False  # a layer preview event read while the job runs, not placed yet
 
     def step(self) -> Optional[dict]:
         """Read the next page of the job's events; the finished job once it is done, failed or cancelled."""
@@ -41,7 +46,9 @@ class JobFollower:
             if line:
                 self.line = f"{self.job.shot.name}: {line}"
                 self.lines.append(self.line)
+            self.preview_due = self.preview_due or event.get("kind") == "preview_layer"
         self.after = page["next_after"]
+        self.preview_due = self.preview_due and page["status"] not in FINISHED  # the final replaces it
         if page["status"] in FINISHED and not page["events"]:
             self.final = self.client.job(self.job.job_id)
         return self.final
@@ -49,6 +56,13 @@ class JobFollower:
     def cancel(self) -> None:
         """Ask the engine to stop the job at its next safe point (finished work is kept; a retry resumes)."""
         self.client.cancel_unless_finished(self.job.job_id)
+
+    def preview_placement(self, track_name: str = "faceplate") -> Optional[LayerPlacement]:
+        """The newest layer preview when one came since the last call and the job still runs; else None."""
+        if not self.preview_due or self.final is not None:
+            return None
+        self.preview_due = False
+        return preview_placement_for(self.client, self.job, track_name=track_name)
 
     def placement(self, track_name: str = "faceplate") -> LayerPlacement:
         require_done(self.final or self.client.job(self.job.job_id), self.job.shot)

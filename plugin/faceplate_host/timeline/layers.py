@@ -109,7 +109,7 @@ def add_layer_tracks(timeline: otio.schema.Timeline, placements: Sequence[LayerP
     record frames with gaps between and the clip's dissolves (``_fill_track``); layers whose shown frames
     overlap go on a further track (``faceplate 2``).
     A track this function wrote before (same name, marked in its metadata) is replaced when it holds the same
-    layers, so placing again never stacks duplicates; one holding an earlier version of a layer is kept,
+    layers or layer previews (``faceplate-otio place --preview``), so placing again never stacks duplicates; one holding an earlier version of a layer is kept,
     disabled, under the layers (``faceplate v001``), so the earlier version stays reachable. Every other
     track is left as it was."""
     rate = timeline_rate(timeline)
@@ -217,7 +217,7 @@ def _retire_layer_tracks(timeline, name: str, layers: set) -> None:
         if not (meta and meta.get("layer_track") and meta.get("group", track.name) == name):
             continue
         held = [c.metadata.get("faceplate", {}) for c in track.find_clips()]
-        if all(h.get("layer") in layers for h in held):
+        if all(h.get("layer") in layers or h.get("preview") for h in held):  # a layer preview is never kept
             timeline.tracks.remove(track)
             continue
         versions = sorted({str(h.get("version")) for h in held if h.get("version")})

@@ -4,8 +4,9 @@ scene saved again (what it remembers travels to the next session, as when an art
     python blender_send.py ADDON_DIR BLEND OPERATOR PROPERTIES_JSON   -> the operator's result and the scene
 
 OPERATOR is ``send``, ``follow`` or ``cancel`` (``bpy.ops.faceplate.<OPERATOR>``, EXEC_DEFAULT as in background
-mode), or ``follow_esc``: Follow as it runs in the UI, its modal steps driven with Esc pressed first (see
-``follow_esc_operator``). The engine is the one FACEPLATE_URL / FACEPLATE_TOKEN name; new shots go under
+mode), ``follow_esc``: Follow as it runs in the UI, its modal steps driven with Esc pressed first (see
+``follow_esc_operator``), or ``follow_preview``: the same steps while a job makes layer previews, until a second
+replaced the first, then Esc (``follow_preview_operator``). The engine is the one FACEPLATE_URL / FACEPLATE_TOKEN name; new shots go under
 FACEPLATE_SHOTS.
 """
 
@@ -47,6 +48,44 @@ def follow_esc_operator():
     return FACEPLATE_OT_follow_esc
 
 
+def preview_strips(scene):
+    """The layer strips the scene shows now: (name, channel, muted, first, last, frames, folder)."""
+    return [
+        (s.name, s.channel, s.mute, s.frame_final_start, s.frame_final_end - 1, len(s.elements), s.directory)
+        for s in sorted(scene.sequence_editor.sequences_all, key=lambda s: s.channel)
+        if s.name != "plate"
+    ]
+
+
+def follow_preview_operator():
+    """The add-on's Follow run as in the UI (``begin``, then its own ``modal`` with timer events) while a long job
+    trains, until a second layer preview has replaced the first; then Esc and timer events until it ends. Prints
+    what the timeline showed each time its layer strips changed (``PREVIEWS``)."""
+
+    class FACEPLATE_OT_follow_preview(bpy.types.FACEPLATE_OT_follow):
+        bl_idname = "faceplate.follow_preview"
+        bl_label = "Faceplate: Follow until two previews, then Esc"
+
+        def execute(self, context):
+            self.begin(context)
+            shown, answer = [], {"RUNNING_MODAL"}
+            while len(shown) < 2 and answer == {"RUNNING_MODAL"} and time.sleep(0.25) is None:
+                answer = self.modal(context, Event("TIMER"))
+                strips = preview_strips(context.scene)
+                if strips and (not shown or strips != shown[-1]):
+                    shown.append(strips)
+            print("PREVIEWS " + json.dumps(shown), flush=True)
+            answer = self.modal(context, Event("ESC", "PRESS"))
+            for _ in range(1200):
+                if answer != {"RUNNING_MODAL"}:
+                    break
+                time.sleep(0.25)
+                answer = self.modal(context, Event("TIMER"))
+            return answer
+
+    return FACEPLATE_OT_follow_preview
+
+
 def main(argv):
     addon_dir, blend, operator, properties = argv
     bpy.ops.wm.open_mainfile(filepath=blend)
@@ -56,6 +95,8 @@ def main(argv):
     faceplate_blender.register()
     if operator == "follow_esc":
         bpy.utils.register_class(follow_esc_operator())
+    if operator == "follow_preview":
+        bpy.utils.register_class(follow_preview_operator())
     try:
         result = {"result": sorted(getattr(bpy.ops.faceplate, operator)("EXEC_DEFAULT", **json.loads(properties)))}
     except RuntimeError as exc:  # the operator reported an error: bpy.ops raises it
@@ -69,8 +110,8 @@ def main(argv):
         ),
         "markers": sorted((m.frame, m.name) for m in scene.timeline_markers),
     }
-    if operator == "follow_esc":
-        bpy.utils.unregister_class(bpy.types.FACEPLATE_OT_follow_esc)
+    if operator in ("follow_esc", "follow_preview"):
+        bpy.utils.unregister_class(getattr(bpy.types, f"FACEPLATE_OT_{operator}"))
     faceplate_blender.unregister()  # as Blender does on quit
     print("RESULT " + json.dumps(result), flush=True)
     os._exit(0)  # bpy as a module can crash in its own teardown; the result is out

@@ -16,6 +16,7 @@ Sources (learn.foundry.com/nuke/developers/<version>/pythonreference or pythonde
   has requested the task to be cancelled".
 - ``nuke.allNodes(filter)``: "Returns a list of all nodes in the group", with a class name only those of that
   class. Every node has a ``disable`` knob (Reference Guide > Node tab); a disabled Read shows nothing.
+- ``nuke.delete(node)``: "Delete a node" (what had it as an input is left unconnected there).
 - ``nuke.show(node)`` opens its properties; ``nuke.message(text)`` shows a dialog.
 - File knobs (``nuke.File_Knob``, an ``EvalString_Knob``: "A string-valued knob which evaluates its value as
   a TCL expression"): ``value()`` is the text as typed; ``evaluate()`` "Evaluate the string, performing
@@ -338,6 +339,13 @@ class NukeStandIn:
 
     def allNodes(self, filter=None):
         return [n for n in self.all if filter is None or n.Class() == filter]
+
+    def delete(self, node):
+        """``nuke.delete(node)``: "Delete a node"; the nodes that had it as an input are left without it."""
+        self.calls.append(("delete", node.name()))
+        self.all.remove(node)
+        for other in self.all:
+            other._inputs = [None if n is node else n for n in other._inputs]
 
     def toNode(self, name):
         return next((n for n in self.all if n.name() == name), None)

@@ -116,3 +116,34 @@ def test_esc_while_following_cancels_the_job_and_places_nothing(scene, engine):
     assert engine.client.job(remembered["job"])["status"] == "cancelled"
     assert [s[0] for s in followed["strips"]] == ["plate"], "nothing placed"
     assert [j["placed"] for j in followed["jobs"]] == [True], "nothing left to follow"
+
+
+def test_layer_previews_while_it_trains_then_the_final_replaces_them(scene, engine):
+    """A long job asked for a preview every 4 iterations (driven by iterations: no timing): Follow, as in the UI,
+    places each newest preview on one channel above the plate, the next replacing it; after Esc a short send's
+    final v001 takes its place and the preview is gone."""
+    sent, _ = scene("send", budget="review", preview_every="4it", follow=False)
+    [remembered] = sent["jobs"]
+    assert engine.client.job(remembered["job"])["spec"]["settings"]["train"]["preview_layer_every"] == "4it"
+
+    followed, said = scene("follow_preview")
+    assert followed["result"] == ["FINISHED"], (followed, said[-3000:])
+    [shown] = [json.loads(line.removeprefix("PREVIEWS ")) for line in said.splitlines() if line.startswith("PREVIEWS")]
+    assert len(shown) == 2, said[-3000:]
+    workspace = Path(remembered["workspace"])
+    iterations = []
+    for strips in shown:  # each time: one preview strip, shown, at the clip's frames, from its own preview folder
+        [(name, channel, muted, first, last, frames, folder)] = strips
+        iteration = int(name.removeprefix("plate faceplate preview it"))
+        assert (channel, muted, first, last, frames) == (2, False, 15, 54, 40), strips
+        assert folder == f"{workspace}/render/preview/it{iteration:08d}/layer/"
+        assert iteration % 4 == 0
+        iterations.append(iteration)
+    assert iterations[0] < iterations[1], "the newer preview replaced the older"
+    assert f"Faceplate: plate: layer preview it{iterations[1]} placed at 15-54 on track 'faceplate'" in said
+    assert "Faceplate: plate: train: layer preview of iteration " in said
+    assert engine.client.job(remembered["job"])["status"] == "cancelled"
+
+    final, said = scene("send", budget="4it")  # the model is past 4 iterations: export, render, QC, place v001
+    assert final.get("result") == ["FINISHED"], (final.get("error"), said[-3000:])
+    assert [(s[0], s[1], s[2]) for s in final["strips"] if s[0] != "plate"] == [("plate faceplate v001", 2, False)]

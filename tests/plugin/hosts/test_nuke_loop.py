@@ -7,14 +7,17 @@ test_nuke_runner.py."""
 from __future__ import annotations
 
 import json
+import re
+import time
 from pathlib import Path
 
 import pytest
 from nuke_standin import NukeStandIn
-from server_helpers import QUICK_SETTINGS
+from server_helpers import QUICK_SETTINGS, TINY
 from test_blender_e2e import tree_hashes
 from test_nuke_runner import CONSENT_REF, selected_plate
 
+from faceplate_host.hosts.nuke.adapter import is_preview
 from faceplate_host.hosts.nuke.runner import JOBS_KNOB, send_selected
 from faceplate_host.hosts.nuke.ui import add_menu
 from faceplate_host.jobs import override_settings
@@ -103,3 +106,40 @@ def test_after_a_restart_follow_unfinished_jobs_places_the_layer_once(engine, mo
     ]
     assert [n.name() for n in nuke.allNodes()] == ["sh010", "Read1", "Merge1"]
     sending.join(timeout=600)  # the first session's thread (in Nuke it ended with the session)
+
+
+def test_layer_previews_while_it_trains_then_the_final_replaces_them(engine, monkeypatch):
+    """A long job with a preview every 2 iterations (no timing: the test waits for conditions): each preview the
+    worker queues goes in on the main thread as the Merge's A input, the next replacing the last; after a cancel
+    a short send's v001 takes the preview's place and no preview Read is left."""
+    nuke, source = selected_plate(engine, monkeypatch)
+    long = {**QUICK_SETTINGS, "train": {**QUICK_SETTINGS["train"], "train": {**TINY["train"], "iterations": 100000}}}
+    [thread] = send_selected(nuke, engine.client, [str(source)], CONSENT_REF, long, 0.1, preview_every="2it")
+    [job] = engine.client.jobs()
+    assert job["spec"]["settings"]["train"]["preview_layer_every"] == "2it"
+    shown = []
+    for _ in range(2):
+        for _ in range(2400):  # until the worker queued a preview for the main thread (a condition, not a duration)
+            if nuke.main_queue or not thread.is_alive():
+                break
+            time.sleep(0.25)
+        nuke.run_main_thread()
+        merge = nuke.toNode("Merge1")
+        assert merge is not None and merge.input(0) is nuke.toNode("sh010"), nuke.messages
+        previews = [read for read in nuke.allNodes("Read") if is_preview(read)]
+        assert previews == [merge.input(1)], "one preview Read, on the Merge's A input"
+        iteration = int(re.fullmatch(r"faceplate layer preview it(\d+)\n21-24", previews[0]["label"].value())[1])
+        assert previews[0]["file"].value().endswith(f"render/preview/it{iteration:08d}/layer/faceplate.####.exr")
+        shown.append(iteration)
+    assert shown[0] % 2 == 0 and shown[1] >= shown[0] and not nuke.messages, (shown, nuke.messages)
+    engine.client.cancel(job["id"])
+    thread.join(timeout=600)
+    nuke.run_main_thread()  # previews queued meanwhile: the job has ended, none is placed
+    assert nuke.messages[-1].startswith("Faceplate: the job for sh010 was cancelled"), nuke.messages
+
+    said = send_and_place(nuke, engine, source, settings=QUICK_SETTINGS)
+    assert said.startswith("Faceplate: sh010: layer v001 placed at 21-24 on track 'faceplate'; QC "), said
+    merge, reads = nuke.toNode("Merge1"), nuke.allNodes("Read")
+    assert not [read for read in reads if is_preview(read)], "the final replaced the preview"
+    assert merge.input(1)["file"].value().endswith("render/v001/layer/faceplate.####.exr")
+    assert not merge.input(1)["disable"].value()

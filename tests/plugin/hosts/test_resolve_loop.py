@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from server_helpers import QUICK_SETTINGS
+from server_helpers import QUICK_SETTINGS, TINY
 from test_blender_e2e import tree_hashes
 from test_resolve_publish import marked_interview
 from uimanager_standin import script_globals
@@ -138,3 +138,62 @@ def test_after_the_window_closed_and_a_restart_faceplate_follow_places_the_layer
         "Faceplate: no job of this project is waiting to be placed: send a clip first (Workspace > Scripts > Faceplate)"
     ]
     assert shown == [] and resolve.calls("ImportMedia") == [] and len(resolve.timeline.tracks) == 2
+
+
+def preview_clips(resolve) -> list:
+    """The layer-preview clips on the timeline: (track, start, duration, enabled, file path)."""
+    return [
+        (index, item.GetStart(), item.GetDuration(), item.GetClipEnabled(), path)
+        for index, items in sorted(resolve.timeline.tracks.items())
+        for item in items
+        if "/render/preview/" in (path := str(item.GetMediaPoolItem().GetClipProperty("File Path")))
+    ]
+
+
+def watching_previews(resolve, seen: list):
+    """The artist: lets the timer fire, noting the preview clips each time they change, until a second preview
+    replaced the first; then Cancel, and ticks until the loop ends."""
+
+    def artist(window):
+        for _ in range(6000):
+            if not window.looping():
+                return
+            window.timeout(TIMER)
+            shown = preview_clips(resolve)
+            if shown and (not seen or shown != seen[-1]) and len(seen) < 2:
+                seen.append(shown)
+                if len(seen) == 2:
+                    window.click("Cancel")
+            time.sleep(0.1)
+        pytest.fail("the follow window never ended its loop")
+
+    return artist
+
+
+def test_layer_previews_while_it_trains_then_the_final_replaces_them(engine, monkeypatch):
+    """A long job with a preview every 2 iterations (no timing: the artist waits for what the timeline shows):
+    each newest preview is placed at the clip's record frames while the window follows, the next deleting the
+    last; after Cancel, a short publish's v001 deletes the preview and is the one clip shown."""
+    resolve, source = marked_interview(engine, monkeypatch)
+    long = {**QUICK_SETTINGS, "train": {**QUICK_SETTINGS["train"], "train": {**TINY["train"], "iterations": 100000}}}
+    seen = []
+    lines, _ = publish(engine, resolve, source, watching_previews(resolve, seen), settings=long, preview_every="2it")
+    [job] = engine.client.jobs()
+    assert job["spec"]["settings"]["train"]["preview_layer_every"] == "2it" and job["status"] == "cancelled"
+    assert len(seen) == 2, lines
+    iterations = []
+    for shown in seen:  # each time one preview clip, shown, at the clip's record frames, from its own folder
+        [(_, start, duration, enabled, path)] = shown
+        iteration = int(path.split("/render/preview/it")[1][:8])
+        assert (start, duration, enabled) == (108010, 4, True), shown
+        assert path.endswith(f"/render/preview/it{iteration:08d}/layer/faceplate.%04d.exr") and iteration % 2 == 0
+        iterations.append(iteration)
+    assert iterations[1] >= iterations[0] and resolve.calls("DeleteClips"), "the next preview deleted the last"
+
+    lines, _ = publish(engine, resolve, source, watching(), settings=QUICK_SETTINGS)
+    [line] = lines
+    assert line.startswith("Faceplate: interview: layer v001 placed at 108010-108013 on track 'faceplate'"), line
+    assert preview_clips(resolve) == [], "the final deleted the preview"
+    layers = [item for index, items in resolve.timeline.tracks.items() if index > 1 for item in items]
+    [v001] = [item for item in layers if "/render/v001/" in item.GetMediaPoolItem().GetClipProperty("File Path")]
+    assert v001.GetClipEnabled() and v001.GetStart() == 108010

@@ -98,6 +98,33 @@ class BlenderAdapter:
 
     # --- place -----------------------------------------------------------------------------
     def place(self, placement: LayerPlacement) -> None:
+        """A version of the layer: the shot's layer preview goes, earlier versions are muted (kept)."""
+        self.remove_previews(placement.shot)
+        name = f"{placement.shot} faceplate"
+        earlier = [s for s in self.editor().sequences_all if s.name.startswith(name)]
+        self.add_strip(placement)
+        for other in earlier:
+            other.mute = True
+        self.mark_flags(placement)
+
+    def place_preview(self, placement: LayerPlacement) -> None:
+        """A layer preview made while the shot trains (``<plate> faceplate preview it500``), replacing the last one;
+        the versions placed stay as they are (the preview, on a channel above them, is what shows)."""
+        self.remove_previews(placement.shot)
+        self.add_strip(placement)
+
+    def remove_previews(self, shot: str) -> None:
+        """The shot's preview strips, with their data-window keyframes."""
+        editor = self.editor()
+        for strip in [s for s in editor.sequences_all if s.name.startswith(f"{shot} faceplate preview")]:
+            prefix = strip.transform.path_from_id()
+            action = self.scene.animation_data.action if self.scene.animation_data else None
+            for curve in [c for c in action.fcurves if c.data_path.startswith(prefix)] if action else []:
+                action.fcurves.remove(curve)
+            editor.sequences.remove(strip)
+
+    def add_strip(self, placement: LayerPlacement) -> Any:
+        """The layer as an image strip on a new channel above every strip, at exactly the clip's frames."""
         editor = self.editor()
         plate = editor.sequences_all.get(placement.shot)
         if plate is None:
@@ -109,11 +136,12 @@ class BlenderAdapter:
         missing = [f for f in files if not os.path.isfile(f)]
         if missing:
             raise ShotError(f"layer frame {missing[0]} is missing ({len(missing)} of {len(files)}): render them again")
-        name = f"{placement.shot} faceplate"
-        earlier = [s for s in editor.sequences_all if s.name.startswith(name)]  # earlier versions: muted, kept
         version = placement.metadata.get("version") or ""
         strip = editor.sequences.new_image(
-            name=f"{name} {version}".rstrip(), filepath=files[0], channel=channel, frame_start=placement.record.first
+            name=f"{placement.shot} faceplate {version}".rstrip(),
+            filepath=files[0],
+            channel=channel,
+            frame_start=placement.record.first,
         )
         for path in files[1:]:
             strip.elements.append(os.path.basename(path))
@@ -123,9 +151,7 @@ class BlenderAdapter:
         strip.colorspace_settings.name = plate.colorspace_settings.name  # written in the plate's colour space
         self.align_data_windows(strip, placement, files)
         self.check_placed(strip, placement, channel)
-        for other in earlier:
-            other.mute = True
-        self.mark_flags(placement)
+        return strip
 
     def mark_flags(self, placement: LayerPlacement) -> None:
         """QC flags as timeline markers (Blender's have no length: a flag of several frames gets a marker at its

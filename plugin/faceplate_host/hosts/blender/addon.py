@@ -21,8 +21,8 @@ from typing import Any
 from faceplate_host.client import EngineClient, EngineError
 from faceplate_host.hosts.blender.adapter import BlenderAdapter
 from faceplate_host.hosts.follow import JobFollower, cancelled_message, mark_placed, remember, unplaced
-from faceplate_host.jobs import override_settings, placed_message, submit_shot
-from faceplate_host.shots import BUDGET_HELP, BUDGETS, ShotError
+from faceplate_host.jobs import override_settings, placed_message, preview_message, preview_settings, submit_shot
+from faceplate_host.shots import BUDGET_HELP, BUDGETS, PREVIEW_HELP, ShotError
 
 SHOTS_KEY = "faceplate_shots"  # the scene property the collect operator writes (JSON of Shot.to_dict())
 JOBS_KEY = "faceplate_jobs"  # the scene property that remembers the jobs sent (hosts/follow.py records)
@@ -66,6 +66,7 @@ def _classes(bpy: Any) -> list:
             description="a review note: re-render only these frames with these merge settings, "
             "e.g. 1040-1060:feather_px=12 (the next version of a shot already sent)",
         )
+        preview_every: bpy.props.StringProperty(name="Preview layer", default="auto", description=PREVIEW_HELP)
         follow: bpy.props.BoolProperty(
             name="Follow", default=True, description="follow the jobs and place their layers (else: Follow later)"
         )
@@ -86,6 +87,7 @@ def _classes(bpy: Any) -> list:
                     self.consent_ref,
                     self.budget.strip(),
                     self.override.strip(),
+                    self.preview_every,
                 )
             except (EngineError, ShotError) as exc:
                 self.report({"ERROR"}, str(exc))
@@ -197,14 +199,23 @@ def unregister() -> None:
 
 
 def send_strips(
-    bpy: Any, scene: Any, client: EngineClient, sources: list, consent_ref: str, budget: str = "", override: str = ""
+    bpy: Any,
+    scene: Any,
+    client: EngineClient,
+    sources: list,
+    consent_ref: str,
+    budget: str = "",
+    override: str = "",
+    preview_every: str = "auto",
 ) -> int:
-    """One engine job per selected strip (``jobs.submit_shot``, as the pyblish Extract does) with ``budget``;
-    with ``override`` (a review note) a render of the next version only. Each job is remembered in the scene."""
+    """One engine job per selected strip (``jobs.submit_shot``, as the pyblish Extract does) with ``budget`` and
+    layer previews while it trains (``shots.preview_interval``); with ``override`` (a review note) a render of the
+    next version only. Each job is remembered in the scene."""
     root = os.environ.get("FACEPLATE_SHOTS") or os.path.join(
         os.path.dirname(bpy.data.filepath) or os.getcwd(), "faceplate_shots"
     )
     settings, stages = (override_settings(override), ["render", "qc"]) if override else (None, None)
+    settings = preview_settings(settings, budget, preview_every, stages)
     shots = BlenderAdapter(bpy, scene).collect()
     for shot in shots:
         job = submit_shot(
@@ -244,6 +255,10 @@ def step_and_place(operator: Any, bpy: Any, scene: Any, follower: JobFollower) -
     for line in follower.lines[shown:]:
         print(f"Faceplate: {line}", flush=True)
     if final is None:
+        preview = follower.preview_placement()
+        if preview is not None:
+            BlenderAdapter(bpy, scene).place_preview(preview)
+            print(f"Faceplate: {preview_message(preview)}", flush=True)
         return False
     if final["status"] == "cancelled":
         operator.report({"WARNING"}, cancelled_message(follower.job))

@@ -115,6 +115,10 @@ class NukeAdapter:
             merge.setInput(MERGE_B, plate)
             merge.setXYpos(plate.xpos(), plate.ypos() + LAYER_GAP_X)
             layer.setXYpos(plate.xpos() + LAYER_GAP_X, plate.ypos())
+        elif is_preview(merge.input(MERGE_A)):  # a layer preview made while training: replaced, in its place
+            preview = merge.input(MERGE_A)
+            layer.setXYpos(preview.xpos(), preview.ypos())
+            self.nuke.delete(preview)
         else:  # an earlier version: its Read kept, disabled, one step to the left of the new one
             earlier = merge.input(MERGE_A)
             earlier["disable"].setValue(True)
@@ -122,6 +126,11 @@ class NukeAdapter:
         merge.setInput(MERGE_A, layer)
         merge["label"].setValue(flag_label(placement))
         self._check_wired(merge, plate, layer)
+
+    def place_preview(self, placement: LayerPlacement) -> None:
+        """A layer preview (version ``preview itN``) goes in as a layer does: the next preview or the final
+        version replaces its Read."""
+        self.place(placement)
 
     def _layer_merge(self, plate: Any) -> Optional[Any]:
         """The Merge an earlier placement put over ``plate`` (its A input a faceplate layer Read), if any."""
@@ -214,3 +223,8 @@ def _knob_text(node: Any, name: str) -> str:
 def _script_name(nuke: Any) -> str:
     name: Optional[Any] = nuke.root().knob("name")
     return str(name.value()) if name is not None else ""
+
+
+def is_preview(read: Any) -> bool:
+    """A layer preview's Read (label ``faceplate layer preview itN``): never kept when a newer layer comes."""
+    return read is not None and str(read["label"].value()).startswith("faceplate layer preview")

@@ -5,7 +5,8 @@ reference (nuke.ProgressTask: ``setProgress(i)``, ``setMessage(s)``, ``isCancell
 user has requested the task to be cancelled") and its threading example create and update the task
 from the worker thread. Nodes are touched only on the main thread, through
 ``nuke.executeInMainThread(call, args)`` ("Execute the callable 'call' ... in Nuke's main thread and
-return immediately"): the placement and any error message.
+return immediately"): the placement and any error message. While a job with layer previews trains, each
+``preview_layer`` event queues the newest preview's placement (``place_preview``) the same way.
 
 Each job sent is remembered in the script (``hosts/follow.py`` records, JSON in a hidden ``faceplate_jobs``
 String_Knob added to the Root node: user knobs are written to the .nk unless flagged DO_NOT_WRITE; INVISIBLE only
@@ -21,11 +22,20 @@ import os
 import threading
 from typing import Any, Optional
 
-from faceplate_host.client import EngineClient, EngineError
+from faceplate_host.client import FINISHED, EngineClient, EngineError
 from faceplate_host.hosts.follow import cancelled_message, mark_placed, remember, unplaced
 from faceplate_host.hosts.nuke.adapter import NukeAdapter
 from faceplate_host.hosts.progress import event_fraction
-from faceplate_host.jobs import ShotJob, event_text, placed_message, placement_for, require_done, submit_shot
+from faceplate_host.jobs import (
+    ShotJob,
+    event_text,
+    placed_message,
+    placement_for,
+    preview_placement_for,
+    preview_settings,
+    require_done,
+    submit_shot,
+)
 from faceplate_host.shots import ShotError
 
 JOBS_KNOB = "faceplate_jobs"  # the Root knob remembering the jobs this script sent
@@ -48,11 +58,13 @@ def send_selected(
     poll_s: float = 0.5,
     budget: str = "",
     stages: Optional[list] = None,
+    preview_every: str = "auto",
 ) -> list:
-    """Submit one job per selected Read (``jobs.submit_shot``, as the pyblish Extract does) with ``budget`` (and
-    only ``stages``: a review note's ``["render", "qc"]``) and follow each on a worker thread; returns the
-    started threads."""
+    """Submit one job per selected Read (``jobs.submit_shot``, as the pyblish Extract does) with ``budget`` and
+    layer previews while it trains (``jobs.preview_settings``; and only ``stages``: a review note's
+    ``["render", "qc"]``) and follow each on a worker thread; returns the started threads."""
     adapter = NukeAdapter(nuke)
+    settings = preview_settings(settings, budget, preview_every, stages)
     threads = []
     for shot in adapter.collect():
         job = submit_shot(
@@ -117,6 +129,16 @@ def place_and_say(nuke: Any, adapter: NukeAdapter, placement) -> None:
     nuke.message(f"Faceplate: {placed_message(placement)}")
 
 
+def place_preview(nuke: Any, adapter: NukeAdapter, client: EngineClient, job: ShotJob) -> None:
+    """On the main thread: the job's newest layer preview, while it still trains (a job that has ended has its
+    final layer to place instead). Said on the task's line, not in a dialog."""
+    try:
+        if client.job(job.job_id)["status"] not in FINISHED:
+            adapter.place_preview(preview_placement_for(client, job))
+    except (EngineError, ShotError) as exc:
+        nuke.message(f"Faceplate: {exc}")
+
+
 def say_cancelled(nuke: Any, job: ShotJob) -> None:
     mark_done(nuke, job.job_id)
     nuke.message(cancelled_message(job))
@@ -133,6 +155,8 @@ def follow_in_thread(nuke: Any, client: EngineClient, adapter: NukeAdapter, job:
             task.setProgress(int(round(fraction * 100)))
         if line:
             task.setMessage(line)
+        if event.get("kind") == "preview_layer":
+            nuke.executeInMainThread(place_preview, (nuke, adapter, client, job))
 
     try:
         final = client.watch(job.job_id, show, poll_s=poll_s, cancelled=task.isCancelled)

@@ -188,6 +188,7 @@ class ResolveAdapter:
                 f"Resolve {'.'.join(map(str, self.version()))} cannot place a clip at a "
                 "record frame (18.5 or later can)",
             )
+        self.remove_previews(timeline, placement)
         earlier = self.earlier_layers(timeline, placement)
         pool = self.project().GetMediaPool()
         imported = (
@@ -232,7 +233,20 @@ class ResolveAdapter:
             return self.fall_back(placement, wrong)
         for item in earlier:  # an earlier version: kept where it is, no longer shown
             item.SetClipEnabled(False)
-        self.add_markers(timeline, placement)
+        if not placement.metadata.get("preview"):  # QC has not looked at a preview: the version's markers stay
+            self.add_markers(timeline, placement)
+
+    def place_preview(self, placement: LayerPlacement) -> None:
+        """A layer preview made while the shot trains goes in as a layer does; the next preview or the final
+        version deletes its clip (``remove_previews``)."""
+        self.place(placement)
+
+    def remove_previews(self, timeline: Any, placement: LayerPlacement) -> None:
+        """Layer previews placed over these record frames (their files in a ``render/preview/`` folder): deleted,
+        never kept as an earlier version (``DeleteClips``; their emptied track stays)."""
+        previews = [item for item in self.earlier_layers(timeline, placement) if is_preview_item(item)]
+        if previews:
+            timeline.DeleteClips(previews, False)
 
     def earlier_layers(self, timeline: Any, placement: LayerPlacement) -> list:
         """Layer clips placed before (an earlier version) over these record frames, on tracks named like ours."""
@@ -351,3 +365,10 @@ def _resolution(text: Any) -> Optional[tuple[int, int]]:
 
 def _unique_id(item: Any) -> str:
     return str(item.GetUniqueId()) if hasattr(item, "GetUniqueId") else ""
+
+
+def is_preview_item(item: Any) -> bool:
+    """A timeline item of a layer preview: its media's file path runs through ``render/preview/``."""
+    media = item.GetMediaPoolItem() if hasattr(item, "GetMediaPoolItem") else None
+    path = str(media.GetClipProperty("File Path") or "") if media is not None else ""
+    return bool(re.search(r"[\\/]render[\\/]preview[\\/]", path))

@@ -7,6 +7,7 @@ live while the engine works. A timer is no widget of a window: its ``Timeout`` e
 ``dispatcher.On.Timeout``, with the timer's ID in the event's ``who`` (Blackmagic publishes no UIManager reference;
 this is how the Fusion/Resolve scripts people share handle it, and they note that a ``window.On.<timer ID>.Timeout``
 handler is accepted but never called).
+While a job with layer previews trains, each newest preview is placed as it comes (``place_previews``).
 Cancel asks the engine to cancel the jobs (they stop at a safe point; a retry resumes); closing the window
 stops following, the jobs go on.
 """
@@ -14,20 +15,29 @@ stops following, the jobs go on.
 from __future__ import annotations
 
 import time
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
 from faceplate_host.client import EngineError
 from faceplate_host.hosts.follow import JobFollower
+from faceplate_host.jobs import preview_message
+from faceplate_host.shots import ShotError
 
 WINDOW, TIMER = "FaceplateFollow", "FaceplatePoll"
 
 
-def follow_jobs(scope: dict, followers: list, poll_s: float = 0.5, cancelled: Callable[[], bool] = bool) -> None:
+def follow_jobs(
+    scope: dict,
+    followers: list,
+    poll_s: float = 0.5,
+    cancelled: Callable[[], bool] = bool,
+    place_preview: Optional[Callable] = None,
+) -> None:
     """Until every job has ended (or the window is closed): progress shown, Cancel (or ``cancelled()``, a
-    caller's own stop, e.g. ``PublishOptions.cancel``) honoured."""
+    caller's own stop, e.g. ``PublishOptions.cancel``) honoured, and each newest layer preview of a job still
+    training handed to ``place_preview`` (the adapter's)."""
     fusion, bmd = scope.get("fusion"), scope.get("bmd")
     if fusion is None or bmd is None or getattr(fusion, "UIManager", None) is None:
-        follow_in_console(followers, poll_s, cancelled)
+        follow_in_console(followers, poll_s, cancelled, place_preview)
         return
     ui = fusion.UIManager
     dispatcher = bmd.UIDispatcher(ui)
@@ -52,6 +62,7 @@ def follow_jobs(scope: dict, followers: list, poll_s: float = 0.5, cancelled: Ca
             return
         try:
             finished = all([follower.step() is not None for follower in followers])
+            place_previews(followers, place_preview)
         except EngineError as exc:
             status.Text = f"Faceplate: {exc}"
             print(status.Text)
@@ -83,7 +94,24 @@ def status_text(followers: list) -> str:
     )
 
 
-def follow_in_console(followers: list[JobFollower], poll_s: float, cancelled: Callable[[], bool] = bool) -> None:
+def place_previews(followers: list, place_preview: Optional[Callable]) -> None:
+    """Each follower's newest layer preview, when one came while its job trains; a refused one is a line."""
+    for follower in followers if place_preview is not None else []:
+        preview = follower.preview_placement()
+        try:
+            if preview is not None:
+                place_preview(preview)
+                print(f"Faceplate: {preview_message(preview)}", flush=True)
+        except ShotError as exc:
+            print(f"Faceplate: {exc}", flush=True)
+
+
+def follow_in_console(
+    followers: list[JobFollower],
+    poll_s: float,
+    cancelled: Callable[[], bool] = bool,
+    place_preview: Optional[Callable] = None,
+) -> None:
     """No UIManager (a script run from outside Resolve): every line to the console; Ctrl-C cancels the jobs."""
     shown, asked = [0] * len(followers), False
     try:
@@ -93,6 +121,7 @@ def follow_in_console(followers: list[JobFollower], poll_s: float, cancelled: Ca
                 for follower in followers:
                     follower.cancel()
             finished = all([follower.step() is not None for follower in followers])
+            place_previews(followers, place_preview)
             for index, follower in enumerate(followers):
                 for line in follower.lines[shown[index] :]:
                     print(f"Faceplate: {line}", flush=True)

@@ -77,7 +77,7 @@ def follow_unfinished(
     ]
     followers = [JobFollower(client, job) for job in here]
     if followers:
-        follow_jobs(scope, followers, poll_s=poll_s)
+        follow_jobs(scope, followers, poll_s=poll_s, place_preview=adapter.place_preview)
     return lines + [place_followed(adapter, shots_dir, follower) for follower in followers]
 
 

@@ -63,9 +63,14 @@ def publish_in_resolve(
     from faceplate_host.hosts.follow import JobFollower
     from faceplate_host.hosts.resolve.follow_window import follow_jobs
     from faceplate_host.hosts.resolve.reattach import mark_jobs_placed, remember_jobs, still_running
+    from faceplate_host.jobs import preview_settings
     from faceplate_host.publishing import PLUGIN_PATH, PublishOptions, failures, publish, register
 
     shots_dir = shots_folder()
+    asked = options.pop("preview_every", "auto")  # layer previews while it trains (jobs.preview_settings)
+    options["settings"] = (
+        preview_settings(options.get("settings"), options.get("budget", ""), asked, options.get("stages")) or {}
+    )
     settings = PublishOptions(
         sources=[source] if source else [], consent_ref=consent_ref, shots_dir=shots_dir, **options
     )
@@ -76,7 +81,9 @@ def publish_in_resolve(
     followers = [JobFollower(settings.client(), i.data["job"]) for i in context if "job" in i.data]
     if followers:
         remember_jobs(adapter, shots_dir, [f.job for f in followers])
-        follow_jobs(scope or {}, followers, poll_s=settings.poll_s, cancelled=settings.cancel.is_set)
+        follow_jobs(
+            scope or {}, followers, settings.poll_s, settings.cancel.is_set, place_preview=adapter.place_preview
+        )
         running = [f.job for f in followers if f.final is None]  # the window was closed: they go on
         if running:
             return [still_running(job) for job in running]
