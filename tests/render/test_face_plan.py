@@ -6,7 +6,7 @@ from __future__ import annotations
 from faceplate.faces.pipeline import ExtractSettings, Refused
 from faceplate.media import ColourTransform, open_plate
 from faceplate.render.face_plan import plan_by_detection
-from faceplate.stages.render import RenderResult
+from faceplate.render.result import RenderResult
 
 FRAMES = list(range(1001, 1041))
 

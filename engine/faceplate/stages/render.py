@@ -15,131 +15,35 @@ shot. ``frames`` renders a subset; a version never published waits for the other
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
-from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
-import numpy as np
-
 from faceplate.errors import RenderError
 from faceplate.export.contract import GENERATOR, GENERATOR_FP16
-from faceplate.faces.faceset import INDEX_NAME, Faceset, read_shot_faceset
-from faceplate.faces.pipeline import Refused
 from faceplate.masks.xseg import load_mask_session
 from faceplate.media import FrameRange
 from faceplate.media.frames import compact_frames, parse_frame_spans, select_frames
 from faceplate.provenance import model_identity, provenance_attributes, provenance_record, read_provenance
-from faceplate.render.face_plan import extracted_frames
 from faceplate.render.frames import render_frames
 from faceplate.render.generator import OnnxGenerator
 from faceplate.render.outputs import RenderPaths, encode_movie
 from faceplate.render.plan import Plan, missing_frames, plan_render
+from faceplate.render.result import RenderResult
 from faceplate.render.settings import RenderSettings
+from faceplate.render.shot_frames import destination_faceset, frame_records, learned_mask_path
 from faceplate.render.versions import carry_frame, publish_version, read_json, read_version, version_paths
 from faceplate.reporting import Reporter, StageResult
 from faceplate.runtime.session import CUDA, select_providers
 from faceplate.settings import as_plain_dict, remembered
 from faceplate.workspace import Workspace
-from faceplate.workspace.consent import Consent, check_consent
+from faceplate.workspace.consent import check_consent
 from faceplate.workspace.freshness import check_model_media
 from faceplate.workspace.lock import shot_files_locked
 
 # merge + write threads: two on a 2-core machine, more where cores are free (a GPU does the inference)
 log = logging.getLogger(__name__)
-RECORD_SCHEMA = "RenderFrame.1"
 SETTINGS = RenderSettings
-
-
-@dataclass
-class RenderResult:
-    frames_written: list[int] = field(default_factory=list)
-    frames_skipped: list[int] = field(default_factory=list)  # up to date
-    frames_without_face: list[int] = field(default_factory=list)
-    refused: list[Refused] = field(default_factory=list)  # crops the face check refused on frames detected here
-    reasons: dict[str, list[int]] = field(default_factory=dict)  # why frames were (re-)rendered
-    seconds: float = 0.0
-    layer_pattern: str = ""
-    version: str | None = None  # the layer version written into (or the latest, when up to date)
-    base: str | None = None  # the latest published version before this render
-    carried: dict[str, list[int]] = field(default_factory=dict)  # version -> frames linked from it
-    frames_missing: list[int] = field(default_factory=list)  # frames the version waits for (another chunk)
-    published: bool = False
-    movie: str | None = None
-    signed: dict | None = None  # content credentials: files signed, signer
-
-    @property
-    def frames_carried(self) -> list[int]:
-        return sorted(f for frames in self.carried.values() for f in frames)
-
-    @property
-    def refused_frames(self) -> list[int]:
-        return sorted({r.frame for r in self.refused})
-
-    def summary(self) -> dict:
-        fps = len(self.frames_written) / self.seconds if self.seconds else 0.0
-        return {
-            "frames_written": compact_frames(self.frames_written),
-            "frames_skipped": compact_frames(self.frames_skipped),
-            "frames_without_face": compact_frames(self.frames_without_face),
-            "frames_per_second": round(fps, 2),
-            "refused_frames": compact_frames(self.refused_frames),
-            "reasons": {why: compact_frames(frames) for why, frames in self.reasons.items()},
-            "layer": self.layer_pattern,
-            "preview_movie": self.movie,
-            "content_credentials": self.signed,
-            "version": self.version,
-            "base_version": self.base,
-            "published": self.published,
-            "frames_carried": compact_frames(self.frames_carried),
-            "carried_from": {v: compact_frames(f) for v, f in self.carried.items()},
-            "frames_missing": compact_frames(self.frames_missing),
-        }
-
-    def lines(self) -> list[str]:
-        """What the artist reads: what was rendered and why, what was up to date, where it went."""
-        why = "; ".join(f"{reason}: {compact_frames(frames)}" for reason, frames in self.reasons.items())
-        into = f" into {self.version}" if self.frames_written else ""
-        lines = [f"rendered {compact_frames(self.frames_written) or 'nothing'}{into}" + (f" ({why})" if why else "")]
-        lines += [
-            f"carried {compact_frames(frames)} from {version} (same model, settings and faces)"
-            for version, frames in self.carried.items()
-        ]
-        if self.frames_skipped:
-            lines.append(f"skipped (up to date: same model and settings) {compact_frames(self.frames_skipped)}")
-        if self.frames_without_face:
-            lines.append(
-                f"no face to replace in frames {compact_frames(self.frames_without_face)} (empty layer frames written)"
-            )
-        if self.refused:
-            first = self.refused[0]
-            lines.append(
-                f"the face check refused {len(self.refused)} crop{'s' if len(self.refused) > 1 else ''} "
-                f"as not a face in frames {compact_frames(self.refused_frames)} "
-                f"(first: frame {first.frame}, {first.reason}); extract those frames to review them"
-            )
-        lines.append(self._version_line())
-        lines.append(f"layer {self.layer_pattern}")
-        if self.movie:
-            lines.append(f"review movie {self.movie}")
-        if self.signed:
-            lines.append(
-                f"signed {self.signed['files']} review file(s) with C2PA content credentials "
-                f"(signer {self.signed['signer']})"
-            )
-        return lines
-
-    def _version_line(self) -> str:
-        if not (self.frames_written or self.carried or self.frames_missing):
-            return f"{self.version} is up to date" if self.version else "no layer version yet"
-        if self.frames_missing:
-            return (
-                f"{self.version} is not published yet: frames {compact_frames(self.frames_missing)} are still to "
-                "render (the other chunks, or a render without --frames)"
-            )
-        return f"published {self.version}" + (f" (the editor's {self.base} is kept as it was)" if self.base else "")
 
 
 def default_model_path(workspace: Workspace, device: str = "auto") -> Path:
@@ -166,8 +70,8 @@ def run(workspace: Workspace, settings: RenderSettings, reporter: Reporter) -> S
         reconstruct=bool(occlusion),
     )
     _check_occlusion(occlusion, generator)
-    learned_path = _learned_mask_path(workspace, settings, frames)
-    faceset = _destination_faceset(workspace)  # refused when extracted from other footage
+    learned_path = learned_mask_path(workspace, settings, frames)
+    faceset = destination_faceset(workspace)  # refused when extracted from other footage
     if not settings.model:
         check_model_media(
             workspace.manifest,
@@ -176,7 +80,7 @@ def run(workspace: Workspace, settings: RenderSettings, reporter: Reporter) -> S
             f"make one for this footage: `faceplate train {workspace.root} --no-resume`, then "
             f"`faceplate export {workspace.root}`",
         )
-    model_sha, records = _frame_records(workspace, settings, generator, learned_path, faceset, consent)
+    model_sha, records = frame_records(workspace, settings, generator, learned_path, faceset, consent)
     inputs = {
         "plate": workspace.manifest.plate.path,
         "model": str(generator.model.path),
@@ -227,41 +131,6 @@ def run(workspace: Workspace, settings: RenderSettings, reporter: Reporter) -> S
         result.lines(),
         result,
     )
-
-
-def render_unversioned(
-    workspace: Workspace, settings: RenderSettings, model_path: Path, paths: RenderPaths, reporter: Reporter, run
-) -> RenderResult:
-    """Every frame of the shot through the generator at ``model_path`` into ``paths``, outside the layer's
-    versions and with no stage record of its own (a layer preview while training; ``run``: the train run, named
-    in the files' provenance): the render stage's checks, frame records and frame pipeline."""
-    consent = check_consent(workspace.manifest.consent_ref, settings.waive_consent, workspace.manifest.shot)
-    generator = OnnxGenerator(model_path, settings.device)
-    frames = list(workspace.frame_range)
-    learned_path = _learned_mask_path(workspace, settings, frames)
-    faceset = _destination_faceset(workspace)
-    model_sha, records = _frame_records(workspace, settings, generator, learned_path, faceset, consent)
-    model = model_identity(model_path, generator.metadata, model_sha)
-    attributes = provenance_attributes(provenance_record(workspace.manifest, consent, model, run))
-    result = RenderResult(layer_pattern=paths.layer_pattern)
-    learned = load_mask_session(learned_path, prefer_gpu=settings.device != "cpu") if learned_path else None
-    plan = Plan(records, None, None, paths, todo=frames)
-    render_frames(workspace, settings, generator, learned, plan, faceset, reporter, result, attributes)
-    return result
-
-
-def _frame_records(
-    workspace: Workspace, settings: RenderSettings, generator, learned_path, faceset, consent: Consent
-) -> tuple[str, dict[int, dict]]:
-    """The model's sha256 and every shot frame's record as a render with it would make it now."""
-    model_sha = file_sha256(generator.model.path)
-    learned_sha = file_sha256(learned_path) if learned_path else None
-    faces = _extracted_faces(faceset)
-    records = {
-        f: _record(settings, f, model_sha, learned_sha, faces, workspace.frame_range, consent)
-        for f in workspace.frame_range
-    }
-    return model_sha, records
 
 
 def _carry_frames(render_dir: Path, plan: Plan, result: RenderResult) -> None:
@@ -345,15 +214,6 @@ def _sign_review_files(paths: RenderPaths, frames: list[int], movie: str | None,
     return {"files": len(files), "movie": bool(movie), "signer": key.subject}
 
 
-def _learned_mask_path(workspace: Workspace, settings: RenderSettings, frames: list[int]) -> Path | None:
-    if not any("learned" in settings.merge_for(f).mask_parts for f in frames):
-        return None
-    path = workspace.root / "masks" / "xseg.onnx"
-    if not path.is_file():
-        raise RenderError(f"mask uses 'learned' but {path} does not exist; run `faceplate mask` or drop 'learned'")
-    return path
-
-
 def _occlusion_asked(settings: RenderSettings, frames: list[int]) -> set[str]:
     """The ``occlusion`` values (auto, on) of the frames whose matte takes the occlusion cue."""
     merges = [settings.merge_for(f) for f in frames]
@@ -382,49 +242,3 @@ def _check_overrides(settings: RenderSettings, shot_range: FrameRange) -> None:
                 f"the override for frames {override.frames} holds no frame of the shot range "
                 f"{shot_range}; give the frames in the plate's numbering"
             )
-
-
-def _destination_faceset(workspace: Workspace) -> Faceset | None:
-    folder = workspace.faceset_dir("destination")
-    return read_shot_faceset(workspace, "destination") if (folder / INDEX_NAME).is_file() else None
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _record(
-    settings: RenderSettings,
-    frame: int,
-    model_sha: str,
-    learned_sha: str | None,
-    faces: dict[int, list],
-    shot_range: FrameRange,
-    consent: Consent,
-) -> dict:
-    """The record ``frame``'s files would carry if rendered now (the consent too: its headers say it)."""
-    merge = settings.merge_for(frame)
-    window = [f for f in range(frame - merge.smoothing_frames, frame + merge.smoothing_frames + 1) if f in shot_range]
-    extra = {"learned_mask": learned_sha if "learned" in merge.mask_parts else None}
-    landmarks = {f: faces.get(f, "detect") for f in window}  # what the frame's smoothed landmarks come from
-    return {
-        "schema": RECORD_SCHEMA,
-        "frame": frame,
-        "model": model_sha,
-        "settings": settings.frame_digest(frame, extra),
-        "faces": hashlib.sha256(json.dumps(landmarks, sort_keys=True).encode()).hexdigest()[:16],
-        "consent": consent.text,
-    }
-
-
-def _extracted_faces(faceset: Faceset | None) -> dict[int, list]:
-    """Per extracted plate frame, its faces' (track, landmarks); frames not extracted are detected at render."""
-    faces: dict[int, list] = {f: [] for f in extracted_frames(faceset)}
-    for record in faceset.records if faceset else ():
-        if record.source == "plate" and record.frame in faces:
-            faces[record.frame].append((record.track, np.round(record.landmarks_array, 3).tolist()))
-    return {f: sorted(v) for f, v in faces.items()}

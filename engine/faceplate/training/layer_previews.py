@@ -1,7 +1,7 @@
 """Layer previews while a shot trains (``preview_layer_every``, off unless asked): once the interval has passed
 since the run started or the last preview (wall minutes, or iterations), the loop saves a checkpoint and this
 exports its generator (``export_generator``, parity-checked as ever) and renders the shot through the render
-stage's own frame pipeline (``stages.render.render_unversioned``) into ``render/preview/itNNNNNNNN``
+stage's own frame pipeline (``render.shot_frames.render_unversioned``) into ``render/preview/itNNNNNNNN``
 (``render.preview_layer``), then tells the reporter (``layer_preview``: a ``preview_layer`` event of the job), so
 a host places it on the timeline while training goes on.
 
@@ -71,7 +71,7 @@ class LayerPreviews:
     def _render(self, checkpoint: Path, iteration: int) -> dict:
         from faceplate.export.generator_export import export_generator
         from faceplate.render.outputs import RenderPaths
-        from faceplate.stages.render import render_unversioned
+        from faceplate.render.shot_frames import render_unversioned
         from faceplate.training.restore import load_generator
 
         ws = self.workspace
