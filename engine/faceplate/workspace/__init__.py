@@ -1,5 +1,6 @@
+from faceplate.workspace.clips import probe_clip
 from faceplate.workspace.manifest import ClipInfo, Manifest, StageRun
-from faceplate.workspace.workspace import Workspace, init_workspace, open_workspace, probe_clip, read_manifest
+from faceplate.workspace.workspace import Workspace, init_workspace, open_workspace, read_manifest
 
 __all__ = [
     "ClipInfo",

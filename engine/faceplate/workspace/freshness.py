@@ -13,8 +13,8 @@ import hashlib
 import json
 
 from faceplate.errors import WorkspaceError
+from faceplate.workspace.clips import FINGERPRINT
 from faceplate.workspace.manifest import ClipInfo, Manifest
-from faceplate.workspace.workspace import FINGERPRINT
 
 
 def shot_clips(manifest: Manifest) -> dict[str, ClipInfo]:

@@ -9,8 +9,9 @@ from __future__ import annotations
 import os
 
 from faceplate.errors import WorkspaceError
+from faceplate.workspace.clips import fingerprint_differences, media_fingerprint
 from faceplate.workspace.manifest import ClipInfo, Manifest
-from faceplate.workspace.workspace import Workspace, fingerprint_differences, media_fingerprint
+from faceplate.workspace.workspace import Workspace
 
 
 def relink(workspace: Workspace, plate: str | None = None, sources: dict[str, str] | None = None) -> list[str]:
