@@ -57,8 +57,11 @@ setup(
         # websocket-client: the dashboard test drives headless Chromium over the DevTools protocol
         # bpy: Blender as a Python module, the one editor the tests run for real (wheels for CPython 3.11 only)
         # deadline: the farm tests read an exported job bundle with Deadline Cloud's own reader (offline)
+        # pytest-xdist: `make test` runs two workers; ruff: `make test` lints and checks formatting first (ruff.toml)
         "test": [
             "pytest>=8",
+            "pytest-xdist>=3.8",
+            "ruff==0.17.6",
             "scikit-image>=0.22",
             "websocket-client>=1.6",
             "cryptography>=41",

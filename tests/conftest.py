@@ -9,6 +9,19 @@ import numpy as np
 import pytest
 
 
+def pytest_configure(config):
+    """`make test` runs two pytest-xdist workers on two cores: each (and every engine, host and farm process it
+    starts) gets one intra-op thread, rather than two workers of torch's one-thread-per-core spinning against
+    each other."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+
+def pytest_collection_modifyitems(items):
+    """The `heavy` tests (minutes each) first: handed out first, so a parallel run never ends waiting on one."""
+    items.sort(key=lambda item: item.get_closest_marker("heavy") is None)
+
+
 @pytest.fixture(scope="session")
 def test_data() -> Path:
     """Folder of real footage (../shared/data); tests that need it skip loudly where unset."""
