@@ -44,6 +44,7 @@ TEXT = {
     "api.JobSubmit.budget": "a budget tier or figure (preview, 30m, 5000it)",
     "mask.budget": "a budget tier or figure",
     "train.budget": "a budget tier or figure",
+    "train.preview_layer_every": "an interval (10m, 500it)",
     "pretrain.budget": "a budget tier or figure",
 }
 PATH_WORDS = {

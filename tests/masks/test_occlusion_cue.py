@@ -20,7 +20,7 @@ from faceplate.render.outputs import RenderPaths
 from faceplate.stages.runner import run_stage
 from faceplate.workspace import init_workspace
 
-pytestmark = [pytest.mark.slow, pytest.mark.heavy]
+pytestmark = [pytest.mark.slow, pytest.mark.heavy(minutes=5)]
 
 SHOT = FrameRange(1001, 1048)
 PROP, HAND = range(1009, 1021), range(1029, 1041)

@@ -20,7 +20,7 @@ from faceplate.stages.runner import run_stage
 from faceplate.training.settings import train_stage_settings
 from faceplate.workspace.consent import set_consent_ref
 
-pytestmark = [pytest.mark.slow, pytest.mark.heavy]
+pytestmark = [pytest.mark.slow, pytest.mark.heavy(minutes=4)]
 
 SHOT_RANGE = "1001-1016"
 SWAPPED, UNSWAPPED = list(range(1001, 1009)), list(range(1009, 1017))

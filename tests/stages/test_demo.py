@@ -22,7 +22,7 @@ from faceplate.media import read_image
 from faceplate.qc.outcome import failed_checks, qc_file
 from faceplate.workspace import open_workspace
 
-pytestmark = [pytest.mark.slow, pytest.mark.heavy]
+pytestmark = [pytest.mark.slow, pytest.mark.heavy(minutes=10)]
 # QC's sharpness of the demo's face: 0.05 for the old 300-iteration blur, 0.18 now (QC's delivery limit is 0.5:
 # the demo's 128 px preview model is softer than the plate's 170 px face, and QC says so)
 MIN_SHARPNESS = 0.12

@@ -50,7 +50,7 @@ def quality(quality_model) -> ev.SwapQuality:
 
 
 @pytest.mark.slow
-@pytest.mark.heavy
+@pytest.mark.heavy(minutes=4)
 def test_swap_of_held_back_frames_is_nearer_the_source_than_the_destination(quality):
     swap = quality.swap  # the source is the wanted identity, the destination the other
     assert swap.to_wanted < swap.to_other
