@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import json
 import os
 import re
 import secrets
@@ -98,6 +99,16 @@ def write_bytes_atomic(target: str | os.PathLike, data: bytes, durable: bool = T
 
 def write_text_atomic(target: str | os.PathLike, text: str) -> None:
     write_bytes_atomic(target, text.encode("utf-8"))
+
+
+def read_json(path: str | os.PathLike) -> dict | None:
+    """A JSON object written here, read back; None when it is missing, damaged or not an object (a reader
+    treats all three as absent)."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
 
 
 def remove_stale_temp_files(root: str | os.PathLike) -> list[Path]:

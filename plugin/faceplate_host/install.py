@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Optional
 
+from faceplate_host.atomic import write_text_atomically
 from faceplate_host.errors import InstallError
 
 HOSTS = ("nuke", "resolve", "blender")
@@ -149,7 +150,4 @@ def _write_startup(source: Path, target: Path, package_dir: Path) -> Path:
         lambda _: f"PACKAGE_DIR = {str(package_dir)!r}", source.read_text(encoding="utf-8"), count=1
     )
     target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(target.name + ".part")
-    partial.write_text(text, encoding="utf-8")
-    os.replace(partial, target)  # never a half-written start-up file for the host to load
-    return target
+    return write_text_atomically(target, text)  # never a half-written start-up file for the host to load

@@ -12,12 +12,12 @@ clips share a name); a workspace made earlier is run again instead of created.
 from __future__ import annotations
 
 import json
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional, Sequence
 
+from faceplate_host.atomic import write_text_atomically
 from faceplate_host.client import EngineClient
 from faceplate_host.shots import Flag, FrameSpan, LayerPlacement, Shot, ShotError, place_layer, preview_interval
 
@@ -253,15 +253,6 @@ def save_jobs(path, timeline_path, jobs: Sequence[ShotJob], engine_url: str) -> 
     """Written beside its target and renamed into place: a crash never leaves half a list."""
     data = {"timeline": str(Path(timeline_path).absolute()), "engine": engine_url, "jobs": [j.to_dict() for j in jobs]}
     return write_text_atomically(path, json.dumps(data, indent=2))
-
-
-def write_text_atomically(path, text: str) -> Path:
-    """``text`` written beside ``path`` and renamed into place: a crash never leaves half a file."""
-    path = Path(path)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, path)
-    return path
 
 
 def load_jobs(path) -> list[ShotJob]:

@@ -5,9 +5,9 @@ the dashboard read it here; curate says the same lines when it writes the report
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
+from faceplate.atomic import read_json
 from faceplate.curate.coverage import COVERAGE_NAME, uncovered_pose_line
 from faceplate.curate.expression import EXPRESSION_NAME, uncovered_lines
 from faceplate.faces.people import read_people
@@ -21,7 +21,7 @@ def uncovered_source_lines(pose: dict | None, expression: dict | None) -> list[s
 def read_source_coverage(shot: Path) -> dict:
     """``{pose, expression, people, lines}`` of the shot as curate last left it (None where it wrote none)."""
     facesets = shot / "facesets"
-    pose, expression = (_read_json(facesets / name) for name in (COVERAGE_NAME, EXPRESSION_NAME))
+    pose, expression = (read_json(facesets / name) for name in (COVERAGE_NAME, EXPRESSION_NAME))
     people = read_people(facesets / "destination") if (facesets / "destination").is_dir() else None
     return {
         "pose": pose,
@@ -29,11 +29,3 @@ def read_source_coverage(shot: Path) -> dict:
         "people": people,
         "lines": uncovered_source_lines(pose, expression),
     }
-
-
-def _read_json(path: Path) -> dict | None:
-    """A report curate wrote; None when there is none or it cannot be read (curate rewrites it next run)."""
-    try:
-        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
-    except (OSError, ValueError):
-        return None

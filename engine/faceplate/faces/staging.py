@@ -13,7 +13,7 @@ import logging
 import shutil
 from pathlib import Path
 
-from faceplate.atomic import write_bytes_atomic, write_text_atomic
+from faceplate.atomic import read_json, write_bytes_atomic, write_text_atomic
 from faceplate.errors import WorkspaceError
 from faceplate.faces.faceset import INDEX_NAME, FaceRecord, check_record_paths, write_faceset
 
@@ -48,7 +48,7 @@ def finish_faceset(staging: Path, final: Path, header: dict, records: list[FaceR
 def resume_records(staging: Path, header: dict) -> list[FaceRecord]:
     """Records of an interrupted run with the same settings; otherwise start clean."""
     log_path, header_path = staging / PARTIAL_LOG, staging / HEADER
-    if log_path.is_file() and _read_json(header_path) == header:
+    if log_path.is_file() and read_json(header_path) == header:
         try:
             records = _logged_records(staging, log_path)
         except WorkspaceError as exc:  # an edited log: trust none of it
@@ -61,13 +61,6 @@ def resume_records(staging: Path, header: dict) -> list[FaceRecord]:
     (staging / "faces").mkdir(parents=True)
     write_text_atomic(header_path, json.dumps(header))
     return []
-
-
-def _read_json(path: Path):
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
 
 
 def _logged_records(staging: Path, log_path: Path) -> list[FaceRecord]:

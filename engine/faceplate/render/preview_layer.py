@@ -16,8 +16,8 @@ import re
 import shutil
 from pathlib import Path
 
-from faceplate.atomic import write_text_atomic
-from faceplate.render.versions import read_json
+from faceplate.atomic import read_json, write_text_atomic
+from faceplate.render.versions import numbered_folders
 from faceplate.workspace.manifest import now_iso
 
 PREVIEW_DIR = "preview"
@@ -56,9 +56,7 @@ def publish_preview(render_dir: Path, building: Path, iteration: int, details: d
 
 def list_previews(render_dir: Path) -> list[str]:
     """The complete previews' folder names, oldest first."""
-    folder = render_dir / PREVIEW_DIR
-    found = [p.name for p in folder.iterdir() if p.is_dir() and _NAME.match(p.name)] if folder.is_dir() else []
-    return sorted(found, key=lambda name: int(name[2:]))
+    return numbered_folders(render_dir / PREVIEW_DIR, _NAME)
 
 
 def read_preview(render_dir: Path) -> dict | None:

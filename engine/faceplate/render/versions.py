@@ -22,7 +22,7 @@ import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from faceplate.atomic import atomic_path, write_text_atomic
+from faceplate.atomic import atomic_path, read_json, write_text_atomic
 from faceplate.workspace.manifest import now_iso
 
 if TYPE_CHECKING:
@@ -41,18 +41,15 @@ def version_name(number: int) -> str:
 
 def list_versions(render_dir: Path) -> list[str]:
     """Every version folder, oldest first (published or not)."""
-    if not render_dir.is_dir():
+    return numbered_folders(render_dir, _NAME)
+
+
+def numbered_folders(folder: Path, name: re.Pattern) -> list[str]:
+    """The names of the folders in ``folder`` that ``name`` matches, by the number it captures, lowest first."""
+    if not folder.is_dir():
         return []
-    found = [p.name for p in render_dir.iterdir() if p.is_dir() and _NAME.match(p.name)]
-    return sorted(found, key=lambda name: int(name[1:]))
-
-
-def read_json(path: Path) -> dict | None:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None  # missing or damaged: treated as absent
-    return data if isinstance(data, dict) else None
+    found = {p.name: int(match[1]) for p in folder.iterdir() if p.is_dir() and (match := name.match(p.name))}
+    return sorted(found, key=found.get)
 
 
 def read_version(render_dir: Path, name: str) -> dict | None:

@@ -19,6 +19,7 @@ import logging
 from fractions import Fraction
 from pathlib import Path
 
+from faceplate.atomic import read_json
 from faceplate.errors import RenderError
 from faceplate.export.contract import GENERATOR, GENERATOR_FP16
 from faceplate.masks.xseg import load_mask_session
@@ -32,7 +33,7 @@ from faceplate.render.plan import Plan, missing_frames, plan_render
 from faceplate.render.result import RenderResult
 from faceplate.render.settings import RenderSettings
 from faceplate.render.shot_frames import destination_faceset, frame_records, learned_mask_path
-from faceplate.render.versions import carry_frame, publish_version, read_json, read_version, version_paths
+from faceplate.render.versions import carry_frame, publish_version, read_version, version_paths
 from faceplate.reporting import Reporter, StageResult
 from faceplate.runtime.session import CUDA, select_providers
 from faceplate.settings import as_plain_dict, remembered

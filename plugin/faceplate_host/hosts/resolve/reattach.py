@@ -16,11 +16,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Optional
 
+from faceplate_host.atomic import write_text_atomically
 from faceplate_host.client import EngineClient, EngineError
 from faceplate_host.hosts.follow import JobFollower, cancelled_message, mark_placed, remember, unplaced
 from faceplate_host.hosts.resolve.adapter import ResolveAdapter
 from faceplate_host.hosts.resolve.follow_window import follow_jobs
-from faceplate_host.jobs import ShotJob, placed_message, write_text_atomically
+from faceplate_host.jobs import ShotJob, placed_message
 from faceplate_host.shots import ShotError
 
 RECORDS_FOLDER = "resolve_projects"  # in the shots folder: <project unique id>.json
