@@ -18,13 +18,19 @@ YAW_EDGES = list(range(-90, 91, 15))
 PITCH_EDGES = list(range(-60, 61, 15))
 
 
-def pose_histogram(poses: np.ndarray) -> np.ndarray:
-    """Counts ``[pitch bins, yaw bins]`` of ``poses`` ``[N, >=2]`` (yaw, pitch); outliers go to the edge bins."""
+def pose_bins(poses: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(pitch bin, yaw bin) of each of ``poses`` ``[N, >=2]`` (yaw, pitch); outliers go to the edge bins."""
     poses = np.asarray(poses, np.float64).reshape(-1, 3)[:, :2] if len(poses) else np.zeros((0, 2))
     yaw = np.clip(poses[:, 0], YAW_EDGES[0], YAW_EDGES[-1] - 1e-6)
     pitch = np.clip(poses[:, 1], PITCH_EDGES[0], PITCH_EDGES[-1] - 1e-6)
-    counts, _, _ = np.histogram2d(pitch, yaw, bins=[PITCH_EDGES, YAW_EDGES])
-    return counts.astype(int)
+    return np.searchsorted(PITCH_EDGES, pitch, side="right") - 1, np.searchsorted(YAW_EDGES, yaw, side="right") - 1
+
+
+def pose_histogram(poses: np.ndarray) -> np.ndarray:
+    """Counts ``[pitch bins, yaw bins]`` of ``poses`` (see ``pose_bins``)."""
+    counts = np.zeros((len(PITCH_EDGES) - 1, len(YAW_EDGES) - 1), int)
+    np.add.at(counts, pose_bins(poses), 1)
+    return counts
 
 
 def coverage_report(
@@ -44,7 +50,7 @@ def coverage_report(
             }
         )
     covered = int(dst[src >= min_source].sum())
-    frames = [f for f, bin_ in zip(destination_frames, _bins(destination_poses)) if src[bin_] < min_source]
+    frames = [f for f, p, y in zip(destination_frames, *pose_bins(destination_poses)) if src[p, y] < min_source]
     return {
         "schema": SCHEMA,
         "yaw_edges": YAW_EDGES,
@@ -57,11 +63,6 @@ def coverage_report(
         "uncovered_frames": compact_frames(sorted(set(frames))),
         "uncovered_frame_count": len(set(frames)),
     }
-
-
-def _bins(poses: np.ndarray) -> list[tuple[int, int]]:
-    """Each pose's (pitch bin, yaw bin), as ``pose_histogram`` counts it."""
-    return [tuple(int(i) for i in np.argwhere(pose_histogram(pose[None]))[0]) for pose in np.asarray(poses)]
 
 
 def uncovered_pose_line(report: dict) -> list[str]:
