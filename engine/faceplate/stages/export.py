@@ -35,24 +35,28 @@ def _up_to_date(workspace: Workspace, inputs: dict, made: dict):
 def run(workspace: Workspace, settings: ExportSettings, reporter: Reporter) -> StageResult:
     """Export the best (else latest) or given checkpoint, measuring onnxruntime against PyTorch."""
     from faceplate.export.generator_export import export_dfm, export_generator  # torch lives on this side only
+    from faceplate.training.checkpoint import load_meta, resolve_checkpoint
     from faceplate.training.restore import load_generator
 
     source = Path(settings.model) if settings.model else workspace.root / "model"
     if not source.exists():
         raise ExportError(f"no trained model at {source}; run `faceplate train` first or pass --model")
-    generator, config, meta = load_generator(source)
+    folder = resolve_checkpoint(source, prefer="best")  # what load_generator exports
+    checkpoint = load_meta(folder)  # no weights read: an up-to-date export needs none
     if not settings.model:
         check_model_media(
             workspace.manifest,
-            meta.get("media"),
+            checkpoint.get("media", ""),
             f"the shot's model {source}",
             f"train a new one: `faceplate train {workspace.root} --no-resume`",
         )
-    meta = {**meta, "working_space": workspace.manifest.working_space}
-    out = workspace.root / "export"
-    files = 1 + settings.fp16 + settings.dfm
     # what the files are made from: the checkpoint, by the train run and iteration that wrote it
-    inputs = {"model": str(source), **{key: meta[key] for key in ("checkpoint", "iterations", "run_id")}}
+    inputs = {
+        "model": str(source),
+        "checkpoint": str(folder),
+        "iterations": checkpoint["iteration"],
+        "run_id": checkpoint.get("run_id", ""),
+    }
     made = remembered(settings)
     if not settings.force and (last := _up_to_date(workspace, inputs, made)) is not None:
         return StageResult(
@@ -60,8 +64,12 @@ def run(workspace: Workspace, settings: ExportSettings, reporter: Reporter) -> S
             "skipped",
             summary=dict(last.summary),
             outputs=dict(last.outputs),
-            lines=[f"up to date: {last.outputs['onnx']} is iteration {meta['iterations']} (use --force to redo)"],
+            lines=[f"up to date: {last.outputs['onnx']} is iteration {inputs['iterations']} (use --force to redo)"],
         )
+    generator, config, meta = load_generator(folder)
+    meta = {**meta, "working_space": workspace.manifest.working_space}
+    out = workspace.root / "export"
+    files = 1 + settings.fp16 + settings.dfm
     with workspace.stage_run("export", inputs, as_plain_dict(settings), made) as run:
         run.provenance = _provenance(workspace, meta, run)
         provenance = provenance_attributes(run.provenance)
