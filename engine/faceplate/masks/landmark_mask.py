@@ -14,8 +14,10 @@ from faceplate.faces.align import FaceType
 
 JAW = slice(0, 17)
 BROWS = slice(17, 27)
+RIGHT_BROW, LEFT_BROW = slice(17, 22), slice(22, 27)
 RIGHT_EYE, LEFT_EYE = slice(36, 42), slice(42, 48)
 MOUTH = slice(48, 60)
+FEATURES = (RIGHT_BROW, LEFT_BROW, RIGHT_EYE, LEFT_EYE, MOUTH)  # what tells one person from another
 
 # How far above the brows the forehead reaches, as a fraction of the brow-to-chin height.
 _FOREHEAD = {FaceType.HALF: 0.0, FaceType.FULL: 0.08, FaceType.WHOLE_FACE: 0.30, FaceType.HEAD: 0.45}
@@ -56,10 +58,12 @@ def forehead_fade(landmarks: np.ndarray, size: int, reach: float) -> np.ndarray:
     return np.clip(1.0 - above / (reach * height), 0.0, 1.0).astype(np.float32)
 
 
-def eyes_mouth_mask(landmarks: np.ndarray, size: int, grow: float = 0.25) -> np.ndarray:
-    """uint8 [size, size] mask of both eyes and the mouth, each hull grown by ``grow`` of its width."""
+def eyes_mouth_mask(
+    landmarks: np.ndarray, size: int, grow: float = 0.25, parts: tuple[slice, ...] = (RIGHT_EYE, LEFT_EYE, MOUTH)
+) -> np.ndarray:
+    """uint8 [size, size] mask of both eyes and the mouth (or of ``parts``), each hull grown by ``grow`` of its width."""
     mask = np.zeros((size, size), np.uint8)
-    for part in (RIGHT_EYE, LEFT_EYE, MOUTH):
+    for part in parts:
         pts = landmarks[part]
         centre = pts.mean(0)
         grown = centre + (pts - centre) * (1.0 + 2.0 * grow)

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 
 from faceplate.faces.align import crop_matrix, transform_points, warp_face
-from faceplate.masks.landmark_mask import face_hull_mask, forehead_fade
+from faceplate.masks.landmark_mask import FEATURES, eyes_mouth_mask, face_hull_mask, forehead_fade
 from faceplate.media import ColourTransform
 from faceplate.render.colour_transfer import transfer_colour
 from faceplate.render.composite import (
@@ -19,6 +20,7 @@ from faceplate.render.composite import (
     blend_seamless,
     crop_region,
     match_grain,
+    plate_detail,
     shape_matte,
     sharpen,
     snap_to_edges,
@@ -80,12 +82,26 @@ def _occluders(
     return occlusion_map(prepared.crop, own, prepared.hull, settings.occlusion_threshold)
 
 
+def _plate_px_per_crop_px(prepared: PreparedFace) -> float:
+    return float(1.0 / np.sqrt(abs(np.linalg.det(prepared.matrix[:, :2]))))
+
+
 def _occluders_on_plate(prepared: PreparedFace, occluders: np.ndarray) -> np.ndarray:
     """The crop-space occluder map over ``prepared.region``, its edge snapped to the plate's within about
     two model pixels."""
-    plate_px_per_crop_px = 1.0 / np.sqrt(abs(np.linalg.det(prepared.matrix[:, :2])))
     on_plate = np.clip(warp_to_plate(occluders, prepared.matrix, prepared.region), 0.0, 1.0)
-    return snap_to_edges(on_plate, prepared.region_working, max(1, int(round(2 * plate_px_per_crop_px))))
+    return snap_to_edges(on_plate, prepared.region_working, max(1, int(round(2 * _plate_px_per_crop_px(prepared)))))
+
+
+def _with_plate_detail(face: np.ndarray, prepared: PreparedFace, skin: np.ndarray, amount: float) -> np.ndarray:
+    """``face`` (over the region) with ``amount`` of the plate's fine detail added over ``skin`` (crop space)
+    outside the brows, eyes and mouth, whose fine lines would carry the plate's person into the swap."""
+    size = skin.shape[0]
+    features = eyes_mouth_mask(prepared.landmarks, size, grow=0.4, parts=FEATURES).astype(np.float32) / 255
+    features = cv2.GaussianBlur(features, (0, 0), sigmaX=max(1.0, size / 64))
+    weight = warp_to_plate(np.clip(skin * (1.0 - features), 0.0, 1.0) * amount, prepared.matrix, prepared.region)
+    detail = plate_detail(prepared.region_working, _plate_px_per_crop_px(prepared))
+    return np.clip(face + np.clip(weight, 0.0, 1.0)[..., None] * detail, 0.0, 1.0)
 
 
 def merge_face(
@@ -115,6 +131,8 @@ def merge_face(
         matte *= 1.0 - _occluders_on_plate(prepared, occluders)
     if settings.blend == "seamless":
         face_plate_px = blend_seamless(face_plate_px, prepared.region_working, matte)
+    if settings.detail > 0:
+        face_plate_px = _with_plate_detail(face_plate_px, prepared, skin, settings.detail)
     face_plate_px = sharpen(face_plate_px, settings.sharpen)
     if settings.grain:
         face_plate_px = match_grain(face_plate_px, prepared.region_working, matte, seed)

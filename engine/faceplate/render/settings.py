@@ -58,6 +58,14 @@ class MergeSettings:
         le=50,
         flag="--occlusion-threshold",
     )
+    detail: float = setting(
+        0.0,
+        "bring back the plate's own fine detail (skin texture, grain) finer than the model draws, over the skin "
+        "outside the brows, eyes and mouth: 0 none, 1 all of it",
+        ge=0,
+        le=1,
+        flag="--detail",
+    )
     sharpen: float = setting(0.0, "unsharp-mask amount on the new face", ge=0, le=10, flag="--sharpen")
     grain: bool = setting(False, "add grain matching the plate's", flag="--grain")
     smoothing_frames: int = setting(
