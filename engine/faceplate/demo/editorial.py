@@ -9,10 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
-import signal
-import socket
 import subprocess
-import sys
 import tempfile
 import time
 from contextlib import contextmanager
@@ -22,6 +19,7 @@ import opentimelineio as otio
 
 from faceplate.errors import FaceplateError
 from faceplate.media import FrameRange
+from faceplate.server.launch import free_port, serve_command, serve_env, stop_engine
 
 log = logging.getLogger(__name__)
 TIMELINE_START = 86400  # 01:00:00:00 at 24 fps, as an editor's timeline starts
@@ -201,22 +199,11 @@ def engine_process(roots: Path):
     from faceplate_host.client import EngineClient, EngineError
 
     with tempfile.TemporaryDirectory(prefix="faceplate-demo-engine-") as data:
-        port = _free_port()
+        port = free_port()
         log_path = Path(data) / "serve.log"
-        command = [
-            sys.executable,
-            "-m",
-            "faceplate.cli.main",
-            "serve",
-            "--port",
-            str(port),
-            "--roots",
-            str(roots),
-            "--data",
-            str(Path(data) / "engine"),
-        ]
+        command = serve_command(port, [roots], Path(data) / "engine")
         with open(log_path, "wb") as output:
-            process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, env=_engine_env())
+            process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, env=serve_env())
         try:
             client = EngineClient(f"http://127.0.0.1:{port}", token_file=Path(data) / "engine" / "token")
             deadline = time.monotonic() + ENGINE_START_S
@@ -232,30 +219,5 @@ def engine_process(roots: Path):
             log.info("engine started at %s (data %s)", client.url, data)
             yield client
         finally:
-            _stop(process)
+            stop_engine(process)
             log.info("engine stopped")
-
-
-def _engine_env() -> dict:
-    """The engine subprocess imports the same faceplate and faceplate_host as this process."""
-    import faceplate
-    import faceplate_host
-
-    paths = [str(Path(faceplate.__file__).parents[1]), str(Path(faceplate_host.__file__).parents[1])]
-    return dict(os.environ, PYTHONPATH=os.pathsep.join(paths + [os.environ.get("PYTHONPATH", "")]))
-
-
-def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGINT)  # as Ctrl-C: the engine stops its workers at a safe point and exits
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
