@@ -43,23 +43,6 @@ class ValidateMediaReadable(publishing.ShotValidator):
         return None
 
 
-class ValidateNoMissingFrames(publishing.ShotValidator):
-    label = "No missing frames"
-    order = pyblish.api.ValidatorOrder + 0.01
-
-    def find_problem(self, shot):
-        if not is_sequence(shot.media) or not os.path.isdir(os.path.dirname(shot.media) or "."):
-            return None
-        missing = [f for f in shot.render_span.frames() if not os.access(frame_path(shot.media, f), os.R_OK)]
-        if not missing:
-            return None
-        shown = ", ".join(str(f) for f in missing[:MISSING_SHOWN]) + (" ..." if len(missing) > MISSING_SHOWN else "")
-        return (
-            f"{len(missing)} of frames {shot.render_span} missing or unreadable in {shot.media} ({shown}); "
-            f"render or copy the missing frames, or lower the handles"
-        )
-
-
 class ValidateFrameRate(publishing.ShotValidator):
     label = "Media rate matches the timeline"
 
@@ -89,3 +72,20 @@ class ValidateRangeInMedia(publishing.ShotValidator):
                 f"lower the handles to {max(room, 0)}"
             )
         return None
+
+
+class ValidateNoMissingFrames(publishing.ShotValidator):
+    label = "No missing frames"
+    order = pyblish.api.ValidatorOrder + 0.01
+
+    def find_problem(self, shot):
+        if not is_sequence(shot.media) or not os.path.isdir(os.path.dirname(shot.media) or "."):
+            return None
+        missing = [f for f in shot.render_span.frames() if not os.access(frame_path(shot.media, f), os.R_OK)]
+        if not missing:
+            return None
+        shown = ", ".join(str(f) for f in missing[:MISSING_SHOWN]) + (" ..." if len(missing) > MISSING_SHOWN else "")
+        return (
+            f"{len(missing)} of frames {shot.render_span} missing or unreadable in {shot.media} ({shown}); "
+            f"render or copy the missing frames, or lower the handles"
+        )
