@@ -16,6 +16,7 @@ from test_timeline import RT, TR, clip, gap, movie
 
 from faceplate_host.shots import FrameSpan, Shot, ShotError, place_layer
 from faceplate_host.timeline import (
+    ClipSelection,
     describe,
     read_timeline,
     shots_and_refusals,
@@ -122,7 +123,7 @@ def test_a_clip_partly_or_wholly_beyond_its_parents_range():
     assert sorted(shots) == ["edge", "next"]
     assert shot_frames(shots["edge"]) == viewer_frames(timeline)["edge"] == [(0, 1046), (1, 1047), (2, 1048), (3, 1049)]
     with pytest.raises(ShotError, match="no clip matches clips \\['gone'\\]"):
-        shots_from_timeline(timeline, clips=["gone"])
+        shots_from_timeline(timeline, ClipSelection(clips=["gone"]))
 
 
 def dissolve_cut(in_offset=4, out_offset=6):
@@ -153,7 +154,7 @@ def layer_frame(written, record: int, layer) -> int:
 @pytest.mark.parametrize("marked", [["A", "B"], ["A"], ["B"]])
 def test_a_dissolve_over_handles_shows_the_new_face_on_every_frame_it_shows(tmp_path, marked):
     timeline = dissolve_cut()
-    shots = shots_from_timeline(timeline, clips=marked, handles=2)
+    shots = shots_from_timeline(timeline, ClipSelection(clips=marked, handles=2))
     by_name = {s.name: s for s in shots}
     if "A" in by_name:
         assert by_name["A"].dissolve_out == (4, 6) and by_name["A"].render_span == FrameSpan(1099, 1126)
@@ -175,14 +176,14 @@ def test_a_dissolve_over_handles_shows_the_new_face_on_every_frame_it_shows(tmp_
 
 
 def test_the_dissolves_travel_with_the_shot_through_the_jobs_file():
-    (shot,) = shots_from_timeline(dissolve_cut(), clips=["B"])
+    (shot,) = shots_from_timeline(dissolve_cut(), ClipSelection(clips=["B"]))
     again = Shot.from_dict(json.loads(json.dumps(shot.to_dict())))
     assert again == shot and again.dissolve_in == (4, 6) and again.render_span == shot.render_span
     assert "dissolve in 4+6" in describe(shot)
 
 
 def test_a_dissolve_wider_than_the_layer_is_refused_naming_the_frames():
-    (shot,) = shots_from_timeline(dissolve_cut(), clips=["B"])
+    (shot,) = shots_from_timeline(dissolve_cut(), ClipSelection(clips=["B"]))
     with pytest.raises(ShotError, match="clip 'B': the layer has frames 1201-1220 but the clip needs 1197-1220"):
         place_layer(shot, "/r/faceplate.####.exr", shot.source)
 

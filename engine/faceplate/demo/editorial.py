@@ -94,12 +94,12 @@ def run_through_engine(
     from faceplate_host.client import EngineError
     from faceplate_host.jobs import placed_message, placement_for, submit_shot, verdict_text
     from faceplate_host.shots import ShotError
-    from faceplate_host.timeline import read_timeline, shots_from_timeline, write_layers
+    from faceplate_host.timeline import ClipSelection, read_timeline, shots_from_timeline, write_layers
 
     out = cut.with_name(f"{cut.stem}_with_layers.otio")
     try:
         timeline = read_timeline(cut)
-        (shot,) = shots_from_timeline(timeline, marker="FACE", source_path=str(cut))
+        (shot,) = shots_from_timeline(timeline, ClipSelection(marker="FACE"), str(cut))
         with engine_process(roots) as client:
             job = submit_shot(
                 client,
