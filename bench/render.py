@@ -19,7 +19,6 @@ workspace extracted elsewhere).
 
 from __future__ import annotations
 
-import argparse
 import copy
 import logging
 import os
@@ -33,7 +32,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from extract import upscale_clip  # noqa: E402  (same 1080p plate as the extraction benchmark)
+from extract import bench_parser, bench_plate, upscale_clip, verdict  # noqa: E402  (same 1080p plate as the extraction benchmark)
 from faceplate.export.generator_export import export_generator
 from faceplate.faces.faceset import read_faceset
 from faceplate.media import FrameRange, open_plate, to_float01
@@ -135,10 +134,6 @@ def window_vs_full(out: Path, count: int = 20) -> tuple[float, float]:
     return timings[0], timings[1]
 
 
-def verdict(ok: bool) -> str:
-    return "PASS" if ok else "FAIL"
-
-
 def prepared_plate(root: Path, src: Path, frames: FrameRange):
     """The 1080p plate and its extraction in ``root``, made once and reused (also after a move)."""
     plate = root / "s18_1080p.mp4"
@@ -151,15 +146,6 @@ def prepared_plate(root: Path, src: Path, frames: FrameRange):
     ws = init_workspace(root, plate, str(frames), consent_ref=BENCH_CONSENT_REF)
     run_stage(ws, "extract", {"roles": "destination", "crop_size": 256})
     return ws
-
-
-def bench_plate(args, script: str) -> Path | None:
-    """The 1080p benchmark's source clip, or None (and why, on stderr) when it is missing."""
-    src = Path(args.data) / "plates" / "s18_natural_scene.mp4"
-    if not src.is_file() and not args.workspace:
-        print(f"{script}: test plate {src} not found; pass --data or set FACEPLATE_TEST_DATA", file=sys.stderr)
-        return None
-    return src
 
 
 def export_default_model(ws, fp16: bool = False):
@@ -178,18 +164,13 @@ def export_default_model(ws, fp16: bool = False):
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument(
-        "--data",
-        default=os.environ.get("FACEPLATE_TEST_DATA", str(Path(__file__).resolve().parents[2] / "shared" / "data")),
-    )
-    parser.add_argument("--frames", type=int, default=48)
+    parser = bench_parser(__doc__, frames=48)
     parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"], help="cuda adds the GPU figures")
     parser.add_argument("--workspace", type=Path, help="keep the plate and its extraction here, or reuse them")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     torch.set_num_threads(os.cpu_count() or 2)
-    src = bench_plate(args, "bench/render.py")
+    src = bench_plate(args.data, "bench/render.py", reused=args.workspace is not None)
     if src is None:
         return 2
     frames = FrameRange(1001, 1000 + args.frames)
