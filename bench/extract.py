@@ -43,13 +43,13 @@ def bench_parser(doc: str, frames: int) -> argparse.ArgumentParser:
     return parser
 
 
-def bench_plate(data: Path, script: str, reused: bool = False) -> Path | None:
-    """The benchmarks' source clip, or None (and why, on stderr) when it is missing and no workspace made
-    from it earlier is ``reused``."""
+def bench_plate(data: Path, script: str, reused: bool = False) -> Path:
+    """The benchmarks' source clip; where it is missing and no workspace made from it earlier is ``reused``,
+    says why on stderr and exits with status 2."""
     src = data / "plates" / "s18_natural_scene.mp4"
     if not src.is_file() and not reused:
         print(f"{script}: test plate {src} not found; pass --data or set FACEPLATE_TEST_DATA", file=sys.stderr)
-        return None
+        raise SystemExit(2)
     return src
 
 
@@ -92,8 +92,6 @@ def main() -> int:
     args = bench_parser(__doc__, frames=150).parse_args()
     logging.basicConfig(level=logging.WARNING)
     src = bench_plate(args.data, "bench/extract.py")
-    if src is None:
-        return 2
     frames = FrameRange(1001, 1000 + args.frames)
     results = {}
     with tempfile.TemporaryDirectory() as tmp:

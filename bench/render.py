@@ -19,6 +19,7 @@ workspace extracted elsewhere).
 
 from __future__ import annotations
 
+import argparse
 import copy
 import logging
 import os
@@ -26,7 +27,9 @@ import shutil
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 import torch
@@ -43,7 +46,7 @@ from faceplate.render.composite import crop_region
 from faceplate.render.outputs import RenderPaths, write_layer
 from faceplate.runtime import open_model
 from faceplate.stages.runner import run_stage
-from faceplate.workspace import init_workspace, open_workspace
+from faceplate.workspace import Workspace, init_workspace, open_workspace
 from faceplate.workspace.relink import relink
 from faceplate.workspace.workspace import MANIFEST_NAME
 
@@ -148,6 +151,24 @@ def prepared_plate(root: Path, src: Path, frames: FrameRange):
     return ws
 
 
+def plate_parser(doc: str, frames: int) -> argparse.ArgumentParser:
+    """``bench_parser`` and ``--workspace``: what the benchmarks on the extracted 1080p plate take."""
+    parser = bench_parser(doc, frames)
+    parser.add_argument("--workspace", type=Path, help="keep the plate and its extraction here, or reuse them")
+    return parser
+
+
+@contextmanager
+def plate_shot(args, script: str) -> Iterator[tuple[Workspace, FrameRange, Path]]:
+    """(the 1080p plate's workspace, extracted: ``--workspace`` or one in the temporary folder; its frames;
+    a temporary folder, removed afterwards)."""
+    src = bench_plate(args.data, script, reused=args.workspace is not None)
+    frames = FrameRange(1001, 1000 + args.frames)
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        yield prepared_plate(args.workspace or tmp / "shot", src, frames), frames, tmp
+
+
 def export_default_model(ws, fp16: bool = False):
     """An untrained model of the default size exported into the shot (speed does not depend on the weights);
     the fp16 file only when asked, so a CPU render does not pick it up."""
@@ -164,19 +185,12 @@ def export_default_model(ws, fp16: bool = False):
 
 
 def main() -> int:
-    parser = bench_parser(__doc__, frames=48)
+    parser = plate_parser(__doc__, frames=48)
     parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"], help="cuda adds the GPU figures")
-    parser.add_argument("--workspace", type=Path, help="keep the plate and its extraction here, or reuse them")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     torch.set_num_threads(os.cpu_count() or 2)
-    src = bench_plate(args.data, "bench/render.py", reused=args.workspace is not None)
-    if src is None:
-        return 2
-    frames = FrameRange(1001, 1000 + args.frames)
-    with tempfile.TemporaryDirectory() as tmp:
-        tmp = Path(tmp)
-        ws = prepared_plate(args.workspace or tmp / "shot", src, frames)
+    with plate_shot(args, "bench/render.py") as (ws, frames, tmp):
         generator, config = export_default_model(ws, fp16=args.device == "cuda")
         export_dir = ws.root / "export"
 
