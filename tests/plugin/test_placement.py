@@ -12,7 +12,7 @@ import sys
 
 import opentimelineio as otio
 import pytest
-from test_timeline import RT, TR, clip, gap, movie
+from test_timeline import RT, TR, clip, gap, movie, sequence
 
 from faceplate_host.shots import FrameSpan, Shot, ShotError, place_layer
 from faceplate_host.timeline import (
@@ -192,18 +192,7 @@ def test_a_dissolve_wider_than_the_layer_is_refused_naming_the_frames():
     "reference, words",
     [
         (otio.schema.ExternalReference(target_url="/stills/poster.png"), "/stills/poster.png is a still image"),
-        (
-            otio.schema.ImageSequenceReference(
-                target_url_base="/s/",
-                name_prefix="hold.",
-                name_suffix=".exr",
-                start_frame=1001,
-                frame_zero_padding=4,
-                rate=24,
-                available_range=TR(RT(0, 24), RT(1, 24)),
-            ),
-            "still image held for 12 frames",
-        ),
+        (sequence(duration=1, available_start=0, folder="/s/", prefix="hold."), "still image held for 12 frames"),
     ],
 )
 def test_held_stills_are_refused_with_one_line(reference, words):

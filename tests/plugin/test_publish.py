@@ -10,6 +10,7 @@ from pathlib import Path
 import opentimelineio as otio
 import pyblish.api
 import pytest
+from test_timeline import RT, TR, sequence
 
 from faceplate_host.otio_adapter import OtioFileAdapter
 from faceplate_host.publishing import PLUGIN_PATH, PublishOptions, failures, publish, register
@@ -19,7 +20,6 @@ from faceplate_host.timeline import ClipSelection, read_timeline, record_start, 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "server"))
 from server_helpers import QUICK_SETTINGS, free_port, start_engine  # noqa: E402
 
-RT, TR = otio.opentime.RationalTime, otio.opentime.TimeRange
 CLIP = "talking_heads/grid_bbaf2n.mpg"  # 75 frames, 25 fps, 360x288
 SOURCE = "talking_heads/grid_brbk7n.mpg"
 SETTINGS = QUICK_SETTINGS | {"extract": QUICK_SETTINGS["extract"] | {"source_step": 8}}
@@ -156,15 +156,7 @@ def test_media_validators_name_missing_frames_and_rate(tmp_path):
     plates.mkdir()
     for frame in (1001, 1002, 1004):
         (plates / f"p.{frame:04d}.exr").write_bytes(b"x")
-    reference = otio.schema.ImageSequenceReference(
-        target_url_base=str(plates) + "/",
-        name_prefix="p.",
-        name_suffix=".exr",
-        start_frame=1001,
-        frame_zero_padding=4,
-        rate=24,
-        available_range=TR(RT(0, 24), RT(4, 24)),
-    )
+    reference = sequence(duration=4, available_start=0, folder=str(plates) + "/", prefix="p.")
     clip = otio.schema.Clip(name="holey", media_reference=reference, source_range=TR(RT(0, 24), RT(4, 24)))
     track = otio.schema.Track(name="V1")
     track.append(clip)

@@ -48,11 +48,12 @@ def movie(url="/media/a.mov", start=0, duration=500, rate=24.0):
     return otio.schema.ExternalReference(target_url=url, available_range=TR(RT(start, rate), RT(duration, rate)))
 
 
-def sequence(start_frame=1001, duration=200, rate=24.0, available_start=None):
+def sequence(start_frame=1001, duration=200, rate=24.0, available_start=None, folder="/plates/sh010/", prefix="sh010."):
+    """``folder/prefix####.exr`` from ``start_frame``."""
     available_start = start_frame if available_start is None else available_start
     return otio.schema.ImageSequenceReference(
-        target_url_base="/plates/sh010/",
-        name_prefix="sh010.",
+        target_url_base=folder,
+        name_prefix=prefix,
         name_suffix=".exr",
         start_frame=start_frame,
         frame_zero_padding=4,
