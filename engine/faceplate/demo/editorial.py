@@ -8,7 +8,6 @@ free loopback port with a temporary data folder (its own job store and token), a
 from __future__ import annotations
 
 import logging
-import os
 import subprocess
 import tempfile
 import time
@@ -30,22 +29,11 @@ ENGINE_START_S = 90
 def write_example_cut(path: Path, plate: str, frames: FrameRange | None = None, rate: float = 24.0) -> Path:
     """A one-track cut: a slate gap, then the plate's frames as a clip carrying a FACE marker."""
     from faceplate.demo import PLATE_RANGE
+    from faceplate_host.timeline import sequence_reference
 
     frames = frames or PLATE_RANGE
-    folder, name = os.path.split(plate)
-    prefix, _, suffix = name.partition("####")
-    span = otio.opentime.TimeRange(
-        otio.opentime.RationalTime(frames.first, rate), otio.opentime.RationalTime(len(frames), rate)
-    )
-    media = otio.schema.ImageSequenceReference(
-        target_url_base=folder + "/",
-        name_prefix=prefix,
-        name_suffix=suffix,
-        start_frame=frames.first,
-        frame_zero_padding=4,
-        rate=rate,
-        available_range=span,
-    )
+    media = sequence_reference(plate, frames, rate)
+    span = media.available_range
     clip = otio.schema.Clip(name="astronaut_sh010", media_reference=media, source_range=span)
     clip.markers.append(
         otio.schema.Marker(

@@ -35,7 +35,14 @@ from faceplate_host.timeline.clips import (
     shots_from_timeline,
 )
 from faceplate_host.timeline.frames import record_start, timeline_rate
-from faceplate_host.timeline.layers import LAYER_TRACK, add_layer_tracks, layer_clip, split_pattern, write_layers
+from faceplate_host.timeline.layers import (
+    LAYER_TRACK,
+    add_layer_tracks,
+    layer_clip,
+    sequence_reference,
+    split_pattern,
+    write_layers,
+)
 from faceplate_host.timeline.media import media_path, media_span, sequence_pattern
 from faceplate_host.timeline.reading import TimelineError, as_timeline, read_timeline
 from faceplate_host.timeline.selection import EVERY_CLIP, ClipSelection, choose_clips, video_clips
@@ -59,6 +66,7 @@ __all__ = [
     "record_start",
     "refuse_retime",
     "sequence_pattern",
+    "sequence_reference",
     "shot_from_clip",
     "shots_and_refusals",
     "shots_from_timeline",
