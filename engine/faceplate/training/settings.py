@@ -159,14 +159,20 @@ class ModelSettings:
 
 
 @stage_settings
-class TrainStageSettings:
-    """What `faceplate train` takes; the shot remembers all but ``init_from`` and ``resume``."""
+class ModelTrainingSettings:
+    """What `faceplate train` and `faceplate pretrain` share: the training, the model's shape, the budget."""
 
     BUDGET_TARGETS: ClassVar[dict] = BUDGET_TARGETS
 
     train: TrainSettings = setting(default_factory=TrainSettings, help="training")
     model: ModelSettings = setting(default_factory=ModelSettings, help="model shape")
     budget: BudgetText = setting(None, BUDGET_HELP + "; unset: preview")
+
+
+@stage_settings
+class TrainStageSettings(ModelTrainingSettings):
+    """What `faceplate train` takes; the shot remembers all but ``init_from`` and ``resume``."""
+
     profile: Literal["auto", "preview", "final"] = setting(
         "auto",
         "defaults for what is not set: preview (small df 64 px model, high lr: a recognisable face in "
@@ -202,15 +208,10 @@ def train_stage_settings(
 
 
 @stage_settings
-class PretrainSettings:
+class PretrainSettings(ModelTrainingSettings):
     """What `faceplate pretrain` takes: a generic face model trained on a library's faces (the same faceset
     on both sides), which each shot then starts from with ``faceplate train SHOT --init-from LIBRARY``."""
 
-    BUDGET_TARGETS: ClassVar[dict] = BUDGET_TARGETS
-
-    train: TrainSettings = setting(default_factory=TrainSettings, help="training")
-    model: ModelSettings = setting(default_factory=ModelSettings, help="model shape")
-    budget: BudgetText = setting(None, BUDGET_HELP + "; unset: preview")
     profile: Literal["auto", "preview", "final"] = setting(
         "auto",
         "defaults for what is not set (as for `faceplate train`): the budget's on this machine; "
