@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from host_helpers import publish_from_resolve
 from server_helpers import QUICK_SETTINGS, TINY
-from test_blender_e2e import tree_hashes
 from test_resolve_publish import marked_interview
 from uimanager_standin import script_globals
 
+from faceplate.demo.editorial import tree_hashes
 from faceplate_host.hosts.resolve.follow_window import TIMER
 from faceplate_host.hosts.resolve.reattach import RECORDS_FOLDER
 from faceplate_host.jobs import override_settings
