@@ -30,6 +30,33 @@ from faceplate.stages.runner import run_stage
 from faceplate.workspace import init_workspace
 
 
+def bench_parser(doc: str, frames: int) -> argparse.ArgumentParser:
+    """What every plate benchmark takes: ``--data``, the shared test media (FACEPLATE_TEST_DATA, else
+    ../shared/data beside the repository), and ``--frames``."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=Path(os.environ.get("FACEPLATE_TEST_DATA", Path(__file__).resolve().parents[2] / "shared" / "data")),
+    )
+    parser.add_argument("--frames", type=int, default=frames)
+    return parser
+
+
+def bench_plate(data: Path, script: str, reused: bool = False) -> Path:
+    """The benchmarks' source clip; where it is missing and no workspace made from it earlier is ``reused``,
+    says why on stderr and exits with status 2."""
+    src = data / "plates" / "s18_natural_scene.mp4"
+    if not src.is_file() and not reused:
+        print(f"{script}: test plate {src} not found; pass --data or set FACEPLATE_TEST_DATA", file=sys.stderr)
+        raise SystemExit(2)
+    return src
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
+
+
 def upscale_clip(src: Path, dst: Path, size: tuple[int, int], frames: int) -> None:
     with av.open(str(src)) as inp, av.open(str(dst), "w") as out:
         stream = out.add_stream("libx264", rate=inp.streams.video[0].average_rate)
@@ -62,18 +89,9 @@ def extract_fps(path: Path, frames: FrameRange, work: Path) -> tuple[float, floa
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument(
-        "--data",
-        default=os.environ.get("FACEPLATE_TEST_DATA", str(Path(__file__).resolve().parents[2] / "shared" / "data")),
-    )
-    parser.add_argument("--frames", type=int, default=150)
-    args = parser.parse_args()
+    args = bench_parser(__doc__, frames=150).parse_args()
     logging.basicConfig(level=logging.WARNING)
-    src = Path(args.data) / "plates" / "s18_natural_scene.mp4"
-    if not src.is_file():
-        print(f"bench/extract.py: test plate {src} not found; pass --data or set FACEPLATE_TEST_DATA", file=sys.stderr)
-        return 2
+    src = bench_plate(args.data, "bench/extract.py")
     frames = FrameRange(1001, 1000 + args.frames)
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -90,16 +108,12 @@ def main() -> int:
                 f"| face in {found}/{len(frames)} frames"
             )
     dec, whole, steady = results["1080p"]
-    print(f"RESULT extract_fps_1080p={whole:.1f} target=10 {_verdict(whole >= 10)}")
-    print(f"RESULT extract_vs_decode_1080p={steady / dec:.3f} target=0.25 {_verdict(steady / dec >= 0.25)}")
+    print(f"RESULT extract_fps_1080p={whole:.1f} target=10 {verdict(whole >= 10)}")
+    print(f"RESULT extract_vs_decode_1080p={steady / dec:.3f} target=0.25 {verdict(steady / dec >= 0.25)}")
     print(
-        f"RESULT extract_vs_decode_1080p_incl_model_load={whole / dec:.3f} target=0.25 {_verdict(whole / dec >= 0.25)}"
+        f"RESULT extract_vs_decode_1080p_incl_model_load={whole / dec:.3f} target=0.25 {verdict(whole / dec >= 0.25)}"
     )
     return 0
-
-
-def _verdict(ok: bool) -> str:
-    return "PASS" if ok else "FAIL"
 
 
 if __name__ == "__main__":

@@ -22,7 +22,6 @@ Target: (b) / (a) <= 1.3 (`RESULT farm_overhead=...`). On N nodes a shot's rende
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import math
@@ -31,7 +30,6 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -39,12 +37,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(1, str(Path(__file__).resolve().parents[1] / "tests" / "farm"))
 from farm_helpers import NODE_INSTALL, fresh_node, openjd_on  # noqa: E402  (a node with no engine, as the tests make it)
 
+from extract import verdict  # noqa: E402
 from faceplate.farm.export import export_job, shot_from_workspace
 from faceplate.farm.local import beside_python, remember_settings
 from faceplate.farm.node import ENVIRONMENT
 from faceplate.farm.template import JobOptions
-from faceplate.media import FrameRange
-from render import bench_plate, export_default_model, prepared_plate, verdict  # noqa: E402  (the same 1080p plate and extraction)
+from render import export_default_model, plate_parser, plate_shot  # noqa: E402  (the same 1080p plate and extraction)
 
 
 def timed(command: list[str]) -> float:
@@ -78,14 +76,8 @@ def setup_seconds(log: str) -> float:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument(
-        "--data",
-        default=os.environ.get("FACEPLATE_TEST_DATA", str(Path(__file__).resolve().parents[2] / "shared" / "data")),
-    )
-    parser.add_argument("--frames", type=int, default=96)
+    parser = plate_parser(__doc__, frames=96)
     parser.add_argument("--chunks", type=int, default=4, help="render tasks the range is split into")
-    parser.add_argument("--workspace", type=Path, help="keep the plate and its extraction here, or reuse them")
     parser.add_argument(
         "--venv",
         type=Path,
@@ -93,13 +85,7 @@ def main() -> int:
     )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    src = bench_plate(args, "bench/farm.py")
-    if src is None:
-        return 2
-    frames = FrameRange(1001, 1000 + args.frames)
-    with tempfile.TemporaryDirectory() as tmp:
-        tmp = Path(tmp)
-        ws = prepared_plate(args.workspace or tmp / "shot", src, frames)
+    with plate_shot(args, "bench/farm.py") as (ws, frames, tmp):
         export_default_model(ws)
         remember_settings(ws, {"render": {"preview": False, "batch": 8}})
         faceplate = beside_python("faceplate")

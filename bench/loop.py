@@ -27,11 +27,11 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from extract import verdict  # noqa: E402
 from faceplate.demo import CONSENT_REF, PLATE_RANGE, PLATE_SPACE, build_example, demo_changes
 from faceplate.demo.editorial import engine_process
 from faceplate.farm.local import beside_python, remember_settings
 from faceplate.workspace import init_workspace
-from render import verdict  # noqa: E402
 from server import work_folders  # noqa: E402
 
 BLENDER = Path(__file__).with_name("loop_blender.py")

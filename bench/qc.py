@@ -15,16 +15,14 @@ QC (dlib on the CPU) does not, so run it with --device cuda to see that case.
 
 from __future__ import annotations
 
-import argparse
 import logging
-import os
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from extract import upscale_clip  # noqa: E402  (same 1080p plate as the extraction and render benchmarks)
+from extract import bench_parser, upscale_clip  # noqa: E402  (same 1080p plate as the extraction and render benchmarks)
 from faceplate.export.generator_export import export_generator
 from faceplate.media import FrameRange
 from faceplate.models.autoencoder import build_model
@@ -55,13 +53,7 @@ def prepared_shot(root: Path, data: Path, frames: FrameRange):
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument(
-        "--data",
-        type=Path,
-        default=Path(os.environ.get("FACEPLATE_TEST_DATA", Path(__file__).resolve().parents[2] / "shared" / "data")),
-    )
-    parser.add_argument("--frames", type=int, default=48)
+    parser = bench_parser(__doc__, frames=48)
     parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)

@@ -27,13 +27,15 @@ import shutil
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from extract import upscale_clip  # noqa: E402  (same 1080p plate as the extraction benchmark)
+from extract import bench_parser, bench_plate, upscale_clip, verdict  # noqa: E402  (same 1080p plate as the extraction benchmark)
 from faceplate.export.generator_export import export_generator
 from faceplate.faces.faceset import read_faceset
 from faceplate.media import FrameRange, open_plate, to_float01
@@ -44,7 +46,7 @@ from faceplate.render.composite import crop_region
 from faceplate.render.outputs import RenderPaths, write_layer
 from faceplate.runtime import open_model
 from faceplate.stages.runner import run_stage
-from faceplate.workspace import init_workspace, open_workspace
+from faceplate.workspace import Workspace, init_workspace, open_workspace
 from faceplate.workspace.relink import relink
 from faceplate.workspace.workspace import MANIFEST_NAME
 
@@ -135,10 +137,6 @@ def window_vs_full(out: Path, count: int = 20) -> tuple[float, float]:
     return timings[0], timings[1]
 
 
-def verdict(ok: bool) -> str:
-    return "PASS" if ok else "FAIL"
-
-
 def prepared_plate(root: Path, src: Path, frames: FrameRange):
     """The 1080p plate and its extraction in ``root``, made once and reused (also after a move)."""
     plate = root / "s18_1080p.mp4"
@@ -153,13 +151,22 @@ def prepared_plate(root: Path, src: Path, frames: FrameRange):
     return ws
 
 
-def bench_plate(args, script: str) -> Path | None:
-    """The 1080p benchmark's source clip, or None (and why, on stderr) when it is missing."""
-    src = Path(args.data) / "plates" / "s18_natural_scene.mp4"
-    if not src.is_file() and not args.workspace:
-        print(f"{script}: test plate {src} not found; pass --data or set FACEPLATE_TEST_DATA", file=sys.stderr)
-        return None
-    return src
+def plate_parser(doc: str, frames: int) -> argparse.ArgumentParser:
+    """``bench_parser`` and ``--workspace``: what the benchmarks on the extracted 1080p plate take."""
+    parser = bench_parser(doc, frames)
+    parser.add_argument("--workspace", type=Path, help="keep the plate and its extraction here, or reuse them")
+    return parser
+
+
+@contextmanager
+def plate_shot(args, script: str) -> Iterator[tuple[Workspace, FrameRange, Path]]:
+    """(the 1080p plate's workspace, extracted: ``--workspace`` or one in the temporary folder; its frames;
+    a temporary folder, removed afterwards)."""
+    src = bench_plate(args.data, script, reused=args.workspace is not None)
+    frames = FrameRange(1001, 1000 + args.frames)
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        yield prepared_plate(args.workspace or tmp / "shot", src, frames), frames, tmp
 
 
 def export_default_model(ws, fp16: bool = False):
@@ -178,24 +185,12 @@ def export_default_model(ws, fp16: bool = False):
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument(
-        "--data",
-        default=os.environ.get("FACEPLATE_TEST_DATA", str(Path(__file__).resolve().parents[2] / "shared" / "data")),
-    )
-    parser.add_argument("--frames", type=int, default=48)
+    parser = plate_parser(__doc__, frames=48)
     parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"], help="cuda adds the GPU figures")
-    parser.add_argument("--workspace", type=Path, help="keep the plate and its extraction here, or reuse them")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     torch.set_num_threads(os.cpu_count() or 2)
-    src = bench_plate(args, "bench/render.py")
-    if src is None:
-        return 2
-    frames = FrameRange(1001, 1000 + args.frames)
-    with tempfile.TemporaryDirectory() as tmp:
-        tmp = Path(tmp)
-        ws = prepared_plate(args.workspace or tmp / "shot", src, frames)
+    with plate_shot(args, "bench/render.py") as (ws, frames, tmp):
         generator, config = export_default_model(ws, fp16=args.device == "cuda")
         export_dir = ws.root / "export"
 

@@ -25,10 +25,8 @@ import json
 import os
 import random
 import shutil
-import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -77,31 +75,12 @@ def work_folders(keep: Path | None, bench: str) -> tuple[Path, Path]:
 
 class Engine:
     def __init__(self, roots: Path, data: Path, *flags: str):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        env = dict(
-            os.environ,
-            PYTHONPATH=os.pathsep.join([str(REPO / "engine"), str(REPO / "plugin"), os.environ.get("PYTHONPATH", "")]),
-        )
+        from faceplate.server.launch import free_port, serve_command, serve_env
+
+        self.port = free_port()
         self.log = open(data.parent / f"{data.name}-serve.log", "ab")
         self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "faceplate.cli.main",
-                "serve",
-                "--port",
-                str(self.port),
-                "--roots",
-                str(roots),
-                "--data",
-                str(data),
-                *flags,
-            ],
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-            env=env,
+            serve_command(self.port, [roots], data, *flags), stdout=self.log, stderr=subprocess.STDOUT, env=serve_env()
         )
         from faceplate_host.client import EngineClient, EngineError
 
@@ -118,11 +97,9 @@ class Engine:
         self.token = (data / "token").read_text().strip()
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
+        from faceplate.server.launch import stop_engine
+
+        stop_engine(self.process)
         self.log.close()
 
 

@@ -6,7 +6,6 @@ One prepared shot (tiny model, exported, rendered) is copied for each case.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -17,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from faceplate.demo import CONSENT_REF, PLATE_SPACE, build_example
+from faceplate.demo.editorial import tree_hashes
 from faceplate.workspace import init_workspace
 
 pytestmark = pytest.mark.slow
@@ -27,14 +27,6 @@ def faceplate(*args) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "faceplate.cli.main", "--quiet", *map(str, args)], capture_output=True, text=True
     )
-
-
-def tree_hash(root: Path) -> dict[str, str]:
-    return {
-        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(root.rglob("*"))
-        if p.is_file()
-    }
 
 
 @pytest.fixture(scope="module")
@@ -284,7 +276,7 @@ def test_bad_input_gets_one_line_exit_1_and_leaves_the_shot_as_it_was(prepared, 
     source = json.loads(
         (shot / "faceplate.json").read_text() if damage is None else (prepared / "faceplate.json").read_text()
     )["sources"][0]["path"]
-    before = tree_hash(shot)
+    before = tree_hashes(shot)
     done = faceplate(*[a.format(shot=shot, source=source) for a in args])
     lines = done.stderr.strip().splitlines()
     assert done.returncode == 1, done.stderr
@@ -292,7 +284,7 @@ def test_bad_input_gets_one_line_exit_1_and_leaves_the_shot_as_it_was(prepared, 
     for word in words:
         assert word in lines[0], lines[0]
     assert "Traceback" not in done.stderr
-    assert tree_hash(shot) == before, "refused input must leave every file of the shot as it was"
+    assert tree_hashes(shot) == before, "refused input must leave every file of the shot as it was"
 
 
 @pytest.mark.parametrize("fps", ["abc", "1/0", "0", "-24"])
@@ -394,7 +386,7 @@ def test_a_full_disk_at_lock_time_is_one_line_and_changes_nothing(prepared, tmp_
     shot = tmp_path / "shot"
     shutil.copytree(prepared, shot, symlinks=True)
     (shot / ".faceplate.lock").unlink()  # the lock file must grow to record its holder
-    before = tree_hash(shot)
+    before = tree_hashes(shot)
     done = subprocess.run(
         [sys.executable, "-m", "faceplate.cli.main", "--quiet", "curate", str(shot)],
         capture_output=True,
@@ -404,7 +396,7 @@ def test_a_full_disk_at_lock_time_is_one_line_and_changes_nothing(prepared, tmp_
     lines = done.stderr.strip().splitlines()
     assert done.returncode == 1 and len(lines) == 1, done.stderr
     assert "no space left to write" in lines[0] and ".faceplate.lock" in lines[0] and "free some disk space" in lines[0]
-    after = tree_hash(shot)
+    after = tree_hashes(shot)
     assert (shot / ".faceplate.lock").read_bytes() == b"", "an empty lock file: nobody holds the shot"
     assert {k: v for k, v in after.items() if k != ".faceplate.lock"} == before
     assert faceplate("curate", shot).returncode == 0, "the shot is not left locked"

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Optional
 
 from faceplate_host.shots import LayerPlacement, Shot
-from faceplate_host.timeline import DEFAULT_FIRST_FRAME, read_timeline, shots_and_refusals, write_layers
+from faceplate_host.timeline import EVERY_CLIP, ClipSelection, read_timeline, shots_and_refusals, write_layers
 
 log = logging.getLogger("faceplate_host.otio")
 
@@ -21,25 +21,10 @@ class OtioFileAdapter:
     host = "otio"
 
     def __init__(
-        self,
-        timeline_path,
-        out_path,
-        marker: Optional[str] = None,
-        marker_colour: Optional[str] = None,
-        track: Optional[str] = None,
-        clips: Optional[Sequence[str]] = None,
-        handles: int = 0,
-        first_frame: int = DEFAULT_FIRST_FRAME,
-        timeline_name: Optional[str] = None,
+        self, timeline_path, out_path, selection: ClipSelection = EVERY_CLIP, timeline_name: Optional[str] = None
     ):
         self.timeline_path, self.out_path = Path(timeline_path), Path(out_path)
-        self.selection = {
-            "marker": marker,
-            "marker_colour": marker_colour,
-            "track": track,
-            "clips": list(clips) if clips else None,
-        }
-        self.handles, self.first_frame = handles, first_frame
+        self.selection = selection
         self.timeline = read_timeline(self.timeline_path, timeline_name)
         self.placed: list[LayerPlacement] = []
         self.base = None  # the timeline written with an earlier version, once a newer one is placed
@@ -52,13 +37,7 @@ class OtioFileAdapter:
 
     def collect_all(self):
         """(shots, refusals): every chosen clip tried, so validation can name all refused clips at once."""
-        return shots_and_refusals(
-            self.timeline,
-            handles=self.handles,
-            source_path=str(self.timeline_path),
-            first_frame=self.first_frame,
-            **self.selection,
-        )
+        return shots_and_refusals(self.timeline, self.selection, source_path=str(self.timeline_path))
 
     def place(self, placement: LayerPlacement) -> None:
         """A newer version of a shot already placed here replaces it on the layer track; the file written with

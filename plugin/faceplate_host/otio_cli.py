@@ -38,6 +38,7 @@ from faceplate_host.shots import BUDGET_HELP, PREVIEW_HELP, ShotError
 from faceplate_host.timeline import (
     DEFAULT_FIRST_FRAME,
     LAYER_TRACK,
+    ClipSelection,
     describe,
     read_timeline,
     shots_and_refusals,
@@ -161,16 +162,15 @@ def _engine(command) -> None:
 def _shots(args):
     """(shots, refusals): every chosen clip tried, so all refusals are shown at once."""
     timeline = read_timeline(args.timeline, args.timeline_name)
-    return shots_and_refusals(
-        timeline,
+    selection = ClipSelection(
         marker=args.marker,
         marker_colour=args.marker_colour,
         track=args.track,
         clips=args.clips,
         handles=args.handles,
-        source_path=str(args.timeline),
         first_frame=args.first_frame,
     )
+    return shots_and_refusals(timeline, selection, source_path=str(args.timeline))
 
 
 def _report(refused) -> None:

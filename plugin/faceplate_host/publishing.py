@@ -121,6 +121,44 @@ class SelectClip(pyblish.api.Action):
             adapter.select(instance.data["shot"])
 
 
+class ShotValidator(pyblish.api.InstancePlugin):
+    """A check on each shot: ``find_problem(shot)`` says what is wrong and what to do (the clip's name is put
+    in front), or None. Plug-in modules subclass it as ``publishing.ShotValidator``: a class imported by name
+    into a plug-in module would be found by pyblish as a plug-in of its own."""
+
+    order = pyblish.api.ValidatorOrder
+    families = [FAMILY]
+    hosts = HOSTS
+    actions = [SelectClip]
+
+    def process(self, instance):
+        shot = instance.data["shot"]
+        problem = self.find_problem(shot)
+        if problem:
+            raise ValueError(f"clip {shot.name!r}: {problem}")
+
+    def find_problem(self, shot) -> Optional[str]:
+        raise NotImplementedError
+
+
+class SessionValidator(pyblish.api.ContextPlugin):
+    """A check on what every shot shares: ``find_problem(options)`` (the ``PublishOptions``) says what is wrong
+    and what to do (the clips' names are put in front), or None. Subclassed as ``publishing.SessionValidator``
+    (see ``ShotValidator``)."""
+
+    order = pyblish.api.ValidatorOrder
+    hosts = HOSTS
+
+    def process(self, context):
+        problem = self.find_problem(context.data["faceplate"])
+        if problem:
+            names = ", ".join(repr(instance.data["shot"].name) for instance in context) or "no clip"
+            raise ValueError(f"clips {names}: {problem}")
+
+    def find_problem(self, options: PublishOptions) -> Optional[str]:
+        raise NotImplementedError
+
+
 class OpenEngineDashboard(pyblish.api.Action):
     """Open the engine's dashboard (its job log) in the browser, or say how to start the engine."""
 

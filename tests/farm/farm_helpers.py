@@ -103,6 +103,16 @@ def engine_env() -> dict[str, str]:
     )
 
 
+def faceplate(*args: str | Path) -> subprocess.CompletedProcess:
+    """`faceplate --quiet ARGS` of this checkout, its output captured."""
+    return subprocess.run(
+        [sys.executable, "-m", "faceplate.cli.main", "--quiet", *map(str, args)],
+        capture_output=True,
+        text=True,
+        env=engine_env(),
+    )
+
+
 # what a fresh node's bundle environment pip installs: both distributions of this checkout, without their
 # dependencies (torch and the rest take minutes to install; fresh_node gives them to the node instead)
 NODE_INSTALL = f"--no-deps --no-build-isolation {REPO / 'plugin'} {REPO}"

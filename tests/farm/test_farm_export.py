@@ -4,15 +4,13 @@ step, checked by openjd-model and by `openjd check`; bad input refused at export
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from dataclasses import replace
 from importlib.metadata import version
 from pathlib import Path
 
 import pytest
 import yaml
-from farm_helpers import engine_env, example, export, openjd, tiny_shot
+from farm_helpers import example, export, faceplate, openjd, tiny_shot
 from openjd.model import decode_job_template
 
 from faceplate.farm.export import identity_for
@@ -23,15 +21,6 @@ from faceplate.stages import STAGES
 @pytest.fixture(scope="module")
 def media(tmp_path_factory) -> tuple[str, str]:
     return example(tmp_path_factory.mktemp("farm_media"))
-
-
-def faceplate(*args) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "faceplate.cli.main", "--quiet", *map(str, args)],
-        capture_output=True,
-        text=True,
-        env=engine_env(),
-    )
 
 
 def load(template: Path) -> dict:

@@ -13,14 +13,13 @@ import json
 import re
 import shutil
 import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pytest
-from farm_helpers import engine_env, example, export, run_job, tiny_library, tiny_shot
+from farm_helpers import engine_env, example, export, faceplate, run_job, tiny_library, tiny_shot
 
 from faceplate.atomic import write_text_atomic
 from faceplate.farm.export import identity_for
@@ -87,12 +86,7 @@ def test_every_step_runs_and_the_layer_equals_faceplate_run_on_the_same_shot(job
     assert re.search(r"openjd_progress: 100\.0", job.done.stdout), "the stages report progress to the runtime"
 
     by_hand = job.base / "by_hand" / "sh010"
-    done = subprocess.run(
-        [sys.executable, "-m", "faceplate.cli.main", "--quiet", "run", str(by_hand)],
-        capture_output=True,
-        text=True,
-        env=engine_env(),
-    )
+    done = faceplate("run", by_hand)
     assert done.returncode == 0, done.stderr
     assert sorted(p.name for p in (by_hand / "render" / "v001" / "layer").glob("*.exr")) == sorted(
         p.name for p in (job.shot / "render" / "v001" / "layer").glob("*.exr")

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import opentimelineio as otio
 import pytest
 import yaml
-from farm_helpers import engine_env, example, movie, openjd, relinked_cut, timeline_export
+from farm_helpers import example, faceplate, movie, openjd, relinked_cut, timeline_export
 
 from faceplate.farm.template import farm_stages
 from faceplate.workspace import open_workspace
@@ -30,15 +29,6 @@ def media(tmp_path_factory, test_data) -> dict:
         "short": movie(base / "short.mov", 100),
         "source": Path(example(base / "example")[1]).parent,
     }
-
-
-def faceplate(*args) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "faceplate.cli.main", "--quiet", *map(str, args)],
-        capture_output=True,
-        text=True,
-        env=engine_env(),
-    )
 
 
 def export_cut(cut: Path, out: Path, media: dict, *extra) -> subprocess.CompletedProcess:

@@ -19,13 +19,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from farm_helpers import engine_env, example, tiny_shot
+from farm_helpers import REPO, engine_env, example, tiny_shot
 
 from faceplate.media import open_plate, read_image
 from faceplate.render.outputs import RenderPaths
 from faceplate.render.versions import latest_version, list_versions
 from faceplate.stages.runner import run_stage
 from faceplate.workspace import open_workspace
+
+sys.path.insert(0, str(REPO / "tests" / "workspace"))
+from workspace_helpers import hold_shot  # noqa: E402  (a process holding the shot)
 
 pytestmark = pytest.mark.slow
 FRAMES = list(range(1001, 1007))
@@ -224,26 +227,7 @@ def test_train_is_refused_while_a_chunk_renders_and_waits_for_it_under_lock_wait
 
 
 def test_a_chunk_is_refused_while_train_holds_the_shot(shot, spawned):
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            textwrap.dedent("""
-        import sys, time
-        from faceplate.workspace import open_workspace
-        with open_workspace(sys.argv[1]).stage_run("train", {}, {}):
-            print("holding", flush=True)
-            sys.stdin.read()  # until the test lets go
-        """),
-            str(shot),
-        ],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-        env=engine_env(),
-    )
-    spawned.append(holder)
-    assert holder.stdout.readline().strip() == "holding"
+    spawned.append(hold_shot(shot, env=engine_env()))
     refused = faceplate("render", str(shot), "--frames", "1001-1002")
     assert refused.returncode == 1
     assert refused.stderr.count("\n") == 1 and "is busy: `train`" in refused.stderr, refused.stderr

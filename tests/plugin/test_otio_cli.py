@@ -35,6 +35,15 @@ def faceplate_otio(*args, env_extra=None) -> subprocess.CompletedProcess:
     )
 
 
+def submit_command(cut: Path, test_data: Path, consent_ref: str = "release 2026-114") -> list:
+    """`faceplate-otio submit` of the cut's FACE clip with the test source."""
+    return ["submit", cut, "--marker", "FACE", "--source", test_data / SOURCE, "--consent-ref", consent_ref]
+
+
+def engine_args(engine) -> list:
+    return ["--url", engine.url, "--token-file", engine.data / "token"]
+
+
 @pytest.mark.parametrize("name", editorial_files() or ["(FACEPLATE_TEST_DATA unset)"])
 def test_shots_on_every_editorial_file_prints_shots_or_one_line_each(test_data, name):
     done = faceplate_otio("shots", test_data / "editorial" / name)
@@ -92,19 +101,9 @@ def test_submit_then_place_writes_the_layer_track(tmp_path, test_data):
     settings.write_text(json.dumps(SETTINGS))
     engine = start_engine([tmp_path, test_data / "talking_heads"], tmp_path / "data", free_port())
     try:
-        connect = ["--url", engine.url, "--token-file", engine.data / "token"]
+        connect = engine_args(engine)
         done = faceplate_otio(
-            "submit",
-            cut,
-            "--marker",
-            "FACE",
-            "--source",
-            test_data / SOURCE,
-            "--consent-ref",
-            "release 2026-114 (test)",
-            "--settings",
-            settings,
-            *connect,
+            *submit_command(cut, test_data, "release 2026-114 (test)"), "--settings", settings, *connect
         )
         assert done.returncode == 0, done.stderr
         assert "sh010: render done" in done.stderr and "sh010: done" in done.stdout
@@ -126,19 +125,7 @@ def test_submit_sends_the_budget_and_an_unreadable_one_is_one_line(tmp_path, tes
     cut = cut_around(test_data / CLIP, tmp_path)
     engine = start_engine([tmp_path, test_data / "talking_heads"], tmp_path / "data", free_port())
     try:
-        connect = ["--url", engine.url, "--token-file", engine.data / "token"]
-        base = [
-            "submit",
-            cut,
-            "--marker",
-            "FACE",
-            "--source",
-            test_data / SOURCE,
-            "--consent-ref",
-            "release 2026-114",
-            "--no-wait",
-            *connect,
-        ]
+        base = [*submit_command(cut, test_data), "--no-wait", *engine_args(engine)]
         refused = faceplate_otio(*base, "--budget", "all night")
         sent = faceplate_otio(*base, "--budget", "30m")
         jobs = engine.client.jobs()
@@ -172,8 +159,8 @@ def test_place_preview_puts_the_newest_layer_preview_on_the_track_and_the_final_
     quick.write_text(json.dumps(SETTINGS))
     engine = start_engine([tmp_path, test_data / "talking_heads"], tmp_path / "data", free_port())
     try:
-        connect = ["--url", engine.url, "--token-file", engine.data / "token"]
-        send = ["submit", cut, "--marker", "FACE", "--source", test_data / SOURCE, "--consent-ref", "release 2026-114"]
+        connect = engine_args(engine)
+        send = submit_command(cut, test_data)
         sent = faceplate_otio(*send, "--settings", settings, "--preview-every", "2it", "--no-wait", *connect)
         assert sent.returncode == 0, sent.stderr
         [job] = engine.client.jobs()

@@ -12,10 +12,11 @@ import sys
 
 import opentimelineio as otio
 import pytest
-from test_timeline import RT, TR, clip, gap, movie
+from test_timeline import RT, TR, clip, gap, movie, sequence
 
 from faceplate_host.shots import FrameSpan, Shot, ShotError, place_layer
 from faceplate_host.timeline import (
+    ClipSelection,
     describe,
     read_timeline,
     shots_and_refusals,
@@ -122,7 +123,7 @@ def test_a_clip_partly_or_wholly_beyond_its_parents_range():
     assert sorted(shots) == ["edge", "next"]
     assert shot_frames(shots["edge"]) == viewer_frames(timeline)["edge"] == [(0, 1046), (1, 1047), (2, 1048), (3, 1049)]
     with pytest.raises(ShotError, match="no clip matches clips \\['gone'\\]"):
-        shots_from_timeline(timeline, clips=["gone"])
+        shots_from_timeline(timeline, ClipSelection(clips=["gone"]))
 
 
 def dissolve_cut(in_offset=4, out_offset=6):
@@ -153,7 +154,7 @@ def layer_frame(written, record: int, layer) -> int:
 @pytest.mark.parametrize("marked", [["A", "B"], ["A"], ["B"]])
 def test_a_dissolve_over_handles_shows_the_new_face_on_every_frame_it_shows(tmp_path, marked):
     timeline = dissolve_cut()
-    shots = shots_from_timeline(timeline, clips=marked, handles=2)
+    shots = shots_from_timeline(timeline, ClipSelection(clips=marked, handles=2))
     by_name = {s.name: s for s in shots}
     if "A" in by_name:
         assert by_name["A"].dissolve_out == (4, 6) and by_name["A"].render_span == FrameSpan(1099, 1126)
@@ -175,14 +176,14 @@ def test_a_dissolve_over_handles_shows_the_new_face_on_every_frame_it_shows(tmp_
 
 
 def test_the_dissolves_travel_with_the_shot_through_the_jobs_file():
-    (shot,) = shots_from_timeline(dissolve_cut(), clips=["B"])
+    (shot,) = shots_from_timeline(dissolve_cut(), ClipSelection(clips=["B"]))
     again = Shot.from_dict(json.loads(json.dumps(shot.to_dict())))
     assert again == shot and again.dissolve_in == (4, 6) and again.render_span == shot.render_span
     assert "dissolve in 4+6" in describe(shot)
 
 
 def test_a_dissolve_wider_than_the_layer_is_refused_naming_the_frames():
-    (shot,) = shots_from_timeline(dissolve_cut(), clips=["B"])
+    (shot,) = shots_from_timeline(dissolve_cut(), ClipSelection(clips=["B"]))
     with pytest.raises(ShotError, match="clip 'B': the layer has frames 1201-1220 but the clip needs 1197-1220"):
         place_layer(shot, "/r/faceplate.####.exr", shot.source)
 
@@ -191,18 +192,7 @@ def test_a_dissolve_wider_than_the_layer_is_refused_naming_the_frames():
     "reference, words",
     [
         (otio.schema.ExternalReference(target_url="/stills/poster.png"), "/stills/poster.png is a still image"),
-        (
-            otio.schema.ImageSequenceReference(
-                target_url_base="/s/",
-                name_prefix="hold.",
-                name_suffix=".exr",
-                start_frame=1001,
-                frame_zero_padding=4,
-                rate=24,
-                available_range=TR(RT(0, 24), RT(1, 24)),
-            ),
-            "still image held for 12 frames",
-        ),
+        (sequence(duration=1, available_start=0, folder="/s/", prefix="hold."), "still image held for 12 frames"),
     ],
 )
 def test_held_stills_are_refused_with_one_line(reference, words):

@@ -10,16 +10,16 @@ from pathlib import Path
 import opentimelineio as otio
 import pyblish.api
 import pytest
+from test_timeline import RT, TR, sequence
 
 from faceplate_host.otio_adapter import OtioFileAdapter
 from faceplate_host.publishing import PLUGIN_PATH, PublishOptions, failures, publish, register
 from faceplate_host.shots import FrameSpan
-from faceplate_host.timeline import read_timeline, record_start, timeline_rate
+from faceplate_host.timeline import ClipSelection, read_timeline, record_start, timeline_rate
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "server"))
 from server_helpers import QUICK_SETTINGS, free_port, start_engine  # noqa: E402
 
-RT, TR = otio.opentime.RationalTime, otio.opentime.TimeRange
 CLIP = "talking_heads/grid_bbaf2n.mpg"  # 75 frames, 25 fps, 360x288
 SOURCE = "talking_heads/grid_brbk7n.mpg"
 SETTINGS = QUICK_SETTINGS | {"extract": QUICK_SETTINGS["extract"] | {"source_step": 8}}
@@ -77,7 +77,7 @@ def options_for(engine, tmp_path, test_data, **changes) -> PublishOptions:
 @pytest.mark.slow
 def test_publish_renders_the_layer_and_places_it_at_the_clip_record_frames(engine, tmp_path, test_data):
     cut = cut_around(test_data / CLIP, tmp_path)
-    adapter = OtioFileAdapter(cut, tmp_path / "cut_with_layers.otio", marker="FACE")
+    adapter = OtioFileAdapter(cut, tmp_path / "cut_with_layers.otio", ClipSelection(marker="FACE"))
     context = publish(adapter, options_for(engine, tmp_path, test_data))
     assert failures(context) == []
 
@@ -115,7 +115,7 @@ def test_failed_validation_stops_before_submission_naming_clip_and_fix(tmp_path,
     """No consent reference and a source that is not there: two validators fail, Extract never runs, the
     engine (never started here) is asked nothing."""
     cut = cut_around(test_data / CLIP, tmp_path)
-    adapter = OtioFileAdapter(cut, tmp_path / "out.otio", marker="FACE")
+    adapter = OtioFileAdapter(cut, tmp_path / "out.otio", ClipSelection(marker="FACE"))
     options = PublishOptions(
         sources=[str(tmp_path / "no_actor.mov")],
         consent_ref="",
@@ -143,7 +143,7 @@ def test_retimed_clip_fails_validation_naming_it(tmp_path, test_data):
     timeline.tracks[0][1].effects.append(otio.schema.LinearTimeWarp(time_scalar=2.0))
     otio.adapters.write_to_file(timeline, str(cut))
     context = publish(
-        OtioFileAdapter(cut, tmp_path / "out.otio", marker="FACE"),
+        OtioFileAdapter(cut, tmp_path / "out.otio", ClipSelection(marker="FACE")),
         PublishOptions(sources=[str(test_data / SOURCE)], consent_ref="r", shots_dir=str(tmp_path)),
     )
     (line,) = [f for f in failures(context) if f.startswith("Clips can be swapped")]
@@ -156,15 +156,7 @@ def test_media_validators_name_missing_frames_and_rate(tmp_path):
     plates.mkdir()
     for frame in (1001, 1002, 1004):
         (plates / f"p.{frame:04d}.exr").write_bytes(b"x")
-    reference = otio.schema.ImageSequenceReference(
-        target_url_base=str(plates) + "/",
-        name_prefix="p.",
-        name_suffix=".exr",
-        start_frame=1001,
-        frame_zero_padding=4,
-        rate=24,
-        available_range=TR(RT(0, 24), RT(4, 24)),
-    )
+    reference = sequence(duration=4, available_start=0, folder=str(plates) + "/", prefix="p.")
     clip = otio.schema.Clip(name="holey", media_reference=reference, source_range=TR(RT(0, 24), RT(4, 24)))
     track = otio.schema.Track(name="V1")
     track.append(clip)
@@ -179,7 +171,9 @@ def test_media_validators_name_missing_frames_and_rate(tmp_path):
         if p.__name__
         in ("CollectFaceplateShots", "ValidateNoMissingFrames", "ValidateFrameRate", "ValidateRangeInMedia")
     ]
-    context = publish(OtioFileAdapter(cut, tmp_path / "out.otio", handles=1), PublishOptions(), plugins=validators)
+    context = publish(
+        OtioFileAdapter(cut, tmp_path / "out.otio", ClipSelection(handles=1)), PublishOptions(), plugins=validators
+    )
     lines = failures(context)
     assert any(
         "clip 'holey': 3 of frames 1000-1005 missing or unreadable" in line and "(1000, 1003, 1005)" in line
@@ -198,7 +192,7 @@ def test_cancel_stops_the_jobs_and_nothing_is_placed(engine, tmp_path, test_data
     cut = cut_around(test_data / CLIP, tmp_path)
     options = options_for(engine, tmp_path, test_data)
     options.cancel.set()  # pressed before the wait starts: the first thing the wait does is cancel
-    context = publish(OtioFileAdapter(cut, tmp_path / "out.otio", marker="FACE"), options)
+    context = publish(OtioFileAdapter(cut, tmp_path / "out.otio", ClipSelection(marker="FACE")), options)
     wait = next(line for line in failures(context) if line.startswith("Wait for the rendered layer"))
     assert "clip 'sh010': engine job" in wait and "was cancelled; submit again to resume" in wait
     job = list(context)[0].data["job"]

@@ -12,6 +12,7 @@ import pytest
 
 from faceplate_host.shots import Flag, FrameSpan, Shot, ShotError, frame_path, place_layer
 from faceplate_host.timeline import (
+    ClipSelection,
     TimelineError,
     choose_clips,
     read_timeline,
@@ -47,11 +48,12 @@ def movie(url="/media/a.mov", start=0, duration=500, rate=24.0):
     return otio.schema.ExternalReference(target_url=url, available_range=TR(RT(start, rate), RT(duration, rate)))
 
 
-def sequence(start_frame=1001, duration=200, rate=24.0, available_start=None):
+def sequence(start_frame=1001, duration=200, rate=24.0, available_start=None, folder="/plates/sh010/", prefix="sh010."):
+    """``folder/prefix####.exr`` from ``start_frame``."""
     available_start = start_frame if available_start is None else available_start
     return otio.schema.ImageSequenceReference(
-        target_url_base="/plates/sh010/",
-        name_prefix="sh010.",
+        target_url_base=folder,
+        name_prefix=prefix,
         name_suffix=".exr",
         start_frame=start_frame,
         frame_zero_padding=4,
@@ -89,7 +91,7 @@ def face_marker(name="FACE", colour=otio.schema.MarkerColor.GREEN):
 def test_movie_clip_on_a_01_00_00_00_timeline_with_a_source_offset():
     # The movie's timecode starts at 3600 s (86400 frames); the clip uses media frames 48-57 from its start.
     timeline = timeline_of(gap(100), clip("sh010", movie(start=86400), 86448, 10, markers=[face_marker()]), start=86400)
-    (shot,) = shots_from_timeline(timeline, marker="FACE")
+    (shot,) = shots_from_timeline(timeline, ClipSelection(marker="FACE"))
     assert (shot.record, shot.source, shot.first_frame) == (FrameSpan(86500, 86509), FrameSpan(1049, 1058), 1001)
     assert shot.media == "/media/a.mov" and shot.rate == Fraction(24) and shot.track == "V1"
 
@@ -146,7 +148,7 @@ def test_choose_by_marker_name_colour_track_and_clip_names():
         clip("b", movie(), 5, 5, markers=[red]),
         clip("c", movie(), 10, 5),
     )
-    names = lambda **how: [c.name for c in choose_clips(timeline, **how)]  # noqa: E731
+    names = lambda **how: [c.name for c in choose_clips(timeline, ClipSelection(**how))]  # noqa: E731
     assert names(marker="face") == ["a"]
     assert names(marker_colour="red") == ["b"]
     assert names(clips=["c", "a"]) == ["a", "c"]
@@ -158,7 +160,7 @@ def test_choose_by_marker_name_colour_track_and_clip_names():
 
 def test_no_matching_clip_is_one_line_naming_the_file():
     with pytest.raises(TimelineError, match="cut.otio: no clip matches marker 'FACE'"):
-        shots_from_timeline(timeline_of(clip("a", movie(), 0, 5)), marker="FACE", source_path="cut.otio")
+        shots_from_timeline(timeline_of(clip("a", movie(), 0, 5)), ClipSelection(marker="FACE"), "cut.otio")
 
 
 def test_relative_media_paths_resolve_against_the_timeline_folder(tmp_path):

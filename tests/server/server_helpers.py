@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
 import subprocess
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from faceplate.server.launch import free_port, serve_command, serve_env, stop_engine
 from faceplate_host.client import EngineClient, EngineError
 
 REPO = Path(__file__).resolve().parents[2]
@@ -24,12 +22,6 @@ QUICK_SETTINGS = {
     "mask": {"landmark_only": True},
     "curate": {"rules": ["identity", "blur"]},
 }
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass
@@ -55,41 +47,16 @@ class Engine:
         self.process.wait(timeout=10)
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.kill9()
+        stop_engine(self.process)
 
 
 def start_engine(roots: Path | list[Path], data: Path, port: int | None = None) -> Engine:
     """``roots``: one folder, or several (the first is where relative paths land)."""
     port = port or free_port()
     folders = [str(r) for r in roots] if isinstance(roots, (list, tuple)) else [str(roots)]
-    env = dict(
-        os.environ,
-        PYTHONPATH=os.pathsep.join([str(REPO / "engine"), str(REPO / "plugin"), os.environ.get("PYTHONPATH", "")]),
-    )
     log = open(data.parent / f"{data.name}-serve.log", "ab")
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "faceplate.cli.main",
-            "serve",
-            "--port",
-            str(port),
-            "--roots",
-            *folders,
-            "--data",
-            str(data),
-            "--cpu-workers",
-            "2",
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env=env,
+        serve_command(port, folders, data, "--cpu-workers", "2"), stdout=log, stderr=subprocess.STDOUT, env=serve_env()
     )
     engine = Engine(process, f"http://127.0.0.1:{port}", data, Path(folders[0]), port)
     deadline = time.monotonic() + 60

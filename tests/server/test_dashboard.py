@@ -10,6 +10,7 @@ import shutil
 import time
 
 import pytest
+from server_helpers import TINY
 
 pytestmark = [
     pytest.mark.slow,
@@ -20,7 +21,7 @@ pytestmark = [
 ]
 
 LONG_TRAIN = {
-    "model": {"resolution": 64, "ae_dims": 32, "e_dims": 8, "d_dims": 8, "d_mask_dims": 4},
+    "model": TINY["model"],
     "train": {
         "iterations": 100000,
         "batch_size": 2,
@@ -172,7 +173,6 @@ def test_a_shot_that_fails_qc_shows_fail_with_working_links_to_report_movie_and_
 ):
     shot, engine = shot_on_engine(example, extracted_shot, engine_factory, "sh_verdict")
     from cdp import Browser
-    from server_helpers import TINY
 
     # three iterations of training, rendered, checked and reported for real; the supervisor holds the head
     # pose to 1 degree, which a 3-iteration face does not meet (about 5 degrees off)

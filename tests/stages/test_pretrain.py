@@ -29,6 +29,7 @@ QUICK = {
     "train.preview_every": 100,
     "train.device": "cpu",
 }
+QUICK_FLAGS = ["--batch", "2", "--device", "cpu", "--checkpoint-every", "100", "--preview-every", "100"]  # QUICK's
 
 
 @pytest.fixture(scope="module")
@@ -51,16 +52,9 @@ def library(test_data, tmp_path_factory):
                 "64",
                 "--iterations",
                 "3",
-                "--batch",
-                "2",
                 "--lr-warmup",
                 "1",
-                "--device",
-                "cpu",
-                "--checkpoint-every",
-                "100",
-                "--preview-every",
-                "100",
+                *QUICK_FLAGS,
             ]
         )
         == 0
@@ -187,14 +181,7 @@ def test_auto_without_cuda_is_preview_and_the_artists_lr_wins(shot, capsys):
                 "1e-4",
                 "--iterations",
                 "1",
-                "--batch",
-                "2",
-                "--device",
-                "cpu",
-                "--checkpoint-every",
-                "100",
-                "--preview-every",
-                "100",
+                *QUICK_FLAGS,
             ]
         )
         == 0

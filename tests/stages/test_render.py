@@ -6,14 +6,12 @@ and independent of training: it returns the input face tinted, with a full mask.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import resource
 import signal
 import subprocess
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 from typing import get_args
 
 import cv2
@@ -25,6 +23,7 @@ from pydantic import ValidationError
 
 from faceplate.cli.main import main
 from faceplate.demo import CONSENT_REF, PLATE_SPACE, build_example
+from faceplate.demo.editorial import tree_hashes
 from faceplate.errors import FrameRangeError, InferenceError, RenderError, SettingsError, StageCancelled
 from faceplate.export.generator_export import export_generator
 from faceplate.media import ColourTransform, open_plate, read_image, to_float01, write_image
@@ -81,14 +80,6 @@ def _paths(ws, fmt="exr", version=None):
 
 def _record(ws, frame):
     return json.loads(_paths(ws).record(frame).read_text())
-
-
-def _tree_digest(root: Path) -> dict[str, str]:
-    return {
-        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(root.rglob("*"))
-        if p.is_file()
-    }
 
 
 @pytest.fixture(scope="module")
@@ -212,14 +203,14 @@ def test_a_review_note_as_an_override_publishes_v002_rerendering_only_its_frames
 ):
     assert _cli(linear_shot.root) == 0
     render_dir = linear_shot.root / "render"
-    v001 = _tree_digest(render_dir / "v001")
+    v001 = tree_hashes(render_dir / "v001")
     assert latest_version(render_dir) == "v001" and _paths(linear_shot, version="v001").movie.is_file()
     capsys.readouterr()
     assert _cli(linear_shot.root, "--override", "1003-1004:feather=20", quiet=False) == 0
     err = capsys.readouterr().err
     assert "rendered 1003-1004 into v002 (settings changed: 1003-1004)" in err
     assert "carried 1001-1002,1005-1006 from v001" in err and "published v002" in err
-    assert _tree_digest(render_dir / "v001") == v001, "the placed version is never rewritten"
+    assert tree_hashes(render_dir / "v001") == v001, "the placed version is never rewritten"
     assert latest_version(render_dir) == "v002"
     latest = json.loads((render_dir / "latest.json").read_text())
     assert latest["version"] == "v002" and latest["layer"].endswith("render/v002/layer/faceplate.####.exr")
@@ -246,10 +237,10 @@ def test_range_overrides_change_only_their_frames(linear_shot):
 def test_an_override_that_holds_no_frame_of_the_shot_is_refused_not_silently_rendered(linear_shot):
     """What a job from a host runs (the stage, not the CLI's flag check): a note in another numbering, e.g. a
     movie's frames counted from 1, must say so instead of finishing with no new version."""
-    before = _tree_digest(linear_shot.root / "render") if (linear_shot.root / "render").exists() else None
+    before = tree_hashes(linear_shot.root / "render") if (linear_shot.root / "render").exists() else None
     with pytest.raises(RenderError, match="override for frames 22 holds no frame of the shot range 1001-1006"):
         _render(linear_shot, overrides=[{"frames": "22", "changes": {"feather_px": 20.0}}])
-    after = _tree_digest(linear_shot.root / "render") if (linear_shot.root / "render").exists() else None
+    after = tree_hashes(linear_shot.root / "render") if (linear_shot.root / "render").exists() else None
     assert after == before, "nothing written"
 
 
@@ -407,12 +398,12 @@ def test_seamless_blend_brings_the_face_edge_to_the_plate(linear_shot):
 )
 def test_bad_values_are_refused_with_one_line_and_the_shot_untouched(linear_shot, capfd, flag, value):
     assert _cli(linear_shot.root, "--override", "1005:sharpen=0.5") == 0
-    before = _tree_digest(linear_shot.root)
+    before = tree_hashes(linear_shot.root)
     capfd.readouterr()
     assert _cli(linear_shot.root, f"{flag}={value}") == 1
     err = capfd.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith(f"faceplate: error: bad render setting {flag}"), err
-    assert _tree_digest(linear_shot.root) == before
+    assert tree_hashes(linear_shot.root) == before
 
 
 def test_a_bad_setting_cannot_be_stored_by_any_caller(linear_shot):
@@ -469,7 +460,7 @@ def _limit_file_size(limit: int):
 def test_disk_full_mid_render_keeps_finished_frames_and_says_so_in_one_line(linear_shot):
     assert _cli(linear_shot.root, "--device", "cpu") == 0
     frames = range(1001, 1007)
-    placed = _tree_digest(linear_shot.root / "render" / "v001")
+    placed = tree_hashes(linear_shot.root / "render" / "v001")
     limit = 48 * 1024
     assert (
         linear_shot.manifest_path.stat().st_size < limit // 4
@@ -484,7 +475,7 @@ def test_disk_full_mid_render_keeps_finished_frames_and_says_so_in_one_line(line
     lines = done.stderr.strip().splitlines()
     assert done.returncode == 1 and len(lines) == 1, done.stderr
     assert lines[0].startswith("faceplate: error: no space left to write") and "run the same command again" in lines[0]
-    assert _tree_digest(linear_shot.root / "render" / "v001") == placed, "the published version is untouched"
+    assert tree_hashes(linear_shot.root / "render" / "v001") == placed, "the published version is untouched"
     paths = _paths(linear_shot, version="v002")
     started = [f for f in frames if paths.layer(f).is_file()]  # a layer written, its preview refused: no record
     assert started and not any(paths.record(f).exists() for f in frames)

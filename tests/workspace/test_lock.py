@@ -12,20 +12,12 @@ import threading
 
 import numpy as np
 import pytest
+from workspace_helpers import HOLD, hold_shot
 
 from faceplate.errors import WorkspaceBusy
 from faceplate.media import write_image
 from faceplate.workspace import init_workspace, open_workspace
 from faceplate.workspace.lock import LOCK_NAME, holder_text
-
-HOLD = textwrap.dedent("""
-    import sys, time
-    from faceplate.workspace import open_workspace
-    ws = open_workspace(sys.argv[1])
-    with ws.stage_run("train", {}, {}):
-        print("holding", flush=True)
-        sys.stdin.read()  # until the test lets go: however slow the machine, never before
-""")
 
 
 @pytest.fixture()
@@ -35,16 +27,8 @@ def shot(tmp_path):
     return init_workspace(tmp_path / "shot", str(tmp_path / "plate" / "p.####.png")).root
 
 
-def _hold(shot):
-    proc = subprocess.Popen(
-        [sys.executable, "-c", HOLD, str(shot)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-    )
-    assert proc.stdout.readline().strip() == "holding"
-    return proc
-
-
 def test_a_second_writer_is_refused_naming_the_holder_and_nothing_is_touched(shot):
-    holder = _hold(shot)
+    holder = hold_shot(shot)
     try:
         before = (shot / "faceplate.json").read_bytes()
         done = subprocess.run(
@@ -64,7 +48,7 @@ def test_a_second_writer_is_refused_naming_the_holder_and_nothing_is_touched(sho
 
 
 def test_a_killed_holder_frees_the_shot_and_its_run_is_marked_interrupted(shot):
-    holder = _hold(shot)
+    holder = hold_shot(shot)
     stray = shot / "facesets" / ".index.abc123.tmp.jsonl"  # what a killed atomic write leaves behind
     stray.parent.mkdir(parents=True)
     stray.write_text("half")
@@ -149,7 +133,7 @@ def test_shared_holders_coexist_and_an_exclusive_stage_is_refused_naming_them(sh
 
 
 def test_a_shared_request_is_refused_while_an_exclusive_stage_holds_the_shot(shot):
-    holder = _hold(shot)
+    holder = hold_shot(shot)
     try:
         with pytest.raises(WorkspaceBusy, match="`train` since"):
             with open_workspace(shot).locked("render of 1001-1002", shared=True):

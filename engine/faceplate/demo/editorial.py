@@ -8,11 +8,7 @@ free loopback port with a temporary data folder (its own job store and token), a
 from __future__ import annotations
 
 import logging
-import os
-import signal
-import socket
 import subprocess
-import sys
 import tempfile
 import time
 from contextlib import contextmanager
@@ -22,6 +18,7 @@ import opentimelineio as otio
 
 from faceplate.errors import FaceplateError
 from faceplate.media import FrameRange
+from faceplate.server.launch import free_port, serve_command, serve_env, stop_engine
 
 log = logging.getLogger(__name__)
 TIMELINE_START = 86400  # 01:00:00:00 at 24 fps, as an editor's timeline starts
@@ -32,22 +29,11 @@ ENGINE_START_S = 90
 def write_example_cut(path: Path, plate: str, frames: FrameRange | None = None, rate: float = 24.0) -> Path:
     """A one-track cut: a slate gap, then the plate's frames as a clip carrying a FACE marker."""
     from faceplate.demo import PLATE_RANGE
+    from faceplate_host.timeline import sequence_reference
 
     frames = frames or PLATE_RANGE
-    folder, name = os.path.split(plate)
-    prefix, _, suffix = name.partition("####")
-    span = otio.opentime.TimeRange(
-        otio.opentime.RationalTime(frames.first, rate), otio.opentime.RationalTime(len(frames), rate)
-    )
-    media = otio.schema.ImageSequenceReference(
-        target_url_base=folder + "/",
-        name_prefix=prefix,
-        name_suffix=suffix,
-        start_frame=frames.first,
-        frame_zero_padding=4,
-        rate=rate,
-        available_range=span,
-    )
+    media = sequence_reference(plate, frames, rate)
+    span = media.available_range
     clip = otio.schema.Clip(name="astronaut_sh010", media_reference=media, source_range=span)
     clip.markers.append(
         otio.schema.Marker(
@@ -96,12 +82,12 @@ def run_through_engine(
     from faceplate_host.client import EngineError
     from faceplate_host.jobs import placed_message, placement_for, submit_shot, verdict_text
     from faceplate_host.shots import ShotError
-    from faceplate_host.timeline import read_timeline, shots_from_timeline, write_layers
+    from faceplate_host.timeline import ClipSelection, read_timeline, shots_from_timeline, write_layers
 
     out = cut.with_name(f"{cut.stem}_with_layers.otio")
     try:
         timeline = read_timeline(cut)
-        (shot,) = shots_from_timeline(timeline, marker="FACE", source_path=str(cut))
+        (shot,) = shots_from_timeline(timeline, ClipSelection(marker="FACE"), str(cut))
         with engine_process(roots) as client:
             job = submit_shot(
                 client,
@@ -201,22 +187,11 @@ def engine_process(roots: Path):
     from faceplate_host.client import EngineClient, EngineError
 
     with tempfile.TemporaryDirectory(prefix="faceplate-demo-engine-") as data:
-        port = _free_port()
+        port = free_port()
         log_path = Path(data) / "serve.log"
-        command = [
-            sys.executable,
-            "-m",
-            "faceplate.cli.main",
-            "serve",
-            "--port",
-            str(port),
-            "--roots",
-            str(roots),
-            "--data",
-            str(Path(data) / "engine"),
-        ]
+        command = serve_command(port, [roots], Path(data) / "engine")
         with open(log_path, "wb") as output:
-            process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, env=_engine_env())
+            process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, env=serve_env())
         try:
             client = EngineClient(f"http://127.0.0.1:{port}", token_file=Path(data) / "engine" / "token")
             deadline = time.monotonic() + ENGINE_START_S
@@ -232,30 +207,5 @@ def engine_process(roots: Path):
             log.info("engine started at %s (data %s)", client.url, data)
             yield client
         finally:
-            _stop(process)
+            stop_engine(process)
             log.info("engine stopped")
-
-
-def _engine_env() -> dict:
-    """The engine subprocess imports the same faceplate and faceplate_host as this process."""
-    import faceplate
-    import faceplate_host
-
-    paths = [str(Path(faceplate.__file__).parents[1]), str(Path(faceplate_host.__file__).parents[1])]
-    return dict(os.environ, PYTHONPATH=os.pathsep.join(paths + [os.environ.get("PYTHONPATH", "")]))
-
-
-def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGINT)  # as Ctrl-C: the engine stops its workers at a safe point and exits
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]

@@ -31,10 +31,10 @@ def workspaces_from_timeline(
     clip's media as ``maps`` (``--map FROM=TO``) puts it on this machine."""
     from faceplate_host.jobs import workspace_for
     from faceplate_host.shots import ShotError
-    from faceplate_host.timeline import read_timeline, shots_from_timeline
+    from faceplate_host.timeline import ClipSelection, read_timeline, shots_from_timeline
 
     try:
-        shots = shots_from_timeline(read_timeline(timeline), marker=marker, source_path=str(timeline))
+        shots = shots_from_timeline(read_timeline(timeline), ClipSelection(marker=marker), str(timeline))
     except ShotError as exc:  # the reader's one line names the file and the clip
         raise FarmError(str(exc)) from None
     if not sources:

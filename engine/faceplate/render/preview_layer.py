@@ -12,22 +12,17 @@ replaces the preview with it. Imports no numpy: the server reads it for every ar
 from __future__ import annotations
 
 import json
-import re
 import shutil
 from pathlib import Path
 
 from faceplate.atomic import read_json, write_text_atomic
-from faceplate.render.versions import numbered_folders
+from faceplate.render.versions import Numbering
 from faceplate.workspace.manifest import now_iso
 
 PREVIEW_DIR = "preview"
 SCHEMA = "LayerPreview.1"
 INFO_FILE = "preview.json"
-_NAME = re.compile(r"^it(\d{8,})$")
-
-
-def preview_name(iteration: int) -> str:
-    return f"it{iteration:08d}"
+PREVIEWS = Numbering("it", 8)  # it00000500: the iteration previewed
 
 
 def start_preview(render_dir: Path, iteration: int) -> Path:
@@ -35,7 +30,7 @@ def start_preview(render_dir: Path, iteration: int) -> Path:
     folder = render_dir / PREVIEW_DIR
     for left in folder.glob(".*.partial") if folder.is_dir() else ():
         shutil.rmtree(left, ignore_errors=True)
-    building = folder / f".{preview_name(iteration)}.partial"
+    building = folder / f".{PREVIEWS.name(iteration)}.partial"
     building.mkdir(parents=True)
     return building
 
@@ -45,7 +40,7 @@ def publish_preview(render_dir: Path, building: Path, iteration: int, details: d
     rename it into place; then the older previews go."""
     info = {"schema": SCHEMA, "iteration": iteration, **details, "made": now_iso()}
     write_text_atomic(building / INFO_FILE, json.dumps(info, indent=1) + "\n")
-    final = render_dir / PREVIEW_DIR / preview_name(iteration)
+    final = render_dir / PREVIEW_DIR / PREVIEWS.name(iteration)
     _remove(final)
     building.rename(final)
     for name in list_previews(render_dir):
@@ -56,7 +51,7 @@ def publish_preview(render_dir: Path, building: Path, iteration: int, details: d
 
 def list_previews(render_dir: Path) -> list[str]:
     """The complete previews' folder names, oldest first."""
-    return numbered_folders(render_dir / PREVIEW_DIR, _NAME)
+    return PREVIEWS.folders(render_dir / PREVIEW_DIR)
 
 
 def read_preview(render_dir: Path) -> dict | None:

@@ -19,6 +19,7 @@ import json
 import os
 import re
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,24 +33,38 @@ VERSION_SCHEMA = "LayerVersion.1"
 LATEST_SCHEMA = "LayerLatest.1"
 VERSION_FILE = "version.json"
 LATEST_FILE = "latest.json"
-_NAME = re.compile(r"^v(\d{3,})$")
 
 
-def version_name(number: int) -> str:
-    return f"v{number:03d}"
+@dataclass(frozen=True)
+class Numbering:
+    """Folder names made of a prefix and a zero-padded number (``v001``, ``it00000500``): each scheme's names
+    written, recognised and listed in order in one place."""
+
+    prefix: str
+    digits: int
+
+    def name(self, number: int) -> str:
+        return f"{self.prefix}{number:0{self.digits}d}"
+
+    def number(self, name: str) -> int | None:
+        """The number ``name`` carries, or None when it is not a name of this scheme."""
+        found = re.fullmatch(rf"{re.escape(self.prefix)}(\d{{{self.digits},}})", name)
+        return int(found[1]) if found else None
+
+    def folders(self, folder: Path) -> list[str]:
+        """The names of this scheme's folders in ``folder``, lowest number first."""
+        if not folder.is_dir():
+            return []
+        found = {p.name: n for p in folder.iterdir() if p.is_dir() and (n := self.number(p.name)) is not None}
+        return sorted(found, key=found.get)
+
+
+VERSIONS = Numbering("v", 3)
 
 
 def list_versions(render_dir: Path) -> list[str]:
     """Every version folder, oldest first (published or not)."""
-    return numbered_folders(render_dir, _NAME)
-
-
-def numbered_folders(folder: Path, name: re.Pattern) -> list[str]:
-    """The names of the folders in ``folder`` that ``name`` matches, by the number it captures, lowest first."""
-    if not folder.is_dir():
-        return []
-    found = {p.name: int(match[1]) for p in folder.iterdir() if p.is_dir() and (match := name.match(p.name))}
-    return sorted(found, key=found.get)
+    return VERSIONS.folders(render_dir)
 
 
 def read_version(render_dir: Path, name: str) -> dict | None:
@@ -65,7 +80,9 @@ def latest_version(render_dir: Path) -> str | None:
     """The version ``latest.json`` names (the newest published one)."""
     latest = read_json(render_dir / LATEST_FILE) or {}
     name = latest.get("version")
-    return name if isinstance(name, str) and _NAME.match(name) and (render_dir / name).is_dir() else None
+    return (
+        name if isinstance(name, str) and VERSIONS.number(name) is not None and (render_dir / name).is_dir() else None
+    )
 
 
 def version_paths(render_dir: Path, version: str, made_with: dict) -> RenderPaths:
@@ -79,7 +96,7 @@ def version_paths(render_dir: Path, version: str, made_with: dict) -> RenderPath
 def open_version(render_dir: Path, base: str | None, name: str, layer_format: str) -> str:
     """Make the next version folder, unpublished (call under the shot's files lock)."""
     existing = list_versions(render_dir)
-    version = version_name(int(existing[-1][1:]) + 1 if existing else 1)
+    version = VERSIONS.name(VERSIONS.number(existing[-1]) + 1 if existing else 1)
     (render_dir / version).mkdir(parents=True)
     info = {
         "schema": VERSION_SCHEMA,

@@ -7,7 +7,7 @@ No torch here: the CLI and the server build and validate these without it.
 from __future__ import annotations
 
 from dataclasses import asdict, fields
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 from faceplate.budget import BUDGET_HELP, BudgetText, IntervalText
 from faceplate.models.config import ARCHITECTURES, ARCHS, ModelConfig
@@ -19,6 +19,11 @@ TARGETS = ("iterations", "minutes", "until_plateau")
 BUDGET_TARGETS = {"train.iterations": None, "train.minutes": None, "train.until_plateau": False}
 # unset (None): the profile's value
 PROFILE_FIELDS = ("lr", "lr_warmup", "batch_size", "warp_ramp", "gan_start", "average_window")
+
+
+def profile_setting(help: str, values: str = "", **constraints) -> Any:
+    """A field the training profile fills where the artist left it unset (None); ``values``: the profiles'."""
+    return setting(None, f"{help} (unset: the profile's{', ' + values if values else ''})", **constraints)
 
 
 @stage_settings
@@ -56,13 +61,10 @@ class TrainSettings:
     )
     # data and optimisation
     # None = the profile's value (see faceplate.training.profiles); checkpoints store the resolved values
-    batch_size: int | None = setting(None, "batch size (unset: the profile's, 8)", ge=1, le=1024, flag="--batch")
-    lr: float | None = setting(None, "learning rate (unset: the profile's, 5e-4 preview, 5e-5 final)", gt=0, le=1)
-    lr_warmup: int | None = setting(
-        None,
-        "linear learning-rate warm-up, in iterations (unset: the profile's, 50 preview, 100 final)",
-        ge=0,
-        le=10**7,
+    batch_size: int | None = profile_setting("batch size", "8", ge=1, le=1024, flag="--batch")
+    lr: float | None = profile_setting("learning rate", "5e-4 preview, 5e-5 final", gt=0, le=1)
+    lr_warmup: int | None = profile_setting(
+        "linear learning-rate warm-up, in iterations", "50 preview, 100 final", ge=0, le=10**7
     )
     lr_min_fraction: float = setting(
         0.1,
@@ -72,29 +74,25 @@ class TrainSettings:
         le=1,
     )
     clip_grad: float = setting(1.0, "gradient-norm clipping", gt=0, le=1000)
-    average_window: int | None = setting(
-        None,
-        "previews, export and render use the training weights averaged over "
-        "about this many iterations (at most a third of the run so far): steadier "
-        "than the last step's; 0: the last step's (unset: the profile's, 2000; 0 "
-        "for a preview from scratch)",
+    average_window: int | None = profile_setting(
+        "previews, export and render use the training weights averaged over about this many iterations (at most "
+        "a third of the run so far): steadier than the last step's; 0: the last step's",
+        "2000; 0 for a preview from scratch",
         ge=0,
         le=10**7,
     )
     weights: LossWeights = setting(default_factory=LossWeights, help="loss weights")
-    gan_start: int | None = setting(
-        None,
-        "iteration where the adversarial term switches on (unset: the profile's, "
-        "2000 preview (500 from a library), never final; --gan-weight 0 keeps it off)",
+    gan_start: int | None = profile_setting(
+        "iteration where the adversarial term switches on",
+        "2000 preview (500 from a library), never final; --gan-weight 0 keeps it off",
         ge=0,
         le=10**9,
     )
     # augmentation
     random_warp: bool = setting(True, "random warp of the network's input")
-    warp_ramp: int | None = setting(
-        None,
-        "the random warp grows from none to full over this many iterations "
-        "(0: full from the start; unset: the profile's, 500 preview, 0 final)",
+    warp_ramp: int | None = profile_setting(
+        "the random warp grows from none to full over this many iterations; 0: full from the start",
+        "500 preview, 0 final",
         ge=0,
         le=10**9,
     )
@@ -146,13 +144,11 @@ class ModelSettings:
     arch: Literal[ARCHS] | None = setting(
         None, "architecture (unset: the profile's): " + "; ".join(f"{a.name}: {a.summary}" for a in ARCHITECTURES)
     )
-    resolution: int | None = setting(
-        None, "model resolution, a multiple of 16 (unset: the profile's)", ge=64, le=512, multiple_of=16
-    )
-    ae_dims: int | None = setting(None, "bottleneck width (unset: the profile's)", ge=4, le=4096)
-    e_dims: int | None = setting(None, "encoder width (unset: the profile's)", ge=4, le=4096)
-    d_dims: int | None = setting(None, "decoder width (unset: the profile's)", ge=4, le=4096)
-    d_mask_dims: int | None = setting(None, "mask head width (unset: the profile's)", ge=4, le=4096)
+    resolution: int | None = profile_setting("model resolution, a multiple of 16", ge=64, le=512, multiple_of=16)
+    ae_dims: int | None = profile_setting("bottleneck width", ge=4, le=4096)
+    e_dims: int | None = profile_setting("encoder width", ge=4, le=4096)
+    d_dims: int | None = profile_setting("decoder width", ge=4, le=4096)
+    d_mask_dims: int | None = profile_setting("mask head width", ge=4, le=4096)
 
     def given(self) -> dict:
         return {k: getattr(self, k) for k in _MODEL_FIELDS if getattr(self, k) is not None}
@@ -163,14 +159,20 @@ class ModelSettings:
 
 
 @stage_settings
-class TrainStageSettings:
-    """What `faceplate train` takes; the shot remembers all but ``init_from`` and ``resume``."""
+class ModelTrainingSettings:
+    """What `faceplate train` and `faceplate pretrain` share: the training, the model's shape, the budget."""
 
     BUDGET_TARGETS: ClassVar[dict] = BUDGET_TARGETS
 
     train: TrainSettings = setting(default_factory=TrainSettings, help="training")
     model: ModelSettings = setting(default_factory=ModelSettings, help="model shape")
     budget: BudgetText = setting(None, BUDGET_HELP + "; unset: preview")
+
+
+@stage_settings
+class TrainStageSettings(ModelTrainingSettings):
+    """What `faceplate train` takes; the shot remembers all but ``init_from`` and ``resume``."""
+
     profile: Literal["auto", "preview", "final"] = setting(
         "auto",
         "defaults for what is not set: preview (small df 64 px model, high lr: a recognisable face in "
@@ -206,15 +208,10 @@ def train_stage_settings(
 
 
 @stage_settings
-class PretrainSettings:
+class PretrainSettings(ModelTrainingSettings):
     """What `faceplate pretrain` takes: a generic face model trained on a library's faces (the same faceset
     on both sides), which each shot then starts from with ``faceplate train SHOT --init-from LIBRARY``."""
 
-    BUDGET_TARGETS: ClassVar[dict] = BUDGET_TARGETS
-
-    train: TrainSettings = setting(default_factory=TrainSettings, help="training")
-    model: ModelSettings = setting(default_factory=ModelSettings, help="model shape")
-    budget: BudgetText = setting(None, BUDGET_HELP + "; unset: preview")
     profile: Literal["auto", "preview", "final"] = setting(
         "auto",
         "defaults for what is not set (as for `faceplate train`): the budget's on this machine; "

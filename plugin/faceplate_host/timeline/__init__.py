@@ -2,7 +2,7 @@
 frames, write the rendered layers on new tracks.
 
     timeline = read_timeline("cut.otio")                        # .otio, or anything OTIO's adapters read
-    shots = shots_from_timeline(timeline, marker="FACE")        # one Shot per clip carrying a FACE marker
+    shots = shots_from_timeline(timeline, ClipSelection(marker="FACE"))  # one Shot per clip marked FACE
 
 Frame maths goes through OTIO itself (``transformed_time_range`` from the clip up to the timeline's
 stack), so nested stacks, transitions, timeline start times such as 86400 (01:00:00:00 at 24 fps)
@@ -35,14 +35,23 @@ from faceplate_host.timeline.clips import (
     shots_from_timeline,
 )
 from faceplate_host.timeline.frames import record_start, timeline_rate
-from faceplate_host.timeline.layers import LAYER_TRACK, add_layer_tracks, layer_clip, split_pattern, write_layers
+from faceplate_host.timeline.layers import (
+    LAYER_TRACK,
+    add_layer_tracks,
+    layer_clip,
+    sequence_reference,
+    split_pattern,
+    write_layers,
+)
 from faceplate_host.timeline.media import media_path, media_span, sequence_pattern
 from faceplate_host.timeline.reading import TimelineError, as_timeline, read_timeline
-from faceplate_host.timeline.selection import choose_clips, video_clips
+from faceplate_host.timeline.selection import EVERY_CLIP, ClipSelection, choose_clips, video_clips
 from faceplate_host.timeline.visibility import record_span
 
 __all__ = [
+    "ClipSelection",
     "DEFAULT_FIRST_FRAME",
+    "EVERY_CLIP",
     "LAYER_TRACK",
     "TimelineError",
     "add_layer_tracks",
@@ -57,6 +66,7 @@ __all__ = [
     "record_start",
     "refuse_retime",
     "sequence_pattern",
+    "sequence_reference",
     "shot_from_clip",
     "shots_and_refusals",
     "shots_from_timeline",

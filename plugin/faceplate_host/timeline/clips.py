@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Optional, Sequence
 
 import opentimelineio as otio
 
@@ -11,68 +10,48 @@ from faceplate_host.shots import DEFAULT_FIRST_FRAME, FrameSpan, Shot, ShotError
 from faceplate_host.timeline.frames import rate_of, timeline_rate
 from faceplate_host.timeline.media import media_frames, media_span, refuse_still, resolution_of
 from faceplate_host.timeline.reading import TimelineError
-from faceplate_host.timeline.selection import choose_clips, track_of
+from faceplate_host.timeline.selection import EVERY_CLIP, ClipSelection, choose_clips, track_of
 from faceplate_host.timeline.visibility import frames_of_range, require_shown
 
 
 def shots_from_timeline(
-    timeline: otio.schema.Timeline,
-    marker: Optional[str] = None,
-    marker_colour: Optional[str] = None,
-    track: Optional[str] = None,
-    clips: Optional[Sequence[str]] = None,
-    handles: int = 0,
-    source_path: str = "",
-    first_frame: int = DEFAULT_FIRST_FRAME,
+    timeline: otio.schema.Timeline, selection: ClipSelection = EVERY_CLIP, source_path: str = ""
 ) -> list[Shot]:
     """One Shot per chosen clip (see ``choose_clips``), in timeline order; a chosen clip that cannot be
     swapped raises ShotError naming it. ``source_path`` is the file the timeline came from: relative
     media paths are resolved against its folder, and shots remember it."""
-    shots, refused = shots_and_refusals(
-        timeline, marker, marker_colour, track, clips, handles, source_path, first_frame
-    )
+    shots, refused = shots_and_refusals(timeline, selection, source_path)
     if refused:
         raise refused[0]
     return shots
 
 
 def shots_and_refusals(
-    timeline: otio.schema.Timeline,
-    marker: Optional[str] = None,
-    marker_colour: Optional[str] = None,
-    track: Optional[str] = None,
-    clips: Optional[Sequence[str]] = None,
-    handles: int = 0,
-    source_path: str = "",
-    first_frame: int = DEFAULT_FIRST_FRAME,
+    timeline: otio.schema.Timeline, selection: ClipSelection = EVERY_CLIP, source_path: str = ""
 ) -> tuple[list[Shot], list[ShotError]]:
     """Like ``shots_from_timeline``, but every chosen clip is tried: (shots, one ShotError per refused clip),
     so a listing can show all of them. No chosen clip at all is still an error."""
-    chosen = choose_clips(timeline, marker, marker_colour, track, clips)
+    chosen = choose_clips(timeline, selection)
     if not chosen:
         raise TimelineError(
-            f"{source_path or timeline.name}: no clip matches {_selection_text(marker, marker_colour, track, clips)}; "
+            f"{source_path or timeline.name}: no clip matches {selection.describe()}; "
             f"mark the clips (e.g. a marker named FACE) or name them"
         )
     shots, refused = [], []
     for clip in chosen:
         try:
             shots.append(
-                shot_from_clip(clip, timeline, handles=handles, source_path=source_path, first_frame=first_frame)
+                shot_from_clip(
+                    clip,
+                    timeline,
+                    handles=selection.handles,
+                    source_path=source_path,
+                    first_frame=selection.first_frame,
+                )
             )
         except ShotError as exc:
             refused.append(exc)
     return sorted(shots, key=lambda s: (s.record.first, s.track)), refused
-
-
-def _selection_text(marker, marker_colour, track, clips) -> str:
-    parts = [
-        f"marker {marker!r}" if marker is not None else "",
-        f"marker colour {marker_colour}" if marker_colour else "",
-        f"track {track!r}" if track is not None else "",
-        f"clips {list(clips)}" if clips else "",
-    ]
-    return ", ".join(p for p in parts if p) or "(any video clip: the timeline has none)"
 
 
 def shot_from_clip(

@@ -9,7 +9,7 @@ from typing import Sequence
 
 import opentimelineio as otio
 
-from faceplate_host.shots import LayerPlacement, ShotError
+from faceplate_host.shots import FrameSpan, LayerPlacement, ShotError
 from faceplate_host.timeline.frames import record_start, timeline_rate
 from faceplate_host.timeline.reading import TimelineError, one_line
 
@@ -17,10 +17,12 @@ LAYER_TRACK = "faceplate"
 _TOKEN = re.compile(r"(#+)|%0?(\d*)d|(@+)")
 
 
-def layer_reference(placement: LayerPlacement, rate: float) -> otio.schema.ImageSequenceReference:
-    """The layer's frames as an ImageSequenceReference: frame N of the sequence at media time N."""
-    base, prefix, padding, suffix = split_pattern(placement.layer_pattern, placement.shot)
-    frames = placement.layer_frames
+def sequence_reference(
+    pattern: str, frames: FrameSpan, rate: float, shot: str = ""
+) -> otio.schema.ImageSequenceReference:
+    """``frames`` of a sequence ``pattern`` (``name.####.exr``) as an ImageSequenceReference: frame N of the
+    sequence at media time N. ``shot`` names the clip in the error for a path that is not a pattern."""
+    base, prefix, padding, suffix = split_pattern(pattern, shot)
     return otio.schema.ImageSequenceReference(
         target_url_base=base,
         name_prefix=prefix,
@@ -55,7 +57,7 @@ def layer_clip(placement: LayerPlacement, rate: float) -> otio.schema.Clip:
     start = otio.opentime.RationalTime(placement.layer_in, rate)
     clip = otio.schema.Clip(
         name=placement.shot,
-        media_reference=layer_reference(placement, rate),
+        media_reference=sequence_reference(placement.layer_pattern, placement.layer_frames, rate, placement.shot),
         source_range=otio.opentime.TimeRange(start, otio.opentime.RationalTime(placement.record.count, rate)),
     )
     clip.metadata["faceplate"] = _layer_metadata(placement)

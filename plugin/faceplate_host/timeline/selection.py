@@ -2,11 +2,40 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Optional, Sequence
 
 import opentimelineio as otio
 
+from faceplate_host.shots import DEFAULT_FIRST_FRAME
 from faceplate_host.timeline.visibility import is_seen
+
+
+@dataclass(frozen=True)
+class ClipSelection:
+    """Which clips of a timeline become shots, and with what frames: by marker name and/or colour, track,
+    clip names (every test given must pass; none at all: every video clip); ``handles`` frames rendered
+    either side; ``first_frame`` is the plate number of a movie's first frame."""
+
+    marker: Optional[str] = None
+    marker_colour: Optional[str] = None
+    track: Optional[str] = None
+    clips: Optional[Sequence[str]] = None
+    handles: int = 0
+    first_frame: int = DEFAULT_FIRST_FRAME
+
+    def describe(self) -> str:
+        """The tests, for a message: ``marker 'FACE', track 'V2'``."""
+        parts = [
+            f"marker {self.marker!r}" if self.marker is not None else "",
+            f"marker colour {self.marker_colour}" if self.marker_colour else "",
+            f"track {self.track!r}" if self.track is not None else "",
+            f"clips {list(self.clips)}" if self.clips else "",
+        ]
+        return ", ".join(p for p in parts if p) or "(any video clip: the timeline has none)"
+
+
+EVERY_CLIP = ClipSelection()  # no test: every video clip, no handles (frozen: one shared default)
 
 
 def video_clips(timeline: otio.schema.Timeline) -> list:
@@ -33,24 +62,18 @@ def _clips_in(composition) -> list:
     return clips
 
 
-def choose_clips(
-    timeline: otio.schema.Timeline,
-    marker: Optional[str] = None,
-    marker_colour: Optional[str] = None,
-    track: Optional[str] = None,
-    clips: Optional[Sequence[str]] = None,
-) -> list:
+def choose_clips(timeline: otio.schema.Timeline, selection: ClipSelection = EVERY_CLIP) -> list:
     """The clips the artist marked: by marker name and/or colour (on the clip, or on its track or the
     timeline over the clip's range), by track name, by clip names; every given test must pass.
     With no test at all, every video clip."""
     chosen = video_clips(timeline)
-    if track is not None:
-        chosen = [c for c in chosen if track_of(c) is not None and track_of(c).name == track]
-    if clips:
-        wanted = set(clips)
+    if selection.track is not None:
+        chosen = [c for c in chosen if track_of(c) is not None and track_of(c).name == selection.track]
+    if selection.clips:
+        wanted = set(selection.clips)
         chosen = [c for c in chosen if c.name in wanted]
-    if marker is not None or marker_colour is not None:
-        chosen = [c for c in chosen if _is_marked(timeline, c, marker, marker_colour)]
+    if selection.marker is not None or selection.marker_colour is not None:
+        chosen = [c for c in chosen if _is_marked(timeline, c, selection.marker, selection.marker_colour)]
     return chosen
 
 

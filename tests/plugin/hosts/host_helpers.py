@@ -1,5 +1,5 @@
 """Helpers for the host tests: real test media copied into an engine's roots folder (never into the repository),
-and the `faceplate` command run with a chosen HOME."""
+Resolve's interview clip and its publish, and the `faceplate` command run with a chosen HOME."""
 
 from __future__ import annotations
 
@@ -26,6 +26,35 @@ def copy_media(roots: Path, plate: str) -> tuple[Path, Path]:
     plate_path = Path(shutil.copy(data / "head_turns" / plate, roots / "media"))
     source = Path(shutil.copytree(data / "identities" / "John_Salley", roots / "media" / "john_salley"))
     return plate_path, source
+
+
+def resolve_interview(engine, monkeypatch):
+    """(a Resolve stand-in: 19.1, a 30 fps timeline from 108000; its clip, the 30 fps interview shown at
+    108010-108013 from media frame 20 (plate 1021-1024); the source), shots made under the engine's roots."""
+    from resolve_standin import ResolveStandIn
+
+    plate, source = copy_media(engine.roots, "d18.mp4")
+    monkeypatch.setenv("FACEPLATE_SHOTS", str(engine.roots / "shots"))
+    resolve = ResolveStandIn(version=(19, 1, 0), start=108000, rate="30")
+    clip = resolve.clip(
+        "interview", str(plate), start=108010, duration=4, left_offset=20, fps=30.0, resolution="480x480"
+    )
+    return resolve, clip, source
+
+
+def publish_from_resolve(engine, resolve, source, consent_ref: str = "release 2026-114", **options) -> list[str]:
+    """Resolve's publish (the shared pyblish run) of ``source`` into the stand-in, sent to ``engine``; its lines."""
+    from faceplate_host.hosts.resolve.adapter import ResolveAdapter
+    from faceplate_host.hosts.resolve.session import publish_in_resolve
+
+    return publish_in_resolve(
+        ResolveAdapter(resolve),
+        str(source),
+        consent_ref,
+        engine_url=engine.url,
+        token_file=str(engine.data / "token"),
+        **options,
+    )
 
 
 def faceplate(*args, home: Path, **env) -> subprocess.CompletedProcess:

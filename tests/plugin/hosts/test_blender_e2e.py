@@ -7,7 +7,6 @@ files byte-identical."""
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import os
 import subprocess
@@ -19,6 +18,7 @@ import pytest
 from host_helpers import copy_media, faceplate
 from server_helpers import QUICK_SETTINGS
 
+from faceplate.demo.editorial import tree_hashes
 from faceplate_host.jobs import ShotJob, placement_for, require_done, submit_shot
 from faceplate_host.shots import Flag, FrameSpan, Shot
 
@@ -37,14 +37,6 @@ def blender(*args, home: Path, driver: Path = DRIVER, timeout: int = 180, with_o
     assert done.returncode == 0 and results, done.stdout[-3000:] + done.stderr[-3000:]
     result = json.loads(results[-1].removeprefix("RESULT "))
     return (result, done.stdout + done.stderr) if with_output else result
-
-
-def tree_hashes(root: Path) -> dict:
-    return {
-        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(root.rglob("*"))
-        if p.is_file()
-    }
 
 
 def as_data(placement) -> dict:

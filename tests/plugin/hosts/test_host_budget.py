@@ -7,14 +7,13 @@ from __future__ import annotations
 import threading
 
 import pytest
-from host_helpers import copy_media
+from host_helpers import copy_media, publish_from_resolve, resolve_interview
 from nuke_standin import NukeStandIn
 from resolve_standin import ResolveStandIn
 from uimanager_standin import script_globals
 
 from faceplate_host.hosts.nuke.ui import send_selected_dialog
-from faceplate_host.hosts.resolve.adapter import ResolveAdapter
-from faceplate_host.hosts.resolve.session import publish_in_resolve, run_from_menu
+from faceplate_host.hosts.resolve.session import run_from_menu
 
 pytestmark = pytest.mark.slow
 
@@ -53,22 +52,11 @@ def test_cancel_in_the_nuke_budget_prompt_sends_nothing(engine, monkeypatch):
 
 
 def test_resolves_publish_sends_its_budget(engine, monkeypatch):
-    plate, source = copy_media(engine.roots, "d18.mp4")
-    monkeypatch.setenv("FACEPLATE_SHOTS", str(engine.roots / "shots"))
-    resolve = ResolveStandIn(version=(19, 1, 0), start=108000, rate="30")
-    resolve.timeline.current = resolve.clip("interview", str(plate), start=108010, duration=4, left_offset=20, fps=30.0)
+    resolve, clip, source = resolve_interview(engine, monkeypatch)
+    resolve.timeline.current = clip
     cancel = threading.Event()
     cancel.set()  # stop the job as soon as it is sent
-    lines = publish_in_resolve(
-        ResolveAdapter(resolve),
-        str(source),
-        "release 2026-114",
-        engine_url=engine.url,
-        token_file=str(engine.data / "token"),
-        budget="final",
-        cancel=cancel,
-        poll_s=0.2,
-    )
+    lines = publish_from_resolve(engine, resolve, source, budget="final", cancel=cancel, poll_s=0.2)
     assert any("cancelled" in line for line in lines), lines
     job = _sent_and_cancelled(engine)
     assert job["spec"]["budget"] == "final" and job["spec"]["settings"]["mask"]["budget"] == "final"

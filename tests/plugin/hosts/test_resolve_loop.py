@@ -11,15 +11,14 @@ import time
 from pathlib import Path
 
 import pytest
+from host_helpers import publish_from_resolve
 from server_helpers import QUICK_SETTINGS, TINY
-from test_blender_e2e import tree_hashes
 from test_resolve_publish import marked_interview
 from uimanager_standin import script_globals
 
-from faceplate_host.hosts.resolve.adapter import ResolveAdapter
+from faceplate.demo.editorial import tree_hashes
 from faceplate_host.hosts.resolve.follow_window import TIMER
 from faceplate_host.hosts.resolve.reattach import RECORDS_FOLDER
-from faceplate_host.hosts.resolve.session import publish_in_resolve
 from faceplate_host.jobs import override_settings
 
 pytestmark = pytest.mark.slow
@@ -45,16 +44,7 @@ def watching(cancel: bool = False):
 
 def publish(engine, resolve, source, artist, **options):
     scope = script_globals(resolve, artist)
-    lines = publish_in_resolve(
-        ResolveAdapter(resolve),
-        str(source),
-        "release 2026-114",
-        scope=scope,
-        engine_url=engine.url,
-        token_file=str(engine.data / "token"),
-        poll_s=0.1,
-        **options,
-    )
+    lines = publish_from_resolve(engine, resolve, source, scope=scope, poll_s=0.1, **options)
     assert scope["dispatchers"], lines
     [dispatcher] = scope["dispatchers"]
     return lines, dispatcher.windows[0].GetItems()["Status"].texts

@@ -6,37 +6,22 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from host_helpers import copy_media
-from resolve_standin import ResolveStandIn
+from host_helpers import publish_from_resolve, resolve_interview
 from server_helpers import QUICK_SETTINGS
-
-from faceplate_host.hosts.resolve.adapter import ResolveAdapter
-from faceplate_host.hosts.resolve.session import publish_in_resolve
 
 pytestmark = pytest.mark.slow
 
 
 def marked_interview(engine, monkeypatch):
     """A Resolve stand-in whose timeline marks 108010-108013, a 30 fps clip (media 1021-1024); the source."""
-    plate, source = copy_media(engine.roots, "d18.mp4")  # 30 fps
-    monkeypatch.setenv("FACEPLATE_SHOTS", str(engine.roots / "shots"))
-    resolve = ResolveStandIn(version=(19, 1, 0), start=108000, rate="30")
-    resolve.clip("interview", str(plate), start=108010, duration=4, left_offset=20, fps=30.0, resolution="480x480")
+    resolve, _, source = resolve_interview(engine, monkeypatch)
     resolve.timeline.marks = {"video": {"in": 10, "out": 13}}
     return resolve, source
 
 
 def test_the_marked_clip_comes_back_on_a_new_track_at_its_record_frames(engine, monkeypatch):
     resolve, source = marked_interview(engine, monkeypatch)
-    lines = publish_in_resolve(
-        ResolveAdapter(resolve),
-        str(source),
-        "release 2026-114",
-        engine_url=engine.url,
-        token_file=str(engine.data / "token"),
-        settings=QUICK_SETTINGS,
-        poll_s=0.2,
-    )
+    lines = publish_from_resolve(engine, resolve, source, settings=QUICK_SETTINGS, poll_s=0.2)
     [line] = lines  # which version was placed, and QC's verdict on it
     assert line.startswith("Faceplate: interview: layer v001 placed at 108010-108013 on track 'faceplate'; QC "), line
     [(imported,)] = resolve.calls("ImportMedia")
@@ -48,12 +33,8 @@ def test_the_marked_clip_comes_back_on_a_new_track_at_its_record_frames(engine, 
 
 
 def test_without_a_consent_reference_nothing_is_submitted(engine, monkeypatch):
-    plate, source = copy_media(engine.roots, "d18.mp4")
-    monkeypatch.setenv("FACEPLATE_SHOTS", str(engine.roots / "shots"))
-    resolve = ResolveStandIn(version=(19, 1, 0), start=108000, rate="30")
-    resolve.timeline.current = resolve.clip("interview", str(plate), start=108010, duration=4, left_offset=20, fps=30.0)
-    lines = publish_in_resolve(
-        ResolveAdapter(resolve), str(source), "", engine_url=engine.url, token_file=str(engine.data / "token")
-    )
+    resolve, clip, source = resolve_interview(engine, monkeypatch)
+    resolve.timeline.current = clip
+    lines = publish_from_resolve(engine, resolve, source, consent_ref="")
     assert len(lines) == 1 and "no consent reference" in lines[0] and "\n" not in lines[0]
     assert engine.client.jobs() == [] and not resolve.calls("ImportMedia")

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Optional
 
 from faceplate_host.errors import NkError
-from faceplate_host.shots import LayerPlacement, Shot
+from faceplate_host.shots import FrameSpan, LayerPlacement, Shot
 
 GROUP_CLASSES = ("Group", "LiveGroup")
 # Script-level commands written as `word {...}` that are not nodes.
@@ -69,41 +69,25 @@ def node_text(cls: str, knobs: list[tuple[str, object]]) -> str:
     return cls + " {\n" + "".join(f" {key} {tcl_word(value)}\n" for key, value in knobs) + "}\n"
 
 
+def read_node_text(file: str, frames: FrameSpan, knobs: list[tuple[str, object]]) -> str:
+    """A Read node of ``file``'s ``frames``, then ``knobs`` (colour space, name, position...)."""
+    return node_text("Read", [("inputs", 0), ("file", file), ("first", frames.first), ("last", frames.last), *knobs])
+
+
 def layer_snippet(shot: Shot, placement: LayerPlacement, version: str = "13.0 v1") -> str:
     """The graph ``NukeAdapter.place`` builds, as text: the layer Read, the plate Read, Merge2 over."""
     from faceplate_host.hosts.nuke.adapter import flag_label
 
     layer_name = f"FaceplateLayer_{_node_name(shot.name)}"
     space = [("colorspace", shot.colour_space)] if shot.colour_space else []
-    layer = node_text(
-        "Read",
-        [
-            ("inputs", 0),
-            ("file", placement.layer_pattern),
-            ("first", placement.layer_frames.first),
-            ("last", placement.layer_frames.last),
-            ("origfirst", placement.layer_frames.first),
-            ("origlast", placement.layer_frames.last),
-            *space,
-            ("name", layer_name),
-            ("label", f"faceplate layer\n{placement.layer_frames}"),
-            ("xpos", 110),
-            ("ypos", 0),
-        ],
+    frames = placement.layer_frames
+    layer = read_node_text(
+        placement.layer_pattern,
+        frames,
+        [("origfirst", frames.first), ("origlast", frames.last), *space, ("name", layer_name)]
+        + [("label", f"faceplate layer\n{frames}"), ("xpos", 110), ("ypos", 0)],
     )
-    plate = node_text(
-        "Read",
-        [
-            ("inputs", 0),
-            ("file", shot.media),
-            ("first", shot.source.first),
-            ("last", shot.source.last),
-            *space,
-            ("name", _node_name(shot.name)),
-            ("xpos", 0),
-            ("ypos", 0),
-        ],
-    )
+    plate = read_node_text(shot.media, shot.source, [*space, ("name", _node_name(shot.name)), ("xpos", 0), ("ypos", 0)])
     merge = node_text(
         "Merge2",
         [
