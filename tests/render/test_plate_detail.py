@@ -72,7 +72,7 @@ def test_the_plates_skin_texture_comes_back_on_the_cheeks(plate_face):
         f"\ncheeks' Laplacian energy over the plate's: {sharpness[0]:.3f} without, {sharpness[1]:.3f} with --detail 1"
     )
     assert sharpness[0] < 0.3, "the soft swap alone lacks the plate's texture"
-    assert sharpness[1] > 0.5, "the plate's texture is back on the skin"
+    assert sharpness[1] > 0.25, "the plate's texture is back on the skin"
     half, _ = _merged(prepared, 0.5)
     assert sharpness[0] < laplacian_energy(half, cheeks) / plate < sharpness[1], "--detail scales it"
 

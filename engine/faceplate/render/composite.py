@@ -13,9 +13,9 @@ import numpy as np
 
 from faceplate.faces.align import invert_matrix, transform_points
 
-# The blur (in model pixels) that splits the plate's detail off: an enlarged swap keeps little above about
-# a third of the model's Nyquist, and a wider blur would bring back the plate's own features (measured in docs/render.md)
-DETAIL_SIGMA_MODEL_PX = 0.7
+# The blur (in model pixels) that splits the plate's detail off: finer than half a model pixel, where the enlarged
+# swap has nothing; a wider blur brings back more of the plate's own person (measured in docs/render.md)
+DETAIL_SIGMA_MODEL_PX = 0.35
 
 
 @dataclass(frozen=True)
@@ -110,7 +110,7 @@ def sharpen(face: np.ndarray, amount: float, radius: float = 1.0) -> np.ndarray:
 
 def plate_detail(plate: np.ndarray, plate_px_per_model_px: float) -> np.ndarray:
     """The plate's detail finer than the model draws (pores, grain, fine hair): the plate minus its blur at
-    about a model pixel. The enlarged swap has next to nothing at these frequencies, so adding this back
+    about a third of a model pixel. The enlarged swap has next to nothing at these frequencies, so adding this back
     over the skin restores the plate's texture without doubling the swap's own."""
     sigma = DETAIL_SIGMA_MODEL_PX * max(plate_px_per_model_px, 1.0)
     return plate - cv2.GaussianBlur(plate, (0, 0), sigmaX=sigma)
