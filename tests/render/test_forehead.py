@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from render_helpers import prepared_astronaut
 
-from faceplate.faces.detect import DlibHogDetector
-from faceplate.faces.landmarks import DlibLandmarks68
 from faceplate.masks.landmark_mask import BROWS
 from faceplate.media.colour import WORKING_SPACE, ColourTransform
-from faceplate.render.face_plan import PlannedFace
-from faceplate.render.merge import merge_face, prepare_face
+from faceplate.render.merge import merge_face
 from faceplate.render.settings import MergeSettings
 
 BLONDE = np.array([0.95, 0.85, 0.35], np.float32)
@@ -24,11 +22,8 @@ RESOLUTION = 128
 
 @pytest.fixture(scope="module")
 def plate_face(astronaut):
-    box = DlibHogDetector().detect(astronaut)[0].box
-    landmarks = DlibLandmarks68().fit(astronaut, box)
-    colour = ColourTransform(WORKING_SPACE)
-    prepared = prepare_face(astronaut, PlannedFace(0, landmarks), colour, "whole_face", RESOLUTION, margin=8)
-    return astronaut, landmarks, colour, prepared
+    landmarks, prepared = prepared_astronaut(astronaut, RESOLUTION)
+    return astronaut, landmarks, ColourTransform(WORKING_SPACE), prepared
 
 
 def _with_fringe(prepared) -> np.ndarray:

@@ -7,12 +7,10 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
+from render_helpers import prepared_astronaut
 
-from faceplate.faces.detect import DlibHogDetector
-from faceplate.faces.landmarks import DlibLandmarks68
 from faceplate.media.colour import WORKING_SPACE, ColourTransform
-from faceplate.render.face_plan import PlannedFace
-from faceplate.render.merge import merge_face, prepare_face
+from faceplate.render.merge import merge_face
 from faceplate.render.occlusion import occlusion_map
 from faceplate.render.settings import MergeSettings
 
@@ -22,11 +20,7 @@ RESOLUTION = 64
 @pytest.fixture(scope="module")
 def face(astronaut):
     """(prepared face, its soft reconstruction, the plate crop with a prop, the prop's crop mask)."""
-    box = DlibHogDetector().detect(astronaut)[0].box
-    landmarks = DlibLandmarks68().fit(astronaut, box)
-    prepared = prepare_face(
-        astronaut, PlannedFace(0, landmarks), ColourTransform(WORKING_SPACE), "whole_face", RESOLUTION, margin=8
-    )
+    _, prepared = prepared_astronaut(astronaut, RESOLUTION)
     own = np.clip(cv2.GaussianBlur(prepared.crop, (0, 0), 1.5) * 0.95 + 0.02, 0, 1)
     prop = np.zeros((RESOLUTION, RESOLUTION), np.uint8)
     mouth = prepared.landmarks[48:60]

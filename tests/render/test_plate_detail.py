@@ -11,14 +11,12 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
+from render_helpers import prepared_astronaut
 
-from faceplate.faces.detect import DlibHogDetector
-from faceplate.faces.landmarks import DlibLandmarks68
 from faceplate.masks.landmark_mask import LEFT_EYE, RIGHT_EYE
 from faceplate.media.colour import WORKING_SPACE, ColourTransform
 from faceplate.quality.measures import laplacian_energy
-from faceplate.render.face_plan import PlannedFace
-from faceplate.render.merge import merge_face, prepare_face
+from faceplate.render.merge import merge_face
 from faceplate.render.settings import MergeSettings
 
 RESOLUTION = 64  # the CPU preview model's size: the astronaut's face is about three plate pixels a model pixel
@@ -26,12 +24,7 @@ RESOLUTION = 64  # the CPU preview model's size: the astronaut's face is about t
 
 @pytest.fixture(scope="module")
 def plate_face(astronaut):
-    box = DlibHogDetector().detect(astronaut)[0].box
-    landmarks = DlibLandmarks68().fit(astronaut, box)
-    prepared = prepare_face(
-        astronaut, PlannedFace(0, landmarks), ColourTransform(WORKING_SPACE), "whole_face", RESOLUTION, margin=8
-    )
-    return landmarks, prepared
+    return prepared_astronaut(astronaut, RESOLUTION)
 
 
 def _merged(prepared, detail: float, plate_working=None) -> tuple[np.ndarray, np.ndarray]:
