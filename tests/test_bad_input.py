@@ -353,7 +353,7 @@ def test_damaged_loss_history_is_skipped_with_one_warning_and_training_resumes(p
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "loss.jsonl" in lines[0] and "damaged line(s) skipped" in lines[0], done.stderr
     run = open_workspace(shot).manifest.stages[-1]
-    assert run.stage == "train" and run.status == "done" and run.summary["iterations"] == 4
+    assert (run.stage, run.status, run.summary["iterations"]) == ("train", "done", 4)
     assert run.summary["start_iteration"] == 2, "resumed from the checkpoint, not started again"
     assert all(json.loads(line)["iteration"] <= 4 for line in log.read_text().splitlines()), "damaged lines are gone"
     again = faceplate("train", shot, "--iterations", "6")
