@@ -191,6 +191,11 @@ def transform_points(points: np.ndarray, matrix: np.ndarray) -> np.ndarray:
     return pts @ np.asarray(matrix, np.float64)[:, :2].T + np.asarray(matrix, np.float64)[:, 2]
 
 
+def matrix_scale(matrix: np.ndarray) -> float:
+    """How much a 2x3 similarity ``matrix`` enlarges lengths (crop pixels per image pixel for a crop matrix)."""
+    return float(np.sqrt(abs(np.linalg.det(np.asarray(matrix, np.float64)[:, :2]))))
+
+
 def warp_face(image: np.ndarray, matrix: np.ndarray, size: int) -> np.ndarray:
     """Aligned crop: ``image`` [H, W, C] warped by ``matrix`` into [size, size, C].
 
@@ -198,6 +203,5 @@ def warp_face(image: np.ndarray, matrix: np.ndarray, size: int) -> np.ndarray:
     scales the two differ by less than the crop's own later resampling, at 2.5x the cost.
     """
     matrix = np.asarray(matrix, np.float64)
-    enlargement = float(np.sqrt(abs(np.linalg.det(matrix[:, :2]))))
-    flags = cv2.INTER_CUBIC if enlargement > 1.5 else cv2.INTER_LINEAR
+    flags = cv2.INTER_CUBIC if matrix_scale(matrix) > 1.5 else cv2.INTER_LINEAR
     return cv2.warpAffine(image, matrix, (size, size), flags=flags, borderMode=cv2.BORDER_REPLICATE)

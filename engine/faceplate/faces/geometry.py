@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from faceplate.faces.align import _FACE_TYPE_FRAME, TEMPLATE_51, FaceType
+from faceplate.faces.align import _FACE_TYPE_FRAME, TEMPLATE_51, FaceType, matrix_scale
 from faceplate.faces.landmarks import LandmarkModel, landmarks_box
 
 Box = tuple[float, float, float, float]
@@ -80,7 +80,7 @@ def box_in_crop(box: Box, matrix: np.ndarray) -> Box:
     x0, y0, x1, y1 = box
     m = np.asarray(matrix, np.float64)
     cx, cy = m[:, :2] @ np.array([(x0 + x1) / 2, (y0 + y1) / 2]) + m[:, 2]
-    scale = float(np.sqrt(abs(np.linalg.det(m[:, :2]))))
+    scale = matrix_scale(m)
     half_w, half_h = (x1 - x0) * scale / 2, (y1 - y0) * scale / 2
     return float(cx - half_w), float(cy - half_h), float(cx + half_w), float(cy + half_h)
 

@@ -13,8 +13,8 @@ import numpy as np
 
 from faceplate.faces.align import invert_matrix, transform_points
 
-# The blur (in model pixels) that splits the plate's detail off: finer than half a model pixel, where the enlarged
-# swap has nothing; a wider blur brings back more of the plate's own person (measured in docs/render.md)
+# The blur (in model pixels) that splits the plate's detail off: about a third of a model pixel, finer than the
+# enlarged swap draws; a wider blur brings back more of the plate's own person (measured in docs/render.md)
 DETAIL_SIGMA_MODEL_PX = 0.35
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from faceplate.faces.align import crop_matrix, transform_points, warp_face
+from faceplate.faces.align import crop_matrix, matrix_scale, transform_points, warp_face
 from faceplate.masks.landmark_mask import FEATURES, eyes_mouth_mask, face_hull_mask, forehead_fade
 from faceplate.media import ColourTransform
 from faceplate.render.colour_transfer import transfer_colour
@@ -83,7 +83,7 @@ def _occluders(
 
 
 def _plate_px_per_crop_px(prepared: PreparedFace) -> float:
-    return float(1.0 / np.sqrt(abs(np.linalg.det(prepared.matrix[:, :2]))))
+    return 1.0 / matrix_scale(prepared.matrix)
 
 
 def _occluders_on_plate(prepared: PreparedFace, occluders: np.ndarray) -> np.ndarray:
