@@ -344,9 +344,8 @@ def judge(ws, held, checkpoint: Path, brief: bool = False, judge_models: Judge |
 
 
 def plate_scale(ws, held, detail: float) -> dict:
-    """The held-back frames exported, rendered (merge ``detail``) and checked by the shot's own QC at the plate's
-    face size: QC's figures (qc.json ``checks``), what a supervisor reads."""
-    run_stage(ws, "export")
+    """The held-back frames rendered from the exported model (merge ``detail``) and checked by the shot's own QC
+    at the plate's face size: QC's figures (qc.json ``checks``), what a supervisor reads."""
     # every frame (QC checks a published version), checked on the held-back ones
     run_stage(ws, "render", {"preview": False, "merge": {"detail": detail}, "waive_consent": True})
     summary = run_stage(ws, "qc", {"frames": compact_frames(r.frame for r in held)}).summary
@@ -356,6 +355,7 @@ def plate_scale(ws, held, detail: float) -> dict:
 def report(ws, held, device: str = "cpu") -> ev.SwapQuality:
     q = judge(ws, held, ckpt.resolve_checkpoint(ws.root / "model", prefer="best"))
     default = MergeSettings().detail
+    run_stage(ws, "export")  # the best checkpoint, as judged above
     at_plate = {detail: plate_scale(ws, held, detail) for detail in sorted({default, 1.0})}
     for detail, checks in at_plate.items():
         print(
