@@ -79,7 +79,7 @@ from faceplate.training.settings import LossWeights, ModelSettings, PretrainSett
 from faceplate.workspace import init_workspace, open_workspace
 from faceplate.workspace.workspace import MANIFEST_NAME
 
-# The CPU preview profile (faceplate.training.profiles), shared with tests/training/test_quality.py: what an
+# The CPU preview profile (faceplate.training.profiles), shared with tests/qc/test_trained_swap.py: what an
 # artist without a GPU gets by default, so the bench measures what they see.
 CPU_QUALITY_CONFIG = ModelConfig(**PROFILES["preview"].model)
 
