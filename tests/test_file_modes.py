@@ -1,8 +1,9 @@
 """Outputs take the user's umask, like any other tool's: on shared storage a supervisor, another artist or the
 farm's job user opens the layer that was just placed. The demo's own path (the example as an OTIO cut, through a
 real engine process, placed back) on 4 frames with a tiny model, plus the farm export of the shot, in a
-subprocess started under the umask: every file it writes 0644 and every folder 0755 under 022, 0600 / 0700
-under 077. The engine's own data folder is user-only whatever the umask."""
+subprocess started under the umask 027 (group may read, others nothing): every file it writes 0640 and every
+folder 0750, a mode neither a fixed 0644 nor a private 0600 would give. The engine's own data folder is
+user-only whatever the umask."""
 
 from __future__ import annotations
 
@@ -94,8 +95,8 @@ def test_an_atomic_write_takes_the_umask_and_leaves_no_temporary_file(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("umask, file_mode, folder_mode", [(0o022, 0o644, 0o755), (0o077, 0o600, 0o700)])
-def test_every_file_the_demo_writes_takes_the_umask(tmp_path, umask, file_mode, folder_mode):
+def test_every_file_the_demo_writes_takes_the_umask(tmp_path):
+    umask, file_mode, folder_mode = 0o027, 0o640, 0o750
     out = tmp_path / "demo"
     run_demo_under(umask, out)
     modes = modes_under(out)
