@@ -195,7 +195,22 @@ def test_rerun_skips_finished_frames_and_settings_change_rerenders(linear_shot):
     assert len({_record(linear_shot, f)["settings"] for f in frames}) == 1
     back = _render(linear_shot, feather_px=8.0)  # made as v001 made them: carried, nothing rendered
     assert back.frames_written == [] and back.carried == {"v001": frames} and back.version == "v003"
-    assert any(line == "carried 1001-1006 from v001 (same model, settings and faces)" for line in back.lines())
+    assert any(line == "carried 1001-1006 from v001 (same engine, model, settings and faces)" for line in back.lines())
+
+
+def test_frames_an_earlier_engine_made_are_rendered_again_into_a_new_version(linear_shot):
+    """Same model and settings, but v001's records say an earlier engine made it (its merge may differ): a render
+    re-renders every frame into v002, says why, and leaves v001's files as they were."""
+    frames = list(range(1001, 1007))
+    assert _render(linear_shot).version == "v001"
+    for frame in frames:
+        record_file = _paths(linear_shot).record(frame)
+        record_file.write_text(json.dumps(_record(linear_shot, frame) | {"engine": "0.0.9"}))
+    v001 = tree_hashes(linear_shot.root / "render" / "v001")
+    again = _render(linear_shot)
+    assert again.frames_written == frames and again.reasons == {"engine version changed": frames}
+    assert (again.version, again.published) == ("v002", True) and not again.carried
+    assert tree_hashes(linear_shot.root / "render" / "v001") == v001
 
 
 def test_a_review_note_as_an_override_publishes_v002_rerendering_only_its_frames_and_v001_stays_byte_identical(

@@ -1,7 +1,7 @@
 """What one render does with each frame of the shot, and into which version of the layer.
 
-Each frame has the record its files would carry if rendered now (model, settings digest, faces,
-consent). Against the shot's versions (``render.versions``) a frame is
+Each frame has the record its files would carry if rendered now (engine version, model, settings digest,
+faces, consent). Against the shot's versions (``render.versions``) a frame is
 
 - **skipped**: already in the target version with that record (another chunk, or an earlier try);
 - **carried**: an earlier published version holds it with that record (linked, not rendered);
@@ -107,6 +107,7 @@ def _reason(target: RenderPaths, base: RenderPaths | None, wanted: dict, frame: 
     if had is None:
         return "not rendered before"
     for key, why in (
+        ("engine", "engine version changed"),
         ("model", "model changed"),
         ("settings", "settings changed"),
         ("faces", "faces changed (extracted again)"),

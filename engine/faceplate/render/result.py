@@ -61,7 +61,7 @@ class RenderResult:
         into = f" into {self.version}" if self.frames_written else ""
         lines = [f"rendered {compact_frames(self.frames_written) or 'nothing'}{into}" + (f" ({why})" if why else "")]
         lines += [
-            f"carried {compact_frames(frames)} from {version} (same model, settings and faces)"
+            f"carried {compact_frames(frames)} from {version} (same engine, model, settings and faces)"
             for version, frames in self.carried.items()
         ]
         if self.frames_skipped:

@@ -1,5 +1,6 @@
 """A render of the shot, below the render stage: each frame's record (what its files would carry if rendered
-now: the model's sha256, the settings digest that applies to the frame, its faces, the consent), the learned
+now: the engine's version, the model's sha256, the settings digest that applies to the frame, its faces, the
+consent), the learned
 mask and the destination faceset a render reads, and every frame rendered outside the layer's versions (a
 layer preview while training, ``training.layer_previews``). The render stage (``stages.render``) plans
 versions on these records."""
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from faceplate import __version__
 from faceplate.errors import RenderError
 from faceplate.faces.faceset import INDEX_NAME, Faceset, read_shot_faceset
 from faceplate.masks.xseg import load_mask_session
@@ -28,7 +30,7 @@ from faceplate.reporting import Reporter
 from faceplate.workspace import Workspace
 from faceplate.workspace.consent import Consent, check_consent
 
-RECORD_SCHEMA = "RenderFrame.1"
+RECORD_SCHEMA = "RenderFrame.2"
 
 
 def render_unversioned(
@@ -97,7 +99,9 @@ def frame_record(
     shot_range: FrameRange,
     consent: Consent,
 ) -> dict:
-    """The record ``frame``'s files would carry if rendered now (the consent too: its headers say it)."""
+    """The record ``frame``'s files would carry if rendered now (the consent too: its headers say it). The
+    engine's version too: an engine whose merge changed makes other pixels from the same model and settings,
+    so its first render re-renders what an earlier engine made rather than carrying it into a new version."""
     merge = settings.merge_for(frame)
     window = [f for f in range(frame - merge.smoothing_frames, frame + merge.smoothing_frames + 1) if f in shot_range]
     extra = {"learned_mask": learned_sha if "learned" in merge.mask_parts else None}
@@ -105,6 +109,7 @@ def frame_record(
     return {
         "schema": RECORD_SCHEMA,
         "frame": frame,
+        "engine": __version__,
         "model": model_sha,
         "settings": settings.frame_digest(frame, extra),
         "faces": hashlib.sha256(json.dumps(landmarks, sort_keys=True).encode()).hexdigest()[:16],
