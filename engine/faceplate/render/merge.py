@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from faceplate.faces.align import crop_matrix, matrix_scale, transform_points, warp_face
+from faceplate.faces.align import crop_matrix, invert_matrix, matrix_scale, transform_points, warp_face
 from faceplate.masks.landmark_mask import FEATURES, eyes_mouth_mask, face_hull_mask, forehead_fade
 from faceplate.media import ColourTransform
 from faceplate.render.colour_transfer import transfer_colour
@@ -27,6 +27,7 @@ from faceplate.render.composite import (
     warp_to_plate,
 )
 from faceplate.render.face_plan import PlannedFace
+from faceplate.render.glasses import glasses_map
 from faceplate.render.occlusion import occlusion_map
 from faceplate.render.settings import MergeSettings
 
@@ -82,6 +83,16 @@ def _occluders(
     return occlusion_map(prepared.crop, own, prepared.hull, settings.occlusion_threshold)
 
 
+def _glasses(prepared: PreparedFace, learned: np.ndarray | None, settings: MergeSettings) -> np.ndarray | None:
+    """The plate's glasses over ``prepared.region`` (0..1), where the settings keep what is in front of the face
+    (the same switch as the occlusion cue); None without glasses."""
+    if not settings.finds_occluders(_learned_in_use(learned, settings)):
+        return None
+    region = prepared.region
+    on_plate = transform_points(prepared.landmarks, invert_matrix(prepared.matrix))
+    return glasses_map(prepared.region_working, on_plate - np.array([region.x0, region.y0], np.float64))
+
+
 def _plate_px_per_crop_px(prepared: PreparedFace) -> float:
     return 1.0 / matrix_scale(prepared.matrix)
 
@@ -115,7 +126,8 @@ def merge_face(
     own: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(face colours in the plate's space, shaped matte), both over ``prepared.region``; ``own``: the
-    destination's reconstruction of the crop (the occlusion cue), where the model exports one."""
+    destination's reconstruction of the crop (the occlusion cue), where the model exports one. What stands in
+    front of the face (that cue's occluders, the plate's glasses) is taken out of the matte."""
     mask = _crop_mask(prepared, predicted, learned, settings).astype(np.float32)
     occluders = _occluders(prepared, learned, own, settings)
     skin = mask if occluders is None else mask * (1.0 - occluders)
@@ -129,6 +141,8 @@ def merge_face(
     matte = shape_matte(warp_to_plate(mask, prepared.matrix, region), settings.erode_px, settings.feather_px)
     if occluders is not None:  # after the shaping: erode and feather set the face's outline, not the occluder's edge
         matte *= 1.0 - _occluders_on_plate(prepared, occluders)
+    if (glasses := _glasses(prepared, learned, settings)) is not None:
+        matte *= 1.0 - glasses
     if settings.blend == "seamless":
         face_plate_px = blend_seamless(face_plate_px, prepared.region_working, matte)
     if settings.detail > 0:

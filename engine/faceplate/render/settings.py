@@ -45,8 +45,9 @@ class MergeSettings:
     )
     occlusion: Literal["auto", "on", "off"] = setting(
         "auto",
-        "keep what stands in front of the face (hands, props) from the plate, found where the destination "
-        "model's own reconstruction cannot draw the plate: auto when no learned mask is used, on always, off never",
+        "keep what stands in front of the face from the plate: hands and props, found where the destination "
+        "model's own reconstruction cannot draw the plate, and the plate's glasses (thin dark frames around the "
+        "eyes): auto when no learned mask is used, on always, off never",
         flag="--occlusion",
     )
     occlusion_threshold: float = setting(
