@@ -32,7 +32,7 @@ ITERATIONS = 200
 @pytest.fixture(scope="module")
 def rendered(test_data, tmp_path_factory):
     """(plate polygons of the occluders, the glasses' pixels, alpha per frame with the defaults, alpha per
-    frame with ``--occlusion off``)."""
+    frame with ``--occlusion off``, the lines each render said by its ``--occlusion``)."""
     folder = tmp_path_factory.mktemp("occlusion")
     heads = test_data / "talking_heads"
     occluders = {f: (7, GREEN) for f in PROP} | {f: (11, DARKER_SKIN) for f in HAND}
@@ -44,12 +44,13 @@ def rendered(test_data, tmp_path_factory):
     quick = {"iterations": ITERATIONS, "device": "cpu", "precision": "fp32", "checkpoint_every": ITERATIONS}
     run_stage(ws, "train", {"profile": "preview"} | {f"train.{k}": v for k, v in quick.items()})
     run_stage(ws, "export")
-    alphas = {}
+    alphas, said = {}, {}
     for occlusion in ("auto", "off"):
         result = run_stage(ws, "render", {"preview": False, "merge": {"occlusion": occlusion}})
         paths = RenderPaths(ws.root / "render" / result.summary["version"], "faceplate")
         alphas[occlusion] = {f: read_image(paths.layer(f), alpha=True)[..., 3].astype(np.float32) for f in SHOT}
-    return polygons, glasses, alphas["auto"], alphas["off"]
+        said[occlusion] = result.lines
+    return polygons, glasses, alphas["auto"], alphas["off"], said
 
 
 def _kept_from_plate(face: np.ndarray, alpha: np.ndarray) -> np.ndarray:
@@ -68,7 +69,7 @@ def _off_the_glasses(glasses: np.ndarray) -> np.ndarray:
 
 
 def _ious(rendered, frames) -> tuple[float, float]:
-    polygons, glasses, with_cue, without = rendered
+    polygons, glasses, with_cue, without, _ = rendered
     scores = {"cue": [], "none": []}
     for frame in frames:
         # where the swap goes when nothing is taken out, the glasses aside (measured on their own below)
@@ -94,7 +95,7 @@ def test_the_occluder_is_kept_from_the_plate(rendered, frames, least):
 
 
 def test_the_glasses_frames_are_kept_from_the_plate(rendered):
-    _, glasses, with_cue, without = rendered
+    _, glasses, with_cue, without, said = rendered
     clean = [f for f in SHOT if f not in PROP and f not in HAND]
     scores, offs = [], []
     for frame in clean:
@@ -108,10 +109,15 @@ def test_the_glasses_frames_are_kept_from_the_plate(rendered):
     )
     print("\n" + message)
     assert np.mean(scores) >= 0.8 and np.mean(offs) < 0.05, message
+    kept = [line for line in said["auto"] if "glasses" in line]
+    assert kept == [
+        f"kept the plate's glasses in front of the face in frames {SHOT} (--occlusion off swaps over them)"
+    ], said["auto"]
+    assert not any("glasses" in line for line in said["off"]), said["off"]
 
 
 def test_the_face_is_not_eaten_where_nothing_is_in_front(rendered):
-    _, glasses, with_cue, without = rendered
+    _, glasses, with_cue, without, _ = rendered
     clean = [f for f in SHOT if f not in PROP and f not in HAND]
     ratios = []
     for frame in clean:

@@ -35,7 +35,7 @@ def _with_fringe(prepared) -> np.ndarray:
 
 
 def _composite(plate, prepared, face, settings: MergeSettings, learned=None):
-    colours, matte = merge_face(
+    colours, matte, _ = merge_face(
         prepared, face, np.ones_like(prepared.hull), learned, settings, ColourTransform(WORKING_SPACE), seed=0
     )
     out = plate.astype(np.float32) / 255
@@ -91,7 +91,7 @@ def test_a_learned_mask_keeps_its_own_forehead(plate_face):
     _, _, colour, prepared = plate_face
     ones = np.ones_like(prepared.hull)
     settings = MergeSettings(colour_transfer="none", mask="learned")
-    _, matte = merge_face(prepared, prepared.crop, ones, ones, settings, colour, seed=0)
+    _, matte, _ = merge_face(prepared, prepared.crop, ones, ones, settings, colour, seed=0)
     faded = MergeSettings(colour_transfer="none", mask="predicted")
-    _, matte_faded = merge_face(prepared, prepared.crop, ones, None, faded, colour, seed=0)
+    _, matte_faded, _ = merge_face(prepared, prepared.crop, ones, None, faded, colour, seed=0)
     assert matte.sum() > matte_faded.sum() * 1.05

@@ -51,8 +51,8 @@ def test_the_setting_decides_when_the_cue_applies(face, occlusion, learned, take
     ones = np.ones_like(prepared.hull)
     settings = MergeSettings(colour_transfer="none", mask="learned" if learned else "landmark", occlusion=occlusion)
     colour = ColourTransform(WORKING_SPACE)
-    _, with_own = merge_face(prepared, own, ones, ones if learned else None, settings, colour, 0, own)
-    _, without = merge_face(prepared, own, ones, ones if learned else None, settings, colour, 0)
+    _, with_own, _ = merge_face(prepared, own, ones, ones if learned else None, settings, colour, 0, own)
+    _, without, _ = merge_face(prepared, own, ones, ones if learned else None, settings, colour, 0)
     lost = without.sum() - with_own.sum()
     assert (lost > 0.3 * prop.sum()) == takes_out, lost
 

@@ -32,7 +32,8 @@ def _merged(prepared, detail: float, plate_working=None) -> tuple[np.ndarray, np
     if plate_working is not None:
         prepared = type(prepared)(**{**prepared.__dict__, "region_working": plate_working})
     settings = MergeSettings(colour_transfer="none", occlusion="off", detail=detail)
-    return merge_face(prepared, soft, np.ones_like(prepared.hull), None, settings, ColourTransform(WORKING_SPACE), 0)
+    merged = merge_face(prepared, soft, np.ones_like(prepared.hull), None, settings, ColourTransform(WORKING_SPACE), 0)
+    return merged.colours, merged.matte
 
 
 def _cheeks(prepared, landmarks) -> np.ndarray:

@@ -130,6 +130,7 @@ def render_frames(
                 result.seconds = time.perf_counter() - started
                 result.frames_written.sort()
                 result.frames_without_face.sort()
+                result.frames_with_glasses.sort()
 
 
 def _margin(settings: RenderSettings, frame: int) -> int:
@@ -162,7 +163,8 @@ def _collect(pending: list, result, meter: Meter, wait: bool = False, keep: int 
     for index, (frame, had_face, future) in enumerate(pending):
         in_flight = len(pending) - index
         if wait or future.done() or (keep is not None and in_flight > keep):
-            future.result()  # re-raises a failed write with its message
+            if future.result():  # re-raises a failed write with its message
+                result.frames_with_glasses.append(frame)
             result.frames_written.append(frame)
             if not had_face:
                 result.frames_without_face.append(frame)
@@ -183,23 +185,27 @@ class _Writer:
     records: dict[int, dict]
     attributes: dict[str, str]  # provenance, in every file's header
 
-    def __call__(self, job: FrameJob) -> None:
+    def __call__(self, job: FrameJob) -> bool:
+        """Whether the frame kept the plate's glasses in front of a face."""
         record_path = self.paths.record(job.frame)
         record_path.unlink(missing_ok=True)  # until the new files are all written, none describes them
-        layer, region = self._layer(job)
+        (layer, region), glasses = self._layer(job)
         write_layer(self.paths, job.frame, layer, region, self.size, self.attributes)
         if self.settings.preview:
             write_preview(self.paths, job.frame, composite_over(job.plate, layer, region), self.colour, self.attributes)
         write_text_atomic(record_path, json.dumps(self.records[job.frame], sort_keys=True) + "\n")
+        return glasses
 
-    def _layer(self, job: FrameJob) -> tuple[np.ndarray, Region]:
+    def _layer(self, job: FrameJob) -> tuple[tuple[np.ndarray, Region], bool]:
+        """(the frame's layer and its region, whether it kept the plate's glasses in front of a face)."""
         if not job.faces:
-            return np.zeros((1, 1, 4), np.float32), Region(0, 0, 1, 1)
+            return (np.zeros((1, 1, 4), np.float32), Region(0, 0, 1, 1)), False
         merge = self.settings.merge_for(job.frame)
         area = union_region([f.region for f in job.faces])
-        layer = np.zeros((area.height, area.width, 4), np.float32)
+        layer, glasses = np.zeros((area.height, area.width, 4), np.float32), False
         for index, (prepared, (face, mask, learned, own)) in enumerate(zip(job.faces, job.outputs)):
             seed = job.frame * 31 + index
-            colours, matte = merge_face(prepared, face, mask, learned, merge, self.colour, seed, own)
-            layer_over(layer, area, colours, matte, prepared.region)
-        return tight_region(layer, area)
+            merged = merge_face(prepared, face, mask, learned, merge, self.colour, seed, own)
+            layer_over(layer, area, merged.colours, merged.matte, prepared.region)
+            glasses |= merged.glasses
+        return tight_region(layer, area), glasses

@@ -7,6 +7,7 @@ Lifecycle per face (as FaceFusion's processors): ``prepare_face`` (align and cro
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import cv2
 import numpy as np
@@ -115,6 +116,12 @@ def _with_plate_detail(face: np.ndarray, prepared: PreparedFace, skin: np.ndarra
     return np.clip(face + np.clip(weight, 0.0, 1.0)[..., None] * detail, 0.0, 1.0)
 
 
+class MergedFace(NamedTuple):
+    colours: np.ndarray  # the face in the plate's colour space, over the face's region
+    matte: np.ndarray  # its shaped matte, over the same region
+    glasses: bool  # the plate's glasses were kept in front of it
+
+
 def merge_face(
     prepared: PreparedFace,
     generated: np.ndarray,
@@ -124,10 +131,10 @@ def merge_face(
     colour: ColourTransform,
     seed: int,
     own: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """(face colours in the plate's space, shaped matte), both over ``prepared.region``; ``own``: the
-    destination's reconstruction of the crop (the occlusion cue), where the model exports one. What stands in
-    front of the face (that cue's occluders, the plate's glasses) is taken out of the matte."""
+) -> MergedFace:
+    """The face's colours and matte over ``prepared.region``; ``own``: the destination's reconstruction of the
+    crop (the occlusion cue), where the model exports one. What stands in front of the face (that cue's
+    occluders, the plate's glasses) is taken out of the matte."""
     mask = _crop_mask(prepared, predicted, learned, settings).astype(np.float32)
     occluders = _occluders(prepared, learned, own, settings)
     skin = mask if occluders is None else mask * (1.0 - occluders)
@@ -150,7 +157,8 @@ def merge_face(
     face_plate_px = sharpen(face_plate_px, settings.sharpen)
     if settings.grain:
         face_plate_px = match_grain(face_plate_px, prepared.region_working, matte, seed)
-    return colour.to_plate(np.ascontiguousarray(face_plate_px, dtype=np.float32)), matte
+    colours = colour.to_plate(np.ascontiguousarray(face_plate_px, dtype=np.float32))
+    return MergedFace(colours, matte, glasses is not None)
 
 
 def union_region(regions: list[Region]) -> Region:

@@ -15,6 +15,7 @@ class RenderResult:
     frames_written: list[int] = field(default_factory=list)
     frames_skipped: list[int] = field(default_factory=list)  # up to date
     frames_without_face: list[int] = field(default_factory=list)
+    frames_with_glasses: list[int] = field(default_factory=list)  # the plate's glasses kept in front of the face
     refused: list[Refused] = field(default_factory=list)  # crops the face check refused on frames detected here
     reasons: dict[str, list[int]] = field(default_factory=dict)  # why frames were (re-)rendered
     seconds: float = 0.0
@@ -41,6 +42,7 @@ class RenderResult:
             "frames_written": compact_frames(self.frames_written),
             "frames_skipped": compact_frames(self.frames_skipped),
             "frames_without_face": compact_frames(self.frames_without_face),
+            "frames_with_glasses": compact_frames(self.frames_with_glasses),
             "frames_per_second": round(fps, 2),
             "refused_frames": compact_frames(self.refused_frames),
             "reasons": {why: compact_frames(frames) for why, frames in self.reasons.items()},
@@ -69,6 +71,11 @@ class RenderResult:
         if self.frames_without_face:
             lines.append(
                 f"no face to replace in frames {compact_frames(self.frames_without_face)} (empty layer frames written)"
+            )
+        if self.frames_with_glasses:
+            lines.append(
+                f"kept the plate's glasses in front of the face in frames {compact_frames(self.frames_with_glasses)} "
+                "(--occlusion off swaps over them)"
             )
         if self.refused:
             first = self.refused[0]
