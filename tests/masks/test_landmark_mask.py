@@ -1,7 +1,7 @@
 from faceplate.faces.align import FaceType, crop_matrix, transform_points
 from faceplate.faces.detect import DlibHogDetector
 from faceplate.faces.landmarks import DlibLandmarks68
-from faceplate.masks.landmark_mask import eyes_mouth_mask, face_hull_mask
+from faceplate.masks.landmark_mask import face_hull_mask, parts_mask
 
 
 def _crop_landmarks(astronaut, face_type, size=256):
@@ -27,7 +27,7 @@ def test_hull_covers_the_landmarks_and_grows_with_the_face_type(astronaut):
 
 def test_eyes_mouth_mask_marks_only_eyes_and_mouth(astronaut):
     points = _crop_landmarks(astronaut, FaceType.WHOLE_FACE)
-    mask = eyes_mouth_mask(points, 256)
+    mask = parts_mask(points, 256)
     for idx in (37, 44, 51, 57):
         x, y = points[idx]
         assert mask[int(round(y)), int(round(x))] == 255

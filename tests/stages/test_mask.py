@@ -14,7 +14,7 @@ from faceplate.cli.main import main
 from faceplate.errors import MaskError, StageCancelled, WorkspaceError
 from faceplate.faces.align import invert_matrix, transform_points
 from faceplate.faces.faceset import read_faceset
-from faceplate.masks.landmark_mask import eyes_mouth_mask, face_hull_mask
+from faceplate.masks.landmark_mask import face_hull_mask, parts_mask
 from faceplate.masks.polygons import load_labels, polygon_entry, write_polygon_file
 from faceplate.masks.settings import MaskSettings
 from faceplate.reporting import RecordingReporter
@@ -81,7 +81,7 @@ def test_landmark_masks_are_written_next_to_each_face(shot):
         priority = cv2.imread(str(fs.folder / record.eyes_mouth_mask), cv2.IMREAD_UNCHANGED)
         assert face.dtype == np.uint8 and face.shape == (64, 64)
         assert np.array_equal(face, face_hull_mask(record.crop_landmarks, 64, fs.header["face_type"]))
-        assert np.array_equal(priority, eyes_mouth_mask(record.crop_landmarks, 64))
+        assert np.array_equal(priority, parts_mask(record.crop_landmarks, 64))
 
 
 def test_polygon_labels_in_crop_and_plate_space_agree(shot):

@@ -17,6 +17,7 @@ BROWS = slice(17, 27)
 RIGHT_BROW, LEFT_BROW = slice(17, 22), slice(22, 27)
 RIGHT_EYE, LEFT_EYE = slice(36, 42), slice(42, 48)
 MOUTH = slice(48, 60)
+EYES_AND_MOUTH = (RIGHT_EYE, LEFT_EYE, MOUTH)  # the training loss's priority regions
 FEATURES = (RIGHT_BROW, LEFT_BROW, RIGHT_EYE, LEFT_EYE, MOUTH)  # what tells one person from another
 
 # How far above the brows the forehead reaches, as a fraction of the brow-to-chin height.
@@ -58,10 +59,11 @@ def forehead_fade(landmarks: np.ndarray, size: int, reach: float) -> np.ndarray:
     return np.clip(1.0 - above / (reach * height), 0.0, 1.0).astype(np.float32)
 
 
-def eyes_mouth_mask(
-    landmarks: np.ndarray, size: int, grow: float = 0.25, parts: tuple[slice, ...] = (RIGHT_EYE, LEFT_EYE, MOUTH)
+def parts_mask(
+    landmarks: np.ndarray, size: int, grow: float = 0.25, parts: tuple[slice, ...] = EYES_AND_MOUTH
 ) -> np.ndarray:
-    """uint8 [size, size] mask of both eyes and the mouth (or of ``parts``), each hull grown by ``grow`` of its width."""
+    """uint8 [size, size] mask of ``parts`` of the face (default both eyes and the mouth), each part's landmark
+    hull grown by ``grow`` of its width."""
     mask = np.zeros((size, size), np.uint8)
     for part in parts:
         pts = landmarks[part]

@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 
 from faceplate.faces.align import crop_matrix, invert_matrix, matrix_scale, transform_points, warp_face
-from faceplate.masks.landmark_mask import FEATURES, eyes_mouth_mask, face_hull_mask, forehead_fade
+from faceplate.masks.landmark_mask import FEATURES, face_hull_mask, forehead_fade, parts_mask
 from faceplate.media import ColourTransform
 from faceplate.render.colour_transfer import transfer_colour
 from faceplate.render.composite import (
@@ -109,7 +109,7 @@ def _with_plate_detail(face: np.ndarray, prepared: PreparedFace, skin: np.ndarra
     """``face`` (over the region) with ``amount`` of the plate's fine detail added over ``skin`` (crop space)
     outside the brows, eyes and mouth, whose fine lines would carry the plate's person into the swap."""
     size = skin.shape[0]
-    features = eyes_mouth_mask(prepared.landmarks, size, grow=0.4, parts=FEATURES).astype(np.float32) / 255
+    features = parts_mask(prepared.landmarks, size, grow=0.4, parts=FEATURES).astype(np.float32) / 255
     features = cv2.GaussianBlur(features, (0, 0), sigmaX=max(1.0, size / 64))
     weight = warp_to_plate(np.clip(skin * (1.0 - features), 0.0, 1.0) * amount, prepared.matrix, prepared.region)
     detail = plate_detail(prepared.region_working, _plate_px_per_crop_px(prepared))

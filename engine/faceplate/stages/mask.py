@@ -24,7 +24,7 @@ from faceplate.budget import parse_budget
 from faceplate.curate.decisions import load_facesets
 from faceplate.errors import MaskError
 from faceplate.faces.faceset import FaceRecord, Faceset
-from faceplate.masks.landmark_mask import eyes_mouth_mask, face_hull_mask
+from faceplate.masks.landmark_mask import face_hull_mask, parts_mask
 from faceplate.masks.polygons import Label, load_labels
 from faceplate.masks.settings import CPU_RESOLUTION, GPU_RESOLUTION, MaskSettings
 from faceplate.reporting import Meter, Reporter, StageResult, check_cancelled
@@ -236,7 +236,7 @@ def _write_masks(
 def landmark_masks(fs: Faceset, record: FaceRecord) -> tuple[np.ndarray, np.ndarray]:
     """(face hull, eyes+mouth) uint8 masks at crop size from the record's landmarks."""
     points = record.crop_landmarks
-    return face_hull_mask(points, fs.crop_size, fs.header["face_type"]), eyes_mouth_mask(points, fs.crop_size)
+    return face_hull_mask(points, fs.crop_size, fs.header["face_type"]), parts_mask(points, fs.crop_size)
 
 
 def _write_png(fs: Faceset, relative: str, mask: np.ndarray) -> str:

@@ -20,7 +20,7 @@ import torch
 
 from faceplate.errors import TrainError
 from faceplate.faces.faceset import FaceRecord, Faceset, read_faceset, read_image_file
-from faceplate.masks.landmark_mask import eyes_mouth_mask, face_hull_mask
+from faceplate.masks.landmark_mask import face_hull_mask, parts_mask
 from faceplate.training import augment
 from faceplate.training.settings import TrainSettings
 
@@ -74,7 +74,7 @@ def _load_face(faceset: Faceset, record: FaceRecord, res: int):
     face = _learned_mask(faceset, record, res)
     if face is None:
         face = face_hull_mask(points, res, faceset.header.get("face_type", "whole_face"))
-    return np.ascontiguousarray(image), np.stack([face, eyes_mouth_mask(points, res)])
+    return np.ascontiguousarray(image), np.stack([face, parts_mask(points, res)])
 
 
 def _learned_mask(faceset: Faceset, record: FaceRecord, res: int) -> np.ndarray | None:
