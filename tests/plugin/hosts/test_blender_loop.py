@@ -21,15 +21,15 @@ CONSENT_REF = "release 2026-114"
 
 @pytest.fixture
 def scene(tmp_path, engine):
-    """The installed add-on and a saved .blend whose selected plate strip shows frames 15-54 (media 1006-1045:
-    enough different faces for curation to keep the eight training needs); a function running one operator on it
-    against the engine."""
+    """The installed add-on and a saved .blend whose selected plate strip shows frames 15-34 (media 1006-1025:
+    curation keeps 12 different faces of the 20, more than the eight training needs); a function running one
+    operator on it against the engine."""
     pytest.importorskip("bpy", reason="bpy (Blender as a Python module) is not installed: `.ci/run` installs 4.2")
     assert faceplate("plugin", "install", "blender", home=tmp_path).returncode == 0
     addons = tmp_path / ".config" / "blender" / "4.2" / "scripts" / "addons"
     plate, source = copy_media(engine.roots, "d0.mp4")
     blend = tmp_path / "edit.blend"
-    blender("scene", addons, blend, plate, 25, 10, 5, 40, home=tmp_path)
+    blender("scene", addons, blend, plate, 25, 10, 5, 20, home=tmp_path)
     token = (engine.data / "token").read_text().strip()
 
     def run(operator: str, **properties):
@@ -65,7 +65,7 @@ def test_send_quit_reattach_place_then_an_override_places_v002(scene, engine):
     progress = [line for line in said.splitlines() if line.startswith("Faceplate: plate: train:")]
     assert progress and progress[-1].endswith("100%"), said[-3000:]
     [placed] = [line for line in said.splitlines() if line.startswith("Faceplate: plate: layer v001 placed")]
-    assert placed.startswith("Faceplate: plate: layer v001 placed at 15-54 on track 'faceplate'; QC "), placed
+    assert placed.startswith("Faceplate: plate: layer v001 placed at 15-34 on track 'faceplate'; QC "), placed
     assert [j["placed"] for j in followed["jobs"]] == [True]
     layers = [s for s in followed["strips"] if s[0] != "plate"]
     assert [(name, mute) for name, _, mute, _ in layers] == [("plate faceplate v001", False)]
@@ -79,7 +79,7 @@ def test_send_quit_reattach_place_then_an_override_places_v002(scene, engine):
 
     noted, said = scene("send", override="1007:feather_px=20")  # a review note on media frame 1007
     assert noted.get("result") == ["FINISHED"], (noted.get("error"), said[-2000:])
-    assert "Faceplate: plate: layer v002 placed at 15-54 on track 'faceplate' (v001 kept, disabled); QC " in said
+    assert "Faceplate: plate: layer v002 placed at 15-34 on track 'faceplate' (v001 kept, disabled); QC " in said
     layers = sorted((s for s in noted["strips"] if s[0] != "plate"), key=lambda s: s[1])
     assert [(name, mute) for name, _, mute, _ in layers] == [
         ("plate faceplate v001", True),
@@ -135,12 +135,12 @@ def test_layer_previews_while_it_trains_then_the_final_replaces_them(scene, engi
     for strips in shown:  # each time: one preview strip, shown, at the clip's frames, from its own preview folder
         [(name, channel, muted, first, last, frames, folder)] = strips
         iteration = int(name.removeprefix("plate faceplate preview it"))
-        assert (channel, muted, first, last, frames) == (2, False, 15, 54, 40), strips
+        assert (channel, muted, first, last, frames) == (2, False, 15, 34, 20), strips
         assert folder == f"{workspace}/render/preview/it{iteration:08d}/layer/"
         assert iteration % 4 == 0
         iterations.append(iteration)
     assert iterations[0] < iterations[1], "the newer preview replaced the older"
-    assert f"Faceplate: plate: layer preview it{iterations[1]} placed at 15-54 on track 'faceplate'" in said
+    assert f"Faceplate: plate: layer preview it{iterations[1]} placed at 15-34 on track 'faceplate'" in said
     assert "Faceplate: plate: train: layer preview of iteration " in said
     assert engine.client.job(remembered["job"])["status"] == "cancelled"
 
