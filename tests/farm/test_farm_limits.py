@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from farm_helpers import NODE_INSTALL, engine_file, example, export, fresh_node, openjd_on, run_job, tiny_shot
+from farm_helpers import example, export, run_job, tiny_shot
 
 from faceplate import __version__
 from faceplate.farm.local import failure_line, remember_settings
@@ -96,23 +96,3 @@ def test_a_node_without_the_exporters_engine_fails_with_one_line_before_any_step
     reason = failure_line(done.stdout)
     assert reason.startswith(expected.format(venv=venv)) and f"faceplate=={__version__}" in reason, reason
     assert open_workspace(shot).manifest.runs_of("relink") == [], "no step ran"
-
-
-def test_a_fresh_node_makes_the_engines_venv_then_every_step_uses_it(tmp_path, media):
-    """Cold: no engine on the node; the bundle's environment makes the venv (`python3 -m venv`, pip install this
-    checkout without its dependencies, which the node has: farm_helpers.fresh_node), checks it and runs the whole
-    job with the engine it installed. Warm: the venv is reused."""
-    shot = tiny_shot(tmp_path / "shots" / "sh010", media, "1001-1002")
-    venv = tmp_path / "node" / "venv"
-    template, parameters = export([shot], tmp_path / "bundle", venv=venv, bundle=True)
-    env = fresh_node(tmp_path / "node")
-    job = ["run", template, "--job-param", f"file://{parameters}", "--job-param", "Faceplate=faceplate"]
-    done = openjd_on(env, *job, "--job-param", f"EngineInstall={NODE_INSTALL}")
-    assert done.returncode == 0, done.stdout[-3000:]
-    assert f"faceplate: making the engine's venv at {venv}" in done.stdout
-    assert f"faceplate: engine faceplate {__version__} at {venv}" in done.stdout
-    assert engine_file(venv, env).is_relative_to(venv), "the steps ran the engine the job installed"
-    assert len(open_workspace(shot).manifest.runs_of("relink")) == 1
-    assert (shot / "render" / "latest.json").is_file() and "Session ended successfully" in done.stdout
-    again = openjd_on(env, *job, "--step", "media")
-    assert again.returncode == 0 and "making the engine's venv" not in again.stdout, "warm: the venv is reused"

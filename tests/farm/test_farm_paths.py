@@ -27,6 +27,7 @@ from farm_helpers import (
 )
 from test_farm_export import faceplate
 
+from faceplate import __version__
 from faceplate.faces.faceset import read_faceset
 from faceplate.farm.local import failure_line, remember_settings
 from faceplate.farm.template import Identity, farm_stages
@@ -141,7 +142,9 @@ def cut_made_elsewhere(path: Path, plate: str) -> Path:
 
 def test_a_two_shot_cut_mapped_at_export_runs_from_the_venv_its_bundle_makes_on_a_fresh_node(tmp_path, shows):
     """The Done-when's end to end: an OTIO cut whose media are under /Volumes, exported with `--map` as a bundle
-    with the engine environment, run through `openjd run` on a node with no engine (its venv made by the job)."""
+    with the engine environment, run through `openjd run` on a node with no engine. Cold: the bundle's environment
+    makes the venv (`python3 -m venv`, pip install this checkout without its dependencies, which the node has:
+    farm_helpers.fresh_node), checks it, and every step runs the engine it installed. Warm: the venv is reused."""
     here, media = shows
     plate = media[0].replace(str(here), ELSEWHERE)
     cut = cut_made_elsewhere(tmp_path / "cut.otio", plate)
@@ -160,23 +163,17 @@ def test_a_two_shot_cut_mapped_at_export_runs_from_the_venv_its_bundle_makes_on_
 
     env = fresh_node(tmp_path / "node")
     parameters = tmp_path / "bundle" / "parameters.json"
-    ran = openjd_on(
-        env,
-        "run",
-        tmp_path / "bundle" / "template.yaml",
-        "--job-param",
-        f"file://{parameters}",
-        "--job-param",
-        "Faceplate=faceplate",
-        "--job-param",
-        f"EngineInstall={NODE_INSTALL}",
-    )
+    job = ["run", tmp_path / "bundle" / "template.yaml", "--job-param", f"file://{parameters}"]
+    ran = openjd_on(env, *job, "--job-param", "Faceplate=faceplate", "--job-param", f"EngineInstall={NODE_INSTALL}")
     assert ran.returncode == 0, ran.stdout[-4000:]
     assert f"faceplate: making the engine's venv at {venv}" in ran.stdout
-    assert engine_file(venv, env).is_relative_to(venv)
+    assert f"faceplate: engine faceplate {__version__} at {venv}" in ran.stdout
+    assert engine_file(venv, env).is_relative_to(venv), "the steps ran the engine the job installed"
     steps = re.findall(r"Running step '([^']+)'", ran.stdout)
     assert steps == [f"{shot.name}:{stage}" for shot in shots for stage in ("media", *farm_stages())]
     for shot, frames in zip(shots, ([1001, 1002], [1004, 1005, 1006])):
         layer = sorted((shot / "render" / "v001" / "layer").glob("*.exr"))
         assert [int(p.name.split(".")[1]) for p in layer] == frames, shot.name
         assert latest_version(shot / "render") == "v001"
+    again = openjd_on(env, *job, "--job-param", "Faceplate=faceplate", "--step", f"{shots[0].name}:media")
+    assert again.returncode == 0 and "making the engine's venv" not in again.stdout, "warm: the venv is reused"
