@@ -1,8 +1,8 @@
-"""The artist's loop in Nuke (the stand-in, a real engine): send with a budget → the ProgressTask shows the job's
-progress → v001 placed with QC's verdict → a review note on file frame 22 (a movie Read numbers from 1) renders v002 on a new Read into the same
-Merge, v001's Read kept (disabled) with its files byte-identical. Re-attach: send, save and quit; a new session on
-the saved script runs Faceplate > Follow unfinished jobs, which places v001 once. Cancel on the task:
-test_nuke_runner.py."""
+"""The artist's loop in Nuke (the stand-in, a real engine): send with a budget, save and quit → a new session on the
+saved script runs Faceplate > Follow unfinished jobs: its ProgressTask shows the job's progress, v001 is placed
+once with QC's verdict → a review note on file frame 22 (a movie Read numbers from 1) renders v002 on a new Read
+into the same Merge, v001's Read kept (disabled) with its files byte-identical. Layer previews while it trains, the
+final replacing them. A send followed to its end in one session, and Cancel on the task: test_nuke_runner.py."""
 
 from __future__ import annotations
 
@@ -36,27 +36,6 @@ def send_and_place(nuke, engine, source, **options) -> str:
     return message
 
 
-def test_send_follow_place_v001_then_an_override_places_v002(engine, monkeypatch):
-    nuke, source = selected_plate(engine, monkeypatch)
-    said = send_and_place(nuke, engine, source, settings=QUICK_SETTINGS, budget="5it")
-    assert said.startswith("Faceplate: sh010: layer v001 placed at 21-24 on track 'faceplate'; QC "), said
-    [task] = nuke.tasks
-    assert any(m.startswith("train:") for m in task.messages) and task.progress[-1] == 100
-    [job] = engine.client.jobs()
-    assert job["spec"]["budget"] == "5it"
-    workspace = Path(job["workspace"])
-    v001 = tree_hashes(workspace / "render" / "v001")
-
-    said = send_and_place(nuke, engine, source, settings=override_settings("22:feather_px=20"), stages=["render", "qc"])
-    assert said.startswith(
-        "Faceplate: sh010: layer v002 placed at 21-24 on track 'faceplate' (v001 kept, disabled); QC "
-    ), said
-    merge, first, second = nuke.toNode("Merge1"), nuke.toNode("Read1"), nuke.toNode("Read2")
-    assert merge.input(1) is second and second["file"].value().endswith("render/v002/layer/faceplate.####.exr")
-    assert first["file"].value().endswith("render/v001/layer/faceplate.####.exr") and first["disable"].value()
-    assert tree_hashes(workspace / "render" / "v001") == v001, "v001's files are byte-identical"
-
-
 def restarted(script: Path) -> NukeStandIn:
     """Nuke started again on the saved script, its Faceplate menu added by menu.py."""
     nuke = NukeStandIn(fps=30.0)
@@ -77,7 +56,7 @@ def follow_unfinished_from_the_menu(nuke) -> list:
     return nuke.messages[said:]
 
 
-def test_after_a_restart_follow_unfinished_jobs_places_the_layer_once(engine, monkeypatch, tmp_path):
+def test_after_a_restart_follow_places_v001_once_then_an_override_places_v002(engine, monkeypatch, tmp_path):
     nuke, source = selected_plate(engine, monkeypatch)
     script = tmp_path / "comp.nk"
     nuke.root()["name"].setValue(str(script))
@@ -98,13 +77,26 @@ def test_after_a_restart_follow_unfinished_jobs_places_the_layer_once(engine, mo
     assert layer["file"].value() == str(Path(remembered["workspace"]) / "render/v001/layer/faceplate.####.exr")
     assert (layer["first"].value(), layer["last"].value()) == (21, 24)
     assert [r["placed"] for r in json.loads(nuke.root()[JOBS_KNOB].getText())] == [True]
+    [job] = engine.client.jobs()
+    assert job["spec"]["budget"] == "5it"
+    v001 = tree_hashes(Path(job["workspace"]) / "render" / "v001")
+
+    # a review note on file frame 22, sent from this session and followed in it: v002 on a new Read
+    said = send_and_place(nuke, engine, source, settings=override_settings("22:feather_px=20"), stages=["render", "qc"])
+    assert said.startswith(
+        "Faceplate: sh010: layer v002 placed at 21-24 on track 'faceplate' (v001 kept, disabled); QC "
+    ), said
+    merge, first, second = nuke.toNode("Merge1"), nuke.toNode("Read1"), nuke.toNode("Read2")
+    assert merge.input(1) is second and second["file"].value().endswith("render/v002/layer/faceplate.####.exr")
+    assert first["file"].value().endswith("render/v001/layer/faceplate.####.exr") and first["disable"].value()
+    assert tree_hashes(Path(job["workspace"]) / "render" / "v001") == v001, "v001's files are byte-identical"
     nuke.scriptSave()
 
     nuke = restarted(script)  # again: nothing is placed twice
     assert follow_unfinished_from_the_menu(nuke) == [
         "Faceplate: no job of this script is waiting to be placed: send a Read first (Faceplate > Send)"
     ]
-    assert [n.name() for n in nuke.allNodes()] == ["sh010", "Read1", "Merge1"]
+    assert [n.name() for n in nuke.allNodes()] == ["sh010", "Read1", "Merge1", "Read2"]
     sending.join(timeout=600)  # the first session's thread (in Nuke it ended with the session)
 
 
