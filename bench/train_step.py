@@ -122,10 +122,13 @@ def rate(name: str, config, settings, src, dst, n: int) -> float:
             for i in range(n + warm_up):
                 if i == warm_up:
                     started = time.perf_counter()
+                iteration = i + 1  # as TrainLoop counts: the thread count is a function of the iteration
+                if threads:
+                    threads.use(iteration)
                 clock = time.perf_counter()
                 trainer.train_step(stream.next().to(trainer.device, trainer.memory_format))
                 if threads:
-                    threads.step(time.perf_counter() - clock)
+                    threads.timed(iteration, time.perf_counter() - clock)
             return n / (time.perf_counter() - started)
         finally:
             stream.close()
