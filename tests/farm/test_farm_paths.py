@@ -164,7 +164,8 @@ def test_a_two_shot_cut_mapped_at_export_runs_from_the_venv_its_bundle_makes_on_
     env = fresh_node(tmp_path / "node")
     parameters = tmp_path / "bundle" / "parameters.json"
     job = ["run", tmp_path / "bundle" / "template.yaml", "--job-param", f"file://{parameters}"]
-    ran = openjd_on(env, *job, "--job-param", "Faceplate=faceplate", "--job-param", f"EngineInstall={NODE_INSTALL}")
+    job += ["--job-param", "Faceplate=faceplate"]
+    ran = openjd_on(env, *job, "--job-param", f"EngineInstall={NODE_INSTALL}")
     assert ran.returncode == 0, ran.stdout[-4000:]
     assert f"faceplate: making the engine's venv at {venv}" in ran.stdout
     assert f"faceplate: engine faceplate {__version__} at {venv}" in ran.stdout
@@ -175,5 +176,5 @@ def test_a_two_shot_cut_mapped_at_export_runs_from_the_venv_its_bundle_makes_on_
         layer = sorted((shot / "render" / "v001" / "layer").glob("*.exr"))
         assert [int(p.name.split(".")[1]) for p in layer] == frames, shot.name
         assert latest_version(shot / "render") == "v001"
-    again = openjd_on(env, *job, "--job-param", "Faceplate=faceplate", "--step", f"{shots[0].name}:media")
+    again = openjd_on(env, *job, "--step", f"{shots[0].name}:media")
     assert again.returncode == 0 and "making the engine's venv" not in again.stdout, "warm: the venv is reused"

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -28,6 +27,7 @@ from faceplate.media import read_image
 from faceplate.qc.outcome import failed_checks, qc_file
 from faceplate.workspace import open_workspace
 from faceplate_host.timeline import read_timeline, record_span
+from test_file_modes import modes_under
 
 pytestmark = [pytest.mark.slow, pytest.mark.heavy(minutes=10)]
 # QC's sharpness of the demo's face: 0.05 for the old 300-iteration blur, 0.18 now (QC's delivery limit is 0.5:
@@ -144,8 +144,8 @@ def test_the_cut_comes_back_with_the_layer_track_over_v001_kept(demo_run):
     span = f"{first}-{first + len(PLATE_RANGE) - 1}"
     assert str(record_span(layer, placed)) == str(record_span(earlier, placed)) == span
     for clip, version in ((earlier, "v001"), (layer, "v002")):
-        files = [Path(clip.media_reference.target_url_for_image_number(i)) for i in range(len(PLATE_RANGE))]
-        assert files == [shot / "render" / version / "layer" / f"faceplate.{f:04d}.exr" for f in PLATE_RANGE]
+        frames = [Path(clip.media_reference.target_url_for_image_number(i)) for i in range(len(PLATE_RANGE))]
+        assert frames == [shot / "render" / version / "layer" / f"faceplate.{f:04d}.exr" for f in PLATE_RANGE]
     assert layer.metadata["faceplate"]["workspace"] == str(shot) and layer.metadata["faceplate"]["version"] == "v002"
     assert json.loads((shot / "render" / "v002" / "version.json").read_text())["changed"] == REVIEW_NOTE["frames"]
     same = {
@@ -169,11 +169,7 @@ def test_the_cut_comes_back_with_the_layer_track_over_v001_kept(demo_run):
 
 def test_every_file_the_demo_and_its_farm_export_write_takes_the_umask(demo_run):
     out, _ = demo_run
-    modes = {
-        str(p.relative_to(out)) + ("/" if p.is_dir() else ""): stat.S_IMODE(p.lstat().st_mode)
-        for p in out.rglob("*")
-        if not p.is_symlink()
-    }
+    modes = modes_under(out)
     for name in (
         "shot/faceplate.json",
         "shot/render/v001/layer/faceplate.1001.exr",

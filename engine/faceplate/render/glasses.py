@@ -5,8 +5,8 @@ does not see them, and the source's decoder never saw them: without this the swa
 Glasses are found on the plate itself, at the plate's resolution, from what sets them apart from a face:
 frames are lines darker than the skin beside them and much thinner than any feature (a morphological
 black-hat at a tenth of the eyes' spacing), inside the lenses' zone around the eyes and outside the eyes
-themselves (not the brows: a top rim often runs along them). The bridge decides whether there are glasses at all: a dark line crossing the nose
-between the eyes' inner corners, where a face without glasses has only skin.
+themselves (not the brows: a top rim often runs along them). The bridge decides whether there are glasses at
+all: a dark line crossing the nose between the eyes' inner corners, where a face without glasses has only skin.
 """
 
 from __future__ import annotations
